@@ -1,0 +1,196 @@
+package runtime
+
+import (
+	"runtime/debug"
+	"unsafe"
+)
+
+// Frame is for generated code; do not use it directly. It is one activation
+// of an async function: the state struct that asyncgen generates, which
+// embeds Coro[T] and so gets header from it.
+type Frame interface {
+	// Step runs the body from the resume point in PC until the function
+	// finishes (true, after Return) or suspends at an await (false).
+	Step(f *Fiber) bool
+	// Info describes the function and its await points, for task dumps and
+	// deadlock reports.
+	Info() *FuncInfo
+	header() *coro
+}
+
+// FuncInfo is for generated code; do not use it directly. It describes an
+// async function. Awaits is indexed by PC: Awaits[pc] is where the await that
+// resumes at pc is in the source (Awaits[0], the entry, is empty).
+type FuncInfo struct {
+	Name, File string
+	Line       int
+	Awaits     []AwaitInfo
+}
+
+// AwaitInfo is for generated code; do not use it directly. It is the source
+// position of one await.
+type AwaitInfo struct {
+	Line, Col int
+}
+
+// Frame states.
+const (
+	stateFresh   uint8 = iota // created, never awaited
+	stateRunning              // pushed on a fiber's stack
+	stateDone                 // finished: Ret, Err and panic are final
+)
+
+// coro is the untyped header of every frame. It stays at 40 bytes on 64-bit
+// platforms: PC and state share a word, then the self Frame, the deferred
+// calls and the panic that ended the frame, if any.
+type coro struct {
+	// PC is the resume point: 0 on entry, then the index of the await the
+	// frame is suspended at. Generated code writes it before each await.
+	PC     int32
+	state  uint8
+	self   Frame
+	defers *deferRec // newest first
+	panic  *panicRec // set when the frame finished by an unrecovered panic
+}
+
+// deferRec is one deferred call, in a singly linked list, newest first.
+type deferRec struct {
+	fn   func()
+	next *deferRec
+}
+
+// panicRec is a panic in flight through a fiber's frames: the value, and the
+// stack at the place it was first raised, captured once.
+type panicRec struct {
+	value any
+	stack []byte
+}
+
+// Coro is for generated code; do not use it directly. A generated frame
+// embeds it: the header, then the result slots the function's return
+// statements assign before calling Return.
+//
+// *Coro[T] (and so a pointer to the generated frame) is an Awaitable[T].
+// Awaiting it runs it inline on the awaiting task's fiber: no new Task is
+// made. A coroutine may be awaited once.
+type Coro[T any] struct {
+	coro
+	Ret T
+	Err error
+}
+
+func (c *coro) header() *coro { return c }
+
+// Init records the frame that embeds this header. Generated constructors call
+// it once, before returning the frame.
+func (c *coro) Init(self Frame) { c.self = self }
+
+// Defer pushes a deferred call. Generated code evaluates the deferred call's
+// function and arguments at the defer statement and passes a closure over the
+// results, as Go does.
+func (c *coro) Defer(fn func()) { c.defers = &deferRec{fn: fn, next: c.defers} }
+
+// Return runs the deferred calls, newest first, in normal mode (recover
+// returns nil in them, as in Go), marks the frame finished and returns true,
+// which Step returns. If a deferred call panics, the panic escapes Step and
+// the runner runs the remaining deferred calls in panic mode.
+func (c *coro) Return() bool {
+	for c.defers != nil {
+		d := c.defers
+		c.defers = d.next
+		d.fn()
+	}
+	c.state = stateDone
+	return true
+}
+
+// begin pushes the coroutine's frame on the awaiting fiber: the runner steps
+// it next, on the same fiber.
+func (c *Coro[T]) begin(f *Fiber) bool {
+	if c.state != stateFresh {
+		panic(msgAwaitedTwice)
+	}
+	if c.self == nil {
+		panic(msgNoInit)
+	}
+	c.state = stateRunning
+	f.push(c.self)
+	return true
+}
+
+// result reads the finished coroutine's results; a panic that ended it is
+// raised again in the awaiter, keeping its origin.
+func (c *Coro[T]) result(f *Fiber) (T, error) {
+	if p := c.panic; p != nil {
+		f.repanic = p
+		panic(p.value)
+	}
+	return c.Ret, c.Err
+}
+
+// stepFrame calls fr.Step and turns a panic escaping it into a panicRec. A
+// panic that Resume raised again keeps the record (and origin stack) it
+// carried; any other value gets a fresh one with the stack of where it was
+// raised, which is still on the goroutine's stack while this deferred
+// function runs.
+func stepFrame(f *Fiber, fr Frame) (done bool, p *panicRec) {
+	ok := false
+	defer func() {
+		if ok {
+			return
+		}
+		r := recover()
+		if rp := f.repanic; rp != nil && sameValue(r, rp.value) {
+			p = rp
+		} else {
+			p = &panicRec{value: r, stack: debug.Stack()}
+		}
+		f.repanic = nil
+	}()
+	done = fr.Step(f)
+	ok = true
+	return done, p
+}
+
+// runDeferredPanicking runs h's remaining deferred calls as real Go deferred
+// calls during a real panic with p's value, so that recover() in them behaves
+// exactly as in Go: it returns the value and stops the panic, and later
+// (older) deferred calls then run normally. It returns nil if the panic was
+// recovered, p if it went through untouched, or a new record if a deferred
+// call panicked with another value.
+func runDeferredPanicking(h *coro, p *panicRec) (out *panicRec) {
+	// Reverse the newest-first list so that registering in list order
+	// registers the oldest first; Go then runs them newest first.
+	var list *deferRec
+	for d := h.defers; d != nil; {
+		next := d.next
+		d.next = list
+		list = d
+		d = next
+	}
+	h.defers = nil
+	defer func() {
+		r := recover()
+		switch {
+		case r == nil: // recovered by a deferred call
+			out = nil
+		case sameValue(r, p.value):
+			out = p
+		default:
+			out = &panicRec{value: r, stack: debug.Stack()}
+		}
+	}()
+	for d := list; d != nil; d = d.next {
+		defer d.fn()
+	}
+	panic(p.value)
+}
+
+// sameValue reports whether a and b are the same interface value word for
+// word: the value a panic carried before recover and after being raised
+// again. It never compares the values themselves, which may be incomparable.
+func sameValue(a, b any) bool {
+	wa := (*[2]unsafe.Pointer)(unsafe.Pointer(&a))
+	wb := (*[2]unsafe.Pointer)(unsafe.Pointer(&b))
+	return *wa == *wb
+}

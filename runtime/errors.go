@@ -1,0 +1,67 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every message starts with "asyncgen: ".
+var (
+	// ErrCanceled is what an await returns in a cancelled task: the pending
+	// await when Task.Cancel is called, and every later await in that task,
+	// until the async function returns. Match it with errors.Is.
+	ErrCanceled = errors.New("asyncgen: task canceled")
+
+	// ErrDeadlock is wrapped by the error Run returns when nothing is ready,
+	// no timer is pending, no file descriptor is registered and the main
+	// awaitable has not finished. The wrapping error names the parked tasks.
+	ErrDeadlock = errors.New("asyncgen: all tasks are asleep - deadlock")
+
+	// ErrRunning is returned by Run when the calling goroutine is already
+	// running an event loop.
+	ErrRunning = errors.New("asyncgen: Run called from inside a running event loop")
+
+	// ErrNotDone is returned by Task.Result before the task has finished.
+	ErrNotDone = errors.New("asyncgen: task is not done")
+
+	// errNoPolling is returned by the fd-registration API of the portable
+	// poller, which cannot watch file descriptors.
+	errNoPolling = errors.New("asyncgen: file descriptor polling is not supported on this platform")
+)
+
+// Panic messages, kept here so that tests and docs quote the same text.
+const (
+	msgBlockingAwait = "asyncgen: blocking await called on a goroutine that is running an event loop; " +
+		"a blocking twin was called from async code: await its Async form instead"
+	msgAwaitedTwice = "asyncgen: coroutine awaited twice"
+	msgNoInit       = "asyncgen: coroutine frame used before Init"
+	msgOtherLoop    = "asyncgen: task belongs to a different event loop"
+	msgAwaitSelf    = "asyncgen: task awaits itself"
+	msgGatherTwice  = "asyncgen: Gather awaited by two tasks at once"
+)
+
+// PanicError is the value Run panics with when a task panics and nobody is
+// waiting for it, or when the main awaitable panics.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the stack of the goroutine at the original panic
+}
+
+// Error returns fmt.Sprint(Value), a blank line and the origin stack, so that
+// an unrecovered *PanicError prints as "panic: <value>" followed by where the
+// panic really happened.
+func (e *PanicError) Error() string {
+	return fmt.Sprint(e.Value) + "\n\n" + string(e.Stack)
+}
+
+// Unwrap returns Value if it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// BadPC is for generated code; do not use it directly. A generated Step
+// panics with it when its frame's PC names no resume point.
+func BadPC(pc int32) error {
+	return fmt.Errorf("asyncgen: corrupt coroutine frame: no resume point %d", pc)
+}

@@ -1,0 +1,50 @@
+package runtime
+
+// Event is asyncio.Event: a flag that tasks can wait to become set. Like
+// everything but the loop's thread-safe calls, it is used from the tasks of
+// one loop.
+type Event struct {
+	set     bool
+	waiters waitList
+}
+
+// NewEvent returns an Event that is not set.
+func NewEvent() *Event { return &Event{} }
+
+// Set sets the flag and wakes every waiting task, in the order they began to
+// wait. They all return from Wait even if Clear is called before they run.
+func (e *Event) Set() {
+	e.set = true
+	for w := e.waiters.popFront(); w != nil; w = e.waiters.popFront() {
+		w.notify()
+	}
+}
+
+// Clear resets the flag.
+func (e *Event) Clear() { e.set = false }
+
+// IsSet reports whether the flag is set.
+func (e *Event) IsSet() bool { return e.set }
+
+// Wait returns an awaitable that completes at once if the flag is set, or
+// else when Set is next called. It allocates nothing.
+func (e *Event) Wait() Awaitable[struct{}] { return (*eventWait)(e) }
+
+type eventWait Event
+
+func (w *eventWait) begin(f *Fiber) bool {
+	e := (*Event)(w)
+	if e.set {
+		return false
+	}
+	f.park = e
+	e.waiters.pushBack(&f.w)
+	return true
+}
+
+func (w *eventWait) result(*Fiber) (struct{}, error) { return struct{}{}, nil }
+
+func (e *Event) cancelWait(f *Fiber) {
+	e.waiters.remove(&f.w)
+	f.wakeCanceled()
+}

@@ -1,0 +1,214 @@
+package runtime
+
+// Fiber is for generated code; do not use it directly. It is the untyped core
+// of a Task: its stack of frames (the coroutine chain, root first), its loop,
+// its cancel state and what it is parked on. Generated Step methods receive
+// it and pass it to Suspend and Resume.
+type Fiber struct {
+	w       waiter   // link in the waiter list of an Event or Task it awaits
+	timer   timer    // its Sleep timer, reused by every Sleep
+	stack   []Frame  // stack[0] is the task's root frame; the top runs
+	stkbuf  [2]Frame // stack's first backing array: most chains are short
+	loop    *loop    // nil while the task is unbound (spawned outside a loop)
+	park    parker   // the leaf it is parked on, nil when runnable
+	root    *coro    // header of stack[0], read after it is popped
+	repanic *panicRec
+	waiters waitList // fibers, gathers and callbacks waiting for it to finish
+	id      uint64
+	tidx    int32 // index in loop.tasks while live, -1 otherwise
+	flags   uint32
+}
+
+// Fiber flags.
+const (
+	fCanceled     uint32 = 1 << iota // Cancel was called: level-triggered
+	fWaitCanceled                    // the pending wait was withdrawn by a cancel
+	fDone                            // the root frame finished
+	fMain                            // Run is waiting for it
+)
+
+// parker is a leaf a fiber can be parked on. cancelWait withdraws f's wait
+// and, at once or later, schedules f with fWaitCanceled set.
+type parker interface {
+	cancelWait(f *Fiber)
+}
+
+// waitable is the untyped half of Awaitable[T]. begin starts the await for
+// fiber f: it returns false if the result is available at once, or true if
+// the runner must stop stepping the current frame, because f was parked or
+// because a child frame was pushed.
+type waitable interface {
+	begin(f *Fiber) bool
+}
+
+// Awaitable is a value that can be awaited: a coroutine (a generated frame),
+// a *Task, or what Sleep, Yield, Gather and Event.Wait return. It is sealed:
+// its methods are unexported.
+type Awaitable[T any] interface {
+	waitable
+	// result returns the outcome once the await has completed.
+	result(f *Fiber) (T, error)
+}
+
+// Suspend is for generated code; do not use it directly. It begins awaiting
+// a. It returns true if Step must return false to the runner now, and false
+// if Step should go straight on to Resume. In a cancelled fiber it begins
+// nothing and returns false, and Resume then returns ErrCanceled.
+func (f *Fiber) Suspend(a waitable) bool {
+	if f.flags&fCanceled != 0 {
+		f.flags |= fWaitCanceled
+		return false
+	}
+	return a.begin(f)
+}
+
+// Resume is for generated code; do not use it directly. It returns the
+// outcome of the await that Suspend began: a's results, (zero, ErrCanceled)
+// if the wait was cancelled, or it raises again a panic that ended a.
+func Resume[T any](f *Fiber, a Awaitable[T]) (T, error) {
+	if f.flags&fWaitCanceled != 0 {
+		f.flags &^= fWaitCanceled
+		var zero T
+		return zero, ErrCanceled
+	}
+	return a.result(f)
+}
+
+func (f *Fiber) push(fr Frame) { f.stack = append(f.stack, fr) }
+
+// wake makes a parked fiber runnable: its wait completed.
+func (f *Fiber) wake() {
+	f.park = nil
+	f.loop.ready.push(readyItem{f: f})
+}
+
+// wakeCanceled makes a parked fiber runnable with its wait withdrawn.
+func (f *Fiber) wakeCanceled() {
+	f.flags |= fWaitCanceled
+	f.wake()
+}
+
+// cancel sets the level-triggered cancel flag and withdraws the pending wait.
+func (f *Fiber) cancel() bool {
+	if f.flags&fDone != 0 {
+		return false
+	}
+	f.flags |= fCanceled
+	if p := f.park; p != nil {
+		p.cancelWait(f)
+	}
+	return true
+}
+
+// cancelWait withdraws w's wait for f to finish.
+func (f *Fiber) cancelWait(w *Fiber) {
+	f.waiters.remove(&w.w)
+	w.wakeCanceled()
+}
+
+// run steps f until it parks or finishes. The top frame runs; if it
+// finishes, it is popped and its parent resumes at once; if it pushed a child
+// coroutine, the child runs at once; otherwise the fiber is parked. Resuming
+// a fiber therefore costs one Step of the leaf, whatever the chain's depth.
+func (l *loop) runFiber(f *Fiber) {
+	l.cur = f
+	f.park = nil // a Yield parks the fiber in the ready queue itself
+	for {
+		n := len(f.stack)
+		fr := f.stack[n-1]
+		done, p := stepFrame(f, fr)
+		if p != nil {
+			h := fr.header()
+			h.panic = runDeferredPanicking(h, p)
+			h.state = stateDone
+			done = true
+		}
+		if !done {
+			if len(f.stack) > n {
+				continue // a child coroutine was pushed: run it now
+			}
+			break // parked
+		}
+		fr.header().state = stateDone
+		f.stack[n-1] = nil
+		f.stack = f.stack[:n-1]
+		if n == 1 {
+			l.finish(f)
+			break
+		}
+	}
+	l.cur = nil
+}
+
+// finish records that f's root frame finished and wakes what waits for it.
+// A panic that ended it with nobody waiting ends the loop (never swallowed).
+func (l *loop) finish(f *Fiber) {
+	f.flags |= fDone
+	f.stack = nil
+	l.removeTask(f)
+	if p := f.root.panic; p != nil && f.waiters.head == nil && f.flags&fMain == 0 {
+		l.fail(&PanicError{Value: p.value, Stack: p.stack})
+	}
+	for w := f.waiters.popFront(); w != nil; w = f.waiters.popFront() {
+		w.notify()
+	}
+}
+
+// waiter is a node in a waitList: a parked fiber (its own w field), or a
+// callback (a Gather's per-child node, a done callback).
+type waiter struct {
+	next, prev *waiter
+	list       *waitList
+	fiber      *Fiber // wake it, or else
+	fn         func() // call it, on the loop, when notified
+}
+
+func (w *waiter) notify() {
+	if w.fiber != nil {
+		w.fiber.wake()
+	} else {
+		w.fn()
+	}
+}
+
+// waitList is an intrusive FIFO list of waiters: waiting allocates nothing.
+type waitList struct {
+	head, tail *waiter
+}
+
+func (l *waitList) pushBack(w *waiter) {
+	w.list = l
+	w.prev = l.tail
+	w.next = nil
+	if l.tail != nil {
+		l.tail.next = w
+	} else {
+		l.head = w
+	}
+	l.tail = w
+}
+
+func (l *waitList) remove(w *waiter) {
+	if w.list != l {
+		return
+	}
+	if w.prev != nil {
+		w.prev.next = w.next
+	} else {
+		l.head = w.next
+	}
+	if w.next != nil {
+		w.next.prev = w.prev
+	} else {
+		l.tail = w.prev
+	}
+	w.next, w.prev, w.list = nil, nil, nil
+}
+
+func (l *waitList) popFront() *waiter {
+	w := l.head
+	if w != nil {
+		l.remove(w)
+	}
+	return w
+}

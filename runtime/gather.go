@@ -1,0 +1,149 @@
+package runtime
+
+// Gather returns an awaitable that runs all of as concurrently and returns
+// their results in order, like asyncio.gather. Awaitables that are not Tasks
+// are spawned as Tasks on the awaiter's loop when the Gather is first
+// awaited. The first error, in completion order, is returned at once while
+// the others keep running; a child's panic is raised again in the awaiter.
+// Cancelling the awaiting task cancels the children; the await then returns
+// ErrCanceled once they have all finished.
+//
+// A Gather may be awaited again after it completed; it returns the same
+// outcome.
+func Gather[T any](as ...Awaitable[T]) Awaitable[[]T] {
+	return &gather[T]{as: as}
+}
+
+type gather[T any] struct {
+	as        []Awaitable[T]
+	tasks     []*Task[T]
+	nodes     []waiter // one per child, in its waiters list while we listen
+	remaining int      // children not yet finished
+	fiber     *Fiber   // the awaiter, while parked on us
+	err       error
+	panic     *panicRec
+	started   bool
+	delivered bool
+	canceling bool
+}
+
+func (g *gather[T]) begin(f *Fiber) bool {
+	if g.started {
+		if !g.delivered {
+			panic(msgGatherTwice)
+		}
+		return false
+	}
+	g.started = true
+	g.tasks = make([]*Task[T], len(g.as))
+	for i, a := range g.as {
+		t, ok := a.(*Task[T])
+		if !ok {
+			t = newTask(a)
+		}
+		t.bind(f.loop)
+		g.tasks[i] = t
+	}
+	g.as = nil
+	// Children that already finished count in index order.
+	for _, t := range g.tasks {
+		if t.Done() && g.settle(t) {
+			g.delivered = true
+			return false
+		}
+	}
+	g.nodes = make([]waiter, len(g.tasks))
+	for i, t := range g.tasks {
+		if t.Done() {
+			continue
+		}
+		g.remaining++
+		w := &g.nodes[i]
+		w.fn = func() { g.childDone(t) }
+		t.fiber.waiters.pushBack(w)
+	}
+	if g.remaining == 0 {
+		g.delivered = true
+		return false
+	}
+	g.fiber = f
+	f.park = g
+	return true
+}
+
+// settle records a finished child's failure; it reports whether the
+// awaiter should be given the outcome now.
+func (g *gather[T]) settle(t *Task[T]) bool {
+	if p := t.root.panic; p != nil {
+		g.panic = p
+		return true
+	}
+	if err := t.root.Err; err != nil {
+		g.err = err
+		return true
+	}
+	return false
+}
+
+func (g *gather[T]) childDone(t *Task[T]) {
+	g.remaining--
+	if g.canceling {
+		if p := t.root.panic; p != nil && g.panic == nil {
+			g.panic = p // a panic is never swallowed, even while cancelling
+		}
+		if g.remaining == 0 {
+			g.delivered = true
+			f := g.fiber
+			g.fiber = nil
+			if g.panic != nil {
+				f.wake() // result raises the panic
+			} else {
+				f.wakeCanceled()
+			}
+		}
+		return
+	}
+	if g.settle(t) || g.remaining == 0 {
+		g.deliver()
+	}
+}
+
+// deliver wakes the awaiter, and stops listening to the children still
+// running: from now on a panic in one of them is nobody's unless another
+// task awaits it.
+func (g *gather[T]) deliver() {
+	g.delivered = true
+	for i := range g.nodes {
+		if w := &g.nodes[i]; w.list != nil {
+			w.list.remove(w)
+		}
+	}
+	f := g.fiber
+	g.fiber = nil
+	f.wake()
+}
+
+func (g *gather[T]) cancelWait(f *Fiber) {
+	if g.canceling {
+		return
+	}
+	g.canceling = true
+	for _, t := range g.tasks {
+		t.Cancel()
+	}
+}
+
+func (g *gather[T]) result(f *Fiber) ([]T, error) {
+	if p := g.panic; p != nil {
+		f.repanic = p
+		panic(p.value)
+	}
+	if g.err != nil {
+		return nil, g.err
+	}
+	res := make([]T, len(g.tasks))
+	for i, t := range g.tasks {
+		res[i] = t.root.Ret
+	}
+	return res, nil
+}

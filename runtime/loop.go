@@ -1,0 +1,356 @@
+package runtime
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// loop is a single-threaded event loop. Everything but callSoonThreadsafe
+// and wakeup must be called on the goroutine that runs it.
+type loop struct {
+	poller poller
+	ready  ring
+	timers timerHeap
+	epoch  time.Time
+	gid    uint64
+	tasks  []*Fiber // live bound tasks, for shutdown and deadlock reports
+	cur    *Fiber   // the fiber being stepped, if any
+	fatal  *PanicError
+	stop   bool // a panic ended the loop: finish the current item, run no more
+	fds    []*fdReg // registered file descriptors, indexed by fd
+	nfds   int
+
+	// Thread-safe part: callbacks from other goroutines, and the wakeup
+	// flag that coalesces writes to the poller's wakeup (set: a wakeup is
+	// pending, so there is no need to write again).
+	tsMu        sync.Mutex
+	tsQueue     []func()
+	tsSpare     []func()
+	wakePending atomic.Bool
+	external    atomic.Int32 // outstanding promises of a thread-safe call; they keep deadlock detection off
+	wakeups     atomic.Int64 // writes to the wakeup, for tests
+}
+
+func newLoop() (*loop, error) {
+	l := &loop{epoch: time.Now(), gid: goid()}
+	if err := l.poller.init(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *loop) close() error { return l.poller.close() }
+
+// now returns the loop's monotonic clock in nanoseconds.
+func (l *loop) now() int64 { return int64(time.Since(l.epoch)) }
+
+// callSoon schedules fn to run in the next pass.
+func (l *loop) callSoon(fn func()) { l.ready.push(readyItem{fn: fn}) }
+
+// callLater schedules fn after d, returning the timer, which removeTimer
+// cancels.
+func (l *loop) callLater(d time.Duration, fn func()) *timer {
+	t := &timer{when: l.now() + int64(d), fn: fn}
+	l.timers.push(t)
+	return t
+}
+
+func (l *loop) removeTimer(t *timer) { l.timers.remove(t) }
+
+// callSoonThreadsafe schedules fn on the loop from any goroutine and wakes
+// the loop. Concurrent calls share one write to the wakeup: the flag is set
+// by whoever writes, and cleared by the loop before it takes the queue, so
+// a callback queued after the loop took the queue always writes again.
+func (l *loop) callSoonThreadsafe(fn func()) {
+	l.tsMu.Lock()
+	l.tsQueue = append(l.tsQueue, fn)
+	l.tsMu.Unlock()
+	if l.wakePending.CompareAndSwap(false, true) {
+		l.wakeups.Add(1)
+		if err := l.poller.wakeup(); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// drainThreadsafe moves the callbacks queued by other goroutines to the
+// ready queue. The poller calls it when the wakeup fired.
+func (l *loop) drainThreadsafe() {
+	l.wakePending.Store(false)
+	l.tsMu.Lock()
+	q := l.tsQueue
+	l.tsQueue = l.tsSpare[:0]
+	l.tsMu.Unlock()
+	for i, fn := range q {
+		l.callSoon(fn)
+		q[i] = nil
+	}
+	l.tsSpare = q[:0]
+}
+
+func (l *loop) threadsafePending() bool {
+	l.tsMu.Lock()
+	defer l.tsMu.Unlock()
+	return len(l.tsQueue) > 0
+}
+
+// fdReg is a registered file descriptor: cb runs in the pass after the fd
+// becomes ready, with the events seen, for as long as it stays registered
+// (level-triggered).
+type fdReg struct {
+	fd      int
+	events  ioEvents
+	revents ioEvents
+	queued  bool
+	closed  bool
+	cb      func(ioEvents)
+	run     func() // bound once at registration: queuing it allocates nothing
+}
+
+// registerFD watches fd for ev and calls cb on the loop when it is ready.
+func (l *loop) registerFD(fd int, ev ioEvents, cb func(ioEvents)) (*fdReg, error) {
+	if fd < 0 {
+		return nil, fmt.Errorf("asyncgen: bad file descriptor %d", fd)
+	}
+	if fd < len(l.fds) && l.fds[fd] != nil {
+		return nil, fmt.Errorf("asyncgen: file descriptor %d is already registered", fd)
+	}
+	if err := l.poller.add(fd, ev); err != nil {
+		return nil, err
+	}
+	r := &fdReg{fd: fd, events: ev, cb: cb}
+	r.run = func() {
+		r.queued = false
+		ev := r.revents
+		r.revents = 0
+		if !r.closed && ev != 0 {
+			r.cb(ev)
+		}
+	}
+	for len(l.fds) <= fd {
+		l.fds = append(l.fds, nil)
+	}
+	l.fds[fd] = r
+	l.nfds++
+	return r, nil
+}
+
+// modifyFD changes the events r watches.
+func (l *loop) modifyFD(r *fdReg, ev ioEvents) error {
+	if err := l.poller.modify(r.fd, ev); err != nil {
+		return err
+	}
+	r.events = ev
+	return nil
+}
+
+// unregisterFD stops watching r's fd; a callback already queued for it does
+// not run.
+func (l *loop) unregisterFD(r *fdReg) error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	l.fds[r.fd] = nil
+	l.nfds--
+	return l.poller.remove(r.fd)
+}
+
+// fdReady is called by the poller for each ready fd.
+func (l *loop) fdReady(fd int, ev ioEvents) {
+	if fd >= len(l.fds) || l.fds[fd] == nil {
+		return
+	}
+	r := l.fds[fd]
+	r.revents |= ev & r.events
+	if r.revents != 0 && !r.queued {
+		r.queued = true
+		l.ready.push(readyItem{fn: r.run})
+	}
+}
+
+// runOnce is one pass of the loop, after asyncio's _run_once:
+//
+//  1. The poll timeout is 0 if anything is ready, else the time to the next
+//     timer rounded up to whole milliseconds (so a timer is never found
+//     early), else infinite. If nothing is ready and nothing can become
+//     ready (no timer, no fd, no thread-safe call outstanding), the loop is
+//     deadlocked and runOnce returns an error wrapping ErrDeadlock.
+//  2. Poll: ready fds queue their callbacks, the wakeup queues the callbacks
+//     other goroutines sent.
+//  3. Expired timers move to the ready queue, in deadline order.
+//  4. Only the items that were ready at this point run; what they make ready
+//     waits for the next pass, so a busy task cannot starve I/O.
+func (l *loop) runOnce() error {
+	timeout := -1
+	if l.ready.len() > 0 {
+		timeout = 0
+	} else if t := l.timers.peek(); t != nil {
+		d := t.when - l.now()
+		if d <= 0 {
+			timeout = 0
+		} else {
+			ms := (d + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+			timeout = int(min(ms, 1<<30))
+		}
+	} else if l.nfds == 0 && l.external.Load() == 0 && !l.threadsafePending() {
+		return l.deadlock()
+	}
+	if err := l.poller.wait(l, timeout); err != nil {
+		return err
+	}
+	if l.timers.len() > 0 {
+		now := l.now()
+		for t := l.timers.peek(); t != nil && t.when <= now; t = l.timers.peek() {
+			l.timers.remove(t)
+			if t.f != nil {
+				t.f.wake()
+			} else {
+				l.callSoon(t.fn)
+			}
+		}
+	}
+	for n := l.ready.len(); n > 0 && !l.stop; n-- {
+		it := l.ready.pop()
+		if it.f != nil {
+			l.runFiber(it.f)
+		} else {
+			l.runCallback(it.fn)
+		}
+	}
+	return nil
+}
+
+// runCallback runs fn; a panic in it ends the loop with a *PanicError.
+func (l *loop) runCallback(fn func()) {
+	ok := false
+	defer func() {
+		if !ok {
+			l.fail(&PanicError{Value: recover(), Stack: debug.Stack()})
+		}
+	}()
+	fn()
+	ok = true
+}
+
+// fail stops the loop, recording the first panic that ended it.
+func (l *loop) fail(e *PanicError) {
+	if l.fatal == nil {
+		l.fatal = e
+	}
+	l.stop = true
+}
+
+func (l *loop) addTask(f *Fiber) {
+	f.tidx = int32(len(l.tasks))
+	l.tasks = append(l.tasks, f)
+}
+
+func (l *loop) removeTask(f *Fiber) {
+	i := int(f.tidx)
+	if i < 0 || i >= len(l.tasks) || l.tasks[i] != f {
+		return
+	}
+	last := len(l.tasks) - 1
+	l.tasks[i] = l.tasks[last]
+	l.tasks[i].tidx = int32(i)
+	l.tasks[last] = nil
+	l.tasks = l.tasks[:last]
+	f.tidx = -1
+}
+
+// deadlock builds the error for a loop where nothing can happen, naming each
+// parked task and the await it is parked at.
+func (l *loop) deadlock() error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d parked task(s):", len(l.tasks))
+	for i, f := range l.tasks {
+		if i == 10 {
+			fmt.Fprintf(&b, "\n\t... and %d more", len(l.tasks)-i)
+			break
+		}
+		b.WriteString("\n\t")
+		b.WriteString(f.describe())
+	}
+	return fmt.Errorf("%w\n%s", ErrDeadlock, b.String())
+}
+
+// describe names a fiber's task and where its innermost frame is parked.
+func (f *Fiber) describe() string {
+	s := fmt.Sprintf("Task-%d", f.id)
+	if n := len(f.stack); n > 0 {
+		fr := f.stack[n-1]
+		info := fr.Info()
+		pc := fr.header().PC
+		s += " in " + info.Name
+		if int(pc) < len(info.Awaits) && info.Awaits[pc].Line > 0 {
+			s += fmt.Sprintf(" at %s:%d:%d", info.File, info.Awaits[pc].Line, info.Awaits[pc].Col)
+		} else if info.File != "" {
+			s += fmt.Sprintf(" (%s:%d)", info.File, info.Line)
+		}
+	}
+	if f.park != nil {
+		s += fmt.Sprintf(", parked on %s", parkName(f.park))
+	}
+	return s
+}
+
+func parkName(p parker) string {
+	switch p := p.(type) {
+	case *Event:
+		return "Event.Wait"
+	case *Fiber:
+		return fmt.Sprintf("Task-%d", p.id)
+	case sleepParker:
+		return "Sleep"
+	case yieldParker:
+		return "Yield"
+	default:
+		return fmt.Sprintf("%T", p)
+	}
+}
+
+// readyItem is an entry of the ready queue: a fiber to step or a callback.
+type readyItem struct {
+	f  *Fiber
+	fn func()
+}
+
+// ring is a growable FIFO ring buffer of ready items; its capacity is a
+// power of two.
+type ring struct {
+	buf  []readyItem
+	head int
+	n    int
+}
+
+func (r *ring) len() int { return r.n }
+
+func (r *ring) push(it readyItem) {
+	if r.n == len(r.buf) {
+		r.grow()
+	}
+	r.buf[(r.head+r.n)&(len(r.buf)-1)] = it
+	r.n++
+}
+
+func (r *ring) pop() readyItem {
+	it := r.buf[r.head]
+	r.buf[r.head] = readyItem{}
+	r.head = (r.head + 1) & (len(r.buf) - 1)
+	r.n--
+	return it
+}
+
+func (r *ring) grow() {
+	c := max(2*len(r.buf), 64)
+	buf := make([]readyItem, c)
+	for i := 0; i < r.n; i++ {
+		buf[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
+	}
+	r.buf, r.head = buf, 0
+}

@@ -1,0 +1,52 @@
+package runtime
+
+import "time"
+
+// Yield returns an awaitable that suspends the task once and resumes it in
+// the loop's next pass, like asyncio.sleep(0).
+func Yield() Awaitable[struct{}] { return yieldAwait{} }
+
+// Sleep returns an awaitable that suspends the task for d. d <= 0 behaves
+// like Yield. The task's timer is part of the task, so sleeping allocates
+// nothing but the 8-byte awaitable value itself.
+func Sleep(d time.Duration) Awaitable[struct{}] {
+	if d <= 0 {
+		return yieldAwait{}
+	}
+	return sleepAwait(d)
+}
+
+type yieldAwait struct{}
+
+type yieldParker struct{}
+
+func (yieldAwait) begin(f *Fiber) bool {
+	f.park = yieldParker{}
+	f.loop.ready.push(readyItem{f: f})
+	return true
+}
+
+func (yieldAwait) result(*Fiber) (struct{}, error) { return struct{}{}, nil }
+
+// cancelWait: the fiber is already in the ready queue; its Yield returns
+// ErrCanceled when it runs.
+func (yieldParker) cancelWait(f *Fiber) { f.flags |= fWaitCanceled }
+
+type sleepAwait time.Duration
+
+type sleepParker struct{}
+
+func (d sleepAwait) begin(f *Fiber) bool {
+	l := f.loop
+	f.timer.when = l.now() + int64(d)
+	l.timers.push(&f.timer)
+	f.park = sleepParker{}
+	return true
+}
+
+func (sleepAwait) result(*Fiber) (struct{}, error) { return struct{}{}, nil }
+
+func (sleepParker) cancelWait(f *Fiber) {
+	f.loop.timers.remove(&f.timer)
+	f.wakeCanceled()
+}

@@ -1,0 +1,250 @@
+package runtime
+
+import (
+	"strconv"
+	"sync/atomic"
+)
+
+var taskIDs atomic.Uint64
+
+// Task is a scheduled awaitable with its own fiber: Spawn makes one. A
+// *Task[T] is an Awaitable[T] that any number of tasks may await, any number
+// of times; each gets the task's results, or the task's panic raised again.
+type Task[T any] struct {
+	fiber Fiber
+	root  taskRoot[T]
+	name  string
+}
+
+// taskRoot is the bottom frame of every task: it awaits the spawned
+// awaitable and keeps its outcome (results, or the panic that ended it) in
+// its Coro header.
+type taskRoot[T any] struct {
+	Coro[T]
+	a Awaitable[T]
+}
+
+var taskRootInfo = FuncInfo{Name: "asyncgen/runtime.Task", Awaits: []AwaitInfo{{}, {}}}
+
+func (r *taskRoot[T]) Info() *FuncInfo { return &taskRootInfo }
+
+func (r *taskRoot[T]) Step(f *Fiber) bool {
+	switch r.PC {
+	case 0:
+	case 1:
+		goto r1
+	default:
+		panic(BadPC(r.PC))
+	}
+	r.PC = 1
+	if f.Suspend(r.a) {
+		return false
+	}
+r1:
+	r.Ret, r.Err = Resume(f, r.a)
+	r.a = nil
+	return r.Return()
+}
+
+func newTask[T any](a Awaitable[T]) *Task[T] {
+	t := &Task[T]{}
+	t.root.a = a
+	t.root.Init(&t.root)
+	t.root.state = stateRunning
+	f := &t.fiber
+	f.id = taskIDs.Add(1)
+	f.tidx = -1
+	f.root = &t.root.coro
+	f.stack = f.stkbuf[:0]
+	f.push(&t.root)
+	f.w.fiber = f
+	f.timer.f = f
+	f.timer.idx = -1
+	return t
+}
+
+// bind adopts an unbound task onto l and schedules it.
+func (t *Task[T]) bind(l *loop) {
+	f := &t.fiber
+	switch {
+	case f.loop == l:
+	case f.loop == nil:
+		f.loop = l
+		l.addTask(f)
+		l.ready.push(readyItem{f: f})
+	case f.flags&fDone == 0:
+		panic(msgOtherLoop)
+	}
+}
+
+// Spawn schedules a on the current loop as a new Task and returns it; the
+// task starts in the loop's next pass. Spawn of a *Task returns that task.
+// Outside any loop, Spawn makes an unbound task, which the first loop to
+// await it (Run, Await, or an await in a task) adopts.
+//
+// The current loop is the only running loop when exactly one runs in the
+// process; otherwise it is the loop run by the calling goroutine. So call
+// Spawn from a task, or from a goroutine while no loop runs.
+func Spawn[T any](a Awaitable[T]) *Task[T] {
+	if t, ok := a.(*Task[T]); ok {
+		return t
+	}
+	t := newTask(a)
+	if l := currentLoop(); l != nil {
+		t.bind(l)
+	}
+	return t
+}
+
+func (t *Task[T]) begin(f *Fiber) bool {
+	t.bind(f.loop)
+	if t.fiber.flags&fDone != 0 {
+		return false
+	}
+	if &t.fiber == f {
+		panic(msgAwaitSelf)
+	}
+	f.park = &t.fiber
+	t.fiber.waiters.pushBack(&f.w)
+	return true
+}
+
+func (t *Task[T]) result(f *Fiber) (T, error) {
+	if p := t.root.panic; p != nil {
+		f.repanic = p
+		panic(p.value)
+	}
+	return t.root.Ret, t.root.Err
+}
+
+// Cancel asks the task to stop: its pending await and every later await
+// return ErrCanceled until its function returns, and its deferred calls run.
+// A task cancelled before it started never runs its body and finishes with
+// ErrCanceled. Cancel returns false if the task had already finished.
+func (t *Task[T]) Cancel() bool { return t.fiber.cancel() }
+
+// Done reports whether the task has finished.
+func (t *Task[T]) Done() bool { return t.fiber.flags&fDone != 0 }
+
+// Result returns the task's results once it has finished, or ErrNotDone. If
+// the task ended by a panic, Result panics with the same value.
+func (t *Task[T]) Result() (T, error) {
+	if !t.Done() {
+		var zero T
+		return zero, ErrNotDone
+	}
+	if p := t.root.panic; p != nil {
+		if l := t.fiber.loop; l != nil && l.cur != nil {
+			l.cur.repanic = p // keep the origin stack if a task step recovers it
+		}
+		panic(p.value)
+	}
+	return t.root.Ret, t.root.Err
+}
+
+// AddDoneCallback arranges for fn(t) to run on the task's loop, in the pass
+// after the task finishes, or in the next pass if it has already finished.
+// A panic in fn ends the loop with a *PanicError.
+func (t *Task[T]) AddDoneCallback(fn func(*Task[T])) {
+	call := func() { fn(t) }
+	if t.Done() {
+		t.fiber.loop.callSoon(call)
+		return
+	}
+	w := &waiter{}
+	w.fn = func() { t.fiber.loop.callSoon(call) }
+	t.fiber.waiters.pushBack(w)
+}
+
+// Name returns the task's name, "Task-N" unless SetName changed it.
+func (t *Task[T]) Name() string {
+	if t.name == "" {
+		return "Task-" + strconv.FormatUint(t.fiber.id, 10)
+	}
+	return t.name
+}
+
+// SetName sets the task's name.
+func (t *Task[T]) SetName(name string) { t.name = name }
+
+// Run runs a new event loop on the calling goroutine until a finishes, and
+// returns a's results. Then, like asyncio.run, it cancels the tasks still
+// pending and runs the loop until they have finished, and closes the loop.
+//
+// Run returns ErrRunning if the goroutine already runs a loop, and an error
+// wrapping ErrDeadlock, naming the parked tasks, if a can no longer finish.
+// If a panics, or a task panics while nobody awaits it, Run panics with a
+// *PanicError that carries the value and the stack where it was raised.
+func Run[T any](a Awaitable[T]) (T, error) {
+	var zero T
+	if loopOfThisGoroutine() != nil {
+		return zero, ErrRunning
+	}
+	l, err := newLoop()
+	if err != nil {
+		return zero, err
+	}
+	registerLoop(l)
+	defer func() {
+		unregisterLoop(l)
+		l.close()
+	}()
+
+	var main *Task[T]
+	if t, ok := a.(*Task[T]); ok {
+		main = t
+	} else {
+		main = newTask(a)
+	}
+	main.bind(l)
+	main.fiber.flags |= fMain
+
+	for main.fiber.flags&fDone == 0 && !l.stop {
+		if err = l.runOnce(); err != nil {
+			break
+		}
+	}
+	l.shutdown()
+	if l.fatal != nil {
+		panic(l.fatal)
+	}
+	if err != nil {
+		return zero, err
+	}
+	if p := main.root.panic; p != nil {
+		panic(&PanicError{Value: p.value, Stack: p.stack})
+	}
+	return main.root.Ret, main.root.Err
+}
+
+// shutdown cancels the tasks still live and runs the loop until they have
+// finished (so their deferred calls run), until nothing more can happen, or
+// until a task panics unawaited. It runs after a panic stopped the loop too,
+// as asyncio.run cancels the remaining tasks whatever ended the main one.
+func (l *loop) shutdown() {
+	l.stop = false
+	// Run until the tasks have finished, then run what finishing them
+	// scheduled, such as done callbacks. Tasks spawned meanwhile are
+	// cancelled too.
+	for (len(l.tasks) > 0 || l.ready.len() > 0) && !l.stop {
+		for _, f := range l.tasks {
+			if f.flags&fCanceled == 0 {
+				f.cancel()
+			}
+		}
+		if l.runOnce() != nil {
+			return
+		}
+	}
+}
+
+// Await runs a to completion and returns its results. It is the blocking
+// form of await, used by the blocking twins of async functions: outside any
+// loop it runs a on a new private loop, as Run does. On a goroutine that is
+// running a loop it panics: a blocking twin was called from async code.
+func Await[T any](a Awaitable[T]) (T, error) {
+	if loopOfThisGoroutine() != nil {
+		panic(msgBlockingAwait)
+	}
+	return Run(a)
+}
