@@ -20,7 +20,7 @@ type loop struct {
 	tasks  []*Fiber // live bound tasks, for shutdown and deadlock reports
 	cur    *Fiber   // the fiber being stepped, if any
 	fatal  *PanicError
-	stop   bool // a panic ended the loop: finish the current item, run no more
+	stop   bool     // a panic ended the loop: finish the current item, run no more
 	fds    []*fdReg // registered file descriptors, indexed by fd
 	nfds   int
 

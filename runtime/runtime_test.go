@@ -175,7 +175,10 @@ func cancelMe(log *[]string) *scriptCoro[string] {
 		aw(func() runtime.Awaitable[struct{}] { return runtime.NewEvent().Wait() }, add("event")),
 		aw(func() runtime.Awaitable[struct{}] {
 			return script[struct{}](func(*scriptCoro[struct{}]) { ran = true })
-		}, func(_ struct{}, err error) { add("coroutine")(struct{}{}, err); *log = append(*log, fmt.Sprint("ran: ", ran)) }),
+		}, func(_ struct{}, err error) {
+			add("coroutine")(struct{}{}, err)
+			*log = append(*log, fmt.Sprint("ran: ", ran))
+		}),
 	)
 	s.Defer(func() { *log = append(*log, "deferred") })
 	return s
