@@ -181,27 +181,24 @@ func (l *loop) fdReady(fd int, ev ioEvents) {
 //     ready (no timer, no fd, no thread-safe call outstanding), the loop is
 //     deadlocked and runOnce returns an error wrapping ErrDeadlock.
 //  2. Poll: ready fds queue their callbacks, the wakeup queues the callbacks
-//     other goroutines sent.
+//     other goroutines sent. (A non-blocking poll with no fd registered is
+//     skipped unless the wakeup flag is set: it could find nothing else.)
 //  3. Expired timers move to the ready queue, in deadline order.
 //  4. Only the items that were ready at this point run; what they make ready
 //     waits for the next pass, so a busy task cannot starve I/O.
 func (l *loop) runOnce() error {
-	timeout := -1
-	if l.ready.len() > 0 {
-		timeout = 0
-	} else if t := l.timers.peek(); t != nil {
-		d := t.when - l.now()
-		if d <= 0 {
-			timeout = 0
-		} else {
-			ms := (d + int64(time.Millisecond) - 1) / int64(time.Millisecond)
-			timeout = int(min(ms, 1<<30))
-		}
-	} else if l.nfds == 0 && l.external.Load() == 0 && !l.threadsafePending() {
+	timeout := l.pollTimeout(l.now())
+	if timeout < 0 && l.nfds == 0 && l.external.Load() == 0 && !l.threadsafePending() {
 		return l.deadlock()
 	}
-	if err := l.poller.wait(l, timeout); err != nil {
-		return err
+	// A poll that must not block, with no fd registered, can only find the
+	// wakeup, and the wakeup flag says whether it was written: skip the
+	// system call unless it was. This keeps a busy loop of pure tasks off
+	// the kernel without delaying any event.
+	if timeout != 0 || l.nfds > 0 || l.wakePending.Load() {
+		if err := l.poller.wait(l, timeout); err != nil {
+			return err
+		}
 	}
 	if l.timers.len() > 0 {
 		now := l.now()
@@ -223,6 +220,25 @@ func (l *loop) runOnce() error {
 		}
 	}
 	return nil
+}
+
+// pollTimeout returns how long the poll may block, in milliseconds: 0 if
+// anything is ready, the time from now to the next timer rounded up to whole
+// milliseconds, or -1 (no limit) if there is no timer.
+func (l *loop) pollTimeout(now int64) int {
+	if l.ready.len() > 0 {
+		return 0
+	}
+	t := l.timers.peek()
+	if t == nil {
+		return -1
+	}
+	d := t.when - now
+	if d <= 0 {
+		return 0
+	}
+	ms := (d + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+	return int(min(ms, 1<<30))
 }
 
 // runCallback runs fn; a panic in it ends the loop with a *PanicError.
