@@ -122,7 +122,7 @@ func (c *Coro[T]) begin(f *Fiber) bool {
 // raised again in the awaiter, keeping its origin.
 func (c *Coro[T]) result(f *Fiber) (T, error) {
 	if p := c.panic; p != nil {
-		f.repanic = p
+		f.loop.repanic = p
 		panic(p.value)
 	}
 	return c.Ret, c.Err
@@ -140,12 +140,13 @@ func stepFrame(f *Fiber, fr Frame) (done bool, p *panicRec) {
 			return
 		}
 		r := recover()
-		if rp := f.repanic; rp != nil && sameValue(r, rp.value) {
+		l := f.loop
+		if rp := l.repanic; rp != nil && sameValue(r, rp.value) {
 			p = rp
 		} else {
 			p = &panicRec{value: r, stack: debug.Stack()}
 		}
-		f.repanic = nil
+		l.repanic = nil
 	}()
 	done = fr.Step(f)
 	ok = true

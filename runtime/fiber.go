@@ -12,7 +12,6 @@ type Fiber struct {
 	loop    *loop    // nil while the task is unbound (spawned outside a loop)
 	park    parker   // the leaf it is parked on, nil when runnable
 	root    *coro    // header of stack[0], read after it is popped
-	repanic *panicRec
 	waiters waitList // fibers, gathers and callbacks waiting for it to finish
 	id      uint64
 	tidx    int32 // index in loop.tasks while live, -1 otherwise

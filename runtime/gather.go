@@ -135,7 +135,7 @@ func (g *gather[T]) cancelWait(f *Fiber) {
 
 func (g *gather[T]) result(f *Fiber) ([]T, error) {
 	if p := g.panic; p != nil {
-		f.repanic = p
+		f.loop.repanic = p
 		panic(p.value)
 	}
 	if g.err != nil {

@@ -19,10 +19,13 @@ type loop struct {
 	gid    uint64
 	tasks  []*Fiber // live bound tasks, for shutdown and deadlock reports
 	cur    *Fiber   // the fiber being stepped, if any
-	fatal  *PanicError
-	stop   bool     // a panic ended the loop: finish the current item, run no more
-	fds    []*fdReg // registered file descriptors, indexed by fd
-	nfds   int
+	// repanic is the panic record Resume is raising again, so that the
+	// runner keeps its origin stack; one step runs at a time per loop.
+	repanic *panicRec
+	fatal   *PanicError
+	stop    bool     // a panic ended the loop: finish the current item, run no more
+	fds     []*fdReg // registered file descriptors, indexed by fd
+	nfds    int
 
 	// Thread-safe part: callbacks from other goroutines, and the wakeup
 	// flag that coalesces writes to the poller's wakeup (set: a wakeup is

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestTimerHeap(t *testing.T) {
@@ -181,4 +182,12 @@ func TestGoid(t *testing.T) {
 	if goid() != a {
 		t.Error("goid not stable")
 	}
+}
+
+func TestSizes(t *testing.T) {
+	if s := unsafe.Sizeof(coro{}); s > 40 {
+		t.Errorf("frame header is %d bytes, want at most 40", s)
+	}
+	t.Logf("Fiber %d B, Task[struct{}] %d B, Coro[struct{}] %d B",
+		unsafe.Sizeof(Fiber{}), unsafe.Sizeof(Task[struct{}]{}), unsafe.Sizeof(Coro[struct{}]{}))
 }

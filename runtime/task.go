@@ -13,7 +13,7 @@ var taskIDs atomic.Uint64
 type Task[T any] struct {
 	fiber Fiber
 	root  taskRoot[T]
-	name  string
+	name  *string // nil: the default name
 }
 
 // taskRoot is the bottom frame of every task: it awaits the spawned
@@ -111,7 +111,7 @@ func (t *Task[T]) begin(f *Fiber) bool {
 
 func (t *Task[T]) result(f *Fiber) (T, error) {
 	if p := t.root.panic; p != nil {
-		f.repanic = p
+		f.loop.repanic = p
 		panic(p.value)
 	}
 	return t.root.Ret, t.root.Err
@@ -134,8 +134,8 @@ func (t *Task[T]) Result() (T, error) {
 		return zero, ErrNotDone
 	}
 	if p := t.root.panic; p != nil {
-		if l := t.fiber.loop; l != nil && l.cur != nil {
-			l.cur.repanic = p // keep the origin stack if a task step recovers it
+		if l := t.fiber.loop; l != nil {
+			l.repanic = p // keep the origin stack if a task step recovers it
 		}
 		panic(p.value)
 	}
@@ -158,14 +158,14 @@ func (t *Task[T]) AddDoneCallback(fn func(*Task[T])) {
 
 // Name returns the task's name, "Task-N" unless SetName changed it.
 func (t *Task[T]) Name() string {
-	if t.name == "" {
+	if t.name == nil {
 		return "Task-" + strconv.FormatUint(t.fiber.id, 10)
 	}
-	return t.name
+	return *t.name
 }
 
 // SetName sets the task's name.
-func (t *Task[T]) SetName(name string) { t.name = name }
+func (t *Task[T]) SetName(name string) { t.name = &name }
 
 // Run runs a new event loop on the calling goroutine until a finishes, and
 // returns a's results. Then, like asyncio.run, it cancels the tasks still
