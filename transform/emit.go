@@ -1,0 +1,656 @@
+package transform
+
+// Pass "emit": write the state struct, the Async constructor and the Step method
+// of each async function with jennifer.
+//
+// Assumes: "lower" and "live" have run.
+// Guarantees: the generated code refers to every variable through its storage
+// (a Step local, a frame field, or a boxed frame field), runs deferred calls
+// through the frame, returns through Coro.Return, and reaches every resume point
+// from the dispatch switch at the top of Step.
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"github.com/dave/jennifer/jen"
+)
+
+type codeLine = jen.Code
+
+type storage struct {
+	kind storageKind
+	name string
+}
+
+type emitter struct {
+	fn      *asyncFunc
+	l       *lowerer
+	conv    *converter
+	store   map[*types.Var]*storage
+	renamed map[types.Object]string // flat-level consts and types
+	labels  map[int]string
+	used    map[int]bool
+	recv    string            // the frame receiver, "_s"
+	fib     string            // the fiber parameter, "_f"
+	awField map[string]string // awaitable field per element type
+	awTypes []awField
+	fields  []fieldDecl
+	locals  []fieldDecl
+	across  map[*awaitPoint]bitset
+	lines   bool
+	file    string
+	lastLn  int
+	err     error
+	// boxedParam maps a boxed variable to the name it has inside a function
+	// literal that captured its box.
+	inLit     map[*types.Var]string
+	ndefer    int
+	firstDef  map[*types.Var]int  // index of the first item that mentions a variable
+	itemIndex map[*awaitPoint]int // index of each await's item
+}
+
+type awField struct {
+	name string
+	elem types.Type
+}
+
+type fieldDecl struct {
+	name string
+	typ  jen.Code
+}
+
+func (e *emitter) fail(pos token.Pos, format string, args ...any) {
+	if e.err == nil {
+		e.err = &lowerError{pos, fmt.Sprintf(format, args...)}
+	}
+}
+
+func (e *emitter) typ(t types.Type, pos token.Pos) jen.Code {
+	c, err := typeCode(t, e.fn.u.pkg)
+	if err != nil {
+		e.fail(pos, "a value of type %s must be kept across an await, but %v; declare the type at package level or convert the value to a type that can be named here", t, err)
+		return jen.Id("any")
+	}
+	return c
+}
+
+// names gives every flattened-level object a name that nothing else in the
+// function uses.
+type namer struct {
+	taken map[string]bool
+}
+
+func (n *namer) fresh(base string) string {
+	if !n.taken[base] {
+		n.taken[base] = true
+		return base
+	}
+	for i := 1; ; i++ {
+		s := fmt.Sprintf("%s_%d", base, i)
+		if !n.taken[s] {
+			n.taken[s] = true
+			return s
+		}
+	}
+}
+
+// plan assigns storage to every variable of the lowered function.
+func (e *emitter) plan() {
+	l, fn := e.l, e.fn
+	// Names: a flattened-level object keeps its own name when no other object
+	// that the function refers to has it.
+	byName := map[string]map[types.Object]bool{}
+	note := func(name string, obj types.Object) {
+		if byName[name] == nil {
+			byName[name] = map[types.Object]bool{}
+		}
+		byName[name][obj] = true
+	}
+	ast.Inspect(fn.decl, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			obj := l.info.Uses[id]
+			if obj == nil {
+				obj = l.info.Defs[id]
+			}
+			note(id.Name, obj)
+		}
+		return true
+	})
+	taken := map[string]bool{}
+	for name := range byName {
+		taken[name] = true
+	}
+	for _, imp := range fn.file.Imports {
+		if imp.Name != nil {
+			taken[imp.Name.Name] = true
+		}
+	}
+	for _, p := range fn.u.pkg.Imports() {
+		taken[p.Name()] = true
+	}
+	for _, r := range []string{"runtime", "len", "new", "make", "append", "nil", "true", "false", "string", "utf8", "iter", "any"} {
+		taken[r] = true
+	}
+	nm := &namer{taken: taken}
+	e.recv, e.fib = nm.fresh("_s"), nm.fresh("_f")
+	localNames := &namer{taken: taken}
+	fieldNames := &namer{taken: map[string]bool{"Coro": true, "PC": true, "Ret": true, "Err": true, "Init": true,
+		"Defer": true, "Return": true, "Step": true, "Info": true}}
+
+	across := l.analyze()
+	e.across = across
+	live := newBitset(len(l.order))
+	for _, b := range across {
+		live.or(b)
+	}
+	for _, vi := range l.order {
+		v := vi.v
+		switch {
+		case v == fn.retVar:
+			e.store[v] = &storage{kind: stRet, name: "Ret"}
+			continue
+		case v == fn.errVar:
+			e.store[v] = &storage{kind: stErr, name: "Err"}
+			continue
+		}
+		name := v.Name()
+		own := len(byName[name]) == 1 && byName[name][v] && !vi.temp
+		if name == "_" || name == "" {
+			name = "_p"
+		}
+		st := &storage{}
+		switch {
+		case vi.captured && (vi.inLoop || l.hasGoto) && !vi.param:
+			st.kind = stBoxed
+		case vi.param || vi.captured || live.has(vi.index):
+			st.kind = stField
+		default:
+			st.kind = stLocal
+		}
+		if st.kind == stLocal {
+			if own && !nm.taken[name+"\x00"] {
+				st.name = name
+				nm.taken[name+"\x00"] = true
+			} else {
+				st.name = localNames.fresh(name)
+			}
+			e.locals = append(e.locals, fieldDecl{st.name, e.typ(v.Type(), v.Pos())})
+		} else {
+			st.name = fieldNames.fresh(name)
+			t := e.typ(v.Type(), v.Pos())
+			if st.kind == stBoxed {
+				t = jen.Op("*").Add(t)
+			}
+			e.fields = append(e.fields, fieldDecl{st.name, t})
+		}
+		e.store[v] = st
+	}
+	// Flattened-level constants and types are declared in the body of Step; give
+	// them names that do not clash.
+	for _, it := range l.items {
+		ds, ok := it.stmt.(*ast.DeclStmt)
+		if !ok {
+			continue
+		}
+		for _, sp := range ds.Decl.(*ast.GenDecl).Specs {
+			var ids []*ast.Ident
+			switch s := sp.(type) {
+			case *ast.ValueSpec:
+				ids = s.Names
+			case *ast.TypeSpec:
+				ids = []*ast.Ident{s.Name}
+			}
+			for _, id := range ids {
+				if obj := l.info.Defs[id]; obj != nil && id.Name != "_" {
+					if len(byName[id.Name]) == 1 {
+						e.renamed[obj] = id.Name
+						nm.taken[id.Name+"\x00"] = true
+					} else {
+						e.renamed[obj] = localNames.fresh(id.Name)
+					}
+				}
+			}
+		}
+	}
+	// One awaitable field per element type.
+	for _, ap := range l.awaits {
+		key := types.TypeString(ap.elem, nil)
+		if _, ok := e.awField[key]; ok {
+			continue
+		}
+		name := fieldNames.fresh(fmt.Sprintf("_a%d", len(e.awTypes)))
+		e.awField[key] = name
+		e.awTypes = append(e.awTypes, awField{name, ap.elem})
+	}
+}
+
+func (e *emitter) awName(ap *awaitPoint) string {
+	return e.awField[types.TypeString(ap.elem, nil)]
+}
+
+// ref is the code that denotes variable v.
+func (e *emitter) ref(v *types.Var) jen.Code {
+	if name, ok := e.inLit[v]; ok {
+		return jen.Parens(jen.Op("*").Id(name))
+	}
+	st := e.store[v]
+	if st == nil {
+		return nil
+	}
+	switch st.kind {
+	case stLocal:
+		return jen.Id(st.name)
+	case stBoxed:
+		return jen.Parens(jen.Op("*").Id(e.recv).Dot(st.name))
+	}
+	return jen.Id(e.recv).Dot(st.name)
+}
+
+// box is the code that denotes the pointer field of a boxed variable.
+func (e *emitter) box(v *types.Var) jen.Code {
+	return jen.Id(e.recv).Dot(e.store[v].name)
+}
+
+func (e *emitter) newConverter() *converter {
+	c := &converter{info: e.l.info, pkg: e.fn.u.pkg}
+	c.ident = func(id *ast.Ident, obj types.Object) jen.Code {
+		if v, ok := obj.(*types.Var); ok {
+			if code := e.ref(v); code != nil {
+				return code
+			}
+		}
+		if name, ok := e.renamed[obj]; ok {
+			return jen.Id(name)
+		}
+		return nil
+	}
+	c.expr = func(x ast.Expr) (jen.Code, bool) {
+		if lit, ok := x.(*ast.FuncLit); ok {
+			return e.funcLit(lit), true
+		}
+		return nil, false
+	}
+	c.stmt = func(s ast.Stmt) (jen.Code, bool) {
+		switch s := s.(type) {
+		case *ast.DeferStmt:
+			return e.deferStmt(s), true
+		case *ast.ReturnStmt:
+			return e.returnStmt(s.Results), true
+		case *ast.BranchStmt:
+			if id, ok := e.l.jumpTo[s]; ok {
+				return jen.Goto().Id(e.label(id)), true
+			}
+		}
+		return nil, false
+	}
+	return c
+}
+
+// funcLit converts a function literal. Its body keeps its own return, defer and
+// branch statements. Boxed variables it captures are passed in as pointers, so
+// that it keeps the box of the iteration that created it.
+func (e *emitter) funcLit(lit *ast.FuncLit) jen.Code {
+	var boxed []*types.Var
+	seen := map[*types.Var]bool{}
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if v, ok := e.l.info.Uses[id].(*types.Var); ok && !seen[v] {
+				if st := e.store[v]; st != nil && st.kind == stBoxed {
+					if _, in := e.inLit[v]; !in {
+						seen[v] = true
+						boxed = append(boxed, v)
+					}
+				}
+			}
+		}
+		return true
+	})
+	inner := &converter{info: e.l.info, pkg: e.fn.u.pkg, ident: e.conv.ident, expr: e.conv.expr}
+	if len(boxed) == 0 {
+		return jen.Func().Add(e.sigOf(inner, lit.Type)).Block(inner.Stmts(lit.Body.List)...)
+	}
+	var params, args []jen.Code
+	for _, v := range boxed {
+		name := e.store[v].name
+		params = append(params, jen.Id(name).Op("*").Add(e.typ(v.Type(), lit.Pos())))
+		args = append(args, e.box(v))
+		e.inLit[v] = name
+	}
+	body := inner.Stmts(lit.Body.List)
+	for _, v := range boxed {
+		delete(e.inLit, v)
+	}
+	ft := inner.Type(lit.Type)
+	return jen.Func().Params(params...).Add(ft).Block(
+		jen.Return(jen.Func().Add(e.sigOf(inner, lit.Type)).Block(body...)),
+	).Call(args...)
+}
+
+// sigOf renders the parameters and results of a function type, without "func".
+func (e *emitter) sigOf(c *converter, ft *ast.FuncType) jen.Code {
+	s := jen.Params(c.FieldList(ft.Params)...)
+	if ft.Results != nil && len(ft.Results.List) > 0 {
+		if len(ft.Results.List) == 1 && len(ft.Results.List[0].Names) == 0 {
+			s.Add(c.Type(ft.Results.List[0].Type))
+		} else {
+			s.Params(c.FieldList(ft.Results)...)
+		}
+	}
+	return s
+}
+
+func (e *emitter) label(id int) string {
+	e.used[id] = true
+	if name, ok := e.labels[id]; ok {
+		return name
+	}
+	name := fmt.Sprintf("_l%d", id)
+	e.labels[id] = name
+	return name
+}
+
+// returnStmt writes a return: the results go to the frame's result slots, then
+// Coro.Return runs the deferred calls.
+func (e *emitter) returnStmt(results []ast.Expr) jen.Code {
+	fn := e.fn
+	done := jen.Return(jen.Id(e.recv).Dot("Return").Call())
+	if len(results) == 0 {
+		return done
+	}
+	var slots []jen.Code
+	if fn.hasRet {
+		slots = append(slots, jen.Id(e.recv).Dot("Ret"))
+	}
+	if fn.hasErr {
+		slots = append(slots, jen.Id(e.recv).Dot("Err"))
+	}
+	var vals []jen.Code
+	for _, r := range results {
+		vals = append(vals, e.conv.Expr(r))
+	}
+	return jen.List(slots...).Op("=").List(vals...).Line().Add(done)
+}
+
+// deferStmt writes a defer: the function value and arguments are evaluated now,
+// and the call is pushed on the frame's deferred list. A deferred call with no
+// arguments is pushed as the function value itself, so that recover() inside it
+// is called directly by the deferred function, as Go requires.
+func (e *emitter) deferStmt(s *ast.DeferStmt) jen.Code {
+	call := s.Call
+	fun := unparen(call.Fun)
+	push := func(fnCode jen.Code) jen.Code { return jen.Id(e.recv).Dot("Defer").Call(fnCode) }
+	sig, _ := e.l.info.TypeOf(call.Fun).(*types.Signature)
+	builtin := false
+	if id, ok := fun.(*ast.Ident); ok {
+		_, builtin = e.l.info.Uses[id].(*types.Builtin)
+	}
+	if len(call.Args) == 0 && !builtin && sig != nil && sig.Results().Len() == 0 && !isGenericRef(e.l.info, fun) {
+		return push(e.conv.Expr(call.Fun))
+	}
+	e.ndefer++
+	n := e.ndefer
+	var pre []jen.Code
+	var fnCode jen.Code
+	if isStaticFunc(e.l.info, fun) || builtin {
+		fnCode = e.conv.Expr(call.Fun)
+	} else {
+		name := fmt.Sprintf("_d%d", n)
+		pre = append(pre, jen.Id(name).Op(":=").Add(e.conv.Expr(call.Fun)))
+		fnCode = jen.Id(name)
+	}
+	var args []jen.Code
+	for i, a := range call.Args {
+		if tv, ok := e.l.info.Types[a]; ok && tv.Value != nil {
+			args = append(args, e.conv.Expr(a))
+			continue
+		}
+		name := fmt.Sprintf("_d%d_%d", n, i)
+		var pt types.Type
+		if sig != nil && !builtin {
+			pt = paramType(sig, i, call.Ellipsis.IsValid())
+		}
+		if pt != nil {
+			if tc, err := typeCode(pt, e.fn.u.pkg); err == nil {
+				pre = append(pre, jen.Var().Id(name).Add(tc).Op("=").Add(e.conv.Expr(a)))
+				args = append(args, jen.Id(name))
+				continue
+			}
+		}
+		pre = append(pre, jen.Id(name).Op(":=").Add(e.conv.Expr(a)))
+		args = append(args, jen.Id(name))
+	}
+	callCode := jen.Add(fnCode).Call(args...)
+	if call.Ellipsis.IsValid() {
+		callCode = jen.Add(fnCode).Call(append(args[:len(args)-1:len(args)-1], jen.Add(args[len(args)-1]).Op("..."))...)
+	}
+	pre = append(pre, push(jen.Func().Params().Block(callCode)))
+	return jen.Block(pre...)
+}
+
+func paramType(sig *types.Signature, i int, ellipsis bool) types.Type {
+	n := sig.Params().Len()
+	if sig.Variadic() && i >= n-1 {
+		last := sig.Params().At(n - 1).Type()
+		if ellipsis {
+			return last
+		}
+		return last.(*types.Slice).Elem()
+	}
+	if i < n {
+		return sig.Params().At(i).Type()
+	}
+	return nil
+}
+
+// isStaticFunc reports whether e names a function declared at package level (so
+// there is no function value to evaluate at the defer statement).
+func isStaticFunc(info *types.Info, e ast.Expr) bool {
+	if ix, ok := e.(*ast.IndexExpr); ok {
+		e = ix.X
+	}
+	if ix, ok := e.(*ast.IndexListExpr); ok {
+		e = ix.X
+	}
+	var id *ast.Ident
+	switch x := e.(type) {
+	case *ast.Ident:
+		id = x
+	case *ast.SelectorExpr:
+		if _, ok := info.Uses[identOf(x.X)].(*types.PkgName); !ok {
+			return false
+		}
+		id = x.Sel
+	default:
+		return false
+	}
+	_, ok := info.Uses[id].(*types.Func)
+	return ok
+}
+
+func identOf(e ast.Expr) *ast.Ident {
+	id, _ := e.(*ast.Ident)
+	return id
+}
+
+// isGenericRef reports whether e refers to a generic function without
+// instantiating it (its type arguments are inferred at the call).
+func isGenericRef(info *types.Info, e ast.Expr) bool {
+	var id *ast.Ident
+	switch x := e.(type) {
+	case *ast.Ident:
+		id = x
+	case *ast.SelectorExpr:
+		id = x.Sel
+	default:
+		return false
+	}
+	if f, ok := info.Uses[id].(*types.Func); ok {
+		if sig, ok := f.Type().(*types.Signature); ok && sig.TypeParams().Len() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// zero is the zero value of t as code.
+func (e *emitter) zero(t types.Type, pos token.Pos) jen.Code {
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		switch {
+		case u.Info()&types.IsBoolean != 0:
+			return jen.False()
+		case u.Info()&types.IsString != 0:
+			return jen.Lit("")
+		case u.Info()&types.IsNumeric != 0:
+			return jen.Lit(0)
+		case u.Kind() == types.UnsafePointer:
+			return jen.Nil()
+		}
+	case *types.Pointer, *types.Slice, *types.Map, *types.Chan, *types.Signature, *types.Interface:
+		if _, isTP := t.(*types.TypeParam); !isTP {
+			return jen.Nil()
+		}
+	case *types.Struct, *types.Array:
+		if _, isTP := t.(*types.TypeParam); !isTP {
+			return jen.Add(e.typ(t, pos)).Values()
+		}
+	}
+	return jen.Op("*").New(e.typ(t, pos))
+}
+
+// assign writes lhs = rhs for a flattened-level assignment; when define is set,
+// boxed variables that the left-hand side declares get fresh boxes first.
+func (e *emitter) assign(lhs []ast.Expr, rhs []jen.Code, define bool, tok token.Token) []jen.Code {
+	var out []jen.Code
+	var targets []jen.Code
+	allBlank := true
+	for _, x := range lhs {
+		if define {
+			if id, ok := x.(*ast.Ident); ok {
+				if v, ok := e.l.info.Defs[id].(*types.Var); ok {
+					if st := e.store[v]; st != nil && st.kind == stBoxed {
+						out = append(out, e.box(v).(*jen.Statement).Clone().Op("=").New(e.typ(v.Type(), id.Pos())))
+					}
+				}
+			}
+		}
+		if isBlank(x) {
+			targets = append(targets, jen.Id("_"))
+			continue
+		}
+		allBlank = false
+		targets = append(targets, e.conv.Expr(x))
+	}
+	if tok == token.DEFINE {
+		tok = token.ASSIGN
+	}
+	if allBlank && len(rhs) == 1 && len(lhs) == 1 {
+		out = append(out, jen.Id("_").Op("=").Add(rhs[0]))
+		return out
+	}
+	out = append(out, jen.List(targets...).Op(tok.String()).List(rhs...))
+	return out
+}
+
+// item writes one flattened item.
+func (e *emitter) item(it *item) []jen.Code {
+	var out []jen.Code
+	switch it.kind {
+	case kLabel:
+		if e.used[it.label] {
+			out = append(out, jen.Id(e.label(it.label)).Op(":"))
+		}
+	case kGoto:
+		out = append(out, jen.Goto().Id(e.label(it.label)))
+	case kIf:
+		out = append(out, jen.If(e.conv.Expr(it.cond)).Block(jen.Goto().Id(e.label(it.label))))
+	case kReturn:
+		out = append(out, e.returnStmt(it.results))
+	case kZero:
+		for _, v := range it.vars {
+			st := e.store[v]
+			if st == nil {
+				continue
+			}
+			if st.kind == stBoxed {
+				out = append(out, e.box(v).(*jen.Statement).Clone().Op("=").New(e.typ(v.Type(), it.pos)))
+				continue
+			}
+			out = append(out, jen.Add(e.ref(v)).Op("=").Add(e.zero(v.Type(), it.pos)))
+		}
+	case kRebox:
+		for _, v := range it.vars {
+			if st := e.store[v]; st != nil && st.kind == stBoxed {
+				out = append(out, jen.Block(
+					jen.Id("_b").Op(":=").Op("*").Add(e.box(v)),
+					jen.Add(e.box(v)).Op("=").Op("&").Id("_b"),
+				))
+			}
+		}
+	case kRaw:
+		out = append(out, it.raw.emit(e)...)
+	case kAwait:
+		out = append(out, e.await(it.aw)...)
+	case kStmt:
+		if as, ok := it.stmt.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
+			var rhs []jen.Code
+			for _, r := range as.Rhs {
+				rhs = append(rhs, e.conv.Expr(r))
+			}
+			out = append(out, e.assign(as.Lhs, rhs, true, token.DEFINE)...)
+			break
+		}
+		out = append(out, e.conv.Stmt(it.stmt))
+	}
+	return out
+}
+
+// await writes an await point: store the awaitable, suspend, and on resume
+// collect its results.
+func (e *emitter) await(ap *awaitPoint) []jen.Code {
+	rt := func(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
+	field := jen.Id(e.recv).Dot(e.awName(ap))
+	out := []jen.Code{
+		jen.Add(field).Op("=").Add(e.conv.Expr(ap.x)),
+		jen.Id(e.recv).Dot("PC").Op("=").Lit(ap.pc),
+	}
+	// Frame variables dead across this await are cleared, so the GC can free
+	// what they point to while the task is suspended.
+	if live := e.across[ap]; live != nil {
+		for _, vi := range e.l.order {
+			st := e.store[vi.v]
+			if st == nil || st.kind != stField || vi.captured || live.has(vi.index) || !hasPointers(vi.v.Type()) {
+				continue
+			}
+			if !e.assignedBefore(vi, ap) {
+				continue
+			}
+			out = append(out, jen.Id(e.recv).Dot(st.name).Op("=").Add(e.zero(vi.v.Type(), ap.pos)))
+		}
+	}
+	out = append(out,
+		jen.If(jen.Id(e.fib).Dot("Suspend").Call(field.Clone())).Block(jen.Return(jen.False())),
+		jen.Id(fmt.Sprintf("_r%d", ap.pc)).Op(":"),
+	)
+	resume := rt("Resume").Call(jen.Id(e.fib), field.Clone())
+	if len(ap.lhs) == 0 {
+		out = append(out, resume)
+	} else {
+		out = append(out, e.assign(ap.lhs, []jen.Code{resume}, ap.define, token.ASSIGN)...)
+	}
+	out = append(out, field.Clone().Op("=").Nil())
+	return out
+}
+
+// assignedBefore reports whether a frame variable may hold a value at an await:
+// parameters always do; others once assigned earlier in the items.
+func (e *emitter) assignedBefore(vi *varInfo, ap *awaitPoint) bool {
+	if vi.param {
+		return true
+	}
+	first, ok := e.firstDef[vi.v]
+	return ok && first < e.itemIndex[ap]
+}
