@@ -9,6 +9,7 @@ import (
 	goruntime "runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/asyncgen/asyncgen/runtime"
 )
@@ -388,4 +389,93 @@ func BenchmarkParkedMemoryGoroutine(b *testing.B) {
 		wg.Wait()
 	}
 	b.ReportMetric(perTask, "B/task")
+}
+
+// //async
+// func sleeper(d time.Duration) { await(runtime.Sleep(d)) }
+
+type sleeperCoro struct {
+	runtime.Coro[struct{}]
+	d   time.Duration
+	_a0 runtime.Awaitable[struct{}]
+}
+
+func sleeperAsync(d time.Duration) runtime.Awaitable[struct{}] {
+	_s := &sleeperCoro{d: d}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *sleeperCoro) Info() *runtime.FuncInfo { return &sleeperInfo }
+
+var sleeperInfo = runtime.FuncInfo{Name: "runtime_test.sleeper", File: "bench_test.go", Line: 379,
+	Awaits: []runtime.AwaitInfo{{}, {Line: 379, Col: 41}}}
+
+func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
+	switch _s.PC {
+	case 0:
+	case 1:
+		goto _r1
+	default:
+		panic(runtime.BadPC(_s.PC))
+	}
+	_s._a0 = runtime.Sleep(_s.d)
+	_s.PC = 1
+	if _f.Suspend(_s._a0) {
+		return false
+	}
+_r1:
+	_, _ = runtime.Resume(_f, _s._a0)
+	_s._a0 = nil
+	return _s.Return()
+}
+
+const sleepers = 100_000
+
+// BenchmarkSleepMany: 100k tasks each sleeping 100ms at once; the figure
+// is the wall time of the whole op (ideal: 100ms).
+func BenchmarkSleepMany(b *testing.B) {
+	for range b.N {
+		_, err := runtime.Run(script[struct{}](nil,
+			do(func(*runtime.Fiber) {
+				for range sleepers - 1 {
+					runtime.Spawn(sleeperAsync(100 * time.Millisecond))
+				}
+			}),
+			aw(func() runtime.Awaitable[struct{}] { return sleeperAsync(100 * time.Millisecond) }, nil),
+			aw(runtime.Yield, nil), // the others, due at the same time, finish
+		))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSleepManyGoroutine(b *testing.B) {
+	for range b.N {
+		var wg sync.WaitGroup
+		wg.Add(sleepers)
+		for range sleepers {
+			go func() { time.Sleep(100 * time.Millisecond); wg.Done() }()
+		}
+		wg.Wait()
+	}
+}
+
+// TestSwitchAllocatesNothing: in the steady state a task switch through an
+// Event allocates nothing; only setting the tasks up does.
+func TestSwitchAllocatesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip()
+	}
+	allocs := func(n int) float64 {
+		return testing.AllocsPerRun(3, func() {
+			ea, eb := runtime.NewEvent(), runtime.NewEvent()
+			runtime.Run(runtime.Gather(pingerAsync(n, ea, eb, true), pingerAsync(n, eb, ea, false)))
+		})
+	}
+	small, large := allocs(10), allocs(10_010)
+	if large > small {
+		t.Errorf("20000 more switches made %v more allocations", large-small)
+	}
 }

@@ -1,8 +1,9 @@
 package runtime
 
 // The poller is the loop's only platform-specific part. Each platform file
-// (poll_epoll.go on Linux, poll_fallback.go elsewhere) defines a type poller
-// with these methods; there is no interface in the hot path.
+// (poll_epoll.go on Linux, poll_fallback.go elsewhere, or anywhere with the
+// build tag asyncgen_nopoll, which is how its tests run on Linux) defines a
+// type poller with these methods; there is no interface in the hot path.
 //
 //	func (p *poller) init() error
 //		Creates the kernel objects (the epoll instance and a non-blocking

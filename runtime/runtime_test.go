@@ -592,3 +592,29 @@ func TestShutdownCancelsPending(t *testing.T) {
 		t.Errorf("pending task at shutdown: log = %q", log)
 	}
 }
+
+func TestConcurrentLoops(t *testing.T) {
+	const loops = 4
+	errs := make(chan error, loops)
+	for i := range loops {
+		go func() {
+			var log []string
+			names, err := runtime.Run(mainHelloAsync(time.Duration(i+1)*time.Millisecond, &log))
+			if err == nil && (len(names) != 2 || len(log) != 4) {
+				err = fmt.Errorf("loop %d: names %v, log %v", i, names, log)
+			}
+			errs <- err
+		}()
+	}
+	// A blocking Await on a goroutine that runs no loop works while
+	// other goroutines run theirs.
+	var log []string
+	if name, err := runtime.Await(helloAsync("x", time.Millisecond, &log)); name != "x" || err != nil {
+		t.Errorf("Await = %q, %v", name, err)
+	}
+	for range loops {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,0 +1,161 @@
+// Package runtime is the runtime of asyncgen: a single-threaded event loop
+// that runs coroutines generated from Go functions marked //async, in the
+// manner of Python's asyncio.
+//
+// # Model
+//
+// An async function F becomes a coroutine: FAsync(args) returns a frame, a
+// struct holding F's parameters and the variables live across an await,
+// whose Step method runs F's body from one await to the next. Nothing runs
+// until the coroutine is awaited or spawned.
+//
+//   - Run(a) makes a loop on the calling goroutine and runs a on it as the
+//     main Task until it finishes; then it cancels the tasks still pending,
+//     lets them finish, and closes the loop.
+//   - Spawn(a) wraps a in a Task, scheduled on the current loop. A Task has
+//     its own Fiber: a stack of frames.
+//   - Awaiting a coroutine runs it inline: its frame is pushed on the
+//     awaiting task's fiber, so a call chain of async functions is one stack
+//     of frames in one task, as a chain of calls is one goroutine stack.
+//   - Awaiting a leaf (Sleep, Yield, Event.Wait, a Task, Gather) parks the
+//     fiber until the leaf completes, and the loop runs other tasks.
+//   - Await(a) is the blocking form, for the blocking twins asyncgen leaves in
+//     the build: outside a loop it runs a on a private loop, like
+//     asyncio.run; inside a task step it panics.
+//
+// Everything runs on the loop's goroutine: tasks need no locks among
+// themselves. Task, Event and the awaitables are not safe for use from other
+// goroutines.
+//
+// # The protocol between generated code and the runtime
+//
+// The exported names Coro, Frame, FuncInfo, AwaitInfo, Fiber, Fiber.Suspend,
+// Resume and BadPC are for generated code; do not use them directly. For
+//
+//	//async
+//	func CallAPI(name string) (string, error) {
+//		fmt.Println("Hello", name)
+//		await(runtime.Sleep(3 * time.Second))
+//		fmt.Println("World", name)
+//		return name, nil
+//	}
+//
+// asyncgen emits
+//
+//	type callAPICoro struct {
+//		runtime.Coro[string]             // header, then the results Ret and Err
+//		name string                      // variables live across an await
+//		_a0  runtime.Awaitable[struct{}] // the pending awaitable
+//	}
+//
+//	func CallAPIAsync(name string) runtime.Awaitable[string] {
+//		_s := &callAPICoro{name: name}
+//		_s.Init(_s)
+//		return _s
+//	}
+//
+//	func (_s *callAPICoro) Info() *runtime.FuncInfo { return &callAPIInfo }
+//
+//	var callAPIInfo = runtime.FuncInfo{Name: "main.CallAPI", File: "main.go", Line: 12,
+//		Awaits: []runtime.AwaitInfo{{}, {Line: 15, Col: 2}}} // index = PC of the resume point
+//
+//	func (_s *callAPICoro) Step(_f *runtime.Fiber) bool {
+//		switch _s.PC {
+//		case 0:
+//		case 1:
+//			goto _r1
+//		default:
+//			panic(runtime.BadPC(_s.PC))
+//		}
+//		fmt.Println("Hello", _s.name)
+//		_s._a0 = runtime.Sleep(3 * time.Second)
+//		_s.PC = 1
+//		if _f.Suspend(_s._a0) { // begins the await; true: return to the runner
+//			return false
+//		}
+//	_r1:
+//		_, _ = runtime.Resume(_f, _s._a0) // the await's (T, error)
+//		_s._a0 = nil
+//		fmt.Println("World", _s.name)
+//		_s.Ret, _s.Err = _s.name, nil
+//		return _s.Return() // runs deferred calls, marks the frame done
+//	}
+//
+// The rules:
+//
+//   - Step runs from the resume point PC until the function returns (Step
+//     returns Return(), which is true) or suspends (Step returns false right
+//     after Suspend returned true).
+//   - Suspend(a) begins the await. It returns false when the outcome is
+//     available at once (an Event already set, a Task already done, or the
+//     fiber is cancelled); Step then goes straight on to Resume. It returns
+//     true when the fiber was parked on a leaf, or when a was a coroutine
+//     whose frame it pushed on the fiber.
+//   - Resume(f, a) returns the outcome: a's results; (zero, ErrCanceled) if
+//     the wait was withdrawn by a cancel; or it raises again the panic that
+//     ended a.
+//   - Defer(fn) pushes a deferred call; Return runs them newest first, in
+//     normal mode.
+//   - A coroutine can be awaited once; awaiting it again panics.
+//
+// # The runner
+//
+// The loop steps a ready fiber like this. It takes the top frame and calls
+// Step, recovering a panic. If Step returned true, the frame is popped and
+// its parent, now on top, is stepped at once: it resumes at its await and
+// its Resume reads the child's Ret and Err. When the root frame is popped,
+// the task is finished. If Step returned false and the stack grew, a child
+// coroutine was pushed, and it is stepped at once. Otherwise the fiber is
+// parked. Resuming a parked fiber steps its leaf frame only, so resuming a
+// chain costs the same whatever its depth.
+//
+// # Panics
+//
+// A panic escaping Step is recovered by the runner, which captures the
+// origin stack once. The runner then runs the frame's remaining deferred
+// calls as real Go deferred calls during a real panic with the same value,
+// so recover() in them works exactly as in Go. If one recovers, the frame
+// finishes normally with its current Ret and Err: a deferred function that
+// sets named results decides what the awaiter gets. If none does, the frame
+// finishes with the panic recorded and its parent's Resume raises the same
+// value again (keeping the origin stack), and so on up the chain. A panic
+// that ends a task is raised again in every task that awaits it. If nobody
+// is waiting for the task when it panics, Run ends at once with a
+// *PanicError: a panic is never swallowed.
+//
+// # Cancellation
+//
+// Cancellation is level-triggered. Task.Cancel marks the fiber cancelled and
+// withdraws the wait it is parked on: the pending await returns ErrCanceled.
+// From then on Suspend begins nothing and every await returns ErrCanceled at
+// once (awaiting a coroutine does not run it), until the function returns.
+// Deferred calls run as usual. A wait that had already completed when Cancel
+// came returns its real result; only the next await fails, so no value is
+// lost. Cancelling a task parked on Gather cancels Gather's children.
+//
+// # The loop
+//
+// Each pass of the loop follows asyncio's _run_once:
+//
+//  1. The poll timeout is 0 if anything is ready, otherwise the time to the
+//     next timer rounded up to whole milliseconds (a timer never fires
+//     early), otherwise no limit. If nothing is ready and nothing can become
+//     ready (no timer, no registered file descriptor, no call promised from
+//     another goroutine), the loop is deadlocked: Run returns an error
+//     wrapping ErrDeadlock that names each parked task and its await.
+//  2. epoll_wait. Ready file descriptors queue their callbacks; the eventfd
+//     wakeup queues the callbacks other goroutines sent.
+//  3. Expired timers move to the ready queue, earliest first.
+//  4. Only what was ready at that point runs; what it makes ready waits for
+//     the next pass, so a busy task cannot starve I/O.
+//
+// The ready queue is a ring buffer; timers are an indexed binary heap whose
+// entries a cancel removes at once, so the heap holds only live timers. A
+// task's Sleep timer and its wait-list node are part of the task, so
+// parking and waking allocate nothing. Other goroutines wake the loop through
+// a non-blocking eventfd (a channel on platforms without epoll); a
+// compare-and-swap flag coalesces their writes to one per pass.
+//
+// Spawn finds the current loop through a registry of running loops keyed by
+// goroutine id, with a fast path when exactly one loop runs in the process.
+package runtime
