@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"runtime/debug"
 	"unsafe"
 )
@@ -144,7 +145,7 @@ func stepFrame(f *Fiber, fr Frame) (done bool, p *panicRec) {
 		if rp := l.repanic; rp != nil && sameValue(r, rp.value) {
 			p = rp
 		} else {
-			p = &panicRec{value: r, stack: debug.Stack()}
+			p = &panicRec{value: r, stack: panicStack()}
 		}
 		l.repanic = nil
 	}()
@@ -178,13 +179,25 @@ func runDeferredPanicking(h *coro, p *panicRec) (out *panicRec) {
 		case sameValue(r, p.value):
 			out = p
 		default:
-			out = &panicRec{value: r, stack: debug.Stack()}
+			out = &panicRec{value: r, stack: panicStack()}
 		}
 	}()
 	for d := list; d != nil; d = d.next {
 		defer d.fn()
 	}
 	panic(p.value)
+}
+
+// panicStack returns the goroutine's stack from a deferred function running
+// during a panic, starting at the panic call as Go's own crash output does:
+// the frames of this function and of the deferred function are cut.
+func panicStack() []byte {
+	st := debug.Stack()
+	nl := bytes.IndexByte(st, '\n') // end of "goroutine N [running]:"
+	if i := bytes.Index(st, []byte("\npanic(")); nl >= 0 && i > nl {
+		return append(st[:nl+1:nl+1], st[i+1:]...)
+	}
+	return st
 }
 
 // sameValue reports whether a and b are the same interface value word for

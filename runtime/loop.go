@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"fmt"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -249,7 +248,7 @@ func (l *loop) runCallback(fn func()) {
 	ok := false
 	defer func() {
 		if !ok {
-			l.fail(&PanicError{Value: recover(), Stack: debug.Stack()})
+			l.fail(&PanicError{Value: recover(), Stack: panicStack()})
 		}
 	}()
 	fn()

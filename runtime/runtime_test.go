@@ -114,6 +114,9 @@ func TestUnrecoveredPanicEndsRun(t *testing.T) {
 	if !strings.Contains(string(pe.Stack), "boomCoro).Step") {
 		t.Errorf("origin stack does not show the panicking Step:\n%s", pe.Stack)
 	}
+	if lines := strings.SplitN(string(pe.Stack), "\n", 3); len(lines) < 2 || !strings.HasPrefix(lines[1], "panic(") {
+		t.Errorf("origin stack does not start at the panic:\n%s", pe.Stack)
+	}
 }
 
 func TestUnawaitedTaskPanicEndsRun(t *testing.T) {

@@ -78,7 +78,8 @@ func (t *Task[T]) bind(l *loop) {
 }
 
 // Spawn schedules a on the current loop as a new Task and returns it; the
-// task starts in the loop's next pass. Spawn of a *Task returns that task.
+// task starts in the loop's next pass. Spawn of a *Task returns that task,
+// after adopting it onto the current loop if it was unbound.
 // Outside any loop, Spawn makes an unbound task, which the first loop to
 // await it (Run, Await, or an await in a task) adopts.
 //
@@ -86,12 +87,14 @@ func (t *Task[T]) bind(l *loop) {
 // process; otherwise it is the loop run by the calling goroutine. So call
 // Spawn from a task, or from a goroutine while no loop runs.
 func Spawn[T any](a Awaitable[T]) *Task[T] {
-	if t, ok := a.(*Task[T]); ok {
-		return t
+	t, ok := a.(*Task[T])
+	if !ok {
+		t = newTask(a)
 	}
-	t := newTask(a)
-	if l := currentLoop(); l != nil {
-		t.bind(l)
+	if t.fiber.loop == nil {
+		if l := currentLoop(); l != nil {
+			t.bind(l)
+		}
 	}
 	return t
 }
