@@ -191,3 +191,28 @@ func TestSizes(t *testing.T) {
 	t.Logf("Fiber %d B, Task[struct{}] %d B, Coro[struct{}] %d B",
 		unsafe.Sizeof(Fiber{}), unsafe.Sizeof(Task[struct{}]{}), unsafe.Sizeof(Coro[struct{}]{}))
 }
+
+func TestCallLater(t *testing.T) {
+	l, err := newLoop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	var got []string
+	start := time.Now()
+	l.callLater(3*time.Millisecond, func() { got = append(got, "b") })
+	l.callLater(time.Millisecond, func() { got = append(got, "a") })
+	dead := l.callLater(2*time.Millisecond, func() { got = append(got, "cancelled") })
+	l.removeTimer(dead)
+	for l.timers.len() > 0 || l.ready.len() > 0 {
+		if err := l.runOnce(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("got %v", got)
+	}
+	if el := time.Since(start); el < 3*time.Millisecond {
+		t.Errorf("3ms timer fired after %v", el)
+	}
+}
