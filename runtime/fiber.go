@@ -105,7 +105,7 @@ func (f *Fiber) cancelWait(w *Fiber) {
 	w.wakeCanceled()
 }
 
-// run steps f until it parks or finishes. The top frame runs; if it
+// runFiber steps f until it parks or finishes. The top frame runs; if it
 // finishes, it is popped and its parent resumes at once; if it pushed a child
 // coroutine, the child runs at once; otherwise the fiber is parked. Resuming
 // a fiber therefore costs one Step of the leaf, whatever the chain's depth.
