@@ -46,10 +46,12 @@ type emitter struct {
 	err     error
 	// boxedParam maps a boxed variable to the name it has inside a function
 	// literal that captured its box.
-	inLit     map[*types.Var]string
-	ndefer    int
-	firstDef  map[*types.Var]int  // index of the first item that mentions a variable
-	itemIndex map[*awaitPoint]int // index of each await's item
+	inLit      map[*types.Var]string
+	ndefer     int
+	firstDef   map[*types.Var]int  // index of the first item that mentions a variable
+	decls      []*item             // flattened-level const and type declarations
+	hoistDecls bool                // they go to package level
+	itemIndex  map[*awaitPoint]int // index of each await's item
 }
 
 type awField struct {
@@ -140,6 +142,47 @@ func (e *emitter) plan() {
 	fieldNames := &namer{taken: map[string]bool{"Coro": true, "PC": true, "Ret": true, "Err": true, "Init": true,
 		"Defer": true, "Return": true, "Step": true, "Info": true}}
 
+	// Flattened-level constants and types move out of the flat body: to package
+	// level (so that frame fields can have those types) unless the function is
+	// generic, when they go to the top of Step.
+	generic := fn.sig.TypeParams().Len() > 0 || fn.sig.RecvTypeParams().Len() > 0
+	for _, it := range l.items {
+		ds, ok := it.stmt.(*ast.DeclStmt)
+		if !ok {
+			continue
+		}
+		for _, sp := range ds.Decl.(*ast.GenDecl).Specs {
+			var ids []*ast.Ident
+			switch s := sp.(type) {
+			case *ast.ValueSpec:
+				ids = s.Names
+			case *ast.TypeSpec:
+				ids = []*ast.Ident{s.Name}
+			}
+			for _, id := range ids {
+				obj := l.info.Defs[id]
+				if obj == nil || id.Name == "_" {
+					continue
+				}
+				var name string
+				switch {
+				case !generic:
+					name = fn.u.uniq(lowerFirst(fn.coro) + "_" + id.Name)
+					if tn, ok := obj.(*types.TypeName); ok {
+						hoistedTypes.Store(tn, name)
+					}
+				case len(byName[id.Name]) == 1:
+					name = id.Name
+					nm.taken[id.Name+"\x00"] = true
+				default:
+					name = localNames.fresh(id.Name)
+				}
+				e.renamed[obj] = name
+			}
+		}
+		e.decls = append(e.decls, it)
+	}
+	e.hoistDecls = !generic
 	across := l.analyze()
 	e.across = across
 	live := newBitset(len(l.order))
@@ -187,33 +230,6 @@ func (e *emitter) plan() {
 			e.fields = append(e.fields, fieldDecl{st.name, t})
 		}
 		e.store[v] = st
-	}
-	// Flattened-level constants and types are declared in the body of Step; give
-	// them names that do not clash.
-	for _, it := range l.items {
-		ds, ok := it.stmt.(*ast.DeclStmt)
-		if !ok {
-			continue
-		}
-		for _, sp := range ds.Decl.(*ast.GenDecl).Specs {
-			var ids []*ast.Ident
-			switch s := sp.(type) {
-			case *ast.ValueSpec:
-				ids = s.Names
-			case *ast.TypeSpec:
-				ids = []*ast.Ident{s.Name}
-			}
-			for _, id := range ids {
-				if obj := l.info.Defs[id]; obj != nil && id.Name != "_" {
-					if len(byName[id.Name]) == 1 {
-						e.renamed[obj] = id.Name
-						nm.taken[id.Name+"\x00"] = true
-					} else {
-						e.renamed[obj] = localNames.fresh(id.Name)
-					}
-				}
-			}
-		}
 	}
 	// One awaitable field per element type.
 	for _, ap := range l.awaits {
@@ -595,6 +611,9 @@ func (e *emitter) item(it *item) []jen.Code {
 	case kAwait:
 		out = append(out, e.await(it.aw)...)
 	case kStmt:
+		if _, ok := it.stmt.(*ast.DeclStmt); ok {
+			break // see function
+		}
 		if as, ok := it.stmt.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
 			var rhs []jen.Code
 			for _, r := range as.Rhs {

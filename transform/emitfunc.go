@@ -320,6 +320,13 @@ func (e *emitter) function() []jen.Code {
 
 	// Step.
 	var body []jen.Code
+	for _, d := range e.decls {
+		if e.hoistDecls {
+			out = append([]jen.Code{e.conv.Stmt(d.stmt)}, out...)
+		} else {
+			body = append(body, e.conv.Stmt(d.stmt))
+		}
+	}
 	if len(e.locals) > 0 {
 		var defs []jen.Code
 		for _, v := range e.locals {

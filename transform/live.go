@@ -58,7 +58,7 @@ func (l *lowerer) varIndex(id *ast.Ident) (int, bool) {
 		return 0, false
 	}
 	vi, ok := l.vars[v]
-	if !ok {
+	if !ok || vi.index < 0 {
 		return 0, false
 	}
 	return vi.index, true

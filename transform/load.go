@@ -9,6 +9,7 @@ package transform
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/scanner"
@@ -16,6 +17,7 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -33,6 +35,20 @@ type unit struct {
 	// when the package declares await itself.
 	helper *ast.File
 	marks  map[*ast.File][]marked
+	taken  map[string]bool // package-level names generated so far
+}
+
+// uniq returns a package-level name based on base that nothing else uses.
+func (u *unit) uniq(base string) string {
+	if u.taken == nil {
+		u.taken = map[string]bool{}
+	}
+	name := base
+	for i := 1; u.taken[name] || u.pkg.Scope().Lookup(name) != nil; i++ {
+		name = fmt.Sprintf("%s%d", base, i)
+	}
+	u.taken[name] = true
+	return name
 }
 
 // Generate loads the packages matched by patterns and returns the files to write.
@@ -230,6 +246,12 @@ func load(opts Options, patterns []string, res *Result) ([]*unit, []string, erro
 	}
 	for _, p := range pkgs {
 		for _, e := range p.Errors {
+			// The go command's own compile of a package (for export data)
+			// repeats the type checker's errors in one block.
+			if e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ") {
+				continue
+			}
+			e.Msg = absPath.ReplaceAllString(e.Msg, "$1")
 			pos := errPos(e)
 			// Stubs import what their source file imports, used or not.
 			if strings.Contains(e.Msg, "imported and not used") && isStubFile(pos.Filename, overlay) {
@@ -380,3 +402,6 @@ func isStubFile(name string, overlay map[string][]byte) bool {
 	}
 	return false
 }
+
+// absPath matches an absolute path to a Go file inside a message.
+var absPath = regexp.MustCompile(`(?:/[^\s:()]+)*/([^/\s:()]+\.go)`)

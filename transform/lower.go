@@ -136,6 +136,9 @@ func (l *lowerer) typeOf(e ast.Expr) types.Type { return l.info.TypeOf(e) }
 
 // declare registers a variable declared at the flattened level.
 func (l *lowerer) declare(v *types.Var) *varInfo {
+	if v.Name() == "_" {
+		return &varInfo{v: v, index: -1}
+	}
 	if vi, ok := l.vars[v]; ok {
 		return vi
 	}
@@ -899,6 +902,14 @@ func (l *lowerer) rangeFunc(s *ast.RangeStmt, xt types.Type, sig *types.Signatur
 	l.label(head)
 	var vals []ast.Expr
 	for i := 0; i < len(res)-1; i++ {
+		target := s.Key
+		if i == 1 {
+			target = s.Value
+		}
+		if i >= nres || target == nil || isBlank(target) {
+			vals = append(vals, &ast.Ident{Name: "_", NamePos: l.pos})
+			continue
+		}
 		vals = append(vals, l.temp(res[i].Type()))
 	}
 	ok := l.temp(types.Typ[types.Bool])

@@ -5,6 +5,7 @@ import (
 	"go/types"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -17,6 +18,10 @@ import (
 // Untyped basic types are written as their default types (untyped nil is an error). Unexported
 // struct fields and interface methods of another package are errors too, since a literal
 // struct or interface type written in pkg would not be identical.
+// hoistedTypes maps a type declared inside an async function to the name asyncgen
+// declares it under at package level.
+var hoistedTypes sync.Map // *types.TypeName -> string
+
 func typeCode(t types.Type, pkg *types.Package) (jen.Code, error) {
 	return tjType(t, pkg)
 }
@@ -187,6 +192,9 @@ func tjObjName(obj *types.TypeName, pkg *types.Package) (*jen.Statement, error) 
 		return jen.Id(obj.Name()), nil
 	}
 	if obj.Parent() != p.Scope() {
+		if name, ok := hoistedTypes.Load(obj); ok {
+			return jen.Id(name.(string)), nil
+		}
 		return nil, fmt.Errorf("type %s of package %s is declared inside a function", obj.Name(), p.Path())
 	}
 	if tjSamePkg(p, pkg) {

@@ -31,15 +31,7 @@ func renderList(list []ast.Expr) string {
 
 // generateUnit generates the files of one package variant.
 func generateUnit(u *unit, opts Options, res *Result) {
-	taken := map[string]bool{}
-	uniq := func(base string) string {
-		name := base
-		for i := 1; taken[name] || u.pkg.Scope().Lookup(name) != nil; i++ {
-			name = fmt.Sprintf("%s%d", base, i)
-		}
-		taken[name] = true
-		return name
-	}
+	uniq := u.uniq
 	for _, f := range u.files {
 		var fns []*asyncFunc
 		bad := false
@@ -246,7 +238,11 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 				}
 				if lit == nil {
 					if twin := blockingTwin(u, x); twin != "" {
-						errorf(x.Pos(), "call of %s, the blocking twin of an async function; use await(%sAsync(...)) instead", twin, twin)
+						use := twin + "Async(...)"
+						if sel, ok := unparen(x.Fun).(*ast.SelectorExpr); ok && u.info.Selections[sel] != nil {
+							use = render(sel.X) + "." + sel.Sel.Name + "Async(...)"
+						}
+						errorf(x.Pos(), "call of %s, the blocking twin of an async function, would block the event loop; use await(%s) instead", twin, use)
 					}
 				}
 			case *ast.Ident:
