@@ -384,6 +384,28 @@ func (e *emitter) returnStmt(results []ast.Expr) jen.Code {
 		slots = append(slots, jen.Id(e.recv).Dot("Err"))
 	}
 	var vals []jen.Code
+	var slotVars []*types.Var
+	if fn.hasRet {
+		slotVars = append(slotVars, fn.retVar)
+	}
+	if fn.hasErr {
+		slotVars = append(slotVars, fn.errVar)
+	}
+	if len(results) == len(slots) {
+		// return err, where err is the named result itself: nothing to store.
+		var keepSlots []jen.Code
+		for i, r := range results {
+			if id, ok := unparen(r).(*ast.Ident); ok && slotVars[i] != nil && e.l.info.Uses[id] == slotVars[i] {
+				continue
+			}
+			keepSlots = append(keepSlots, slots[i])
+			vals = append(vals, e.conv.Expr(r))
+		}
+		if len(vals) == 0 {
+			return done
+		}
+		return jen.List(keepSlots...).Op("=").List(vals...).Line().Add(done)
+	}
 	for _, r := range results {
 		vals = append(vals, e.conv.Expr(r))
 	}

@@ -14,6 +14,13 @@ import (
 
 const asyncMark = "//async"
 
+// isMark reports whether a comment line is the async mark. gofmt rewrites a
+// "//async" line in a doc comment to "// async", so both spellings count.
+func isMark(text string) bool {
+	text = strings.TrimRight(text, " \t\r")
+	return text == asyncMark || text == "// async"
+}
+
 // marked is an async function found by syntax alone.
 type marked struct {
 	file *ast.File
@@ -26,7 +33,7 @@ func isAsyncDoc(doc *ast.CommentGroup) bool {
 	if doc == nil || len(doc.List) == 0 {
 		return false
 	}
-	return strings.TrimRight(doc.List[len(doc.List)-1].Text, " \t") == asyncMark
+	return isMark(doc.List[len(doc.List)-1].Text)
 }
 
 // findMarked returns the async functions of f, and a diagnostic for each
@@ -45,7 +52,7 @@ func findMarked(fset *token.FileSet, f *ast.File) ([]marked, []Diagnostic) {
 	var diags []Diagnostic
 	for _, cg := range f.Comments {
 		for _, c := range cg.List {
-			if strings.TrimRight(c.Text, " \t") == asyncMark && !used[c] {
+			if isMark(c.Text) && !used[c] {
 				diags = append(diags, Diagnostic{
 					Pos: fset.Position(c.Pos()),
 					Msg: "//async must be the last line of a function's doc comment, directly above the func keyword",

@@ -200,7 +200,17 @@ func (l *lowerer) analyze() map[*awaitPoint]bitset {
 		case kAwait:
 			next()
 			l.refs(it.aw.x, use[i])
-			// The targets are written after the resume; see across below.
+			// The targets are written after the resume (see across below); plain
+			// variables among them are killed, operands of the others are read.
+			for _, e := range it.aw.lhs {
+				if id, ok := e.(*ast.Ident); ok {
+					if j, ok := l.varIndex(id); ok {
+						def[i].set(j)
+					}
+					continue
+				}
+				l.refs(e, use[i])
+			}
 		case kRaw:
 			if it.raw.falls {
 				next()

@@ -22,7 +22,7 @@ import (
 
 var blocking = flag.Bool("blocking", false, "sleep with time.Sleep, blocking the event loop")
 
-//async
+// async
 func CallAPI(name string) (string, error) {
 	fmt.Println("Hello", name)
 	if *blocking {
@@ -34,7 +34,7 @@ func CallAPI(name string) (string, error) {
 	return name, nil
 }
 
-//async
+// async
 func Main() error {
 	start := time.Now()
 	a := runtime.Spawn(CallAPIAsync("a"))

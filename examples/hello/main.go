@@ -39,19 +39,19 @@ import (
 // out is where the program prints; the test replaces it.
 var out io.Writer = os.Stdout
 
-//async
+// async
 func HelloWorld() string {
 	fmt.Fprintln(out, "Hello World")
 	return "Hello World"
 }
 
-//async
+// async
 func HelloLfzyx() string {
 	fmt.Fprintln(out, "Hello lfzyx")
 	return "Hello lfzyx"
 }
 
-//async
+// async
 func Main() error {
 	// Gather returns an awaitable; Spawn makes it a Task, which has done
 	// callbacks, like the future that asyncio.gather returns.

@@ -72,7 +72,7 @@ func NewChan[T any]() *Chan[T] {
 
 // Send waits until the channel is empty, then puts v in it.
 //
-//async
+// async
 func (c *Chan[T]) Send(v T) error {
 	for c.full {
 		c.taken.Clear()
@@ -92,7 +92,7 @@ func (c *Chan[T]) Send(v T) error {
 // Recv waits until the channel holds a value, and takes it out. It returns
 // errClosed when the channel is closed and empty.
 //
-//async
+// async
 func (c *Chan[T]) Recv() (T, error) {
 	var v T
 	for !c.full && !c.closed {
@@ -120,7 +120,7 @@ func (c *Chan[T]) Close() {
 // Consumer answers each number it receives with a status, until nums is
 // closed.
 //
-//async
+// async
 func Consumer(nums *Chan[int], replies *Chan[string]) error {
 	for {
 		n, err := await(nums.RecvAsync())
@@ -140,7 +140,7 @@ func Consumer(nums *Chan[int], replies *Chan[string]) error {
 // Produce sends 1 to 5 to the consumer, waiting for its answer to each, then
 // closes nums.
 //
-//async
+// async
 func Produce(nums *Chan[int], replies *Chan[string]) error {
 	defer nums.Close()
 	for n := 1; n <= 5; n++ {
@@ -158,7 +158,7 @@ func Produce(nums *Chan[int], replies *Chan[string]) error {
 	return nil
 }
 
-//async
+// async
 func Main() error {
 	nums, replies := NewChan[int](), NewChan[string]()
 	consumer := runtime.Spawn(ConsumerAsync(nums, replies))

@@ -178,7 +178,6 @@ type consumerCoro struct {
 	runtime.Coro[struct{}]
 	nums    *Chan[int]
 	replies *Chan[string]
-	n       int
 	_a0     runtime.Awaitable[int]
 	_a1     runtime.Awaitable[struct{}]
 }
@@ -209,6 +208,7 @@ var consumerInfo = runtime.FuncInfo{
 
 func (_s *consumerCoro) Step(_f *runtime.Fiber) bool {
 	var (
+		n   int
 		err error
 	)
 	switch _s.PC {
@@ -228,7 +228,7 @@ _l1:
 		return false
 	}
 _r1:
-	_s.n, err = runtime.Resume(_f, _s._a0)
+	n, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:127
 	if errors.Is(err, errClosed) {
@@ -241,7 +241,7 @@ _r1:
 		return _s.Return()
 	}
 //line main.go:133
-	fmt.Fprintf(out, "[CONSUMER] Consuming %d...\n", _s.n)
+	fmt.Fprintf(out, "[CONSUMER] Consuming %d...\n", n)
 //line main.go:134
 	_s._a1 = _s.replies.SendAsync("200 OK")
 	_s.PC = 2
@@ -270,7 +270,6 @@ type produceCoro struct {
 	nums    *Chan[int]
 	replies *Chan[string]
 	n       int
-	r       string
 	_a0     runtime.Awaitable[struct{}]
 	_a1     runtime.Awaitable[string]
 }
@@ -302,6 +301,7 @@ var produceInfo = runtime.FuncInfo{
 func (_s *produceCoro) Step(_f *runtime.Fiber) bool {
 	var (
 		err error
+		r   string
 	)
 	switch _s.PC {
 	case 0:
@@ -347,7 +347,7 @@ _l4:
 		return false
 	}
 _r2:
-	_s.r, err = runtime.Resume(_f, _s._a1)
+	r, err = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:153
 	if err != nil {
@@ -355,7 +355,7 @@ _r2:
 		return _s.Return()
 	}
 //line main.go:156
-	fmt.Fprintf(out, "[PRODUCER] Consumer return: %s\n", _s.r)
+	fmt.Fprintf(out, "[PRODUCER] Consumer return: %s\n", r)
 //line main.go:146
 	_s.n++
 	goto _l1

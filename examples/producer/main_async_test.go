@@ -95,8 +95,6 @@ type recvAllCoro struct {
 	c      *Chan[int]
 	log    *[]string
 	sender *runtime.Task[struct{}]
-	n      int
-	err    error
 	_a0    runtime.Awaitable[struct{}]
 	_a1    runtime.Awaitable[int]
 }
@@ -131,6 +129,8 @@ var recvAllInfo = runtime.FuncInfo{
 func (_s *recvAllCoro) Step(_f *runtime.Fiber) bool {
 	var (
 		err_1 error
+		n     int
+		err_2 error
 	)
 	switch _s.PC {
 	case 0:
@@ -171,7 +171,7 @@ _l4:
 		return false
 	}
 _r2:
-	_s.n, err_1 = runtime.Resume(_f, _s._a1)
+	n, err_1 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main_test.go:78
 	if errors.Is(err_1, errClosed) {
@@ -184,7 +184,7 @@ _r2:
 		return _s.Return()
 	}
 //line main_test.go:85
-	*_s.log = append(*_s.log, fmt.Sprint("got ", _s.n))
+	*_s.log = append(*_s.log, fmt.Sprint("got ", n))
 	goto _l1
 _l3:
 //line main_test.go:87
@@ -197,10 +197,10 @@ _l3:
 		return false
 	}
 _r3:
-	_, _s.err = runtime.Resume(_f, _s._a0)
+	_, err_2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main_test.go:88
-	_s.Err = _s.err
+	_s.Err = err_2
 	return _s.Return()
 //line main_async_test.go:206
 }

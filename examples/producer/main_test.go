@@ -49,7 +49,7 @@ func TestChan(t *testing.T) {
 
 // sendAll sends 1, 2 and 3 on c, logging each, and closes c.
 //
-//async
+// async
 func sendAll(c *Chan[int], log *[]string) error {
 	defer c.Close()
 	for n := 1; n <= 3; n++ {
@@ -66,7 +66,7 @@ func sendAll(c *Chan[int], log *[]string) error {
 // what it gets. It yields before each receive, so the sender always finds the
 // slot full for its next value and has to wait.
 //
-//async
+// async
 func recvAll(c *Chan[int], log *[]string) error {
 	sender := runtime.Spawn(sendAllAsync(c, log))
 	for {

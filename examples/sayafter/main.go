@@ -38,13 +38,13 @@ import (
 // out is where the program prints; the test replaces it.
 var out io.Writer = os.Stdout
 
-//async
+// async
 func SayAfter(delay time.Duration, what string) {
 	await(runtime.Sleep(delay))
 	fmt.Fprintln(out, what)
 }
 
-//async
+// async
 func Main() error {
 	task1 := runtime.Spawn(SayAfterAsync(1*time.Second, "hello"))
 	task2 := runtime.Spawn(SayAfterAsync(2*time.Second, "world"))

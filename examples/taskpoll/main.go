@@ -46,7 +46,7 @@ var out io.Writer = os.Stdout
 // pollEvery is how long Main sleeps between two looks at its tasks.
 const pollEvery = 100 * time.Millisecond
 
-//async
+// async
 func Work(delay time.Duration) (string, error) {
 	var err error
 	if _, err = await(runtime.Sleep(delay)); err != nil {
@@ -55,7 +55,7 @@ func Work(delay time.Duration) (string, error) {
 	return fmt.Sprintf("slept %vs", delay.Seconds()), nil
 }
 
-//async
+// async
 func Main() error {
 	var pending []*runtime.Task[string]
 	for _, w := range []struct {
