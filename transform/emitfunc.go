@@ -339,7 +339,7 @@ func (e *emitter) function() []jen.Code {
 		for _, ap := range e.l.awaits {
 			cases = append(cases, jen.Case(jen.Lit(ap.pc)).Block(jen.Goto().Id(fmt.Sprintf("_r%d", ap.pc))))
 		}
-		cases = append(cases, jen.Default().Block(jen.Panic(jen.Lit(fmt.Sprintf("asyncgen: %s resumed at an unknown point", fn.name)))))
+		cases = append(cases, jen.Default().Block(jen.Panic(rt("BadPC").Call(jen.Id(e.recv).Dot("PC")))))
 		body = append(body, jen.Switch(jen.Id(e.recv).Dot("PC")).Block(cases...))
 	}
 	// Labels are emitted only where something jumps to them: collect the jumps first.

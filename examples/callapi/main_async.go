@@ -42,7 +42,7 @@ func (_s *callAPICoro) Step(_f *runtime.Fiber) bool {
 	case 1:
 		goto _r1
 	default:
-		panic("asyncgen: CallAPI resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main.go:27
 	fmt.Println("Hello", _s.name)
@@ -114,7 +114,7 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 	case 1:
 		goto _r1
 	default:
-		panic("asyncgen: Main resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main.go:39
 	_s.start = time.Now()

@@ -112,7 +112,7 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 	case 1:
 		goto _r1
 	default:
-		panic("asyncgen: Main resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main.go:58
 	tasks = runtime.Spawn(runtime.Gather(HelloWorldAsync(), HelloLfzyxAsync()))

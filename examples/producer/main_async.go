@@ -46,7 +46,7 @@ func (_s *chanSendCoro[T]) Step(_f *runtime.Fiber) bool {
 	case 1:
 		goto _r1
 	default:
-		panic("asyncgen: Chan.Send resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 _l1:
 //line main.go:77
@@ -127,7 +127,7 @@ func (_s *chanRecvCoro[T]) Step(_f *runtime.Fiber) bool {
 	case 1:
 		goto _r1
 	default:
-		panic("asyncgen: Chan.Recv resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main.go:97
 	_s.v = *new(T)
@@ -218,7 +218,7 @@ func (_s *consumerCoro) Step(_f *runtime.Fiber) bool {
 	case 2:
 		goto _r2
 	default:
-		panic("asyncgen: Consumer resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 _l1:
 //line main.go:126
@@ -310,7 +310,7 @@ func (_s *produceCoro) Step(_f *runtime.Fiber) bool {
 	case 2:
 		goto _r2
 	default:
-		panic("asyncgen: Produce resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main.go:145
 	_s.Defer(_s.nums.Close)
@@ -412,7 +412,7 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 	case 2:
 		goto _r2
 	default:
-		panic("asyncgen: Main resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main.go:163
 	nums, replies = NewChan[int](), NewChan[string]()

@@ -47,7 +47,7 @@ func (_s *sendAllCoro) Step(_f *runtime.Fiber) bool {
 	case 1:
 		goto _r1
 	default:
-		panic("asyncgen: sendAll resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main_test.go:54
 	_s.Defer(_s.c.Close)
@@ -141,7 +141,7 @@ func (_s *recvAllCoro) Step(_f *runtime.Fiber) bool {
 	case 3:
 		goto _r3
 	default:
-		panic("asyncgen: recvAll resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main_test.go:71
 	_s.sender = runtime.Spawn(sendAllAsync(_s.c, _s.log))

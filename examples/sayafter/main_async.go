@@ -43,7 +43,7 @@ func (_s *sayAfterCoro) Step(_f *runtime.Fiber) bool {
 	case 1:
 		goto _r1
 	default:
-		panic("asyncgen: SayAfter resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main.go:43
 	_s._a0 = runtime.Sleep(_s.delay)
@@ -100,7 +100,7 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 	case 1:
 		goto _r1
 	default:
-		panic("asyncgen: Main resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main.go:49
 	task1 = runtime.Spawn(SayAfterAsync(1*time.Second, "hello"))

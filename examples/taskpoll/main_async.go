@@ -45,7 +45,7 @@ func (_s *workCoro) Step(_f *runtime.Fiber) bool {
 	case 1:
 		goto _r1
 	default:
-		panic("asyncgen: Work resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main.go:51
 	err = nil
@@ -111,7 +111,7 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 	case 1:
 		goto _r1
 	default:
-		panic("asyncgen: Main resumed at an unknown point")
+		panic(runtime.BadPC(_s.PC))
 	}
 //line main.go:60
 	_s.pending = nil
