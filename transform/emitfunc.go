@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"unicode"
 
@@ -92,21 +93,56 @@ func upperFirst(s string) string {
 	return string(r)
 }
 
-// generateFunc lowers and emits one async function.
+// generateFunc runs the per-function passes (see Passes) on one async function.
 func generateFunc(fn *asyncFunc, opts Options, res *Result) []jen.Code {
 	u := fn.u
+	st := &funcState{fn: fn, opts: opts}
+	for _, p := range Passes {
+		if p.run == nil {
+			continue
+		}
+		if err := runPass(p, st); err != nil {
+			if le, ok := err.(*lowerError); ok {
+				res.errorf(u.fset.Position(le.pos), fn.name, "%s", le.msg)
+			} else {
+				res.errorf(u.fset.Position(fn.decl.Pos()), fn.name, "%v", err)
+			}
+			return nil
+		}
+		if opts.Dump == p.Name && opts.DumpTo != nil && p.dump != nil {
+			p.dump(opts.DumpTo, st)
+		}
+	}
+	return st.code
+}
+
+// funcState is what the per-function passes hand each other.
+type funcState struct {
+	fn   *asyncFunc
+	opts Options
+	l    *lowerer
+	e    *emitter
+	code []jen.Code
+}
+
+// runPass runs one pass, turning a panic inside it into an internal error that
+// names the pass and the function.
+func runPass(p Pass, st *funcState) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error in pass %s: %v (please report this with the function's source)\n%s", p.Name, r, debug.Stack())
+		}
+	}()
+	return p.run(st)
+}
+
+func lowerPass(st *funcState) error {
+	fn, u := st.fn, st.fn.u
 	l := &lowerer{
 		fn: fn, info: u.info, has: awaitNodes(u.info, u.pkg, fn.decl.Body),
 		labels: map[*types.Label]int{}, jumpTo: map[*ast.BranchStmt]int{}, vars: map[*types.Var]*varInfo{},
 	}
-	fail := func(err error) []jen.Code {
-		if le, ok := err.(*lowerError); ok {
-			res.errorf(u.fset.Position(le.pos), fn.name, "%s", le.msg)
-		} else {
-			res.errorf(u.fset.Position(fn.decl.Pos()), fn.name, "%v", err)
-		}
-		return nil
-	}
+	st.l = l
 	// Parameters (and the receiver) live in the frame.
 	addParam := func(v *types.Var) {
 		if v.Name() == "" || v.Name() == "_" {
@@ -130,19 +166,22 @@ func generateFunc(fn *asyncFunc, opts Options, res *Result) []jen.Code {
 	l.pos = fn.decl.Body.Lbrace
 	l.stmts(fn.decl.Body.List)
 	if l.err != nil {
-		return fail(l.err)
+		return l.err
 	}
 	l.markCaptured(fn.decl.Body)
-	if opts.Dump == "lower" && opts.DumpTo != nil {
-		dumpItems(opts.DumpTo, fn, l)
-	}
+	return nil
+}
+
+func livePass(st *funcState) error {
+	fn, u, l := st.fn, st.fn.u, st.l
 	e := &emitter{fn: fn, l: l, store: map[*types.Var]*storage{}, renamed: map[types.Object]string{},
 		labels: map[int]string{}, used: map[int]bool{}, awField: map[string]string{}, inLit: map[*types.Var]string{},
-		lines: opts.Lines, file: filepath.Base(u.names[fn.file]),
+		lines: st.opts.Lines, file: filepath.Base(u.names[fn.file]),
 		firstDef: map[*types.Var]int{}, itemIndex: map[*awaitPoint]int{}}
+	st.e = e
 	e.plan()
 	if e.err != nil {
-		return fail(e.err)
+		return e.err
 	}
 	for i, it := range l.items {
 		if it.kind == kAwait {
@@ -165,12 +204,14 @@ func generateFunc(fn *asyncFunc, opts Options, res *Result) []jen.Code {
 			}
 		}
 	}
+	return nil
+}
+
+func emitPass(st *funcState) error {
+	e := st.e
 	e.conv = e.newConverter()
-	code := e.function()
-	if e.err != nil {
-		return fail(e.err)
-	}
-	return code
+	st.code = e.function()
+	return e.err
 }
 
 // awaitNodes returns the nodes of body that contain an await, outside function

@@ -133,6 +133,21 @@ func (e *emitter) selectDispatch(comms []ast.Stmt, bodies []int) []jen.Code {
 	return []jen.Code{jen.Select().Block(cases...)}
 }
 
+func dumpLower(w io.Writer, st *funcState) { dumpItems(w, st.fn, st.l) }
+
+// dumpLive prints where each variable of fn lives (for -dump=live).
+func dumpLive(w io.Writer, st *funcState) {
+	fmt.Fprintf(w, "== %s: storage\n", st.fn.name)
+	kinds := map[storageKind]string{stLocal: "step local", stField: "frame", stBoxed: "frame, boxed", stRet: "result slot Ret", stErr: "result slot Err"}
+	for _, vi := range st.l.order {
+		s := st.e.store[vi.v]
+		if s == nil {
+			continue
+		}
+		fmt.Fprintf(w, "\t%-12s %-20s %s\n", s.name, types.TypeString(vi.v.Type(), types.RelativeTo(st.fn.u.pkg)), kinds[s.kind])
+	}
+}
+
 // dumpItems prints the flattened body of fn (for -dump=lower).
 func dumpItems(w io.Writer, fn *asyncFunc, l *lowerer) {
 	fmt.Fprintf(w, "== %s: lowered\n", fn.name)

@@ -28,7 +28,7 @@
 //
 //	-lines=false   do not emit //line directives
 //	-tags list     build tags
-//	-dump pass     print the result of a pass (lower) for every async function
+//	-dump pass     print the result of a pass (lower, live) for every async function
 //	-o -           write the generated code to standard output instead of files
 package main
 
@@ -70,7 +70,7 @@ func run(args []string) int {
 	flag.CommandLine = fs
 	lines := fs.Bool("lines", true, "emit //line directives that map generated code to the source")
 	tags := fs.String("tags", "", "comma-separated build tags")
-	dump := fs.String("dump", "", "print the result of a pass for every async function: lower")
+	dump := fs.String("dump", "", "print the result of a pass for every async function: lower or live")
 	out := fs.String("o", "", "write the generated code to this file; - is standard output")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -78,8 +78,8 @@ func run(args []string) int {
 		}
 		return 2
 	}
-	if *dump != "" && *dump != "lower" {
-		log.Printf("unknown pass %q for -dump; the passes that can be dumped are: lower", *dump)
+	if *dump != "" && *dump != "lower" && *dump != "live" {
+		log.Printf("unknown pass %q for -dump; the passes that can be dumped are: lower, live", *dump)
 		return 2
 	}
 	if *out != "" && *out != "-" {
