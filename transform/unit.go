@@ -57,7 +57,7 @@ func generateUnit(u *unit, opts Options, res *Result) {
 		if c := buildConstraint(f); c != "" {
 			jf.HeaderComment(c)
 		}
-		runtimeTaken := false
+		runtimeTaken, importsRuntime := false, false
 		for _, imp := range f.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
 			if path == "C" {
@@ -84,10 +84,16 @@ func generateUnit(u *unit, opts Options, res *Result) {
 			if pname == "runtime" && path != RuntimePath {
 				runtimeTaken = true
 			}
+			if path == RuntimePath {
+				importsRuntime = true
+			}
 		}
-		if runtimeTaken {
+		switch {
+		case importsRuntime:
+			// named as the source names it
+		case runtimeTaken:
 			jf.ImportAlias(RuntimePath, "asyncruntime")
-		} else {
+		default:
 			jf.ImportName(RuntimePath, "runtime")
 		}
 		before := len(res.Diagnostics)
