@@ -1,0 +1,1150 @@
+// Package transform rewrites //async Go functions into state machines that the
+// asyncgen runtime steps as coroutines.
+//
+// For each function F marked //async in x.go, the generator writes x_async.go with
+//
+//   - fCoro, the state struct (the frame): a runtime.Coro header, then the
+//     variables that must survive a suspension;
+//   - FAsync, the constructor, with F's receiver, parameters and type parameters;
+//   - fInfo and the Info method: F's name and position, and the source position
+//     of each await, indexed by resume point;
+//   - Step, F's body flattened into straight-line code that runs from one await
+//     to the next;
+//   - var _ func(...) = F, which ties the generated code to F's signature.
+//
+// F itself stays in the build as the blocking twin. This comment is the theory
+// of operation: the passes, then one section per construct, each showing a
+// small //async source and what the generator makes of it. The generated code
+// quoted here is real output of asyncgen -lines=false, trimmed to the lines
+// that matter; "..." marks what was cut. The protocol between Step and the
+// runtime (Coro, Fiber.Suspend, Resume, Defer, Return) is documented in package
+// runtime.
+//
+// # Passes
+//
+// Each pass states what it assumes and what it guarantees in a comment at the
+// top of its file.
+//
+//	pass   file             assumes                          guarantees
+//	load   load.go stub.go  patterns name packages or .go    every unit type-checked without errors, with
+//	                        files of one directory each      generated files replaced by stubs (Overlay)
+//	find   find.go          files parsed with comments       every FuncDecl whose doc ends with the //async
+//	                        (run by load, before types)      line, in source order; any other //async line
+//	                                                         is reported as misplaced
+//	check  unit.go          the unit type-checked            results are (), (T), (error) or (T, error); no
+//	       (newAsyncFunc,                                    await in a function literal, go or defer; no
+//	       checkBody)                                        call of a blocking twin; await only called;
+//	                                                         main and init are not async
+//	lower  lower.go         the function passed check        a flat list of items (labels, jumps,
+//	                                                         conditional jumps, awaits, returns, await-free
+//	                                                         statements); each await alone as
+//	                                                         t0, t1 = await(x); every flattened variable in
+//	                                                         l.vars; every branch leaving a verbatim
+//	                                                         statement in l.jumpTo
+//	live   live.go          lower has run                    every variable has a storage class: frame
+//	                                                         field, boxed frame field, or Step local; for
+//	                                                         each await, the dead pointer fields to clear
+//	emit   emit.go          lower and live have run          the state struct, FAsync, Info and Step;
+//	       emitfunc.go                                       every variable referred to through its
+//	       emitraw.go                                        storage; defers through the frame; returns
+//	                                                         through Coro.Return; every resume point
+//	                                                         reachable from the dispatch switch
+//	file   unit.go          the functions of one file        one file per source file: the header, the
+//	                        were emitted                     source's imports under the same names, the
+//	                                                         package's await helper once, gofmt'd, with
+//	                                                         the //line resets numbered
+//	write  write.go         the Result has no diagnostics    each file written atomically; stale generated
+//	                                                         files removed; a file without asyncgen's
+//	                                                         header never touched
+//
+// Generate runs load, then the rest for each unit; Write is separate, so that
+// "asyncgen check" and "asyncgen diff" can compare a Result with the disk
+// (Stale) instead. The flag -dump=lower prints the items of every async
+// function after lower.
+//
+// # Names
+//
+// Every name the generator makes up starts with an underscore and is chosen so
+// that it differs from every identifier the function refers to, every import
+// name and the predeclared names it uses: _s (the frame, Step's receiver), _f
+// (the fiber), _aN (the pending awaitable of awaits whose results have the same
+// type, one field per type), _tN (temporaries), _lN (labels, user labels
+// included), _rN (resume points; N is the PC), _dN and _dN_M (a defer's function
+// and arguments), _b (a fresh box), _cN (the values a select case received). A
+// variable of F keeps its name, as a frame field or as a Step local, unless
+// another object F refers to has the same name (v and v_1 in the type switch
+// below). A user identifier can start with an underscore too, which is why the
+// names are checked rather than reserved.
+//
+// # The frame and the resume dispatch
+//
+//	//async
+//	func CallAPI(name string) (string, error) {
+//		fmt.Println("Hello", name)
+//		await(runtime.Sleep(3 * time.Second))
+//		fmt.Println("World", name)
+//		return name, nil
+//	}
+//
+// becomes
+//
+//	type callAPICoro struct {
+//		runtime.Coro[string]
+//		name string
+//		_a0  runtime.Awaitable[struct{}]
+//	}
+//
+//	func CallAPIAsync(name string) runtime.Awaitable[string] {
+//		_s := &callAPICoro{name: name}
+//		_s.Init(_s)
+//		return _s
+//	}
+//
+//	var callAPIInfo = runtime.FuncInfo{
+//		Awaits: []runtime.AwaitInfo{{}, {
+//			Col:  2,
+//			Line: 13,
+//		}},
+//		File: "a.go",
+//		Line: 11,
+//		Name: "a.CallAPI",
+//	}
+//
+//	func (_s *callAPICoro) Step(_f *runtime.Fiber) bool {
+//		switch _s.PC {
+//		case 0:
+//		case 1:
+//			goto _r1
+//		default:
+//			panic(runtime.BadPC(_s.PC))
+//		}
+//		fmt.Println("Hello", _s.name)
+//		_s._a0 = runtime.Sleep(3 * time.Second)
+//		_s.PC = 1
+//		if _f.Suspend(_s._a0) {
+//			return false
+//		}
+//	_r1:
+//		runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		fmt.Println("World", _s.name)
+//		_s.Ret, _s.Err = _s.name, nil
+//		return _s.Return()
+//	}
+//
+//	var _ func(name string) (string, error) = CallAPI
+//
+// PC 0 is the entry; await number N stores N in PC before it suspends, and the
+// dispatch switch at the top of Step jumps to its label _rN when the fiber is
+// resumed. An await whose outcome is ready at once (Suspend returns false)
+// falls straight through to its Resume without leaving Step. After Resume the
+// awaitable field is set to nil, so a finished child frame is not kept alive.
+//
+// Resume points are reached with goto, and Go's goto has two rules: it may
+// not jump into a block, and it may not jump over a variable declaration into
+// that variable's scope. Therefore lower flattens every statement that contains
+// an await into labels and gotos at the top level of Step's body (no resume
+// label is ever inside a block), and emit declares every variable of the
+// flattened level before the dispatch switch: a frame field, or a Step local
+// in the var block that opens Step (see Live below). Statements that contain
+// no await are kept verbatim, blocks and all, and their own declarations stay
+// inside them, where no goto from the switch can cross them.
+//
+// # What lives in the frame
+//
+// Only what must survive a suspension. live computes liveness over the flat
+// items, and a variable is a frame field when it is a parameter or the
+// receiver, when it is live across some await, or when a function literal
+// refers to it or its address is taken (its identity must outlive one call of
+// Step). Everything else is a local of Step, in the var block before the
+// switch; its value at a resume point does not matter, because it is
+// assigned before it is read again.
+//
+//	//async
+//	func Live(n int) {
+//		s := strings.Repeat("x", n) // used before the await only
+//		fmt.Println(len(s))
+//		buf := &strings.Builder{}
+//		buf.WriteString("a")
+//		k := 2 // live across an await
+//		await(runtime.Yield())
+//		fmt.Println(k)
+//		await(runtime.Yield())
+//		v := 0
+//		p := &v             // address taken
+//		f := func() { v++ } // captured
+//		f()
+//		fmt.Println(*p)
+//	}
+//
+// becomes
+//
+//	type liveCoro struct {
+//		runtime.Coro[struct{}]
+//		n   int
+//		k   int
+//		v   int
+//		_a0 runtime.Awaitable[struct{}]
+//	}
+//
+//	func (_s *liveCoro) Step(_f *runtime.Fiber) bool {
+//		var (
+//			s   string
+//			buf *strings.Builder
+//			p   *int
+//			f   func()
+//		)
+//		switch _s.PC {
+//		...
+//		}
+//		s = strings.Repeat("x", _s.n)
+//		...
+//		_s.v = 0
+//		p = &_s.v
+//		f = func() {
+//			_s.v++
+//		}
+//		f()
+//		fmt.Println(*p)
+//		return _s.Return()
+//	}
+//
+// p and f themselves are Step locals: they are not live across an await; only
+// v, whose address they hold, must be in the frame.
+//
+// A frame field that holds pointers and is dead across an await is cleared
+// just before the task suspends there, so the garbage collector can free what
+// it points to while the task waits. Parameters are cleared too once dead;
+// variables a closure captured are never cleared.
+//
+//	//async
+//	func Dead() {
+//		buf := &strings.Builder{}
+//		await(runtime.Yield())
+//		fmt.Println(buf.Len()) // last use of buf
+//		await(runtime.Sleep(1))
+//		fmt.Println("done")
+//	}
+//
+// becomes
+//
+//		_s.buf = &strings.Builder{}
+//		...
+//	_r1:
+//		runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		fmt.Println(_s.buf.Len())
+//		_s._a0 = runtime.Sleep(1)
+//		_s.PC = 2
+//		_s.buf = nil
+//		if _f.Suspend(_s._a0) {
+//			return false
+//		}
+//	_r2:
+//
+// # Await in if
+//
+// The condition becomes a conditional jump over the then-branch; an await in
+// the init statement or the condition is split off before it.
+//
+//	//async
+//	func If(x int) int {
+//		if ok, _ := await(ready()); ok && x > 0 {
+//			x++
+//		} else {
+//			x--
+//		}
+//		return x
+//	}
+//
+// becomes
+//
+//		_s._a0 = ready()
+//		_s.PC = 1
+//		if _f.Suspend(_s._a0) {
+//			return false
+//		}
+//	_r1:
+//		ok, _ = runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		if !(ok && _s.x > 0) {
+//			goto _l1
+//		}
+//		_s.x++
+//		goto _l2
+//	_l1:
+//		_s.x--
+//	_l2:
+//		_s.Ret = _s.x
+//		return _s.Return()
+//
+// An if statement with no await in it is kept verbatim (the second if of
+// Named, under Returns, is one).
+//
+// # Await in for: condition and post statement
+//
+//	//async
+//	func For() int {
+//		n := 0
+//		for i := 0; must(await(more())); i, _ = await(next(i)) {
+//			n += i
+//		}
+//		return n
+//	}
+//
+// becomes
+//
+//		_s.n = 0
+//		_s.i = 0
+//	_l1:
+//		_s._a0 = more()
+//		_s.PC = 1
+//		if _f.Suspend(_s._a0) {
+//			return false
+//		}
+//	_r1:
+//		_t1, _t2 = runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		if !must(_t1, _t2) {
+//			goto _l3
+//		}
+//		_s.n += _s.i
+//		_s._a1 = next(_s.i)
+//		_s.PC = 2
+//		if _f.Suspend(_s._a1) {
+//			return false
+//		}
+//	_r2:
+//		_s.i, _ = runtime.Resume(_f, _s._a1)
+//		_s._a1 = nil
+//		goto _l1
+//	_l3:
+//		_s.Ret = _s.n
+//		return _s.Return()
+//
+// The condition is evaluated at the head label on every iteration, the post
+// statement at the end of the body (where continue jumps); break jumps to the
+// exit label. The awaits have different result types, so they get two fields,
+// _a0 and _a1. A for statement whose body contains an await is flattened even
+// when its header has none; one with no await at all is kept verbatim.
+//
+// # Await in switch: case expressions and fallthrough
+//
+// The tag is evaluated once into a temporary, and the case expressions are
+// compared with it in source order, each as a conditional jump to its body;
+// an await in a case expression is evaluated only when the cases before it did
+// not match, as in Go. fallthrough is a jump to the next body.
+//
+//	//async
+//	func Switch2(x int) string {
+//		s := "other"
+//		switch x {
+//		case 1:
+//			s = "one"
+//		case must2(await(get("b"))):
+//			s = "b"
+//		}
+//		return s
+//	}
+//
+// becomes
+//
+//		_s.s = "other"
+//		_s._t1 = _s.x
+//		if _s._t1 == 1 {
+//			goto _l2
+//		}
+//		_s._a0 = get("b")
+//		_s.PC = 1
+//		if _f.Suspend(_s._a0) {
+//			return false
+//		}
+//	_r1:
+//		_t2, _t3 = runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		if _s._t1 == must2(_t2, _t3) {
+//			goto _l3
+//		}
+//		goto _l1
+//	_l2:
+//		_s.s = "one"
+//		goto _l1
+//	_l3:
+//		_s.s = "b"
+//		goto _l1
+//	_l1:
+//		_s.Ret = _s.s
+//		return _s.Return()
+//
+// The tag lives in the frame (_s._t1) because the await sits between its
+// evaluation and its last comparison. With an await in the init statement, a
+// fallthrough and an await in the default clause,
+//
+//	switch v, _ := await(get("a")); x {
+//	case v:
+//		x++
+//		fallthrough
+//	case v + 1:
+//		x *= 2
+//	default:
+//		await(runtime.Yield())
+//	}
+//
+// becomes
+//
+//	_r1:
+//		v, _ = runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		_t1 = _s.x
+//		if _t1 == v {
+//			goto _l2
+//		}
+//		if _t1 == v+1 {
+//			goto _l3
+//		}
+//		goto _l4
+//	_l2:
+//		_s.x++
+//		goto _l3
+//	_l3:
+//		_s.x *= 2
+//		goto _l1
+//	_l4:
+//		_s._a1 = runtime.Yield()
+//		...
+//	_r2:
+//		runtime.Resume(_f, _s._a1)
+//		_s._a1 = nil
+//		goto _l1
+//	_l1:
+//
+// The default clause is jumped to after every case failed, wherever it is
+// written.
+//
+// # Await in a type switch
+//
+// The type switch itself stays a Go type switch, with every clause body
+// replaced by a jump; the clause's variable is assigned from the switch
+// variable in each clause, so it gets the clause's type, and each clause's
+// variable is a separate variable of F with its own storage.
+//
+//	//async
+//	func TypeSwitch(x any) {
+//		switch v := x.(type) {
+//		case int:
+//			await(runtime.Yield())
+//			fmt.Println("int", v+1)
+//		case string, nil:
+//			fmt.Println("other", v)
+//		}
+//	}
+//
+// becomes
+//
+//	type typeSwitchCoro struct {
+//		runtime.Coro[struct{}]
+//		x   any
+//		v   int
+//		_a0 runtime.Awaitable[struct{}]
+//	}
+//
+//	func (_s *typeSwitchCoro) Step(_f *runtime.Fiber) bool {
+//		var (
+//			_t1 any
+//			v_1 any
+//		)
+//		...
+//		_t1 = _s.x
+//		switch _v := _t1.(type) {
+//		case int:
+//			_s.v = _v
+//			goto _l2
+//		case string, nil:
+//			v_1 = _v
+//			goto _l3
+//		}
+//		goto _l1
+//	_l2:
+//		_s._a0 = runtime.Yield()
+//		_s.PC = 1
+//		_s.x = nil
+//		if _f.Suspend(_s._a0) {
+//			return false
+//		}
+//	_r1:
+//		runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		fmt.Println("int", _s.v+1)
+//		goto _l1
+//	_l3:
+//		fmt.Println("other", v_1)
+//		goto _l1
+//	_l1:
+//		return _s.Return()
+//	}
+//
+// # Await in select
+//
+// A select cannot suspend inside itself, so the select stays a Go select whose
+// case bodies are jumps; what a case receives is copied to the case's
+// variables before the jump, and the bodies are flattened after it.
+//
+//	//async
+//	func Select(c chan int, done chan struct{}) {
+//		select {
+//		case v, ok := <-c:
+//			await(runtime.Yield())
+//			fmt.Println(v, ok)
+//		case c <- 1:
+//		case <-done:
+//			fmt.Println("done")
+//		}
+//	}
+//
+// becomes
+//
+//		select {
+//		case _c0, _c1 := <-_s.c:
+//			_s.v = _c0
+//			_s.ok = _c1
+//			goto _l2
+//		case _s.c <- 1:
+//			goto _l3
+//		case <-_s.done:
+//			goto _l4
+//		}
+//	_l2:
+//		_s._a0 = runtime.Yield()
+//		_s.PC = 1
+//		_s.c = nil
+//		_s.done = nil
+//		if _f.Suspend(_s._a0) {
+//			return false
+//		}
+//	_r1:
+//		runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		fmt.Println(_s.v, _s.ok)
+//		goto _l1
+//	_l3:
+//		goto _l1
+//	_l4:
+//		fmt.Println("done")
+//		goto _l1
+//	_l1:
+//		return _s.Return()
+//
+// An await in a channel operand or a send value is split off before the
+// select, and the calls written before it in the cases are spilled first, so
+// Go's rule that all operands are evaluated once, in source order, on entering
+// the select still holds:
+//
+//	select {
+//	case <-ch():
+//	case c <- must2(await(val(1))):
+//	}
+//
+// becomes
+//
+//		_s._t1 = ch()
+//		_s._a0 = val(1)
+//		_s.PC = 1
+//		if _f.Suspend(_s._a0) {
+//			return false
+//		}
+//	_r1:
+//		_t2, _t3 = runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		select {
+//		case <-_s._t1:
+//			goto _l2
+//		case _s.c <- must2(_t2, _t3):
+//			goto _l3
+//		}
+//
+// # Range
+//
+// A range statement with an await in its body is rewritten as the loop the
+// spec describes: the range expression is evaluated once into a temporary, and
+// the iteration state lives in temporaries (frame fields when the body
+// suspends). The iteration variables are assigned at the top of each
+// iteration.
+//
+// Slices and arrays: an index and the length taken once.
+//
+//	for i, x := range xs {
+//		await(runtime.Yield())
+//		fmt.Println(i, x)
+//	}
+//
+// becomes
+//
+//		_s._t1 = _s.xs
+//		_s._t2 = len(_s._t1)
+//		_s._t3 = 0
+//	_l1:
+//		if !(_s._t3 < _s._t2) {
+//			goto _l3
+//		}
+//		_s.i = _s._t3
+//		_s.x = _s._t1[_s._t3]
+//		... the await and the body ...
+//		_s._t3++
+//		goto _l1
+//	_l3:
+//
+// Strings: runes decoded with utf8.DecodeRuneInString (the generated file
+// imports unicode/utf8).
+//
+//	_l1:
+//		if !(_s._t2 < len(_s._t1)) {
+//			goto _l3
+//		}
+//		_t4, _s._t3 = utf8.DecodeRuneInString(_s._t1[_s._t2:])
+//		_s.i = _s._t2
+//		_s.r = _t4
+//		...
+//		_s._t2 += _s._t3
+//		goto _l1
+//
+// Maps: a map iterator cannot be kept across a Step, so the keys are copied
+// into a slice when the loop starts, and each key is looked up again when its
+// turn comes. A key deleted before it is reached is skipped, as the spec
+// requires; a key added during the loop is not produced, which the spec
+// allows. The order is Go's random map order.
+//
+//		_s._t1 = _s.m
+//		_s._t2 = make([]string, 0, len(_s._t1))
+//		for _k := range _s._t1 {
+//			_s._t2 = append(_s._t2, _k)
+//		}
+//		_s._t3 = 0
+//	_l1:
+//		if !(_s._t3 < len(_s._t2)) {
+//			goto _l3
+//		}
+//		_t4 = _s._t2[_s._t3]
+//		_t5, _t6 = _s._t1[_t4]
+//		if !_t6 {
+//			goto _l4
+//		}
+//		_s.k = _t4
+//		_s.v = _t5
+//		...
+//	_l4:
+//		_s._t3++
+//		goto _l1
+//	_l3:
+//		_s._t2 = nil
+//
+// Channels: a receive with ok at the head.
+//
+//	_l1:
+//		_t2, _t3 = <-_s._t1
+//		if !_t3 {
+//			goto _l3
+//		}
+//		_s.v = _t2
+//		...
+//		goto _l1
+//
+// Integers: like a slice without the element.
+//
+//		_s._t1 = _s.n
+//		_s._t2 = 0
+//	_l1:
+//		if !(_s._t2 < _s._t1) {
+//			goto _l3
+//		}
+//		_s.i = _s._t2
+//		...
+//		_s._t2++
+//		goto _l1
+//
+// Iterator functions: the body of a push iterator's yield cannot suspend the
+// coroutine, so the iterator is turned into a pull iterator with iter.Pull
+// (iter.Pull2 for two values). Its stop function is pushed on the frame's
+// deferred calls, so it runs if the function returns or panics out of the
+// loop, and it is called when the loop exits normally or by break.
+//
+//	//async
+//	func RangeFunc(seq iter.Seq2[int, string]) {
+//		for i, s := range seq {
+//			if i > 2 {
+//				break
+//			}
+//			await(runtime.Yield())
+//			fmt.Println(i, s)
+//		}
+//	}
+//
+// becomes
+//
+//		_t1 = _s.seq
+//		_s._t2, _s._t3 = iter.Pull2(_t1)
+//		_s.Defer(_s._t3)
+//	_l1:
+//		_t4, _t5, _t6 = _s._t2()
+//		if !_t6 {
+//			goto _l3
+//		}
+//		_s.i = _t4
+//		_s.s = _t5
+//		if _s.i > 2 {
+//			goto _l3
+//		}
+//		... the await ...
+//		fmt.Println(_s.i, _s.s)
+//		goto _l1
+//	_l3:
+//		_s._t3()
+//		return _s.Return()
+//
+// A range statement with no await in it is kept verbatim, whatever it ranges
+// over.
+//
+// # Labels, break, continue and goto
+//
+// Every label becomes a generated label _lN at the top level of Step. A
+// labeled break or continue of a flattened loop or switch is a goto to its
+// exit or continue label. A verbatim statement (one with no await) keeps its
+// own break and continue, but a branch inside it that leaves it (a break or
+// continue naming an outer flattened statement, a goto to a label outside,
+// a return) is rewritten into a goto to the generated label, or into the
+// return sequence. A goto out of a block is legal Go; a goto never needs to
+// enter one, because resume and jump targets are all at the top level.
+//
+//	//async
+//	func Labels(grid [][]int) {
+//	outer:
+//		for _, row := range grid {
+//			for _, v := range row { // no await inside: kept verbatim
+//				if v < 0 {
+//					continue outer
+//				}
+//				if v == 0 {
+//					break outer
+//				}
+//			}
+//			await(runtime.Yield())
+//		}
+//		goto end
+//	end:
+//		fmt.Println("end")
+//	}
+//
+// becomes
+//
+//	_l2:
+//		if !(_s._t3 < _s._t2) {
+//			goto _l4
+//		}
+//		row = _s._t1[_s._t3]
+//		for _, v := range row {
+//			if v < 0 {
+//				goto _l3
+//			}
+//			if v == 0 {
+//				goto _l4
+//			}
+//		}
+//		_s._a0 = runtime.Yield()
+//		...
+//	_r1:
+//		runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//	_l3:
+//		_s._t3++
+//		goto _l2
+//	_l4:
+//		goto _l5
+//	_l5:
+//		fmt.Println("end")
+//		return _s.Return()
+//
+// # Returns and named results
+//
+// The results travel in the Coro header: Ret holds T and Err holds the error,
+// for the four shapes (), (T), (error) and (T, error). return x, err assigns
+// both slots and returns Return(), which runs the deferred calls and marks the
+// frame done; the awaiter's Resume then reads Ret and Err. Named results are not
+// copied: they are the slots, so a bare return stores nothing, and a deferred
+// closure that assigns a named result changes what the awaiter receives, as in
+// Go. A return inside a verbatim statement is rewritten in place.
+//
+//	//async
+//	func Named(x int) (n int, err error) {
+//		n = x
+//		if _, err = await(runtime.Yield()); err != nil {
+//			return
+//		}
+//		if n < 0 {
+//			return 0, errors.New("negative")
+//		}
+//		n *= 2
+//		return
+//	}
+//
+// becomes
+//
+//	type namedCoro struct {
+//		runtime.Coro[int]
+//		x   int
+//		_a0 runtime.Awaitable[struct{}]
+//	}
+//
+//		_s.Ret = _s.x
+//		...
+//	_r1:
+//		_, _s.Err = runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		if !(_s.Err != nil) {
+//			goto _l1
+//		}
+//		return _s.Return()
+//	_l1:
+//		if _s.Ret < 0 {
+//			_s.Ret, _s.Err = 0, errors.New("negative")
+//			return _s.Return()
+//		}
+//		_s.Ret *= 2
+//		return _s.Return()
+//
+// # Defer
+//
+// A deferred call cannot be a Go defer in Step: Step returns at every
+// suspension, and Go would run it then. It is pushed on the frame with
+// Coro.Defer, and Return runs the pushed calls newest first. As in Go, the
+// function value and the arguments are evaluated at the defer statement, into
+// the _dN temporaries of a block (constants are used as they are; an argument
+// is converted to its parameter's type there, as Go converts it then):
+//
+//	//async
+//	func DeferArgs(n int) {
+//		defer fmt.Println("n was", n)
+//		n++
+//		await(runtime.Yield())
+//	}
+//
+// becomes
+//
+//	{
+//		var _d1_1 any = _s.n
+//		_s.Defer(func() {
+//			fmt.Println("n was", _d1_1)
+//		})
+//	}
+//	_s.n++
+//
+// A deferred call with no arguments and no results, such as a function
+// literal or a method value, is pushed as the function value itself, not
+// wrapped in another func() literal. This is what makes recover work: recover
+// stops a panic only when called directly by the deferred function, and the
+// runtime calls each pushed function as a real deferred call while the panic
+// is in progress (see Panics), so the pushed function must be the user's own.
+//
+//	//async
+//	func Defer() (err error) {
+//		defer cleanup("a")
+//		defer func() {
+//			if r := recover(); r != nil {
+//				err = fmt.Errorf("recovered: %v", r)
+//			}
+//		}()
+//		await(runtime.Yield())
+//		panic("boom")
+//	}
+//
+// becomes
+//
+//		{
+//			_s.Defer(func() {
+//				cleanup("a")
+//			})
+//		}
+//		_s.Defer(func() {
+//			if r := recover(); r != nil {
+//				_s.Err = fmt.Errorf("recovered: %v", r)
+//			}
+//		})
+//		...
+//	_r1:
+//		runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		panic("boom")
+//
+// check rejects await as the deferred call itself (defer await(x)): a deferred
+// call cannot suspend the function that is returning. An await in the
+// arguments of a defer or go statement is an ordinary spilled operand: it
+// completes before the statement, and its results become the saved
+// arguments:
+//
+//	defer fmt.Println(await(valAsync(5)))
+//
+// becomes
+//
+//	_r2:
+//		_t1, _t2 = runtime.Resume(_f, _s._a1)
+//		_s._a1 = nil
+//		{
+//			var _d1_0 any = _t1
+//			var _d1_1 any = _t2
+//			_s.Defer(func() {
+//				fmt.Println(_d1_0, _d1_1)
+//			})
+//		}
+//
+// # Panics
+//
+// The generated code does nothing special for panics; the runtime does it
+// (package runtime, "Panics"). A panic escaping Step is recovered by the
+// runner, which keeps the origin stack and then runs the frame's pushed
+// deferred calls as real Go deferred calls during a real panic with the same
+// value, so recover in them behaves as in Go. If one recovers, the frame
+// finishes normally with its current Ret and Err (which the deferred function
+// may have set through named results). If none does, the frame finishes with
+// the panic recorded, and the awaiting frame's runtime.Resume raises the same
+// value again at its await, where the awaiter's own deferred calls get their
+// turn, and so on up the chain of frames. A panic that ends a task is raised
+// again in every task awaiting it; if no task awaits it, runtime.Run ends with
+// a *runtime.PanicError. A panic is never swallowed.
+//
+// # Per-iteration loop variables and boxes
+//
+// Since Go 1.22 each iteration of a three-clause for loop has its own copy of
+// the loop variables. A frame field is one variable for the whole run, so a
+// variable that a closure captures (or whose address is taken) and that can be
+// declared again while the function runs is boxed: the frame holds a pointer,
+// each declaration allocates a fresh box, and at the end of each iteration,
+// before the post statement, the box is replaced by a copy, as the spec
+// describes. A function literal receives the box that is current when it is
+// created, as a parameter of a wrapper called at once, not by reading the
+// frame field later.
+//
+//	//async
+//	func Boxes() {
+//		var fs []func()
+//		for i := 0; i < 3; i++ {
+//			fs = append(fs, func() { fmt.Println(i) })
+//			await(runtime.Yield())
+//		}
+//		for _, f := range fs {
+//			f()
+//		}
+//	}
+//
+// becomes
+//
+//	type boxesCoro struct {
+//		runtime.Coro[struct{}]
+//		fs  []func()
+//		i   *int
+//		_a0 runtime.Awaitable[struct{}]
+//	}
+//
+//		_s.fs = nil
+//		_s.i = new(int)
+//		(*_s.i) = 0
+//	_l1:
+//		if !((*_s.i) < 3) {
+//			goto _l3
+//		}
+//		_s.fs = append(_s.fs, func(i *int) func() {
+//			return func() {
+//				fmt.Println((*i))
+//			}
+//		}(_s.i))
+//		_s._a0 = runtime.Yield()
+//		...
+//	_r1:
+//		runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		{
+//			_b := *_s.i
+//			_s.i = &_b
+//		}
+//		(*_s.i)++
+//		goto _l1
+//	_l3:
+//		for _, f := range _s.fs {
+//			f()
+//		}
+//
+// and prints 0, 1, 2 like the blocking twin. Variables declared once per call
+// (not in a loop) are plain fields, and a closure refers to them through _s.
+//
+// # Spilled expressions and evaluation order
+//
+// lower splits every expression that contains an await at the await. Go
+// evaluates the calls, method calls and receive operations of an expression
+// left to right, so the calls and receives to the left of an await are
+// evaluated first, into temporaries (frame fields, being live across the
+// await); reads of variables are not spilled, since the spec leaves their
+// order relative to calls unspecified. The
+// operands of && and || keep their short circuit: the right operand, with its
+// await, runs only when the left one did not decide.
+//
+//	//async
+//	func Spill(x int) int {
+//		y := two(f("a"), x, must2(await(val(x))))
+//		if cond() && must2(await(val(1))) > 0 {
+//			y++
+//		}
+//		return y
+//	}
+//
+// becomes
+//
+//		_s._t1 = f("a")
+//		_s._a0 = val(_s.x)
+//		_s.PC = 1
+//		if _f.Suspend(_s._a0) {
+//			return false
+//		}
+//	_r1:
+//		_t2, _t3 = runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		_s.y = two(_s._t1, _s.x, must2(_t2, _t3))
+//		_t4 = cond()
+//		if !_t4 {
+//			goto _l1
+//		}
+//		_s._a0 = val(1)
+//		_s.PC = 2
+//		if _f.Suspend(_s._a0) {
+//			return false
+//		}
+//	_r2:
+//		_t5, _t6 = runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		_t4 = must2(_t5, _t6) > 0
+//	_l1:
+//		if !_t4 {
+//			goto _l2
+//		}
+//		_s.y++
+//	_l2:
+//
+// Both awaits return int, so they share the field _a0.
+//
+// # Local types and constants
+//
+// A type or constant declared inside F may be needed by the frame (a field of
+// that type) and by the Step method, which are declared at package level, so
+// it is moved to package level under the name fCoro_Name, and every use is
+// renamed.
+//
+//	//async
+//	func Local() {
+//		const limit = 3
+//		type pair struct{ a, b int }
+//		p := pair{1, limit}
+//		await(runtime.Yield())
+//		fmt.Println(p)
+//	}
+//
+// becomes
+//
+//	type localCoro_pair struct {
+//		a, b int
+//	}
+//
+//	const localCoro_limit = 3
+//
+//	type localCoro struct {
+//		runtime.Coro[struct{}]
+//		p   localCoro_pair
+//		_a0 runtime.Awaitable[struct{}]
+//	}
+//
+//		_s.p = localCoro_pair{1, localCoro_limit}
+//
+// # Stubs and the Overlay
+//
+// Before asyncgen has run, a package that calls await and FAsync does not
+// type-check: both are declared in the generated file. A stale generated file
+// may not type-check either. So load first lists the packages and parses them,
+// finds the marks (find), and then type-checks with go/packages, giving it an
+// Overlay in which each generated file x_async.go is replaced by a stub built
+// from syntax alone: the same FAsync declarations with bodies that panic, and
+// the package's await helper in the first file of the package. For
+//
+//	//async
+//	func CallAPI(name string) (string, error) { ... }
+//
+//	//async
+//	func (c *Client) Get(k string) int { ... }
+//
+// the stub is
+//
+//	// Code generated by asyncgen. DO NOT EDIT.
+//
+//	package b
+//
+//	import asyncgenstubrt "github.com/asyncgen/asyncgen/runtime"
+//
+//	func CallAPIAsync(name string) asyncgenstubrt.Awaitable[string] { panic(0) }
+//	func (c *Client) GetAsync(k string) asyncgenstubrt.Awaitable[int] { panic(0) }
+//
+//	func await[T any](a asyncgenstubrt.Awaitable[T]) (T, error) { return asyncgenstubrt.Await(a) }
+//
+// The stub imports only what its signatures use, under a runtime name that
+// cannot clash with the user's. A generated file whose source lost its last
+// //async function is overlaid with an empty file and reported stale, to be
+// removed. A package that declares its own await gets no helper. The real
+// generated file later declares the same names, so the source type-checks the
+// same way before and after generation.
+//
+// # Line directives
+//
+// With -lines (the default), each statement of Step is preceded by a //line
+// directive naming its source line, so panics, stack traces and coverage point
+// at the user's code. The code that follows Step must have its real positions
+// again, so a directive that names the generated file itself is written before
+// Step's closing brace; its line number is filled in after formatting, when the
+// final layout is known.
+//
+//	func (_s *callAPICoro) Step(_f *runtime.Fiber) bool {
+//		switch _s.PC {
+//		...
+//		}
+//	//line b.go:12
+//		fmt.Println("Hello", _s.name)
+//	//line b.go:13
+//		_s._a0 = runtime.Sleep(3 * time.Second)
+//		_s.PC = 1
+//		if _f.Suspend(_s._a0) {
+//			return false
+//		}
+//	_r1:
+//		runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//	//line b.go:14
+//		fmt.Println("World", _s.name)
+//	//line b.go:15
+//		_s.Ret, _s.Err = _s.name, nil
+//		return _s.Return()
+//	//line b_async.go:64
+//	}
+//
+//	var _ func(name string) (string, error) = CallAPI
+//
+// The FuncInfo records the position of F and of each await from the source
+// positions directly, whatever -lines says, for task dumps.
+//
+// # The staleness check
+//
+// After each Step, the generated file declares
+//
+//	var _ func(name string) (string, error) = CallAPI
+//	var _ func(_ *Client, k string) int = (*Client).Get
+//
+// with the signature F had when the file was generated (a method is checked as
+// a method expression). If F's signature changes and nobody runs asyncgen, the
+// build fails at that line instead of the stale coroutine misbehaving:
+//
+//	b_async.go:66: cannot use CallAPI (value of type func(name string, n int) (string, error)) as func(name string) (string, error) value in variable declaration
+//
+// "asyncgen check" catches every other kind of staleness, by generating again
+// and comparing with the files on disk.
+package transform
