@@ -319,7 +319,7 @@ func TestGatherFirstError(t *testing.T) {
 	start := time.Now()
 	var elapsed time.Duration
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) { slow = runtime.Spawn[int](sleepRet(60*ms, 3, nil, nil)) }),
+		do(func(*runtime.Fiber) { slow = runtime.Spawn[int](sleepRet(2000*ms, 3, nil, nil)) }),
 		aw(func() runtime.Awaitable[[]int] {
 			return runtime.Gather[int](sleepRet(20*ms, 1, e1, nil), sleepRet(10*ms, 2, e2, nil), slow)
 		}, func(res []int, err error) {
@@ -333,7 +333,9 @@ func TestGatherFirstError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slowDone || elapsed > 50*ms {
+	// The slow child sleeps 2 s; the first error comes after 10 ms. The bound
+	// is loose because this runs beside other tests on a loaded machine.
+	if slowDone || elapsed > 1000*ms {
 		t.Errorf("Gather returned after %v, slow child done = %v: want the first error at once", elapsed, slowDone)
 	}
 }

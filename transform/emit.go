@@ -14,6 +14,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -73,7 +74,9 @@ func (e *emitter) fail(pos token.Pos, format string, args ...any) {
 func (e *emitter) typ(t types.Type, pos token.Pos) jen.Code {
 	c, err := typeCode(t, e.fn.u.pkg)
 	if err != nil {
-		e.fail(pos, "a value of type %s must be kept across an await, but %v; declare the type at package level or convert the value to a type that can be named here", t, err)
+		why := strings.ReplaceAll(err.Error(), " of package "+e.fn.u.pkg.Path(), "")
+		e.fail(pos, "a value of type %s must be kept across an await, but %s; declare the type at package level or convert the value to a type that can be named here",
+			types.TypeString(t, types.RelativeTo(e.fn.u.pkg)), why)
 		return jen.Id("any")
 	}
 	return c
@@ -676,6 +679,11 @@ func (e *emitter) await(ap *awaitPoint) []jen.Code {
 		jen.If(jen.Id(e.fib).Dot("Suspend").Call(field.Clone())).Block(jen.Return(jen.False())),
 		jen.Id(fmt.Sprintf("_r%d", ap.pc)).Op(":"),
 	)
+	// The resume belongs to the await's line too (a panic re-raised by Resume
+	// points there); what follows gets its own directive again.
+	if e.lines {
+		out = append(out, jen.Comment(fmt.Sprintf("//line %s:%d", e.file, e.fn.u.fset.Position(ap.pos).Line)))
+	}
 	resume := rt("Resume").Call(jen.Id(e.fib), field.Clone())
 	if len(ap.lhs) == 0 {
 		out = append(out, resume)

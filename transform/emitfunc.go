@@ -410,6 +410,9 @@ func (e *emitter) function() []jen.Code {
 		}
 		body = append(body, items[i]...)
 		last = i
+		if it.kind == kAwait {
+			e.lastLn = 0 // the code after a resume needs its own directive
+		}
 	}
 	if last < 0 || !e.terminates(e.l.items[last]) {
 		body = append(body, jen.Return(jen.Id(e.recv).Dot("Return").Call()))
@@ -452,17 +455,7 @@ func (e *emitter) resultTypeCode(c *converter) jen.Code {
 }
 
 // terminates reports whether control cannot continue after an item.
-func (e *emitter) terminates(it *item) bool {
-	switch it.kind {
-	case kReturn, kGoto:
-		return true
-	case kRaw:
-		return !it.raw.falls
-	case kStmt:
-		return isTerminating(e.l.info, it.stmt)
-	}
-	return false
-}
+func (e *emitter) terminates(it *item) bool { return e.l.ends(it) }
 
 // isTerminating follows the spec's definition of a terminating statement.
 func isTerminating(info *types.Info, s ast.Stmt) bool {

@@ -129,7 +129,6 @@ func (l *lowerer) add(it *item) {
 func (l *lowerer) newLabel() int { l.nlabel++; return l.nlabel }
 
 func (l *lowerer) label(id int)                 { l.add(&item{kind: kLabel, label: id}) }
-func (l *lowerer) jump(id int)                  { l.add(&item{kind: kGoto, label: id}) }
 func (l *lowerer) jumpIf(c ast.Expr, id int)    { l.add(&item{kind: kIf, cond: c, label: id}) }
 func (l *lowerer) emitStmt(s ast.Stmt)          { l.add(&item{kind: kStmt, stmt: s}) }
 func (l *lowerer) typeOf(e ast.Expr) types.Type { return l.info.TypeOf(e) }
@@ -203,6 +202,28 @@ func (l *lowerer) intLit(n int) ast.Expr {
 	e := &ast.BasicLit{Kind: token.INT, Value: fmt.Sprint(n), ValuePos: l.pos}
 	l.info.Types[e] = types.TypeAndValue{Type: types.Typ[types.UntypedInt], Value: constant.MakeInt64(int64(n))}
 	return e
+}
+
+// jump adds a goto, unless control cannot reach it (it would be dead code,
+// which go vet reports).
+func (l *lowerer) jump(id int) {
+	if n := len(l.items); n > 0 && l.ends(l.items[n-1]) {
+		return
+	}
+	l.add(&item{kind: kGoto, label: id})
+}
+
+// ends reports whether control cannot continue after it.
+func (l *lowerer) ends(it *item) bool {
+	switch it.kind {
+	case kReturn, kGoto:
+		return true
+	case kRaw:
+		return !it.raw.falls
+	case kStmt:
+		return isTerminating(l.info, it.stmt)
+	}
+	return false
 }
 
 // ---- statements ----

@@ -1,5 +1,3 @@
-// Package transform rewrites //async Go functions into state machines that the
-// asyncgen runtime steps as coroutines. See doc.go for the theory of operation.
 package transform
 
 import (

@@ -48,9 +48,6 @@ func generateUnit(u *unit, opts Options, res *Result) {
 			fn.coro, fn.info = uniq(base+"Coro"), uniq(base+"Info")
 			fns = append(fns, fn)
 		}
-		if bad {
-			continue
-		}
 		name := u.names[f]
 		jf := jen.NewFilePathName(u.pkg.Path(), u.pkg.Name())
 		jf.HeaderComment(Header)
@@ -103,8 +100,8 @@ func generateUnit(u *unit, opts Options, res *Result) {
 				jf.Line()
 			}
 		}
-		if len(res.Diagnostics) > before {
-			continue
+		if bad || len(res.Diagnostics) > before {
+			continue // every function was still lowered, so all errors are reported
 		}
 		if f == u.helper {
 			jf.Comment("await suspends the calling async function until a finishes, and returns its result.")
