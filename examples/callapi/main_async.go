@@ -61,6 +61,7 @@ _l1:
 		return false
 	}
 _r1:
+//line main.go:31
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 _l2:
@@ -69,7 +70,7 @@ _l2:
 //line main.go:34
 	_s.Ret, _s.Err = _s.name, nil
 	return _s.Return()
-//line main_async.go:73
+//line main_async.go:74
 }
 
 var _ func(name string) (string, error) = CallAPI
@@ -129,6 +130,7 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
+//line main.go:42
 	names, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:43
@@ -136,7 +138,7 @@ _r1:
 //line main.go:44
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:140
+//line main_async.go:142
 }
 
 var _ func() error = Main

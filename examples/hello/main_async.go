@@ -129,12 +129,13 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
+//line main.go:63
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:64
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:138
+//line main_async.go:139
 }
 
 var _ func() error = Main

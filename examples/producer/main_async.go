@@ -64,8 +64,10 @@ _l1:
 		return false
 	}
 _r1:
+//line main.go:80
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+//line main.go:80
 	if !(err != nil) {
 		goto _l4
 	}
@@ -86,7 +88,7 @@ _l3:
 //line main.go:89
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:90
+//line main_async.go:92
 }
 
 // chanRecvCoro is the state of the async function Chan.Recv while it runs.
@@ -147,8 +149,10 @@ _l1:
 		return false
 	}
 _r1:
+//line main.go:101
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+//line main.go:101
 	if !(err != nil) {
 		goto _l4
 	}
@@ -170,7 +174,7 @@ _l3:
 //line main.go:110
 	_s.Ret, _s.Err = _s.v, nil
 	return _s.Return()
-//line main_async.go:174
+//line main_async.go:178
 }
 
 // consumerCoro is the state of the async function Consumer while it runs.
@@ -228,6 +232,7 @@ _l1:
 		return false
 	}
 _r1:
+//line main.go:126
 	n, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:127
@@ -249,8 +254,10 @@ _r1:
 		return false
 	}
 _r2:
+//line main.go:134
 	_, err = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
+//line main.go:134
 	if !(err != nil) {
 		goto _l4
 	}
@@ -259,7 +266,7 @@ _r2:
 	return _s.Return()
 _l4:
 	goto _l1
-//line main_async.go:263
+//line main_async.go:270
 }
 
 var _ func(nums *Chan[int], replies *Chan[string]) error = Consumer
@@ -331,8 +338,10 @@ _l1:
 		return false
 	}
 _r1:
+//line main.go:149
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+//line main.go:149
 	if !(err != nil) {
 		goto _l4
 	}
@@ -347,6 +356,7 @@ _l4:
 		return false
 	}
 _r2:
+//line main.go:152
 	r, err = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:153
@@ -363,7 +373,7 @@ _l3:
 //line main.go:158
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:367
+//line main_async.go:377
 }
 
 var _ func(nums *Chan[int], replies *Chan[string]) error = Produce
@@ -427,8 +437,10 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
+//line main.go:166
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+//line main.go:166
 	if !(err != nil) {
 		goto _l1
 	}
@@ -446,12 +458,13 @@ _l1:
 		return false
 	}
 _r2:
+//line main.go:170
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:171
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:455
+//line main_async.go:468
 }
 
 var _ func() error = Main

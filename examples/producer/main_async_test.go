@@ -66,8 +66,10 @@ _l1:
 		return false
 	}
 _r1:
+//line main_test.go:57
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+//line main_test.go:57
 	if !(err != nil) {
 		goto _l4
 	}
@@ -84,7 +86,7 @@ _l3:
 //line main_test.go:62
 	_s.Err = nil
 	return _s.Return()
-//line main_async_test.go:88
+//line main_async_test.go:90
 }
 
 var _ func(c *Chan[int], log *[]string) error = sendAll
@@ -155,8 +157,10 @@ _l1:
 		return false
 	}
 _r1:
+//line main_test.go:74
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+//line main_test.go:74
 	if !(err_1 != nil) {
 		goto _l4
 	}
@@ -171,6 +175,7 @@ _l4:
 		return false
 	}
 _r2:
+//line main_test.go:77
 	n, err_1 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main_test.go:78
@@ -197,12 +202,13 @@ _l3:
 		return false
 	}
 _r3:
+//line main_test.go:87
 	_, err_2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main_test.go:88
 	_s.Err = err_2
 	return _s.Return()
-//line main_async_test.go:206
+//line main_async_test.go:212
 }
 
 var _ func(c *Chan[int], log *[]string) error = recvAll

@@ -52,12 +52,13 @@ func (_s *sayAfterCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
+//line main.go:43
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:44
 	fmt.Fprintln(out, _s.what)
 	return _s.Return()
-//line main_async.go:61
+//line main_async.go:62
 }
 
 var _ func(delay time.Duration, what string) = SayAfter
@@ -117,6 +118,7 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
+//line main.go:53
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:54
@@ -124,7 +126,7 @@ _r1:
 //line main.go:55
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:128
+//line main_async.go:130
 }
 
 var _ func() error = Main

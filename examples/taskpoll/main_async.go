@@ -56,8 +56,10 @@ func (_s *workCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
+//line main.go:52
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+//line main.go:52
 	if !(err != nil) {
 		goto _l1
 	}
@@ -68,7 +70,7 @@ _l1:
 //line main.go:55
 	_s.Ret, _s.Err = fmt.Sprintf("slept %vs", _s.delay.Seconds()), nil
 	return _s.Return()
-//line main_async.go:72
+//line main_async.go:74
 }
 
 var _ func(delay time.Duration) (string, error) = Work
@@ -138,8 +140,10 @@ _l1:
 		return false
 	}
 _r1:
+//line main.go:76
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+//line main.go:76
 	if !(err_1 != nil) {
 		goto _l4
 	}
@@ -171,7 +175,7 @@ _l3:
 //line main.go:94
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:175
+//line main_async.go:179
 }
 
 var _ func() error = Main
