@@ -1225,41 +1225,30 @@ func (l *lowerer) dup(n, old ast.Expr) ast.Expr {
 	return n
 }
 
-// expr returns an await-free expression equal to e, after adding the items that
-// must run first.
-func (l *lowerer) expr(e ast.Expr) ast.Expr {
-	if e == nil || !l.has[e] || l.err != nil {
-		return e
-	}
+// copyOperands returns a shallow copy of e and pointers to its operands in the
+// copy, in the order Go evaluates them. Field names of struct literals and the
+// type of a conversion are not operands.
+func (l *lowerer) copyOperands(e ast.Expr) (ast.Expr, []*ast.Expr) {
 	switch x := e.(type) {
 	case *ast.ParenExpr:
 		c := *x
-		c.X = l.expr(x.X)
-		return l.dup(&c, e)
+		return l.dup(&c, e), []*ast.Expr{&c.X}
 	case *ast.BinaryExpr:
-		if (x.Op == token.LAND || x.Op == token.LOR) && l.has[x.Y] {
-			return l.logical(x)
-		}
 		c := *x
-		l.operands([]*ast.Expr{&c.X, &c.Y})
-		return l.dup(&c, e)
+		return l.dup(&c, e), []*ast.Expr{&c.X, &c.Y}
 	case *ast.UnaryExpr:
 		c := *x
-		c.X = l.expr(x.X)
-		return l.dup(&c, e)
+		return l.dup(&c, e), []*ast.Expr{&c.X}
 	case *ast.StarExpr:
 		c := *x
-		c.X = l.expr(x.X)
-		return l.dup(&c, e)
+		return l.dup(&c, e), []*ast.Expr{&c.X}
 	case *ast.SelectorExpr:
 		c := *x
-		c.X = l.expr(x.X)
 		l.copySelection(x, &c)
-		return &c
+		return &c, []*ast.Expr{&c.X}
 	case *ast.IndexExpr:
 		c := *x
-		l.operands([]*ast.Expr{&c.X, &c.Index})
-		return l.dup(&c, e)
+		return l.dup(&c, e), []*ast.Expr{&c.X, &c.Index}
 	case *ast.SliceExpr:
 		c := *x
 		ops := []*ast.Expr{&c.X}
@@ -1268,25 +1257,23 @@ func (l *lowerer) expr(e ast.Expr) ast.Expr {
 				ops = append(ops, p)
 			}
 		}
-		l.operands(ops)
-		return l.dup(&c, e)
+		return l.dup(&c, e), ops
 	case *ast.TypeAssertExpr:
 		c := *x
-		c.X = l.expr(x.X)
-		return l.dup(&c, e)
+		return l.dup(&c, e), []*ast.Expr{&c.X}
 	case *ast.KeyValueExpr:
 		c := *x
-		l.operands([]*ast.Expr{&c.Key, &c.Value})
-		return &c
+		return &c, []*ast.Expr{&c.Key, &c.Value}
 	case *ast.CompositeLit:
 		c := *x
 		c.Elts = append([]ast.Expr(nil), x.Elts...)
+		_, isStruct := coreType(l.typeOf(x)).(*types.Struct)
 		var ops []*ast.Expr
 		for i := range c.Elts {
 			if kv, ok := c.Elts[i].(*ast.KeyValueExpr); ok {
 				kc := *kv
 				c.Elts[i] = &kc
-				if _, isStruct := coreType(l.typeOf(x)).(*types.Struct); !isStruct {
+				if !isStruct {
 					ops = append(ops, &kc.Key)
 				}
 				ops = append(ops, &kc.Value)
@@ -1294,32 +1281,55 @@ func (l *lowerer) expr(e ast.Expr) ast.Expr {
 			}
 			ops = append(ops, &c.Elts[i])
 		}
-		l.operands(ops)
-		return l.dup(&c, e)
+		return l.dup(&c, e), ops
+	case *ast.CallExpr:
+		c := *x
+		c.Args = append([]ast.Expr(nil), x.Args...)
+		var ops []*ast.Expr
+		if tv, ok := l.info.Types[x.Fun]; !ok || !tv.IsType() {
+			ops = append(ops, &c.Fun)
+		}
+		for i := range c.Args {
+			ops = append(ops, &c.Args[i])
+		}
+		return l.dup(&c, e), ops
+	}
+	return e, nil
+}
+
+// expr returns an await-free expression equal to e, after adding the items that
+// must run first.
+func (l *lowerer) expr(e ast.Expr) ast.Expr {
+	if e == nil || !l.has[e] || l.err != nil {
+		return e
+	}
+	switch x := e.(type) {
+	case *ast.BinaryExpr:
+		if (x.Op == token.LAND || x.Op == token.LOR) && l.has[x.Y] {
+			return l.logical(x)
+		}
 	case *ast.CallExpr:
 		if l.fn.isAwait(x) {
 			l.fail(x.Pos(), "await returns two values (T, error) and cannot be used here")
 			return e
 		}
-		c := *x
-		l.dup(&c, e)
 		if len(x.Args) == 1 {
 			if inner, ok := unparen(x.Args[0]).(*ast.CallExpr); ok && l.fn.isAwait(inner) {
+				c := *x
+				l.dup(&c, e)
 				c.Fun = l.spill(l.expr(x.Fun))
 				c.Args = l.awaitTuple(inner)
 				return &c
 			}
 		}
-		c.Args = append([]ast.Expr(nil), x.Args...)
-		ops := []*ast.Expr{&c.Fun}
-		for i := range c.Args {
-			ops = append(ops, &c.Args[i])
-		}
-		l.operands(ops)
-		return &c
 	}
-	l.fail(e.Pos(), "await inside %T is not supported", e)
-	return e
+	c, ops := l.copyOperands(e)
+	if ops == nil {
+		l.fail(e.Pos(), "await inside %T is not supported", e)
+		return e
+	}
+	l.operands(ops)
+	return c
 }
 
 // logical lowers x && y and x || y when y awaits, keeping the short circuit.
@@ -1349,76 +1359,30 @@ func (l *lowerer) spill(e ast.Expr) ast.Expr {
 	if tv, ok := l.info.Types[e]; ok && (tv.Value != nil || tv.IsType()) {
 		return e
 	}
+	toTemp := false
 	switch x := e.(type) {
+	case *ast.FuncLit:
+		return e
 	case *ast.CallExpr:
-		if tv, ok := l.info.Types[x.Fun]; ok && tv.IsType() { // conversion
-			c := *x
-			c.Args = []ast.Expr{l.spill(x.Args[0])}
-			return l.dup(&c, e)
+		if tv, ok := l.info.Types[x.Fun]; !ok || !tv.IsType() { // not a conversion
+			if _, tuple := l.typeOf(e).(*types.Tuple); tuple || l.typeOf(e) == nil {
+				return e
+			}
+			toTemp = true
 		}
-		if _, tuple := l.typeOf(e).(*types.Tuple); tuple || l.typeOf(e) == nil {
-			return e
-		}
+	case *ast.UnaryExpr:
+		toTemp = x.Op == token.ARROW
+	}
+	if toTemp {
 		t := l.temp(l.typeOf(e))
 		l.assign(t, e)
 		return l.ref(l.info.Uses[t].(*types.Var))
-	case *ast.UnaryExpr:
-		if x.Op == token.ARROW {
-			t := l.temp(l.typeOf(e))
-			l.assign(t, e)
-			return l.ref(l.info.Uses[t].(*types.Var))
-		}
-		c := *x
-		c.X = l.spill(x.X)
-		return l.dup(&c, e)
-	case *ast.ParenExpr:
-		c := *x
-		c.X = l.spill(x.X)
-		return l.dup(&c, e)
-	case *ast.BinaryExpr:
-		c := *x
-		c.X = l.spill(x.X)
-		c.Y = l.spill(x.Y)
-		return l.dup(&c, e)
-	case *ast.StarExpr:
-		c := *x
-		c.X = l.spill(x.X)
-		return l.dup(&c, e)
-	case *ast.SelectorExpr:
-		c := *x
-		c.X = l.spill(x.X)
-		l.copySelection(x, &c)
-		return &c
-	case *ast.IndexExpr:
-		c := *x
-		c.X, c.Index = l.spill(x.X), l.spill(x.Index)
-		return l.dup(&c, e)
-	case *ast.SliceExpr:
-		c := *x
-		c.X, c.Low, c.High, c.Max = l.spill(x.X), l.spill(x.Low), l.spill(x.High), l.spill(x.Max)
-		return l.dup(&c, e)
-	case *ast.TypeAssertExpr:
-		c := *x
-		c.X = l.spill(x.X)
-		return l.dup(&c, e)
-	case *ast.CompositeLit:
-		c := *x
-		c.Elts = make([]ast.Expr, len(x.Elts))
-		for i, el := range x.Elts {
-			if kv, ok := el.(*ast.KeyValueExpr); ok {
-				kc := *kv
-				kc.Value = l.spill(kv.Value)
-				if _, isStruct := coreType(l.typeOf(x)).(*types.Struct); !isStruct {
-					kc.Key = l.spill(kv.Key)
-				}
-				c.Elts[i] = &kc
-				continue
-			}
-			c.Elts[i] = l.spill(el)
-		}
-		return l.dup(&c, e)
 	}
-	return e
+	c, ops := l.copyOperands(e)
+	for _, p := range ops {
+		*p = l.spill(*p)
+	}
+	return c
 }
 
 // awaitTuple lowers an await whose two results are used as a list.
