@@ -842,6 +842,10 @@
 // stops a panic only when called directly by the deferred function, and the
 // runtime calls each pushed function as a real deferred call while the panic
 // is in progress (see Panics), so the pushed function must be the user's own.
+// The one difference from Go follows: a function deferred with arguments, or
+// one with results, is called from the func() literal that holds them, so a
+// recover() inside it returns nil. Defer a function literal that calls
+// recover (or a function of no arguments) to stop a panic.
 //
 //	//async
 //	func Defer() (err error) {
@@ -857,11 +861,9 @@
 //
 // becomes
 //
-//		{
-//			_s.Defer(func() {
-//				cleanup("a")
-//			})
-//		}
+//		_s.Defer(func() {
+//			cleanup("a")
+//		})
 //		_s.Defer(func() {
 //			if r := recover(); r != nil {
 //				_s.Err = fmt.Errorf("recovered: %v", r)

@@ -468,6 +468,9 @@ func (e *emitter) deferStmt(s *ast.DeferStmt) jen.Code {
 		callCode = jen.Add(fnCode).Call(append(args[:len(args)-1:len(args)-1], jen.Add(args[len(args)-1]).Op("..."))...)
 	}
 	pre = append(pre, push(jen.Func().Params().Block(callCode)))
+	if len(pre) == 1 {
+		return pre[0]
+	}
 	return jen.Block(pre...)
 }
 
