@@ -113,6 +113,9 @@ func generateFunc(fn *asyncFunc, opts Options, res *Result) []jen.Code {
 			p.dump(opts.DumpTo, st)
 		}
 	}
+	if opts.observe != nil {
+		opts.observe(st)
+	}
 	return st.code
 }
 

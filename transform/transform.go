@@ -51,6 +51,8 @@ type Options struct {
 	DumpTo io.Writer
 	// Files, if set, restricts output to these source files (absolute paths).
 	Files []string
+	// observe, if set, sees each function's passes once they have all run.
+	observe func(*funcState)
 }
 
 // Diagnostic is a positioned error about the input.

@@ -23,6 +23,9 @@
 //
 //	asyncgen check [packages]   exit 1 and name every generated file that is stale or missing
 //	asyncgen diff [packages]    show what a regeneration would change
+//	asyncgen inspect [-format text|dot|json|mermaid] PATTERN [FUNC]
+//	                            show each async function's states, await points,
+//	                            transitions, frame variables and frame size
 //
 // Flags:
 //
@@ -49,6 +52,7 @@ func usage() {
 	fmt.Fprintf(os.Stderr, `usage: asyncgen [flags] [packages | files]
        asyncgen check [flags] [packages | files]
        asyncgen diff [flags] [packages | files]
+       asyncgen inspect [-format text|dot|json|mermaid] PATTERN [FUNC]
 flags:
 `)
 	flag.PrintDefaults()
@@ -62,7 +66,7 @@ func main() {
 
 func run(args []string) int {
 	mode := "generate"
-	if len(args) > 0 && (args[0] == "check" || args[0] == "diff") {
+	if len(args) > 0 && (args[0] == "check" || args[0] == "diff" || args[0] == "inspect") {
 		mode, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("asyncgen", flag.ContinueOnError)
@@ -72,6 +76,7 @@ func run(args []string) int {
 	tags := fs.String("tags", "", "comma-separated build tags")
 	dump := fs.String("dump", "", "print the result of a pass for every async function: lower or live")
 	out := fs.String("o", "", "write the generated code to this file; - is standard output")
+	format := fs.String("format", "text", "inspect: output format, text, dot, json or mermaid")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -94,6 +99,9 @@ func run(args []string) int {
 	// go generate runs asyncgen in the package directory with $GOFILE set.
 	if len(patterns) == 0 && os.Getenv("GOFILE") != "" {
 		patterns = []string{"."}
+	}
+	if mode == "inspect" {
+		return inspect(opts, *format, patterns)
 	}
 	res, err := transform.Generate(opts, patterns...)
 	if err != nil {
@@ -134,6 +142,45 @@ func run(args []string) int {
 		return 0
 	}
 	if _, err := transform.Write(res); err != nil {
+		log.Print(err)
+		return 1
+	}
+	return 0
+}
+
+// inspect prints the state machines of the async functions in a pattern,
+// optionally only the function named by the second argument (F or T.M).
+func inspect(opts transform.Options, format string, args []string) int {
+	switch format {
+	case "text", "dot", "json", "mermaid":
+	default:
+		log.Printf("unknown -format %q: use text, dot, json or mermaid", format)
+		return 2
+	}
+	if len(args) == 0 || len(args) > 2 {
+		log.Printf("inspect takes a package pattern and, optionally, a function name (F or T.M)")
+		return 2
+	}
+	fn := ""
+	if len(args) == 2 {
+		fn = args[1]
+	}
+	reports, res, err := transform.Inspect(opts, fn, args[0])
+	if err != nil {
+		log.Print(err)
+		return 1
+	}
+	if len(res.Diagnostics) > 0 {
+		for _, d := range res.Diagnostics {
+			fmt.Fprintln(os.Stderr, d.String())
+		}
+		return 1
+	}
+	if fn != "" && len(reports) == 0 {
+		log.Printf("no async function %s in %s", fn, args[0])
+		return 1
+	}
+	if err := transform.WriteReports(os.Stdout, format, reports); err != nil {
 		log.Print(err)
 		return 1
 	}
