@@ -1,0 +1,409 @@
+// Package asyncvet reports mistakes in asyncgen code that the compiler cannot
+// see: blocking calls inside //async functions, coroutines that are never
+// awaited or spawned, tasks whose results are dropped, and swallowed
+// cancellation. Run it as a vet tool:
+//
+//	go install github.com/asyncgen/asyncgen/cmd/asyncvet
+//	go vet -vettool=$(which asyncvet) ./...
+//
+// # Blocking calls
+//
+// An async function runs on the event loop's goroutine: a call that blocks
+// that goroutine stops every task. Inside an //async function (outside the
+// function literals in it) asyncvet reports time.Sleep (fix: await
+// runtime.Sleep), network dials, os file I/O, sync.Mutex, RWMutex, WaitGroup
+// and Cond waits, channel sends and receives, selects without a default,
+// range over a channel, and calls of blocking twins of async functions (fix:
+// await the Async form).
+//
+// # Coroutines never awaited
+//
+// Calling FAsync runs nothing. A call whose result, a runtime.Awaitable, is
+// discarded is reported anywhere (fix: await it).
+//
+// # Dropped tasks
+//
+// runtime.Spawn's *Task carries the task's result and error; a Spawn whose
+// result is discarded loses them (and a panic in the task then ends the
+// program). Keep the task and await it, or spawn it in a TaskGroup.
+//
+// # Swallowed cancellation
+//
+// Cancellation is level-triggered: once a task is cancelled every await
+// fails with runtime.ErrCanceled until the function returns. A branch taken
+// when an error is ErrCanceled that neither returns nor panics hides the
+// cancel from the caller; asyncvet reports it.
+package asyncvet
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/inspector"
+)
+
+// RuntimePath is the import path of asyncgen's runtime.
+const RuntimePath = "github.com/asyncgen/asyncgen/runtime"
+
+// Analyzer is the asyncvet analysis.
+var Analyzer = &analysis.Analyzer{
+	Name:     "asyncvet",
+	Doc:      "report blocking calls in //async functions, coroutines never awaited, dropped tasks and swallowed cancellation",
+	URL:      "https://pkg.go.dev/github.com/asyncgen/asyncgen/asyncvet",
+	Requires: []*analysis.Analyzer{inspect.Analyzer},
+	Run:      run,
+}
+
+func isAsyncDoc(doc *ast.CommentGroup) bool {
+	if doc == nil || len(doc.List) == 0 {
+		return false
+	}
+	t := strings.TrimRight(doc.List[len(doc.List)-1].Text, " \t\r")
+	return t == "//async" || t == "// async"
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
+	for _, f := range pass.Files {
+		if isGenerated(f) {
+			continue
+		}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil && isAsyncDoc(fd.Doc) {
+				checkAsyncBody(pass, fd)
+			}
+		}
+	}
+	// Anywhere: discarded awaitables and tasks.
+	ins.Preorder([]ast.Node{(*ast.ExprStmt)(nil), (*ast.AssignStmt)(nil)}, func(n ast.Node) {
+		if isGeneratedPos(pass, n.Pos()) {
+			return
+		}
+		switch s := n.(type) {
+		case *ast.ExprStmt:
+			call, ok := ast.Unparen(s.X).(*ast.CallExpr)
+			if !ok {
+				return
+			}
+			discarded(pass, call)
+		case *ast.AssignStmt:
+			if len(s.Lhs) != len(s.Rhs) {
+				return
+			}
+			for i, l := range s.Lhs {
+				if id, ok := l.(*ast.Ident); ok && id.Name == "_" {
+					if call, ok := ast.Unparen(s.Rhs[i]).(*ast.CallExpr); ok {
+						discarded(pass, call)
+					}
+				}
+			}
+		}
+	})
+	return nil, nil
+}
+
+func isGenerated(f *ast.File) bool {
+	for _, cg := range f.Comments {
+		if cg.Pos() > f.Package {
+			break
+		}
+		for _, c := range cg.List {
+			if strings.HasPrefix(c.Text, "// Code generated ") && strings.HasSuffix(c.Text, " DO NOT EDIT.") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isGeneratedPos(pass *analysis.Pass, pos token.Pos) bool {
+	for _, f := range pass.Files {
+		if f.FileStart <= pos && pos < f.FileEnd {
+			return isGenerated(f)
+		}
+	}
+	return false
+}
+
+// discarded reports a call whose Awaitable or *Task result is thrown away.
+func discarded(pass *analysis.Pass, call *ast.CallExpr) {
+	t := pass.TypesInfo.TypeOf(call)
+	if t == nil {
+		return
+	}
+	switch {
+	case isRuntimeNamed(t, "Awaitable"):
+		pass.Report(analysis.Diagnostic{
+			Pos: call.Pos(), End: call.End(),
+			Message: "the coroutine " + render(pass, call.Fun) + "(...) is never awaited or spawned, so it never runs",
+			SuggestedFixes: []analysis.SuggestedFix{{
+				Message: "await it",
+				TextEdits: []analysis.TextEdit{
+					{Pos: call.Pos(), End: call.Pos(), NewText: []byte("await(")},
+					{Pos: call.End(), End: call.End(), NewText: []byte(")")},
+				},
+			}},
+		})
+	case isRuntimeNamed(t, "Task") && isRuntimeFunc(pass, call, "Spawn"):
+		pass.Report(analysis.Diagnostic{
+			Pos: call.Pos(), End: call.End(),
+			Message: "the task's result and error are dropped; keep the *Task and await it, or spawn it in a TaskGroup",
+		})
+	}
+}
+
+// isRuntimeNamed reports whether t is runtime.NAME[...] or a pointer to it.
+func isRuntimeNamed(t types.Type, name string) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == RuntimePath && n.Obj().Name() == name
+}
+
+func callee(pass *analysis.Pass, call *ast.CallExpr) *types.Func {
+	fun := ast.Unparen(call.Fun)
+	switch x := fun.(type) {
+	case *ast.IndexExpr:
+		fun = x.X
+	case *ast.IndexListExpr:
+		fun = x.X
+	}
+	var id *ast.Ident
+	switch x := fun.(type) {
+	case *ast.Ident:
+		id = x
+	case *ast.SelectorExpr:
+		id = x.Sel
+	default:
+		return nil
+	}
+	f, _ := pass.TypesInfo.Uses[id].(*types.Func)
+	return f
+}
+
+func isRuntimeFunc(pass *analysis.Pass, call *ast.CallExpr, name string) bool {
+	f := callee(pass, call)
+	return f != nil && f.Pkg() != nil && f.Pkg().Path() == RuntimePath && f.Name() == name
+}
+
+func render(_ *analysis.Pass, e ast.Expr) string { return types.ExprString(e) }
+
+// blocking names the calls that block the calling goroutine: package path ->
+// function (or Type.Method) -> what to use instead ("" when there is nothing
+// to suggest).
+var blocking = map[string]map[string]string{
+	"time": {"Sleep": "await(runtime.Sleep(d))"},
+	"net": {"Dial": "", "DialTimeout": "", "DialTCP": "", "DialUDP": "", "DialUnix": "", "DialIP": "",
+		"Dialer.Dial": "", "Dialer.DialContext": "", "Listener.Accept": "", "Conn.Read": "", "Conn.Write": "",
+		"LookupHost": "", "LookupIP": "", "LookupAddr": ""},
+	"net/http": {"Get": "", "Post": "", "Head": "", "PostForm": "", "Client.Do": "", "Client.Get": "", "Client.Post": ""},
+	"os": {"Open": "", "Create": "", "OpenFile": "", "ReadFile": "", "WriteFile": "", "ReadDir": "", "Remove": "",
+		"RemoveAll": "", "Rename": "", "Mkdir": "", "MkdirAll": "", "Stat": "", "Lstat": "",
+		"File.Read": "", "File.Write": "", "File.ReadAt": "", "File.WriteAt": "", "File.WriteString": "",
+		"File.Sync": "", "File.ReadDir": "", "File.Readdir": ""},
+	"io":   {"ReadAll": "", "Copy": "", "ReadFull": ""},
+	"sync": {"Mutex.Lock": "a runtime.Lock", "RWMutex.Lock": "a runtime.Lock", "RWMutex.RLock": "a runtime.Lock", "WaitGroup.Wait": "a runtime.TaskGroup", "Cond.Wait": "a runtime.Condition"},
+}
+
+func blockingName(f *types.Func) (string, string, bool) {
+	if f.Pkg() == nil {
+		return "", "", false
+	}
+	name := f.Name()
+	if sig, ok := f.Type().(*types.Signature); ok && sig.Recv() != nil {
+		rt := sig.Recv().Type()
+		if p, ok := rt.(*types.Pointer); ok {
+			rt = p.Elem()
+		}
+		n, ok := types.Unalias(rt).(*types.Named)
+		if !ok {
+			return "", "", false
+		}
+		name = n.Obj().Name() + "." + name
+	}
+	alt, ok := blocking[f.Pkg().Path()][name]
+	return f.Pkg().Name() + "." + name, alt, ok
+}
+
+// checkAsyncBody reports blocking operations in the body of an async function.
+func checkAsyncBody(pass *analysis.Pass, fd *ast.FuncDecl) {
+	fname := fd.Name.Name
+	report := func(n ast.Node, what, instead string) {
+		msg := what + " blocks the event loop in async function " + fname
+		if instead != "" {
+			msg += "; use " + instead
+		}
+		pass.Report(analysis.Diagnostic{Pos: n.Pos(), End: n.End(), Message: msg})
+	}
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.GoStmt:
+			// The call runs on another goroutine; its arguments are evaluated here.
+			for _, a := range x.Call.Args {
+				ast.Inspect(a, visit)
+			}
+			if _, lit := ast.Unparen(x.Call.Fun).(*ast.FuncLit); !lit {
+				ast.Inspect(x.Call.Fun, visit)
+			}
+			return false
+		case *ast.SendStmt:
+			report(x, "a channel send", "")
+		case *ast.UnaryExpr:
+			if x.Op == token.ARROW {
+				report(x, "a channel receive", "")
+			}
+		case *ast.SelectStmt:
+			hasDefault := false
+			for _, c := range x.Body.List {
+				if c.(*ast.CommClause).Comm == nil {
+					hasDefault = true
+				}
+			}
+			if !hasDefault {
+				report(x, "a select without a default case", "")
+			}
+			// The communications are the select's own; look only at the bodies.
+			for _, c := range x.Body.List {
+				for _, s := range c.(*ast.CommClause).Body {
+					ast.Inspect(s, visit)
+				}
+			}
+			return false
+		case *ast.RangeStmt:
+			if t := pass.TypesInfo.TypeOf(x.X); t != nil {
+				if _, ok := t.Underlying().(*types.Chan); ok {
+					report(x.X, "a range over a channel", "")
+				}
+			}
+		case *ast.CallExpr:
+			f := callee(pass, x)
+			if f == nil {
+				return true
+			}
+			if name, alt, ok := blockingName(f); ok {
+				d := analysis.Diagnostic{Pos: x.Pos(), End: x.End(), Message: name + " blocks the event loop in async function " + fname}
+				if alt != "" {
+					d.Message += "; use " + alt
+				}
+				if name == "time.Sleep" && len(x.Args) == 1 {
+					d.SuggestedFixes = []analysis.SuggestedFix{{
+						Message: "await runtime.Sleep",
+						TextEdits: []analysis.TextEdit{{Pos: x.Pos(), End: x.End(),
+							NewText: []byte("await(runtime.Sleep(" + types.ExprString(x.Args[0]) + "))")}},
+					}}
+				}
+				pass.Report(d)
+				return true
+			}
+			if twin := twinAsync(f); twin != nil {
+				sel, _ := ast.Unparen(x.Fun).(*ast.SelectorExpr)
+				var fix []analysis.TextEdit
+				if sel != nil {
+					fix = []analysis.TextEdit{{Pos: sel.Sel.End(), End: sel.Sel.End(), NewText: []byte("Async")}}
+				} else if id, ok := ast.Unparen(x.Fun).(*ast.Ident); ok {
+					fix = []analysis.TextEdit{{Pos: id.End(), End: id.End(), NewText: []byte("Async")}}
+				}
+				fix = append(fix, analysis.TextEdit{Pos: x.Pos(), End: x.Pos(), NewText: []byte("await(")},
+					analysis.TextEdit{Pos: x.End(), End: x.End(), NewText: []byte(")")})
+				pass.Report(analysis.Diagnostic{
+					Pos: x.Pos(), End: x.End(),
+					Message: "call of " + f.Name() + ", the blocking twin of an async function, blocks the event loop in async function " + fname + "; await " + f.Name() + "Async instead",
+					// The fix changes the call's results from F's to await's (T, error).
+					SuggestedFixes: []analysis.SuggestedFix{{Message: "await " + f.Name() + "Async", TextEdits: fix}},
+				})
+			}
+		case *ast.IfStmt:
+			checkSwallowed(pass, x)
+		}
+		return true
+	}
+	ast.Inspect(fd.Body, visit)
+}
+
+// twinAsync returns FAsync when f is the blocking twin of an async function.
+func twinAsync(f *types.Func) *types.Func {
+	if f.Pkg() == nil {
+		return nil
+	}
+	f = f.Origin()
+	sig := f.Type().(*types.Signature)
+	var alt types.Object
+	if sig.Recv() != nil {
+		alt, _, _ = types.LookupFieldOrMethod(sig.Recv().Type(), true, f.Pkg(), f.Name()+"Async")
+	} else {
+		alt = f.Pkg().Scope().Lookup(f.Name() + "Async")
+	}
+	af, ok := alt.(*types.Func)
+	if !ok {
+		return nil
+	}
+	asig := af.Type().(*types.Signature)
+	if asig.Results().Len() != 1 || !isRuntimeNamed(asig.Results().At(0).Type(), "Awaitable") {
+		return nil
+	}
+	return af
+}
+
+// checkSwallowed reports `if errors.Is(err, runtime.ErrCanceled) { ... }` and
+// `if err == runtime.ErrCanceled { ... }` whose body neither returns nor panics.
+func checkSwallowed(pass *analysis.Pass, s *ast.IfStmt) {
+	if !mentionsCanceled(pass, s.Cond) || terminates(s.Body) {
+		return
+	}
+	pass.Report(analysis.Diagnostic{
+		Pos: s.Pos(), End: s.Body.Lbrace,
+		Message: "runtime.ErrCanceled is swallowed here: the task was cancelled, and every later await fails; return the error",
+	})
+}
+
+func mentionsCanceled(pass *analysis.Pass, cond ast.Expr) bool {
+	found := false
+	ast.Inspect(cond, func(n ast.Node) bool {
+		if u, ok := n.(*ast.UnaryExpr); ok && u.Op == token.NOT {
+			return false // !errors.Is(err, ErrCanceled): the branch is for other errors
+		}
+		if b, ok := n.(*ast.BinaryExpr); ok && b.Op == token.NEQ {
+			return false
+		}
+		var id *ast.Ident
+		switch x := n.(type) {
+		case *ast.SelectorExpr:
+			id = x.Sel
+		case *ast.Ident:
+			id = x
+		}
+		if id != nil {
+			if v, ok := pass.TypesInfo.Uses[id].(*types.Var); ok && v.Pkg() != nil && v.Pkg().Path() == RuntimePath && v.Name() == "ErrCanceled" {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+func terminates(b *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(b, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			found = true
+		case *ast.CallExpr:
+			if id, ok := x.Fun.(*ast.Ident); ok && id.Name == "panic" {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}

@@ -1,0 +1,16 @@
+// Command asyncvet is asyncgen's vet tool: it reports blocking calls inside
+// //async functions, coroutines never awaited or spawned, dropped tasks and
+// swallowed cancellation. See package asyncvet.
+//
+//	go install github.com/asyncgen/asyncgen/cmd/asyncvet
+//	go vet -vettool=$(which asyncvet) ./...
+//
+// It also runs on its own: asyncvet [-fix] ./...
+package main
+
+import (
+	"github.com/asyncgen/asyncgen/asyncvet"
+	"golang.org/x/tools/go/analysis/singlechecker"
+)
+
+func main() { singlechecker.Main(asyncvet.Analyzer) }
