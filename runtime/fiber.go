@@ -16,6 +16,8 @@ type Fiber struct {
 	id      uint64
 	tidx    int32 // index in loop.tasks while live, -1 otherwise
 	flags   uint32
+	task    AnyTask // the Task that owns this fiber, for CurrentTask and AllTasks
+	scope   *Scope  // the innermost open timeout scope, nil when none is open
 }
 
 // Fiber flags.
@@ -54,9 +56,8 @@ type Awaitable[T any] interface {
 // if Step should go straight on to Resume. In a cancelled fiber it begins
 // nothing and returns false, and Resume then returns ErrCanceled.
 func (f *Fiber) Suspend(a waitable) bool {
-	if f.flags&fCanceled != 0 {
-		f.flags |= fWaitCanceled
-		return false
+	if f.flags&fCanceled != 0 || f.scope != nil && f.scope.expiredScope() != nil {
+		return f.suspendWithdrawn(a)
 	}
 	return a.begin(f)
 }
@@ -68,7 +69,7 @@ func Resume[T any](f *Fiber, a Awaitable[T]) (T, error) {
 	if f.flags&fWaitCanceled != 0 {
 		f.flags &^= fWaitCanceled
 		var zero T
-		return zero, ErrCanceled
+		return zero, f.withdrawnErr()
 	}
 	return a.result(f)
 }
