@@ -315,7 +315,7 @@ func (w *waitAw[T]) result(f *Fiber) (WaitResult[T], error) {
 type Completions[T any] struct {
 	as       []Awaitable[T]
 	k        listener[T]
-	finished []*Task[T]     // finished, not yet handed out, oldest first
+	finished []*Task[T]      // finished, not yet handed out, oldest first
 	waiting  []*nextAwait[T] // parked Next awaits, oldest first
 	handed   int
 }
