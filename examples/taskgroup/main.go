@@ -50,7 +50,7 @@ var out io.Writer = os.Stdout
 // Fetch sleeps for delay and returns name, or fails if fail is set. It says
 // when it is stopped by a cancel or a deadline.
 //
-//async
+// async
 func Fetch(name string, delay time.Duration, fail bool) (string, error) {
 	if _, err := await(runtime.Sleep(delay)); err != nil {
 		fmt.Fprintf(out, "%s: stopped (%v)\n", name, err)
@@ -66,7 +66,7 @@ func Fetch(name string, delay time.Duration, fail bool) (string, error) {
 // Steps counts quick steps inside a timeout scope until a step that would
 // take an hour hits the scope's deadline.
 //
-//async
+// async
 func Steps(deadline time.Duration) (int, error) {
 	scope := runtime.Timeout(deadline)
 	defer scope.Close()
@@ -81,7 +81,7 @@ func Steps(deadline time.Duration) (int, error) {
 	return n, nil
 }
 
-//async
+// async
 func Main() error {
 	// A group where every task succeeds: Wait waits for all of them.
 	g := runtime.NewTaskGroup()
