@@ -606,3 +606,29 @@ func TestTaskGroupTimeoutScope(t *testing.T) {
 		t.Errorf("log = %q\nwant %q", log, want)
 	}
 }
+
+func TestScopeLeftOpenIsClosedWithItsTask(t *testing.T) {
+	// A task that returns with a scope still open: the scope's timer must
+	// not outlive it, so the loop sees the deadlock below at once rather
+	// than waiting an hour for the timer.
+	_, err := runtime.Run(script[struct{}](nil,
+		aw(func() runtime.Awaitable[struct{}] {
+			return runtime.Spawn[struct{}](script[struct{}](nil, do(func(*runtime.Fiber) { runtime.Timeout(forever) })))
+		}, nil),
+		aw(runtime.NewEvent().Wait, nil),
+	))
+	if !errors.Is(err, runtime.ErrDeadlock) {
+		t.Errorf("Run = %v, want a deadlock", err)
+	}
+}
+
+func TestTaskGroupSpawnedOutsideLoop(t *testing.T) {
+	g := runtime.NewTaskGroup()
+	var log []string
+	runtime.SpawnIn[int](g, sleepRet(0, 1, nil, &log))
+	runtime.SpawnIn[int](g, sleepRet(short, 2, nil, &log))
+	run(t, aw(g.Wait, logErr(&log, "wait")))
+	if want := []string{"1", "2", "wait: <nil>"}; !reflect.DeepEqual(log, want) {
+		t.Errorf("log = %q, want %q", log, want)
+	}
+}

@@ -144,6 +144,7 @@ func (l *loop) runFiber(f *Fiber) {
 // A panic that ended it with nobody waiting ends the loop (never swallowed).
 func (l *loop) finish(f *Fiber) {
 	f.flags |= fDone
+	f.closeScopes()
 	f.stack = nil
 	l.removeTask(f)
 	if p := f.root.panic; p != nil && f.waiters.head == nil && f.flags&fMain == 0 {

@@ -128,6 +128,14 @@ func (w *groupWait) begin(f *Fiber) bool {
 	if g.fiber != nil {
 		panic(msgAwaitedConcurrent)
 	}
+	for _, c := range g.children {
+		// Adopt children spawned outside any loop, as Task.bind does.
+		if cf := c.base(); cf.loop == nil {
+			cf.loop = f.loop
+			f.loop.addTask(cf)
+			f.loop.ready.push(readyItem{f: cf})
+		}
+	}
 	if g.live == 0 {
 		return false
 	}

@@ -68,6 +68,14 @@ func (s *Scope) expire() {
 	}
 }
 
+// closeScopes closes the scopes a finished task left open, so that their
+// timers do not outlive it.
+func (f *Fiber) closeScopes() {
+	for f.scope != nil {
+		f.scope.Close()
+	}
+}
+
 // expiredScope returns the innermost expired scope of the chain that starts
 // at s, or nil.
 func (s *Scope) expiredScope() *Scope {
