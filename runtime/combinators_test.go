@@ -311,27 +311,40 @@ func taskNames[T any](ts []*runtime.Task[T]) []string {
 	return s
 }
 
+// futureChild returns the value or error fu is completed with.
+func futureChild(fu *runtime.Future[int]) *scriptCoro[int] {
+	var v int
+	var err error
+	return script(func(s *scriptCoro[int]) { s.Ret, s.Err = v, err },
+		aw(func() runtime.Awaitable[int] { return fu }, func(x int, e error) { v, err = x, e }))
+}
+
 func TestWaitModes(t *testing.T) {
 	fail := errors.New("fail")
 	var log []string
-	mk := func() []runtime.Awaitable[int] {
-		ts := []*runtime.Task[int]{
-			runtime.Spawn[int](sleepRet(4*short, 1, nil, nil)),
-			runtime.Spawn[int](sleepRet(short, 2, nil, nil)),
-			runtime.Spawn[int](sleepRet(2*short, 3, fail, nil)),
-			runtime.Spawn[int](sleepProp(forever, 4)),
-		}
-		var as []runtime.Awaitable[int]
-		for i, tk := range ts {
+	// Four children, each finishing when its future is completed; a driver
+	// task completes them in a fixed order, one per pass: t1, then t2 with
+	// an error, then t0. t3 never finishes.
+	var as []runtime.Awaitable[int]
+	mk := func() {
+		as = nil
+		var fus []*runtime.Future[int]
+		for i := range 4 {
+			fu := runtime.NewFuture[int]()
+			fus = append(fus, fu)
+			tk := runtime.Spawn[int](futureChild(fu))
 			tk.SetName(fmt.Sprint("t", i))
 			as = append(as, tk)
 		}
-		return as
+		spawnScript[struct{}](nil,
+			do(func(*runtime.Fiber) { fus[1].SetResult(1) }), aw(runtime.Yield, nil), aw(runtime.Yield, nil),
+			do(func(*runtime.Fiber) { fus[2].SetError(fail) }), aw(runtime.Yield, nil), aw(runtime.Yield, nil),
+			do(func(*runtime.Fiber) { fus[0].SetResult(0) }),
+		)
 	}
-	var as []runtime.Awaitable[int]
 	wait := func(name string, mode runtime.WaitMode, d time.Duration) scriptStep {
 		return aw(func() runtime.Awaitable[runtime.WaitResult[int]] {
-			as = mk()
+			mk()
 			return runtime.Wait(as, mode, d)
 		}, func(r runtime.WaitResult[int], err error) {
 			log = append(log, fmt.Sprint(name, " done ", taskNames(r.Done), " pending ", taskNames(r.Pending), " ", err))
@@ -343,7 +356,7 @@ func TestWaitModes(t *testing.T) {
 	run(t,
 		wait("first completed", runtime.FirstCompleted, 0),
 		wait("first error", runtime.FirstError, 0),
-		wait("all, timeout", runtime.AllCompleted, 8*short),
+		wait("all, timeout", runtime.AllCompleted, 4*short),
 		aw(func() runtime.Awaitable[runtime.WaitResult[int]] {
 			return runtime.Wait([]runtime.Awaitable[int]{sleepRet(0, 1, nil, nil), sleepRet(short, 2, nil, nil)}, runtime.AllCompleted, 0)
 		}, func(r runtime.WaitResult[int], err error) {
@@ -352,7 +365,7 @@ func TestWaitModes(t *testing.T) {
 		aw(func() runtime.Awaitable[runtime.WaitResult[int]] {
 			return runtime.Wait[int](nil, runtime.FirstCompleted, 0)
 		}, func(r runtime.WaitResult[int], err error) {
-			log = append(log, fmt.Sprint("empty: ", len(r.Done), len(r.Pending), err))
+			log = append(log, fmt.Sprint("empty: ", len(r.Done), " ", len(r.Pending), " ", err))
 		}),
 	)
 	want := []string{
