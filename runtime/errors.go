@@ -85,7 +85,6 @@ func (timeoutError) Is(target error) bool { return target == context.DeadlineExc
 // Panic messages of the task and combinator API.
 const (
 	msgTimeoutOutsideTask = "asyncgen: Timeout called outside a running task"
-	msgScopeOtherTask     = "asyncgen: timeout scope closed by another task than the one that opened it"
 	msgAwaitedConcurrent  = "asyncgen: awaitable awaited by two tasks at once"
 	msgGroupFinished      = "asyncgen: SpawnIn on a TaskGroup whose Wait has completed"
 	msgAsCompletedDone    = "asyncgen: AsCompleted: Next awaited after every result was taken"

@@ -46,7 +46,8 @@ func (t *Task[T]) Err() error {
 
 // CurrentTask returns the task whose code is running on the current loop, or
 // nil outside any task (for example in a done callback, or on a goroutine
-// that runs no loop).
+// that runs no loop). Like Spawn, call it from a task, or from a goroutine
+// while no loop runs.
 func CurrentTask() AnyTask {
 	l := currentLoop()
 	if l == nil || l.cur == nil {
@@ -56,7 +57,8 @@ func CurrentTask() AnyTask {
 }
 
 // AllTasks returns the current loop's tasks that have not finished, the
-// current one included, oldest first. It returns nil outside any loop.
+// current one included, oldest first. It returns nil outside any loop. Call
+// it from a task, as CurrentTask.
 func AllTasks() []AnyTask {
 	l := currentLoop()
 	if l == nil {
