@@ -53,8 +53,10 @@ type Awaitable[T any] interface {
 
 // Suspend is for generated code; do not use it directly. It begins awaiting
 // a. It returns true if Step must return false to the runner now, and false
-// if Step should go straight on to Resume. In a cancelled fiber it begins
-// nothing and returns false, and Resume then returns ErrCanceled.
+// if Step should go straight on to Resume. In a cancelled fiber, or inside an
+// expired timeout scope, it begins nothing (except for TaskGroup.Wait, which
+// cancels its children and waits for them) and returns false, and Resume then
+// returns ErrCanceled or ErrTimeout.
 func (f *Fiber) Suspend(a waitable) bool {
 	if f.flags&fCanceled != 0 || f.scope != nil && f.scope.expiredScope() != nil {
 		return f.suspendWithdrawn(a)
@@ -64,7 +66,8 @@ func (f *Fiber) Suspend(a waitable) bool {
 
 // Resume is for generated code; do not use it directly. It returns the
 // outcome of the await that Suspend began: a's results, (zero, ErrCanceled)
-// if the wait was cancelled, or it raises again a panic that ended a.
+// if the wait was cancelled, (zero, ErrTimeout) if a timeout scope withdrew
+// it, or it raises again a panic that ended a.
 func Resume[T any](f *Fiber, a Awaitable[T]) (T, error) {
 	if f.flags&fWaitCanceled != 0 {
 		f.flags &^= fWaitCanceled
