@@ -158,4 +158,63 @@
 //
 // Spawn finds the current loop through a registry of running loops keyed by
 // goroutine id, with a fast path when exactly one loop runs in the process.
+//
+// # Tasks, futures and combinators
+//
+// A Task has a name (Name, SetName; "Task-N" by default), and once it has
+// finished, Done, Result, Err and Cancelled (it finished because it was
+// cancelled: its error matches ErrCanceled after Cancel, or it was cancelled
+// before it started). AddDoneCallback returns a function that removes the
+// callback. CurrentTask returns the running task as an AnyTask, the
+// interface every *Task[T] satisfies whatever T; AllTasks lists the loop's
+// unfinished tasks, oldest first.
+//
+// A Future is a result that is set later: SetResult, SetError or Cancel
+// complete it once (a second completion returns false), and any number of
+// tasks may await it. It is the one type here that other goroutines may use:
+// a completion from another goroutine reaches the loop through its
+// thread-safe call path, and while tasks wait for a pending Future the loop
+// does not report a deadlock, since another goroutine may complete it.
+//
+// The combinators, after asyncio's:
+//
+//   - Gather(as...) returns the results in order, or the first error;
+//     GatherAll(as...) waits for all and returns a Result (Value, Err) per
+//     awaitable (asyncio's return_exceptions=True); Values splits them into
+//     the values and one errors.Join.
+//   - Wait(as, mode, timeout) waits until AllCompleted, FirstCompleted or
+//     FirstError (asyncio's FIRST_EXCEPTION), or until the timeout, and
+//     returns the Done and Pending tasks in argument order. It cancels
+//     nothing.
+//   - WaitFor(a, d) awaits a with a deadline: on timeout a is stopped (a
+//     Task is cancelled), and once it has finished the await returns
+//     ErrTimeout, which matches context.DeadlineExceeded too.
+//   - Timeout(d) opens a timeout scope on the current task: a deadline on a
+//     region of code, for generated code that cannot write async with.
+//     While the scope is open and expired, every await in the task returns
+//     ErrTimeout (level-triggered like a cancel, but only until Close).
+//     Scopes nest; a cancel wins over them and outlives them. Write
+//     "scope := runtime.Timeout(d); defer scope.Close()".
+//   - AsCompleted(as...) returns a Completions whose Next is awaited Len
+//     times, handing out outcomes in the order they finish (an iterator body
+//     cannot await, so there is no range form).
+//   - Shield(a) runs a as its own Task: cancelling the awaiter fails its
+//     await with ErrCanceled, and a keeps running.
+//   - TaskGroup is structured concurrency: SpawnIn(g, a) spawns a child
+//     (a function, since methods cannot have type parameters), g.Wait()
+//     waits for every child. The first failure (an error that is not a
+//     cancellation, or a panic) cancels the other children; Wait returns the
+//     errors joined, or raises the first panic again. Cancelling the task
+//     that awaits Wait, even before it begins to, cancels the children and
+//     waits for them.
+//
+// Awaitables passed to these that are not Tasks are spawned as Tasks on the
+// awaiter's loop. A child's panic is raised again in the awaiter of Gather,
+// GatherAll, Wait and TaskGroup.Wait, and in the awaiter of the Next that
+// hands it out.
+//
+// In the fiber, a withdrawn await (cancelled, or timed out) and an await
+// begun in a cancelled or expired fiber share one flag; Resume asks the
+// fiber which error it is, and the cancel wins. Suspend checks the scope
+// chain only when a scope is open: a nil pointer test on the hot path.
 package runtime

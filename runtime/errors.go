@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -65,3 +66,26 @@ func (e *PanicError) Unwrap() error {
 func BadPC(pc int32) error {
 	return fmt.Errorf("asyncgen: corrupt coroutine frame: no resume point %d", pc)
 }
+
+// ErrTimeout is what an await returns while a timeout scope around it has
+// expired (see Timeout), and what WaitFor returns when its deadline passed.
+// Both errors.Is(err, ErrTimeout) and errors.Is(err, context.DeadlineExceeded)
+// hold for it, and it has a Timeout method that returns true, as net.Error.
+var ErrTimeout error = timeoutError{}
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "asyncgen: deadline exceeded" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// Is makes a timeout match context.DeadlineExceeded too.
+func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// Panic messages of the task and combinator API.
+const (
+	msgTimeoutOutsideTask = "asyncgen: Timeout called outside a running task"
+	msgAwaitedConcurrent  = "asyncgen: awaitable awaited by two tasks at once"
+	msgGroupFinished      = "asyncgen: SpawnIn on a TaskGroup whose Wait has completed"
+	msgAsCompletedDone    = "asyncgen: AsCompleted: Next awaited after every result was taken"
+)

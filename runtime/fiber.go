@@ -16,6 +16,8 @@ type Fiber struct {
 	id      uint64
 	tidx    int32 // index in loop.tasks while live, -1 otherwise
 	flags   uint32
+	task    AnyTask // the Task that owns this fiber, for CurrentTask and AllTasks
+	scope   *Scope  // the innermost open timeout scope, nil when none is open
 }
 
 // Fiber flags.
@@ -51,24 +53,26 @@ type Awaitable[T any] interface {
 
 // Suspend is for generated code; do not use it directly. It begins awaiting
 // a. It returns true if Step must return false to the runner now, and false
-// if Step should go straight on to Resume. In a cancelled fiber it begins
-// nothing and returns false, and Resume then returns ErrCanceled.
+// if Step should go straight on to Resume. In a cancelled fiber, or inside an
+// expired timeout scope, it begins nothing (except for TaskGroup.Wait, which
+// cancels its children and waits for them) and returns false, and Resume then
+// returns ErrCanceled or ErrTimeout.
 func (f *Fiber) Suspend(a waitable) bool {
-	if f.flags&fCanceled != 0 {
-		f.flags |= fWaitCanceled
-		return false
+	if f.flags&fCanceled != 0 || f.scope != nil && f.scope.expiredScope() != nil {
+		return f.suspendWithdrawn(a)
 	}
 	return a.begin(f)
 }
 
 // Resume is for generated code; do not use it directly. It returns the
 // outcome of the await that Suspend began: a's results, (zero, ErrCanceled)
-// if the wait was cancelled, or it raises again a panic that ended a.
+// if the wait was cancelled, (zero, ErrTimeout) if a timeout scope withdrew
+// it, or it raises again a panic that ended a.
 func Resume[T any](f *Fiber, a Awaitable[T]) (T, error) {
 	if f.flags&fWaitCanceled != 0 {
 		f.flags &^= fWaitCanceled
 		var zero T
-		return zero, ErrCanceled
+		return zero, f.withdrawnErr()
 	}
 	return a.result(f)
 }
@@ -143,6 +147,7 @@ func (l *loop) runFiber(f *Fiber) {
 // A panic that ended it with nobody waiting ends the loop (never swallowed).
 func (l *loop) finish(f *Fiber) {
 	f.flags |= fDone
+	f.closeScopes()
 	f.stack = nil
 	l.removeTask(f)
 	if p := f.root.panic; p != nil && f.waiters.head == nil && f.flags&fMain == 0 {

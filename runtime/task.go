@@ -60,6 +60,7 @@ func newTask[T any](a Awaitable[T]) *Task[T] {
 	f.w.fiber = f
 	f.timer.f = f
 	f.timer.idx = -1
+	f.task = t
 	return t
 }
 
@@ -147,16 +148,35 @@ func (t *Task[T]) Result() (T, error) {
 
 // AddDoneCallback arranges for fn(t) to run on the task's loop, in the pass
 // after the task finishes, or in the next pass if it has already finished.
-// A panic in fn ends the loop with a *PanicError.
-func (t *Task[T]) AddDoneCallback(fn func(*Task[T])) {
-	call := func() { fn(t) }
+// A panic in fn ends the loop with a *PanicError. The function it returns
+// removes the callback: it reports whether the callback was still due (it
+// then never runs), like asyncio's remove_done_callback.
+func (t *Task[T]) AddDoneCallback(fn func(*Task[T])) (remove func() bool) {
+	due := true
+	call := func() {
+		if due {
+			due = false
+			fn(t)
+		}
+	}
+	var w *waiter
 	if t.Done() {
 		t.fiber.loop.callSoon(call)
-		return
+	} else {
+		w = &waiter{}
+		w.fn = func() { t.fiber.loop.callSoon(call) }
+		t.fiber.waiters.pushBack(w)
 	}
-	w := &waiter{}
-	w.fn = func() { t.fiber.loop.callSoon(call) }
-	t.fiber.waiters.pushBack(w)
+	return func() bool {
+		if !due {
+			return false
+		}
+		due = false
+		if w != nil && w.list != nil {
+			w.list.remove(w)
+		}
+		return true
+	}
 }
 
 // Name returns the task's name, "Task-N" unless SetName changed it.

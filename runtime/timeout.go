@@ -1,0 +1,225 @@
+package runtime
+
+import "time"
+
+// Scope is a timeout scope: a deadline on a region of one task's code, like
+// asyncio.timeout. Timeout opens one; Close ends it.
+//
+// While the scope is open and its deadline has passed, the await pending in
+// the task is withdrawn and every await in the task returns ErrTimeout at
+// once (awaiting a coroutine does not run it), as after a cancel, but only
+// until the scope is closed: after Close, awaits work again. A wait that had
+// already completed when the deadline passed returns its real result; only
+// the next await fails. Scopes nest: while any open scope of the task has
+// expired, awaits fail. Cancellation wins: in a cancelled task awaits return
+// ErrCanceled whatever the scopes, and go on doing so after Close.
+//
+// Generated code cannot write async with; it writes
+//
+//	scope := runtime.Timeout(2 * time.Second)
+//	defer scope.Close()
+//	v, err := await(fetchAsync(url)) // err is ErrTimeout once 2s have passed
+//
+// or calls Close explicitly and reads its error.
+type Scope struct {
+	fiber    *Fiber
+	parent   *Scope // the enclosing open scope of the same fiber
+	timer    *timer // nil once expired or closed
+	deadline int64  // loop time
+	expired  bool
+	closed   bool
+}
+
+// Timeout opens a timeout scope with a deadline d from now on the current
+// task, and returns it. d <= 0 expires in the loop's next pass. It panics
+// outside a task.
+func Timeout(d time.Duration) *Scope {
+	l := currentLoop()
+	if l == nil || l.cur == nil {
+		panic(msgTimeoutOutsideTask)
+	}
+	return openScope(l.cur, d)
+}
+
+func openScope(f *Fiber, d time.Duration) *Scope {
+	s := &Scope{fiber: f, parent: f.scope}
+	f.scope = s
+	s.arm(d)
+	return s
+}
+
+func (s *Scope) arm(d time.Duration) {
+	l := s.fiber.loop
+	s.deadline = l.now() + int64(max(d, 0))
+	s.timer = l.callLater(max(d, 0), s.expire)
+}
+
+// expire runs on the loop when the deadline passes: the scope expires, and
+// the wait its task is parked on, if any, is withdrawn.
+func (s *Scope) expire() {
+	s.timer = nil
+	if s.closed || s.expired {
+		return
+	}
+	s.expired = true
+	f := s.fiber
+	if p := f.park; p != nil && f.flags&fDone == 0 {
+		p.cancelWait(f)
+	}
+}
+
+// closeScopes closes the scopes a finished task left open, so that their
+// timers do not outlive it.
+func (f *Fiber) closeScopes() {
+	for f.scope != nil {
+		f.scope.Close()
+	}
+}
+
+// expiredScope returns the innermost expired scope of the chain that starts
+// at s, or nil.
+func (s *Scope) expiredScope() *Scope {
+	for ; s != nil; s = s.parent {
+		if s.expired {
+			return s
+		}
+	}
+	return nil
+}
+
+// Close ends the scope: its timer stops, and awaits are no longer failed
+// because of it. It returns ErrTimeout if the scope expired, nil otherwise;
+// closing again returns the same. Close a scope in the task that opened it.
+func (s *Scope) Close() error {
+	if !s.closed {
+		s.closed = true
+		if s.timer != nil {
+			s.fiber.loop.removeTimer(s.timer)
+			s.timer = nil
+		}
+		f := s.fiber
+		if f.scope == s {
+			f.scope = s.parent
+		} else {
+			// Closed out of order: unlink it from the chain.
+			for c := f.scope; c != nil; c = c.parent {
+				if c.parent == s {
+					c.parent = s.parent
+					break
+				}
+			}
+		}
+	}
+	if s.expired {
+		return ErrTimeout
+	}
+	return nil
+}
+
+// Expired reports whether the deadline passed while the scope was open.
+func (s *Scope) Expired() bool { return s.expired }
+
+// Deadline returns when the scope expires, on the wall clock.
+func (s *Scope) Deadline() time.Time {
+	return s.fiber.loop.epoch.Add(time.Duration(s.deadline))
+}
+
+// Reschedule moves the deadline to d from now. It does nothing once the scope
+// has expired or been closed.
+func (s *Scope) Reschedule(d time.Duration) {
+	if s.expired || s.closed {
+		return
+	}
+	if s.timer != nil {
+		s.fiber.loop.removeTimer(s.timer)
+	}
+	s.arm(d)
+}
+
+// WaitFor returns an awaitable that awaits a with a deadline d from when the
+// await begins, like asyncio.wait_for. If a finishes in time, the await
+// returns its results. Otherwise a is stopped and the await returns ErrTimeout
+// (which also matches context.DeadlineExceeded) once a has finished:
+//
+//   - a coroutine runs inline in the awaiting task, inside a timeout scope:
+//     after the deadline its awaits return ErrTimeout until it returns (if it
+//     swallows the error and returns a value, WaitFor returns that value);
+//   - a leaf (Sleep, Event.Wait, a Future...) has its wait withdrawn; a
+//     Gather or a TaskGroup's Wait cancels its children and waits for them;
+//   - a *Task is cancelled, and WaitFor waits for it to finish.
+//
+// Cancelling the awaiting task cancels the await as usual (a *Task being
+// awaited keeps running, as with any await of a task).
+func WaitFor[T any](a Awaitable[T], d time.Duration) Awaitable[T] {
+	w := &waitFor[T]{a: a, d: d}
+	w.Init(w)
+	return w
+}
+
+// waitFor is a hand-written coroutine frame, in the generated-code protocol:
+//
+//	func waitFor(a Awaitable[T], d time.Duration) (T, error) {
+//		scope := Timeout(d)
+//		defer scope.Close()
+//		v, err := await(a)
+//		if t, ok := a.(*Task[T]); ok && scope.Expired() && !t.Done() {
+//			t.Cancel()
+//			scope.Close()
+//			await(t)
+//			return zero, ErrTimeout
+//		}
+//		return v, err
+//	}
+type waitFor[T any] struct {
+	Coro[T]
+	a     Awaitable[T]
+	t     *Task[T]
+	d     time.Duration
+	scope *Scope
+}
+
+var waitForInfo = FuncInfo{Name: "asyncgen/runtime.WaitFor", Awaits: []AwaitInfo{{}, {}, {}}}
+
+func (w *waitFor[T]) Info() *FuncInfo { return &waitForInfo }
+
+func (w *waitFor[T]) Step(f *Fiber) bool {
+	switch w.PC {
+	case 0:
+	case 1:
+		goto r1
+	case 2:
+		goto r2
+	default:
+		panic(BadPC(w.PC))
+	}
+	w.scope = openScope(f, w.d)
+	w.Defer(w.closeScope)
+	w.PC = 1
+	if f.Suspend(w.a) {
+		return false
+	}
+r1:
+	w.Ret, w.Err = Resume(f, w.a)
+	if t, ok := w.a.(*Task[T]); ok && w.scope.expired && !t.Done() {
+		w.t = t
+	} else {
+		goto out
+	}
+	w.t.Cancel()
+	w.scope.Close()
+	w.PC = 2
+	if f.Suspend(w.t) {
+		return false
+	}
+r2:
+	_, _ = Resume(f, w.t)
+	w.Ret, w.Err = *new(T), ErrTimeout
+	if f.flags&fCanceled != 0 {
+		w.Err = ErrCanceled // cancel wins
+	}
+out:
+	w.a, w.t = nil, nil
+	return w.Return()
+}
+
+func (w *waitFor[T]) closeScope() { w.scope.Close() }
