@@ -16,6 +16,7 @@ type Fiber struct {
 	id      uint64
 	tidx    int32 // index in loop.tasks while live, -1 otherwise
 	flags   uint32
+	name    *string // nil: the default name, Task-<id>
 }
 
 // Fiber flags.
@@ -145,6 +146,9 @@ func (l *loop) finish(f *Fiber) {
 	f.flags |= fDone
 	f.stack = nil
 	l.removeTask(f)
+	if l.dbg != nil {
+		l.dbg.finished(l, f)
+	}
 	if p := f.root.panic; p != nil && f.waiters.head == nil && f.flags&fMain == 0 {
 		l.fail(&PanicError{Value: p.value, Stack: p.stack})
 	}

@@ -35,6 +35,8 @@ type loop struct {
 	wakePending atomic.Bool
 	external    atomic.Int32 // outstanding promises of a thread-safe call; they keep deadlock detection off
 	wakeups     atomic.Int64 // writes to the wakeup, for tests
+
+	dbg *loopDebug // debug mode's state; nil when it is off
 }
 
 func newLoop() (*loop, error) {
@@ -215,9 +217,14 @@ func (l *loop) runOnce() error {
 	}
 	for n := l.ready.len(); n > 0 && !l.stop; n-- {
 		it := l.ready.pop()
-		if it.f != nil {
+		switch {
+		case l.dbg != nil && it.f != nil:
+			l.dbg.runFiber(l, it.f)
+		case l.dbg != nil:
+			l.dbg.runCallback(l, it.fn)
+		case it.f != nil:
 			l.runFiber(it.f)
-		} else {
+		default:
 			l.runCallback(it.fn)
 		}
 	}
@@ -299,7 +306,7 @@ func (l *loop) deadlock() error {
 
 // describe names a fiber's task and where its innermost frame is parked.
 func (f *Fiber) describe() string {
-	s := fmt.Sprintf("Task-%d", f.id)
+	s := f.label()
 	if n := len(f.stack); n > 0 {
 		fr := f.stack[n-1]
 		info := fr.Info()
@@ -322,11 +329,13 @@ func parkName(p parker) string {
 	case *Event:
 		return "Event.Wait"
 	case *Fiber:
-		return fmt.Sprintf("Task-%d", p.id)
+		return p.label()
 	case sleepParker:
 		return "Sleep"
 	case yieldParker:
 		return "Yield"
+	case awaitedTasks:
+		return "Gather"
 	default:
 		return fmt.Sprintf("%T", p)
 	}
