@@ -128,8 +128,8 @@ func (d *loopDebug) atClose(l *loop) {
 // naming the await it resumed from and the one it stopped at.
 func (d *loopDebug) runFiber(l *loop, f *Fiber) {
 	var from string
-	if n := len(f.stack); n > 0 {
-		fr := f.stack[n-1]
+	if f.depth > 0 {
+		fr := f.top
 		from = framePos(fr, fr.header().PC)
 	}
 	t0 := time.Now()
@@ -139,8 +139,8 @@ func (d *loopDebug) runFiber(l *loop, f *Fiber) {
 		return
 	}
 	to := "the task finished"
-	if n := len(f.stack); n > 0 && f.flags&fDone == 0 {
-		fr := f.stack[n-1]
+	if f.depth > 0 && f.flags&fDone == 0 {
+		fr := f.top
 		to = "stopped at " + framePos(fr, fr.header().PC)
 	}
 	debugReport(d.out, "slow step of %s took %v: resumed at %s, %s", f.label(), el.Round(time.Millisecond), from, to)

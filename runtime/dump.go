@@ -159,12 +159,12 @@ func (l *loop) dumpTasks(w io.Writer) {
 			fmt.Fprintf(w, " waiting on %s", parkName(f.park))
 		}
 		fmt.Fprintln(w)
-		for i := len(f.stack) - 1; i >= 0; i-- {
-			fr := f.stack[i]
+		for i := int(f.depth) - 1; i >= 0; i-- {
+			fr := f.frame(i)
 			if _, ok := fr.(rootErrer); ok {
 				continue // the task's own root frame
 			}
-			fmt.Fprintf(w, "\t%s\n", dumpFrame(fr, l.cur == f && i == len(f.stack)-1))
+			fmt.Fprintf(w, "\t%s\n", dumpFrame(fr, l.cur == f && i == int(f.depth)-1))
 		}
 		for _, a := range by[f] {
 			var chain []string
@@ -207,8 +207,8 @@ func dumpFrame(fr Frame, running bool) string {
 
 // where is the source position of a fiber's innermost await.
 func (f *Fiber) where() string {
-	for i := len(f.stack) - 1; i >= 0; i-- {
-		fr := f.stack[i]
+	for i := int(f.depth) - 1; i >= 0; i-- {
+		fr := f.frame(i)
 		if _, ok := fr.(rootErrer); !ok {
 			return framePos(fr, fr.header().PC)
 		}

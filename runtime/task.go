@@ -54,11 +54,9 @@ func newTask[T any](a Awaitable[T]) *Task[T] {
 	f.id = taskIDs.Add(1)
 	f.tidx = -1
 	f.root = &t.root.coro
-	f.stack = f.stkbuf[:0]
 	f.push(&t.root)
 	f.w.fiber = f
-	f.timer.f = f
-	f.timer.idx = -1
+	f.hidx = -1
 	return t
 }
 
