@@ -84,7 +84,12 @@ func (c *coro) header() *coro { return c }
 
 // Init records the frame that embeds this header. Generated constructors call
 // it once, before returning the frame.
-func (c *coro) Init(self Frame) { c.self = self }
+func (c *coro) Init(self Frame) {
+	c.self = self
+	if debugCoros.Load() != 0 {
+		trackCoro(c, self)
+	}
+}
 
 // Defer pushes a deferred call. Generated code evaluates the deferred call's
 // function and arguments at the defer statement and passes a closure over the
@@ -115,6 +120,9 @@ func (c *Coro[T]) begin(f *Fiber) bool {
 		panic(msgNoInit)
 	}
 	c.state = stateRunning
+	if debugCoros.Load() != 0 {
+		untrackCoro(&c.coro)
+	}
 	f.push(c.self)
 	return true
 }

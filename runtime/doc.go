@@ -151,8 +151,8 @@
 //
 // The ready queue is a ring buffer; timers are an indexed binary heap whose
 // entries a cancel removes at once, so the heap holds only live timers. A
-// task's Sleep timer and its wait-list node are part of the task, so
-// parking and waking allocate nothing. Other goroutines wake the loop through
+// sleeping task's heap entry points at the task itself, and its wait-list
+// node is part of the task, so parking and waking allocate nothing. Other goroutines wake the loop through
 // a non-blocking eventfd (a channel on platforms without epoll); a
 // compare-and-swap flag coalesces their writes to one per pass.
 //
@@ -217,4 +217,70 @@
 // begun in a cancelled or expired fiber share one flag; Resume asks the
 // fiber which error it is, and the cancel wins. Suspend checks the scope
 // chain only when a scope is open: a nil pointer test on the hot path.
+//
+// # Debug mode
+//
+// Run(a, Debug()) runs the loop in debug mode, as setting the environment
+// variable ASYNCGEN_DEBUG=1 does for every loop, like asyncio's debug mode.
+// Reports go to os.Stderr, or to the writer given by the DebugOutput option;
+// each is one line starting with "asyncgen: ". Debug mode reports:
+//
+//   - slow steps: a task step (from one await to the next) or a callback
+//     that ran for DefaultSlowStep (100 ms, asyncio's
+//     slow_callback_duration) or more; DebugSlowStep changes the threshold.
+//     The report names the task, the function and source line of the await
+//     it resumed from, and of the await it stopped at:
+//
+//     asyncgen: slow step of Task-3 "fetch" took 152ms: resumed at
+//     main.Fetch (main.go:20), stopped at main.Fetch (main.go:24)
+//
+//   - coroutines never awaited: a coroutine (FAsync(...)) created while
+//     debug mode is on that is never awaited nor spawned, reported when it
+//     is garbage collected or, if it was created on the loop, when the loop
+//     closes, with the file:line that called FAsync ("coroutine main.F was
+//     never awaited; it was created at /src/main.go:31 in main.Main").
+//
+//   - task errors never retrieved: a task that finished with a non-nil error
+//     that nobody read (by awaiting the task, Task.Result, or a Gather), by
+//     the time the task is garbage or the loop closes ("error of Task-4 was
+//     never retrieved: ...").
+//
+//   - tasks still pending when the loop closes, which Run's shutdown could
+//     not finish ("task was destroyed but it is pending: Task-5 in main.F at
+//     main.go:40:3, parked on Event.Wait").
+//
+// When debug mode is off it costs a nil check per ready item in the loop, a
+// flag check when a task finishes and when its result is read, and an
+// atomic load in Init and in the first await of a coroutine. In debug mode,
+// Init records the creating caller's program counters (runtime.Callers) and
+// attaches a runtime.AddCleanup to the frame, and every step is timed.
+//
+// # Task dump
+//
+// DumpTasks(w) writes the live tasks of a loop, like `python -m asyncio ps`:
+// each task's name, its state (pending, running, or cancelling once Cancel
+// was called), what it is parked on, its chain of coroutine frames from the
+// innermost out, each with its function and the source line and column of
+// the await it is at (from the frames' FuncInfo and PC), and the chain of
+// tasks awaiting it (directly, or through a Gather):
+//
+//	5 task(s)
+//	Task-1 [pending] waiting on Gather
+//		main.Main await at main.go:70:12
+//	Task-2 "worker" [pending] waiting on Event.Wait
+//		main.Leaf await at main.go:26:12
+//		main.Worker await at main.go:32:12
+//		awaited by Task-1 at main.Main (main.go:70)
+//		awaited by Task-4 "supervisor" at main.Supervisor (main.go:44) <- Task-1 at main.Main (main.go:70)
+//	Task-3 "sleeper" [cancelling]
+//		main.Sleeper await at main.go:38:12
+//	...
+//
+// Called from a task or callback, DumpTasks dumps the caller's loop at once.
+// Called from any other goroutine, it is thread-safe: it asks each running
+// loop for its dump through the loop's thread-safe call path (so the dump is
+// taken between two steps) and waits up to DumpTimeout for each.
+// DumpOnSignal(w, sigs...) writes such a dump whenever the process receives
+// one of sigs, by default DefaultDumpSignal: SIGUSR1 (SIGQUIT is Go's own
+// goroutine dump), so `kill -USR1 <pid>` shows what every task waits for.
 package runtime

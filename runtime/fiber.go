@@ -4,20 +4,54 @@ package runtime
 // of a Task: its stack of frames (the coroutine chain, root first), its loop,
 // its cancel state and what it is parked on. Generated Step methods receive
 // it and pass it to Suspend and Resume.
+//
+// The stack of frames is kept without a slice for the common depths: frame
+// 0 is the root (root.self), the top frame is top, and only the frames in
+// between, when the chain is deeper than two, are in mid.
 type Fiber struct {
 	w       waiter   // link in the waiter list of an Event or Task it awaits
-	timer   timer    // its Sleep timer, reused by every Sleep
-	stack   []Frame  // stack[0] is the task's root frame; the top runs
-	stkbuf  [2]Frame // stack's first backing array: most chains are short
+	top     Frame    // the frame that runs: frame depth-1
+	mid     []Frame  // frames 1 .. depth-2
 	loop    *loop    // nil while the task is unbound (spawned outside a loop)
 	park    parker   // the leaf it is parked on, nil when runnable
-	root    *coro    // header of stack[0], read after it is popped
+	root    *coro    // header of frame 0, read after it is popped
 	waiters waitList // fibers, gathers and callbacks waiting for it to finish
 	id      uint64
 	tidx    int32 // index in loop.tasks while live, -1 otherwise
 	flags   uint32
+	hidx    int32   // index of its Sleep entry in loop.timers, -1 otherwise
+	depth   int32   // frames on the stack
+	name    *string // nil: the default name, Task-<id>
 	task    AnyTask // the Task that owns this fiber, for CurrentTask and AllTasks
 	scope   *Scope  // the innermost open timeout scope, nil when none is open
+}
+
+// frame returns frame i of the stack, 0 being the root.
+func (f *Fiber) frame(i int) Frame {
+	switch {
+	case i == int(f.depth)-1:
+		return f.top
+	case i == 0:
+		return f.root.self
+	default:
+		return f.mid[i-1]
+	}
+}
+
+// pop removes the top frame.
+func (f *Fiber) pop() {
+	f.depth--
+	switch {
+	case f.depth == 0:
+		f.top = nil
+	case f.depth == 1:
+		f.top = f.root.self
+	default:
+		n := len(f.mid) - 1
+		f.top = f.mid[n]
+		f.mid[n] = nil
+		f.mid = f.mid[:n]
+	}
 }
 
 // Fiber flags.
@@ -77,7 +111,13 @@ func Resume[T any](f *Fiber, a Awaitable[T]) (T, error) {
 	return a.result(f)
 }
 
-func (f *Fiber) push(fr Frame) { f.stack = append(f.stack, fr) }
+func (f *Fiber) push(fr Frame) {
+	if f.depth >= 2 {
+		f.mid = append(f.mid, f.top)
+	}
+	f.top = fr
+	f.depth++
+}
 
 // wake makes a parked fiber runnable: its wait completed.
 func (f *Fiber) wake() {
@@ -117,8 +157,8 @@ func (l *loop) runFiber(f *Fiber) {
 	l.cur = f
 	f.park = nil // a Yield parks the fiber in the ready queue itself
 	for {
-		n := len(f.stack)
-		fr := f.stack[n-1]
+		n := f.depth
+		fr := f.top
 		done, p := stepFrame(f, fr)
 		if p != nil {
 			h := fr.header()
@@ -127,14 +167,13 @@ func (l *loop) runFiber(f *Fiber) {
 			done = true
 		}
 		if !done {
-			if len(f.stack) > n {
+			if f.depth > n {
 				continue // a child coroutine was pushed: run it now
 			}
 			break // parked
 		}
 		fr.header().state = stateDone
-		f.stack[n-1] = nil
-		f.stack = f.stack[:n-1]
+		f.pop()
 		if n == 1 {
 			l.finish(f)
 			break
@@ -148,8 +187,11 @@ func (l *loop) runFiber(f *Fiber) {
 func (l *loop) finish(f *Fiber) {
 	f.flags |= fDone
 	f.closeScopes()
-	f.stack = nil
+	f.mid = nil
 	l.removeTask(f)
+	if l.dbg != nil {
+		l.dbg.finished(l, f)
+	}
 	if p := f.root.panic; p != nil && f.waiters.head == nil && f.flags&fMain == 0 {
 		l.fail(&PanicError{Value: p.value, Stack: p.stack})
 	}

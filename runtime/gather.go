@@ -74,6 +74,7 @@ func (g *gather[T]) begin(f *Fiber) bool {
 // settle records a finished child's failure; it reports whether the
 // awaiter should be given the outcome now.
 func (g *gather[T]) settle(t *Task[T]) bool {
+	t.fiber.retrieved()
 	if p := t.root.panic; p != nil {
 		g.panic = p
 		return true

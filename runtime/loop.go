@@ -35,6 +35,8 @@ type loop struct {
 	wakePending atomic.Bool
 	external    atomic.Int32 // outstanding promises of a thread-safe call; they keep deadlock detection off
 	wakeups     atomic.Int64 // writes to the wakeup, for tests
+
+	dbg *loopDebug // debug mode's state; nil when it is off
 }
 
 func newLoop() (*loop, error) {
@@ -189,7 +191,10 @@ func (l *loop) fdReady(fd int, ev ioEvents) {
 //  4. Only the items that were ready at this point run; what they make ready
 //     waits for the next pass, so a busy task cannot starve I/O.
 func (l *loop) runOnce() error {
-	timeout := l.pollTimeout(l.now())
+	timeout := 0
+	if l.ready.len() == 0 { // a busy loop of tasks never reads the clock
+		timeout = l.pollTimeout(l.now())
+	}
 	if timeout < 0 && l.nfds == 0 && l.external.Load() == 0 && !l.threadsafePending() {
 		return l.deadlock()
 	}
@@ -204,20 +209,26 @@ func (l *loop) runOnce() error {
 	}
 	if l.timers.len() > 0 {
 		now := l.now()
-		for t := l.timers.peek(); t != nil && t.when <= now; t = l.timers.peek() {
-			l.timers.remove(t)
-			if t.f != nil {
-				t.f.wake()
+		for l.timers.len() > 0 && l.timers.h[0].when <= now {
+			e := l.timers.h[0]
+			l.timers.removeAt(0)
+			if e.f != nil {
+				e.f.wake()
 			} else {
-				l.callSoon(t.fn)
+				l.callSoon(e.t.fn)
 			}
 		}
 	}
 	for n := l.ready.len(); n > 0 && !l.stop; n-- {
 		it := l.ready.pop()
-		if it.f != nil {
+		switch {
+		case l.dbg != nil && it.f != nil:
+			l.dbg.runFiber(l, it.f)
+		case l.dbg != nil:
+			l.dbg.runCallback(l, it.fn)
+		case it.f != nil:
 			l.runFiber(it.f)
-		} else {
+		default:
 			l.runCallback(it.fn)
 		}
 	}
@@ -231,11 +242,10 @@ func (l *loop) pollTimeout(now int64) int {
 	if l.ready.len() > 0 {
 		return 0
 	}
-	t := l.timers.peek()
-	if t == nil {
+	if l.timers.len() == 0 {
 		return -1
 	}
-	d := t.when - now
+	d := l.timers.h[0].when - now
 	if d <= 0 {
 		return 0
 	}
@@ -299,9 +309,9 @@ func (l *loop) deadlock() error {
 
 // describe names a fiber's task and where its innermost frame is parked.
 func (f *Fiber) describe() string {
-	s := fmt.Sprintf("Task-%d", f.id)
-	if n := len(f.stack); n > 0 {
-		fr := f.stack[n-1]
+	s := f.label()
+	if f.depth > 0 {
+		fr := f.top
 		info := fr.Info()
 		pc := fr.header().PC
 		s += " in " + info.Name
@@ -322,11 +332,13 @@ func parkName(p parker) string {
 	case *Event:
 		return "Event.Wait"
 	case *Fiber:
-		return fmt.Sprintf("Task-%d", p.id)
+		return p.label()
 	case sleepParker:
 		return "Sleep"
 	case yieldParker:
 		return "Yield"
+	case awaitedTasks:
+		return "Gather"
 	default:
 		return fmt.Sprintf("%T", p)
 	}

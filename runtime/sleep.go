@@ -38,8 +38,7 @@ type sleepParker struct{}
 
 func (d sleepAwait) begin(f *Fiber) bool {
 	l := f.loop
-	f.timer.when = l.now() + int64(d)
-	l.timers.push(&f.timer)
+	l.timers.pushFiber(f, l.now()+int64(d))
 	f.park = sleepParker{}
 	return true
 }
@@ -47,6 +46,6 @@ func (d sleepAwait) begin(f *Fiber) bool {
 func (sleepAwait) result(*Fiber) (struct{}, error) { return struct{}{}, nil }
 
 func (sleepParker) cancelWait(f *Fiber) {
-	f.loop.timers.remove(&f.timer)
+	f.loop.timers.removeFiber(f)
 	f.wakeCanceled()
 }

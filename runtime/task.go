@@ -13,7 +13,6 @@ var taskIDs atomic.Uint64
 type Task[T any] struct {
 	fiber Fiber
 	root  taskRoot[T]
-	name  *string // nil: the default name
 }
 
 // taskRoot is the bottom frame of every task: it awaits the spawned
@@ -49,17 +48,15 @@ r1:
 func newTask[T any](a Awaitable[T]) *Task[T] {
 	t := &Task[T]{}
 	t.root.a = a
-	t.root.Init(&t.root)
+	t.root.self = &t.root // not Init: a task's root is never reported as not awaited
 	t.root.state = stateRunning
 	f := &t.fiber
 	f.id = taskIDs.Add(1)
 	f.tidx = -1
 	f.root = &t.root.coro
-	f.stack = f.stkbuf[:0]
 	f.push(&t.root)
 	f.w.fiber = f
-	f.timer.f = f
-	f.timer.idx = -1
+	f.hidx = -1
 	f.task = t
 	return t
 }
@@ -114,6 +111,7 @@ func (t *Task[T]) begin(f *Fiber) bool {
 }
 
 func (t *Task[T]) result(f *Fiber) (T, error) {
+	t.fiber.retrieved()
 	if p := t.root.panic; p != nil {
 		f.loop.repanic = p
 		panic(p.value)
@@ -137,6 +135,7 @@ func (t *Task[T]) Result() (T, error) {
 		var zero T
 		return zero, ErrNotDone
 	}
+	t.fiber.retrieved()
 	if p := t.root.panic; p != nil {
 		if l := t.fiber.loop; l != nil {
 			l.repanic = p // keep the origin stack if a task step recovers it
@@ -181,14 +180,14 @@ func (t *Task[T]) AddDoneCallback(fn func(*Task[T])) (remove func() bool) {
 
 // Name returns the task's name, "Task-N" unless SetName changed it.
 func (t *Task[T]) Name() string {
-	if t.name == nil {
+	if t.fiber.name == nil {
 		return "Task-" + strconv.FormatUint(t.fiber.id, 10)
 	}
-	return *t.name
+	return *t.fiber.name
 }
 
 // SetName sets the task's name.
-func (t *Task[T]) SetName(name string) { t.name = &name }
+func (t *Task[T]) SetName(name string) { t.fiber.name = &name }
 
 // Run runs a new event loop on the calling goroutine until a finishes, and
 // returns a's results. Then, like asyncio.run, it cancels the tasks still
@@ -198,7 +197,9 @@ func (t *Task[T]) SetName(name string) { t.name = &name }
 // wrapping ErrDeadlock, naming the parked tasks, if a can no longer finish.
 // If a panics, or a task panics while nobody awaits it, Run panics with a
 // *PanicError that carries the value and the stack where it was raised.
-func Run[T any](a Awaitable[T]) (T, error) {
+//
+// Options change how the loop runs: see Debug.
+func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
 	var zero T
 	if loopOfThisGoroutine() != nil {
 		return zero, ErrRunning
@@ -207,9 +208,17 @@ func Run[T any](a Awaitable[T]) (T, error) {
 	if err != nil {
 		return zero, err
 	}
+	var o runOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	l.startDebug(&o.debug)
 	registerLoop(l)
 	defer func() {
 		unregisterLoop(l)
+		if l.dbg != nil {
+			l.dbg.atClose(l)
+		}
 		l.close()
 	}()
 

@@ -1,95 +1,141 @@
 package runtime
 
-// timer is an entry in the loop's timer heap. A fiber embeds one for Sleep,
-// so sleeping allocates nothing; other timers call fn.
+// timer is a callback timer in the loop's timer heap (callLater). A
+// fiber's Sleep needs no timer object: its heap entry points at the fiber,
+// which keeps the entry's index, so sleeping allocates nothing.
 type timer struct {
 	when int64  // loop time, in nanoseconds since the loop's epoch
 	seq  uint64 // tie-break: timers due at the same instant fire in start order
 	idx  int32  // position in the heap, -1 when not in it
-	f    *Fiber // wake this fiber, or else
+	f    *Fiber // unused; kept for compatibility
 	fn   func() // schedule this callback
 }
 
+// timerEntry is one heap slot. The deadline is in the slot itself, so
+// sifting compares contiguous memory and touches no timer or fiber but the
+// ones it moves. Exactly one of f (a sleeping fiber) and t is set.
+type timerEntry struct {
+	when int64
+	seq  uint64
+	f    *Fiber
+	t    *timer
+}
+
 // timerHeap is an indexed binary min-heap ordered by (when, seq). Each timer
-// knows its index, so cancelling removes it at once in O(log n): the heap
-// never holds dead entries and its size is the number of live timers.
+// or sleeping fiber knows its index, so cancelling removes it at once in
+// O(log n): the heap never holds dead entries and its size is the number of
+// live timers.
 type timerHeap struct {
-	h   []*timer
+	h   []timerEntry
 	seq uint64
 }
 
 func (th *timerHeap) len() int { return len(th.h) }
 
-func (th *timerHeap) less(i, j int) bool {
-	a, b := th.h[i], th.h[j]
-	return a.when < b.when || a.when == b.when && a.seq < b.seq
+func (e *timerEntry) before(o *timerEntry) bool {
+	return e.when < o.when || e.when == o.when && e.seq < o.seq
 }
 
-func (th *timerHeap) swap(i, j int) {
-	th.h[i], th.h[j] = th.h[j], th.h[i]
-	th.h[i].idx = int32(i)
-	th.h[j].idx = int32(j)
+func (e *timerEntry) setIdx(i int) {
+	if e.f != nil {
+		e.f.hidx = int32(i)
+	} else {
+		e.t.idx = int32(i)
+	}
 }
 
 func (th *timerHeap) up(i int) {
+	h := th.h
+	e := h[i]
 	for i > 0 {
 		p := (i - 1) / 2
-		if !th.less(i, p) {
-			return
+		if !e.before(&h[p]) {
+			break
 		}
-		th.swap(i, p)
+		h[i] = h[p]
+		h[i].setIdx(i)
 		i = p
 	}
+	h[i] = e
+	h[i].setIdx(i)
 }
 
 func (th *timerHeap) down(i int) {
-	n := len(th.h)
+	h := th.h
+	n := len(h)
+	e := h[i]
 	for {
 		c := 2*i + 1
 		if c >= n {
-			return
+			break
 		}
-		if r := c + 1; r < n && th.less(r, c) {
+		if r := c + 1; r < n && h[r].before(&h[c]) {
 			c = r
 		}
-		if !th.less(c, i) {
-			return
+		if !h[c].before(&e) {
+			break
 		}
-		th.swap(i, c)
+		h[i] = h[c]
+		h[i].setIdx(i)
 		i = c
 	}
+	h[i] = e
+	h[i].setIdx(i)
+}
+
+func (th *timerHeap) add(e timerEntry) {
+	th.seq++
+	e.seq = th.seq
+	if e.t != nil {
+		e.t.seq = e.seq
+	}
+	th.h = append(th.h, e)
+	th.up(len(th.h) - 1)
 }
 
 // push adds t, which must not be in the heap.
-func (th *timerHeap) push(t *timer) {
-	th.seq++
-	t.seq = th.seq
-	t.idx = int32(len(th.h))
-	th.h = append(th.h, t)
-	th.up(int(t.idx))
-}
+func (th *timerHeap) push(t *timer) { th.add(timerEntry{when: t.when, t: t}) }
 
-// peek returns the earliest timer, or nil.
+// pushFiber adds f's Sleep, due at when; f must not be in the heap.
+func (th *timerHeap) pushFiber(f *Fiber, when int64) { th.add(timerEntry{when: when, f: f}) }
+
+// peek returns the earliest timer if it is a callback timer, or nil.
 func (th *timerHeap) peek() *timer {
 	if len(th.h) == 0 {
 		return nil
 	}
-	return th.h[0]
+	return th.h[0].t
 }
 
 // remove takes t out of the heap; it does nothing if t is not in it.
 func (th *timerHeap) remove(t *timer) {
-	i := int(t.idx)
-	if i < 0 || i >= len(th.h) || th.h[i] != t {
-		return
+	if i := int(t.idx); i >= 0 && i < len(th.h) && th.h[i].t == t {
+		th.removeAt(i)
 	}
+}
+
+// removeFiber takes f's Sleep out of the heap; it does nothing if f is not
+// in it.
+func (th *timerHeap) removeFiber(f *Fiber) {
+	if i := int(f.hidx); i >= 0 && i < len(th.h) && th.h[i].f == f {
+		th.removeAt(i)
+	}
+}
+
+// removeAt takes out the entry at index i.
+func (th *timerHeap) removeAt(i int) {
+	e := th.h[i]
 	last := len(th.h) - 1
 	if i != last {
-		th.swap(i, last)
+		th.h[i] = th.h[last]
 	}
-	th.h[last] = nil
+	th.h[last] = timerEntry{}
 	th.h = th.h[:last]
-	t.idx = -1
+	if e.f != nil {
+		e.f.hidx = -1
+	} else {
+		e.t.idx = -1
+	}
 	if i != last {
 		th.down(i)
 		th.up(i)
@@ -97,6 +143,6 @@ func (th *timerHeap) remove(t *timer) {
 	// Give memory back after a burst: the slice never stays more than
 	// four times larger than what it holds.
 	if c := cap(th.h); c > 256 && len(th.h) < c/4 {
-		th.h = append([]*timer(nil), th.h...)
+		th.h = append([]timerEntry(nil), th.h...)
 	}
 }

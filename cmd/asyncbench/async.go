@@ -1,0 +1,72 @@
+package main
+
+//go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
+
+import (
+	"time"
+
+	"github.com/asyncgen/asyncgen/runtime"
+)
+
+// The async functions the benchmarks run.
+
+// async
+func Trivial() {}
+
+// async
+func SpawnMany(n int) {
+	for i := 0; i < n; i++ {
+		runtime.Spawn(TrivialAsync())
+		if i%1024 == 1023 {
+			await(runtime.Yield()) // the spawned tasks run and finish
+		}
+	}
+	await(runtime.Yield())
+}
+
+// async
+func WaitEvent(ev *runtime.Event) {
+	await(ev.Wait())
+}
+
+// async
+func Park(n int, measure func()) {
+	ev := runtime.NewEvent()
+	for i := 0; i < n; i++ {
+		runtime.Spawn(WaitEventAsync(ev))
+	}
+	await(runtime.Yield()) // they all run and park
+	measure()
+	ev.Set()
+	await(runtime.Yield())
+}
+
+// async
+func Pinger(n int, wait, signal *runtime.Event, signalFirst bool) {
+	for i := 0; i < n; i++ {
+		if signalFirst {
+			signal.Set()
+		}
+		await(wait.Wait())
+		wait.Clear()
+		if !signalFirst {
+			signal.Set()
+		}
+	}
+}
+
+// async
+func Sleeper(d time.Duration) {
+	await(runtime.Sleep(d))
+}
+
+// async
+func SleepMany(n int, d time.Duration) {
+	ts := make([]*runtime.Task[struct{}], n)
+	for i := range ts {
+		ts[i] = runtime.Spawn(SleeperAsync(d))
+	}
+	for _, t := range ts {
+		await(t)
+	}
+}

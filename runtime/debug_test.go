@@ -1,0 +1,183 @@
+package runtime_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	goruntime "runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/asyncgen/asyncgen/runtime"
+)
+
+// syncBuffer is a buffer that debug reports may write from a cleanup
+// goroutine while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func debugRun[T any](t *testing.T, a runtime.Awaitable[T], opts ...runtime.Option) (*syncBuffer, error) {
+	t.Helper()
+	out := &syncBuffer{}
+	_, err := runtime.Run(a, append([]runtime.Option{runtime.Debug(), runtime.DebugOutput(out)}, opts...)...)
+	return out, err
+}
+
+func TestDebugSlowStep(t *testing.T) {
+	out, err := debugRun(t, script[struct{}](nil,
+		aw(runtime.Yield, nil),
+		do(func(*runtime.Fiber) { time.Sleep(60 * time.Millisecond) }),
+		aw(runtime.Yield, nil),
+	), runtime.DebugSlowStep(30*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	want := "asyncgen: slow step of Task-"
+	if strings.Count(got, want) != 1 {
+		t.Fatalf("want one slow step report, got:\n%s", got)
+	}
+	for _, s := range []string{
+		"resumed at runtime_test.script (frames_test.go:260)",
+		"stopped at runtime_test.script (frames_test.go:260)",
+	} {
+		if !strings.Contains(got, s) {
+			t.Errorf("report lacks %q:\n%s", s, got)
+		}
+	}
+}
+
+func TestDebugSlowStepOffByDefault(t *testing.T) {
+	// Without Debug, nothing is reported (and nothing is measured).
+	var out syncBuffer
+	_, err := runtime.Run(script[struct{}](nil,
+		do(func(*runtime.Fiber) { time.Sleep(120 * time.Millisecond) }),
+	), runtime.DebugOutput(&out))
+	if err != nil || out.String() != "" {
+		t.Errorf("Run = %v, output %q; want nil and no output", err, out.String())
+	}
+}
+
+func TestDebugCoroutineNeverAwaited(t *testing.T) {
+	var log []string
+	out, err := debugRun(t, script[struct{}](nil,
+		do(func(*runtime.Fiber) {
+			helloAsync("lost", time.Millisecond, &log) // never awaited
+		}),
+		aw(func() runtime.Awaitable[string] { return helloAsync("awaited", time.Millisecond, &log) }, nil),
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if n := strings.Count(got, "was never awaited"); n != 1 {
+		t.Fatalf("want one report, got:\n%s", got)
+	}
+	_, file, line, _ := goruntime.Caller(0)
+	want := fmt.Sprintf("asyncgen: coroutine runtime_test.hello was never awaited; it was created at %s:%d in ", file, line-11)
+	if !strings.Contains(got, want) {
+		t.Errorf("got:\n%s\nwant it to contain:\n%s", got, want)
+	}
+}
+
+func TestDebugCoroutineNeverAwaitedCollected(t *testing.T) {
+	var log []string
+	out := &syncBuffer{}
+	const want = "coroutine runtime_test.hello was never awaited"
+	_, err := runtime.Run(script[struct{}](nil,
+		do(func(*runtime.Fiber) {
+			helloAsync("lost", time.Millisecond, &log)
+			// The coroutine is garbage: its cleanup reports it, before
+			// the loop closes.
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+				goruntime.GC()
+				time.Sleep(time.Millisecond)
+				if strings.Contains(out.String(), want) {
+					return
+				}
+			}
+			t.Error("the collected coroutine was not reported")
+		}),
+	), runtime.Debug(), runtime.DebugOutput(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), want); n != 1 {
+		t.Errorf("want one report, got:\n%s", out.String())
+	}
+}
+
+func TestDebugTaskErrorNeverRetrieved(t *testing.T) {
+	failing := func(msg string) *scriptCoro[int] {
+		return script(func(s *scriptCoro[int]) { s.Err = errors.New(msg) })
+	}
+	var seen, read *runtime.Task[int]
+	out, err := debugRun(t, script[struct{}](nil,
+		do(func(*runtime.Fiber) {
+			runtime.Spawn(failing("nobody reads me")).SetName("lonely")
+			seen = runtime.Spawn(failing("awaited"))
+			read = runtime.Spawn(failing("read by Result"))
+			runtime.Spawn(script[int](nil)) // no error: nothing to say
+		}),
+		aw(func() runtime.Awaitable[int] { return seen }, nil),
+		aw(runtime.Yield, nil),
+		do(func(*runtime.Fiber) { read.Result() }),
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	want := `asyncgen: error of Task-`
+	if strings.Count(got, want) != 1 || !strings.Contains(got, `"lonely" was never retrieved: nobody reads me`) {
+		t.Errorf("want one report, of the lonely task; got:\n%s", got)
+	}
+}
+
+func TestDebugTaskPendingAtClose(t *testing.T) {
+	// A task panics with nobody waiting: the loop stops. Shutdown cancels
+	// the others; the first to run panics again and stops the loop for
+	// good, so the last is still pending when the loop closes.
+	ev := runtime.NewEvent()
+	var out syncBuffer
+	waiter := func(panics bool) *scriptCoro[struct{}] {
+		return script[struct{}](nil, aw(ev.Wait, func(struct{}, error) {
+			if panics {
+				panic("again")
+			}
+		}))
+	}
+	runPanics(t, func() {
+		runtime.Run(script[struct{}](nil,
+			do(func(*runtime.Fiber) {
+				runtime.Spawn(waiter(true))
+				runtime.Spawn(waiter(false)).SetName("left behind")
+			}),
+			aw(runtime.Yield, nil),
+			aw(func() runtime.Awaitable[int] {
+				runtime.Spawn(boomAsync())
+				return runtime.Spawn(script[int](nil, aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(time.Hour) }, nil)))
+			}, nil),
+		), runtime.Debug(), runtime.DebugOutput(&out))
+	})
+	got := out.String()
+	if !strings.Contains(got, `asyncgen: task was destroyed but it is pending: Task-`) ||
+		!strings.Contains(got, `"left behind"`) {
+		t.Errorf("got:\n%s", got)
+	}
+}
