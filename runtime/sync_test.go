@@ -293,6 +293,7 @@ func TestBoundedSemaphore(t *testing.T) {
 		}),
 	)
 	mustPanic(t, "released too many times", s.Release)
+	mustPanic(t, ">= 0", func() { runtime.NewBoundedSemaphore(-1) })
 	if s.Value() != 1 {
 		t.Errorf("Value = %d after a refused Release, want 1", s.Value())
 	}
@@ -417,7 +418,7 @@ func TestConditionCancel(t *testing.T) {
 			return []scriptStep{await(e.c.Acquire), do(func(*runtime.Fiber) { e.a.Cancel() }), yields(2), release(e)}
 		}, []string{"main releases", "a: " + canceled + ", locked true", "end", "b: <nil>, locked true"}},
 		{"notified, then cancelled", func(e *env) []scriptStep {
-			return []scriptStep{await(e.c.Acquire), do(func(*runtime.Fiber) { e.c.Notify(1); e.a.Cancel() }),
+			return []scriptStep{await(e.c.Acquire), do(func(*runtime.Fiber) { e.c.Notify(1); e.a.Cancel(); e.a.Cancel() }),
 				yields(2), release(e)}
 		}, []string{"main releases", "a: " + canceled + ", locked true", "b: <nil>, locked true", "end"}},
 		{"lock handed back, then cancelled", func(e *env) []scriptStep {
@@ -533,4 +534,50 @@ func TestBarrierCancel(t *testing.T) {
 		wait(&c),
 	)
 	checkLog(t, log, "a: 0 "+canceled, "waiting 0", "d: 1 <nil>", "c: 0 <nil>")
+}
+
+// TestConditionWaitForCancel: a WaitFor cancelled while it waits returns
+// ErrCanceled once it holds the lock again, without calling pred again.
+func TestConditionWaitForCancel(t *testing.T) {
+	c := runtime.NewCondition(nil)
+	calls := 0
+	var log []string
+	var w *runtime.Task[struct{}]
+	run(t,
+		do(func(*runtime.Fiber) {
+			w = spawn(await(c.Acquire),
+				aw(func() runtime.Awaitable[struct{}] {
+					return c.WaitFor(func() bool { calls++; return false })
+				}, func(_ struct{}, err error) {
+					log = append(log, fmt.Sprintf("WaitFor: %v, locked %v, pred called %d", err, c.Locked(), calls))
+				}),
+				do(func(*runtime.Fiber) { c.Release() }))
+		}),
+		await(runtime.Yield),
+		await(c.Acquire),
+		do(func(*runtime.Fiber) { w.Cancel() }),
+		await(runtime.Yield),
+		logf(&log, "main releases"),
+		do(func(*runtime.Fiber) { c.Release() }),
+		wait(&w),
+	)
+	checkLog(t, log, "main releases", "WaitFor: "+canceled+", locked true, pred called 1")
+	if c.Locked() {
+		t.Error("lock leaked")
+	}
+}
+
+func TestBarrierWaitAwaitedTwicePanics(t *testing.T) {
+	b := runtime.NewBarrier(1)
+	var a runtime.Awaitable[int]
+	var idx []int
+	pe := runPanics(t, func() {
+		runtime.Run(script[struct{}](nil,
+			aw(func() runtime.Awaitable[int] { a = b.Wait(); return a }, func(i int, _ error) { idx = append(idx, i) }),
+			aw(func() runtime.Awaitable[int] { return a }, nil),
+		))
+	})
+	if pe == nil || fmt.Sprint(pe.Value) != "asyncgen: Barrier.Wait awaitable awaited twice" || !reflect.DeepEqual(idx, []int{0}) {
+		t.Errorf("panic = %v, indices %v", pe, idx)
+	}
 }
