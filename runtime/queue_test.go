@@ -11,18 +11,18 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
-// getter spawns a task that gets one item from q and logs it.
-func getter(q *runtime.Queue[int], name string, log *[]string) *runtime.Task[struct{}] {
-	return spawn(aw(q.Get, func(v int, err error) { *log = append(*log, fmt.Sprintf("%s got %d %v", name, v, err)) }))
+// queueGetter spawns a task that gets one item from q and logs it.
+func queueGetter(q *runtime.Queue[int], name string, log *[]string) *runtime.Task[struct{}] {
+	return spawnScript(aw(q.Get, func(v int, err error) { *log = append(*log, fmt.Sprintf("%s got %d %v", name, v, err)) }))
 }
 
-// putter spawns a task that puts v in q and logs the outcome.
-func putter(q *runtime.Queue[int], name string, v int, log *[]string) *runtime.Task[struct{}] {
-	return spawn(aw(func() runtime.Awaitable[struct{}] { return q.Put(v) },
+// queuePutter spawns a task that puts v in q and logs the outcome.
+func queuePutter(q *runtime.Queue[int], name string, v int, log *[]string) *runtime.Task[struct{}] {
+	return spawnScript(aw(func() runtime.Awaitable[struct{}] { return q.Put(v) },
 		func(_ struct{}, err error) { *log = append(*log, fmt.Sprintf("%s put %d: %v", name, v, err)) }))
 }
 
-func drain(q *runtime.Queue[int]) []int {
+func drainQueue(q *runtime.Queue[int]) []int {
 	var out []int
 	for {
 		v, err := q.GetNowait()
@@ -43,13 +43,13 @@ func TestQueueOrders(t *testing.T) {
 		}
 		return q
 	}
-	if got := drain(fill(runtime.NewQueue[int](0))); !slices.Equal(got, in) {
+	if got := drainQueue(fill(runtime.NewQueue[int](0))); !slices.Equal(got, in) {
 		t.Errorf("FIFO: %v", got)
 	}
-	if got := drain(fill(&runtime.NewLifoQueue[int](0).Queue)); !slices.Equal(got, []int{3, 7, 2, 9, 1, 8, 3, 5}) {
+	if got := drainQueue(fill(&runtime.NewLifoQueue[int](0).Queue)); !slices.Equal(got, []int{3, 7, 2, 9, 1, 8, 3, 5}) {
 		t.Errorf("LIFO: %v", got)
 	}
-	if got := drain(fill(&runtime.NewPriorityQueue(0, cmp.Less[int]).Queue)); !slices.Equal(got, []int{1, 2, 3, 3, 5, 7, 8, 9}) {
+	if got := drainQueue(fill(&runtime.NewPriorityQueue(0, cmp.Less[int]).Queue)); !slices.Equal(got, []int{1, 2, 3, 3, 5, 7, 8, 9}) {
 		t.Errorf("priority: %v", got)
 	}
 	// A FIFO ring that wraps and grows keeps its order.
@@ -63,7 +63,7 @@ func TestQueueOrders(t *testing.T) {
 			got = append(got, v)
 		}
 	}
-	got = append(got, drain(q)...)
+	got = append(got, drainQueue(q)...)
 	if !slices.Equal(got, want) {
 		t.Errorf("wrapped FIFO: %v", got)
 	}
@@ -77,8 +77,8 @@ func TestQueueOrders(t *testing.T) {
 	if j, _ := pq.GetNowait(); j.name != "high" {
 		t.Errorf("max-priority queue gave %v", j)
 	}
-	mustPanic(t, "less function", func() { runtime.NewPriorityQueue[int](0, nil) })
-	mustPanic(t, "maxsize must be >= 0", func() { runtime.NewQueue[int](-1) })
+	expectPanic(t, "less function", func() { runtime.NewPriorityQueue[int](0, nil) })
+	expectPanic(t, "maxsize must be >= 0", func() { runtime.NewQueue[int](-1) })
 }
 
 func TestQueueNowait(t *testing.T) {
@@ -106,20 +106,20 @@ func TestQueueNowait(t *testing.T) {
 	}
 	q.TaskDone()
 	q.TaskDone()
-	mustPanic(t, "more times than there were items", q.TaskDone)
+	expectPanic(t, "more times than there were items", q.TaskDone)
 }
 
-// TestQueueWaiters: Gets and Puts wait first come, first served, and an item
+// TestQueueWaiters: Gets and Puts awaitTask first come, first served, and an item
 // set aside for a woken Get cannot be taken by anyone else.
 func TestQueueWaiters(t *testing.T) {
 	q := runtime.NewQueue[int](1)
 	var log []string
 	var a, b, c, p, r *runtime.Task[struct{}]
-	run(t,
+	runMain(t,
 		do(func(*runtime.Fiber) {
-			a, b, c = getter(q, "a", &log), getter(q, "b", &log), getter(q, "c", &log)
+			a, b, c = queueGetter(q, "a", &log), queueGetter(q, "b", &log), queueGetter(q, "c", &log)
 		}),
-		await(runtime.Yield),
+		awaitStep(runtime.Yield),
 		do(func(*runtime.Fiber) {
 			q.PutNowait(1) // set aside for a
 			_, err := q.GetNowait()
@@ -127,21 +127,21 @@ func TestQueueWaiters(t *testing.T) {
 			q.PutNowait(2) // for b, then 3 for c: a set-aside item leaves room
 			q.PutNowait(3)
 		}),
-		wait(&a), wait(&b), wait(&c),
+		awaitTask(&a), awaitTask(&b), awaitTask(&c),
 		do(func(*runtime.Fiber) {
 			q.PutNowait(10)
-			p, r = putter(q, "p", 11, &log), putter(q, "r", 12, &log)
+			p, r = queuePutter(q, "p", 11, &log), queuePutter(q, "r", 12, &log)
 		}),
-		await(runtime.Yield),
+		awaitStep(runtime.Yield),
 		do(func(*runtime.Fiber) {
 			v, _ := q.GetNowait() // 10; admits 11
 			log = append(log, fmt.Sprintf("took %d, qsize %d, full %v", v, q.Qsize(), q.Full()))
 		}),
 		aw(q.Get, func(v int, err error) { log = append(log, fmt.Sprintf("main got %d %v", v, err)) }), // 11; admits 12
 		aw(q.Get, func(v int, err error) { log = append(log, fmt.Sprintf("main got %d %v", v, err)) }),
-		wait(&p), wait(&r),
+		awaitTask(&p), awaitTask(&r),
 	)
-	checkLog(t, log,
+	expectLog(t, log,
 		"qsize 0, empty true, GetNowait "+runtime.ErrQueueEmpty.Error(),
 		"a got 1 <nil>", "b got 2 <nil>", "c got 3 <nil>",
 		"took 10, qsize 1, full true",
@@ -153,33 +153,33 @@ func TestQueueJoin(t *testing.T) {
 	q := runtime.NewQueue[int](0)
 	var log []string
 	var j *runtime.Task[struct{}]
-	run(t,
-		aw(q.Join, logErr[struct{}](&log, "join on a new queue")),
+	runMain(t,
+		aw(q.Join, logOutcome[struct{}](&log, "join on a new queue")),
 		do(func(*runtime.Fiber) {
 			q.PutNowait(1)
 			q.PutNowait(2)
-			j = spawn(aw(q.Join, logErr[struct{}](&log, "joined")))
+			j = spawnScript(aw(q.Join, logOutcome[struct{}](&log, "joined")))
 		}),
-		await(runtime.Yield),
+		awaitStep(runtime.Yield),
 		do(func(*runtime.Fiber) {
-			drain(q)
+			drainQueue(q)
 			q.TaskDone()
 			log = append(log, "one done")
 		}),
-		await(runtime.Yield),
+		awaitStep(runtime.Yield),
 		do(func(*runtime.Fiber) { q.TaskDone(); log = append(log, "two done") }),
-		wait(&j),
+		awaitTask(&j),
 		// A cancelled Join leaves the queue clean.
 		do(func(*runtime.Fiber) {
 			q.PutNowait(3)
-			j = spawn(aw(q.Join, logErr[struct{}](&log, "second join")))
+			j = spawnScript(aw(q.Join, logOutcome[struct{}](&log, "second join")))
 		}),
-		await(runtime.Yield),
+		awaitStep(runtime.Yield),
 		do(func(*runtime.Fiber) { j.Cancel() }),
-		wait(&j),
-		do(func(*runtime.Fiber) { drain(q); q.TaskDone() }),
+		awaitTask(&j),
+		do(func(*runtime.Fiber) { drainQueue(q); q.TaskDone() }),
 	)
-	checkLog(t, log, "join on a new queue: <nil>", "one done", "two done", "joined: <nil>", "second join: "+canceled)
+	expectLog(t, log, "join on a new queue: <nil>", "one done", "two done", "joined: <nil>", "second join: "+canceledMsg)
 }
 
 func TestQueueShutdown(t *testing.T) {
@@ -188,19 +188,19 @@ func TestQueueShutdown(t *testing.T) {
 	var a, b, p *runtime.Task[struct{}]
 	shut := runtime.ErrQueueShutDown.Error()
 	logGet := func(v int, err error) { log = append(log, fmt.Sprintf("main got %d %v", v, err)) }
-	run(t,
+	runMain(t,
 		do(func(*runtime.Fiber) {
 			q.PutNowait(1)
 			q.PutNowait(2)
-			p = putter(q, "p", 3, &log)
+			p = queuePutter(q, "p", 3, &log)
 		}),
-		await(runtime.Yield),
+		awaitStep(runtime.Yield),
 		do(func(*runtime.Fiber) {
 			q.Shutdown(false)
 			log = append(log, fmt.Sprintf("PutNowait: %v, shut %v", q.PutNowait(4), q.IsShutDown()))
 		}),
-		wait(&p),
-		aw(func() runtime.Awaitable[struct{}] { return q.Put(5) }, logErr[struct{}](&log, "Put")),
+		awaitTask(&p),
+		aw(func() runtime.Awaitable[struct{}] { return q.Put(5) }, logOutcome[struct{}](&log, "Put")),
 		aw(q.Get, logGet), aw(q.Get, logGet), aw(q.Get, logGet),
 		do(func(*runtime.Fiber) {
 			_, err := q.GetNowait()
@@ -209,13 +209,13 @@ func TestQueueShutdown(t *testing.T) {
 		// Gets waiting at shutdown: a had an item set aside, b did not.
 		do(func(*runtime.Fiber) {
 			q = runtime.NewQueue[int](0)
-			a, b = getter(q, "a", &log), getter(q, "b", &log)
+			a, b = queueGetter(q, "a", &log), queueGetter(q, "b", &log)
 		}),
-		await(runtime.Yield),
+		awaitStep(runtime.Yield),
 		do(func(*runtime.Fiber) { q.PutNowait(7); q.Shutdown(false) }),
-		wait(&a), wait(&b),
+		awaitTask(&a), awaitTask(&b),
 	)
-	checkLog(t, log,
+	expectLog(t, log,
 		"PutNowait: "+shut+", shut true",
 		"p put 3: "+shut,
 		"Put: "+shut,
@@ -229,9 +229,9 @@ func TestQueueShutdownImmediate(t *testing.T) {
 	var log []string
 	var a, j *runtime.Task[struct{}]
 	shut := runtime.ErrQueueShutDown.Error()
-	run(t,
-		do(func(*runtime.Fiber) { a = getter(q, "a", &log) }),
-		await(runtime.Yield),
+	runMain(t,
+		do(func(*runtime.Fiber) { a = queueGetter(q, "a", &log) }),
+		awaitStep(runtime.Yield),
 		do(func(*runtime.Fiber) {
 			for v := 1; v <= 4; v++ {
 				q.PutNowait(v) // 1 is set aside for a
@@ -240,21 +240,21 @@ func TestQueueShutdownImmediate(t *testing.T) {
 			log = append(log, fmt.Sprint("took ", v))
 			q.Shutdown(true) // drops the rest, a's included
 			log = append(log, fmt.Sprintf("qsize %d", q.Qsize()))
-			j = spawn(aw(q.Join, logErr[struct{}](&log, "joined")))
+			j = spawnScript(aw(q.Join, logOutcome[struct{}](&log, "joined")))
 		}),
-		wait(&a),
-		await(runtime.Yield),
+		awaitTask(&a),
+		awaitStep(runtime.Yield),
 		do(func(*runtime.Fiber) { log = append(log, "done"); q.TaskDone() }),
-		wait(&j),
+		awaitTask(&j),
 	)
-	checkLog(t, log, "took 1", "qsize 0", "a got 0 "+shut, "done", "joined: <nil>")
+	expectLog(t, log, "took 1", "qsize 0", "a got 0 "+shut, "done", "joined: <nil>")
 	if _, err := q.GetNowait(); !errors.Is(err, runtime.ErrQueueShutDown) {
 		t.Errorf("GetNowait = %v", err)
 	}
 }
 
 // TestQueueCancel: a Get or Put cancelled while parked takes or adds
-// nothing; one cancelled in the same pass, after its wait completed,
+// nothing; one cancelled in the same pass, after its awaitTask completed,
 // returns its real outcome.
 func TestQueueCancel(t *testing.T) {
 	for _, cancelFirst := range []bool{true, false} {
@@ -262,9 +262,9 @@ func TestQueueCancel(t *testing.T) {
 			q := runtime.NewQueue[int](0)
 			var log []string
 			var a *runtime.Task[struct{}]
-			run(t,
-				do(func(*runtime.Fiber) { a = getter(q, "a", &log) }),
-				await(runtime.Yield),
+			runMain(t,
+				do(func(*runtime.Fiber) { a = queueGetter(q, "a", &log) }),
+				awaitStep(runtime.Yield),
 				do(func(*runtime.Fiber) {
 					if cancelFirst {
 						a.Cancel()
@@ -274,15 +274,15 @@ func TestQueueCancel(t *testing.T) {
 						a.Cancel()
 					}
 				}),
-				wait(&a),
+				awaitTask(&a),
 			)
 			if cancelFirst {
-				checkLog(t, log, "a got 0 "+canceled)
-				if got := drain(q); !slices.Equal(got, []int{1}) {
+				expectLog(t, log, "a got 0 "+canceledMsg)
+				if got := drainQueue(q); !slices.Equal(got, []int{1}) {
 					t.Errorf("left in the queue: %v, want [1]", got)
 				}
 			} else {
-				checkLog(t, log, "a got 1 <nil>")
+				expectLog(t, log, "a got 1 <nil>")
 				if q.Qsize() != 0 {
 					t.Errorf("Qsize = %d", q.Qsize())
 				}
@@ -293,9 +293,9 @@ func TestQueueCancel(t *testing.T) {
 			q.PutNowait(1)
 			var log []string
 			var p *runtime.Task[struct{}]
-			run(t,
-				do(func(*runtime.Fiber) { p = putter(q, "p", 2, &log) }),
-				await(runtime.Yield),
+			runMain(t,
+				do(func(*runtime.Fiber) { p = queuePutter(q, "p", 2, &log) }),
+				awaitStep(runtime.Yield),
 				do(func(*runtime.Fiber) {
 					if cancelFirst {
 						p.Cancel()
@@ -305,16 +305,16 @@ func TestQueueCancel(t *testing.T) {
 						p.Cancel()
 					}
 				}),
-				wait(&p),
+				awaitTask(&p),
 			)
-			got := drain(q)
+			got := drainQueue(q)
 			if cancelFirst {
-				checkLog(t, log, "p put 2: "+canceled)
+				expectLog(t, log, "p put 2: "+canceledMsg)
 				if len(got) != 0 {
 					t.Errorf("a cancelled Put put %v in", got)
 				}
 			} else {
-				checkLog(t, log, "p put 2: <nil>")
+				expectLog(t, log, "p put 2: <nil>")
 				if !slices.Equal(got, []int{2}) {
 					t.Errorf("left in the queue: %v, want [2]", got)
 				}
@@ -330,7 +330,7 @@ func TestQueueCancel(t *testing.T) {
 func TestQueueCancelAtEveryPoint(t *testing.T) {
 	const nProd, perProd = 3, 12
 	for _, kind := range []string{"fifo", "lifo", "priority"} {
-		late := 0 // outcomes delivered to a task cancelled after its wait completed
+		late := 0 // outcomes delivered to a task cancelled after its awaitTask completed
 		for k := 0; k < 40; k++ {
 			cancelled := false
 			var q *runtime.Queue[int]
@@ -346,7 +346,7 @@ func TestQueueCancelAtEveryPoint(t *testing.T) {
 			got := map[int]int{}
 			producer := func(p int) *runtime.Task[struct{}] {
 				i := 0
-				return runtime.Spawn[struct{}](dyn(func() (scriptStep, bool) {
+				return runtime.Spawn[struct{}](loopScript(func() (scriptStep, bool) {
 					if i == perProd {
 						return scriptStep{}, false
 					}
@@ -370,7 +370,7 @@ func TestQueueCancelAtEveryPoint(t *testing.T) {
 			consumer := func(c int) *runtime.Task[struct{}] {
 				stop := false
 				n := 0
-				return runtime.Spawn[struct{}](dyn(func() (scriptStep, bool) {
+				return runtime.Spawn[struct{}](loopScript(func() (scriptStep, bool) {
 					if stop {
 						return scriptStep{}, false
 					}
@@ -402,7 +402,7 @@ func TestQueueCancelAtEveryPoint(t *testing.T) {
 					}
 				}),
 				aw(func() runtime.Awaitable[struct{}] {
-					return dyn(func() (scriptStep, bool) {
+					return loopScript(func() (scriptStep, bool) {
 						if pass == k {
 							cons[0].Cancel()
 							prods[0].Cancel()
@@ -413,14 +413,14 @@ func TestQueueCancelAtEveryPoint(t *testing.T) {
 						return aw(runtime.Yield, nil), true
 					})
 				}, nil),
-				aw(func() runtime.Awaitable[struct{}] { return waitAll(prods) }, nil),
+				aw(func() runtime.Awaitable[struct{}] { return awaitEach(prods) }, nil),
 				do(func(*runtime.Fiber) { q.Shutdown(false) }),
-				aw(func() runtime.Awaitable[struct{}] { return waitAll(cons) }, nil),
+				aw(func() runtime.Awaitable[struct{}] { return awaitEach(cons) }, nil),
 			))
 			if err != nil {
 				t.Fatalf("%s k=%d: %v", kind, k, err)
 			}
-			for _, v := range drain(q) {
+			for _, v := range drainQueue(q) {
 				got[v]++
 			}
 			for v, n := range got {
@@ -438,7 +438,7 @@ func TestQueueCancelAtEveryPoint(t *testing.T) {
 			}
 		}
 		if late == 0 {
-			t.Errorf("%s: no cancel came after a wait completed", kind)
+			t.Errorf("%s: no cancel came after a awaitTask completed", kind)
 		}
 	}
 }
@@ -455,20 +455,20 @@ func TestQueuePutAwaitedTwicePanics(t *testing.T) {
 	if pe == nil || fmt.Sprint(pe.Value) != "asyncgen: Queue.Put awaitable awaited twice" {
 		t.Errorf("panic = %v", pe)
 	}
-	if got := drain(q); !reflect.DeepEqual(got, []int{1}) {
+	if got := drainQueue(q); !reflect.DeepEqual(got, []int{1}) {
 		t.Errorf("queue holds %v", got)
 	}
 }
 
-// waitAll awaits each task in turn, whatever its outcome.
-func waitAll[T any](ts []*runtime.Task[T]) runtime.Awaitable[struct{}] {
+// awaitEach awaits each task in turn, whatever its outcome.
+func awaitEach[T any](ts []*runtime.Task[T]) runtime.Awaitable[struct{}] {
 	i := 0
-	return dyn(func() (scriptStep, bool) {
+	return loopScript(func() (scriptStep, bool) {
 		if i == len(ts) {
 			return scriptStep{}, false
 		}
 		t := ts[i]
 		i++
-		return wait(&t), true
+		return awaitTask(&t), true
 	})
 }
