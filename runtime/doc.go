@@ -283,4 +283,54 @@
 // DumpOnSignal(w, sigs...) writes such a dump whenever the process receives
 // one of sigs, by default DefaultDumpSignal: SIGUSR1 (SIGQUIT is Go's own
 // goroutine dump), so `kill -USR1 <pid>` shows what every task waits for.
+//
+// # Synchronisation primitives and queues
+//
+// Lock, Condition, Semaphore, BoundedSemaphore, Barrier and Event are
+// asyncio's primitives; Queue, LifoQueue and PriorityQueue are asyncio's
+// queues, with Python 3.13's Shutdown. Like Event, they are used from the
+// tasks of one loop and are not safe for use from other goroutines.
+//
+//	mu := runtime.NewLock()                  // Acquire, Release, Locked
+//	c := runtime.NewCondition(mu)            // Wait, WaitFor(pred), Notify(n), NotifyAll
+//	s := runtime.NewSemaphore(3)             // Acquire, Release, Locked, Value
+//	bs := runtime.NewBoundedSemaphore(3)     // Release beyond 3 panics
+//	b := runtime.NewBarrier(4)               // Wait (arrival index), Reset, Abort, Parties, NWaiting, Broken
+//	q := runtime.NewQueue[string](10)        // 0: unbounded
+//	lq := runtime.NewLifoQueue[string](10)
+//	pq := runtime.NewPriorityQueue(0, cmp.Less[int])
+//
+// Queue methods: Put(x) and Get() are awaitable; PutNowait and GetNowait
+// fail with ErrQueueFull and ErrQueueEmpty; Qsize, Empty, Full, Maxsize;
+// TaskDone and the awaitable Join; Shutdown(immediate), after which Put
+// fails with ErrQueueShutDown and Get drains what is left (nothing, if
+// immediate) and then fails with ErrQueueShutDown, the waiting Puts and
+// Gets being woken with that error. Misuse that asyncio reports with
+// RuntimeError or ValueError panics: releasing an unlocked Lock, releasing
+// a BoundedSemaphore beyond its initial value, notifying or waiting on a
+// Condition whose lock is not held, and calling TaskDone more times than
+// items were put.
+//
+// Waiters are served first come, first served, by hand-off: Release gives
+// the lock or permit to the longest waiting task at once, a Put to a queue
+// with waiting Gets sets the item aside for the longest waiting one, and a
+// Get from a full queue puts the longest waiting Put's item in. A task that
+// comes later cannot overtake a woken one that has not run yet.
+//
+// Cancellation loses nothing. The runtime's rule that a completed wait
+// returns its real result, even if Cancel comes before the task runs, makes
+// every outcome exact: an Acquire that returns nil holds the lock (release
+// it, as usual, typically in a deferred call), and one that returns
+// ErrCanceled holds nothing; a Get that returns ErrCanceled took no item and
+// one whose item was set aside returns it; a Put that returns ErrCanceled
+// did not put its item in. A Condition.Wait returns holding the lock even
+// when cancelled, as in asyncio; if it had been notified, the notification
+// passes to the next waiter. A task cancelled in Barrier.Wait leaves the
+// barrier without breaking it.
+//
+// Awaiting an uncontended Acquire, a Put to a queue with room and a Get from
+// a queue with items allocates nothing: Acquire, Get, Join, Event.Wait and
+// Condition.Wait return the primitive itself under another type, and Put
+// reuses its awaitables, so an awaitable returned by Put may be awaited
+// once and must not be kept after its await.
 package runtime

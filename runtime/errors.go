@@ -89,3 +89,36 @@ const (
 	msgGroupFinished      = "asyncgen: SpawnIn on a TaskGroup whose Wait has completed"
 	msgAsCompletedDone    = "asyncgen: AsCompleted: Next awaited after every result was taken"
 )
+
+// Errors of the synchronisation primitives and queues (sync.go, queue.go).
+var (
+	// ErrQueueEmpty is returned by GetNowait when the queue holds no item.
+	ErrQueueEmpty = errors.New("asyncgen: queue is empty")
+
+	// ErrQueueFull is returned by PutNowait when the queue has no room.
+	ErrQueueFull = errors.New("asyncgen: queue is full")
+
+	// ErrQueueShutDown is returned by Put and PutNowait after Shutdown, by
+	// Get and GetNowait once a shut-down queue is empty, and by the Put and
+	// Get awaits that Shutdown wakes.
+	ErrQueueShutDown = errors.New("asyncgen: queue is shut down")
+
+	// ErrBrokenBarrier is returned by Barrier.Wait when the barrier is
+	// broken by Abort, or reset or aborted while the task waits in it.
+	ErrBrokenBarrier = errors.New("asyncgen: barrier is broken")
+)
+
+// Panic messages of the synchronisation primitives and queues: misuse that
+// asyncio reports with RuntimeError or ValueError.
+const (
+	msgLockNotAcquired  = "asyncgen: Lock.Release of a lock that is not acquired"
+	msgCondNotAcquired  = "asyncgen: Condition used without holding its lock"
+	msgSemaphoreValue   = "asyncgen: Semaphore value must be >= 0"
+	msgSemaphoreBound   = "asyncgen: BoundedSemaphore released too many times"
+	msgBarrierParties   = "asyncgen: Barrier parties must be >= 1"
+	msgBarrierWaitTwice = "asyncgen: Barrier.Wait awaitable awaited twice"
+	msgTaskDoneTooMany  = "asyncgen: Queue.TaskDone called more times than there were items"
+	msgPutAwaitedTwice  = "asyncgen: Queue.Put awaitable awaited twice"
+	msgQueueMaxsize     = "asyncgen: queue maxsize must be >= 0"
+	msgPriorityLess     = "asyncgen: NewPriorityQueue needs a less function"
+)
