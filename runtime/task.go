@@ -178,7 +178,9 @@ func (t *Task[T]) SetName(name string) { t.name = &name }
 // wrapping ErrDeadlock, naming the parked tasks, if a can no longer finish.
 // If a panics, or a task panics while nobody awaits it, Run panics with a
 // *PanicError that carries the value and the stack where it was raised.
-func Run[T any](a Awaitable[T]) (T, error) {
+//
+// Options configure the loop; see VirtualTime.
+func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
 	var zero T
 	if loopOfThisGoroutine() != nil {
 		return zero, ErrRunning
@@ -186,6 +188,11 @@ func Run[T any](a Awaitable[T]) (T, error) {
 	l, err := newLoop()
 	if err != nil {
 		return zero, err
+	}
+	for _, o := range opts {
+		if o.apply != nil {
+			o.apply(l)
+		}
 	}
 	registerLoop(l)
 	defer func() {
