@@ -19,6 +19,7 @@ type poller struct {
 	wr, rd  int // the wakeup pipe
 	watched []ioEvents
 	changes [2]unix.Kevent_t
+	ts      unix.Timespec
 	events  [128]unix.Kevent_t
 }
 
@@ -68,8 +69,8 @@ func (p *poller) close() error {
 func (p *poller) wait(l *loop, timeoutMs int) error {
 	var ts *unix.Timespec
 	if timeoutMs >= 0 {
-		t := unix.NsecToTimespec(int64(timeoutMs) * 1e6)
-		ts = &t
+		p.ts = unix.NsecToTimespec(int64(timeoutMs) * 1e6)
+		ts = &p.ts
 	}
 	n, err := unix.Kevent(p.kq, nil, p.events[:], ts)
 	if err != nil {
