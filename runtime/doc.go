@@ -156,6 +156,12 @@
 // a non-blocking eventfd (a channel on platforms without epoll); a
 // compare-and-swap flag coalesces their writes to one per pass.
 //
+// task's Sleep timer and its wait-list node are part of the task, so
+// parking and waking allocate nothing. Other goroutines wake the loop through
+// a non-blocking eventfd (a pipe under kqueue on macOS and the BSDs, a
+// channel on other platforms); a compare-and-swap flag coalesces their
+// writes to one per pass.
+//
 // Spawn finds the current loop through a registry of running loops keyed by
 // goroutine id, with a fast path when exactly one loop runs in the process.
 //
@@ -333,4 +339,68 @@
 // Condition.Wait return the primitive itself under another type, and Put
 // reuses its awaitables, so an awaitable returned by Put may be awaited
 // once and must not be kept after its await.
+//
+// # Threads, callbacks and virtual time
+//
+// Blocking work runs off the loop on a bounded pool of goroutines:
+//
+//	func ToThread[T any](fn func() (T, error)) Awaitable[T]
+//	func RunInExecutor[T any](e *Executor, fn func() (T, error)) Awaitable[T]
+//	func NewExecutor(n int) *Executor  // at most n functions at once
+//	func DefaultExecutor() *Executor   // min(32, NumCPU+4), used by ToThread
+//	func (e *Executor) Size() int
+//
+// fn starts when the awaitable is awaited, on a pool goroutine; its
+// completion comes back through the loop's thread-safe call path (the
+// eventfd wakeup), and while it is in flight the loop does not report a
+// deadlock. A panic in fn is raised again in the awaiting task with fn's
+// stack. Cancelling the awaiting task makes the await return ErrCanceled at
+// once; fn cannot be interrupted, so it runs to completion and its results
+// are dropped (the loop keeps polling for its completion meanwhile).
+//
+// A *Loop is a handle on a running loop:
+//
+//	func CurrentLoop() *Loop                               // nil outside a loop
+//	func (l *Loop) CallSoon(fn func()) *Handle             // next pass, FIFO
+//	func (l *Loop) CallLater(d time.Duration, fn func()) *Handle
+//	func (l *Loop) CallAt(t time.Time, fn func()) *Handle  // t on the loop's clock
+//	func (h *Handle) Cancel() bool                         // false: already ran or cancelled
+//	func (l *Loop) Now() time.Time                         // the loop's clock
+//	func Now() time.Time                                   // the current loop's clock, else time.Now()
+//	func (l *Loop) CallSoonThreadsafe(fn func()) error     // any goroutine; ErrClosed once closed
+//
+// CallSoon, CallLater, CallAt, Cancel and Now are for the loop's goroutine;
+// callbacks run on the loop, and a panic in one ends Run with a
+// *PanicError. CallSoonThreadsafe may be called from any goroutine: take
+// the *Loop with CurrentLoop in a task and hand it over. A goroutine that
+// will call it later does not by itself keep Run from reporting a
+// deadlock; a pending timer, a ToThread in flight or a pending
+// RunCoroutineThreadsafe does. From a plain goroutine,
+//
+//	func RunCoroutineThreadsafe[T any](l *Loop, a Awaitable[T]) *ConcurrentFuture[T]
+//	func (cf *ConcurrentFuture[T]) Result() (T, error)   // blocks; panics with *PanicError if a did
+//	func (cf *ConcurrentFuture[T]) Done() <-chan struct{}
+//	func (cf *ConcurrentFuture[T]) Cancel() bool          // completes it with ErrCanceled, cancels the task
+//
+// spawns a on l as a Task and gives a future to block on. It completes
+// with ErrClosed if the loop closes first. Run on a goroutine that already
+// runs a loop returns ErrRunning, whatever the options.
+//
+// Run takes options: Run(a, VirtualTime(seed)) runs a on a deterministic
+// virtual-time loop, for tests. Its clock advances only when nothing is
+// ready: with no fd registered and no thread work in flight it jumps to the
+// next timer instead of sleeping, never entering the kernel, so an hour of
+// Sleep takes microseconds; with real work outstanding it waits for it in
+// real time, up to the next timer. A nonzero seed shuffles the order in
+// which the work ready at the start of each pass runs, so different seeds
+// explore different interleavings and the same seed replays the same one;
+// seed 0 keeps FIFO order. Sleep, CallLater and Now read the loop's clock.
+// Package runtime/asynctest wraps this for tests:
+//
+//	func asynctest.RunVirtual[T any](t testing.TB, seed int64, a Awaitable[T]) (T, error)
+//
+// Timers are an indexed heap from which Cancel removes the timer at once:
+// cancelling does not leave dead entries behind, so a million cancelled
+// timers leave the heap holding only the live ones, and its memory is
+// given back after a burst.
 package runtime

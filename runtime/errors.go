@@ -25,6 +25,10 @@ var (
 	// ErrNotDone is returned by Task.Result before the task has finished.
 	ErrNotDone = errors.New("asyncgen: task is not done")
 
+	// ErrClosed is returned by Loop.CallSoonThreadsafe, and by the future
+	// of RunCoroutineThreadsafe, when the loop has closed.
+	ErrClosed = errors.New("asyncgen: event loop is closed")
+
 	// errNoPolling is returned by the fd-registration API of the portable
 	// poller, which cannot watch file descriptors.
 	errNoPolling = errors.New("asyncgen: file descriptor polling is not supported on this platform")
@@ -39,6 +43,8 @@ const (
 	msgOtherLoop    = "asyncgen: task belongs to a different event loop"
 	msgAwaitSelf    = "asyncgen: task awaits itself"
 	msgGatherTwice  = "asyncgen: Gather awaited by two tasks at once"
+	msgThreadTwice  = "asyncgen: ToThread awaitable awaited twice"
+	msgGoexit       = "asyncgen: function run on a thread called runtime.Goexit"
 )
 
 // PanicError is the value Run panics with when a task panics and nobody is

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +38,18 @@ type loop struct {
 	wakeups     atomic.Int64 // writes to the wakeup, for tests
 
 	dbg *loopDebug // debug mode's state; nil when it is off
+
+	// Closing: after tsClosed is set (under tsMu) thread-safe calls are
+	// refused, and the futures of RunCoroutineThreadsafe still pending are
+	// failed with ErrClosed (see threads.go).
+	tsClosed  bool
+	tsFutures map[abandoner]struct{}
+
+	// Virtual time (see virtual.go): set by the VirtualTime option.
+	virtual      bool
+	vnow         atomic.Int64 // the virtual clock, ns since epoch; atomic for Now from other goroutines
+	shuffle      *rand.Rand   // nil: FIFO; else the order of each pass's ready work is shuffled
+	kernelSleeps int          // blocking polls made by virtualWait, for tests
 }
 
 func newLoop() (*loop, error) {
@@ -47,10 +60,19 @@ func newLoop() (*loop, error) {
 	return l, nil
 }
 
-func (l *loop) close() error { return l.poller.close() }
+func (l *loop) close() error {
+	l.closeThreadsafe()
+	return l.poller.close()
+}
 
-// now returns the loop's monotonic clock in nanoseconds.
-func (l *loop) now() int64 { return int64(time.Since(l.epoch)) }
+// now returns the loop's monotonic clock in nanoseconds: real time since
+// the epoch, or the virtual clock.
+func (l *loop) now() int64 {
+	if l.virtual {
+		return l.vnow.Load()
+	}
+	return int64(time.Since(l.epoch))
+}
 
 // callSoon schedules fn to run in the next pass.
 func (l *loop) callSoon(fn func()) { l.ready.push(readyItem{fn: fn}) }
@@ -66,19 +88,25 @@ func (l *loop) callLater(d time.Duration, fn func()) *timer {
 func (l *loop) removeTimer(t *timer) { l.timers.remove(t) }
 
 // callSoonThreadsafe schedules fn on the loop from any goroutine and wakes
-// the loop. Concurrent calls share one write to the wakeup: the flag is set
-// by whoever writes, and cleared by the loop before it takes the queue, so
-// a callback queued after the loop took the queue always writes again.
-func (l *loop) callSoonThreadsafe(fn func()) {
+// the loop; it returns false, dropping fn, once the loop has closed.
+// Concurrent calls share one write to the wakeup: the flag is set by
+// whoever writes, and cleared by the loop before it takes the queue, so a
+// callback queued after the loop took the queue always writes again. The
+// write is made under tsMu, so that it never reaches a closed poller.
+func (l *loop) callSoonThreadsafe(fn func()) bool {
 	l.tsMu.Lock()
+	defer l.tsMu.Unlock()
+	if l.tsClosed {
+		return false
+	}
 	l.tsQueue = append(l.tsQueue, fn)
-	l.tsMu.Unlock()
 	if l.wakePending.CompareAndSwap(false, true) {
 		l.wakeups.Add(1)
 		if err := l.poller.wakeup(); err != nil {
 			panic(err)
 		}
 	}
+	return true
 }
 
 // drainThreadsafe moves the callbacks queued by other goroutines to the
@@ -202,7 +230,11 @@ func (l *loop) runOnce() error {
 	// wakeup, and the wakeup flag says whether it was written: skip the
 	// system call unless it was. This keeps a busy loop of pure tasks off
 	// the kernel without delaying any event.
-	if timeout != 0 || l.nfds > 0 || l.wakePending.Load() {
+	if l.virtual && timeout > 0 {
+		if err := l.virtualWait(timeout); err != nil {
+			return err
+		}
+	} else if timeout != 0 || l.nfds > 0 || l.wakePending.Load() {
 		if err := l.poller.wait(l, timeout); err != nil {
 			return err
 		}
@@ -218,6 +250,9 @@ func (l *loop) runOnce() error {
 				l.callSoon(e.t.fn)
 			}
 		}
+	}
+	if l.shuffle != nil {
+		l.ready.shuffle(l.shuffle)
 	}
 	for n := l.ready.len(); n > 0 && !l.stop; n-- {
 		it := l.ready.pop()

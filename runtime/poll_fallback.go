@@ -1,4 +1,4 @@
-//go:build !linux || asyncgen_nopoll
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly) || asyncgen_nopoll
 
 package runtime
 

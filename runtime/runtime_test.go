@@ -12,10 +12,22 @@ import (
 )
 
 func TestHelloWorldOrdering(t *testing.T) {
+	// On the virtual-time loop the two concurrent 50ms sleeps take exactly
+	// 50ms.
 	var log []string
-	start := time.Now()
-	names, err := runtime.Run(mainHelloAsync(50*time.Millisecond, &log))
-	elapsed := time.Since(start)
+	var names []string
+	var elapsed time.Duration
+	var start time.Time
+	_, err := runtime.Run(script[struct{}](nil,
+		do(func(*runtime.Fiber) { start = runtime.Now() }),
+		aw(func() runtime.Awaitable[[]string] { return mainHelloAsync(50*time.Millisecond, &log) },
+			func(v []string, err error) {
+				if err != nil {
+					t.Error(err)
+				}
+				names, elapsed = v, runtime.Now().Sub(start)
+			}),
+	), runtime.VirtualTime(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +37,7 @@ func TestHelloWorldOrdering(t *testing.T) {
 	if want := []string{"Hello a", "Hello b", "World a", "World b"}; !reflect.DeepEqual(log, want) {
 		t.Errorf("log = %v, want %v", log, want)
 	}
-	if elapsed < 50*time.Millisecond || elapsed > 90*time.Millisecond {
+	if elapsed != 50*time.Millisecond {
 		t.Errorf("two concurrent 50ms sleeps took %v", elapsed)
 	}
 }
@@ -301,7 +313,8 @@ func sleepRet(d time.Duration, v int, err error, log *[]string) *scriptCoro[int]
 func TestGatherResultsInOrder(t *testing.T) {
 	ms := time.Millisecond
 	res, err := runtime.Run(runtime.Gather[int](
-		sleepRet(30*ms, 1, nil, nil), sleepRet(10*ms, 2, nil, nil), runtime.Spawn[int](sleepRet(20*ms, 3, nil, nil))))
+		sleepRet(30*ms, 1, nil, nil), sleepRet(10*ms, 2, nil, nil), runtime.Spawn[int](sleepRet(20*ms, 3, nil, nil))),
+		runtime.VirtualTime(0))
 	if err != nil || !reflect.DeepEqual(res, []int{1, 2, 3}) {
 		t.Errorf("Gather = %v, %v", res, err)
 	}
@@ -316,27 +329,30 @@ func TestGatherFirstError(t *testing.T) {
 	e1, e2 := errors.New("e1"), errors.New("e2")
 	var slow *runtime.Task[int]
 	var slowDone bool
-	start := time.Now()
+	var start time.Time
 	var elapsed time.Duration
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) { slow = runtime.Spawn[int](sleepRet(2000*ms, 3, nil, nil)) }),
+		do(func(*runtime.Fiber) {
+			start = runtime.Now()
+			slow = runtime.Spawn[int](sleepRet(2000*ms, 3, nil, nil))
+		}),
 		aw(func() runtime.Awaitable[[]int] {
 			return runtime.Gather[int](sleepRet(20*ms, 1, e1, nil), sleepRet(10*ms, 2, e2, nil), slow)
 		}, func(res []int, err error) {
-			elapsed = time.Since(start)
+			elapsed = runtime.Now().Sub(start)
 			slowDone = slow.Done()
 			if !errors.Is(err, e2) || res != nil {
 				t.Errorf("Gather = %v, %v; want nil, e2", res, err)
 			}
 		}),
-	))
+	), runtime.VirtualTime(0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The slow child sleeps 2 s; the first error comes after 10 ms. The bound
-	// is loose because this runs beside other tests on a loaded machine.
-	if slowDone || elapsed > 1000*ms {
-		t.Errorf("Gather returned after %v, slow child done = %v: want the first error at once", elapsed, slowDone)
+	// The slow child sleeps 2 s; the first error comes after exactly 10 ms
+	// of virtual time.
+	if slowDone || elapsed != 10*ms {
+		t.Errorf("Gather returned after %v, slow child done = %v: want the first error at 10ms", elapsed, slowDone)
 	}
 }
 
@@ -421,7 +437,7 @@ func TestSleepOrderAndAccuracy(t *testing.T) {
 	var zeroFirst []string
 	_, err := runtime.Run(runtime.Gather[int](
 		sleepRet(30*ms, 30, nil, &log), sleepRet(10*ms, 10, nil, &log), sleepRet(20*ms, 20, nil, &log),
-		sleepRet(10*ms, 11, nil, &log), sleepRet(0, 0, nil, &zeroFirst)))
+		sleepRet(10*ms, 11, nil, &log), sleepRet(0, 0, nil, &zeroFirst)), runtime.VirtualTime(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,17 +445,22 @@ func TestSleepOrderAndAccuracy(t *testing.T) {
 		t.Errorf("wake order = %v, want %v", log, want)
 	}
 	for _, d := range []time.Duration{1500 * time.Microsecond, 3 * ms, 7*ms + 300*time.Microsecond} {
-		var elapsed time.Duration
-		var start time.Time
-		_, err := runtime.Run(script[struct{}](nil,
-			do(func(*runtime.Fiber) { start = time.Now() }),
-			aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(d) }, func(struct{}, error) { elapsed = time.Since(start) }),
-		))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if elapsed < d || elapsed > d+20*ms {
-			t.Errorf("Sleep(%v) took %v", d, elapsed)
+		// Exact on the virtual clock; never early on the real one (the
+		// upper bound is loose: the machine may be loaded).
+		for _, opts := range [][]runtime.Option{{runtime.VirtualTime(0)}, nil} {
+			var elapsed time.Duration
+			var start time.Time
+			_, err := runtime.Run(script[struct{}](nil,
+				do(func(*runtime.Fiber) { start = runtime.Now() }),
+				aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(d) },
+					func(struct{}, error) { elapsed = runtime.Now().Sub(start) }),
+			), opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if virtual := opts != nil; virtual && elapsed != d || !virtual && (elapsed < d || elapsed > d+time.Second) {
+				t.Errorf("Sleep(%v) took %v (virtual time: %v)", d, elapsed, virtual)
+			}
 		}
 	}
 }

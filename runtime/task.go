@@ -198,7 +198,7 @@ func (t *Task[T]) SetName(name string) { t.fiber.name = &name }
 // If a panics, or a task panics while nobody awaits it, Run panics with a
 // *PanicError that carries the value and the stack where it was raised.
 //
-// Options change how the loop runs: see Debug.
+// Options change how the loop runs: see Debug and VirtualTime.
 func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
 	var zero T
 	if loopOfThisGoroutine() != nil {
@@ -211,6 +211,9 @@ func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
 	var o runOptions
 	for _, opt := range opts {
 		opt(&o)
+	}
+	for _, apply := range o.loop {
+		apply(l)
 	}
 	l.startDebug(&o.debug)
 	registerLoop(l)
