@@ -327,7 +327,19 @@ func TestQueueCancel(t *testing.T) {
 // queue and cancels a consumer and a producer at every pass of the loop in
 // turn. Every item whose Put returned nil is got exactly once, by a
 // consumer or from what is left in the queue; no other item is.
-func TestQueueCancelAtEveryPoint(t *testing.T) {
+func TestQueueCancelAtEveryPoint(t *testing.T) { queueCancelAtEveryPoint(t) }
+
+// TestQueueCancelAtEveryPointVirtual runs the same check on the virtual-time
+// loop with several seeds: each seed runs the ready work of every pass in
+// another order, so the cancels land amid other interleavings.
+func TestQueueCancelAtEveryPointVirtual(t *testing.T) {
+	for seed := int64(1); seed <= 6; seed++ {
+		queueCancelAtEveryPoint(t, runtime.VirtualTime(seed))
+	}
+}
+
+func queueCancelAtEveryPoint(t *testing.T, opts ...runtime.Option) {
+	t.Helper()
 	const nProd, perProd = 3, 12
 	for _, kind := range []string{"fifo", "lifo", "priority"} {
 		late := 0 // outcomes delivered to a task cancelled after its awaitTask completed
@@ -416,7 +428,7 @@ func TestQueueCancelAtEveryPoint(t *testing.T) {
 				aw(func() runtime.Awaitable[struct{}] { return awaitEach(prods) }, nil),
 				do(func(*runtime.Fiber) { q.Shutdown(false) }),
 				aw(func() runtime.Awaitable[struct{}] { return awaitEach(cons) }, nil),
-			))
+			), opts...)
 			if err != nil {
 				t.Fatalf("%s k=%d: %v", kind, k, err)
 			}

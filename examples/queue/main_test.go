@@ -13,16 +13,26 @@ import (
 // TestQueue checks the program's output: every job is put once and done
 // once, the total is right, Join returns only after the last job, and every
 // worker stops after the shutdown.
-func TestQueue(t *testing.T) {
+func TestQueue(t *testing.T) { checkQueue(t) }
+
+// TestQueueInterleavings runs the program on the virtual-time loop with
+// several seeds: each runs the ready tasks of every pass in another order,
+// and the same checks must hold for every interleaving.
+func TestQueueInterleavings(t *testing.T) {
+	for seed := int64(1); seed <= 8; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { checkQueue(t, runtime.VirtualTime(seed)) })
+	}
+}
+
+func checkQueue(t *testing.T, opts ...runtime.Option) {
 	var buf bytes.Buffer
 	old := out
 	out = &buf
 	defer func() { out = old }()
-	if _, err := runtime.Run(MainAsync()); err != nil {
+	if _, err := runtime.Run(MainAsync(), opts...); err != nil {
 		t.Fatalf("Main: %v", err)
 	}
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
-	t.Logf("output:\n%s", buf.String())
 
 	var want []int
 	total := 0
