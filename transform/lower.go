@@ -299,16 +299,8 @@ func (l *lowerer) stmt(s ast.Stmt) {
 		l.stmts(s.List)
 	case *ast.IfStmt:
 		l.ifStmt(s)
-	case *ast.ForStmt:
-		l.forStmt(s, nil)
-	case *ast.RangeStmt:
-		l.rangeStmt(s, nil)
-	case *ast.SwitchStmt:
-		l.switchStmt(s, nil)
-	case *ast.TypeSwitchStmt:
-		l.typeSwitch(s, nil)
-	case *ast.SelectStmt:
-		l.selectStmt(s, nil)
+	case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+		l.breakable(s, nil)
 	case *ast.LabeledStmt:
 		l.labeled(s)
 	default:
@@ -502,7 +494,16 @@ func (l *lowerer) labeled(s *ast.LabeledStmt) {
 		}
 		return
 	}
-	switch x := s.Stmt.(type) {
+	if !l.breakable(s.Stmt, lab) {
+		l.stmt(s.Stmt)
+	}
+}
+
+// breakable lowers a statement that break (and, for a loop, continue) can
+// name, with its label if it has one; it reports false for any other
+// statement.
+func (l *lowerer) breakable(s ast.Stmt, lab *types.Label) bool {
+	switch x := s.(type) {
 	case *ast.ForStmt:
 		l.forStmt(x, lab)
 	case *ast.RangeStmt:
@@ -514,8 +515,9 @@ func (l *lowerer) labeled(s *ast.LabeledStmt) {
 	case *ast.SelectStmt:
 		l.selectStmt(x, lab)
 	default:
-		l.stmt(s.Stmt)
+		return false
 	}
+	return true
 }
 
 func (l *lowerer) declStmt(s *ast.DeclStmt) {
