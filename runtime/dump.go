@@ -161,7 +161,7 @@ func (l *loop) dumpTasks(w io.Writer) {
 		fmt.Fprintln(w)
 		for i := int(f.depth) - 1; i >= 0; i-- {
 			fr := f.frame(i)
-			if _, ok := fr.(rootErrer); ok {
+			if _, ok := fr.(wrapperRoot); ok {
 				continue // the task's own root frame
 			}
 			fmt.Fprintf(w, "\t%s\n", dumpFrame(fr, l.cur == f && i == int(f.depth)-1))
@@ -209,7 +209,7 @@ func dumpFrame(fr Frame, running bool) string {
 func (f *Fiber) where() string {
 	for i := int(f.depth) - 1; i >= 0; i-- {
 		fr := f.frame(i)
-		if _, ok := fr.(rootErrer); !ok {
+		if _, ok := fr.(wrapperRoot); !ok {
 			return framePos(fr, fr.header().PC)
 		}
 	}

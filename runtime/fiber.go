@@ -1,5 +1,7 @@
 package runtime
 
+import "unsafe"
+
 // Fiber is for generated code; do not use it directly. It is the untyped core
 // of a Task: its stack of frames (the coroutine chain, root first), its loop,
 // its cancel state and what it is parked on. Generated Step methods receive
@@ -9,32 +11,60 @@ package runtime
 // 0 is the root (root.self), the top frame is top, and only the frames in
 // between, when the chain is deeper than two, are in mid.
 type Fiber struct {
-	w       waiter   // link in the waiter list of an Event or Task it awaits
-	top     Frame    // the frame that runs: frame depth-1
-	mid     []Frame  // frames 1 .. depth-2
-	loop    *loop    // nil while the task is unbound (spawned outside a loop)
-	park    parker   // the leaf it is parked on, nil when runnable
-	root    *coro    // header of frame 0, read after it is popped
-	waiters waitList // fibers, gathers and callbacks waiting for it to finish
-	id      uint64
-	tidx    int32 // index in loop.tasks while live, -1 otherwise
-	flags   uint32
-	hidx    int32   // index of its Sleep entry in loop.timers, -1 otherwise
-	depth   int32   // frames on the stack
-	name    *string // nil: the default name, Task-<id>
-	task    AnyTask // the Task that owns this fiber, for CurrentTask and AllTasks
-	scope   *Scope  // the innermost open timeout scope, nil when none is open
+	w       waiter         // link in the waiter list of an Event or Task it awaits
+	top     *coro          // header of the frame that runs: frame depth-1
+	loop    *loop          // nil while the task is unbound (spawned outside a loop)
+	park    parker         // the leaf it is parked on, nil when runnable
+	root    *coro          // header of frame 0, read after it is popped
+	waiters waitList       // fibers, gathers and callbacks waiting for it to finish
+	id      uint64         //
+	tidx    int32          // index in loop.tasks while live, -1 otherwise
+	flags   uint32         //
+	hidx    int32          // index of its Sleep entry in loop.timers, -1 otherwise
+	depth   int32          // frames on the stack
+	tab     unsafe.Pointer // type word of the *Task[T] that owns this fiber, as an AnyTask
+	x       *fiberExtra    // what few fibers need, allocated on first use
+}
+
+// fiberExtra is the part of a Fiber that most tasks never need.
+type fiberExtra struct {
+	mid   []*coro // headers of frames 1 .. depth-2
+	name  *string // nil: the default name, Task-<id>
+	scope *Scope  // the innermost open timeout scope, nil when none is open
+}
+
+func (f *Fiber) extra() *fiberExtra {
+	if f.x == nil {
+		f.x = &fiberExtra{}
+	}
+	return f.x
+}
+
+// scope returns the innermost open timeout scope, or nil.
+func (f *Fiber) scope() *Scope {
+	if f.x == nil {
+		return nil
+	}
+	return f.x.scope
+}
+
+// task returns the Task that owns f, for CurrentTask and AllTasks: the
+// fiber is at the start of its Task.
+func (f *Fiber) task() AnyTask {
+	var t AnyTask
+	*(*iface)(unsafe.Pointer(&t)) = iface{f.tab, unsafe.Pointer(f)}
+	return t
 }
 
 // frame returns frame i of the stack, 0 being the root.
 func (f *Fiber) frame(i int) Frame {
 	switch {
 	case i == int(f.depth)-1:
-		return f.top
+		return f.top.self()
 	case i == 0:
-		return f.root.self
+		return f.root.self()
 	default:
-		return f.mid[i-1]
+		return f.x.mid[i-1].self()
 	}
 }
 
@@ -45,12 +75,13 @@ func (f *Fiber) pop() {
 	case f.depth == 0:
 		f.top = nil
 	case f.depth == 1:
-		f.top = f.root.self
+		f.top = f.root
 	default:
-		n := len(f.mid) - 1
-		f.top = f.mid[n]
-		f.mid[n] = nil
-		f.mid = f.mid[:n]
+		x := f.x
+		n := len(x.mid) - 1
+		f.top = x.mid[n]
+		x.mid[n] = nil
+		x.mid = x.mid[:n]
 	}
 }
 
@@ -60,6 +91,7 @@ const (
 	fWaitCanceled                    // the pending wait was withdrawn by a cancel
 	fDone                            // the root frame finished
 	fMain                            // Run is waiting for it
+	fStarted                         // its root frame has been entered (or it needs no start check)
 )
 
 // parker is a leaf a fiber can be parked on. cancelWait withdraws f's wait
@@ -92,7 +124,7 @@ type Awaitable[T any] interface {
 // cancels its children and waits for them) and returns false, and Resume then
 // returns ErrCanceled or ErrTimeout.
 func (f *Fiber) Suspend(a waitable) bool {
-	if f.flags&fCanceled != 0 || f.scope != nil && f.scope.expiredScope() != nil {
+	if f.flags&fCanceled != 0 || f.x != nil && f.x.scope != nil && f.x.scope.expiredScope() != nil {
 		return f.suspendWithdrawn(a)
 	}
 	return a.begin(f)
@@ -111,11 +143,12 @@ func Resume[T any](f *Fiber, a Awaitable[T]) (T, error) {
 	return a.result(f)
 }
 
-func (f *Fiber) push(fr Frame) {
+func (f *Fiber) push(h *coro) {
 	if f.depth >= 2 {
-		f.mid = append(f.mid, f.top)
+		x := f.extra()
+		x.mid = append(x.mid, f.top)
 	}
-	f.top = fr
+	f.top = h
 	f.depth++
 }
 
@@ -156,14 +189,16 @@ func (f *Fiber) cancelWait(w *Fiber) {
 func (l *loop) runFiber(f *Fiber) {
 	l.cur = f
 	f.park = nil // a Yield parks the fiber in the ready queue itself
+	if f.flags&fStarted == 0 && l.startFiber(f) {
+		l.cur = nil
+		return
+	}
 	for {
 		n := f.depth
-		fr := f.top
-		done, p := stepFrame(f, fr)
+		h := f.top
+		done, p := stepFrame(f, h.self())
 		if p != nil {
-			h := fr.header()
-			h.panic = runDeferredPanicking(h, p)
-			h.state = stateDone
+			h.setPanic(runDeferredPanicking(h, p))
 			done = true
 		}
 		if !done {
@@ -172,7 +207,7 @@ func (l *loop) runFiber(f *Fiber) {
 			}
 			break // parked
 		}
-		fr.header().state = stateDone
+		h.state = stateDone
 		f.pop()
 		if n == 1 {
 			l.finish(f)
@@ -182,17 +217,37 @@ func (l *loop) runFiber(f *Fiber) {
 	l.cur = nil
 }
 
+// startFiber runs before the first step of a task whose root frame is the
+// spawned coroutine itself. A task cancelled before it started never runs
+// its body: it finishes with ErrCanceled, and startFiber returns true.
+func (l *loop) startFiber(f *Fiber) bool {
+	f.flags |= fStarted
+	if f.flags&fCanceled == 0 {
+		if debugCoros.Load() != 0 {
+			untrackCoro(f.root) // the coroutine is being awaited, by its task
+		}
+		return false
+	}
+	f.task().startCanceled()
+	f.root.state = stateDone
+	f.pop()
+	l.finish(f)
+	return true
+}
+
 // finish records that f's root frame finished and wakes what waits for it.
 // A panic that ended it with nobody waiting ends the loop (never swallowed).
 func (l *loop) finish(f *Fiber) {
 	f.flags |= fDone
-	f.closeScopes()
-	f.mid = nil
+	if f.x != nil {
+		f.closeScopes()
+		f.x.mid = nil
+	}
 	l.removeTask(f)
 	if l.dbg != nil {
 		l.dbg.finished(l, f)
 	}
-	if p := f.root.panic; p != nil && f.waiters.head == nil && f.flags&fMain == 0 {
+	if p := f.root.panicked(); p != nil && f.waiters.head == nil && f.flags&fMain == 0 {
 		l.fail(&PanicError{Value: p.value, Stack: p.stack})
 	}
 	for w := f.waiters.popFront(); w != nil; w = f.waiters.popFront() {
@@ -218,35 +273,41 @@ func (w *waiter) notify() {
 }
 
 // waitList is an intrusive FIFO list of waiters: waiting allocates nothing.
+// It is one word: the head's prev is the tail.
 type waitList struct {
-	head, tail *waiter
+	head *waiter
 }
 
 func (l *waitList) pushBack(w *waiter) {
 	w.list = l
-	w.prev = l.tail
 	w.next = nil
-	if l.tail != nil {
-		l.tail.next = w
-	} else {
+	if h := l.head; h == nil {
 		l.head = w
+		w.prev = w
+	} else {
+		t := h.prev
+		t.next = w
+		w.prev = t
+		h.prev = w
 	}
-	l.tail = w
 }
 
 func (l *waitList) remove(w *waiter) {
 	if w.list != l {
 		return
 	}
-	if w.prev != nil {
-		w.prev.next = w.next
-	} else {
+	if l.head == w {
 		l.head = w.next
-	}
-	if w.next != nil {
-		w.next.prev = w.prev
+		if w.next != nil {
+			w.next.prev = w.prev
+		}
 	} else {
-		l.tail = w.prev
+		w.prev.next = w.next
+		if w.next != nil {
+			w.next.prev = w.prev
+		} else {
+			l.head.prev = w.prev
+		}
 	}
 	w.next, w.prev, w.list = nil, nil, nil
 }

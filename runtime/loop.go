@@ -346,9 +346,9 @@ func (l *loop) deadlock() error {
 func (f *Fiber) describe() string {
 	s := f.label()
 	if f.depth > 0 {
-		fr := f.top
+		fr := f.top.self()
 		info := fr.Info()
-		pc := fr.header().PC
+		pc := f.top.PC
 		s += " in " + info.Name
 		if int(pc) < len(info.Awaits) && info.Awaits[pc].Line > 0 {
 			s += fmt.Sprintf(" at %s:%d:%d", info.File, info.Awaits[pc].Line, info.Awaits[pc].Col)

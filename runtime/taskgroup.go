@@ -84,7 +84,7 @@ func (g *TaskGroup) Len() int { return len(g.children) }
 
 func (g *TaskGroup) childDone(t AnyTask) {
 	f := t.base()
-	if p := f.root.panic; p != nil {
+	if p := f.root.panicked(); p != nil {
 		if g.panic == nil {
 			g.panic = p
 		}
