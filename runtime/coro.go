@@ -193,31 +193,6 @@ func (c *Coro[T]) result(f *Fiber) (T, error) {
 	return c.Ret, c.Err
 }
 
-// stepFrame calls fr.Step and turns a panic escaping it into a panicRec. A
-// panic that Resume raised again keeps the record (and origin stack) it
-// carried; any other value gets a fresh one with the stack of where it was
-// raised, which is still on the goroutine's stack while this deferred
-// function runs.
-func stepFrame(f *Fiber, fr Frame) (done bool, p *panicRec) {
-	ok := false
-	defer func() {
-		if ok {
-			return
-		}
-		r := recover()
-		l := f.loop
-		if rp := l.repanic; rp != nil && sameValue(r, rp.value) {
-			p = rp
-		} else {
-			p = &panicRec{value: r, stack: panicStack()}
-		}
-		l.repanic = nil
-	}()
-	done = fr.Step(f)
-	ok = true
-	return done, p
-}
-
 // runDeferredPanicking runs h's remaining deferred calls as real Go deferred
 // calls during a real panic with p's value, so that recover() in them behaves
 // exactly as in Go: it returns the value and stops the panic, and later

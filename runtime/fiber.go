@@ -182,24 +182,107 @@ func (f *Fiber) cancelWait(w *Fiber) {
 	w.wakeCanceled()
 }
 
-// runFiber steps f until it parks or finishes. The top frame runs; if it
+// runFiber steps f until it parks or finishes (see stepFiber), turning a
+// panic escaping a step into the frame's outcome.
+func (l *loop) runFiber(f *Fiber) {
+	_, f, p := l.runItems(0, f, nil)
+	for f != nil {
+		_, f, p = l.runItems(0, f, p)
+	}
+}
+
+// runReady runs the first n items of the ready queue: the pass's.
+func (l *loop) runReady(n int) {
+	var f *Fiber
+	var p *panicRec
+	for {
+		n, f, p = l.runItems(n, f, p)
+		if f == nil {
+			return
+		}
+	}
+}
+
+// runItems steps fiber f, if it is not nil (handling first the panic p
+// that escaped its last step, if p is not nil), then runs up to n items of
+// the ready queue, all under one deferred recover. If a step panics it
+// returns the fiber and the panic's record, with the number of items still
+// to run: the caller calls it again to go on. A panic in a callback ends
+// the loop with a *PanicError.
+//
+// The record keeps the stack of where the value was raised, which is still
+// on the goroutine's stack while the deferred function runs; a panic that
+// Resume raised again keeps the record (and origin stack) it carried.
+func (l *loop) runItems(n int, f *Fiber, p *panicRec) (left int, pf *Fiber, pp *panicRec) {
+	ok := false
+	defer func() {
+		if ok {
+			return
+		}
+		r := recover()
+		pf = l.cur
+		if pf == nil { // a callback
+			l.fail(&PanicError{Value: r, Stack: panicStack()})
+			return
+		}
+		if rp := l.repanic; rp != nil && sameValue(r, rp.value) {
+			pp = rp
+		} else {
+			pp = &panicRec{value: r, stack: panicStack()}
+		}
+		l.repanic = nil
+	}()
+	left = n
+	if f != nil {
+		l.stepFiber(f, p)
+	}
+	for {
+		for left > 0 && !l.stop {
+			left--
+			it := l.ready.pop()
+			if it.f != nil {
+				l.stepFiber(it.f, nil)
+			} else {
+				it.fn()
+			}
+		}
+		if !l.chainPass() {
+			break
+		}
+		left = l.ready.len()
+	}
+	ok = true
+	return left, nil, nil
+}
+
+// stepFiber steps f until it parks or finishes. The top frame runs; if it
 // finishes, it is popped and its parent resumes at once; if it pushed a child
 // coroutine, the child runs at once; otherwise the fiber is parked. Resuming
 // a fiber therefore costs one Step of the leaf, whatever the chain's depth.
-func (l *loop) runFiber(f *Fiber) {
+//
+// A panic escaping a step escapes stepFiber, with l.cur still f: the caller
+// recovers it and calls stepFiber again with its record, p, which ends the
+// top frame (its remaining deferred calls run, in panic mode) before the
+// parent resumes, and raises the panic again in it.
+func (l *loop) stepFiber(f *Fiber, p *panicRec) {
 	l.cur = f
-	f.park = nil // a Yield parks the fiber in the ready queue itself
-	if f.flags&fStarted == 0 && l.startFiber(f) {
-		l.cur = nil
-		return
+	if p == nil {
+		f.park = nil // a Yield parks the fiber in the ready queue itself
+		if f.flags&fStarted == 0 && l.startFiber(f) {
+			l.cur = nil
+			return
+		}
 	}
 	for {
 		n := f.depth
 		h := f.top
-		done, p := stepFrame(f, h.self())
+		var done bool
 		if p != nil {
 			h.setPanic(runDeferredPanicking(h, p))
+			p = nil
 			done = true
+		} else {
+			done = h.self().Step(f)
 		}
 		if !done {
 			if f.depth > n {
@@ -246,6 +329,9 @@ func (l *loop) finish(f *Fiber) {
 	l.removeTask(f)
 	if l.dbg != nil {
 		l.dbg.finished(l, f)
+	}
+	if f.flags&fMain != 0 {
+		l.mainDone = true
 	}
 	if p := f.root.panicked(); p != nil && f.waiters.head == nil && f.flags&fMain == 0 {
 		l.fail(&PanicError{Value: p.value, Stack: p.stack})

@@ -50,6 +50,20 @@ type loop struct {
 	vnow         atomic.Int64 // the virtual clock, ns since epoch; atomic for Now from other goroutines
 	shuffle      *rand.Rand   // nil: FIFO; else the order of each pass's ready work is shuffled
 	kernelSleeps int          // blocking polls made by virtualWait, for tests
+
+	// chain is set while Run runs the main task: a pass whose items made
+	// others ready then goes straight on to the next pass when that pass
+	// would find nothing else to do (no fd, no timer, no wakeup, no
+	// shuffle), skipping its bookkeeping. mainDone: the main task finished.
+	chain    bool
+	mainDone bool
+}
+
+// chainPass reports whether the next pass can start at once from inside
+// the current one: it would consist of running the ready items only.
+func (l *loop) chainPass() bool {
+	return l.chain && l.dbg == nil && l.ready.n > 0 && l.nfds == 0 && len(l.timers.h) == 0 && !l.stop &&
+		!l.mainDone && l.shuffle == nil && !l.wakePending.Load()
 }
 
 func newLoop() (*loop, error) {
@@ -254,17 +268,16 @@ func (l *loop) runOnce() error {
 	if l.shuffle != nil {
 		l.ready.shuffle(l.shuffle)
 	}
+	if l.dbg == nil {
+		l.runReady(l.ready.len())
+		return nil
+	}
 	for n := l.ready.len(); n > 0 && !l.stop; n-- {
 		it := l.ready.pop()
-		switch {
-		case l.dbg != nil && it.f != nil:
+		if it.f != nil {
 			l.dbg.runFiber(l, it.f)
-		case l.dbg != nil:
+		} else {
 			l.dbg.runCallback(l, it.fn)
-		case it.f != nil:
-			l.runFiber(it.f)
-		default:
-			l.runCallback(it.fn)
 		}
 	}
 	return nil

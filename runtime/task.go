@@ -277,11 +277,13 @@ func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
 	main.bind(l)
 	main.fiber.flags |= fMain
 
+	l.chain = true
 	for main.fiber.flags&fDone == 0 && !l.stop {
 		if err = l.runOnce(); err != nil {
 			break
 		}
 	}
+	l.chain = false
 	l.shutdown()
 	if l.fatal != nil {
 		panic(l.fatal)
