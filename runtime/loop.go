@@ -62,7 +62,7 @@ type loop struct {
 // chainPass reports whether the next pass can start at once from inside
 // the current one: it would consist of running the ready items only.
 func (l *loop) chainPass() bool {
-	return l.chain && l.dbg == nil && l.ready.n > 0 && l.nfds == 0 && len(l.timers.h) == 0 && !l.stop &&
+	return l.chain && l.dbg == nil && l.ready.n > 0 && l.nfds == 0 && l.timers.len() == 0 && !l.stop &&
 		!l.mainDone && l.shuffle == nil && !l.wakePending.Load()
 }
 
@@ -255,9 +255,11 @@ func (l *loop) runOnce() error {
 	}
 	if l.timers.len() > 0 {
 		now := l.now()
-		for l.timers.len() > 0 && l.timers.h[0].when <= now {
-			e := l.timers.h[0]
-			l.timers.removeAt(0)
+		for {
+			e, ok := l.timers.popDue(now)
+			if !ok {
+				break
+			}
 			if e.f != nil {
 				e.f.wake()
 			} else {
@@ -293,7 +295,7 @@ func (l *loop) pollTimeout(now int64) int {
 	if l.timers.len() == 0 {
 		return -1
 	}
-	d := l.timers.h[0].when - now
+	d := l.timers.next().when - now
 	if d <= 0 {
 		return 0
 	}

@@ -6,7 +6,7 @@ package runtime
 type timer struct {
 	when int64  // loop time, in nanoseconds since the loop's epoch
 	seq  uint64 // tie-break: timers due at the same instant fire in start order
-	idx  int32  // position in the heap, -1 when not in it
+	idx  int32  // position in the heap (>= 0) or FIFO (<= -2), -1 when in neither
 	f    *Fiber // unused; kept for compatibility
 	fn   func() // schedule this callback
 }
@@ -21,16 +21,131 @@ type timerEntry struct {
 	t    *timer
 }
 
-// timerHeap is an indexed binary min-heap ordered by (when, seq). Each timer
-// or sleeping fiber knows its index, so cancelling removes it at once in
-// O(log n): the heap never holds dead entries and its size is the number of
-// live timers.
+// timerHeap holds the loop's timers: an indexed binary min-heap ordered by
+// (when, seq), beside a FIFO ring of entries whose deadlines do not
+// decrease from head to tail. A new timer due no earlier than the FIFO's
+// tail goes to the FIFO in O(1) (the common case: many tasks sleeping, or
+// timing out, after the same duration); any other goes to the heap. The
+// earliest timer is the earlier of the heap's top and the FIFO's head.
+//
+// Each timer or sleeping fiber knows its index: i >= 0 in the heap, or
+// -2-slot in the FIFO (-1: in neither), so cancelling removes it at once:
+// from the heap in O(log n); in the FIFO, by marking the slot dead (dead
+// slots at either end are dropped at once, and the ring is compacted when
+// fewer than a quarter of its slots are live). The FIFO's head is always
+// live, and len counts live timers only.
 type timerHeap struct {
-	h   []timerEntry
-	seq uint64
+	h     []timerEntry
+	seq   uint64
+	q     []timerEntry // FIFO ring; its capacity is a power of two
+	qh    int          // slot of the head
+	qn    int          // slots in use, dead ones included
+	qlive int          // live entries in the FIFO
 }
 
-func (th *timerHeap) len() int { return len(th.h) }
+func (th *timerHeap) len() int { return len(th.h) + th.qlive }
+
+// fifoIdx is the index a timer in FIFO slot i keeps.
+func fifoIdx(i int) int32 { return int32(-2 - i) }
+
+func (e *timerEntry) dead() bool { return e.f == nil && e.t == nil }
+
+// next returns the earliest live entry; there must be one.
+func (th *timerHeap) next() *timerEntry {
+	if th.qlive == 0 {
+		return &th.h[0]
+	}
+	qe := &th.q[th.qh]
+	if len(th.h) == 0 || qe.before(&th.h[0]) {
+		return qe
+	}
+	return &th.h[0]
+}
+
+// popDue removes and returns the earliest entry if it is due at now.
+func (th *timerHeap) popDue(now int64) (timerEntry, bool) {
+	if th.len() == 0 {
+		return timerEntry{}, false
+	}
+	e := th.next()
+	if e.when > now {
+		return timerEntry{}, false
+	}
+	out := *e
+	if len(th.h) > 0 && e == &th.h[0] {
+		th.removeAt(0)
+	} else {
+		th.qRemove(th.qh)
+	}
+	return out, true
+}
+
+// qPush appends e to the FIFO, growing the ring if it is full.
+func (th *timerHeap) qPush(e timerEntry) {
+	if th.qn == len(th.q) {
+		th.qResize(max(2*len(th.q), 64))
+	}
+	i := (th.qh + th.qn) & (len(th.q) - 1)
+	th.q[i] = e
+	th.qn++
+	th.qlive++
+	th.q[i].setIdx(int(fifoIdx(i)))
+}
+
+// qResize moves the FIFO's live entries to a new ring of capacity c (a
+// power of two, at least their number), updating their indexes.
+func (th *timerHeap) qResize(c int) {
+	var q []timerEntry
+	if c > 0 {
+		q = make([]timerEntry, c)
+	}
+	n := 0
+	for k := 0; k < th.qn; k++ {
+		e := &th.q[(th.qh+k)&(len(th.q)-1)]
+		if e.dead() {
+			continue
+		}
+		q[n] = *e
+		q[n].setIdx(int(fifoIdx(n)))
+		n++
+	}
+	th.q, th.qh, th.qn = q, 0, n
+}
+
+// qRemove takes out the live entry in FIFO slot i.
+func (th *timerHeap) qRemove(i int) {
+	e := &th.q[i]
+	e.setIdx(-1)
+	e.f, e.t = nil, nil // dead; its deadline stays for the tail comparison
+	th.qlive--
+	mask := len(th.q) - 1
+	for th.qn > 0 && th.q[th.qh].dead() {
+		th.q[th.qh] = timerEntry{}
+		th.qh = (th.qh + 1) & mask
+		th.qn--
+	}
+	for th.qn > 0 {
+		t := (th.qh + th.qn - 1) & mask
+		if !th.q[t].dead() {
+			break
+		}
+		th.q[t] = timerEntry{}
+		th.qn--
+	}
+	switch {
+	case th.qn == 0:
+		th.qh = 0
+		if len(th.q) > 256 {
+			th.q = nil // give memory back after a burst
+		}
+	case len(th.q) > 256 && th.qlive < len(th.q)/4 || th.qn > 64 && th.qlive < th.qn/4:
+		c := 64
+		for c < 2*th.qlive {
+			c *= 2
+		}
+		th.qResize(c)
+	}
+}
 
 func (e *timerEntry) before(o *timerEntry) bool {
 	return e.when < o.when || e.when == o.when && e.seq < o.seq
@@ -39,7 +154,7 @@ func (e *timerEntry) before(o *timerEntry) bool {
 func (e *timerEntry) setIdx(i int) {
 	if e.f != nil {
 		e.f.hidx = int32(i)
-	} else {
+	} else if e.t != nil {
 		e.t.idx = int32(i)
 	}
 }
@@ -89,6 +204,10 @@ func (th *timerHeap) add(e timerEntry) {
 	if e.t != nil {
 		e.t.seq = e.seq
 	}
+	if th.qn == 0 || e.when >= th.q[(th.qh+th.qn-1)&(len(th.q)-1)].when {
+		th.qPush(e)
+		return
+	}
 	th.h = append(th.h, e)
 	th.up(len(th.h) - 1)
 }
@@ -101,16 +220,18 @@ func (th *timerHeap) pushFiber(f *Fiber, when int64) { th.add(timerEntry{when: w
 
 // peek returns the earliest timer if it is a callback timer, or nil.
 func (th *timerHeap) peek() *timer {
-	if len(th.h) == 0 {
+	if th.len() == 0 {
 		return nil
 	}
-	return th.h[0].t
+	return th.next().t
 }
 
 // remove takes t out of the heap; it does nothing if t is not in it.
 func (th *timerHeap) remove(t *timer) {
 	if i := int(t.idx); i >= 0 && i < len(th.h) && th.h[i].t == t {
 		th.removeAt(i)
+	} else if q := -2 - i; q >= 0 && q < len(th.q) && th.q[q].t == t {
+		th.qRemove(q)
 	}
 }
 
@@ -119,6 +240,8 @@ func (th *timerHeap) remove(t *timer) {
 func (th *timerHeap) removeFiber(f *Fiber) {
 	if i := int(f.hidx); i >= 0 && i < len(th.h) && th.h[i].f == f {
 		th.removeAt(i)
+	} else if q := -2 - i; q >= 0 && q < len(th.q) && th.q[q].f == f {
+		th.qRemove(q)
 	}
 }
 

@@ -41,7 +41,7 @@ func VirtualTime(seed int64) Option {
 // advances by the real time that passed, or to the timer if the wait found
 // nothing.
 func (l *loop) virtualWait(timeoutMs int) error {
-	next := l.timers.h[0].when // the caller saw a timer pending
+	next := l.timers.next().when // the caller saw a timer pending
 	if l.nfds == 0 && l.external.Load() == 0 && !l.wakePending.Load() {
 		l.vnow.Store(next)
 		return nil
