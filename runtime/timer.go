@@ -99,6 +99,17 @@ func (th *timerHeap) qResize(c int) {
 	if c > 0 {
 		q = make([]timerEntry, c)
 	}
+	if th.qlive == th.qn && th.qh+th.qn <= len(th.q) {
+		// No dead slot and no wrap: one copy, indexes shift by qh.
+		copy(q, th.q[th.qh:th.qh+th.qn])
+		if th.qh != 0 {
+			for i := range th.qn {
+				q[i].setIdx(int(fifoIdx(i)))
+			}
+		}
+		th.q, th.qh = q, 0
+		return
+	}
 	n := 0
 	for k := 0; k < th.qn; k++ {
 		e := &th.q[(th.qh+k)&(len(th.q)-1)]
