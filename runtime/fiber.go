@@ -124,7 +124,16 @@ type Awaitable[T any] interface {
 // cancels its children and waits for them) and returns false, and Resume then
 // returns ErrCanceled or ErrTimeout.
 func (f *Fiber) Suspend(a waitable) bool {
-	if f.flags&fCanceled != 0 || f.x != nil && f.x.scope != nil && f.x.scope.expiredScope() != nil {
+	if f.flags&fCanceled != 0 || f.x != nil {
+		return f.suspendSlow(a)
+	}
+	return a.begin(f)
+}
+
+// suspendSlow is Suspend in a cancelled fiber or one with extra state,
+// which may have timeout scopes open.
+func (f *Fiber) suspendSlow(a waitable) bool {
+	if f.flags&fCanceled != 0 || f.x.scope != nil && f.x.scope.expiredScope() != nil {
 		return f.suspendWithdrawn(a)
 	}
 	return a.begin(f)
@@ -155,7 +164,7 @@ func (f *Fiber) push(h *coro) {
 // wake makes a parked fiber runnable: its wait completed.
 func (f *Fiber) wake() {
 	f.park = nil
-	f.loop.ready.push(readyItem{f: f})
+	f.loop.ready.pushFiber(f)
 }
 
 // wakeCanceled makes a parked fiber runnable with its wait withdrawn.
@@ -331,7 +340,7 @@ func (l *loop) finish(f *Fiber) {
 		l.dbg.finished(l, f)
 	}
 	if f.flags&fMain != 0 {
-		l.mainDone = true
+		l.chain = false // Run stops after this pass
 	}
 	if p := f.root.panicked(); p != nil && f.waiters.head == nil && f.flags&fMain == 0 {
 		l.fail(&PanicError{Value: p.value, Stack: p.stack})
@@ -351,8 +360,8 @@ type waiter struct {
 }
 
 func (w *waiter) notify() {
-	if w.fiber != nil {
-		w.fiber.wake()
+	if f := w.fiber; f != nil {
+		f.wake()
 	} else {
 		w.fn()
 	}

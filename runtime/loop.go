@@ -51,19 +51,18 @@ type loop struct {
 	shuffle      *rand.Rand   // nil: FIFO; else the order of each pass's ready work is shuffled
 	kernelSleeps int          // blocking polls made by virtualWait, for tests
 
-	// chain is set while Run runs the main task: a pass whose items made
-	// others ready then goes straight on to the next pass when that pass
-	// would find nothing else to do (no fd, no timer, no wakeup, no
-	// shuffle), skipping its bookkeeping. mainDone: the main task finished.
-	chain    bool
-	mainDone bool
+	// chain is set while Run runs the main task, without debug mode or
+	// shuffling, until it finishes or a panic stops the loop: a pass whose
+	// items made others ready then goes straight on to the next pass when
+	// that pass would find nothing else to do (no fd, no timer, no wakeup),
+	// skipping its bookkeeping.
+	chain bool
 }
 
 // chainPass reports whether the next pass can start at once from inside
 // the current one: it would consist of running the ready items only.
 func (l *loop) chainPass() bool {
-	return l.chain && l.dbg == nil && l.ready.n > 0 && l.nfds == 0 && l.timers.len() == 0 && !l.stop &&
-		!l.mainDone && l.shuffle == nil && !l.wakePending.Load()
+	return l.chain && l.ready.n > 0 && l.nfds == 0 && l.timers.len() == 0 && !l.wakePending.Load()
 }
 
 func newLoop() (*loop, error) {
@@ -89,7 +88,7 @@ func (l *loop) now() int64 {
 }
 
 // callSoon schedules fn to run in the next pass.
-func (l *loop) callSoon(fn func()) { l.ready.push(readyItem{fn: fn}) }
+func (l *loop) callSoon(fn func()) { l.ready.pushFn(fn) }
 
 // callLater schedules fn after d, returning the timer, which removeTimer
 // cancels.
@@ -215,7 +214,7 @@ func (l *loop) fdReady(fd int, ev ioEvents) {
 	r.revents |= ev & r.events
 	if r.revents != 0 && !r.queued {
 		r.queued = true
-		l.ready.push(readyItem{fn: r.run})
+		l.ready.pushFn(r.run)
 	}
 }
 
@@ -321,6 +320,7 @@ func (l *loop) fail(e *PanicError) {
 		l.fatal = e
 	}
 	l.stop = true
+	l.chain = false
 }
 
 func (l *loop) addTask(f *Fiber) {
@@ -410,17 +410,41 @@ type ring struct {
 
 func (r *ring) len() int { return r.n }
 
+// push adds an item. Free slots are zero, so pushFiber and pushFn write
+// one word.
 func (r *ring) push(it readyItem) {
+	if it.f != nil {
+		r.pushFiber(it.f)
+	} else {
+		r.pushFn(it.fn)
+	}
+}
+
+func (r *ring) pushFiber(f *Fiber) {
 	if r.n == len(r.buf) {
 		r.grow()
 	}
-	r.buf[(r.head+r.n)&(len(r.buf)-1)] = it
+	buf := r.buf
+	buf[(r.head+r.n)&(len(buf)-1)].f = f
+	r.n++
+}
+
+func (r *ring) pushFn(fn func()) {
+	if r.n == len(r.buf) {
+		r.grow()
+	}
+	r.buf[(r.head+r.n)&(len(r.buf)-1)].fn = fn
 	r.n++
 }
 
 func (r *ring) pop() readyItem {
-	it := r.buf[r.head]
-	r.buf[r.head] = readyItem{}
+	s := &r.buf[r.head]
+	it := *s
+	if it.f != nil {
+		s.f = nil
+	} else {
+		s.fn = nil
+	}
 	r.head = (r.head + 1) & (len(r.buf) - 1)
 	r.n--
 	return it

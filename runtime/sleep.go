@@ -36,7 +36,7 @@ type yieldParker struct{}
 
 func (yieldAwait) begin(f *Fiber) bool {
 	f.park = yieldParker{}
-	f.loop.ready.push(readyItem{f: f})
+	f.loop.ready.pushFiber(f)
 	return true
 }
 

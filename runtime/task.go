@@ -110,7 +110,7 @@ func (t *Task[T]) bind(l *loop) {
 	case f.loop == nil:
 		f.loop = l
 		l.addTask(f)
-		l.ready.push(readyItem{f: f})
+		l.ready.pushFiber(f)
 	case f.flags&fDone == 0:
 		panic(msgOtherLoop)
 	}
@@ -277,7 +277,7 @@ func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
 	main.bind(l)
 	main.fiber.flags |= fMain
 
-	l.chain = true
+	l.chain = l.dbg == nil && l.shuffle == nil
 	for main.fiber.flags&fDone == 0 && !l.stop {
 		if err = l.runOnce(); err != nil {
 			break

@@ -133,7 +133,7 @@ func (w *groupWait) begin(f *Fiber) bool {
 		if cf := c.base(); cf.loop == nil {
 			cf.loop = f.loop
 			f.loop.addTask(cf)
-			f.loop.ready.push(readyItem{f: cf})
+			f.loop.ready.pushFiber(cf)
 		}
 	}
 	if g.live == 0 {
