@@ -12,7 +12,14 @@ import (
 // checks they come out in (when, seq) order, that len counts live timers,
 // and that the FIFO stays bounded by its live timers.
 func TestTimerFIFO(t *testing.T) {
+	t.Run("start", func(t *testing.T) { testTimerFIFO(t, 0) })
+	// Positions crossing the index modulus.
+	t.Run("wrap", func(t *testing.T) { testTimerFIFO(t, qIdxMask-5000) })
+}
+
+func testTimerFIFO(t *testing.T, start int64) {
 	var th timerHeap
+	th.qbase, th.qh, th.qt = start, start, start
 	rng := rand.New(rand.NewSource(2))
 	live := map[*timer]bool{}
 	var all []*timer
@@ -42,8 +49,8 @@ func TestTimerFIFO(t *testing.T) {
 	if th.qlive == 0 || len(th.h) == 0 {
 		t.Fatalf("want timers in both: fifo %d, heap %d", th.qlive, len(th.h))
 	}
-	if th.qn > 64 && th.qlive < th.qn/4 {
-		t.Errorf("FIFO holds %d slots for %d live timers", th.qn, th.qlive)
+	if th.qn() > 4*qChunk && int64(th.qlive) < th.qn()/4 {
+		t.Errorf("FIFO holds %d entries for %d live timers", th.qn(), th.qlive)
 	}
 	var got []*timer
 	for th.len() > 0 {
@@ -68,8 +75,8 @@ func TestTimerFIFO(t *testing.T) {
 	}) {
 		t.Error("timers did not come out in (when, seq) order")
 	}
-	if th.q != nil && len(th.q) > 256 {
-		t.Errorf("emptied FIFO keeps capacity %d", len(th.q))
+	if len(th.qc) > 0 {
+		t.Errorf("emptied FIFO keeps %d chunks", len(th.qc))
 	}
 }
 

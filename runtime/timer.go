@@ -22,31 +22,67 @@ type timerEntry struct {
 }
 
 // timerHeap holds the loop's timers: an indexed binary min-heap ordered by
-// (when, seq), beside a FIFO ring of entries whose deadlines do not
+// (when, seq), beside a FIFO queue of entries whose deadlines do not
 // decrease from head to tail. A new timer due no earlier than the FIFO's
 // tail goes to the FIFO in O(1) (the common case: many tasks sleeping, or
 // timing out, after the same duration); any other goes to the heap. The
 // earliest timer is the earlier of the heap's top and the FIFO's head.
 //
+// The FIFO is a list of fixed-size chunks, so it grows without copying and
+// gives its memory back as its head moves on. Its entries have absolute
+// positions, increasing from head to tail.
+//
 // Each timer or sleeping fiber knows its index: i >= 0 in the heap, or
-// -2-slot in the FIFO (-1: in neither), so cancelling removes it at once:
-// from the heap in O(log n); in the FIFO, by marking the slot dead (dead
-// slots at either end are dropped at once, and the ring is compacted when
-// fewer than a quarter of its slots are live). The FIFO's head is always
-// live, and len counts live timers only.
+// -2-(position mod 2^30) in the FIFO (-1: in neither), so cancelling
+// removes it at once: from the heap in O(log n); in the FIFO, by marking
+// the entry dead (dead entries at either end are dropped at once, and the
+// FIFO is compacted when fewer than a quarter of its entries are live).
+// The FIFO's head is always live, and len counts live timers only.
 type timerHeap struct {
 	h     []timerEntry
 	seq   uint64
-	q     []timerEntry // FIFO ring; its capacity is a power of two
-	qh    int          // slot of the head
-	qn    int          // slots in use, dead ones included
-	qlive int          // live entries in the FIFO
+	qc    []*timerChunk // the FIFO's chunks; qc[0] holds positions qbase..qbase+qChunk-1
+	qbase int64
+	qh    int64       // position of the head
+	qt    int64       // position past the tail
+	qlive int         // live entries in the FIFO
+	spare *timerChunk // a drained chunk kept for the next one needed
 }
+
+const (
+	qChunk   = 256
+	qIdxBits = 30
+	qIdxMask = 1<<qIdxBits - 1
+)
+
+type timerChunk [qChunk]timerEntry
 
 func (th *timerHeap) len() int { return len(th.h) + th.qlive }
 
-// fifoIdx is the index a timer in FIFO slot i keeps.
-func fifoIdx(i int) int32 { return int32(-2 - i) }
+// qn is the number of FIFO entries, dead ones included.
+func (th *timerHeap) qn() int64 { return th.qt - th.qh }
+
+// qAt returns the FIFO entry at position pos.
+func (th *timerHeap) qAt(pos int64) *timerEntry {
+	k := pos - th.qbase
+	return &th.qc[k/qChunk][k%qChunk]
+}
+
+// qPos returns the position a FIFO index stands for, or -1 if it is not
+// the index of a FIFO entry.
+func (th *timerHeap) qPos(i int32) int64 {
+	if i > -2 || th.qt == th.qh {
+		return -1
+	}
+	m := int64(-2 - i)
+	pos := th.qh + (m-th.qh)&qIdxMask
+	if pos >= th.qt {
+		return -1
+	}
+	return pos
+}
+
+func qIdx(pos int64) int { return int(-2 - pos&qIdxMask) }
 
 func (e *timerEntry) dead() bool { return e.f == nil && e.t == nil }
 
@@ -55,7 +91,7 @@ func (th *timerHeap) next() *timerEntry {
 	if th.qlive == 0 {
 		return &th.h[0]
 	}
-	qe := &th.q[th.qh]
+	qe := th.qAt(th.qh)
 	if len(th.h) == 0 || qe.before(&th.h[0]) {
 		return qe
 	}
@@ -80,81 +116,94 @@ func (th *timerHeap) popDue(now int64) (timerEntry, bool) {
 	return out, true
 }
 
-// qPush appends e to the FIFO, growing the ring if it is full.
+// qFits reports whether an entry due at when may be appended to the FIFO.
+func (th *timerHeap) qFits(when int64) bool {
+	return th.qt == th.qh || when >= th.qAt(th.qt-1).when && th.qn() < qIdxMask/2
+}
+
+// qPush appends e to the FIFO.
 func (th *timerHeap) qPush(e timerEntry) {
-	if th.qn == len(th.q) {
-		th.qResize(max(2*len(th.q), 64))
+	if th.qt == th.qh {
+		th.qbase, th.qh = th.qt, th.qt // empty: start a chunk here
 	}
-	i := (th.qh + th.qn) & (len(th.q) - 1)
-	th.q[i] = e
-	th.qn++
+	if th.qt-th.qbase == int64(len(th.qc))*qChunk {
+		c := th.spare
+		th.spare = nil
+		if c == nil {
+			c = new(timerChunk)
+		}
+		th.qc = append(th.qc, c)
+	}
+	p := th.qAt(th.qt)
+	*p = e
+	p.setIdx(qIdx(th.qt))
+	th.qt++
 	th.qlive++
-	th.q[i].setIdx(int(fifoIdx(i)))
 }
 
-// qResize moves the FIFO's live entries to a new ring of capacity c (a
-// power of two, at least their number), updating their indexes.
-func (th *timerHeap) qResize(c int) {
-	var q []timerEntry
-	if c > 0 {
-		q = make([]timerEntry, c)
+// qDropChunk drops the FIFO's first chunk, which holds no live entry.
+func (th *timerHeap) qDropChunk() {
+	c := th.qc[0]
+	*c = timerChunk{}
+	if th.spare == nil {
+		th.spare = c
 	}
-	if th.qlive == th.qn && th.qh+th.qn <= len(th.q) {
-		// No dead slot and no wrap: one copy, indexes shift by qh.
-		copy(q, th.q[th.qh:th.qh+th.qn])
-		if th.qh != 0 {
-			for i := range th.qn {
-				q[i].setIdx(int(fifoIdx(i)))
-			}
-		}
-		th.q, th.qh = q, 0
-		return
-	}
-	n := 0
-	for k := 0; k < th.qn; k++ {
-		e := &th.q[(th.qh+k)&(len(th.q)-1)]
-		if e.dead() {
-			continue
-		}
-		q[n] = *e
-		q[n].setIdx(int(fifoIdx(n)))
-		n++
-	}
-	th.q, th.qh, th.qn = q, 0, n
+	th.qc[0] = nil
+	th.qc = th.qc[1:]
+	th.qbase += qChunk
 }
 
-// qRemove takes out the live entry in FIFO slot i.
-func (th *timerHeap) qRemove(i int) {
-	e := &th.q[i]
+// qRemove takes out the live entry at position pos.
+func (th *timerHeap) qRemove(pos int64) {
+	e := th.qAt(pos)
 	e.setIdx(-1)
 	e.f, e.t = nil, nil // dead; its deadline stays for the tail comparison
 	th.qlive--
-	mask := len(th.q) - 1
-	for th.qn > 0 && th.q[th.qh].dead() {
-		th.q[th.qh] = timerEntry{}
-		th.qh = (th.qh + 1) & mask
-		th.qn--
+	for th.qh < th.qt && th.qAt(th.qh).dead() {
+		th.qh++
+		if th.qh-th.qbase == qChunk {
+			th.qDropChunk()
+		}
 	}
-	for th.qn > 0 {
-		t := (th.qh + th.qn - 1) & mask
-		if !th.q[t].dead() {
-			break
+	for th.qh < th.qt && th.qAt(th.qt-1).dead() {
+		th.qt--
+		if k := th.qt - th.qbase; k%qChunk == 0 && k/qChunk < int64(len(th.qc)) {
+			last := len(th.qc) - 1
+			*th.qc[last] = timerChunk{}
+			if th.spare == nil {
+				th.spare = th.qc[last]
+			}
+			th.qc[last] = nil
+			th.qc = th.qc[:last]
 		}
-		th.q[t] = timerEntry{}
-		th.qn--
 	}
-	switch {
-	case th.qn == 0:
-		th.qh = 0
-		if len(th.q) > 256 {
-			th.q = nil // give memory back after a burst
+	if th.qh == th.qt {
+		for len(th.qc) > 0 {
+			th.qDropChunk()
 		}
-	case len(th.q) > 256 && th.qlive < len(th.q)/4 || th.qn > 64 && th.qlive < th.qn/4:
-		c := 64
-		for c < 2*th.qlive {
-			c *= 2
+		th.qc = nil
+		th.qbase = th.qh
+		return
+	}
+	if n := th.qn(); n > 4*qChunk && int64(th.qlive) < n/4 {
+		th.qCompact()
+	}
+}
+
+// qCompact moves the FIFO's live entries to new chunks, updating their
+// indexes.
+func (th *timerHeap) qCompact() {
+	live := make([]timerEntry, 0, th.qlive)
+	for pos := th.qh; pos < th.qt; pos++ {
+		if e := th.qAt(pos); !e.dead() {
+			live = append(live, *e)
 		}
-		th.qResize(c)
+	}
+	th.qc, th.spare = nil, nil
+	th.qlive = 0
+	th.qh = th.qt // empty; qPush starts again from here
+	for _, e := range live {
+		th.qPush(e)
 	}
 }
 
@@ -215,7 +264,7 @@ func (th *timerHeap) add(e timerEntry) {
 	if e.t != nil {
 		e.t.seq = e.seq
 	}
-	if th.qn == 0 || e.when >= th.q[(th.qh+th.qn-1)&(len(th.q)-1)].when {
+	if th.qFits(e.when) {
 		th.qPush(e)
 		return
 	}
@@ -241,8 +290,8 @@ func (th *timerHeap) peek() *timer {
 func (th *timerHeap) remove(t *timer) {
 	if i := int(t.idx); i >= 0 && i < len(th.h) && th.h[i].t == t {
 		th.removeAt(i)
-	} else if q := -2 - i; q >= 0 && q < len(th.q) && th.q[q].t == t {
-		th.qRemove(q)
+	} else if pos := th.qPos(t.idx); pos >= 0 && th.qAt(pos).t == t {
+		th.qRemove(pos)
 	}
 }
 
@@ -251,8 +300,8 @@ func (th *timerHeap) remove(t *timer) {
 func (th *timerHeap) removeFiber(f *Fiber) {
 	if i := int(f.hidx); i >= 0 && i < len(th.h) && th.h[i].f == f {
 		th.removeAt(i)
-	} else if q := -2 - i; q >= 0 && q < len(th.q) && th.q[q].f == f {
-		th.qRemove(q)
+	} else if pos := th.qPos(f.hidx); pos >= 0 && th.qAt(pos).f == f {
+		th.qRemove(pos)
 	}
 }
 
