@@ -400,18 +400,49 @@ type readyItem struct {
 	fn func()
 }
 
-// ring is a growable FIFO ring buffer of ready items; its capacity is a
-// power of two.
+// ring is the FIFO queue of ready items: a list of fixed-size chunks, so
+// that it grows without copying (a burst of a million spawns costs 16 MB,
+// not 32 MB of successive copies) and gives chunks back as its head moves
+// on. It keeps one drained chunk spare, so a steady flow allocates nothing.
+// Free slots are zero.
 type ring struct {
-	buf  []readyItem
-	head int
-	n    int
+	chunks []*readyChunk // chunks[0] holds the head
+	head   int           // index of the head in chunks[0]
+	n      int
+	spare  *readyChunk
 }
+
+const readyChunkLen = 256
+
+type readyChunk [readyChunkLen]readyItem
 
 func (r *ring) len() int { return r.n }
 
-// push adds an item. Free slots are zero, so pushFiber and pushFn write
-// one word.
+// at returns the i-th item from the head.
+func (r *ring) at(i int) *readyItem {
+	k := r.head + i
+	return &r.chunks[k/readyChunkLen][k%readyChunkLen]
+}
+
+// slot returns the free slot past the tail, adding a chunk if needed.
+func (r *ring) slot() *readyItem {
+	k := r.head + r.n
+	if k == len(r.chunks)*readyChunkLen {
+		r.addChunk()
+	}
+	return &r.chunks[k/readyChunkLen][k%readyChunkLen]
+}
+
+func (r *ring) addChunk() {
+	c := r.spare
+	r.spare = nil
+	if c == nil {
+		c = new(readyChunk)
+	}
+	r.chunks = append(r.chunks, c)
+}
+
+// push adds an item.
 func (r *ring) push(it readyItem) {
 	if it.f != nil {
 		r.pushFiber(it.f)
@@ -421,40 +452,38 @@ func (r *ring) push(it readyItem) {
 }
 
 func (r *ring) pushFiber(f *Fiber) {
-	if r.n == len(r.buf) {
-		r.grow()
-	}
-	buf := r.buf
-	buf[(r.head+r.n)&(len(buf)-1)].f = f
+	r.slot().f = f
 	r.n++
 }
 
 func (r *ring) pushFn(fn func()) {
-	if r.n == len(r.buf) {
-		r.grow()
-	}
-	r.buf[(r.head+r.n)&(len(r.buf)-1)].fn = fn
+	r.slot().fn = fn
 	r.n++
 }
 
 func (r *ring) pop() readyItem {
-	s := &r.buf[r.head]
+	s := &r.chunks[0][r.head]
 	it := *s
-	if it.f != nil {
-		s.f = nil
-	} else {
-		s.fn = nil
-	}
-	r.head = (r.head + 1) & (len(r.buf) - 1)
+	*s = readyItem{}
 	r.n--
+	if r.head++; r.head == readyChunkLen {
+		r.dropChunk()
+	}
 	return it
 }
 
-func (r *ring) grow() {
-	c := max(2*len(r.buf), 64)
-	buf := make([]readyItem, c)
-	for i := 0; i < r.n; i++ {
-		buf[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
+// dropChunk drops the drained first chunk, keeping it as the spare.
+func (r *ring) dropChunk() {
+	r.spare = r.chunks[0]
+	if n := len(r.chunks); n <= 8 {
+		// Few chunks: move them down, so that the slice keeps its
+		// capacity and a steady flow never reallocates it.
+		copy(r.chunks, r.chunks[1:])
+		r.chunks[n-1] = nil
+		r.chunks = r.chunks[:n-1]
+	} else {
+		r.chunks[0] = nil
+		r.chunks = r.chunks[1:]
 	}
-	r.buf, r.head = buf, 0
+	r.head = 0
 }

@@ -61,11 +61,10 @@ func (l *loop) virtualWait(timeoutMs int) error {
 
 // shuffle permutes the items in the ring (Fisher-Yates, driven by rng).
 func (r *ring) shuffle(rng *rand.Rand) {
-	mask := len(r.buf) - 1
 	for i := r.n - 1; i > 0; i-- {
 		j := rng.IntN(i + 1)
-		a, b := (r.head+i)&mask, (r.head+j)&mask
-		r.buf[a], r.buf[b] = r.buf[b], r.buf[a]
+		a, b := r.at(i), r.at(j)
+		*a, *b = *b, *a
 	}
 }
 
