@@ -23,7 +23,12 @@ func (e *Event) Set() {
 			next.prev = w.prev
 		}
 		w.next, w.prev, w.list = nil, nil, nil
-		w.notify()
+		if f := w.fiber; f != nil {
+			f.park = nil
+			f.loop.ready.pushFiber(f)
+		} else {
+			w.fn()
+		}
 	}
 }
 

@@ -276,7 +276,9 @@ func (l *loop) runItems(n int, f *Fiber, p *panicRec) (left int, pf *Fiber, pp *
 func (l *loop) stepFiber(f *Fiber, p *panicRec) {
 	l.cur = f
 	if p == nil {
-		f.park = nil // a Yield parks the fiber in the ready queue itself
+		if f.park != nil {
+			f.park = nil // a Yield parks the fiber in the ready queue itself
+		}
 		if f.flags&fStarted == 0 && l.startFiber(f) {
 			l.cur = nil
 			return
