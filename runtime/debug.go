@@ -94,7 +94,7 @@ func (l *loop) startDebug(o *debugOptions) {
 // errors nobody retrieved and the coroutines created on the loop that were
 // never awaited.
 func (d *loopDebug) atClose(l *loop) {
-	for _, f := range l.tasks {
+	for _, f := range l.tasks.slice() {
 		debugReport(d.out, "task was destroyed but it is pending: %s", f.describe())
 	}
 	taskRecMu.Lock()

@@ -139,7 +139,7 @@ func (l *loop) taskState(f *Fiber) string {
 
 // dumpTasks writes the dump of l's live tasks, in the order they were made.
 func (l *loop) dumpTasks(w io.Writer) {
-	tasks := slices.Clone(l.tasks)
+	tasks := l.tasks.slice()
 	slices.SortFunc(tasks, func(a, b *Fiber) int { return int(a.id) - int(b.id) })
 	by := map[*Fiber][]*Fiber{}
 	for _, f := range tasks {

@@ -17,7 +17,7 @@ type loop struct {
 	timers timerHeap
 	epoch  time.Time
 	gid    uint64
-	tasks  []*Fiber // live bound tasks, for shutdown and deadlock reports
+	tasks  taskList // live bound tasks, for shutdown and deadlock reports
 	cur    *Fiber   // the fiber being stepped, if any
 	// repanic is the panic record Resume is raising again, so that the
 	// runner keeps its origin stack; one step runs at a time per loop.
@@ -323,32 +323,74 @@ func (l *loop) fail(e *PanicError) {
 	l.chain = false
 }
 
-func (l *loop) addTask(f *Fiber) {
-	f.tidx = int32(len(l.tasks))
-	l.tasks = append(l.tasks, f)
+func (l *loop) addTask(f *Fiber) { l.tasks.add(f) }
+
+func (l *loop) removeTask(f *Fiber) { l.tasks.remove(f) }
+
+// taskList is the set of a loop's live tasks, each knowing its index: a
+// list of fixed-size chunks, so that it grows without copying. Removal
+// moves the last task into the freed slot.
+type taskList struct {
+	chunks []*taskChunk
+	n      int
 }
 
-func (l *loop) removeTask(f *Fiber) {
+const taskChunkLen = 1024
+
+type taskChunk [taskChunkLen]*Fiber
+
+func (tl *taskList) len() int { return tl.n }
+
+func (tl *taskList) at(i int) *Fiber { return tl.chunks[i/taskChunkLen][i%taskChunkLen] }
+
+func (tl *taskList) set(i int, f *Fiber) { tl.chunks[i/taskChunkLen][i%taskChunkLen] = f }
+
+func (tl *taskList) add(f *Fiber) {
+	i := tl.n
+	if i == len(tl.chunks)*taskChunkLen {
+		tl.chunks = append(tl.chunks, new(taskChunk))
+	}
+	tl.set(i, f)
+	f.tidx = int32(i)
+	tl.n++
+}
+
+func (tl *taskList) remove(f *Fiber) {
 	i := int(f.tidx)
-	if i < 0 || i >= len(l.tasks) || l.tasks[i] != f {
+	if i < 0 || i >= tl.n || tl.at(i) != f {
 		return
 	}
-	last := len(l.tasks) - 1
-	l.tasks[i] = l.tasks[last]
-	l.tasks[i].tidx = int32(i)
-	l.tasks[last] = nil
-	l.tasks = l.tasks[:last]
+	last := tl.n - 1
+	g := tl.at(last)
+	tl.set(i, g)
+	g.tidx = int32(i)
+	tl.set(last, nil)
+	tl.n = last
 	f.tidx = -1
+	// Keep at most one empty chunk past the last task.
+	if k := last/taskChunkLen + 2; k < len(tl.chunks) {
+		clear(tl.chunks[k:])
+		tl.chunks = tl.chunks[:k]
+	}
+}
+
+// slice returns the live tasks in a new slice.
+func (tl *taskList) slice() []*Fiber {
+	fs := make([]*Fiber, tl.n)
+	for i := range fs {
+		fs[i] = tl.at(i)
+	}
+	return fs
 }
 
 // deadlock builds the error for a loop where nothing can happen, naming each
 // parked task and the await it is parked at.
 func (l *loop) deadlock() error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d parked task(s):", len(l.tasks))
-	for i, f := range l.tasks {
+	fmt.Fprintf(&b, "%d parked task(s):", l.tasks.len())
+	for i, f := range l.tasks.slice() {
 		if i == 10 {
-			fmt.Fprintf(&b, "\n\t... and %d more", len(l.tasks)-i)
+			fmt.Fprintf(&b, "\n\t... and %d more", l.tasks.len()-i)
 			break
 		}
 		b.WriteString("\n\t")

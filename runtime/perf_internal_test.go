@@ -144,3 +144,40 @@ func TestParkedTaskSize(t *testing.T) {
 		t.Errorf("a one-await frame is %d bytes, want at most 64", s)
 	}
 }
+
+// TestTaskList adds and removes tasks across chunk boundaries: every live
+// task stays at its index, and the chunks go back as the list shrinks.
+func TestTaskList(t *testing.T) {
+	var tl taskList
+	rng := rand.New(rand.NewSource(3))
+	live := map[*Fiber]bool{}
+	var all []*Fiber
+	for round := 0; round < 3; round++ {
+		for i := 0; i < 5000; i++ {
+			f := &Fiber{tidx: -1}
+			tl.add(f)
+			live[f] = true
+			all = append(all, f)
+		}
+		for i := 0; i < 4000; i++ {
+			f := all[rng.Intn(len(all))]
+			tl.remove(f)
+			tl.remove(f) // twice is harmless
+			delete(live, f)
+		}
+	}
+	if tl.len() != len(live) {
+		t.Fatalf("len %d, want %d", tl.len(), len(live))
+	}
+	for i := 0; i < tl.len(); i++ {
+		if f := tl.at(i); !live[f] || int(f.tidx) != i {
+			t.Fatalf("slot %d holds a task that is not live there", i)
+		}
+	}
+	for f := range live {
+		tl.remove(f)
+	}
+	if tl.len() != 0 || len(tl.chunks) > 1 {
+		t.Errorf("emptied list: len %d, %d chunks", tl.len(), len(tl.chunks))
+	}
+}

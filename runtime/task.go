@@ -307,8 +307,9 @@ func (l *loop) shutdown() {
 	// Run until the tasks have finished, then run what finishing them
 	// scheduled, such as done callbacks. Tasks spawned meanwhile are
 	// cancelled too.
-	for (len(l.tasks) > 0 || l.ready.len() > 0) && !l.stop {
-		for _, f := range l.tasks {
+	for (l.tasks.len() > 0 || l.ready.len() > 0) && !l.stop {
+		for i := 0; i < l.tasks.len(); i++ {
+			f := l.tasks.at(i)
 			if f.flags&fCanceled == 0 {
 				f.cancel()
 			}

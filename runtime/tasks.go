@@ -66,7 +66,7 @@ func AllTasks() []AnyTask {
 	if l == nil {
 		return nil
 	}
-	fs := slices.Clone(l.tasks)
+	fs := l.tasks.slice()
 	slices.SortFunc(fs, func(a, b *Fiber) int {
 		switch {
 		case a.id < b.id:
