@@ -177,7 +177,7 @@ func TestTaskList(t *testing.T) {
 	for f := range live {
 		tl.remove(f)
 	}
-	if tl.len() != 0 || len(tl.chunks) > 1 {
+	if tl.len() != 0 || len(tl.chunks) > 2 {
 		t.Errorf("emptied list: len %d, %d chunks", tl.len(), len(tl.chunks))
 	}
 }
