@@ -442,46 +442,40 @@ type readyItem struct {
 	fn func()
 }
 
-// ring is the FIFO queue of ready items: a list of fixed-size chunks, so
-// that it grows without copying (a burst of a million spawns costs 16 MB,
-// not 32 MB of successive copies) and gives chunks back as its head moves
-// on. It keeps one drained chunk spare, so a steady flow allocates nothing.
-// Free slots are zero.
+// ring is the FIFO queue of ready items: a linked list of fixed-size
+// chunks, so that it grows without copying (a burst of a million spawns
+// costs 16 MB, not 32 MB of successive copies) and gives chunks back as its
+// head moves on. It keeps one drained chunk spare, so a steady flow
+// allocates nothing. Free slots are zero.
 type ring struct {
-	chunks []*readyChunk // chunks[0] holds the head
-	head   int           // index of the head in chunks[0]
+	hc, tc *readyChunk // head and tail chunks
+	hi, ti int         // index of the head in hc, of the free slot in tc
 	n      int
 	spare  *readyChunk
 }
 
-const readyChunkLen = 256
+const readyChunkLen = 255 // with next, a chunk is 4 KB
 
-type readyChunk [readyChunkLen]readyItem
+type readyChunk struct {
+	items [readyChunkLen]readyItem
+	next  *readyChunk
+}
 
 func (r *ring) len() int { return r.n }
 
-// at returns the i-th item from the head.
-func (r *ring) at(i int) *readyItem {
-	k := r.head + i
-	return &r.chunks[k/readyChunkLen][k%readyChunkLen]
-}
-
-// slot returns the free slot past the tail, adding a chunk if needed.
-func (r *ring) slot() *readyItem {
-	k := r.head + r.n
-	if k == len(r.chunks)*readyChunkLen {
-		r.addChunk()
-	}
-	return &r.chunks[k/readyChunkLen][k%readyChunkLen]
-}
-
+// addChunk starts a new tail chunk.
 func (r *ring) addChunk() {
 	c := r.spare
 	r.spare = nil
 	if c == nil {
 		c = new(readyChunk)
 	}
-	r.chunks = append(r.chunks, c)
+	if r.tc != nil {
+		r.tc.next = c
+	} else {
+		r.hc, r.hi = c, 0
+	}
+	r.tc, r.ti = c, 0
 }
 
 // push adds an item.
@@ -494,38 +488,60 @@ func (r *ring) push(it readyItem) {
 }
 
 func (r *ring) pushFiber(f *Fiber) {
-	r.slot().f = f
+	if r.tc == nil || r.ti == readyChunkLen {
+		r.addChunk()
+	}
+	r.tc.items[r.ti].f = f
+	r.ti++
 	r.n++
 }
 
 func (r *ring) pushFn(fn func()) {
-	r.slot().fn = fn
+	if r.tc == nil || r.ti == readyChunkLen {
+		r.addChunk()
+	}
+	r.tc.items[r.ti].fn = fn
+	r.ti++
 	r.n++
 }
 
+// pop removes the head item; the ring must not be empty.
 func (r *ring) pop() readyItem {
-	s := &r.chunks[0][r.head]
+	s := &r.hc.items[r.hi]
 	it := *s
 	*s = readyItem{}
+	r.hi++
 	r.n--
-	if r.head++; r.head == readyChunkLen {
+	if r.hi == readyChunkLen {
 		r.dropChunk()
 	}
 	return it
 }
 
-// dropChunk drops the drained first chunk, keeping it as the spare.
+// dropChunk moves the head past its drained chunk: to the next chunk,
+// keeping the drained one as the spare, or, if it was the only one, back
+// to its start.
 func (r *ring) dropChunk() {
-	r.spare = r.chunks[0]
-	if n := len(r.chunks); n <= 8 {
-		// Few chunks: move them down, so that the slice keeps its
-		// capacity and a steady flow never reallocates it.
-		copy(r.chunks, r.chunks[1:])
-		r.chunks[n-1] = nil
-		r.chunks = r.chunks[:n-1]
-	} else {
-		r.chunks[0] = nil
-		r.chunks = r.chunks[1:]
+	old := r.hc
+	if old == r.tc {
+		r.hi, r.ti = 0, 0 // empty
+		return
 	}
-	r.head = 0
+	r.hc, r.hi = old.next, 0
+	old.next = nil
+	r.spare = old
+}
+
+// items returns pointers to the ring's items, head first.
+func (r *ring) items() []*readyItem {
+	ps := make([]*readyItem, 0, r.n)
+	c, i := r.hc, r.hi
+	for len(ps) < r.n {
+		if i == readyChunkLen {
+			c, i = c.next, 0
+		}
+		ps = append(ps, &c.items[i])
+		i++
+	}
+	return ps
 }

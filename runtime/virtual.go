@@ -61,9 +61,10 @@ func (l *loop) virtualWait(timeoutMs int) error {
 
 // shuffle permutes the items in the ring (Fisher-Yates, driven by rng).
 func (r *ring) shuffle(rng *rand.Rand) {
-	for i := r.n - 1; i > 0; i-- {
+	ps := r.items()
+	for i := len(ps) - 1; i > 0; i-- {
 		j := rng.IntN(i + 1)
-		a, b := r.at(i), r.at(j)
+		a, b := ps[i], ps[j]
 		*a, *b = *b, *a
 	}
 }
