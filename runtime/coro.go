@@ -53,7 +53,7 @@ type coro struct {
 	PC    int32
 	state uint8
 	odd   bool           // self is in x.self: its data word is not the header
-	tab   unsafe.Pointer // type word of self; nil before Init
+	tab   itab // type word of self; 0 before Init
 	x     *coroExtra
 }
 
@@ -69,13 +69,24 @@ type iface struct {
 	tab, data unsafe.Pointer
 }
 
+// itab is the type word of a non-empty interface value, kept as an integer:
+// type words point to memory the Go runtime never frees or moves, outside
+// the heap, so the collector need not see them, and storing one needs no
+// write barrier.
+type itab uintptr
+
+func itabOf(p unsafe.Pointer) itab { return itab(uintptr(p)) }
+
+// ptr returns the type word as a pointer again.
+func (t *itab) ptr() unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(t)) }
+
 // self returns the frame that embeds the header.
 func (c *coro) self() Frame {
 	if c.odd {
 		return c.x.self
 	}
 	var fr Frame
-	*(*iface)(unsafe.Pointer(&fr)) = iface{c.tab, unsafe.Pointer(c)}
+	*(*iface)(unsafe.Pointer(&fr)) = iface{c.tab.ptr(), unsafe.Pointer(c)}
 	return fr
 }
 
@@ -132,7 +143,7 @@ func (c *coro) header() *coro { return c }
 // it once, before returning the frame.
 func (c *coro) Init(self Frame) {
 	w := *(*iface)(unsafe.Pointer(&self))
-	c.tab = w.tab
+	c.tab = itabOf(w.tab)
 	if w.data != unsafe.Pointer(c) {
 		c.odd = true
 		c.extra().self = self
@@ -172,7 +183,7 @@ func (c *Coro[T]) begin(f *Fiber) bool {
 	if c.state != stateFresh {
 		panic(msgAwaitedTwice)
 	}
-	if c.tab == nil {
+	if c.tab == 0 {
 		panic(msgNoInit)
 	}
 	c.state = stateRunning

@@ -7,23 +7,25 @@ import "unsafe"
 // its cancel state and what it is parked on. Generated Step methods receive
 // it and pass it to Suspend and Resume.
 //
-// The stack of frames is kept without a slice for the common depths: frame
-// 0 is the root (root.self), the top frame is top, and only the frames in
-// between, when the chain is deeper than two, are in mid.
+// The stack of frames is kept as frame headers, without a slice for the
+// common depths: frame 0 is the root (root), the top frame is top, and only
+// the frames in between, when the chain is deeper than two, are in x.mid.
+// A Fiber is the first field of its Task, 128 bytes on 64-bit platforms:
+// what few tasks need (mid frames, a name, timeout scopes) is behind x.
 type Fiber struct {
-	w       waiter         // link in the waiter list of an Event or Task it awaits
-	top     *coro          // header of the frame that runs: frame depth-1
-	loop    *loop          // nil while the task is unbound (spawned outside a loop)
-	park    parker         // the leaf it is parked on, nil when runnable
-	root    *coro          // header of frame 0, read after it is popped
-	waiters waitList       // fibers, gathers and callbacks waiting for it to finish
-	id      uint64         //
-	tidx    int32          // index in loop.tasks while live, -1 otherwise
-	flags   uint32         //
-	hidx    int32          // index of its Sleep entry in loop.timers, -1 otherwise
-	depth   int32          // frames on the stack
-	tab     unsafe.Pointer // type word of the *Task[T] that owns this fiber, as an AnyTask
-	x       *fiberExtra    // what few fibers need, allocated on first use
+	w       waiter      // link in the waiter list of an Event or Task it awaits
+	top     *coro       // header of the frame that runs: frame depth-1
+	loop    *loop       // nil while the task is unbound (spawned outside a loop)
+	park    parker      // the leaf it is parked on, nil when runnable
+	root    *coro       // header of frame 0, read after it is popped
+	waiters waitList    // fibers, gathers and callbacks waiting for it to finish
+	id      uint64      // the N of Task-N
+	tidx    int32       // index in loop.tasks while live, -1 otherwise
+	flags   uint32      // fCanceled...
+	hidx    int32       // index of its Sleep entry in loop.timers, -1 otherwise
+	depth   int32       // frames on the stack
+	tab     itab        // type word of the *Task[T] that owns this fiber, as an AnyTask
+	x       *fiberExtra // what few fibers need, allocated on first use
 }
 
 // fiberExtra is the part of a Fiber that most tasks never need.
@@ -52,7 +54,7 @@ func (f *Fiber) scope() *Scope {
 // fiber is at the start of its Task.
 func (f *Fiber) task() AnyTask {
 	var t AnyTask
-	*(*iface)(unsafe.Pointer(&t)) = iface{f.tab, unsafe.Pointer(f)}
+	*(*iface)(unsafe.Pointer(&t)) = iface{f.tab.ptr(), unsafe.Pointer(f)}
 	return t
 }
 

@@ -67,7 +67,7 @@ r1:
 func newTask[T any](a Awaitable[T]) *Task[T] {
 	t := &Task[T]{}
 	f := &t.fiber
-	if c, ok := a.(coroutine[T]); ok && c.coroT().state == stateFresh && c.coroT().tab != nil {
+	if c, ok := a.(coroutine[T]); ok && c.coroT().state == stateFresh && c.coroT().tab != 0 {
 		// The coroutine is the root frame: nothing is allocated but the
 		// Task. startFiber does, on the first step, what awaiting it would.
 		h := &c.coroT().coro
@@ -76,7 +76,7 @@ func newTask[T any](a Awaitable[T]) *Task[T] {
 	} else {
 		r := &taskRoot[T]{a: a}
 		var fr Frame = r
-		r.tab = (*iface)(unsafe.Pointer(&fr)).tab // not Init: a task's root is never reported as not awaited
+		r.tab = itabOf((*iface)(unsafe.Pointer(&fr)).tab) // not Init: a task's root is never reported as not awaited
 		r.state = stateRunning
 		f.root = &r.coro
 		f.flags = fStarted // the root frame's await handles a cancel before the start
@@ -88,7 +88,7 @@ func newTask[T any](a Awaitable[T]) *Task[T] {
 	f.w.fiber = f
 	f.hidx = -1
 	var at AnyTask = t
-	f.tab = (*iface)(unsafe.Pointer(&at)).tab
+	f.tab = itabOf((*iface)(unsafe.Pointer(&at)).tab)
 	return t
 }
 
