@@ -52,7 +52,7 @@ type coro struct {
 	// frame is suspended at. Generated code writes it before each await.
 	PC    int32
 	state uint8
-	odd   bool           // self is in x.self: its data word is not the header
+	odd   bool // self is in x.self: its data word is not the header
 	tab   itab // type word of self; 0 before Init
 	x     *coroExtra
 }
