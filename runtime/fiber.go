@@ -252,7 +252,7 @@ func (l *loop) runItems(n int, f *Fiber, p *panicRec) (left int, pf *Fiber, pp *
 			left--
 			it := l.ready.pop()
 			if it.f != nil {
-				l.stepFiber(it.f, nil)
+				l.resumeFiber(it.f)
 			} else {
 				it.fn()
 			}
@@ -264,6 +264,26 @@ func (l *loop) runItems(n int, f *Fiber, p *panicRec) (left int, pf *Fiber, pp *
 	}
 	ok = true
 	return left, nil, nil
+}
+
+// resumeFiber is stepFiber(f, nil) for a fiber taken from the ready queue,
+// with the common case, a leaf that parks again, unrolled.
+func (l *loop) resumeFiber(f *Fiber) {
+	if f.flags&fStarted == 0 || f.depth < 1 {
+		l.stepFiber(f, nil)
+		return
+	}
+	l.cur = f
+	if f.park != nil {
+		f.park = nil // a Yield parks the fiber in the ready queue itself
+	}
+	n := f.depth
+	h := f.top
+	if !h.self().Step(f) && f.depth == n {
+		l.cur = nil
+		return // parked
+	}
+	l.stepAfter(f, h, n)
 }
 
 // stepFiber steps f until it parks or finishes. The top frame runs; if it
@@ -311,6 +331,23 @@ func (l *loop) stepFiber(f *Fiber, p *panicRec) {
 		}
 	}
 	l.cur = nil
+}
+
+// stepAfter goes on with f after a step of frame h, made at depth n, that
+// finished h or pushed a child, as stepFiber does.
+func (l *loop) stepAfter(f *Fiber, h *coro, n int32) {
+	if f.depth > n {
+		l.stepFiber(f, nil) // a child coroutine was pushed: run it now
+		return
+	}
+	h.state = stateDone
+	f.pop()
+	if n == 1 {
+		l.finish(f)
+		l.cur = nil
+		return
+	}
+	l.stepFiber(f, nil) // the parent resumes
 }
 
 // startFiber runs before the first step of a task whose root frame is the
