@@ -297,6 +297,13 @@ func (l *loop) resumeFiber(f *Fiber) {
 // parent resumes, and raises the panic again in it.
 func (l *loop) stepFiber(f *Fiber, p *panicRec) {
 	l.cur = f
+	if p != nil && f.depth == 0 {
+		// Not a step's panic: what finishing f ran (its waiters' callbacks)
+		// panicked. It is nobody's: it ends the loop.
+		l.fail(&PanicError{Value: p.value, Stack: p.stack})
+		l.cur = nil
+		return
+	}
 	if p == nil {
 		if f.park != nil {
 			f.park = nil // a Yield parks the fiber in the ready queue itself

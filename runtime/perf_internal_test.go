@@ -181,3 +181,20 @@ func TestTaskList(t *testing.T) {
 		t.Errorf("emptied list: len %d, %d chunks", tl.len(), len(tl.chunks))
 	}
 }
+
+// TestPanicWhileFinishing: a panic raised by what finishing a task runs (a
+// waiter's callback), outside any step, ends Run with a *PanicError.
+func TestPanicWhileFinishing(t *testing.T) {
+	defer func() {
+		pe, ok := recover().(*PanicError)
+		if !ok || pe.Value != "boom" {
+			t.Errorf("Run panicked with %v, want a *PanicError of boom", pe)
+		}
+	}()
+	child := &oddCoro{pad: 1}
+	child.Init(child)
+	task := newTask[int](child)
+	task.fiber.waiters.pushBack(&waiter{fn: func() { panic("boom") }})
+	Run[int](task)
+	t.Error("Run returned")
+}
