@@ -103,8 +103,9 @@
 // Spawn of a coroutine makes the coroutine's own frame the task's root: the
 // Task (128 bytes on 64-bit platforms, its frame stack included) is the only
 // allocation besides the frame, and the frame's Coro header (24 bytes) keeps
-// the task's outcome. Spawn of a leaf (Sleep, a Future...) adds a small root
-// frame that awaits it.
+// the task's outcome; so a finished Task keeps its coroutine's frame, fields
+// included, for as long as the Task itself is reachable. Spawn of a leaf
+// (Sleep, a Future...) adds a small root frame that awaits it.
 //
 // The loop steps a ready fiber like this. It takes the top frame and calls
 // Step; the items of a pass run under one deferred recover, which catches a
