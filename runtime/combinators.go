@@ -112,7 +112,7 @@ func (g *gatherAll[T]) begin(f *Fiber) bool {
 			g.remaining++
 			continue
 		}
-		if p := t.root.panic; p != nil {
+		if p := t.root().panicked(); p != nil {
 			g.panic = p
 			return false
 		}
@@ -132,7 +132,7 @@ func (g *gatherAll[T]) begin(f *Fiber) bool {
 
 func (g *gatherAll[T]) childDone(i int) {
 	g.remaining--
-	if p := g.k.tasks[i].root.panic; p != nil && g.panic == nil {
+	if p := g.k.tasks[i].root().panicked(); p != nil && g.panic == nil {
 		g.panic = p
 		if !g.canceling {
 			g.k.stop()
@@ -172,7 +172,7 @@ func (g *gatherAll[T]) result(f *Fiber) ([]Result[T], error) {
 	}
 	rs := make([]Result[T], len(g.k.tasks))
 	for i, t := range g.k.tasks {
-		rs[i] = Result[T]{t.root.Ret, t.root.Err}
+		rs[i] = Result[T]{t.root().Ret, t.root().Err}
 	}
 	return rs, nil
 }
@@ -258,7 +258,7 @@ func (w *waitAw[T]) satisfied() bool {
 		if w.mode == FirstCompleted {
 			return true
 		}
-		if w.mode == FirstError && (t.root.panic != nil || t.root.Err != nil && !t.Cancelled()) {
+		if w.mode == FirstError && (t.root().panicked() != nil || t.root().Err != nil && !t.Cancelled()) {
 			return true
 		}
 	}
@@ -301,7 +301,7 @@ func (w *waitAw[T]) result(f *Fiber) (WaitResult[T], error) {
 			r.Pending = append(r.Pending, t)
 			continue
 		}
-		if p := t.root.panic; p != nil {
+		if p := t.root().panicked(); p != nil {
 			f.loop.repanic = p
 			panic(p.value)
 		}

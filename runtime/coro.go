@@ -41,17 +41,74 @@ const (
 	stateDone                 // finished: Ret, Err and panic are final
 )
 
-// coro is the untyped header of every frame. It stays at 40 bytes on 64-bit
-// platforms: PC and state share a word, then the self Frame, the deferred
-// calls and the panic that ended the frame, if any.
+// coro is the untyped header of every frame. It is 24 bytes on 64-bit
+// platforms: PC and state share a word, then the type word of the self
+// Frame (its data word is the header's own address, since generated frames
+// embed Coro first), then a pointer to the rarely needed rest: deferred
+// calls, the panic that ended the frame, and self when it is not at the
+// header's address.
 type coro struct {
 	// PC is the resume point: 0 on entry, then the index of the await the
 	// frame is suspended at. Generated code writes it before each await.
-	PC     int32
-	state  uint8
-	self   Frame
+	PC    int32
+	state uint8
+	odd   bool // self is in x.self: its data word is not the header
+	tab   itab // type word of self; 0 before Init
+	x     *coroExtra
+}
+
+// coroExtra is the part of a frame header that most frames never need.
+type coroExtra struct {
 	defers *deferRec // newest first
 	panic  *panicRec // set when the frame finished by an unrecovered panic
+	self   Frame     // when odd
+}
+
+// iface is the layout of a non-empty interface value.
+type iface struct {
+	tab, data unsafe.Pointer
+}
+
+// itab is the type word of a non-empty interface value, kept as an integer:
+// type words point to memory the Go runtime never frees or moves, outside
+// the heap, so the collector need not see them, and storing one needs no
+// write barrier.
+type itab uintptr
+
+func itabOf(p unsafe.Pointer) itab { return itab(uintptr(p)) }
+
+// ptr returns the type word as a pointer again.
+func (t *itab) ptr() unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(t)) }
+
+// self returns the frame that embeds the header.
+func (c *coro) self() Frame {
+	if c.odd {
+		return c.x.self
+	}
+	var fr Frame
+	*(*iface)(unsafe.Pointer(&fr)) = iface{c.tab.ptr(), unsafe.Pointer(c)}
+	return fr
+}
+
+func (c *coro) extra() *coroExtra {
+	if c.x == nil {
+		c.x = &coroExtra{}
+	}
+	return c.x
+}
+
+// panicked returns the panic that ended the frame, or nil.
+func (c *coro) panicked() *panicRec {
+	if c.x == nil {
+		return nil
+	}
+	return c.x.panic
+}
+
+func (c *coro) setPanic(p *panicRec) {
+	if p != nil || c.x != nil {
+		c.extra().panic = p
+	}
 }
 
 // deferRec is one deferred call, in a singly linked list, newest first.
@@ -85,7 +142,12 @@ func (c *coro) header() *coro { return c }
 // Init records the frame that embeds this header. Generated constructors call
 // it once, before returning the frame.
 func (c *coro) Init(self Frame) {
-	c.self = self
+	w := *(*iface)(unsafe.Pointer(&self))
+	c.tab = itabOf(w.tab)
+	if w.data != unsafe.Pointer(c) {
+		c.odd = true
+		c.extra().self = self
+	}
 	if debugCoros.Load() != 0 {
 		trackCoro(c, self)
 	}
@@ -94,17 +156,22 @@ func (c *coro) Init(self Frame) {
 // Defer pushes a deferred call. Generated code evaluates the deferred call's
 // function and arguments at the defer statement and passes a closure over the
 // results, as Go does.
-func (c *coro) Defer(fn func()) { c.defers = &deferRec{fn: fn, next: c.defers} }
+func (c *coro) Defer(fn func()) {
+	x := c.extra()
+	x.defers = &deferRec{fn: fn, next: x.defers}
+}
 
 // Return runs the deferred calls, newest first, in normal mode (recover
 // returns nil in them, as in Go), marks the frame finished and returns true,
 // which Step returns. If a deferred call panics, the panic escapes Step and
 // the runner runs the remaining deferred calls in panic mode.
 func (c *coro) Return() bool {
-	for c.defers != nil {
-		d := c.defers
-		c.defers = d.next
-		d.fn()
+	if x := c.x; x != nil {
+		for x.defers != nil {
+			d := x.defers
+			x.defers = d.next
+			d.fn()
+		}
 	}
 	c.state = stateDone
 	return true
@@ -116,50 +183,25 @@ func (c *Coro[T]) begin(f *Fiber) bool {
 	if c.state != stateFresh {
 		panic(msgAwaitedTwice)
 	}
-	if c.self == nil {
+	if c.tab == 0 {
 		panic(msgNoInit)
 	}
 	c.state = stateRunning
 	if debugCoros.Load() != 0 {
 		untrackCoro(&c.coro)
 	}
-	f.push(c.self)
+	f.push(&c.coro)
 	return true
 }
 
 // result reads the finished coroutine's results; a panic that ended it is
 // raised again in the awaiter, keeping its origin.
 func (c *Coro[T]) result(f *Fiber) (T, error) {
-	if p := c.panic; p != nil {
+	if p := c.panicked(); p != nil {
 		f.loop.repanic = p
 		panic(p.value)
 	}
 	return c.Ret, c.Err
-}
-
-// stepFrame calls fr.Step and turns a panic escaping it into a panicRec. A
-// panic that Resume raised again keeps the record (and origin stack) it
-// carried; any other value gets a fresh one with the stack of where it was
-// raised, which is still on the goroutine's stack while this deferred
-// function runs.
-func stepFrame(f *Fiber, fr Frame) (done bool, p *panicRec) {
-	ok := false
-	defer func() {
-		if ok {
-			return
-		}
-		r := recover()
-		l := f.loop
-		if rp := l.repanic; rp != nil && sameValue(r, rp.value) {
-			p = rp
-		} else {
-			p = &panicRec{value: r, stack: panicStack()}
-		}
-		l.repanic = nil
-	}()
-	done = fr.Step(f)
-	ok = true
-	return done, p
 }
 
 // runDeferredPanicking runs h's remaining deferred calls as real Go deferred
@@ -172,13 +214,15 @@ func runDeferredPanicking(h *coro, p *panicRec) (out *panicRec) {
 	// Reverse the newest-first list so that registering in list order
 	// registers the oldest first; Go then runs them newest first.
 	var list *deferRec
-	for d := h.defers; d != nil; {
-		next := d.next
-		d.next = list
-		list = d
-		d = next
+	if x := h.x; x != nil {
+		for d := x.defers; d != nil; {
+			next := d.next
+			d.next = list
+			list = d
+			d = next
+		}
+		x.defers = nil
 	}
-	h.defers = nil
 	defer func() {
 		r := recover()
 		switch {

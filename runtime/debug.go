@@ -94,7 +94,7 @@ func (l *loop) startDebug(o *debugOptions) {
 // errors nobody retrieved and the coroutines created on the loop that were
 // never awaited.
 func (d *loopDebug) atClose(l *loop) {
-	for _, f := range l.tasks {
+	for _, f := range l.tasks.slice() {
 		debugReport(d.out, "task was destroyed but it is pending: %s", f.describe())
 	}
 	taskRecMu.Lock()
@@ -129,8 +129,7 @@ func (d *loopDebug) atClose(l *loop) {
 func (d *loopDebug) runFiber(l *loop, f *Fiber) {
 	var from string
 	if f.depth > 0 {
-		fr := f.top
-		from = framePos(fr, fr.header().PC)
+		from = framePos(f.top.self(), f.top.PC)
 	}
 	t0 := time.Now()
 	l.runFiber(f)
@@ -140,8 +139,7 @@ func (d *loopDebug) runFiber(l *loop, f *Fiber) {
 	}
 	to := "the task finished"
 	if f.depth > 0 && f.flags&fDone == 0 {
-		fr := f.top
-		to = "stopped at " + framePos(fr, fr.header().PC)
+		to = "stopped at " + framePos(f.top.self(), f.top.PC)
 	}
 	debugReport(d.out, "slow step of %s took %v: resumed at %s, %s", f.label(), el.Round(time.Millisecond), from, to)
 }
@@ -181,8 +179,8 @@ func framePos(fr Frame, pc int32) string {
 // label names a fiber's task: Task-N, and its name if SetName gave it one.
 func (f *Fiber) label() string {
 	id := "Task-" + strconv.FormatUint(f.id, 10)
-	if f.name != nil && *f.name != id {
-		return id + " " + strconv.Quote(*f.name)
+	if f.x != nil && f.x.name != nil && *f.x.name != id {
+		return id + " " + strconv.Quote(*f.x.name)
 	}
 	return id
 }
@@ -292,18 +290,12 @@ func (r *taskRec) report() {
 	debugReport(r.out, "error of %s was never retrieved: %v", r.label, r.err)
 }
 
-// rootErrer is the root frame of every task.
-type rootErrer interface{ rootErr() error }
-
-func (r *taskRoot[T]) rootErr() error { return r.Err }
-
 // finished records a task that finished with an error.
 func (d *loopDebug) finished(l *loop, f *Fiber) {
-	re, ok := f.root.self.(rootErrer)
-	if !ok || f.root.panic != nil {
+	if f.root.panicked() != nil {
 		return
 	}
-	err := re.rootErr()
+	err := f.task().rootErr()
 	if err == nil {
 		return
 	}

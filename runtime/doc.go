@@ -100,8 +100,16 @@
 //
 // # The runner
 //
+// Spawn of a coroutine makes the coroutine's own frame the task's root: the
+// Task (128 bytes on 64-bit platforms, its frame stack included) is the only
+// allocation besides the frame, and the frame's Coro header (24 bytes) keeps
+// the task's outcome; so a finished Task keeps its coroutine's frame, fields
+// included, for as long as the Task itself is reachable. Spawn of a leaf
+// (Sleep, a Future...) adds a small root frame that awaits it.
+//
 // The loop steps a ready fiber like this. It takes the top frame and calls
-// Step, recovering a panic. If Step returned true, the frame is popped and
+// Step; the items of a pass run under one deferred recover, which catches a
+// panic of any step and hands it to the runner. If Step returned true, the frame is popped and
 // its parent, now on top, is stepped at once: it resumes at its await and
 // its Resume reads the child's Ret and Err. When the root frame is popped,
 // the task is finished. If Step returned false and the stack grew, a child
@@ -149,15 +157,21 @@
 //  4. Only what was ready at that point runs; what it makes ready waits for
 //     the next pass, so a busy task cannot starve I/O.
 //
-// The ready queue is a ring buffer; timers are an indexed binary heap whose
-// entries a cancel removes at once, so the heap holds only live timers. A
-// sleeping task's heap entry points at the task itself, and its wait-list
-// node is part of the task, so parking and waking allocate nothing. Other goroutines wake the loop through
-// a non-blocking eventfd (a channel on platforms without epoll); a
-// compare-and-swap flag coalesces their writes to one per pass.
+// While Run runs its main task, a pass whose items made others ready goes
+// straight on to the next pass when that pass would only run ready items
+// (no file descriptor registered, no timer, no wakeup pending), skipping
+// the bookkeeping of steps 1-3; each pass still runs exactly the items that
+// were ready when it began.
 //
-// task's Sleep timer and its wait-list node are part of the task, so
-// parking and waking allocate nothing. Other goroutines wake the loop through
+// The ready queue is a list of fixed-size chunks (it grows without
+// copying). Timers are an indexed binary heap beside a FIFO of timers whose
+// deadlines do not decrease (a new timer due no earlier than the FIFO's tail
+// is appended in O(1): many tasks sleeping or timing out after the same
+// duration); a cancel removes an entry at once, or marks it dead in the
+// FIFO, which drops dead entries at its ends and compacts itself when they
+// dominate. A sleeping task's timer entry points at the task itself, and its
+// wait-list node is part of the task, so parking and waking allocate
+// nothing. Other goroutines wake the loop through
 // a non-blocking eventfd (a pipe under kqueue on macOS and the BSDs, a
 // channel on other platforms); a compare-and-swap flag coalesces their
 // writes to one per pass.

@@ -139,7 +139,7 @@ func (l *loop) taskState(f *Fiber) string {
 
 // dumpTasks writes the dump of l's live tasks, in the order they were made.
 func (l *loop) dumpTasks(w io.Writer) {
-	tasks := slices.Clone(l.tasks)
+	tasks := l.tasks.slice()
 	slices.SortFunc(tasks, func(a, b *Fiber) int { return int(a.id) - int(b.id) })
 	by := map[*Fiber][]*Fiber{}
 	for _, f := range tasks {
@@ -161,7 +161,7 @@ func (l *loop) dumpTasks(w io.Writer) {
 		fmt.Fprintln(w)
 		for i := int(f.depth) - 1; i >= 0; i-- {
 			fr := f.frame(i)
-			if _, ok := fr.(rootErrer); ok {
+			if _, ok := fr.(wrapperRoot); ok {
 				continue // the task's own root frame
 			}
 			fmt.Fprintf(w, "\t%s\n", dumpFrame(fr, l.cur == f && i == int(f.depth)-1))
@@ -209,7 +209,7 @@ func dumpFrame(fr Frame, running bool) string {
 func (f *Fiber) where() string {
 	for i := int(f.depth) - 1; i >= 0; i-- {
 		fr := f.frame(i)
-		if _, ok := fr.(rootErrer); !ok {
+		if _, ok := fr.(wrapperRoot); !ok {
 			return framePos(fr, fr.header().PC)
 		}
 	}

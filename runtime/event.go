@@ -15,8 +15,20 @@ func NewEvent() *Event { return &Event{} }
 // wait. They all return from Wait even if Clear is called before they run.
 func (e *Event) Set() {
 	e.set = true
-	for w := e.waiters.popFront(); w != nil; w = e.waiters.popFront() {
-		w.notify()
+	for w := e.waiters.head; w != nil; w = e.waiters.head {
+		// popFront, unrolled
+		next := w.next
+		e.waiters.head = next
+		if next != nil {
+			next.prev = w.prev
+		}
+		w.next, w.prev, w.list = nil, nil, nil
+		if f := w.fiber; f != nil {
+			f.park = nil
+			f.loop.ready.pushFiber(f)
+		} else {
+			w.fn()
+		}
 	}
 }
 

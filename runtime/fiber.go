@@ -1,40 +1,72 @@
 package runtime
 
+import "unsafe"
+
 // Fiber is for generated code; do not use it directly. It is the untyped core
 // of a Task: its stack of frames (the coroutine chain, root first), its loop,
 // its cancel state and what it is parked on. Generated Step methods receive
 // it and pass it to Suspend and Resume.
 //
-// The stack of frames is kept without a slice for the common depths: frame
-// 0 is the root (root.self), the top frame is top, and only the frames in
-// between, when the chain is deeper than two, are in mid.
+// The stack of frames is kept as frame headers, without a slice for the
+// common depths: frame 0 is the root (root), the top frame is top, and only
+// the frames in between, when the chain is deeper than two, are in x.mid.
+// A Fiber is the first field of its Task, 128 bytes on 64-bit platforms:
+// what few tasks need (mid frames, a name, timeout scopes) is behind x.
 type Fiber struct {
-	w       waiter   // link in the waiter list of an Event or Task it awaits
-	top     Frame    // the frame that runs: frame depth-1
-	mid     []Frame  // frames 1 .. depth-2
-	loop    *loop    // nil while the task is unbound (spawned outside a loop)
-	park    parker   // the leaf it is parked on, nil when runnable
-	root    *coro    // header of frame 0, read after it is popped
-	waiters waitList // fibers, gathers and callbacks waiting for it to finish
-	id      uint64
-	tidx    int32 // index in loop.tasks while live, -1 otherwise
-	flags   uint32
-	hidx    int32   // index of its Sleep entry in loop.timers, -1 otherwise
-	depth   int32   // frames on the stack
-	name    *string // nil: the default name, Task-<id>
-	task    AnyTask // the Task that owns this fiber, for CurrentTask and AllTasks
-	scope   *Scope  // the innermost open timeout scope, nil when none is open
+	w       waiter      // link in the waiter list of an Event or Task it awaits
+	top     *coro       // header of the frame that runs: frame depth-1
+	loop    *loop       // nil while the task is unbound (spawned outside a loop)
+	park    parker      // the leaf it is parked on, nil when runnable
+	root    *coro       // header of frame 0, read after it is popped
+	waiters waitList    // fibers, gathers and callbacks waiting for it to finish
+	id      uint64      // the N of Task-N
+	tidx    int32       // index in loop.tasks while live, -1 otherwise
+	flags   uint32      // fCanceled...
+	hidx    int32       // index of its Sleep entry in loop.timers, -1 otherwise
+	depth   int32       // frames on the stack
+	tab     itab        // type word of the *Task[T] that owns this fiber, as an AnyTask
+	x       *fiberExtra // what few fibers need, allocated on first use
+}
+
+// fiberExtra is the part of a Fiber that most tasks never need.
+type fiberExtra struct {
+	mid   []*coro // headers of frames 1 .. depth-2
+	name  *string // nil: the default name, Task-<id>
+	scope *Scope  // the innermost open timeout scope, nil when none is open
+}
+
+func (f *Fiber) extra() *fiberExtra {
+	if f.x == nil {
+		f.x = &fiberExtra{}
+	}
+	return f.x
+}
+
+// scope returns the innermost open timeout scope, or nil.
+func (f *Fiber) scope() *Scope {
+	if f.x == nil {
+		return nil
+	}
+	return f.x.scope
+}
+
+// task returns the Task that owns f, for CurrentTask and AllTasks: the
+// fiber is at the start of its Task.
+func (f *Fiber) task() AnyTask {
+	var t AnyTask
+	*(*iface)(unsafe.Pointer(&t)) = iface{f.tab.ptr(), unsafe.Pointer(f)}
+	return t
 }
 
 // frame returns frame i of the stack, 0 being the root.
 func (f *Fiber) frame(i int) Frame {
 	switch {
 	case i == int(f.depth)-1:
-		return f.top
+		return f.top.self()
 	case i == 0:
-		return f.root.self
+		return f.root.self()
 	default:
-		return f.mid[i-1]
+		return f.x.mid[i-1].self()
 	}
 }
 
@@ -45,12 +77,13 @@ func (f *Fiber) pop() {
 	case f.depth == 0:
 		f.top = nil
 	case f.depth == 1:
-		f.top = f.root.self
+		f.top = f.root
 	default:
-		n := len(f.mid) - 1
-		f.top = f.mid[n]
-		f.mid[n] = nil
-		f.mid = f.mid[:n]
+		x := f.x
+		n := len(x.mid) - 1
+		f.top = x.mid[n]
+		x.mid[n] = nil
+		x.mid = x.mid[:n]
 	}
 }
 
@@ -60,6 +93,7 @@ const (
 	fWaitCanceled                    // the pending wait was withdrawn by a cancel
 	fDone                            // the root frame finished
 	fMain                            // Run is waiting for it
+	fStarted                         // its root frame has been entered (or it needs no start check)
 )
 
 // parker is a leaf a fiber can be parked on. cancelWait withdraws f's wait
@@ -92,7 +126,16 @@ type Awaitable[T any] interface {
 // cancels its children and waits for them) and returns false, and Resume then
 // returns ErrCanceled or ErrTimeout.
 func (f *Fiber) Suspend(a waitable) bool {
-	if f.flags&fCanceled != 0 || f.scope != nil && f.scope.expiredScope() != nil {
+	if f.flags&fCanceled != 0 || f.x != nil {
+		return f.suspendSlow(a)
+	}
+	return a.begin(f)
+}
+
+// suspendSlow is Suspend in a cancelled fiber or one with extra state,
+// which may have timeout scopes open.
+func (f *Fiber) suspendSlow(a waitable) bool {
+	if f.flags&fCanceled != 0 || f.x.scope != nil && f.x.scope.expiredScope() != nil {
 		return f.suspendWithdrawn(a)
 	}
 	return a.begin(f)
@@ -111,18 +154,19 @@ func Resume[T any](f *Fiber, a Awaitable[T]) (T, error) {
 	return a.result(f)
 }
 
-func (f *Fiber) push(fr Frame) {
+func (f *Fiber) push(h *coro) {
 	if f.depth >= 2 {
-		f.mid = append(f.mid, f.top)
+		x := f.extra()
+		x.mid = append(x.mid, f.top)
 	}
-	f.top = fr
+	f.top = h
 	f.depth++
 }
 
 // wake makes a parked fiber runnable: its wait completed.
 func (f *Fiber) wake() {
 	f.park = nil
-	f.loop.ready.push(readyItem{f: f})
+	f.loop.ready.pushFiber(f)
 }
 
 // wakeCanceled makes a parked fiber runnable with its wait withdrawn.
@@ -149,22 +193,136 @@ func (f *Fiber) cancelWait(w *Fiber) {
 	w.wakeCanceled()
 }
 
-// runFiber steps f until it parks or finishes. The top frame runs; if it
+// runFiber steps f until it parks or finishes (see stepFiber), turning a
+// panic escaping a step into the frame's outcome.
+func (l *loop) runFiber(f *Fiber) {
+	_, f, p := l.runItems(0, f, nil)
+	for f != nil {
+		_, f, p = l.runItems(0, f, p)
+	}
+}
+
+// runReady runs the first n items of the ready queue: the pass's.
+func (l *loop) runReady(n int) {
+	var f *Fiber
+	var p *panicRec
+	for {
+		n, f, p = l.runItems(n, f, p)
+		if f == nil {
+			return
+		}
+	}
+}
+
+// runItems steps fiber f, if it is not nil (handling first the panic p
+// that escaped its last step, if p is not nil), then runs up to n items of
+// the ready queue, all under one deferred recover. If a step panics it
+// returns the fiber and the panic's record, with the number of items still
+// to run: the caller calls it again to go on. A panic in a callback ends
+// the loop with a *PanicError.
+//
+// The record keeps the stack of where the value was raised, which is still
+// on the goroutine's stack while the deferred function runs; a panic that
+// Resume raised again keeps the record (and origin stack) it carried.
+func (l *loop) runItems(n int, f *Fiber, p *panicRec) (left int, pf *Fiber, pp *panicRec) {
+	ok := false
+	defer func() {
+		if ok {
+			return
+		}
+		r := recover()
+		pf = l.cur
+		if pf == nil { // a callback
+			l.fail(&PanicError{Value: r, Stack: panicStack()})
+			return
+		}
+		if rp := l.repanic; rp != nil && sameValue(r, rp.value) {
+			pp = rp
+		} else {
+			pp = &panicRec{value: r, stack: panicStack()}
+		}
+		l.repanic = nil
+	}()
+	left = n
+	if f != nil {
+		l.stepFiber(f, p)
+	}
+	for {
+		for left > 0 && !l.stop {
+			left--
+			it := l.ready.pop()
+			if it.f != nil {
+				l.resumeFiber(it.f)
+			} else {
+				it.fn()
+			}
+		}
+		if !l.chainPass() {
+			break
+		}
+		left = l.ready.len()
+	}
+	ok = true
+	return left, nil, nil
+}
+
+// resumeFiber is stepFiber(f, nil) for a fiber taken from the ready queue,
+// with the common case, a leaf that parks again, unrolled.
+func (l *loop) resumeFiber(f *Fiber) {
+	if f.flags&fStarted == 0 || f.depth < 1 {
+		l.stepFiber(f, nil)
+		return
+	}
+	l.cur = f
+	if f.park != nil {
+		f.park = nil // a Yield parks the fiber in the ready queue itself
+	}
+	n := f.depth
+	h := f.top
+	if !h.self().Step(f) && f.depth == n {
+		l.cur = nil
+		return // parked
+	}
+	l.stepAfter(f, h, n)
+}
+
+// stepFiber steps f until it parks or finishes. The top frame runs; if it
 // finishes, it is popped and its parent resumes at once; if it pushed a child
 // coroutine, the child runs at once; otherwise the fiber is parked. Resuming
 // a fiber therefore costs one Step of the leaf, whatever the chain's depth.
-func (l *loop) runFiber(f *Fiber) {
+//
+// A panic escaping a step escapes stepFiber, with l.cur still f: the caller
+// recovers it and calls stepFiber again with its record, p, which ends the
+// top frame (its remaining deferred calls run, in panic mode) before the
+// parent resumes, and raises the panic again in it.
+func (l *loop) stepFiber(f *Fiber, p *panicRec) {
 	l.cur = f
-	f.park = nil // a Yield parks the fiber in the ready queue itself
+	if p != nil && f.depth == 0 {
+		// Not a step's panic: what finishing f ran (its waiters' callbacks)
+		// panicked. It is nobody's: it ends the loop.
+		l.fail(&PanicError{Value: p.value, Stack: p.stack})
+		l.cur = nil
+		return
+	}
+	if p == nil {
+		if f.park != nil {
+			f.park = nil // a Yield parks the fiber in the ready queue itself
+		}
+		if f.flags&fStarted == 0 && l.startFiber(f) {
+			l.cur = nil
+			return
+		}
+	}
 	for {
 		n := f.depth
-		fr := f.top
-		done, p := stepFrame(f, fr)
+		h := f.top
+		var done bool
 		if p != nil {
-			h := fr.header()
-			h.panic = runDeferredPanicking(h, p)
-			h.state = stateDone
+			h.setPanic(runDeferredPanicking(h, p))
+			p = nil
 			done = true
+		} else {
+			done = h.self().Step(f)
 		}
 		if !done {
 			if f.depth > n {
@@ -172,7 +330,7 @@ func (l *loop) runFiber(f *Fiber) {
 			}
 			break // parked
 		}
-		fr.header().state = stateDone
+		h.state = stateDone
 		f.pop()
 		if n == 1 {
 			l.finish(f)
@@ -182,17 +340,57 @@ func (l *loop) runFiber(f *Fiber) {
 	l.cur = nil
 }
 
+// stepAfter goes on with f after a step of frame h, made at depth n, that
+// finished h or pushed a child, as stepFiber does.
+func (l *loop) stepAfter(f *Fiber, h *coro, n int32) {
+	if f.depth > n {
+		l.stepFiber(f, nil) // a child coroutine was pushed: run it now
+		return
+	}
+	h.state = stateDone
+	f.pop()
+	if n == 1 {
+		l.finish(f)
+		l.cur = nil
+		return
+	}
+	l.stepFiber(f, nil) // the parent resumes
+}
+
+// startFiber runs before the first step of a task whose root frame is the
+// spawned coroutine itself. A task cancelled before it started never runs
+// its body: it finishes with ErrCanceled, and startFiber returns true.
+func (l *loop) startFiber(f *Fiber) bool {
+	f.flags |= fStarted
+	if f.flags&fCanceled == 0 {
+		if debugCoros.Load() != 0 {
+			untrackCoro(f.root) // the coroutine is being awaited, by its task
+		}
+		return false
+	}
+	f.task().startCanceled()
+	f.root.state = stateDone
+	f.pop()
+	l.finish(f)
+	return true
+}
+
 // finish records that f's root frame finished and wakes what waits for it.
 // A panic that ended it with nobody waiting ends the loop (never swallowed).
 func (l *loop) finish(f *Fiber) {
 	f.flags |= fDone
-	f.closeScopes()
-	f.mid = nil
+	if f.x != nil {
+		f.closeScopes()
+		f.x.mid = nil
+	}
 	l.removeTask(f)
 	if l.dbg != nil {
 		l.dbg.finished(l, f)
 	}
-	if p := f.root.panic; p != nil && f.waiters.head == nil && f.flags&fMain == 0 {
+	if f.flags&fMain != 0 {
+		l.chain = false // Run stops after this pass
+	}
+	if p := f.root.panicked(); p != nil && f.waiters.head == nil && f.flags&fMain == 0 {
 		l.fail(&PanicError{Value: p.value, Stack: p.stack})
 	}
 	for w := f.waiters.popFront(); w != nil; w = f.waiters.popFront() {
@@ -210,43 +408,49 @@ type waiter struct {
 }
 
 func (w *waiter) notify() {
-	if w.fiber != nil {
-		w.fiber.wake()
+	if f := w.fiber; f != nil {
+		f.wake()
 	} else {
 		w.fn()
 	}
 }
 
 // waitList is an intrusive FIFO list of waiters: waiting allocates nothing.
+// It is one word: the head's prev is the tail.
 type waitList struct {
-	head, tail *waiter
+	head *waiter
 }
 
 func (l *waitList) pushBack(w *waiter) {
 	w.list = l
-	w.prev = l.tail
 	w.next = nil
-	if l.tail != nil {
-		l.tail.next = w
-	} else {
+	if h := l.head; h == nil {
 		l.head = w
+		w.prev = w
+	} else {
+		t := h.prev
+		t.next = w
+		w.prev = t
+		h.prev = w
 	}
-	l.tail = w
 }
 
 func (l *waitList) remove(w *waiter) {
 	if w.list != l {
 		return
 	}
-	if w.prev != nil {
-		w.prev.next = w.next
-	} else {
+	if l.head == w {
 		l.head = w.next
-	}
-	if w.next != nil {
-		w.next.prev = w.prev
+		if w.next != nil {
+			w.next.prev = w.prev
+		}
 	} else {
-		l.tail = w.prev
+		w.prev.next = w.next
+		if w.next != nil {
+			w.next.prev = w.prev
+		} else {
+			l.head.prev = w.prev
+		}
 	}
 	w.next, w.prev, w.list = nil, nil, nil
 }

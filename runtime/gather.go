@@ -75,11 +75,11 @@ func (g *gather[T]) begin(f *Fiber) bool {
 // awaiter should be given the outcome now.
 func (g *gather[T]) settle(t *Task[T]) bool {
 	t.fiber.retrieved()
-	if p := t.root.panic; p != nil {
+	if p := t.root().panicked(); p != nil {
 		g.panic = p
 		return true
 	}
-	if err := t.root.Err; err != nil {
+	if err := t.root().Err; err != nil {
 		g.err = err
 		return true
 	}
@@ -89,7 +89,7 @@ func (g *gather[T]) settle(t *Task[T]) bool {
 func (g *gather[T]) childDone(t *Task[T]) {
 	g.remaining--
 	if g.canceling {
-		if p := t.root.panic; p != nil && g.panic == nil {
+		if p := t.root().panicked(); p != nil && g.panic == nil {
 			g.panic = p // a panic is never swallowed, even while cancelling
 		}
 		if g.remaining == 0 {
@@ -144,7 +144,7 @@ func (g *gather[T]) result(f *Fiber) ([]T, error) {
 	}
 	res := make([]T, len(g.tasks))
 	for i, t := range g.tasks {
-		res[i] = t.root.Ret
+		res[i] = t.root().Ret
 	}
 	return res, nil
 }

@@ -40,7 +40,7 @@ func (h *Handle) Cancel() bool {
 	}
 	h.canceled = true
 	h.fn = nil
-	if h.t.idx >= 0 {
+	if h.t.idx != -1 {
 		h.l.timers.remove(&h.t)
 	}
 	return true

@@ -17,7 +17,7 @@ type loop struct {
 	timers timerHeap
 	epoch  time.Time
 	gid    uint64
-	tasks  []*Fiber // live bound tasks, for shutdown and deadlock reports
+	tasks  taskList // live bound tasks, for shutdown and deadlock reports
 	cur    *Fiber   // the fiber being stepped, if any
 	// repanic is the panic record Resume is raising again, so that the
 	// runner keeps its origin stack; one step runs at a time per loop.
@@ -50,6 +50,19 @@ type loop struct {
 	vnow         atomic.Int64 // the virtual clock, ns since epoch; atomic for Now from other goroutines
 	shuffle      *rand.Rand   // nil: FIFO; else the order of each pass's ready work is shuffled
 	kernelSleeps int          // blocking polls made by virtualWait, for tests
+
+	// chain is set while Run runs the main task, without debug mode or
+	// shuffling, until it finishes or a panic stops the loop: a pass whose
+	// items made others ready then goes straight on to the next pass when
+	// that pass would find nothing else to do (no fd, no timer, no wakeup),
+	// skipping its bookkeeping.
+	chain bool
+}
+
+// chainPass reports whether the next pass can start at once from inside
+// the current one: it would consist of running the ready items only.
+func (l *loop) chainPass() bool {
+	return l.chain && l.ready.n > 0 && l.nfds == 0 && l.timers.len() == 0 && !l.wakePending.Load()
 }
 
 func newLoop() (*loop, error) {
@@ -75,7 +88,7 @@ func (l *loop) now() int64 {
 }
 
 // callSoon schedules fn to run in the next pass.
-func (l *loop) callSoon(fn func()) { l.ready.push(readyItem{fn: fn}) }
+func (l *loop) callSoon(fn func()) { l.ready.pushFn(fn) }
 
 // callLater schedules fn after d, returning the timer, which removeTimer
 // cancels.
@@ -201,7 +214,7 @@ func (l *loop) fdReady(fd int, ev ioEvents) {
 	r.revents |= ev & r.events
 	if r.revents != 0 && !r.queued {
 		r.queued = true
-		l.ready.push(readyItem{fn: r.run})
+		l.ready.pushFn(r.run)
 	}
 }
 
@@ -241,9 +254,11 @@ func (l *loop) runOnce() error {
 	}
 	if l.timers.len() > 0 {
 		now := l.now()
-		for l.timers.len() > 0 && l.timers.h[0].when <= now {
-			e := l.timers.h[0]
-			l.timers.removeAt(0)
+		for {
+			e, ok := l.timers.popDue(now)
+			if !ok {
+				break
+			}
 			if e.f != nil {
 				e.f.wake()
 			} else {
@@ -254,17 +269,16 @@ func (l *loop) runOnce() error {
 	if l.shuffle != nil {
 		l.ready.shuffle(l.shuffle)
 	}
+	if l.dbg == nil {
+		l.runReady(l.ready.len())
+		return nil
+	}
 	for n := l.ready.len(); n > 0 && !l.stop; n-- {
 		it := l.ready.pop()
-		switch {
-		case l.dbg != nil && it.f != nil:
+		if it.f != nil {
 			l.dbg.runFiber(l, it.f)
-		case l.dbg != nil:
+		} else {
 			l.dbg.runCallback(l, it.fn)
-		case it.f != nil:
-			l.runFiber(it.f)
-		default:
-			l.runCallback(it.fn)
 		}
 	}
 	return nil
@@ -280,7 +294,7 @@ func (l *loop) pollTimeout(now int64) int {
 	if l.timers.len() == 0 {
 		return -1
 	}
-	d := l.timers.h[0].when - now
+	d := l.timers.next().when - now
 	if d <= 0 {
 		return 0
 	}
@@ -306,34 +320,77 @@ func (l *loop) fail(e *PanicError) {
 		l.fatal = e
 	}
 	l.stop = true
+	l.chain = false
 }
 
-func (l *loop) addTask(f *Fiber) {
-	f.tidx = int32(len(l.tasks))
-	l.tasks = append(l.tasks, f)
+func (l *loop) addTask(f *Fiber) { l.tasks.add(f) }
+
+func (l *loop) removeTask(f *Fiber) { l.tasks.remove(f) }
+
+// taskList is the set of a loop's live tasks, each knowing its index: a
+// list of fixed-size chunks, so that it grows without copying. Removal
+// moves the last task into the freed slot.
+type taskList struct {
+	chunks []*taskChunk
+	n      int
 }
 
-func (l *loop) removeTask(f *Fiber) {
+const taskChunkLen = 1024
+
+type taskChunk [taskChunkLen]*Fiber
+
+func (tl *taskList) len() int { return tl.n }
+
+func (tl *taskList) at(i int) *Fiber { return tl.chunks[i/taskChunkLen][i%taskChunkLen] }
+
+func (tl *taskList) set(i int, f *Fiber) { tl.chunks[i/taskChunkLen][i%taskChunkLen] = f }
+
+func (tl *taskList) add(f *Fiber) {
+	i := tl.n
+	if i == len(tl.chunks)*taskChunkLen {
+		tl.chunks = append(tl.chunks, new(taskChunk))
+	}
+	tl.set(i, f)
+	f.tidx = int32(i)
+	tl.n++
+}
+
+func (tl *taskList) remove(f *Fiber) {
 	i := int(f.tidx)
-	if i < 0 || i >= len(l.tasks) || l.tasks[i] != f {
+	if i < 0 || i >= tl.n || tl.at(i) != f {
 		return
 	}
-	last := len(l.tasks) - 1
-	l.tasks[i] = l.tasks[last]
-	l.tasks[i].tidx = int32(i)
-	l.tasks[last] = nil
-	l.tasks = l.tasks[:last]
+	last := tl.n - 1
+	g := tl.at(last)
+	tl.set(i, g)
+	g.tidx = int32(i)
+	tl.set(last, nil)
+	tl.n = last
 	f.tidx = -1
+	// Keep at most one empty chunk past the last task.
+	if k := last/taskChunkLen + 2; k < len(tl.chunks) {
+		clear(tl.chunks[k:])
+		tl.chunks = tl.chunks[:k]
+	}
+}
+
+// slice returns the live tasks in a new slice.
+func (tl *taskList) slice() []*Fiber {
+	fs := make([]*Fiber, tl.n)
+	for i := range fs {
+		fs[i] = tl.at(i)
+	}
+	return fs
 }
 
 // deadlock builds the error for a loop where nothing can happen, naming each
 // parked task and the await it is parked at.
 func (l *loop) deadlock() error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d parked task(s):", len(l.tasks))
-	for i, f := range l.tasks {
+	fmt.Fprintf(&b, "%d parked task(s):", l.tasks.len())
+	for i, f := range l.tasks.slice() {
 		if i == 10 {
-			fmt.Fprintf(&b, "\n\t... and %d more", len(l.tasks)-i)
+			fmt.Fprintf(&b, "\n\t... and %d more", l.tasks.len()-i)
 			break
 		}
 		b.WriteString("\n\t")
@@ -346,9 +403,9 @@ func (l *loop) deadlock() error {
 func (f *Fiber) describe() string {
 	s := f.label()
 	if f.depth > 0 {
-		fr := f.top
+		fr := f.top.self()
 		info := fr.Info()
-		pc := fr.header().PC
+		pc := f.top.PC
 		s += " in " + info.Name
 		if int(pc) < len(info.Awaits) && info.Awaits[pc].Line > 0 {
 			s += fmt.Sprintf(" at %s:%d:%d", info.File, info.Awaits[pc].Line, info.Awaits[pc].Col)
@@ -385,37 +442,106 @@ type readyItem struct {
 	fn func()
 }
 
-// ring is a growable FIFO ring buffer of ready items; its capacity is a
-// power of two.
+// ring is the FIFO queue of ready items: a linked list of fixed-size
+// chunks, so that it grows without copying (a burst of a million spawns
+// costs 16 MB, not 32 MB of successive copies) and gives chunks back as its
+// head moves on. It keeps one drained chunk spare, so a steady flow
+// allocates nothing. Free slots are zero.
 type ring struct {
-	buf  []readyItem
-	head int
-	n    int
+	hc, tc *readyChunk // head and tail chunks
+	hi, ti int         // index of the head in hc, of the free slot in tc
+	n      int
+	spare  *readyChunk
+}
+
+const readyChunkLen = 255 // with next, a chunk is 4 KB
+
+type readyChunk struct {
+	items [readyChunkLen]readyItem
+	next  *readyChunk
 }
 
 func (r *ring) len() int { return r.n }
 
-func (r *ring) push(it readyItem) {
-	if r.n == len(r.buf) {
-		r.grow()
+// addChunk starts a new tail chunk.
+func (r *ring) addChunk() {
+	c := r.spare
+	r.spare = nil
+	if c == nil {
+		c = new(readyChunk)
 	}
-	r.buf[(r.head+r.n)&(len(r.buf)-1)] = it
+	if r.tc != nil {
+		r.tc.next = c
+	} else {
+		r.hc, r.hi = c, 0
+	}
+	r.tc, r.ti = c, 0
+}
+
+// push adds an item.
+func (r *ring) push(it readyItem) {
+	if it.f != nil {
+		r.pushFiber(it.f)
+	} else {
+		r.pushFn(it.fn)
+	}
+}
+
+func (r *ring) pushFiber(f *Fiber) {
+	if r.tc == nil || r.ti == readyChunkLen {
+		r.addChunk()
+	}
+	r.tc.items[r.ti].f = f
+	r.ti++
 	r.n++
 }
 
+func (r *ring) pushFn(fn func()) {
+	if r.tc == nil || r.ti == readyChunkLen {
+		r.addChunk()
+	}
+	r.tc.items[r.ti].fn = fn
+	r.ti++
+	r.n++
+}
+
+// pop removes the head item; the ring must not be empty.
 func (r *ring) pop() readyItem {
-	it := r.buf[r.head]
-	r.buf[r.head] = readyItem{}
-	r.head = (r.head + 1) & (len(r.buf) - 1)
+	s := &r.hc.items[r.hi]
+	it := *s
+	*s = readyItem{}
+	r.hi++
 	r.n--
+	if r.hi == readyChunkLen {
+		r.dropChunk()
+	}
 	return it
 }
 
-func (r *ring) grow() {
-	c := max(2*len(r.buf), 64)
-	buf := make([]readyItem, c)
-	for i := 0; i < r.n; i++ {
-		buf[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
+// dropChunk moves the head past its drained chunk: to the next chunk,
+// keeping the drained one as the spare, or, if it was the only one, back
+// to its start.
+func (r *ring) dropChunk() {
+	old := r.hc
+	if old == r.tc {
+		r.hi, r.ti = 0, 0 // empty
+		return
 	}
-	r.buf, r.head = buf, 0
+	r.hc, r.hi = old.next, 0
+	old.next = nil
+	r.spare = old
+}
+
+// items returns pointers to the ring's items, head first.
+func (r *ring) items() []*readyItem {
+	ps := make([]*readyItem, 0, r.n)
+	c, i := r.hc, r.hi
+	for len(ps) < r.n {
+		if i == readyChunkLen {
+			c, i = c.next, 0
+		}
+		ps = append(ps, &c.items[i])
+		i++
+	}
+	return ps
 }

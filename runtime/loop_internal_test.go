@@ -185,8 +185,11 @@ func TestGoid(t *testing.T) {
 }
 
 func TestSizes(t *testing.T) {
-	if s := unsafe.Sizeof(coro{}); s > 40 {
-		t.Errorf("frame header is %d bytes, want at most 40", s)
+	if s := unsafe.Sizeof(coro{}); s > 24 {
+		t.Errorf("frame header is %d bytes, want at most 24", s)
+	}
+	if s := unsafe.Sizeof(Fiber{}); s > 128 {
+		t.Errorf("Fiber is %d bytes, want at most 128", s)
 	}
 	t.Logf("Fiber %d B, Task[struct{}] %d B, Coro[struct{}] %d B",
 		unsafe.Sizeof(Fiber{}), unsafe.Sizeof(Task[struct{}]{}), unsafe.Sizeof(Coro[struct{}]{}))

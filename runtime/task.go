@@ -3,6 +3,7 @@ package runtime
 import (
 	"strconv"
 	"sync/atomic"
+	"unsafe"
 )
 
 var taskIDs atomic.Uint64
@@ -11,17 +12,35 @@ var taskIDs atomic.Uint64
 // *Task[T] is an Awaitable[T] that any number of tasks may await, any number
 // of times; each gets the task's results, or the task's panic raised again.
 type Task[T any] struct {
-	fiber Fiber
-	root  taskRoot[T]
+	fiber Fiber // first: a *Fiber is the address of its Task
 }
 
-// taskRoot is the bottom frame of every task: it awaits the spawned
-// awaitable and keeps its outcome (results, or the panic that ended it) in
-// its Coro header.
+// root returns the task's root frame's header, which keeps the task's
+// outcome: results, or the panic that ended it. The root is the spawned
+// coroutine itself, or a taskRoot when a leaf (Sleep, a Future...) was
+// spawned; either way a Coro[T] at the start of the frame.
+func (t *Task[T]) root() *Coro[T] { return (*Coro[T])(unsafe.Pointer(t.fiber.root)) }
+
+// coroutine is a generated frame (or a hand-written one), seen as an
+// Awaitable[T]: it embeds Coro[T].
+type coroutine[T any] interface {
+	Awaitable[T]
+	coroT() *Coro[T]
+}
+
+func (c *Coro[T]) coroT() *Coro[T] { return c }
+
+// taskRoot is the bottom frame of a task spawned from a leaf awaitable: it
+// awaits the awaitable and keeps its outcome in its Coro header.
 type taskRoot[T any] struct {
 	Coro[T]
 	a Awaitable[T]
 }
+
+// wrapperRoot marks the root frames the runtime adds, which dumps skip.
+type wrapperRoot interface{ wrapperRoot() }
+
+func (r *taskRoot[T]) wrapperRoot() {}
 
 var taskRootInfo = FuncInfo{Name: "asyncgen/runtime.Task", Awaits: []AwaitInfo{{}, {}}}
 
@@ -47,19 +66,41 @@ r1:
 
 func newTask[T any](a Awaitable[T]) *Task[T] {
 	t := &Task[T]{}
-	t.root.a = a
-	t.root.self = &t.root // not Init: a task's root is never reported as not awaited
-	t.root.state = stateRunning
 	f := &t.fiber
+	if c, ok := a.(coroutine[T]); ok && c.coroT().state == stateFresh && c.coroT().tab != 0 {
+		// The coroutine is the root frame: nothing is allocated but the
+		// Task. startFiber does, on the first step, what awaiting it would.
+		h := &c.coroT().coro
+		h.state = stateRunning
+		f.root = h
+	} else {
+		r := &taskRoot[T]{a: a}
+		var fr Frame = r
+		r.tab = itabOf((*iface)(unsafe.Pointer(&fr)).tab) // not Init: a task's root is never reported as not awaited
+		r.state = stateRunning
+		f.root = &r.coro
+		f.flags = fStarted // the root frame's await handles a cancel before the start
+	}
+	f.top = f.root
+	f.depth = 1
 	f.id = taskIDs.Add(1)
 	f.tidx = -1
-	f.root = &t.root.coro
-	f.push(&t.root)
 	f.w.fiber = f
 	f.hidx = -1
-	f.task = t
+	var at AnyTask = t
+	f.tab = itabOf((*iface)(unsafe.Pointer(&at)).tab)
 	return t
 }
+
+// startCanceled gives a task cancelled before it started its outcome.
+func (t *Task[T]) startCanceled() {
+	r := t.root()
+	var zero T
+	r.Ret, r.Err = zero, ErrCanceled
+}
+
+// rootErr returns the task's error, for debug mode's records.
+func (t *Task[T]) rootErr() error { return t.root().Err }
 
 // bind adopts an unbound task onto l and schedules it.
 func (t *Task[T]) bind(l *loop) {
@@ -69,7 +110,7 @@ func (t *Task[T]) bind(l *loop) {
 	case f.loop == nil:
 		f.loop = l
 		l.addTask(f)
-		l.ready.push(readyItem{f: f})
+		l.ready.pushFiber(f)
 	case f.flags&fDone == 0:
 		panic(msgOtherLoop)
 	}
@@ -112,11 +153,12 @@ func (t *Task[T]) begin(f *Fiber) bool {
 
 func (t *Task[T]) result(f *Fiber) (T, error) {
 	t.fiber.retrieved()
-	if p := t.root.panic; p != nil {
+	r := t.root()
+	if p := r.panicked(); p != nil {
 		f.loop.repanic = p
 		panic(p.value)
 	}
-	return t.root.Ret, t.root.Err
+	return r.Ret, r.Err
 }
 
 // Cancel asks the task to stop: its pending await and every later await
@@ -136,13 +178,14 @@ func (t *Task[T]) Result() (T, error) {
 		return zero, ErrNotDone
 	}
 	t.fiber.retrieved()
-	if p := t.root.panic; p != nil {
+	r := t.root()
+	if p := r.panicked(); p != nil {
 		if l := t.fiber.loop; l != nil {
 			l.repanic = p // keep the origin stack if a task step recovers it
 		}
 		panic(p.value)
 	}
-	return t.root.Ret, t.root.Err
+	return r.Ret, r.Err
 }
 
 // AddDoneCallback arranges for fn(t) to run on the task's loop, in the pass
@@ -180,14 +223,14 @@ func (t *Task[T]) AddDoneCallback(fn func(*Task[T])) (remove func() bool) {
 
 // Name returns the task's name, "Task-N" unless SetName changed it.
 func (t *Task[T]) Name() string {
-	if t.fiber.name == nil {
+	if t.fiber.x == nil || t.fiber.x.name == nil {
 		return "Task-" + strconv.FormatUint(t.fiber.id, 10)
 	}
-	return *t.fiber.name
+	return *t.fiber.x.name
 }
 
 // SetName sets the task's name.
-func (t *Task[T]) SetName(name string) { t.fiber.name = &name }
+func (t *Task[T]) SetName(name string) { t.fiber.extra().name = &name }
 
 // Run runs a new event loop on the calling goroutine until a finishes, and
 // returns a's results. Then, like asyncio.run, it cancels the tasks still
@@ -234,11 +277,13 @@ func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
 	main.bind(l)
 	main.fiber.flags |= fMain
 
+	l.chain = l.dbg == nil && l.shuffle == nil
 	for main.fiber.flags&fDone == 0 && !l.stop {
 		if err = l.runOnce(); err != nil {
 			break
 		}
 	}
+	l.chain = false
 	l.shutdown()
 	if l.fatal != nil {
 		panic(l.fatal)
@@ -246,10 +291,11 @@ func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
 	if err != nil {
 		return zero, err
 	}
-	if p := main.root.panic; p != nil {
+	r := main.root()
+	if p := r.panicked(); p != nil {
 		panic(&PanicError{Value: p.value, Stack: p.stack})
 	}
-	return main.root.Ret, main.root.Err
+	return r.Ret, r.Err
 }
 
 // shutdown cancels the tasks still live and runs the loop until they have
@@ -261,8 +307,9 @@ func (l *loop) shutdown() {
 	// Run until the tasks have finished, then run what finishing them
 	// scheduled, such as done callbacks. Tasks spawned meanwhile are
 	// cancelled too.
-	for (len(l.tasks) > 0 || l.ready.len() > 0) && !l.stop {
-		for _, f := range l.tasks {
+	for (l.tasks.len() > 0 || l.ready.len() > 0) && !l.stop {
+		for i := 0; i < l.tasks.len(); i++ {
+			f := l.tasks.at(i)
 			if f.flags&fCanceled == 0 {
 				f.cancel()
 			}

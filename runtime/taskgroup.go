@@ -84,7 +84,7 @@ func (g *TaskGroup) Len() int { return len(g.children) }
 
 func (g *TaskGroup) childDone(t AnyTask) {
 	f := t.base()
-	if p := f.root.panic; p != nil {
+	if p := f.root.panicked(); p != nil {
 		if g.panic == nil {
 			g.panic = p
 		}
@@ -133,7 +133,7 @@ func (w *groupWait) begin(f *Fiber) bool {
 		if cf := c.base(); cf.loop == nil {
 			cf.loop = f.loop
 			f.loop.addTask(cf)
-			f.loop.ready.push(readyItem{f: cf})
+			f.loop.ready.pushFiber(cf)
 		}
 	}
 	if g.live == 0 {

@@ -23,6 +23,8 @@ type AnyTask interface {
 	Err() error
 
 	base() *Fiber
+	startCanceled()
+	rootErr() error
 }
 
 func (t *Task[T]) base() *Fiber { return &t.fiber }
@@ -33,8 +35,8 @@ func (t *Task[T]) base() *Fiber { return &t.fiber }
 // returned normally, or with another error, is not Cancelled.
 func (t *Task[T]) Cancelled() bool {
 	f := &t.fiber
-	return f.flags&(fDone|fCanceled) == fDone|fCanceled && t.root.panic == nil &&
-		errors.Is(t.root.Err, ErrCanceled)
+	return f.flags&(fDone|fCanceled) == fDone|fCanceled && t.root().panicked() == nil &&
+		errors.Is(t.root().Err, ErrCanceled)
 }
 
 // Err returns the task's error once it has finished, or ErrNotDone. If the
@@ -53,7 +55,7 @@ func CurrentTask() AnyTask {
 	if l == nil || l.cur == nil {
 		return nil
 	}
-	return l.cur.task
+	return l.cur.task()
 }
 
 // AllTasks returns the current loop's tasks that have not finished, the
@@ -64,7 +66,7 @@ func AllTasks() []AnyTask {
 	if l == nil {
 		return nil
 	}
-	fs := slices.Clone(l.tasks)
+	fs := l.tasks.slice()
 	slices.SortFunc(fs, func(a, b *Fiber) int {
 		switch {
 		case a.id < b.id:
@@ -76,7 +78,7 @@ func AllTasks() []AnyTask {
 	})
 	ts := make([]AnyTask, len(fs))
 	for i, f := range fs {
-		ts[i] = f.task
+		ts[i] = f.task()
 	}
 	return ts
 }
@@ -104,7 +106,7 @@ type cleanupWaitable interface {
 // ErrCanceled in a cancelled task (cancel wins), else ErrTimeout if a timeout
 // scope around it expired.
 func (f *Fiber) withdrawnErr() error {
-	if f.flags&fCanceled == 0 && f.scope != nil && f.scope.expiredScope() != nil {
+	if f.flags&fCanceled == 0 && f.scope() != nil && f.scope().expiredScope() != nil {
 		return ErrTimeout
 	}
 	return ErrCanceled

@@ -80,10 +80,10 @@ func (cf *ConcurrentFuture[T]) start(a Awaitable[T]) {
 	}
 	t.AddDoneCallback(func(t *Task[T]) {
 		var pe *PanicError
-		if p := t.root.panic; p != nil {
+		if p := t.root().panicked(); p != nil {
 			pe = &PanicError{Value: p.value, Stack: p.stack}
 		}
-		if !cf.complete(t.root.Ret, t.root.Err, pe) && pe != nil {
+		if !cf.complete(t.root().Ret, t.root().Err, pe) && pe != nil {
 			l.fail(pe) // cancelled meanwhile: the panic is nobody's
 		}
 	})

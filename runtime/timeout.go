@@ -42,8 +42,9 @@ func Timeout(d time.Duration) *Scope {
 }
 
 func openScope(f *Fiber, d time.Duration) *Scope {
-	s := &Scope{fiber: f, parent: f.scope}
-	f.scope = s
+	x := f.extra()
+	s := &Scope{fiber: f, parent: x.scope}
+	x.scope = s
 	s.arm(d)
 	return s
 }
@@ -71,8 +72,8 @@ func (s *Scope) expire() {
 // closeScopes closes the scopes a finished task left open, so that their
 // timers do not outlive it.
 func (f *Fiber) closeScopes() {
-	for f.scope != nil {
-		f.scope.Close()
+	for f.x.scope != nil {
+		f.x.scope.Close()
 	}
 }
 
@@ -97,12 +98,12 @@ func (s *Scope) Close() error {
 			s.fiber.loop.removeTimer(s.timer)
 			s.timer = nil
 		}
-		f := s.fiber
-		if f.scope == s {
-			f.scope = s.parent
+		x := s.fiber.x
+		if x.scope == s {
+			x.scope = s.parent
 		} else {
 			// Closed out of order: unlink it from the chain.
-			for c := f.scope; c != nil; c = c.parent {
+			for c := x.scope; c != nil; c = c.parent {
 				if c.parent == s {
 					c.parent = s.parent
 					break

@@ -41,7 +41,7 @@ func VirtualTime(seed int64) Option {
 // advances by the real time that passed, or to the timer if the wait found
 // nothing.
 func (l *loop) virtualWait(timeoutMs int) error {
-	next := l.timers.h[0].when // the caller saw a timer pending
+	next := l.timers.next().when // the caller saw a timer pending
 	if l.nfds == 0 && l.external.Load() == 0 && !l.wakePending.Load() {
 		l.vnow.Store(next)
 		return nil
@@ -61,11 +61,11 @@ func (l *loop) virtualWait(timeoutMs int) error {
 
 // shuffle permutes the items in the ring (Fisher-Yates, driven by rng).
 func (r *ring) shuffle(rng *rand.Rand) {
-	mask := len(r.buf) - 1
-	for i := r.n - 1; i > 0; i-- {
+	ps := r.items()
+	for i := len(ps) - 1; i > 0; i-- {
 		j := rng.IntN(i + 1)
-		a, b := (r.head+i)&mask, (r.head+j)&mask
-		r.buf[a], r.buf[b] = r.buf[b], r.buf[a]
+		a, b := ps[i], ps[j]
+		*a, *b = *b, *a
 	}
 }
 

@@ -10,18 +10,27 @@ import (
 
 // The async functions the benchmarks run.
 
+// Trivial is the task of the spawn scenario: it counts itself done, as the
+// goroutines' wg.Done().
+//
 // async
-func Trivial() {}
+func Trivial(left *int) { *left-- }
 
+// SpawnMany spawns n trivial tasks and waits until all have finished, as
+// the goroutines' wg.Wait().
+//
 // async
 func SpawnMany(n int) {
+	left := n
 	for i := 0; i < n; i++ {
-		runtime.Spawn(TrivialAsync())
+		runtime.Spawn(TrivialAsync(&left))
 		if i%1024 == 1023 {
 			await(runtime.Yield()) // the spawned tasks run and finish
 		}
 	}
-	await(runtime.Yield())
+	for left > 0 {
+		await(runtime.Yield())
+	}
 }
 
 // async

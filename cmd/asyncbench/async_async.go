@@ -10,11 +10,12 @@ import (
 // trivialCoro is the state of the async function Trivial while it runs.
 type trivialCoro struct {
 	runtime.Coro[struct{}]
+	left *int
 }
 
 // TrivialAsync returns a coroutine that runs Trivial when it is awaited or spawned.
-func TrivialAsync() runtime.Awaitable[struct{}] {
-	_s := &trivialCoro{}
+func TrivialAsync(left *int) runtime.Awaitable[struct{}] {
+	_s := &trivialCoro{left: left}
 	_s.Init(_s)
 	return _s
 }
@@ -26,23 +27,26 @@ func (_s *trivialCoro) Info() *runtime.FuncInfo {
 var trivialInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}},
 	File:   "async.go",
-	Line:   14,
+	Line:   17,
 	Name:   "main.Trivial",
 }
 
 func (_s *trivialCoro) Step(_f *runtime.Fiber) bool {
+//line async.go:17
+	*_s.left--
 	return _s.Return()
-//line async_async.go:36
+//line async_async.go:39
 }
 
-var _ func() = Trivial
+var _ func(left *int) = Trivial
 
 // spawnManyCoro is the state of the async function SpawnMany while it runs.
 type spawnManyCoro struct {
 	runtime.Coro[struct{}]
-	n   int
-	i   int
-	_a0 runtime.Awaitable[struct{}]
+	n    int
+	left int
+	i    int
+	_a0  runtime.Awaitable[struct{}]
 }
 
 // SpawnManyAsync returns a coroutine that runs SpawnMany when it is awaited or spawned.
@@ -59,13 +63,13 @@ func (_s *spawnManyCoro) Info() *runtime.FuncInfo {
 var spawnManyInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  4,
-		Line: 21,
+		Line: 28,
 	}, {
-		Col:  2,
-		Line: 24,
+		Col:  3,
+		Line: 32,
 	}},
 	File: "async.go",
-	Line: 17,
+	Line: 23,
 	Name: "main.SpawnMany",
 }
 
@@ -79,45 +83,55 @@ func (_s *spawnManyCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line async.go:18
+//line async.go:24
+	_s.left = _s.n
+//line async.go:25
 	_s.i = 0
 _l1:
 	if !(_s.i < _s.n) {
 		goto _l3
 	}
-//line async.go:19
-	runtime.Spawn(TrivialAsync())
-//line async.go:20
+//line async.go:26
+	runtime.Spawn(TrivialAsync(&_s.left))
+//line async.go:27
 	if !(_s.i%1024 == 1023) {
 		goto _l4
 	}
-//line async.go:21
+//line async.go:28
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line async.go:21
+//line async.go:28
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 _l4:
-//line async.go:18
+//line async.go:25
 	_s.i++
 	goto _l1
 _l3:
-//line async.go:24
+_l5:
+//line async.go:31
+	if !(_s.left > 0) {
+		goto _l7
+	}
+//line async.go:32
 	_s._a0 = runtime.Yield()
 	_s.PC = 2
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r2:
-//line async.go:24
+//line async.go:32
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+//line async.go:32
+	goto _l5
+_l7:
 	return _s.Return()
-//line async_async.go:121
+//line async_async.go:135
 }
 
 var _ func(n int) = SpawnMany
@@ -143,10 +157,10 @@ func (_s *waitEventCoro) Info() *runtime.FuncInfo {
 var waitEventInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 29,
+		Line: 38,
 	}},
 	File: "async.go",
-	Line: 28,
+	Line: 37,
 	Name: "main.WaitEvent",
 }
 
@@ -158,7 +172,7 @@ func (_s *waitEventCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line async.go:29
+//line async.go:38
 	_s._a0 = _s.ev.Wait()
 	_s.PC = 1
 	_s.ev = nil
@@ -166,11 +180,11 @@ func (_s *waitEventCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line async.go:29
+//line async.go:38
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	return _s.Return()
-//line async_async.go:174
+//line async_async.go:188
 }
 
 var _ func(ev *runtime.Event) = WaitEvent
@@ -198,13 +212,13 @@ func (_s *parkCoro) Info() *runtime.FuncInfo {
 var parkInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 38,
+		Line: 47,
 	}, {
 		Col:  2,
-		Line: 41,
+		Line: 50,
 	}},
 	File: "async.go",
-	Line: 33,
+	Line: 42,
 	Name: "main.Park",
 }
 
@@ -218,27 +232,27 @@ func (_s *parkCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line async.go:34
+//line async.go:43
 	_s.ev = runtime.NewEvent()
-//line async.go:35
+//line async.go:44
 	for i := 0; i < _s.n; i++ {
 		runtime.Spawn(WaitEventAsync(_s.ev))
 	}
-//line async.go:38
+//line async.go:47
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line async.go:38
+//line async.go:47
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line async.go:39
+//line async.go:48
 	_s.measure()
-//line async.go:40
+//line async.go:49
 	_s.ev.Set()
-//line async.go:41
+//line async.go:50
 	_s._a0 = runtime.Yield()
 	_s.PC = 2
 	_s.measure = nil
@@ -247,11 +261,11 @@ _r1:
 		return false
 	}
 _r2:
-//line async.go:41
+//line async.go:50
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	return _s.Return()
-//line async_async.go:255
+//line async_async.go:269
 }
 
 var _ func(n int, measure func()) = Park
@@ -281,10 +295,10 @@ func (_s *pingerCoro) Info() *runtime.FuncInfo {
 var pingerInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  3,
-		Line: 50,
+		Line: 59,
 	}},
 	File: "async.go",
-	Line: 45,
+	Line: 54,
 	Name: "main.Pinger",
 }
 
@@ -296,38 +310,38 @@ func (_s *pingerCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line async.go:46
+//line async.go:55
 	_s.i = 0
 _l1:
 	if !(_s.i < _s.n) {
 		goto _l3
 	}
-//line async.go:47
+//line async.go:56
 	if _s.signalFirst {
 		_s.signal.Set()
 	}
-//line async.go:50
+//line async.go:59
 	_s._a0 = _s.wait.Wait()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line async.go:50
+//line async.go:59
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line async.go:51
+//line async.go:60
 	_s.wait.Clear()
-//line async.go:52
+//line async.go:61
 	if !_s.signalFirst {
 		_s.signal.Set()
 	}
-//line async.go:46
+//line async.go:55
 	_s.i++
 	goto _l1
 _l3:
 	return _s.Return()
-//line async_async.go:331
+//line async_async.go:345
 }
 
 var _ func(n int, wait *runtime.Event, signal *runtime.Event, signalFirst bool) = Pinger
@@ -353,10 +367,10 @@ func (_s *sleeperCoro) Info() *runtime.FuncInfo {
 var sleeperInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 60,
+		Line: 69,
 	}},
 	File: "async.go",
-	Line: 59,
+	Line: 68,
 	Name: "main.Sleeper",
 }
 
@@ -368,18 +382,18 @@ func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line async.go:60
+//line async.go:69
 	_s._a0 = runtime.Sleep(_s.d)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line async.go:60
+//line async.go:69
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	return _s.Return()
-//line async_async.go:383
+//line async_async.go:397
 }
 
 var _ func(d time.Duration) = Sleeper
@@ -409,10 +423,10 @@ func (_s *sleepManyCoro) Info() *runtime.FuncInfo {
 var sleepManyInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  3,
-		Line: 70,
+		Line: 79,
 	}},
 	File: "async.go",
-	Line: 64,
+	Line: 73,
 	Name: "main.SleepMany",
 }
 
@@ -428,13 +442,13 @@ func (_s *sleepManyCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line async.go:65
+//line async.go:74
 	ts = make([]*runtime.Task[struct{}], _s.n)
-//line async.go:66
+//line async.go:75
 	for i := range ts {
 		ts[i] = runtime.Spawn(SleeperAsync(_s.d))
 	}
-//line async.go:69
+//line async.go:78
 	_s._t1 = ts
 	_s._t2 = len(_s._t1)
 	_s._t3 = 0
@@ -443,22 +457,22 @@ _l1:
 		goto _l3
 	}
 	t = _s._t1[_s._t3]
-//line async.go:70
+//line async.go:79
 	_s._a0 = t
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line async.go:70
+//line async.go:79
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line async.go:70
+//line async.go:79
 	_s._t3++
 	goto _l1
 _l3:
 	return _s.Return()
-//line async_async.go:462
+//line async_async.go:476
 }
 
 var _ func(n int, d time.Duration) = SleepMany

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	goruntime "runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,8 +36,17 @@ func main() {
 	n := flag.Int("n", 1_000_000, "tasks (park, spawn, sleep) or round trips (switch)")
 	mode := flag.String("mode", "all", "park | spawn | switch | sleep | all")
 	child := flag.String("child", "", "internal: run one side of one scenario and print its figures")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the asyncgen side to this file")
 	flag.Parse()
 	if *child != "" {
+		if cpuProfile != "" && strings.HasPrefix(*child, "async:") {
+			f, err := os.Create(cpuProfile)
+			if err != nil {
+				panic(err)
+			}
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
 		side, scenario, _ := strings.Cut(*child, ":")
 		fmt.Println(runChild(side, scenario, *n))
 		return
@@ -54,6 +64,8 @@ func main() {
 	}
 }
 
+var cpuProfile string
+
 var metricNames = map[string][]string{
 	"park":   {"Sys B/task", "HeapInuse+StackInuse B/task"},
 	"spawn":  {"ns/task (spawn+finish)"},
@@ -69,7 +81,7 @@ func parent(mode, side string, n int) []float64 {
 		panic(err)
 	}
 	var out bytes.Buffer
-	cmd := exec.Command(exe, "-n", strconv.Itoa(n), "-child", side+":"+mode)
+	cmd := exec.Command(exe, "-n", strconv.Itoa(n), "-child", side+":"+mode, "-cpuprofile", cpuProfile)
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	if err := cmd.Run(); err != nil {
 		fmt.Fprintf(os.Stderr, "%s %s: %v\n", side, mode, err)
