@@ -165,7 +165,10 @@ func TestCallSoonThreadsafeLatency(t *testing.T) {
 	mu.Lock()
 	lat := time.Since(sent)
 	mu.Unlock()
-	if lat > 20*time.Millisecond {
+	// The loop waits with no timeout, so without the eventfd wakeup it would
+	// never return; the bound is loose because CI runs packages side by side
+	// on two cores.
+	if lat > 2*time.Second {
 		t.Errorf("wakeup took %v", lat)
 	}
 }
