@@ -55,4 +55,9 @@ type ioEvents uint8
 const (
 	ioRead  ioEvents = 1 << iota // readable, or hung up, or in error
 	ioWrite                      // writable, or in error
+	// ioEdge, given to add or modify with ioRead or ioWrite, asks for
+	// edge-triggered events (EPOLLET, EV_CLEAR): the fd is reported when it
+	// becomes ready, not for as long as it stays ready. Streams and
+	// listeners use it and keep their own ready flags.
+	ioEdge
 )

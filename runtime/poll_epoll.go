@@ -114,6 +114,9 @@ func epollEvents(ev ioEvents) uint32 {
 	if ev&ioWrite != 0 {
 		e |= unix.EPOLLOUT
 	}
+	if ev&ioEdge != 0 {
+		e |= unix.EPOLLET
+	}
 	return e
 }
 
