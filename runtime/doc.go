@@ -441,7 +441,8 @@
 //	func (s *Stream) Drain() Awaitable[struct{}]             // waits while above the high watermark, down to the low one
 //	func (s *Stream) SetWriteBufferLimits(high, low int)     // 64 KiB and 16 KiB by default
 //	func (s *Stream) CloseWrite() error                      // shutdown(SHUT_WR) once the buffer is flushed
-//	func (s *Stream) Close() error
+//	func (s *Stream) Close() error                           // after the buffer is flushed
+//	func (s *Stream) Abort() error                           // at once, dropping the buffer
 //	func (s *Stream) WaitClosed() Awaitable[struct{}]
 //	func (s *Stream) LocalAddr() net.Addr
 //	func (s *Stream) RemoteAddr() net.Addr
@@ -470,7 +471,8 @@
 //
 // Close wakes a task waiting in a read with net.ErrClosed; data buffered
 // for writing is still sent, and the socket is closed once it has been (or
-// when a write fails), which WaitClosed waits for. A write error (a reset
+// when a write fails), which WaitClosed waits for; Abort closes at once,
+// waking Drain with net.ErrClosed if it dropped data. A write error (a reset
 // peer) is sticky: later Writes and Drains return it.
 //
 // Each socket is registered with the poller once, edge-triggered (EPOLLET

@@ -536,6 +536,26 @@ func (s *Stream) Close() error {
 	return s.finish()
 }
 
+// Abort closes the stream at once, dropping the data buffered for writing
+// (asyncio's transport.abort): tasks waiting in a read get net.ErrClosed,
+// and if data was dropped, so do those waiting in Drain. It does nothing on
+// a stream whose socket is already closed.
+func (s *Stream) Abort() error {
+	if s.closed {
+		return nil
+	}
+	s.closing = true
+	if s.rwait {
+		s.res, s.resErr = nil, net.ErrClosed
+		s.wakeReader()
+	}
+	if s.wpos < len(s.wbuf) && s.werr == nil {
+		s.werr = net.ErrClosed
+	}
+	s.wbuf, s.wpos, s.paused = nil, 0, false
+	return s.finish()
+}
+
 // finish unregisters and closes the socket, and wakes the tasks waiting to
 // drain or for the close.
 func (s *Stream) finish() error {

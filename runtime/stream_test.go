@@ -451,3 +451,54 @@ func TestStreamUnix(t *testing.T) {
 		do(func(*runtime.Fiber) { c.Close(); ln.Close() }),
 	))
 }
+
+// TestStreamAbortWakesDrain: a writer parked in Drain on a peer that does
+// not read is woken by Abort with net.ErrClosed, and so is WaitClosed;
+// Close with data unsent waits for the flush instead.
+func TestStreamAbortWakesDrain(t *testing.T) {
+	release := make(chan struct{})
+	addr, done := goListener(t, func(c net.Conn) { <-release })
+	var s *runtime.Stream
+	var writer *runtime.Task[struct{}]
+	var drainErr error
+	closed := false
+	runS(t, script[struct{}](nil,
+		dial(t, addr, &s),
+		do(func(*runtime.Fiber) {
+			big := make([]byte, 1<<20)
+			writer = runtime.Spawn(script[struct{}](nil,
+				do(func(*runtime.Fiber) {
+					for s.WriteBuffered() <= runtime.DefaultHighWater {
+						if err := s.Write(big); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				}),
+				aw(s0{&s}.drain, func(_ struct{}, err error) { drainErr = err })))
+		}),
+		aw(runtime.Yield, nil),
+		aw(runtime.Yield, nil),
+		do(func(*runtime.Fiber) {
+			if writer.Done() {
+				t.Errorf("Drain did not wait")
+			}
+			s.Close() // data unsent: the close waits for it
+			runtime.Spawn(script[struct{}](nil, aw(s0{&s}.waitClosed, func(struct{}, error) { closed = true })))
+		}),
+		aw(runtime.Yield, nil),
+		do(func(*runtime.Fiber) {
+			if writer.Done() || closed {
+				t.Errorf("Close with data unsent did not wait for the flush")
+			}
+			s.Abort()
+		}),
+		aw(func() runtime.Awaitable[struct{}] { return writer }, nil),
+		aw(runtime.Yield, nil),
+	))
+	close(release)
+	<-done
+	if !errors.Is(drainErr, net.ErrClosed) || !closed {
+		t.Errorf("Drain returned %v; WaitClosed returned: %v", drainErr, closed)
+	}
+}
