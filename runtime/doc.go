@@ -478,7 +478,10 @@
 // Each socket is registered with the poller once, edge-triggered (EPOLLET
 // with EPOLLRDHUP; EV_CLEAR under kqueue): the stream keeps readable and
 // writable flags, set by events and cleared when a system call returns
-// EAGAIN, so reading and writing make no epoll_ctl call. A read first
+// EAGAIN, so reading and writing make no epoll_ctl call. On Linux a short
+// read clears the readable flag too, as nginx does (anything arriving
+// later makes a new edge), unless the peer's hang-up was reported: a
+// request-response exchange then costs no read that meets EAGAIN. A read first
 // takes what is buffered, then reads from the socket while it is readable;
 // a reader that finds nothing parks its task on the stream, a leaf like
 // Event.Wait, and the readiness callback completes the read and wakes it.

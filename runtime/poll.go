@@ -60,4 +60,9 @@ const (
 	// becomes ready, not for as long as it stays ready. Streams and
 	// listeners use it and keep their own ready flags.
 	ioEdge
+	// ioHup, reported with ioRead to the fds registered for it, says that
+	// the peer hung up or the fd is in error: the pollers that report it
+	// (pollerReportsHup) let a stream take a short read as proof that the
+	// socket is drained, since anything arriving later makes a new event.
+	ioHup
 )

@@ -79,6 +79,9 @@ func (p *poller) wait(l *loop, timeoutMs int) error {
 		if e.Events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 			ev |= ioWrite
 		}
+		if e.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			ev |= ioHup
+		}
 		l.fdReady(fd, ev)
 	}
 	if woken {
@@ -105,6 +108,9 @@ func (p *poller) wakeup() error {
 		}
 	}
 }
+
+// pollerReportsHup: wait reports ioHup (see poll.go).
+const pollerReportsHup = true
 
 func epollEvents(ev ioEvents) uint32 {
 	var e uint32

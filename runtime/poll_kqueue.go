@@ -180,3 +180,6 @@ func (p *poller) remove(fd int) error {
 	}
 	return err
 }
+
+// pollerReportsHup: wait does not report ioHup (see poll.go).
+const pollerReportsHup = false

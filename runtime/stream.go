@@ -55,6 +55,7 @@ type Stream struct {
 	reg *fdReg
 
 	readable, writable bool // edge-triggered readiness: set by events, cleared by EAGAIN
+	hup                bool // the poller reported ioHup
 
 	// Read side: the buffered data is rbuf[rpos:rend].
 	rbuf       []byte
@@ -99,7 +100,7 @@ type Stream struct {
 func newStream(l *loop, fd int) (*Stream, error) {
 	s := &Stream{fd: fd, l: l, writable: true, limit: DefaultStreamLimit,
 		high: DefaultHighWater, low: DefaultLowWater}
-	reg, err := l.registerFD(fd, ioRead|ioWrite|ioEdge, s.onReady)
+	reg, err := l.registerFD(fd, ioRead|ioWrite|ioEdge|ioHup, s.onReady)
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +314,8 @@ func (s *Stream) fill() {
 			s.rbuf = nb
 		}
 	}
-	n, again, err := sysRead(s.fd, s.rbuf[s.rend:])
+	space := s.rbuf[s.rend:]
+	n, again, err := sysRead(s.fd, space)
 	switch {
 	case again:
 		s.readable = false
@@ -323,11 +325,22 @@ func (s *Stream) fill() {
 		s.eof = true
 	default:
 		s.rend += n
+		// A short read emptied the socket's queue: what arrives later
+		// makes a new edge, so the next read can wait for it instead of
+		// meeting EAGAIN. Not once the peer hung up (its FIN may have
+		// come with the data, and makes no later edge), nor with pollers
+		// that do not report hang-ups.
+		if n < len(space) && pollerReportsHup && !s.hup {
+			s.readable = false
+		}
 	}
 }
 
 // onReady handles the socket's events.
 func (s *Stream) onReady(ev ioEvents) {
+	if ev&ioHup != 0 {
+		s.hup = true
+	}
 	if s.dial != nil {
 		if ev&ioRead != 0 {
 			s.readable = true
