@@ -417,4 +417,75 @@
 // cancelling does not leave dead entries behind, so a million cancelled
 // timers leave the heap holding only the live ones, and its memory is
 // given back after a burst.
+//
+// # Streams
+//
+// TCP and Unix sockets, after asyncio's streams (Linux: the epoll loop;
+// macOS and the BSDs: kqueue; elsewhere, and with the asyncgen_nopoll tag,
+// Accept and Dial fail with an error saying that polling or sockets are not
+// supported):
+//
+//	func Listen(network, address string) (*Listener, error)          // "tcp", "tcp4", "tcp6", "unix"; SO_REUSEADDR
+//	func ListenReusePort(network, address string) (*Listener, error) // SO_REUSEPORT too
+//	func (ln *Listener) Accept() Awaitable[*Stream]
+//	func (ln *Listener) Addr() net.Addr
+//	func (ln *Listener) Close() error                                // wakes Accepts with net.ErrClosed
+//	func Dial(network, address string) Awaitable[*Stream]
+//
+//	func (s *Stream) Read(max int) Awaitable[[]byte]         // what is buffered, else one read; io.EOF at the end
+//	func (s *Stream) ReadLine() Awaitable[[]byte]            // through "\n", included
+//	func (s *Stream) ReadUntil(sep []byte) Awaitable[[]byte] // through sep, included
+//	func (s *Stream) ReadExactly(n int) Awaitable[[]byte]    // partial data and io.ErrUnexpectedEOF at an early end
+//	func (s *Stream) SetLimit(n int)                         // ErrLimitOverrun beyond it; DefaultStreamLimit, 64 KiB
+//	func (s *Stream) Write(b []byte) error                   // never blocks: writes at once, buffers the rest
+//	func (s *Stream) Drain() Awaitable[struct{}]             // waits while above the high watermark, down to the low one
+//	func (s *Stream) SetWriteBufferLimits(high, low int)     // 64 KiB and 16 KiB by default
+//	func (s *Stream) CloseWrite() error                      // shutdown(SHUT_WR) once the buffer is flushed
+//	func (s *Stream) Close() error                           // after the buffer is flushed
+//	func (s *Stream) Abort() error                           // at once, dropping the buffer
+//	func (s *Stream) WaitClosed() Awaitable[struct{}]
+//	func (s *Stream) LocalAddr() net.Addr
+//	func (s *Stream) RemoteAddr() net.Addr
+//	func (s *Stream) Buffered() int                          // read, not yet returned
+//	func (s *Stream) WriteBuffered() int                     // written, not yet sent
+//
+// Addresses are numeric: "127.0.0.1:8080", "[::1]:0", ":8080" (all IPv4
+// addresses when listening, the loopback when dialing) and "localhost";
+// host names and service names are refused with an error, not resolved.
+// Listen may be called outside a loop: the listener joins the loop of the
+// first task that awaits its Accept. Accepted and dialed sockets get
+// TCP_NODELAY. Accept backs off for 50 ms when the process or the system is
+// out of file descriptors (EMFILE, ENFILE) instead of spinning; several
+// tasks may wait in Accept, served in order.
+//
+// The slices the reads return point into the stream's read buffer and are
+// valid until the next read is begun on the stream: reads copy nothing and
+// allocate nothing. One task reads at a time (a read awaited while another
+// task waits in one panics, as asyncio raises RuntimeError); any number
+// write. ReadLine at the end of the stream returns the last line without
+// "\n", then io.EOF; ReadUntil and ReadExactly return the partial data with
+// io.ErrUnexpectedEOF, or io.EOF if there was none. On ErrLimitOverrun the
+// buffered data is discarded. A read that is cancelled or timed out (a
+// Timeout scope) consumes nothing: the data stays buffered for the next
+// read, and the stream stays usable.
+//
+// Close wakes a task waiting in a read with net.ErrClosed; data buffered
+// for writing is still sent, and the socket is closed once it has been (or
+// when a write fails), which WaitClosed waits for; Abort closes at once,
+// waking Drain with net.ErrClosed if it dropped data. A write error (a reset
+// peer) is sticky: later Writes and Drains return it.
+//
+// Each socket is registered with the poller once, edge-triggered (EPOLLET
+// with EPOLLRDHUP; EV_CLEAR under kqueue): the stream keeps readable and
+// writable flags, set by events and cleared when a system call returns
+// EAGAIN, so reading and writing make no epoll_ctl call. On Linux a short
+// read clears the readable flag too, as nginx does (anything arriving
+// later makes a new edge), unless the peer's hang-up was reported: a
+// request-response exchange then costs no read that meets EAGAIN. A read first
+// takes what is buffered, then reads from the socket while it is readable;
+// a reader that finds nothing parks its task on the stream, a leaf like
+// Event.Wait, and the readiness callback completes the read and wakes it.
+// Write calls write(2) at once when nothing is buffered and the socket is
+// writable, and buffers the rest, which the writable event flushes. A
+// registered socket keeps the loop from reporting a deadlock.
 package runtime

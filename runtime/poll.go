@@ -55,4 +55,14 @@ type ioEvents uint8
 const (
 	ioRead  ioEvents = 1 << iota // readable, or hung up, or in error
 	ioWrite                      // writable, or in error
+	// ioEdge, given to add or modify with ioRead or ioWrite, asks for
+	// edge-triggered events (EPOLLET, EV_CLEAR): the fd is reported when it
+	// becomes ready, not for as long as it stays ready. Streams and
+	// listeners use it and keep their own ready flags.
+	ioEdge
+	// ioHup, reported with ioRead to the fds registered for it, says that
+	// the peer hung up or the fd is in error: the pollers that report it
+	// (pollerReportsHup) let a stream take a short read as proof that the
+	// socket is drained, since anything arriving later makes a new event.
+	ioHup
 )

@@ -79,6 +79,9 @@ func (p *poller) wait(l *loop, timeoutMs int) error {
 		if e.Events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 			ev |= ioWrite
 		}
+		if e.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			ev |= ioHup
+		}
 		l.fdReady(fd, ev)
 	}
 	if woken {
@@ -106,6 +109,9 @@ func (p *poller) wakeup() error {
 	}
 }
 
+// pollerReportsHup: wait reports ioHup (see poll.go).
+const pollerReportsHup = true
+
 func epollEvents(ev ioEvents) uint32 {
 	var e uint32
 	if ev&ioRead != 0 {
@@ -113,6 +119,9 @@ func epollEvents(ev ioEvents) uint32 {
 	}
 	if ev&ioWrite != 0 {
 		e |= unix.EPOLLOUT
+	}
+	if ev&ioEdge != 0 {
+		e |= unix.EPOLLET
 	}
 	return e
 }

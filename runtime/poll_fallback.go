@@ -61,3 +61,6 @@ func (p *poller) wakeup() error {
 func (p *poller) add(fd int, ev ioEvents) error    { return errNoPolling }
 func (p *poller) modify(fd int, ev ioEvents) error { return errNoPolling }
 func (p *poller) remove(fd int) error              { return errNoPolling }
+
+// pollerReportsHup: wait does not report ioHup (see poll.go).
+const pollerReportsHup = false

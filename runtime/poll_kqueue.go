@@ -129,6 +129,10 @@ func (p *poller) wakeup() error {
 // ev lacks.
 func (p *poller) apply(fd int, old, ev ioEvents) error {
 	ch := p.changes[:0]
+	add := unix.EV_ADD
+	if ev&ioEdge != 0 {
+		add |= unix.EV_CLEAR
+	}
 	for _, d := range []struct {
 		bit    ioEvents
 		filter int
@@ -136,7 +140,7 @@ func (p *poller) apply(fd int, old, ev ioEvents) error {
 		switch {
 		case ev&d.bit != 0 && old&d.bit == 0:
 			ch = append(ch, unix.Kevent_t{})
-			unix.SetKevent(&ch[len(ch)-1], fd, d.filter, unix.EV_ADD)
+			unix.SetKevent(&ch[len(ch)-1], fd, d.filter, add)
 		case ev&d.bit == 0 && old&d.bit != 0:
 			ch = append(ch, unix.Kevent_t{})
 			unix.SetKevent(&ch[len(ch)-1], fd, d.filter, unix.EV_DELETE)
@@ -176,3 +180,6 @@ func (p *poller) remove(fd int) error {
 	}
 	return err
 }
+
+// pollerReportsHup: wait does not report ioHup (see poll.go).
+const pollerReportsHup = false

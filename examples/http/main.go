@@ -1,0 +1,133 @@
+// Command http is a plaintext HTTP/1.1 server on asyncgen streams: it
+// answers "Hello, World!" to any request, with keep-alive and pipelining,
+// one task per connection.
+//
+//	http [address] port
+//
+// It listens on all IPv4 addresses (or on address) at port. Each
+// connection's task reads what the socket has, parses every whole request
+// in it (httpwire.Parse), appends all the responses to one buffer and
+// writes it at once, then drains; a malformed request gets an error reply,
+// and the connection is closed.
+package main
+
+//go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/asyncgen/asyncgen/examples/http/httpwire"
+	"github.com/asyncgen/asyncgen/runtime"
+)
+
+var hello = []byte("Hello, World!")
+
+// Serve accepts connections on ln until it is closed, each served by its
+// own task.
+//
+// async
+func Serve(ln *runtime.Listener) error {
+	for {
+		s, err := await(ln.Accept())
+		if err != nil {
+			return err
+		}
+		runtime.Spawn(ServeConnAsync(s))
+	}
+}
+
+// conn is a connection's state between reads.
+type conn struct {
+	pending []byte // the start of a request whose end has not come yet
+	out     []byte // responses to write
+	req     httpwire.Request
+}
+
+// respond parses the whole requests at the front of buf and appends their
+// responses to c.out. It returns what is left of buf (the start of a
+// request), and whether the connection must be closed after the responses.
+func (c *conn) respond(buf []byte) ([]byte, bool) {
+	for len(buf) > 0 {
+		n, err := httpwire.Parse(buf, &c.req)
+		if err != nil {
+			status, reason := 400, err.Error()
+			var he *httpwire.Error
+			if errors.As(err, &he) {
+				status, reason = he.Status, he.Reason
+			}
+			c.out = httpwire.AppendResponse(c.out, status, "text/plain", []byte(reason), true)
+			return nil, true
+		}
+		if n == 0 {
+			return buf, false
+		}
+		buf = buf[n:]
+		if !c.req.KeepAlive {
+			c.out = httpwire.AppendResponse(c.out, 200, "text/plain", hello, true)
+			return nil, true
+		}
+		c.out = httpwire.AppendResponse(c.out, 200, "text/plain", hello, false)
+	}
+	return buf, false
+}
+
+// ServeConn serves the requests of one connection until the client closes
+// it, sends a request that ends it, or sends a malformed one.
+//
+// async
+func ServeConn(s *runtime.Stream) error {
+	defer s.Close()
+	c := &conn{}
+	for {
+		data, err := await(s.Read(0))
+		if err != nil {
+			return nil // the end of the stream, or a reset: nothing to answer
+		}
+		buf := data
+		if len(c.pending) > 0 {
+			c.pending = append(c.pending, data...)
+			buf = c.pending
+		}
+		c.out = c.out[:0]
+		rest, closing := c.respond(buf)
+		// Keep the start of an unfinished request: data is only valid until
+		// the next read.
+		if len(c.pending) > 0 {
+			c.pending = c.pending[:copy(c.pending, rest)]
+		} else {
+			c.pending = append(c.pending, rest...)
+		}
+		if len(c.out) > 0 {
+			if s.Write(c.out) != nil {
+				return nil
+			}
+			if _, err := await(s.Drain()); err != nil {
+				return nil
+			}
+		}
+		if closing {
+			return nil
+		}
+	}
+}
+
+func main() {
+	if len(os.Args) < 2 || len(os.Args) > 3 {
+		fmt.Fprintln(os.Stderr, "usage: http [address] port")
+		os.Exit(2)
+	}
+	host := ""
+	if len(os.Args) == 3 {
+		host = os.Args[1]
+	}
+	ln, err := runtime.Listen("tcp", host+":"+os.Args[len(os.Args)-1])
+	if err == nil {
+		_, err = runtime.Run(ServeAsync(ln))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
