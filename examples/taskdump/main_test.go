@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -63,9 +64,27 @@ func TestDump(t *testing.T) {
 		"all done",
 		"",
 	}, "\n")
-	if got := buf.String(); got != want {
+	// Task numbers count every task the process made, so a repeated run
+	// (go test -count) numbers them from where the last one stopped: compare
+	// them by order of appearance.
+	if got := buf.String(); renumber(got) != renumber(want) {
 		t.Errorf("output:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+var taskNumber = regexp.MustCompile(`Task-[0-9]+`)
+
+// renumber replaces each distinct Task-N in s with Task-#k, k counting from 1
+// in order of first appearance.
+func renumber(s string) string {
+	seen := map[string]string{}
+	return taskNumber.ReplaceAllStringFunc(s, func(m string) string {
+		if r, ok := seen[m]; ok {
+			return r
+		}
+		seen[m] = fmt.Sprintf("Task-#%d", len(seen)+1)
+		return seen[m]
+	})
 }
 
 // TestDumpFromOtherGoroutine asks for the dump from a goroutine that runs no
@@ -79,7 +98,8 @@ func TestDumpFromOtherGoroutine(t *testing.T) {
 		for {
 			dump.Reset()
 			runtime.DumpTasks(&dump)
-			if strings.Contains(dump.String(), `"worker" [pending]`) {
+			// Wait until the worker has run to its await, not merely been spawned.
+			if strings.Contains(dump.String(), `"worker" [pending] waiting on Event.Wait`) {
 				return
 			}
 		}
