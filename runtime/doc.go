@@ -488,4 +488,32 @@
 // Write calls write(2) at once when nothing is buffered and the socket is
 // writable, and buffers the rest, which the writable event flushes. A
 // registered socket keeps the loop from reporting a deadlock.
+//
+// # Task monitor
+//
+// StartMonitor starts a task monitor, like aiomonitor: a server on a Unix
+// socket or a loopback TCP port (nothing else is accepted: the monitor has
+// no authentication, and is for local debugging) that answers a line
+// protocol. "ps" replies with the task dump of every running loop (see
+// "Task dump"); "cancel TASK" cancels the live task whose Task-N or name is
+// TASK, as Task.Cancel does, and replies "cancelled Task-N ..." or a line
+// starting with "error: " (no such task, several tasks of that name, the
+// task has finished); "help" lists the commands and "quit" closes the
+// connection. Each reply ends with an empty line.
+//
+//	m, err := runtime.StartMonitor("tcp", "127.0.0.1:5050")
+//	...
+//	defer m.Close()
+//
+// The monitor serves on goroutines of its own, not on a loop: it may be
+// started before Run, outlives the loops it watches, and reaches each
+// running loop through its thread-safe call path, so a command is answered
+// between two steps; a loop stuck in a step for DumpTimeout is reported as
+// not answering. Setting the environment variable ASYNCGEN_MONITOR
+// (MonitorEnv) to an address ("127.0.0.1:5050", "unix:/path") makes the
+// first Run of the process start a monitor there, for the life of the
+// process. The command cmd/asyncmon is a client:
+//
+//	asyncmon [-addr ADDR] ps
+//	asyncmon [-addr ADDR] cancel TASK
 package runtime

@@ -247,6 +247,7 @@ func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
 	if loopOfThisGoroutine() != nil {
 		return zero, ErrRunning
 	}
+	startEnvMonitor()
 	l, err := newLoop()
 	if err != nil {
 		return zero, err
