@@ -6,7 +6,9 @@ package runtime_test
 //	go test -run=^$ -bench=. -benchmem ./runtime/
 
 import (
+	"os"
 	goruntime "runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -467,6 +469,9 @@ func BenchmarkSleepManyGoroutine(b *testing.B) {
 func TestSwitchAllocatesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip()
+	}
+	if on, _ := strconv.ParseBool(os.Getenv("ASYNCGEN_DEBUG")); on {
+		t.Skip("debug mode records each step, by design")
 	}
 	allocs := func(n int) float64 {
 		return testing.AllocsPerRun(3, func() {
