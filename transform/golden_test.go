@@ -29,6 +29,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/asyncgen/asyncgen/internal/testmod"
 	"golang.org/x/tools/txtar"
 )
 
@@ -106,15 +107,9 @@ func loadCases(t testing.TB) []*goldenCase {
 
 // writeModule lays out a module that uses this repository's runtime.
 func writeModule(t testing.TB, dir string) {
-	root := repoRoot(t)
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod := strings.Replace(string(gomod), "module github.com/asyncgen/asyncgen",
-		"module example.com/golden\n\nrequire github.com/asyncgen/asyncgen v0.0.0\n\nreplace github.com/asyncgen/asyncgen => "+root, 1)
-	must(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644))
-	sum, _ := os.ReadFile(filepath.Join(root, "go.sum"))
+	mod, sum, err := testmod.Files(repoRoot(t), "example.com/golden")
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "go.mod"), mod, 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
 }
 

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/asyncgen/asyncgen/internal/testmod"
 )
 
 // TestVettool runs asyncvet the way users do, as go vet -vettool, on a small
@@ -17,13 +19,10 @@ func TestVettool(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	mod, sum, err := testmod.Files(root, "example.com/m")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mod := strings.Replace(string(gomod), "module github.com/asyncgen/asyncgen",
-		"module example.com/m\n\nrequire github.com/asyncgen/asyncgen v0.0.0\n\nreplace github.com/asyncgen/asyncgen => "+root, 1)
-	sum, _ := os.ReadFile(filepath.Join(root, "go.sum"))
 	src := `package m
 
 import (
@@ -40,7 +39,7 @@ func Nap() {
 	await(runtime.Yield())
 }
 `
-	for name, data := range map[string]string{"go.mod": mod, "go.sum": string(sum), "m.go": src} {
+	for name, data := range map[string]string{"go.mod": string(mod), "go.sum": string(sum), "m.go": src} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
