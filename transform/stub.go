@@ -109,24 +109,18 @@ func stubSource(fset *token.FileSet, f *ast.File, ms []marked, withAwait bool, p
 	// Import only what the signatures use: a stub must compile on its own,
 	// because packages that import this one are built against it.
 	used := map[string]bool{}
-	for _, m := range ms {
-		ast.Inspect(m.decl.Type, func(n ast.Node) bool {
-			if sel, ok := n.(*ast.SelectorExpr); ok {
-				if id, ok := sel.X.(*ast.Ident); ok {
-					used[id.Name] = true
-				}
+	noteQualifiers := func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok {
+				used[id.Name] = true
 			}
-			return true
-		})
+		}
+		return true
+	}
+	for _, m := range ms {
+		ast.Inspect(m.decl.Type, noteQualifiers)
 		if m.decl.Recv != nil {
-			ast.Inspect(m.decl.Recv, func(n ast.Node) bool {
-				if sel, ok := n.(*ast.SelectorExpr); ok {
-					if id, ok := sel.X.(*ast.Ident); ok {
-						used[id.Name] = true
-					}
-				}
-				return true
-			})
+			ast.Inspect(m.decl.Recv, noteQualifiers)
 		}
 	}
 	for _, imp := range f.Imports {
