@@ -226,12 +226,7 @@ func awaitableType(u *unit, elem types.Type) types.Type { return instantiate(u, 
 // transitions follows the flattened items from each state to the awaits and
 // returns it can reach without passing another await.
 func transitions(l *lowerer) []Transition {
-	labelAt := map[int]int{}
-	for i, it := range l.items {
-		if it.kind == kLabel {
-			labelAt[it.label] = i
-		}
-	}
+	labelAt := l.labelIndex()
 	startOf := map[int]int{0: 0}
 	for i, it := range l.items {
 		if it.kind == kAwait {

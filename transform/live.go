@@ -151,17 +151,23 @@ func (l *lowerer) markCaptured(body *ast.BlockStmt) {
 	})
 }
 
+// labelIndex maps each label to the index of its item.
+func (l *lowerer) labelIndex() map[int]int {
+	at := map[int]int{}
+	for i, it := range l.items {
+		if it.kind == kLabel {
+			at[it.label] = i
+		}
+	}
+	return at
+}
+
 // analyze runs the backward data-flow over the items and returns, for each
 // await, the variables live across it.
 func (l *lowerer) analyze() map[*awaitPoint]bitset {
 	n := len(l.order)
 	items := l.items
-	labelAt := map[int]int{}
-	for i, it := range items {
-		if it.kind == kLabel {
-			labelAt[it.label] = i
-		}
-	}
+	labelAt := l.labelIndex()
 	use := make([]bitset, len(items))
 	def := make([]bitset, len(items))
 	succ := make([][]int, len(items))
