@@ -35,6 +35,13 @@ func (fn *asyncFunc) isAwait(call *ast.CallExpr) bool {
 }
 
 func isAwaitCall(info *types.Info, pkg *types.Package, call *ast.CallExpr) bool {
+	id := calleeIdent(call)
+	return id != nil && isAwaitObj(info.Uses[id], pkg)
+}
+
+// calleeIdent returns the identifier that names the function a call calls (F,
+// pkg.F, x.M, F[T]), or nil when the function is an expression of another form.
+func calleeIdent(call *ast.CallExpr) *ast.Ident {
 	f := unparen(call.Fun)
 	switch x := f.(type) {
 	case *ast.IndexExpr:
@@ -42,16 +49,13 @@ func isAwaitCall(info *types.Info, pkg *types.Package, call *ast.CallExpr) bool 
 	case *ast.IndexListExpr:
 		f = x.X
 	}
-	var id *ast.Ident
 	switch x := f.(type) {
 	case *ast.Ident:
-		id = x
+		return x
 	case *ast.SelectorExpr:
-		id = x.Sel
-	default:
-		return false
+		return x.Sel
 	}
-	return isAwaitObj(info.Uses[id], pkg)
+	return nil
 }
 
 func isAwaitObj(obj types.Object, pkg *types.Package) bool {

@@ -204,9 +204,17 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 		res.errorf(u.fset.Position(p), fn.name, format, args...)
 		ok = false
 	}
+	// The walk meets a call before the identifier that names its function, so
+	// by the time it meets an identifier it knows whether that one is called.
+	callees := map[*ast.Ident]bool{}
 	var walk func(n ast.Node, lit ast.Node)
 	walk = func(n ast.Node, lit ast.Node) {
 		ast.Inspect(n, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if id := calleeIdent(call); id != nil {
+					callees[id] = true
+				}
+			}
 			switch x := n.(type) {
 			case *ast.GoStmt:
 				if isAwaitCall(u.info, u.pkg, x.Call) {
@@ -249,7 +257,7 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 					}
 				}
 			case *ast.Ident:
-				if isAwaitObj(u.info.Uses[x], u.pkg) && !isCallee(fn.decl.Body, x) {
+				if isAwaitObj(u.info.Uses[x], u.pkg) && !callees[x] {
 					errorf(x.Pos(), "await must be called: await(x)")
 				}
 			}
@@ -260,44 +268,11 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 	return ok
 }
 
-// isCallee reports whether id is the function of a call in body.
-func isCallee(body ast.Node, id *ast.Ident) bool {
-	found := false
-	ast.Inspect(body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok {
-			f := unparen(call.Fun)
-			if ix, ok := f.(*ast.IndexExpr); ok {
-				f = ix.X
-			}
-			if sel, ok := f.(*ast.SelectorExpr); ok {
-				f = sel.Sel
-			}
-			if f == id {
-				found = true
-			}
-		}
-		return !found
-	})
-	return found
-}
-
 // blockingTwin returns the name of the async function whose blocking twin call
 // calls, or "".
 func blockingTwin(u *unit, call *ast.CallExpr) string {
-	f := unparen(call.Fun)
-	if ix, ok := f.(*ast.IndexExpr); ok {
-		f = ix.X
-	}
-	if ix, ok := f.(*ast.IndexListExpr); ok {
-		f = ix.X
-	}
-	var id *ast.Ident
-	switch x := f.(type) {
-	case *ast.Ident:
-		id = x
-	case *ast.SelectorExpr:
-		id = x.Sel
-	default:
+	id := calleeIdent(call)
+	if id == nil {
 		return ""
 	}
 	fobj, ok := u.info.Uses[id].(*types.Func)
