@@ -253,10 +253,6 @@ func load(opts Options, patterns []string, res *Result) ([]*unit, []string, erro
 			}
 			e.Msg = absPath.ReplaceAllString(e.Msg, "$1")
 			pos := errPos(e)
-			// Stubs import what their source file imports, used or not.
-			if strings.Contains(e.Msg, "imported and not used") && isStubFile(pos.Filename, overlay) {
-				continue
-			}
 			res.errorf(pos, "", "%s", e.Msg)
 		}
 	}
@@ -383,24 +379,6 @@ func mustRel(base, path string) string {
 		return path
 	}
 	return filepath.ToSlash(r)
-}
-
-// isStubFile reports whether name is a stub of the overlay, or the go command's
-// temporary copy of one ("/tmp/gocommand-*/N-x_async.go").
-func isStubFile(name string, overlay map[string][]byte) bool {
-	if _, ok := overlay[name]; ok {
-		return true
-	}
-	base := filepath.Base(name)
-	if i := strings.IndexByte(base, '-'); i >= 0 && strings.Contains(name, "gocommand-") {
-		base = base[i+1:]
-	}
-	for o := range overlay {
-		if filepath.Base(o) == base {
-			return true
-		}
-	}
-	return false
 }
 
 // absPath matches an absolute path to a Go file inside a message.
