@@ -48,14 +48,14 @@ import (
 	"github.com/asyncgen/asyncgen/transform"
 )
 
-func usage() {
+func usage(fs *flag.FlagSet) {
 	fmt.Fprintf(os.Stderr, `usage: asyncgen [flags] [packages | files]
        asyncgen check [flags] [packages | files]
        asyncgen diff [flags] [packages | files]
        asyncgen inspect [-format text|dot|json|mermaid] PATTERN [FUNC]
 flags:
 `)
-	flag.PrintDefaults()
+	fs.PrintDefaults()
 }
 
 func main() {
@@ -70,8 +70,7 @@ func run(args []string) int {
 		mode, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("asyncgen", flag.ContinueOnError)
-	fs.Usage = usage
-	flag.CommandLine = fs
+	fs.Usage = func() { usage(fs) }
 	lines := fs.Bool("lines", true, "emit //line directives that map generated code to the source")
 	tags := fs.String("tags", "", "comma-separated build tags")
 	dump := fs.String("dump", "", "print the result of a pass for every async function: lower or live")
