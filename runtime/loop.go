@@ -341,9 +341,12 @@ type taskChunk [taskChunkLen]*Fiber
 
 func (tl *taskList) len() int { return tl.n }
 
-func (tl *taskList) at(i int) *Fiber { return tl.chunks[i/taskChunkLen][i%taskChunkLen] }
+// at and set divide unsigned indexes: a shift and a mask, with no sign fix-up.
+func (tl *taskList) at(i int) *Fiber {
+	return tl.chunks[uint(i)/taskChunkLen][uint(i)%taskChunkLen]
+}
 
-func (tl *taskList) set(i int, f *Fiber) { tl.chunks[i/taskChunkLen][i%taskChunkLen] = f }
+func (tl *taskList) set(i int, f *Fiber) { tl.chunks[uint(i)/taskChunkLen][uint(i)%taskChunkLen] = f }
 
 func (tl *taskList) add(f *Fiber) {
 	i := tl.n
@@ -368,7 +371,7 @@ func (tl *taskList) remove(f *Fiber) {
 	tl.n = last
 	f.tidx = -1
 	// Keep at most one empty chunk past the last task.
-	if k := last/taskChunkLen + 2; k < len(tl.chunks) {
+	if k := int(uint(last)/taskChunkLen) + 2; k < len(tl.chunks) {
 		clear(tl.chunks[k:])
 		tl.chunks = tl.chunks[:k]
 	}

@@ -21,15 +21,6 @@ type Task[T any] struct {
 // spawned; either way a Coro[T] at the start of the frame.
 func (t *Task[T]) root() *Coro[T] { return (*Coro[T])(unsafe.Pointer(t.fiber.root)) }
 
-// coroutine is a generated frame (or a hand-written one), seen as an
-// Awaitable[T]: it embeds Coro[T].
-type coroutine[T any] interface {
-	Awaitable[T]
-	coroT() *Coro[T]
-}
-
-func (c *Coro[T]) coroT() *Coro[T] { return c }
-
 // taskRoot is the bottom frame of a task spawned from a leaf awaitable: it
 // awaits the awaitable and keeps its outcome in its Coro header.
 type taskRoot[T any] struct {
@@ -67,10 +58,13 @@ r1:
 func newTask[T any](a Awaitable[T]) *Task[T] {
 	t := &Task[T]{}
 	f := &t.fiber
-	if c, ok := a.(coroutine[T]); ok && c.coroT().state == stateFresh && c.coroT().tab != 0 {
+	// An Awaitable[T] that is a Frame embeds Coro[T] (its result method is
+	// Coro[T]'s). Asserting to Frame, an interface that does not depend on
+	// T, lets the compiler cache the assertion at this site.
+	if fr, ok := a.(Frame); ok && fr.header().state == stateFresh && fr.header().tab != 0 {
 		// The coroutine is the root frame: nothing is allocated but the
 		// Task. startFiber does, on the first step, what awaiting it would.
-		h := &c.coroT().coro
+		h := fr.header()
 		h.state = stateRunning
 		f.root = h
 	} else {
