@@ -2,9 +2,11 @@
 // answers "Hello, World!" to any request, with keep-alive and pipelining,
 // one task per connection.
 //
-//	http [address] port
+//	http [-loops N] [address] port
 //
-// It listens on all IPv4 addresses (or on address) at port. Each
+// It listens on all IPv4 addresses (or on address) at port, with one event
+// loop, or with N (-loops 0: one per CPU), each on its own thread with its
+// own SO_REUSEPORT listener (runtime.Serve). Each
 // connection's task reads what the socket has, parses every whole request
 // in it (httpwire.Parse), appends all the responses to one buffer and
 // writes it at once, then drains; a malformed request gets an error reply,
@@ -14,8 +16,12 @@ package main
 //go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
 
 import (
+	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"net"
 	"os"
 
 	"github.com/asyncgen/asyncgen/examples/http/httpwire"
@@ -113,18 +119,42 @@ func ServeConn(s *runtime.Stream) error {
 	}
 }
 
-func main() {
-	if len(os.Args) < 2 || len(os.Args) > 3 {
-		fmt.Fprintln(os.Stderr, "usage: http [address] port")
-		os.Exit(2)
+// parseArgs parses the command line: [-loops N] [address] port. It
+// returns the address to listen on and the number of loops.
+func parseArgs(args []string) (addr string, loops int, err error) {
+	fs := flag.NewFlagSet("http", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&loops, "loops", 1, "")
+	if err := fs.Parse(args); err != nil {
+		return "", 0, err
+	}
+	rest := fs.Args()
+	if len(rest) < 1 || len(rest) > 2 {
+		return "", 0, errors.New("want [address] port")
 	}
 	host := ""
-	if len(os.Args) == 3 {
-		host = os.Args[1]
+	if len(rest) == 2 {
+		host = rest[0]
 	}
-	ln, err := runtime.Listen("tcp", host+":"+os.Args[len(os.Args)-1])
-	if err == nil {
-		_, err = runtime.Run(ServeAsync(ln))
+	return net.JoinHostPort(host, rest[len(rest)-1]), loops, nil
+}
+
+func main() {
+	addr, loops, err := parseArgs(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "http:", err)
+		fmt.Fprintln(os.Stderr, "usage: http [-loops N] [address] port   (-loops 0: one loop per CPU)")
+		os.Exit(2)
+	}
+	if loops == 1 {
+		var ln *runtime.Listener
+		if ln, err = runtime.Listen("tcp", addr); err == nil {
+			_, err = runtime.Run(ServeAsync(ln))
+		}
+	} else {
+		// Several loops, each on its own thread with its own SO_REUSEPORT
+		// listener, each connection served by ServeConn.
+		err = runtime.Serve(context.Background(), "tcp", addr, loops, ServeConnAsync)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
