@@ -540,4 +540,10 @@
 // call path): the loop closes its listener, and Run's shutdown cancels the
 // connections' tasks and waits for them. A failing Accept or a handler's
 // panic stops every loop, and Wait returns it.
+//
+// An idle connection holds no read buffer: a read that parks with nothing
+// buffered gives the stream's buffer (16 KiB) back to its loop, which keeps
+// up to 64 free ones, and the read that data wakes takes one again. So
+// 10,000 idle keep-alive connections of examples/http take about 1 KiB
+// each (examples/http/memtest measures it against net/http).
 package runtime

@@ -23,6 +23,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 
 	"github.com/asyncgen/asyncgen/examples/http/httpwire"
 	"github.com/asyncgen/asyncgen/runtime"
@@ -48,15 +49,22 @@ func Serve(ln *runtime.Listener) error {
 type conn struct {
 	pending []byte // the start of a request whose end has not come yet
 	out     []byte // responses to write
-	req     httpwire.Request
 }
+
+// requests holds parsed requests for respond to reuse: a Request is some
+// 3 KiB (its header array), too much to keep per idle connection, and only
+// used while a batch is parsed. A sync.Pool, since with -loops several loops
+// respond at once.
+var requests = sync.Pool{New: func() any { return new(httpwire.Request) }}
 
 // respond parses the whole requests at the front of buf and appends their
 // responses to c.out. It returns what is left of buf (the start of a
 // request), and whether the connection must be closed after the responses.
 func (c *conn) respond(buf []byte) ([]byte, bool) {
+	req := requests.Get().(*httpwire.Request)
+	defer requests.Put(req)
 	for len(buf) > 0 {
-		n, err := httpwire.Parse(buf, &c.req)
+		n, err := httpwire.Parse(buf, req)
 		if err != nil {
 			status, reason := 400, err.Error()
 			var he *httpwire.Error
@@ -70,7 +78,7 @@ func (c *conn) respond(buf []byte) ([]byte, bool) {
 			return buf, false
 		}
 		buf = buf[n:]
-		if !c.req.KeepAlive {
+		if !req.KeepAlive {
 			c.out = httpwire.AppendResponse(c.out, 200, "text/plain", hello, true)
 			return nil, true
 		}
