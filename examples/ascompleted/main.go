@@ -28,12 +28,12 @@
 // which prints, the jobs having been started in the order report (3 s),
 // thumbnail (1 s), index (2 s, fails), email (0.5 s), backup (1 h):
 //
-//	  0.5s  email: sent
-//	    1s  thumbnail: resized
-//	    2s  index: failed: disk full
-//	    3s  report: written
-//	    5s  timed out, 1 job still running
-//	    5s  backup: cancelled
+//	0.5s  email: sent
+//	  1s  thumbnail: resized
+//	  2s  index: failed: disk full
+//	  3s  report: written
+//	  5s  timed out, 1 job still running
+//	  5s  backup: cancelled
 package main
 
 //go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
