@@ -516,4 +516,34 @@
 //
 //	asyncmon [-addr ADDR] ps
 //	asyncmon [-addr ADDR] cancel TASK
+//
+// # Servers on several loops
+//
+// A loop runs on one goroutine, so one loop uses one core. To use them all,
+// StartServer runs several loops, each on its own goroutine locked to an OS
+// thread, each with its own listening socket on the same address
+// (ListenReusePort: the kernel spreads the connections over them), and
+// serves each accepted connection in a task of its own on the loop that
+// accepted it, like asyncio's start_server run in as many processes:
+//
+//	func StartServer(network, address string, loops int, handler func(s *Stream) Awaitable[struct{}], opts ...Option) (*Server, error)
+//	func Serve(ctx context.Context, network, address string, loops int, handler func(s *Stream) Awaitable[struct{}], opts ...Option) error
+//	func (srv *Server) Addr() net.Addr   // the port chosen for port 0, shared by every loop
+//	func (srv *Server) Loops() int       // loops <= 0 asked for runtime.NumCPU()
+//	func (srv *Server) Close() error     // any goroutine: stop, cancel the handlers, wait
+//	func (srv *Server) Wait() error      // nil after Close, or what stopped the server
+//	func (srv *Server) Done() <-chan struct{}
+//
+// The handler is a generated FAsync function of the connection's stream;
+// the server closes the stream when it returns. Close reaches each loop
+// through a Future completed from the calling goroutine (the thread-safe
+// call path): the loop closes its listener, and Run's shutdown cancels the
+// connections' tasks and waits for them. A failing Accept or a handler's
+// panic stops every loop, and Wait returns it.
+//
+// An idle connection holds no read buffer: a read that parks with nothing
+// buffered gives the stream's buffer (16 KiB) back to its loop, which keeps
+// up to 64 free ones, and the read that data wakes takes one again. So
+// 10,000 idle keep-alive connections of examples/http take about 1 KiB
+// each (examples/http/memtest measures it against net/http).
 package runtime

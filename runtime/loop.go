@@ -57,6 +57,9 @@ type loop struct {
 	// that pass would find nothing else to do (no fd, no timer, no wakeup),
 	// skipping its bookkeeping.
 	chain bool
+
+	// freeRbufs are read buffers that idle streams gave back (stream.go).
+	freeRbufs [][]byte
 }
 
 // chainPass reports whether the next pass can start at once from inside

@@ -205,6 +205,7 @@ func (r *streamRead) begin(f *Fiber) bool {
 	if s.tryRead() {
 		return false
 	}
+	s.releaseReadBuf()
 	s.rwait = true
 	f.park = r
 	return true
@@ -300,7 +301,7 @@ func (s *Stream) fill() {
 		s.rpos, s.rend = 0, 0
 	}
 	if s.rbuf == nil {
-		s.rbuf = make([]byte, streamInitialBuf)
+		s.rbuf = s.l.takeReadBuf()
 	}
 	if len(s.rbuf)-s.rend < streamMinRead {
 		n := s.rend - s.rpos
@@ -608,4 +609,33 @@ func (c *streamClosed) result(*Fiber) (struct{}, error) { return struct{}{}, nil
 func (c *streamClosed) cancelWait(f *Fiber) {
 	(*Stream)(c).closeWaiters.remove(&f.w)
 	f.wakeCanceled()
+}
+
+// streamFreeBufs is the most free read buffers a loop keeps for its streams.
+const streamFreeBufs = 64
+
+// releaseReadBuf gives the read buffer back to the loop when it holds no
+// data, as a reader parks: an idle connection holds no buffer, and the
+// buffer serves whichever stream reads next (the slices earlier reads
+// returned were valid only until this read began). A buffer that grew
+// beyond the initial size is left to the garbage collector.
+func (s *Stream) releaseReadBuf() {
+	if s.rbuf == nil || s.rpos != s.rend {
+		return
+	}
+	if l := s.l; len(s.rbuf) == streamInitialBuf && len(l.freeRbufs) < streamFreeBufs {
+		l.freeRbufs = append(l.freeRbufs, s.rbuf)
+	}
+	s.rbuf, s.rpos, s.rend = nil, 0, 0
+}
+
+// takeReadBuf returns a free read buffer of the loop's, or a new one.
+func (l *loop) takeReadBuf() []byte {
+	if n := len(l.freeRbufs); n > 0 {
+		b := l.freeRbufs[n-1]
+		l.freeRbufs[n-1] = nil
+		l.freeRbufs = l.freeRbufs[:n-1]
+		return b
+	}
+	return make([]byte, streamInitialBuf)
 }

@@ -57,3 +57,74 @@ func TestStreamAllocs(t *testing.T) {
 		t.Errorf("%v allocations per write and reads, want 0", n)
 	}
 }
+
+// TestStreamIdleBuffer: a reader that parks with nothing buffered gives the
+// read buffer back to the loop, and the next read takes it again; a reader
+// that parks with part of a line buffered keeps it. A request and its
+// answer, read that way, allocate nothing.
+func TestStreamIdleBuffer(t *testing.T) {
+	l, err := newLoop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newStream(l, fds[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := newStream(l, fds[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	defer b.Close()
+	f := &Fiber{loop: l}
+	// park begins a ReadLine that must park, and withdraws it (as
+	// cancelWait does, without scheduling the fiber).
+	park := func() {
+		r := b.ReadLine()
+		if !r.begin(f) {
+			t.Fatal("ReadLine did not park on an empty socket")
+		}
+		b.reader, b.rwait, b.op, b.opSep = nil, false, 0, nil
+		f.park = nil
+	}
+	line := func(want string) {
+		b.readable = true // as the edge event would
+		r := b.ReadLine()
+		if r.begin(f) {
+			t.Fatal("ReadLine parked with a line in the socket")
+		}
+		if got, err := r.result(f); err != nil || string(got) != want {
+			t.Fatalf("ReadLine = %q, %v; want %q", got, err, want)
+		}
+	}
+	a.Write([]byte("one\n"))
+	line("one\n")
+	park()
+	if b.rbuf != nil || len(l.freeRbufs) != 1 {
+		t.Fatalf("after parking idle: buffer %d bytes, %d free on the loop; want none, 1", len(b.rbuf), len(l.freeRbufs))
+	}
+	a.Write([]byte("tw"))
+	b.readable = true
+	park()
+	if string(b.rbuf[b.rpos:b.rend]) != "tw" || len(l.freeRbufs) != 0 {
+		t.Fatalf("after parking with %q buffered: %d free on the loop; want the buffer kept", b.rbuf[b.rpos:b.rend], len(l.freeRbufs))
+	}
+	a.Write([]byte("o\n"))
+	line("two\n")
+	ping := []byte("ping\n")
+	round := func() {
+		a.Write(ping)
+		line("ping\n")
+		park()
+	}
+	round()
+	if n := testing.AllocsPerRun(100, round); n != 0 {
+		t.Errorf("%v allocations per line read and idle park, want 0", n)
+	}
+}

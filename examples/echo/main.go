@@ -2,15 +2,20 @@
 // it: each connection is served by its own task, which writes every line it
 // reads back to the client.
 //
-//	echo serve 127.0.0.1:7000
+//	echo serve [-loops N] 127.0.0.1:7000
 //	echo demo
+//
+// With -loops N the server runs N event loops (0: one per CPU), each on its
+// own thread with its own SO_REUSEPORT listener (runtime.Serve).
 package main
 
 //go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -109,13 +114,38 @@ func Demo(n, lines int) error {
 	return errors.Join(cerr, serr)
 }
 
+// parseServe parses the arguments of "echo serve": [-loops N] host:port.
+func parseServe(args []string) (addr string, loops int, err error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&loops, "loops", 1, "")
+	if err := fs.Parse(args); err != nil {
+		return "", 0, err
+	}
+	if fs.NArg() != 1 {
+		return "", 0, errors.New("want host:port")
+	}
+	return fs.Arg(0), loops, nil
+}
+
 func main() {
 	var err error
 	switch {
-	case len(os.Args) == 3 && os.Args[1] == "serve":
-		var ln *runtime.Listener
-		if ln, err = runtime.Listen("tcp", os.Args[2]); err == nil {
-			_, err = runtime.Run(ServeAsync(ln, -1))
+	case len(os.Args) >= 3 && os.Args[1] == "serve":
+		addr, loops, perr := parseServe(os.Args[2:])
+		switch {
+		case perr != nil:
+			fmt.Fprintln(os.Stderr, "echo serve:", perr)
+			usage()
+		case loops == 1:
+			var ln *runtime.Listener
+			if ln, err = runtime.Listen("tcp", addr); err == nil {
+				_, err = runtime.Run(ServeAsync(ln, -1))
+			}
+		default:
+			// Several loops, each on its own thread with its own
+			// SO_REUSEPORT listener, each connection served by Handle.
+			err = runtime.Serve(context.Background(), "tcp", addr, loops, HandleAsync)
 		}
 	case len(os.Args) == 2 && os.Args[1] == "demo":
 		_, err = runtime.Run(DemoAsync(10, 3))
@@ -123,11 +153,15 @@ func main() {
 			fmt.Println("10 clients echoed")
 		}
 	default:
-		fmt.Fprintln(os.Stderr, "usage: echo serve host:port | echo demo")
-		os.Exit(2)
+		usage()
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: echo serve [-loops N] host:port | echo demo   (-loops 0: one loop per CPU)")
+	os.Exit(2)
 }

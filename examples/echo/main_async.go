@@ -32,13 +32,13 @@ func (_s *handleCoro) Info() *runtime.FuncInfo {
 var handleInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 27,
+		Line: 32,
 	}, {
 		Col:  16,
-		Line: 37,
+		Line: 42,
 	}},
 	File: "main.go",
-	Line: 24,
+	Line: 29,
 	Name: "main.Handle",
 }
 
@@ -57,7 +57,7 @@ func (_s *handleCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:25
+//line main.go:30
 	{
 		_d1 := _s.s.Close
 		_s.Defer(func() {
@@ -65,46 +65,46 @@ func (_s *handleCoro) Step(_f *runtime.Fiber) bool {
 		})
 	}
 _l1:
-//line main.go:27
+//line main.go:32
 	_s._a0 = _s.s.ReadLine()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:27
+//line main.go:32
 	line, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:28
+//line main.go:33
 	if err_1 == io.EOF {
 		_s.Err = nil
 		return _s.Return()
 	}
-//line main.go:31
+//line main.go:36
 	if err_1 != nil {
 		_s.Err = err_1
 		return _s.Return()
 	}
-//line main.go:34
+//line main.go:39
 	if err := _s.s.Write(line); err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
-//line main.go:37
+//line main.go:42
 	_s._a1 = _s.s.Drain()
 	_s.PC = 2
 	if _f.Suspend(_s._a1) {
 		return false
 	}
 _r2:
-//line main.go:37
+//line main.go:42
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:37
+//line main.go:42
 	if !(err_2 != nil) {
 		goto _l4
 	}
-//line main.go:38
+//line main.go:43
 	_s.Err = err_2
 	return _s.Return()
 _l4:
@@ -139,13 +139,13 @@ func (_s *serveCoro) Info() *runtime.FuncInfo {
 var serveInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  13,
-		Line: 50,
+		Line: 55,
 	}, {
 		Col:  12,
-		Line: 56,
+		Line: 61,
 	}},
 	File: "main.go",
-	Line: 47,
+	Line: 52,
 	Name: "main.Serve",
 }
 
@@ -164,36 +164,36 @@ func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:48
+//line main.go:53
 	_s.tasks = nil
-//line main.go:49
+//line main.go:54
 	_s.i = 0
 _l1:
 	if !(_s.n < 0 || _s.i < _s.n) {
 		goto _l3
 	}
-//line main.go:50
+//line main.go:55
 	_s._a0 = _s.ln.Accept()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:50
+//line main.go:55
 	s, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:51
+//line main.go:56
 	if err_1 != nil {
 		_s.Err = err_1
 		return _s.Return()
 	}
-//line main.go:54
+//line main.go:59
 	_s.tasks = append(_s.tasks, runtime.Spawn(HandleAsync(s)))
-//line main.go:49
+//line main.go:54
 	_s.i++
 	goto _l1
 _l3:
-//line main.go:56
+//line main.go:61
 	_s._a1 = runtime.Gather(_s.tasks...)
 	_s.PC = 2
 	_s.ln = nil
@@ -202,10 +202,10 @@ _l3:
 		return false
 	}
 _r2:
-//line main.go:56
+//line main.go:61
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:57
+//line main.go:62
 	_s.Err = err_2
 	return _s.Return()
 //line main_async.go:212
@@ -240,16 +240,16 @@ func (_s *clientCoro) Info() *runtime.FuncInfo {
 var clientInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  12,
-		Line: 65,
+		Line: 70,
 	}, {
 		Col:  15,
-		Line: 75,
+		Line: 80,
 	}, {
 		Col:  15,
-		Line: 86,
+		Line: 91,
 	}},
 	File: "main.go",
-	Line: 64,
+	Line: 69,
 	Name: "main.Client",
 }
 
@@ -272,7 +272,7 @@ func (_s *clientCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:65
+//line main.go:70
 	_s._a0 = runtime.Dial("tcp", _s.addr)
 	_s.PC = 1
 	_s.addr = ""
@@ -280,35 +280,35 @@ func (_s *clientCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line main.go:65
+//line main.go:70
 	_s.s, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:66
+//line main.go:71
 	if err_1 != nil {
 		_s.Err = err_1
 		return _s.Return()
 	}
-//line main.go:69
+//line main.go:74
 	{
 		_d1 := _s.s.Close
 		_s.Defer(func() {
 			_d1()
 		})
 	}
-//line main.go:70
+//line main.go:75
 	_s.i = 0
 _l1:
 	if !(_s.i < _s.lines) {
 		goto _l3
 	}
-//line main.go:71
+//line main.go:76
 	_s.msg = fmt.Appendf(nil, "client %d line %d\n", _s.id, _s.i)
-//line main.go:72
+//line main.go:77
 	if err := _s.s.Write(_s.msg); err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
-//line main.go:75
+//line main.go:80
 	_s._a1 = _s.s.ReadLine()
 	_s.PC = 2
 	_s.addr = ""
@@ -316,29 +316,29 @@ _l1:
 		return false
 	}
 _r2:
-//line main.go:75
+//line main.go:80
 	got, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:76
+//line main.go:81
 	if err_2 != nil {
 		_s.Err = err_2
 		return _s.Return()
 	}
-//line main.go:79
+//line main.go:84
 	if !bytes.Equal(got, _s.msg) {
 		_s.Err = fmt.Errorf("client %d: echo %q, want %q", _s.id, got, _s.msg)
 		return _s.Return()
 	}
-//line main.go:70
+//line main.go:75
 	_s.i++
 	goto _l1
 _l3:
-//line main.go:83
+//line main.go:88
 	if err := _s.s.CloseWrite(); err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
-//line main.go:86
+//line main.go:91
 	_s._a1 = _s.s.Read(0)
 	_s.PC = 3
 	_s.addr = ""
@@ -348,18 +348,18 @@ _l3:
 		return false
 	}
 _r3:
-//line main.go:86
+//line main.go:91
 	b, err_3 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:86
+//line main.go:91
 	if !(err_3 != io.EOF) {
 		goto _l4
 	}
-//line main.go:87
+//line main.go:92
 	_s.Err = fmt.Errorf("client %d: after half-close: %q, %v; want EOF", _s.id, b, err_3)
 	return _s.Return()
 _l4:
-//line main.go:89
+//line main.go:94
 	_s.Err = nil
 	return _s.Return()
 //line main_async.go:366
@@ -392,13 +392,13 @@ func (_s *demoCoro) Info() *runtime.FuncInfo {
 var demoInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  13,
-		Line: 107,
+		Line: 112,
 	}, {
 		Col:  13,
-		Line: 108,
+		Line: 113,
 	}},
 	File: "main.go",
-	Line: 96,
+	Line: 101,
 	Name: "main.Demo",
 }
 
@@ -418,39 +418,39 @@ func (_s *demoCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:97
+//line main.go:102
 	ln, err = runtime.Listen("tcp", "127.0.0.1:0")
-//line main.go:98
+//line main.go:103
 	if err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
-//line main.go:101
+//line main.go:106
 	{
 		_d1 := ln.Close
 		_s.Defer(func() {
 			_d1()
 		})
 	}
-//line main.go:102
+//line main.go:107
 	_s.srv = runtime.Spawn(ServeAsync(ln, _s.n))
-//line main.go:103
+//line main.go:108
 	clients = nil
-//line main.go:104
+//line main.go:109
 	for i := 0; i < _s.n; i++ {
 		clients = append(clients, ClientAsync(ln.Addr().String(), i, _s.lines))
 	}
-//line main.go:107
+//line main.go:112
 	_s._a0 = runtime.Gather(clients...)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:107
+//line main.go:112
 	_, _s.cerr = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:108
+//line main.go:113
 	_s._a1 = _s.srv
 	_s.PC = 2
 	_s.srv = nil
@@ -458,10 +458,10 @@ _r1:
 		return false
 	}
 _r2:
-//line main.go:108
+//line main.go:113
 	_, serr = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:109
+//line main.go:114
 	_s.Err = errors.Join(_s.cerr, serr)
 	return _s.Return()
 //line main_async.go:468

@@ -2,9 +2,11 @@
 // answers "Hello, World!" to any request, with keep-alive and pipelining,
 // one task per connection.
 //
-//	http [address] port
+//	http [-loops N] [address] port
 //
-// It listens on all IPv4 addresses (or on address) at port. Each
+// It listens on all IPv4 addresses (or on address) at port, with one event
+// loop, or with N (-loops 0: one per CPU), each on its own thread with its
+// own SO_REUSEPORT listener (runtime.Serve). Each
 // connection's task reads what the socket has, parses every whole request
 // in it (httpwire.Parse), appends all the responses to one buffer and
 // writes it at once, then drains; a malformed request gets an error reply,
@@ -14,9 +16,14 @@ package main
 //go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
 
 import (
+	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"net"
 	"os"
+	"sync"
 
 	"github.com/asyncgen/asyncgen/examples/http/httpwire"
 	"github.com/asyncgen/asyncgen/runtime"
@@ -42,15 +49,22 @@ func Serve(ln *runtime.Listener) error {
 type conn struct {
 	pending []byte // the start of a request whose end has not come yet
 	out     []byte // responses to write
-	req     httpwire.Request
 }
+
+// requests holds parsed requests for respond to reuse: a Request is some
+// 3 KiB (its header array), too much to keep per idle connection, and only
+// used while a batch is parsed. A sync.Pool, since with -loops several loops
+// respond at once.
+var requests = sync.Pool{New: func() any { return new(httpwire.Request) }}
 
 // respond parses the whole requests at the front of buf and appends their
 // responses to c.out. It returns what is left of buf (the start of a
 // request), and whether the connection must be closed after the responses.
 func (c *conn) respond(buf []byte) ([]byte, bool) {
+	req := requests.Get().(*httpwire.Request)
+	defer requests.Put(req)
 	for len(buf) > 0 {
-		n, err := httpwire.Parse(buf, &c.req)
+		n, err := httpwire.Parse(buf, req)
 		if err != nil {
 			status, reason := 400, err.Error()
 			var he *httpwire.Error
@@ -64,7 +78,7 @@ func (c *conn) respond(buf []byte) ([]byte, bool) {
 			return buf, false
 		}
 		buf = buf[n:]
-		if !c.req.KeepAlive {
+		if !req.KeepAlive {
 			c.out = httpwire.AppendResponse(c.out, 200, "text/plain", hello, true)
 			return nil, true
 		}
@@ -113,18 +127,42 @@ func ServeConn(s *runtime.Stream) error {
 	}
 }
 
-func main() {
-	if len(os.Args) < 2 || len(os.Args) > 3 {
-		fmt.Fprintln(os.Stderr, "usage: http [address] port")
-		os.Exit(2)
+// parseArgs parses the command line: [-loops N] [address] port. It
+// returns the address to listen on and the number of loops.
+func parseArgs(args []string) (addr string, loops int, err error) {
+	fs := flag.NewFlagSet("http", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&loops, "loops", 1, "")
+	if err := fs.Parse(args); err != nil {
+		return "", 0, err
+	}
+	rest := fs.Args()
+	if len(rest) < 1 || len(rest) > 2 {
+		return "", 0, errors.New("want [address] port")
 	}
 	host := ""
-	if len(os.Args) == 3 {
-		host = os.Args[1]
+	if len(rest) == 2 {
+		host = rest[0]
 	}
-	ln, err := runtime.Listen("tcp", host+":"+os.Args[len(os.Args)-1])
-	if err == nil {
-		_, err = runtime.Run(ServeAsync(ln))
+	return net.JoinHostPort(host, rest[len(rest)-1]), loops, nil
+}
+
+func main() {
+	addr, loops, err := parseArgs(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "http:", err)
+		fmt.Fprintln(os.Stderr, "usage: http [-loops N] [address] port   (-loops 0: one loop per CPU)")
+		os.Exit(2)
+	}
+	if loops == 1 {
+		var ln *runtime.Listener
+		if ln, err = runtime.Listen("tcp", addr); err == nil {
+			_, err = runtime.Run(ServeAsync(ln))
+		}
+	} else {
+		// Several loops, each on its own thread with its own SO_REUSEPORT
+		// listener, each connection served by ServeConn.
+		err = runtime.Serve(context.Background(), "tcp", addr, loops, ServeConnAsync)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
