@@ -57,6 +57,8 @@ type loop struct {
 	// that pass would find nothing else to do (no fd, no timer, no wakeup),
 	// skipping its bookkeeping.
 	chain bool
+
+	procs map[*Process]struct{} // subprocesses with a pipe open or an exit unreaped (subprocess.go)
 }
 
 // chainPass reports whether the next pass can start at once from inside
@@ -75,6 +77,7 @@ func newLoop() (*loop, error) {
 
 func (l *loop) close() error {
 	l.closeThreadsafe()
+	l.closeProcesses()
 	return l.poller.close()
 }
 
