@@ -40,7 +40,7 @@ import (
 //     the background, and its result is dropped (the new offset of a
 //     SeekTo stands).
 //   - Close always closes the file, cancelled or not, after the operations
-//     awaited before it.
+//     awaited before it (it starts when called; see Close).
 //
 // A File may be used from the tasks of any loop, one after another or at
 // once: each operation reports to the loop of the task that awaits it.
@@ -123,11 +123,21 @@ func (fl *File) Truncate(size int64) Awaitable[struct{}] {
 // Stat returns an awaitable of the file's FileInfo, as os.File.Stat.
 func (fl *File) Stat() Awaitable[os.FileInfo] { return newFileCall(fl, opFileStat, nil, 0, 0, opInfo) }
 
-// Close returns an awaitable that closes the file, after the operations
-// awaited before it, as os.File.Close does. Operations awaited after it
-// fail with an error matching os.ErrClosed. The file is closed even if
-// the await is cancelled.
-func (fl *File) Close() Awaitable[struct{}] { return newFileCall(fl, opFileClose, nil, 0, 0, opUnit) }
+// Close closes the file, as os.File.Close does, after the operations
+// awaited before it, and returns an awaitable of the outcome. Unlike the
+// other methods, Close starts at once, not when awaited, so that
+//
+//	defer f.Close()
+//
+// closes the file when an async function returns (a deferred call cannot
+// await); await it to learn the error, and to know the file is closed.
+// Operations awaited after Close fail with an error matching os.ErrClosed.
+// Cancelling the await does not stop the close.
+func (fl *File) Close() Awaitable[struct{}] {
+	c := newFileCall(fl, opFileClose, nil, 0, 0, opUnit)
+	c.op.start()
+	return c
+}
 
 // The kinds of file operations.
 const (
@@ -154,11 +164,13 @@ type fileOp struct {
 	off    int64
 	whence int
 
-	started bool
-	l       *loop
+	awaited bool
 	fiber   *Fiber // the awaiter; touched on the loop only
 
-	queued, canceled bool // under file.mu
+	// Under file.mu: the awaiter's loop (set when awaited), and the
+	// operation's state.
+	l                          *loop
+	queued, canceled, finished bool
 
 	// results
 	n    int
@@ -192,12 +204,23 @@ const msgFileOpTwice = "asyncgen: File operation awaited twice"
 // that finds bytes kept from a cancelled Read, with nothing before it,
 // completes at once.
 func (op *fileOp) begin(f *Fiber, pk parker) bool {
-	if op.started {
+	if op.awaited {
 		panic(msgFileOpTwice)
 	}
-	op.started = true
+	op.awaited = true
 	fl := op.file
 	fl.mu.Lock()
+	if op.kind == opFileClose { // started by Close
+		if op.finished {
+			fl.mu.Unlock()
+			return false
+		}
+		op.l, op.fiber = f.loop, f
+		f.park = pk
+		f.loop.external.Add(1)
+		fl.mu.Unlock()
+		return true
+	}
 	if fl.closed {
 		fl.mu.Unlock()
 		op.err = &os.PathError{Op: fileOpNames[op.kind], Path: fl.name, Err: os.ErrClosed}
@@ -209,22 +232,39 @@ func (op *fileOp) begin(f *Fiber, pk parker) bool {
 		fl.mu.Unlock()
 		return false
 	}
-	if op.kind == opFileClose {
-		fl.closed = true
-	}
 	op.l, op.fiber = f.loop, f
 	f.park = pk
 	f.loop.external.Add(1)
+	fl.enqueue(op)
+	return true
+}
+
+// start starts a Close, which no task awaits yet.
+func (op *fileOp) start() {
+	fl := op.file
+	fl.mu.Lock()
+	if fl.closed {
+		op.err = &os.PathError{Op: "close", Path: fl.name, Err: os.ErrClosed}
+		op.finished = true
+		fl.mu.Unlock()
+		return
+	}
+	fl.closed = true
+	fl.enqueue(op)
+}
+
+// enqueue queues op behind the running operation, or runs it on the pool
+// if there is none. It is called with fl.mu held, and releases it.
+func (fl *File) enqueue(op *fileOp) {
 	if fl.busy {
 		op.queued = true
 		fl.queue = append(fl.queue, op)
 		fl.mu.Unlock()
-		return true
+		return
 	}
 	fl.busy = true
 	fl.mu.Unlock()
 	DefaultExecutor().submit(func() { fl.work(op) })
-	return true
 }
 
 // cancelWait withdraws op if it is waiting for its turn (except a Close,
@@ -243,9 +283,10 @@ func (op *fileOp) cancelWait(f *Fiber) {
 		}
 		op.queued, withdrawn = false, true
 	}
+	l := op.l
 	fl.mu.Unlock()
 	if withdrawn {
-		op.l.external.Add(-1)
+		l.external.Add(-1)
 	}
 	op.fiber = nil
 	f.wakeCanceled()
@@ -261,11 +302,14 @@ func (op *fileOp) complete() {
 }
 
 // work runs on a pool goroutine: it runs op, then the operations queued
-// behind it, one after another, sending each completion to its loop.
+// behind it, one after another, sending each completion to the loop of
+// its awaiter, if it has one.
 func (fl *File) work(op *fileOp) {
 	for op != nil {
 		fl.run(op)
 		fl.mu.Lock()
+		op.finished = true
+		l := op.l
 		var next *fileOp
 		if len(fl.queue) > 0 {
 			next = fl.queue[0]
@@ -277,7 +321,9 @@ func (fl *File) work(op *fileOp) {
 			fl.queue = nil
 		}
 		fl.mu.Unlock()
-		op.l.callSoonThreadsafe(op.complete)
+		if l != nil {
+			l.callSoonThreadsafe(op.complete)
+		}
 		op = next
 	}
 }

@@ -3,6 +3,7 @@
 package runtime_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -43,5 +44,31 @@ func TestFileOpenCancelled(t *testing.T) {
 	}
 	if after := openFDs(t); after != before {
 		t.Errorf("%d descriptors open, %d before", after, before)
+	}
+}
+
+// TestFileCloseNotAwaited: Close starts at once, so a deferred f.Close()
+// that nobody awaits closes the file.
+func TestFileCloseNotAwaited(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "f")
+	var f *runtime.File
+	before := openFDs(t)
+	run(t,
+		openStep(t, func() runtime.Awaitable[*runtime.File] { return runtime.Create(name) }, &f),
+		aw(func() runtime.Awaitable[int] { return f.Write([]byte("data")) }, ok[int](t, "Write")),
+		do(func(*runtime.Fiber) { f.Close() }),
+		aw(func() runtime.Awaitable[os.FileInfo] { return f.Stat() }, func(_ os.FileInfo, err error) {
+			if !errors.Is(err, os.ErrClosed) {
+				t.Errorf("Stat after Close = %v, want os.ErrClosed", err)
+			}
+		}),
+	)
+	for deadline := time.Now().Add(5 * time.Second); openFDs(t) != before; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d descriptors open, %d before", openFDs(t), before)
+		}
+	}
+	if b, err := os.ReadFile(name); string(b) != "data" {
+		t.Errorf("file = %q, %v", b, err)
 	}
 }
