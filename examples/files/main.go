@@ -101,13 +101,15 @@ func CopyFile(src, dst string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Close starts when called: the deferred one closes the file on the
+	// error paths; after the awaited one below it does nothing.
+	defer out.Close()
 	buf := make([]byte, 64<<10)
 	total := 0
 	for {
 		n, rerr := await(in.Read(buf))
 		if n > 0 {
 			if _, err := await(out.Write(buf[:n])); err != nil {
-				out.Close()
 				return total, err
 			}
 			total += n
@@ -116,7 +118,6 @@ func CopyFile(src, dst string) (int, error) {
 			break
 		}
 		if rerr != nil {
-			out.Close()
 			return total, rerr
 		}
 	}

@@ -280,13 +280,13 @@ var copyFileInfo = runtime.FuncInfo{
 		Line: 100,
 	}, {
 		Col:  14,
-		Line: 107,
+		Line: 110,
 	}, {
 		Col:  17,
-		Line: 109,
+		Line: 112,
 	}, {
 		Col:  11,
-		Line: 123,
+		Line: 124,
 	}},
 	File: "main.go",
 	Line: 94,
@@ -353,12 +353,19 @@ _r2:
 		_s.Ret, _s.Err = 0, err_1
 		return _s.Return()
 	}
-//line main.go:104
+//line main.go:106
+	{
+		_d2 := _s.out.Close
+		_s.Defer(func() {
+			_d2()
+		})
+	}
+//line main.go:107
 	_s.buf = make([]byte, 64<<10)
-//line main.go:105
+//line main.go:108
 	_s.total = 0
 _l1:
-//line main.go:107
+//line main.go:110
 	_s._a1 = _s.in.Read(_s.buf)
 	_s.PC = 3
 	_s.src = ""
@@ -367,14 +374,14 @@ _l1:
 		return false
 	}
 _r3:
-//line main.go:107
+//line main.go:110
 	_s.n, _s.rerr = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:108
+//line main.go:111
 	if !(_s.n > 0) {
 		goto _l4
 	}
-//line main.go:109
+//line main.go:112
 	_s._a1 = _s.out.Write(_s.buf[:_s.n])
 	_s.PC = 4
 	_s.src = ""
@@ -383,35 +390,32 @@ _r3:
 		return false
 	}
 _r4:
-//line main.go:109
+//line main.go:112
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:109
+//line main.go:112
 	if !(err_2 != nil) {
 		goto _l5
 	}
-//line main.go:110
-	_s.out.Close()
-//line main.go:111
+//line main.go:113
 	_s.Ret, _s.Err = _s.total, err_2
 	return _s.Return()
 _l5:
-//line main.go:113
+//line main.go:115
 	_s.total += _s.n
 _l4:
-//line main.go:115
+//line main.go:117
 	if _s.rerr == io.EOF {
 		goto _l3
 	}
-//line main.go:118
+//line main.go:120
 	if _s.rerr != nil {
-		_s.out.Close()
 		_s.Ret, _s.Err = _s.total, _s.rerr
 		return _s.Return()
 	}
 	goto _l1
 _l3:
-//line main.go:123
+//line main.go:124
 	_s._a2 = _s.out.Close()
 	_s.PC = 5
 	_s.src = ""
@@ -424,13 +428,13 @@ _l3:
 		return false
 	}
 _r5:
-//line main.go:123
+//line main.go:124
 	_, err_1 = runtime.Resume(_f, _s._a2)
 	_s._a2 = nil
-//line main.go:124
+//line main.go:125
 	_s.Ret, _s.Err = _s.total, err_1
 	return _s.Return()
-//line main_async.go:434
+//line main_async.go:438
 }
 
 var _ func(src string, dst string) (int, error) = CopyFile
@@ -460,16 +464,16 @@ func (_s *copyDirCoro) Info() *runtime.FuncInfo {
 var copyDirInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  15,
-		Line: 132,
+		Line: 133,
 	}, {
 		Col:  18,
-		Line: 135,
+		Line: 136,
 	}, {
 		Col:  18,
-		Line: 145,
+		Line: 146,
 	}},
 	File: "main.go",
-	Line: 131,
+	Line: 132,
 	Name: "main.CopyDir",
 }
 
@@ -491,48 +495,48 @@ func (_s *copyDirCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:132
+//line main.go:133
 	_s._a0 = runtime.MkdirAll(_s.dst, 0o755)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:132
+//line main.go:133
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:132
+//line main.go:133
 	if !(err_1 != nil) {
 		goto _l1
 	}
-//line main.go:133
+//line main.go:134
 	_s.Ret, _s.Err = 0, err_1
 	return _s.Return()
 _l1:
-//line main.go:135
+//line main.go:136
 	_s._a1 = runtime.ReadDir(_s.src)
 	_s.PC = 2
 	if _f.Suspend(_s._a1) {
 		return false
 	}
 _r2:
-//line main.go:135
+//line main.go:136
 	entries, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:136
+//line main.go:137
 	if err_2 != nil {
 		_s.Ret, _s.Err = 0, err_2
 		return _s.Return()
 	}
-//line main.go:139
-	_s.copies = nil
 //line main.go:140
+	_s.copies = nil
+//line main.go:141
 	for _, e := range entries {
 		if e.Type().IsRegular() {
 			_s.copies = append(_s.copies, CopyFileAsync(filepath.Join(_s.src, e.Name()), filepath.Join(_s.dst, e.Name())))
 		}
 	}
-//line main.go:145
+//line main.go:146
 	_s._a2 = runtime.GatherAll(_s.copies...)
 	_s.PC = 3
 	_s.src = ""
@@ -541,20 +545,20 @@ _r2:
 		return false
 	}
 _r3:
-//line main.go:145
+//line main.go:146
 	results, err_2 = runtime.Resume(_f, _s._a2)
 	_s._a2 = nil
-//line main.go:146
+//line main.go:147
 	if err_2 != nil {
 		_s.Ret, _s.Err = 0, err_2
 		return _s.Return()
 	}
-//line main.go:149
-	_, err_2 = runtime.Values(results)
 //line main.go:150
+	_, err_2 = runtime.Values(results)
+//line main.go:151
 	_s.Ret, _s.Err = len(_s.copies), err_2
 	return _s.Return()
-//line main_async.go:558
+//line main_async.go:562
 }
 
 var _ func(src string, dst string) (int, error) = CopyDir
@@ -586,19 +590,19 @@ func (_s *demoCoro) Info() *runtime.FuncInfo {
 var demoInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  15,
-		Line: 159,
+		Line: 160,
 	}, {
 		Col:  15,
-		Line: 167,
+		Line: 168,
 	}, {
 		Col:  15,
-		Line: 170,
+		Line: 171,
 	}, {
 		Col:  9,
-		Line: 173,
+		Line: 174,
 	}},
 	File: "main.go",
-	Line: 157,
+	Line: 158,
 	Name: "main.Demo",
 }
 
@@ -624,9 +628,9 @@ func (_s *demoCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:158
-	_s.src, _s.dst = filepath.Join(_s.dir, "src"), filepath.Join(_s.dir, "dst")
 //line main.go:159
+	_s.src, _s.dst = filepath.Join(_s.dir, "src"), filepath.Join(_s.dir, "dst")
+//line main.go:160
 	_s._a0 = runtime.Mkdir(_s.src, 0o755)
 	_s.PC = 1
 	_s.dir = ""
@@ -634,25 +638,25 @@ func (_s *demoCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line main.go:159
+//line main.go:160
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:159
+//line main.go:160
 	if !(err_1 != nil) {
 		goto _l1
 	}
-//line main.go:160
+//line main.go:161
 	_s.Ret, _s.Err = nil, err_1
 	return _s.Return()
 _l1:
-//line main.go:162
-	writes = nil
 //line main.go:163
+	writes = nil
+//line main.go:164
 	for i := range _s.n {
 		text := strings.Repeat(fmt.Sprintf("file %d says hello\n", i), i+1)
 		writes = append(writes, runtime.WriteFile(filepath.Join(_s.src, fmt.Sprintf("f%02d.txt", i)), []byte(text), 0o644))
 	}
-//line main.go:167
+//line main.go:168
 	_s._a1 = runtime.Gather(writes...)
 	_s.PC = 2
 	_s.dir = ""
@@ -660,18 +664,18 @@ _l1:
 		return false
 	}
 _r2:
-//line main.go:167
+//line main.go:168
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:167
+//line main.go:168
 	if !(err_2 != nil) {
 		goto _l2
 	}
-//line main.go:168
+//line main.go:169
 	_s.Ret, _s.Err = nil, err_2
 	return _s.Return()
 _l2:
-//line main.go:170
+//line main.go:171
 	_s._a2 = CopyDirAsync(_s.src, _s.dst)
 	_s.PC = 3
 	_s.dir = ""
@@ -680,18 +684,18 @@ _l2:
 		return false
 	}
 _r3:
-//line main.go:170
+//line main.go:171
 	_, err_3 = runtime.Resume(_f, _s._a2)
 	_s._a2 = nil
-//line main.go:170
+//line main.go:171
 	if !(err_3 != nil) {
 		goto _l3
 	}
-//line main.go:171
+//line main.go:172
 	_s.Ret, _s.Err = nil, err_3
 	return _s.Return()
 _l3:
-//line main.go:173
+//line main.go:174
 	_s._a3 = WordCountAsync([]string{_s.dst})
 	_s.PC = 4
 	_s.dir = ""
@@ -701,13 +705,13 @@ _l3:
 		return false
 	}
 _r4:
-//line main.go:173
+//line main.go:174
 	_t1, _t2 = runtime.Resume(_f, _s._a3)
 	_s._a3 = nil
-//line main.go:173
+//line main.go:174
 	_s.Ret, _s.Err = _t1, _t2
 	return _s.Return()
-//line main_async.go:711
+//line main_async.go:715
 }
 
 var _ func(dir string, n int) ([]Count, error) = Demo
