@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/asyncgen/asyncgen/runtime"
@@ -53,7 +52,7 @@ func Forward(w io.Writer, prefix string, s *runtime.Stream) error {
 func RunCommand(w io.Writer, id int, command string, timeout time.Duration) (int, error) {
 	c := runtime.Shell(command)
 	c.Stdout, c.Stderr = runtime.StdioPipe, runtime.StdioPipe
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	inNewGroup(c)
 	p, err := c.Start()
 	if err != nil {
 		return -1, err
@@ -68,7 +67,7 @@ func RunCommand(w io.Writer, id int, command string, timeout time.Duration) (int
 	if errors.Is(err, runtime.ErrTimeout) {
 		// The shell may have started children that hold the pipes open:
 		// kill the group, then wait again.
-		syscall.Kill(-p.Pid(), syscall.SIGKILL)
+		killGroup(p)
 		st, err = await(p.Wait())
 		fmt.Fprintf(w, "[%d] killed after %v\n", id, timeout)
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 	"io"
 	"os"
-	"syscall"
 	"time"
 )
 
@@ -35,10 +34,10 @@ func (_s *forwardCoro) Info() *runtime.FuncInfo {
 var forwardInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 31,
+		Line: 30,
 	}},
 	File: "main.go",
-	Line: 29,
+	Line: 28,
 	Name: "main.Forward",
 }
 
@@ -55,35 +54,35 @@ func (_s *forwardCoro) Step(_f *runtime.Fiber) bool {
 		panic(runtime.BadPC(_s.PC))
 	}
 _l1:
-//line main.go:31
+//line main.go:30
 	_s._a0 = _s.s.ReadLine()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:31
+//line main.go:30
 	line, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:32
+//line main.go:31
 	if len(line) > 0 {
 		fmt.Fprintf(_s.w, "%s %s", _s.prefix, line)
 		if line[len(line)-1] != '\n' {
 			fmt.Fprintln(_s.w)
 		}
 	}
-//line main.go:38
+//line main.go:37
 	if err == io.EOF {
 		_s.Err = nil
 		return _s.Return()
 	}
-//line main.go:41
+//line main.go:40
 	if err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
 	goto _l1
-//line main_async.go:87
+//line main_async.go:86
 }
 
 var _ func(w io.Writer, prefix string, s *runtime.Stream) error = Forward
@@ -120,19 +119,19 @@ func (_s *runCommandCoro) Info() *runtime.FuncInfo {
 var runCommandInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  13,
-		Line: 66,
+		Line: 65,
 	}, {
 		Col:  13,
-		Line: 72,
+		Line: 71,
+	}, {
+		Col:  11,
+		Line: 74,
 	}, {
 		Col:  11,
 		Line: 75,
-	}, {
-		Col:  11,
-		Line: 76,
 	}},
 	File: "main.go",
-	Line: 53,
+	Line: 52,
 	Name: "main.RunCommand",
 }
 
@@ -154,33 +153,33 @@ func (_s *runCommandCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:54
+//line main.go:53
 	c = runtime.Shell(_s.command)
-//line main.go:55
+//line main.go:54
 	c.Stdout, c.Stderr = runtime.StdioPipe, runtime.StdioPipe
+//line main.go:55
+	inNewGroup(c)
 //line main.go:56
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-//line main.go:57
 	_s.p, _s.err = c.Start()
-//line main.go:58
+//line main.go:57
 	if _s.err != nil {
 		_s.Ret, _s.Err = -1, _s.err
 		return _s.Return()
 	}
-//line main.go:61
+//line main.go:60
 	{
 		_d1 := _s.p.Close
 		_s.Defer(func() {
 			_d1()
 		})
 	}
-//line main.go:62
+//line main.go:61
 	_s.out = runtime.Spawn(ForwardAsync(_s.w, fmt.Sprintf("[%d]", _s.id), _s.p.Stdout))
-//line main.go:63
+//line main.go:62
 	_s.errOut = runtime.Spawn(ForwardAsync(_s.w, fmt.Sprintf("[%d!]", _s.id), _s.p.Stderr))
-//line main.go:65
+//line main.go:64
 	_s.scope = runtime.Timeout(_s.timeout)
-//line main.go:66
+//line main.go:65
 	_s._a0 = _s.p.Wait()
 	_s.PC = 1
 	_s.command = ""
@@ -189,18 +188,18 @@ func (_s *runCommandCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line main.go:66
+//line main.go:65
 	_s.st, _s.err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:67
+//line main.go:66
 	_s.scope.Close()
-//line main.go:68
+//line main.go:67
 	if !errors.Is(_s.err, runtime.ErrTimeout) {
 		goto _l1
 	}
+//line main.go:70
+	killGroup(_s.p)
 //line main.go:71
-	syscall.Kill(-_s.p.Pid(), syscall.SIGKILL)
-//line main.go:72
 	_s._a0 = _s.p.Wait()
 	_s.PC = 2
 	_s.command = ""
@@ -212,13 +211,13 @@ _r1:
 		return false
 	}
 _r2:
-//line main.go:72
+//line main.go:71
 	_s.st, _s.err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:73
+//line main.go:72
 	fmt.Fprintf(_s.w, "[%d] killed after %v\n", _s.id, _s.timeout)
 _l1:
-//line main.go:75
+//line main.go:74
 	_s._a1 = _s.out
 	_s.PC = 3
 	_s.command = ""
@@ -229,10 +228,10 @@ _l1:
 		return false
 	}
 _r3:
-//line main.go:75
+//line main.go:74
 	_, _s.e1 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:76
+//line main.go:75
 	_s._a1 = _s.errOut
 	_s.PC = 4
 	_s.command = ""
@@ -244,20 +243,20 @@ _r3:
 		return false
 	}
 _r4:
-//line main.go:76
+//line main.go:75
 	_, e2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:77
+//line main.go:76
 	if _s.err != nil {
 		_s.Ret, _s.Err = -1, _s.err
 		return _s.Return()
 	}
-//line main.go:80
+//line main.go:79
 	fmt.Fprintf(_s.w, "[%d] %v\n", _s.id, _s.st)
-//line main.go:81
+//line main.go:80
 	_s.Ret, _s.Err = _s.st.ExitCode(), errors.Join(_s.e1, e2)
 	return _s.Return()
-//line main_async.go:261
+//line main_async.go:260
 }
 
 var _ func(w io.Writer, id int, command string, timeout time.Duration) (int, error) = RunCommand
@@ -285,10 +284,10 @@ func (_s *runAllCoro) Info() *runtime.FuncInfo {
 var runAllInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  9,
-		Line: 93,
+		Line: 92,
 	}},
 	File: "main.go",
-	Line: 88,
+	Line: 87,
 	Name: "main.RunAll",
 }
 
@@ -305,13 +304,13 @@ func (_s *runAllCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:89
+//line main.go:88
 	runs = nil
-//line main.go:90
+//line main.go:89
 	for i, command := range _s.commands {
 		runs = append(runs, RunCommandAsync(_s.w, i+1, command, _s.timeout))
 	}
-//line main.go:93
+//line main.go:92
 	_s._a0 = runtime.Gather(runs...)
 	_s.PC = 1
 	_s.w = nil
@@ -320,13 +319,13 @@ func (_s *runAllCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line main.go:93
+//line main.go:92
 	_t1, _t2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:93
+//line main.go:92
 	_s.Ret, _s.Err = _t1, _t2
 	return _s.Return()
-//line main_async.go:330
+//line main_async.go:329
 }
 
 var _ func(w io.Writer, commands []string, timeout time.Duration) ([]int, error) = RunAll
