@@ -546,4 +546,113 @@
 // up to 64 free ones, and the read that data wakes takes one again. So
 // 10,000 idle keep-alive connections of examples/http take about 1 KiB
 // each (examples/http/memtest measures it against net/http).
+//
+// # Subprocesses
+//
+// After asyncio's create_subprocess_exec and create_subprocess_shell:
+//
+//	func Command(name string, args ...string) *Cmd // name looked up in the PATH; Err set if not found
+//	func Shell(command string) *Cmd                // /bin/sh -c command
+//	type Cmd struct {
+//		Path string; Args, Env []string; Dir string
+//		Stdin, Stdout, Stderr Stdio // StdioInherit (zero), StdioPipe, StdioDevNull, StdioFile(f), StdioToStdout
+//		SysProcAttr *syscall.SysProcAttr; Err error
+//	}
+//	func (c *Cmd) Start() (*Process, error)          // on a running loop; os.StartProcess's errors
+//
+//	p.Stdin, p.Stdout, p.Stderr                     // *Stream for each StdioPipe, else nil
+//	func (p *Process) Pid() int
+//	func (p *Process) Wait() Awaitable[*os.ProcessState]
+//	func (p *Process) Communicate(input []byte) Awaitable[CommunicateResult] // {Stdout, Stderr []byte; State}
+//	func (p *Process) State() *os.ProcessState      // nil until the exit is reaped
+//	func (p *Process) Signal(sig os.Signal) error   // os.ErrProcessDone once it exited
+//	func (p *Process) Kill() error
+//	func (p *Process) Terminate() error             // SIGTERM
+//	func (p *Process) Close() error                 // closes the pipes still open
+//
+// Start forks and execs at once, on the loop's goroutine (a program that
+// does not exist fails there, with an *os.PathError, or Command's
+// *exec.Error). The pipes are the ends of pipe(2) pairs, close-on-exec
+// and non-blocking on this side, wrapped in Streams registered with the
+// loop for their one direction: Stdin is written (Write, Drain), and its
+// CloseWrite closes the pipe once the buffered data is sent; Stdout and
+// Stderr are read (Read, ReadLine...) to io.EOF. The other direction fails
+// with an error saying which end it is.
+//
+// The exit is watched without a thread on Linux 5.3 and later: Start asks
+// for a pidfd (SysProcAttr.PidFD), registers it with the loop, and when it
+// turns readable reaps the child (waitid) and closes it. Without pidfds
+// (older kernels, other systems, the asyncgen_nopoll build) a goroutine
+// per process blocks in os.Process.Wait and reports through the loop's
+// thread-safe path. Either way, while a child runs the loop does not
+// report a deadlock, and the exit is reaped, and State set, whether or not
+// a task waits.
+//
+// Communicate sends input and closes Stdin, reads Stdout and Stderr to
+// their end in two tasks of their own, and waits for the exit: a child
+// writing more than a pipe holds never deadlocks it. Wait reads nothing:
+// with pipes, read them (or Communicate) or the child may block on a full
+// pipe. Neither treats a nonzero exit status as an error; check
+// State.Success and State.ExitCode.
+//
+// Cancelling Wait or Communicate (or a timeout scope expiring around
+// them) withdraws the await only: the child keeps running and is still
+// reaped. Communicate's input keeps being sent and its output read, and a
+// later Communicate returns all of it; no output is lost. Kill (or
+// Terminate) and Wait to stop a child.
+//
+// Descriptors: the pidfd is closed when the exit is reaped; a pipe when
+// its Stream is closed (Communicate closes those it read to the end;
+// Process.Close closes the rest). When the loop closes, the pipes still
+// open are closed, and a child still running is left to run and is reaped,
+// when it exits, by a goroutine: no descriptor is leaked, no zombie left.
+//
+// # Files
+//
+// After Python's aiofiles: file I/O on the default Executor (see
+// ToThread), so that a slow disk blocks a pool goroutine, not the loop.
+//
+//	func OpenFile(name string, flag int, perm os.FileMode) Awaitable[*File]
+//	func Open(name string) Awaitable[*File]
+//	func Create(name string) Awaitable[*File]
+//	func NewFile(f *os.File) *File
+//	func (f *File) Read(b []byte) Awaitable[int]              // 0, io.EOF at the end
+//	func (f *File) ReadAt(b []byte, off int64) Awaitable[int]
+//	func (f *File) Write(b []byte) Awaitable[int]
+//	func (f *File) WriteAt(b []byte, off int64) Awaitable[int]
+//	func (f *File) SeekTo(offset int64, whence int) Awaitable[int64]
+//	func (f *File) Sync() Awaitable[struct{}]
+//	func (f *File) Truncate(size int64) Awaitable[struct{}]
+//	func (f *File) Stat() Awaitable[os.FileInfo]
+//	func (f *File) Close() Awaitable[struct{}]                // starts when called: defer f.Close() works
+//	func (f *File) Name() string
+//
+//	func ReadFile(name string) Awaitable[[]byte]
+//	func WriteFile(name string, data []byte, perm os.FileMode) Awaitable[struct{}] // data is copied
+//	func ReadDir(name string) Awaitable[[]os.DirEntry]
+//	func Stat(name string) Awaitable[os.FileInfo]              // Lstat too
+//	func Remove(name string) Awaitable[struct{}]               // RemoveAll, Rename, Mkdir, MkdirAll too
+//
+// Each is a thin layer on the os function of the same name, with its
+// results and errors. The operations on one File run one at a time on the
+// pool, in the order they were awaited, whichever tasks await them.
+//
+// Ownership of b: Read and ReadAt read into a buffer of the File and copy
+// into b before their await returns; Write and WriteAt copy b when they
+// start. The caller must not touch b while the await is pending, and has
+// it back as soon as the await returns, even cancelled: the pool never
+// touches b after that.
+//
+// Cancellation loses nothing. An operation still queued behind another on
+// its File is withdrawn and never runs. One already on the pool cannot be
+// interrupted and completes in the background: the bytes a cancelled Read
+// read are kept, and returned first by the next Read (SeekTo from the
+// current offset, and Write, count from where the reads returned up to);
+// a cancelled Write may have written b, in whole or in part, and moved the
+// offset past it, and if it failed, the next Sync or Close returns the
+// error; the results of a cancelled ReadAt, SeekTo, Stat, Sync or
+// Truncate are dropped. A cancelled OpenFile that opens the file in the
+// background closes it there. The package-level helpers complete in the
+// background when cancelled (a cancelled Remove still removes); their
+// results are dropped.
 package runtime

@@ -93,6 +93,8 @@ type Stream struct {
 
 	dial          *dialOp // the Dial in progress, until connected
 	local, remote net.Addr
+
+	pipe pipeEnd // 0 for a socket; else which end of a pipe (subprocess.go)
 }
 
 // newStream wraps a connected (or connecting) non-blocking socket and
@@ -511,8 +513,13 @@ func (d *streamDrain) cancelWait(f *Fiber) {
 
 // CloseWrite half-closes the stream (shutdown(SHUT_WR)) once the write
 // buffer is flushed: the peer reads the end of the stream, and this side
-// can go on reading. Later writes return net.ErrClosed.
+// can go on reading. Later writes return net.ErrClosed. On the write end
+// of a pipe (a Process's Stdin) it closes the pipe once the buffer is
+// flushed, as Close does.
 func (s *Stream) CloseWrite() error {
+	if s.pipe != 0 {
+		return s.closePipeWrite()
+	}
 	if s.closing {
 		return net.ErrClosed
 	}
