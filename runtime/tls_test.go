@@ -1191,3 +1191,79 @@ func TestTLSOpenSSLClient(t *testing.T) {
 		t.Errorf("negotiated %s, want TLS 1.3", tls.VersionName(version))
 	}
 }
+
+// TestTLSCloseDuringHandshake: Close of an accepted stream whose handshake
+// runs stops it: the task waiting in Handshake gets an error matching
+// net.ErrClosed, and the peer sees the connection closed.
+func TestTLSCloseDuringHandshake(t *testing.T) {
+	p := getPKI(t)
+	ln, err := runtime.ListenTLS("tcp", "127.0.0.1:0", p.serverConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peer := make(chan error, 1)
+	go func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			peer <- err
+			return
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = io.ReadAll(c) // says nothing: the handshake waits
+		peer <- err
+	}()
+	var s *runtime.Stream
+	var waiter *runtime.Task[struct{}]
+	var hsErr error
+	runS(t, script[struct{}](nil,
+		accept(t, ln, &s),
+		do(func(*runtime.Fiber) {
+			waiter = runtime.Spawn(script[struct{}](nil,
+				aw(handshake(&s), func(_ struct{}, err error) { hsErr = err })))
+			s.Write([]byte("dropped"))
+		}),
+		aw(runtime.Yield, nil),
+		do(func(*runtime.Fiber) { s.Close() }),
+		aw(func() runtime.Awaitable[struct{}] { return waiter }, nil),
+		aw(s0{&s}.waitClosed, nil),
+	))
+	if !errors.Is(hsErr, net.ErrClosed) {
+		t.Errorf("Handshake = %v; want an error matching net.ErrClosed", hsErr)
+	}
+	if err := <-peer; err != nil {
+		t.Errorf("the peer did not see the connection closed: %v", err)
+	}
+}
+
+// TestTLSCallbackPanic: a panic in a tls.Config callback, which runs on the
+// handshake's goroutine, ends Run with a *PanicError carrying it.
+func TestTLSCallbackPanic(t *testing.T) {
+	p := getPKI(t)
+	cfg := &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		panic("no certificate today")
+	}}
+	ln, err := runtime.ListenTLS("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := tls.Dial("tcp", ln.Addr().String(), p.clientConfig()); err == nil {
+			c.Close()
+		}
+	}()
+	var s *runtime.Stream
+	defer func() {
+		pe, ok := recover().(*runtime.PanicError)
+		if !ok || pe.Value != "no certificate today" || !strings.Contains(string(pe.Stack), "tls_test.go") {
+			t.Errorf("Run panicked with %v; want the callback's panic and its stack", pe)
+		}
+	}()
+	runtime.Run(script[struct{}](nil,
+		accept(t, ln, &s),
+		aw(handshake(&s), nil),
+	))
+	t.Errorf("Run returned")
+}
