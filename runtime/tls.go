@@ -116,6 +116,9 @@ func DialTLS(network, address string, cfg *tls.Config) Awaitable[*Stream] {
 
 // dialTLS is the coroutine of DialTLS:
 //
+//	if err := checkTLSConfig(cfg); err != nil {
+//		return nil, err
+//	}
 //	s, err := await(Dial(network, address))
 //	if err != nil {
 //		return nil, err
@@ -146,6 +149,9 @@ func (c *dialTLS) Step(f *Fiber) bool {
 		goto r2
 	default:
 		panic(BadPC(c.PC))
+	}
+	if c.Err = checkTLSConfig(c.cfg); c.Err != nil {
+		return c.Return()
 	}
 	c.dial = Dial(c.network, c.address)
 	c.PC = 1
@@ -477,6 +483,9 @@ func (s *Stream) tlsFill(space []byte) {
 		var m int
 		m, err = t.conn.Read(space[n:])
 		n += m
+		if m == 0 && err == nil {
+			break // not expected of tls.Conn: do not spin
+		}
 	}
 	s.rend += n
 	switch {

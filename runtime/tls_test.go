@@ -1267,3 +1267,83 @@ func TestTLSCallbackPanic(t *testing.T) {
 	))
 	t.Errorf("Run returned")
 }
+
+// TestTLSUnix: TLS over a Unix socket, both ends on the loop.
+func TestTLSUnix(t *testing.T) {
+	p := getPKI(t)
+	path := filepath.Join(t.TempDir(), "sock")
+	ln, err := runtime.ListenTLS("unix", path, p.serverConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var srv, c *runtime.Stream
+	var echoErr error
+	var server *runtime.Task[struct{}]
+	runS(t, script[struct{}](nil,
+		do(func(*runtime.Fiber) {
+			server = runtime.Spawn(script[struct{}](nil,
+				accept(t, ln, &srv),
+				aw(func() runtime.Awaitable[struct{}] { return echoLines(&srv, "unix ", &echoErr) }, nil)))
+		}),
+		aw(func() runtime.Awaitable[*runtime.Stream] { return runtime.DialTLS("unix", path, p.clientConfig()) },
+			func(s *runtime.Stream, err error) {
+				if err != nil {
+					t.Fatalf("DialTLS: %v", err)
+				}
+				c = s
+				c.Write([]byte("hi\n"))
+			}),
+		aw(readLine(&c), func(b []byte, err error) { want(t, "ReadLine", b, err, "unix hi\n", nil) }),
+		do(func(*runtime.Fiber) { c.Close() }),
+		aw(s0{&c}.waitClosed, nil),
+		aw(func() runtime.Awaitable[struct{}] { return server }, nil),
+	))
+	if echoErr != nil {
+		t.Error(echoErr)
+	}
+}
+
+// TestTLSMisuse: what cannot work is refused with a clear error, and the
+// stream stays usable.
+func TestTLSMisuse(t *testing.T) {
+	p := getPKI(t)
+	if _, err := runtime.ListenTLS("tcp", "127.0.0.1:0", &tls.Config{}); err == nil || !strings.Contains(err.Error(), "no certificate") {
+		t.Errorf("ListenTLS without a certificate: %v", err)
+	}
+	addr, _ := goListener(t, func(c net.Conn) {
+		b := make([]byte, 6)
+		io.ReadFull(c, b)
+		c.Write(b)
+	})
+	renego := p.clientConfig()
+	renego.Renegotiation = tls.RenegotiateOnceAsClient
+	var s *runtime.Stream
+	fails := func(what string, mk func() runtime.Awaitable[struct{}], wantMsg string) scriptStep {
+		return aw(mk, func(_ struct{}, err error) {
+			if err == nil || !strings.Contains(err.Error(), wantMsg) {
+				t.Errorf("%s: %v; want an error saying %q", what, err, wantMsg)
+			}
+		})
+	}
+	runS(t, script[struct{}](nil,
+		aw(func() runtime.Awaitable[*runtime.Stream] { return runtime.DialTLS("tcp", addr, renego) },
+			func(s *runtime.Stream, err error) {
+				if s != nil || err == nil || !strings.Contains(err.Error(), "renegotiation is not supported") {
+					t.Errorf("DialTLS with renegotiation: %v, %v", s, err)
+				}
+			}),
+		dial(t, addr, &s),
+		fails("Handshake of a plain stream", handshake(&s), "not TLS"),
+		fails("StartTLSServer with a nil config", func() runtime.Awaitable[struct{}] { return s.StartTLSServer(nil) }, "nil *tls.Config"),
+		fails("StartTLSServer without a certificate", func() runtime.Awaitable[struct{}] { return s.StartTLSServer(&tls.Config{}) }, "no certificate"),
+		do(func(*runtime.Fiber) {
+			if _, ok := s.ConnectionState(); ok {
+				t.Errorf("ConnectionState of a plain stream")
+			}
+			s.Write([]byte("plain\n"))
+		}),
+		aw(readLine(&s), func(b []byte, err error) { want(t, "ReadLine", b, err, "plain\n", nil) }),
+		do(func(*runtime.Fiber) { s.Close() }),
+	))
+}
