@@ -655,4 +655,68 @@
 // background closes it there. The package-level helpers complete in the
 // background when cancelled (a cancelled Remove still removes); their
 // results are dropped.
+//
+// # TLS
+//
+// TLS streams, on crypto/tls, after asyncio's ssl= arguments and start_tls.
+// A TLS stream is a *Stream: Read, ReadLine, ReadUntil, ReadExactly,
+// Write, Drain, CloseWrite, Close, Abort and WaitClosed work as on a plain
+// one, on the plaintext.
+//
+//	func ListenTLS(network, address string, cfg *tls.Config) (*Listener, error)
+//	func DialTLS(network, address string, cfg *tls.Config) Awaitable[*Stream]
+//	func (s *Stream) StartTLSClient(cfg *tls.Config) Awaitable[struct{}] // upgrade a connection (STARTTLS)
+//	func (s *Stream) StartTLSServer(cfg *tls.Config) Awaitable[struct{}]
+//	func (s *Stream) Handshake() Awaitable[struct{}]                      // wait for the handshake, return its error
+//	func (s *Stream) ConnectionState() (tls.ConnectionState, bool)       // false until the handshake succeeded
+//
+// DialTLS connects, makes the client handshake and returns the stream once
+// it succeeded; like tls.Dial it takes the server name from the address
+// when cfg has none. Accept on a ListenTLS listener returns a stream whose
+// server handshake has begun, like tls.Listener: the accepting task is
+// not held up by slow handshakes. Reads of such a stream wait for the
+// handshake, writes made meanwhile are kept and sent encrypted once it
+// has succeeded, and Handshake waits for it. StartTLSClient and
+// StartTLSServer upgrade a connection that has spoken plaintext, like
+// asyncio's start_tls: what the stream has buffered and not returned yet is
+// taken as the start of the handshake, and plaintext written before is
+// sent before it.
+//
+// A handshake that fails (an untrusted or misnamed certificate, a peer that
+// does not speak TLS, the peer's alert) returns an error that names the peer
+// and wraps crypto/tls's error (errors.As finds x509.UnknownAuthorityError,
+// tls.RecordHeaderError...); the alert crypto/tls makes is sent if the
+// socket takes it at once, the socket is closed, and reads and writes of
+// the stream return that error.
+// Cancelling an await of the handshake (DialTLS, StartTLS*, Handshake), or
+// a timeout scope expiring around it, closes the connection; Close during
+// the handshake stops it and drops the data written meanwhile. After the
+// handshake, a read error of the TLS layer (a corrupt record) is kept as
+// the stream's read error. Close sends close_notify before the buffered
+// data is flushed and the socket closed (Abort does not); CloseWrite sends
+// close_notify and then shuts the socket's writing side. Reading the
+// peer's close_notify, or the end of the connection at a record boundary,
+// is io.EOF; an end inside a record is io.ErrUnexpectedEOF.
+//
+// crypto/tls cannot resume a handshake after a would-block error, so each
+// handshake runs on a goroutine of its own (not the Executor's bounded
+// pool, which slow or silent peers could fill, stalling every handshake
+// and ToThread), over an in-memory net.Conn: the loop moves the ciphertext
+// between it and the socket (the goroutine's writes reach the loop through
+// its thread-safe call path), and while a handshake runs the loop does not
+// report a deadlock. A goroutine costs a few KiB for the handshake's
+// duration only. The callbacks of cfg (GetCertificate,
+// VerifyPeerCertificate, VerifyConnection...) run on that goroutine, not
+// on the loop; a panic in one ends Run with a *PanicError. After the
+// handshake, everything runs on the loop with no goroutine: tls.Conn reads
+// through a net.Conn whose Read reads the socket and, when it is empty,
+// returns a temporary net.Error, which tls.Conn does not keep (it keeps
+// the partial record and tries again on the next read). Post-handshake
+// messages are handled inside reads: TLS 1.3 session tickets (so
+// ClientSessionCache resumes sessions) and KeyUpdate, whose reply is
+// written at once. Renegotiation, which would run a handshake inside a
+// read, is refused: cfg.Renegotiation must be RenegotiateNever. Records
+// are written to the stream's write buffer, so WriteBuffered and the Drain
+// watermarks count ciphertext (plaintext written during the handshake
+// counts towards the high watermark until it is encrypted).
 package runtime

@@ -128,3 +128,14 @@ const (
 	msgQueueMaxsize     = "asyncgen: queue maxsize must be >= 0"
 	msgPriorityLess     = "asyncgen: NewPriorityQueue needs a less function"
 )
+
+// Errors of TLS streams (tls.go).
+var (
+	errTLSStarted       = errors.New("asyncgen: StartTLS on a stream that is already TLS")
+	errTLSHalfClosed    = errors.New("asyncgen: StartTLS on a stream whose writing side is closed")
+	errTLSReading       = errors.New("asyncgen: StartTLS while a task waits in a read of the stream")
+	errTLSNilConfig     = errors.New("asyncgen: StartTLS with a nil *tls.Config")
+	errTLSNoCertificate = errors.New("asyncgen: TLS server config has no certificate: set Certificates, GetCertificate or GetConfigForClient")
+	errTLSRenegotiation = errors.New("asyncgen: TLS renegotiation is not supported: leave tls.Config.Renegotiation at RenegotiateNever")
+	errNotTLS           = errors.New("asyncgen: Handshake on a stream that is not TLS")
+)

@@ -24,6 +24,8 @@ type Listener struct {
 	closed    bool
 	backoff   *timer
 	acceptors []*acceptOp // parked Accepts, FIFO
+
+	accepted func(s *Stream) // ListenTLS: begins each accepted stream's handshake
 }
 
 // Listen opens a listening socket: network is "tcp", "tcp4", "tcp6" or
@@ -156,6 +158,9 @@ func (op *acceptOp) try() bool {
 			return true
 		}
 		op.s = s
+		if ln.accepted != nil {
+			ln.accepted(s)
+		}
 		return true
 	}
 	return false

@@ -94,7 +94,8 @@ type Stream struct {
 	dial          *dialOp // the Dial in progress, until connected
 	local, remote net.Addr
 
-	pipe pipeEnd // 0 for a socket; else which end of a pipe (subprocess.go)
+	pipe pipeEnd   // 0 for a socket; else which end of a pipe (subprocess.go)
+	tls  *tlsState // the TLS layer, once StartTLS began (tls.go)
 }
 
 // newStream wraps a connected (or connecting) non-blocking socket and
@@ -318,6 +319,10 @@ func (s *Stream) fill() {
 		}
 	}
 	space := s.rbuf[s.rend:]
+	if s.tls != nil {
+		s.tlsFill(space)
+		return
+	}
 	n, again, err := sysRead(s.fd, space)
 	switch {
 	case again:
@@ -353,6 +358,10 @@ func (s *Stream) onReady(ev ioEvents) {
 		}
 		return
 	}
+	if s.tls != nil && s.tls.hs {
+		s.tlsHandshakeReady(ev)
+		return
+	}
 	if ev&ioRead != 0 {
 		s.readable = true
 		if s.rwait && s.tryRead() {
@@ -384,6 +393,9 @@ func (s *Stream) Write(b []byte) error {
 	}
 	if s.werr != nil {
 		return s.werr
+	}
+	if s.tls != nil {
+		return s.tlsWrite(b)
 	}
 	if s.wpos == len(s.wbuf) && s.writable {
 		n, err := s.writeNow(b)
@@ -529,6 +541,11 @@ func (s *Stream) CloseWrite() error {
 	if s.werr != nil {
 		return s.werr
 	}
+	if s.tls != nil {
+		if done, err := s.tlsCloseWrite(); done {
+			return err
+		}
+	}
 	if s.wpos < len(s.wbuf) {
 		s.shutPending = true
 		return nil
@@ -544,6 +561,9 @@ func (s *Stream) CloseWrite() error {
 // twice does nothing.
 func (s *Stream) Close() error {
 	if s.closing {
+		return nil
+	}
+	if s.tls != nil && s.tlsClose() {
 		return nil
 	}
 	s.closing = true
@@ -587,6 +607,9 @@ func (s *Stream) finish() error {
 	}
 	if e := sysClose(s.fd); e != nil && err == nil {
 		err = e
+	}
+	if s.tls != nil {
+		s.tls.a.close() // a handshake that runs fails
 	}
 	s.wakeDrainers()
 	for w := s.closeWaiters.popFront(); w != nil; w = s.closeWaiters.popFront() {
