@@ -133,6 +133,7 @@ const (
 var (
 	errTLSStarted       = errors.New("asyncgen: StartTLS on a stream that is already TLS")
 	errTLSHalfClosed    = errors.New("asyncgen: StartTLS on a stream whose writing side is closed")
+	errTLSPipe          = errors.New("asyncgen: StartTLS on a subprocess pipe: TLS runs over sockets only")
 	errTLSReading       = errors.New("asyncgen: StartTLS while a task waits in a read of the stream")
 	errTLSNilConfig     = errors.New("asyncgen: StartTLS with a nil *tls.Config")
 	errTLSNoCertificate = errors.New("asyncgen: TLS server config has no certificate: set Certificates, GetCertificate or GetConfigForClient")

@@ -8,6 +8,7 @@ package runtime_test
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -403,6 +404,11 @@ func TestSubprocessPipeDirections(t *testing.T) {
 		aw(func() runtime.Awaitable[[]byte] { return p.Stdin.Read(0) }, func(b []byte, err error) {
 			if err == nil || !strings.Contains(err.Error(), "write end of a pipe") {
 				t.Errorf("Read of Stdin = %q, %v", b, err)
+			}
+		}),
+		aw(func() runtime.Awaitable[struct{}] { return p.Stdout.StartTLSClient(&tls.Config{}) }, func(_ struct{}, err error) {
+			if err == nil || !strings.Contains(err.Error(), "TLS runs over sockets only") {
+				t.Errorf("StartTLSClient on Stdout = %v", err)
 			}
 		}),
 		do(func(*runtime.Fiber) {

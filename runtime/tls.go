@@ -214,6 +214,8 @@ func (st *startTLS) begin(f *Fiber) bool {
 		st.err = errTLSStarted
 	case s.closing || s.closed:
 		st.err = net.ErrClosed
+	case s.pipe != 0:
+		st.err = errTLSPipe
 	case s.shutPending || s.wshut:
 		st.err = errTLSHalfClosed
 	case s.reader != nil:
