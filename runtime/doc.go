@@ -464,8 +464,10 @@
 // task waits in one panics, as asyncio raises RuntimeError); any number
 // write. ReadLine at the end of the stream returns the last line without
 // "\n", then io.EOF; ReadUntil and ReadExactly return the partial data with
-// io.ErrUnexpectedEOF, or io.EOF if there was none. On ErrLimitOverrun the
-// buffered data is discarded. A read that is cancelled or timed out (a
+// io.ErrUnexpectedEOF, or io.EOF if there was none. ErrLimitOverrun
+// means the data before the separator reached the limit, whether it came in
+// one read or several: the line is dropped (through its separator if it
+// was buffered, else all the buffered data), and reading goes on after it. A read that is cancelled or timed out (a
 // Timeout scope) consumes nothing: the data stays buffered for the next
 // read, and the stream stays usable.
 //

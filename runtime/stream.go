@@ -7,9 +7,10 @@ import (
 	"net"
 )
 
-// ErrLimitOverrun is what ReadLine and ReadUntil return when the buffered
-// data reaches the stream's limit (see Stream.SetLimit) without the
-// separator; the buffered data is discarded.
+// ErrLimitOverrun is what ReadLine and ReadUntil return when the data
+// before the separator reaches the stream's limit (see Stream.SetLimit):
+// if the separator is buffered, the data up to and including it is
+// dropped; if not, all the buffered data is.
 var ErrLimitOverrun = errors.New("asyncgen: separator not found within the stream's buffer limit")
 
 // Stream defaults, after asyncio's.
@@ -249,6 +250,13 @@ func (s *Stream) tryRead() bool {
 			}
 		case opLine, opUntil:
 			if i := bytes.Index(buf[s.scanned:], s.opSep); i >= 0 {
+				if n := s.scanned + i; n >= s.limit {
+					// Too long, though it came in whole: the same error as
+					// when it comes in pieces. The line is dropped.
+					s.rpos += n + len(s.opSep)
+					s.res, s.resErr = nil, ErrLimitOverrun
+					return true
+				}
 				s.take(s.scanned+i+len(s.opSep), nil)
 				return true
 			}

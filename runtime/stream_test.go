@@ -186,6 +186,9 @@ func TestStreamLimitOverrun(t *testing.T) {
 		c.Write(bytes.Repeat([]byte("x"), 100))
 		time.Sleep(20 * time.Millisecond)
 		c.Write([]byte("ok\n"))
+		time.Sleep(20 * time.Millisecond)
+		// A too-long line that arrives whole, then a short one.
+		c.Write([]byte(strings.Repeat("y", 16) + "\nshort\n"))
 	})
 	var s *runtime.Stream
 	runS(t, script[struct{}](nil,
@@ -198,6 +201,12 @@ func TestStreamLimitOverrun(t *testing.T) {
 			if err != nil || !strings.HasSuffix(string(b), "ok\n") {
 				t.Errorf("ReadUntil after the overrun = %q, %v", b, err)
 			}
+		}),
+		aw(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, func(b []byte, err error) {
+			want(t, "ReadLine of a 16-byte line that came whole", b, err, "", runtime.ErrLimitOverrun)
+		}),
+		aw(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, func(b []byte, err error) {
+			want(t, "ReadLine after it", b, err, "short\n", nil)
 		}),
 		do(func(*runtime.Fiber) { s.Close() }),
 	))
