@@ -57,6 +57,8 @@ type loop struct {
 	// that pass would find nothing else to do (no fd, no timer, no wakeup),
 	// skipping its bookkeeping.
 	chain bool
+
+	sigs *loopSignals // signal handlers and waits (signal.go); nil until used
 }
 
 // chainPass reports whether the next pass can start at once from inside
@@ -74,6 +76,7 @@ func newLoop() (*loop, error) {
 }
 
 func (l *loop) close() error {
+	l.closeSignals()
 	l.closeThreadsafe()
 	return l.poller.close()
 }
