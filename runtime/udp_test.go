@@ -399,6 +399,32 @@ func TestPacketUnixgram(t *testing.T) {
 	}
 }
 
+// readAll returns steps that read datagrams from *c into *got until it
+// holds *n of them, each read failing the test after 10 s.
+func readAll(t *testing.T, c **runtime.PacketConn, n *int, got *[]string) []scriptStep {
+	buf := make([]byte, 200)
+	var scope *runtime.Scope
+	steps := []scriptStep{do(func(*runtime.Fiber) { scope = runtime.Timeout(10 * time.Second) })}
+	for range 1000 {
+		steps = append(steps, aw(func() runtime.Awaitable[[]byte] {
+			if len(*got) == *n {
+				done := runtime.NewFuture[[]byte]()
+				done.SetResult(nil)
+				return done
+			}
+			return (*c).Read(buf)
+		}, func(b []byte, err error) {
+			if err != nil {
+				t.Fatalf("read %d datagrams of %d: %v", len(*got), *n, err)
+			}
+			if b != nil {
+				*got = append(*got, string(b))
+			}
+		}))
+	}
+	return append(steps, do(func(*runtime.Fiber) { scope.Close() }))
+}
+
 // TestPacketWriteBuffer: a Unix datagram socket whose peer does not read
 // refuses datagrams once the peer's queue is full; WriteTo then buffers
 // them, Drain waits while the buffer is above the high watermark, beyond
@@ -450,24 +476,7 @@ func TestPacketWriteBuffer(t *testing.T) {
 			}
 		}),
 	)
-	buf := make([]byte, 200)
-	for range 1000 { // reads until all accepted datagrams are in
-		steps = append(steps, aw(func() runtime.Awaitable[[]byte] {
-			if len(got) == accepted {
-				done := runtime.NewFuture[[]byte]()
-				done.SetResult(nil)
-				return done
-			}
-			return srv.Read(buf)
-		}, func(b []byte, err error) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			if b != nil {
-				got = append(got, string(b))
-			}
-		}))
-	}
+	steps = append(steps, readAll(t, &srv, &accepted, &got)...)
 	steps = append(steps,
 		aw(func() runtime.Awaitable[struct{}] { return writer }, nil),
 		do(func(*runtime.Fiber) { c.Close(); srv.Close() }))
@@ -527,7 +536,25 @@ func TestPacketErrors(t *testing.T) {
 			if !errors.As(err, &se) || !errors.Is(err, syscall.ECONNREFUSED) {
 				t.Errorf("Read after sending to a closed port = %q, %v", b, err)
 			}
+			// The error is not sticky: once a peer listens there, the
+			// endpoint talks to it.
+			back, err := net.ListenUDP("udp", closed.LocalAddr().(*net.UDPAddr))
+			if err != nil {
+				t.Skipf("cannot listen on the freed port again: %v", err)
+			}
+			t.Cleanup(func() { back.Close() })
+			go func() {
+				buf := make([]byte, 100)
+				n, from, err := back.ReadFromUDP(buf)
+				if err == nil {
+					back.WriteToUDP(buf[:n], from)
+				}
+			}()
+			if err := c.Write([]byte("again")); err != nil {
+				t.Errorf("Write after the refused read: %v", err)
+			}
 		}),
+		aw(pc0{&c}.read(nil), func(b []byte, err error) { want(t, "Read once the peer listens", b, err, "again", nil) }),
 		do(func(*runtime.Fiber) {
 			if err := c.Close(); err != nil {
 				t.Error(err)
@@ -543,4 +570,44 @@ func TestPacketErrors(t *testing.T) {
 				}
 			}),
 	))
+}
+
+// TestPacketCloseFlushes: Close with datagrams buffered refuses later
+// writes, and sends the buffered datagrams before it closes the socket.
+func TestPacketCloseFlushes(t *testing.T) {
+	path := t.TempDir() + "/srv"
+	srv, err := runtime.ListenPacket("unixgram", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var c *runtime.PacketConn
+	accepted := 0
+	var got []string
+	steps := []scriptStep{
+		dialPacket(t, "unixgram", path, &c),
+		do(func(*runtime.Fiber) {
+			for ; c.WriteBuffered() < 500 && accepted < 100000; accepted++ {
+				if err := c.Write([]byte(fmt.Sprint(accepted))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := c.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+			if err := c.Write([]byte("late")); !errors.Is(err, net.ErrClosed) {
+				t.Errorf("Write after Close: %v", err)
+			}
+		}),
+	}
+	steps = append(steps, readAll(t, &srv, &accepted, &got)...)
+	runS(t, script[struct{}](nil, steps...))
+	for i, m := range got {
+		if m != fmt.Sprint(i) {
+			t.Fatalf("datagram %d = %q", i, m)
+		}
+	}
+	if len(got) != accepted || c.WriteBuffered() != 0 {
+		t.Errorf("read %d of %d datagrams; %d bytes left buffered", len(got), accepted, c.WriteBuffered())
+	}
 }
