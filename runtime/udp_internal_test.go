@@ -3,6 +3,7 @@
 package runtime
 
 import (
+	"net"
 	goruntime "runtime"
 	"testing"
 )
@@ -129,5 +130,62 @@ func TestPacketNoAllocs(t *testing.T) {
 	t.Logf("%.3f allocations per round trip (%d for 10 round trips, %d for 2010)", per, small, large)
 	if per > 0.05 {
 		t.Errorf("%.3f allocations per round trip, want 0", per)
+	}
+}
+
+// BenchmarkPacketPingPong: one UDP round trip between two endpoints on
+// one loop (two tasks).
+func BenchmarkPacketPingPong(b *testing.B) {
+	a, err := ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &udpPingCoro{c: a, echo: e, buf: make([]byte, 64), msg: []byte("ping"), n: b.N}
+	p.Init(p)
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := Run[struct{}](p); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkGoUDPPingPong is the same exchange with Go's net package, the
+// echo on a goroutine of its own: the baseline.
+func BenchmarkGoUDPPingPong(b *testing.B) {
+	a, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	e, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			n, from, err := e.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			e.WriteToUDPAddrPort(buf[:n], from)
+		}
+	}()
+	to := e.LocalAddr().(*net.UDPAddr).AddrPort()
+	buf := make([]byte, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := a.WriteToUDPAddrPort([]byte("ping"), to); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := a.ReadFromUDPAddrPort(buf); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
