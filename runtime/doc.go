@@ -449,9 +449,9 @@
 //	func (s *Stream) Buffered() int                          // read, not yet returned
 //	func (s *Stream) WriteBuffered() int                     // written, not yet sent
 //
-// Addresses are numeric: "127.0.0.1:8080", "[::1]:0", ":8080" (all IPv4
-// addresses when listening, the loopback when dialing) and "localhost";
-// host names and service names are refused with an error, not resolved.
+// Listen takes numeric addresses: "127.0.0.1:8080", "[::1]:0", ":8080"
+// (all IPv4 addresses when listening, the loopback when dialing) and
+// "localhost"; Dial takes host and service names too (see "DNS").
 // Listen may be called outside a loop: the listener joins the loop of the
 // first task that awaits its Accept. Accepted and dialed sockets get
 // TCP_NODELAY. Accept backs off for 50 ms when the process or the system is
@@ -721,4 +721,121 @@
 // are written to the stream's write buffer, so WriteBuffered and the Drain
 // watermarks count ciphertext (plaintext written during the handshake
 // counts towards the high watermark until it is encrypted).
+//
+// # Datagrams
+//
+// UDP and Unix datagram endpoints, after asyncio's datagram transports
+// (create_datagram_endpoint, sendto), in the shape of Go's net.PacketConn
+// (where streams are supported):
+//
+//	func ListenPacket(network, address string) (*PacketConn, error)   // "udp", "udp4", "udp6", "unixgram": bound, not connected
+//	func DialPacket(network, address string) Awaitable[*PacketConn]   // connected; host names resolved
+//	func (c *PacketConn) ReadFrom(buf []byte) Awaitable[Datagram]     // Data, Addr, Truncated
+//	func (c *PacketConn) Read(buf []byte) Awaitable[[]byte]           // the data only
+//	func (c *PacketConn) WriteTo(b []byte, addr net.Addr) error       // never blocks: sends, or buffers
+//	func (c *PacketConn) Write(b []byte) error                        // connected endpoints
+//	func (c *PacketConn) Drain() Awaitable[struct{}]                  // as Stream.Drain
+//	func (c *PacketConn) SetWriteBufferLimits(high, low int)          // 64 KiB, 16 KiB; at most 4*high buffered
+//	func (c *PacketConn) WriteBuffered() int
+//	func (c *PacketConn) LocalAddr() net.Addr
+//	func (c *PacketConn) RemoteAddr() net.Addr                        // nil unless dialed
+//	func (c *PacketConn) Close() error                                // wakes readers with net.ErrClosed
+//
+// A read takes one datagram. It is received into the caller's buf, and
+// Data is the start of buf; a datagram longer than buf fills it and the
+// rest is discarded, which ReadFrom reports with Truncated (Read, like
+// net.UDPConn.Read, truncates silently). With a nil buf the datagram is
+// received into the endpoint's own 64 KiB buffer and returned in a new
+// slice of its size. Any number of tasks may wait in reads: they are
+// served in the order they began, and a datagram is taken from the socket
+// only when a task waits for it, so a read that is cancelled, or times out
+// in a Timeout scope, loses nothing. An error the socket reports (the ICMP
+// "connection refused" of a connected endpoint whose peer has no socket)
+// is returned to one read, as in Go's net package, and the endpoint reads
+// on.
+//
+// WriteTo sends at once when nothing is buffered. What the socket refuses
+// (its buffer is full: rare with UDP, common with a Unix peer that does not
+// read) is copied into the endpoint's write buffer and sent, in order, as
+// the socket becomes writable, as asyncio's sendto does; Drain waits while
+// the buffer is above the high watermark. The buffer is bounded: a
+// datagram that would take it beyond 4 times the high watermark is dropped
+// and WriteTo returns ErrPacketBufferFull (datagrams may be lost anyway). A
+// buffered datagram whose send fails is dropped, and its error is returned
+// once, by the next WriteTo, Write or Drain. Close wakes the readers at
+// once and closes the socket once the buffer is sent.
+//
+// The socket is registered once, edge-triggered, like a Stream's, with the
+// loop of the first task that waits on it (or of the task that calls
+// ListenPacket, or DialPacket); a registered endpoint keeps the loop from
+// reporting a deadlock. On Linux a UDP round trip (WriteTo, the peer's
+// ReadFrom and WriteTo back, ReadFrom) allocates nothing: the read
+// awaitables are recycled (await each once, at once), recvfrom(2) writes
+// the sender into the endpoint, and the last sender's net.Addr, and the
+// socket address of the last destination, are reused while they stay the
+// same. IPv4 sockets get SO_BROADCAST, as in Go's net package; "udp6" ones
+// IPV6_V6ONLY. A dialed "unixgram" endpoint is unnamed: it sends, and
+// receives no answers.
+//
+// # Signals
+//
+// After asyncio's loop.add_signal_handler, with a task-level wait:
+//
+//	func (l *Loop) AddSignalHandler(sig os.Signal, fn func()) error
+//	func (l *Loop) RemoveSignalHandler(sig os.Signal) bool
+//	func WaitSignal(sigs ...os.Signal) Awaitable[os.Signal]
+//
+// A handler runs on the loop, as a callback (a panic in it ends Run with a
+// *PanicError); adding one replaces the signal's handler on that loop.
+// WaitSignal completes with the next of sigs that arrives once it has
+// begun; every task waiting for that signal gets it. SIGKILL and SIGSTOP
+// cannot be caught: asking for them is an error.
+//
+// Each signal a loop uses is subscribed with os/signal's Notify, on a
+// channel of its own with a goroutine that forwards each arrival through
+// the loop's thread-safe call path (as DumpOnSignal forwards to DumpTasks);
+// arrivals faster than the loop runs are merged. While subscribed, the
+// signal's default action (ending the process, for SIGINT and SIGTERM) is
+// not taken. The subscription ends (signal.Stop) when the signal's last
+// handler is removed and no task waits for it, and when the loop closes;
+// other subscribers in the process (signal.Notify, DumpOnSignal) are not
+// affected. So between two WaitSignal awaits a signal gets its default
+// action: to catch every occurrence, install a handler.
+//
+// A pending WaitSignal counts as outside work (like a ToThread in flight):
+// while a task waits for a signal and nothing else can happen, the loop
+// waits in the poller for it instead of reporting a deadlock. A handler
+// alone does not: a task that waits for an Event that only a handler
+// sets is reported as deadlocked, as it is when a goroutine is to call
+// CallSoonThreadsafe, so that forgotten handlers cannot keep a finished
+// program alive; wait for the signal with WaitSignal instead.
+//
+// # DNS
+//
+// Names are resolved by net.DefaultResolver (the hosts file, then DNS, or
+// the system's resolver, as Go's net package chooses) on the default
+// Executor, as asyncio's getaddrinfo runs in its executor:
+//
+//	func LookupHost(host string) Awaitable[[]string]
+//	func LookupIP(network, host string) Awaitable[[]net.IP]          // "ip", "ip4", "ip6"
+//	func LookupNetIP(network, host string) Awaitable[[]netip.Addr]   // IPv4 addresses unmapped
+//	func LookupPort(network, service string) Awaitable[int]
+//	func LookupAddr(addr string) Awaitable[[]string]                 // reverse
+//
+// Each runs with a context that a withdrawn await (a cancel, an expired
+// Timeout scope) cancels, so the resolver gives up too; the await returns
+// at once. Failures are the resolver's *net.DNSError (IsNotFound for a
+// name that does not exist, such as anything under the reserved .invalid
+// domain).
+//
+// Dial and DialPacket resolve an address whose host is a name (anything
+// but a numeric IP address, an empty host or "localhost", which need no
+// lookup) or whose port is a service name ("http"), then connect to each
+// address in the resolver's order until one succeeds, as asyncio's
+// create_connection does (without Happy Eyeballs): the first connection
+// error is returned if none does, and a name that does not resolve gives a
+// *net.OpError (Op "dial") wrapping the *net.DNSError. The addresses for
+// "tcp4" and "udp4" are looked up as "ip4", for "tcp6" and "udp6" as
+// "ip6". The coroutine that does this is visible in task dumps as
+// runtime.dialHost. Listen and ListenPacket take numeric addresses only.
 package runtime

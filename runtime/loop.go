@@ -61,6 +61,7 @@ type loop struct {
 	// freeRbufs are read buffers that idle streams gave back (stream.go).
 	freeRbufs [][]byte
 	procs     map[*Process]struct{} // subprocesses with a pipe open or an exit unreaped (subprocess.go)
+	sigs      *loopSignals          // signal handlers and waits (signal.go); nil until used
 }
 
 // chainPass reports whether the next pass can start at once from inside
@@ -78,6 +79,7 @@ func newLoop() (*loop, error) {
 }
 
 func (l *loop) close() error {
+	l.closeSignals()
 	l.closeThreadsafe()
 	l.closeProcesses()
 	return l.poller.close()

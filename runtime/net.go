@@ -202,9 +202,19 @@ const (
 // Dial returns an awaitable that connects to address on network ("tcp",
 // "tcp4", "tcp6" or "unix"; addresses as for Listen, an empty host being
 // the local system) and returns the connected Stream. The socket is made
-// and the connection begun when the awaitable is awaited. Host names are
-// not resolved: give a numeric IP address (or "localhost").
+// and the connection begun when the awaitable is awaited. A host name (or
+// a service name for the port) is resolved first, on the default Executor,
+// and the addresses are tried in order until one connects, as asyncio's
+// create_connection does (see LookupNetIP); a name that does not resolve
+// gives a *net.OpError wrapping the resolver's *net.DNSError.
 func Dial(network, address string) Awaitable[*Stream] {
+	if needsLookup(network, address) {
+		return dialHost(network, address, dialNumeric)
+	}
+	return dialNumeric(network, address)
+}
+
+func dialNumeric(network, address string) Awaitable[*Stream] {
 	return &dialOp{network: network, address: address}
 }
 
