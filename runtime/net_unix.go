@@ -97,8 +97,10 @@ func sockaddrToAddr(sa unix.Sockaddr) net.Addr {
 	return nil
 }
 
-// errHostName is returned for addresses whose host is a name.
-var errHostName = errors.New("asyncgen: host names are not resolved yet: give a numeric IP address")
+// errHostName is returned for an address whose host is not a numeric IP
+// address: a listening address (a server binds to an address; Dial
+// resolves names before it gets here), or a zoned IPv6 address.
+var errHostName = errors.New("asyncgen: host names are not resolved here: give a numeric IP address or localhost")
 
 // parseSockaddr turns network and address into a socket domain and address.
 // An empty host is the wildcard address when listening, the loopback one

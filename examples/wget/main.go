@@ -4,8 +4,8 @@
 //
 //	wget URL...
 //
-// It speaks plain HTTP/1.1 (http:// URLs with a numeric IP address or
-// localhost) on runtime.Dial streams: it writes the request, reads the
+// It speaks plain HTTP/1.1 (http:// URLs; runtime.Dial resolves host names
+// on the thread pool) on runtime.Dial streams: it writes the request, reads the
 // status line and the headers with ReadLine, and the body as the response
 // frames it: Content-Length, chunked, or until the server closes. It exits
 // with status 1 if a fetch failed.

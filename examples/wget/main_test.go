@@ -111,14 +111,14 @@ func TestFetchErrors(t *testing.T) {
 	closed := "http://" + ln.Addr().String() + "/"
 	ln.Close()
 	for url, want := range map[string]string{
-		"https://127.0.0.1/":     "only http:// URLs",
-		"http:///nohost":         "no host",
-		"http://example.com/":    "host names",
-		closed:                   "connection refused",
-		"http://127.0.0.1:x/":    "invalid port",
-		"ftp://127.0.0.1/a.txt":  "only http:// URLs",
-		"http://127.0.0.1:%zz/":  "invalid",
-		"http://127.0.0.1:99999": "invalid port",
+		"https://127.0.0.1/":          "only http:// URLs",
+		"http:///nohost":              "no host",
+		"http://nonexistent.invalid/": "no such host",
+		closed:                        "connection refused",
+		"http://127.0.0.1:x/":         "invalid port",
+		"ftp://127.0.0.1/a.txt":       "only http:// URLs",
+		"http://127.0.0.1:%zz/":       "invalid",
+		"http://127.0.0.1:99999":      "invalid port",
 	} {
 		if _, err := runtime.Run(FetchAsync(url)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Fetch(%q): %v, want an error saying %q", url, err, want)
