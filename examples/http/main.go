@@ -31,6 +31,10 @@ import (
 
 var hello = []byte("Hello, World!")
 
+// helloKeepAlive is the whole response to a request that keeps the
+// connection open: the same bytes every time, so they are made once.
+var helloKeepAlive = httpwire.AppendResponse(nil, 200, "text/plain", hello, false)
+
 // Serve accepts connections on ln until it is closed, each served by its
 // own task.
 //
@@ -82,7 +86,7 @@ func (c *conn) respond(buf []byte) ([]byte, bool) {
 			c.out = httpwire.AppendResponse(c.out, 200, "text/plain", hello, true)
 			return nil, true
 		}
-		c.out = httpwire.AppendResponse(c.out, 200, "text/plain", hello, false)
+		c.out = append(c.out, helloKeepAlive...)
 	}
 	return buf, false
 }

@@ -25,10 +25,10 @@ func (_s *serveCoro) Info() *runtime.FuncInfo {
 var serveInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  13,
-		Line: 40,
+		Line: 44,
 	}},
 	File: "main.go",
-	Line: 38,
+	Line: 42,
 	Name: "main.Serve",
 }
 
@@ -45,22 +45,22 @@ func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
 		panic(runtime.BadPC(_s.PC))
 	}
 _l1:
-//line main.go:40
+//line main.go:44
 	_s._a0 = _s.ln.Accept()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:40
+//line main.go:44
 	s, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:41
+//line main.go:45
 	if err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
-//line main.go:44
+//line main.go:48
 	runtime.Spawn(ServeConnAsync(s))
 	goto _l1
 //line main_async.go:67
@@ -92,13 +92,13 @@ func (_s *serveConnCoro) Info() *runtime.FuncInfo {
 var serveConnInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 98,
+		Line: 102,
 	}, {
 		Col:  17,
-		Line: 120,
+		Line: 124,
 	}},
 	File: "main.go",
-	Line: 94,
+	Line: 98,
 	Name: "main.ServeConn",
 }
 
@@ -119,77 +119,77 @@ func (_s *serveConnCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:95
+//line main.go:99
 	{
 		_d1 := _s.s.Close
 		_s.Defer(func() {
 			_d1()
 		})
 	}
-//line main.go:96
+//line main.go:100
 	_s.c = &conn{}
 _l1:
-//line main.go:98
+//line main.go:102
 	_s._a0 = _s.s.Read(0)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:98
+//line main.go:102
 	data, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:99
+//line main.go:103
 	if err_1 != nil {
 		_s.Err = nil
 		return _s.Return()
 	}
-//line main.go:102
+//line main.go:106
 	buf = data
-//line main.go:103
+//line main.go:107
 	if len(_s.c.pending) > 0 {
 		_s.c.pending = append(_s.c.pending, data...)
 		buf = _s.c.pending
 	}
-//line main.go:107
-	_s.c.out = _s.c.out[:0]
-//line main.go:108
-	rest, _s.closing = _s.c.respond(buf)
 //line main.go:111
+	_s.c.out = _s.c.out[:0]
+//line main.go:112
+	rest, _s.closing = _s.c.respond(buf)
+//line main.go:115
 	if len(_s.c.pending) > 0 {
 		_s.c.pending = _s.c.pending[:copy(_s.c.pending, rest)]
 	} else {
 		_s.c.pending = append(_s.c.pending, rest...)
 	}
-//line main.go:116
+//line main.go:120
 	if !(len(_s.c.out) > 0) {
 		goto _l4
 	}
-//line main.go:117
+//line main.go:121
 	if _s.s.Write(_s.c.out) != nil {
 		_s.Err = nil
 		return _s.Return()
 	}
-//line main.go:120
+//line main.go:124
 	_s._a1 = _s.s.Drain()
 	_s.PC = 2
 	if _f.Suspend(_s._a1) {
 		return false
 	}
 _r2:
-//line main.go:120
+//line main.go:124
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:120
+//line main.go:124
 	if !(err_2 != nil) {
 		goto _l5
 	}
-//line main.go:121
+//line main.go:125
 	_s.Err = nil
 	return _s.Return()
 _l5:
 _l4:
-//line main.go:124
+//line main.go:128
 	if _s.closing {
 		_s.Err = nil
 		return _s.Return()
