@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestParseServe: "echo serve" takes [-loops N] host:port.
+// TestParseServe: "echo serve" takes [-loops N] [address] port, or host:port.
 func TestParseServe(t *testing.T) {
 	for _, c := range []struct {
 		args  string
@@ -39,6 +39,9 @@ func TestParseServe(t *testing.T) {
 		{args: "-loops", bad: true},
 		{args: "-loops 2", bad: true},
 		{args: "-loops 2 a:1 b:2", bad: true},
+		{args: "7000", addr: "127.0.0.1:7000", loops: 1},
+		{args: "-loops 2 0.0.0.0 7000", addr: "0.0.0.0:7000", loops: 2},
+		{args: "a b c", bad: true},
 	} {
 		addr, loops, err := parseServe(strings.Fields(c.args))
 		if c.bad {

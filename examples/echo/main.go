@@ -2,7 +2,7 @@
 // it: each connection is served by its own task, which writes every line it
 // reads back to the client.
 //
-//	echo serve [-loops N] 127.0.0.1:7000
+//	echo serve [-loops N] [address] port    (or host:port; the address defaults to 127.0.0.1)
 //	echo demo
 //
 // With -loops N the server runs N event loops (0: one per CPU), each on its
@@ -18,7 +18,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/asyncgen/asyncgen/runtime"
 )
@@ -122,10 +125,16 @@ func parseServe(args []string) (addr string, loops int, err error) {
 	if err := fs.Parse(args); err != nil {
 		return "", 0, err
 	}
-	if fs.NArg() != 1 {
-		return "", 0, errors.New("want host:port")
+	isPort := func(p string) bool { _, err := strconv.ParseUint(p, 10, 16); return err == nil }
+	switch a := fs.Args(); {
+	case len(a) == 1 && strings.Contains(a[0], ":"):
+		return a[0], loops, nil // host:port
+	case len(a) == 1 && isPort(a[0]):
+		return net.JoinHostPort("127.0.0.1", a[0]), loops, nil
+	case len(a) == 2 && isPort(a[1]):
+		return net.JoinHostPort(a[0], a[1]), loops, nil
 	}
-	return fs.Arg(0), loops, nil
+	return "", 0, errors.New("want [address] port, or host:port")
 }
 
 func main() {
@@ -162,6 +171,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: echo serve [-loops N] host:port | echo demo   (-loops 0: one loop per CPU)")
+	fmt.Fprintln(os.Stderr, "usage: echo serve [-loops N] [address] port | echo serve [-loops N] host:port | echo demo   (-loops 0: one loop per CPU)")
 	os.Exit(2)
 }

@@ -32,13 +32,13 @@ func (_s *handleCoro) Info() *runtime.FuncInfo {
 var handleInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 32,
+		Line: 35,
 	}, {
 		Col:  16,
-		Line: 42,
+		Line: 45,
 	}},
 	File: "main.go",
-	Line: 29,
+	Line: 32,
 	Name: "main.Handle",
 }
 
@@ -57,7 +57,7 @@ func (_s *handleCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:30
+//line main.go:33
 	{
 		_d1 := _s.s.Close
 		_s.Defer(func() {
@@ -65,46 +65,46 @@ func (_s *handleCoro) Step(_f *runtime.Fiber) bool {
 		})
 	}
 _l1:
-//line main.go:32
+//line main.go:35
 	_s._a0 = _s.s.ReadLine()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:32
+//line main.go:35
 	line, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:33
+//line main.go:36
 	if err_1 == io.EOF {
 		_s.Err = nil
 		return _s.Return()
 	}
-//line main.go:36
+//line main.go:39
 	if err_1 != nil {
 		_s.Err = err_1
 		return _s.Return()
 	}
-//line main.go:39
+//line main.go:42
 	if err := _s.s.Write(line); err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
-//line main.go:42
+//line main.go:45
 	_s._a1 = _s.s.Drain()
 	_s.PC = 2
 	if _f.Suspend(_s._a1) {
 		return false
 	}
 _r2:
-//line main.go:42
+//line main.go:45
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:42
+//line main.go:45
 	if !(err_2 != nil) {
 		goto _l4
 	}
-//line main.go:43
+//line main.go:46
 	_s.Err = err_2
 	return _s.Return()
 _l4:
@@ -139,13 +139,13 @@ func (_s *serveCoro) Info() *runtime.FuncInfo {
 var serveInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  13,
-		Line: 55,
+		Line: 58,
 	}, {
 		Col:  12,
-		Line: 61,
+		Line: 64,
 	}},
 	File: "main.go",
-	Line: 52,
+	Line: 55,
 	Name: "main.Serve",
 }
 
@@ -164,36 +164,36 @@ func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:53
+//line main.go:56
 	_s.tasks = nil
-//line main.go:54
+//line main.go:57
 	_s.i = 0
 _l1:
 	if !(_s.n < 0 || _s.i < _s.n) {
 		goto _l3
 	}
-//line main.go:55
+//line main.go:58
 	_s._a0 = _s.ln.Accept()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:55
+//line main.go:58
 	s, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:56
+//line main.go:59
 	if err_1 != nil {
 		_s.Err = err_1
 		return _s.Return()
 	}
-//line main.go:59
+//line main.go:62
 	_s.tasks = append(_s.tasks, runtime.Spawn(HandleAsync(s)))
-//line main.go:54
+//line main.go:57
 	_s.i++
 	goto _l1
 _l3:
-//line main.go:61
+//line main.go:64
 	_s._a1 = runtime.Gather(_s.tasks...)
 	_s.PC = 2
 	_s.ln = nil
@@ -202,10 +202,10 @@ _l3:
 		return false
 	}
 _r2:
-//line main.go:61
+//line main.go:64
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:62
+//line main.go:65
 	_s.Err = err_2
 	return _s.Return()
 //line main_async.go:212
@@ -240,16 +240,16 @@ func (_s *clientCoro) Info() *runtime.FuncInfo {
 var clientInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  12,
-		Line: 70,
+		Line: 73,
 	}, {
 		Col:  15,
-		Line: 80,
+		Line: 83,
 	}, {
 		Col:  15,
-		Line: 91,
+		Line: 94,
 	}},
 	File: "main.go",
-	Line: 69,
+	Line: 72,
 	Name: "main.Client",
 }
 
@@ -272,7 +272,7 @@ func (_s *clientCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:70
+//line main.go:73
 	_s._a0 = runtime.Dial("tcp", _s.addr)
 	_s.PC = 1
 	_s.addr = ""
@@ -280,35 +280,35 @@ func (_s *clientCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line main.go:70
+//line main.go:73
 	_s.s, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:71
+//line main.go:74
 	if err_1 != nil {
 		_s.Err = err_1
 		return _s.Return()
 	}
-//line main.go:74
+//line main.go:77
 	{
 		_d1 := _s.s.Close
 		_s.Defer(func() {
 			_d1()
 		})
 	}
-//line main.go:75
+//line main.go:78
 	_s.i = 0
 _l1:
 	if !(_s.i < _s.lines) {
 		goto _l3
 	}
-//line main.go:76
+//line main.go:79
 	_s.msg = fmt.Appendf(nil, "client %d line %d\n", _s.id, _s.i)
-//line main.go:77
+//line main.go:80
 	if err := _s.s.Write(_s.msg); err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
-//line main.go:80
+//line main.go:83
 	_s._a1 = _s.s.ReadLine()
 	_s.PC = 2
 	_s.addr = ""
@@ -316,29 +316,29 @@ _l1:
 		return false
 	}
 _r2:
-//line main.go:80
+//line main.go:83
 	got, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:81
+//line main.go:84
 	if err_2 != nil {
 		_s.Err = err_2
 		return _s.Return()
 	}
-//line main.go:84
+//line main.go:87
 	if !bytes.Equal(got, _s.msg) {
 		_s.Err = fmt.Errorf("client %d: echo %q, want %q", _s.id, got, _s.msg)
 		return _s.Return()
 	}
-//line main.go:75
+//line main.go:78
 	_s.i++
 	goto _l1
 _l3:
-//line main.go:88
+//line main.go:91
 	if err := _s.s.CloseWrite(); err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
-//line main.go:91
+//line main.go:94
 	_s._a1 = _s.s.Read(0)
 	_s.PC = 3
 	_s.addr = ""
@@ -348,18 +348,18 @@ _l3:
 		return false
 	}
 _r3:
-//line main.go:91
+//line main.go:94
 	b, err_3 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:91
+//line main.go:94
 	if !(err_3 != io.EOF) {
 		goto _l4
 	}
-//line main.go:92
+//line main.go:95
 	_s.Err = fmt.Errorf("client %d: after half-close: %q, %v; want EOF", _s.id, b, err_3)
 	return _s.Return()
 _l4:
-//line main.go:94
+//line main.go:97
 	_s.Err = nil
 	return _s.Return()
 //line main_async.go:366
@@ -392,13 +392,13 @@ func (_s *demoCoro) Info() *runtime.FuncInfo {
 var demoInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  13,
-		Line: 112,
+		Line: 115,
 	}, {
 		Col:  13,
-		Line: 113,
+		Line: 116,
 	}},
 	File: "main.go",
-	Line: 101,
+	Line: 104,
 	Name: "main.Demo",
 }
 
@@ -418,39 +418,39 @@ func (_s *demoCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:102
+//line main.go:105
 	ln, err = runtime.Listen("tcp", "127.0.0.1:0")
-//line main.go:103
+//line main.go:106
 	if err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
-//line main.go:106
+//line main.go:109
 	{
 		_d1 := ln.Close
 		_s.Defer(func() {
 			_d1()
 		})
 	}
-//line main.go:107
+//line main.go:110
 	_s.srv = runtime.Spawn(ServeAsync(ln, _s.n))
-//line main.go:108
+//line main.go:111
 	clients = nil
-//line main.go:109
+//line main.go:112
 	for i := 0; i < _s.n; i++ {
 		clients = append(clients, ClientAsync(ln.Addr().String(), i, _s.lines))
 	}
-//line main.go:112
+//line main.go:115
 	_s._a0 = runtime.Gather(clients...)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:112
+//line main.go:115
 	_, _s.cerr = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:113
+//line main.go:116
 	_s._a1 = _s.srv
 	_s.PC = 2
 	_s.srv = nil
@@ -458,10 +458,10 @@ _r1:
 		return false
 	}
 _r2:
-//line main.go:113
+//line main.go:116
 	_, serr = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:114
+//line main.go:117
 	_s.Err = errors.Join(_s.cerr, serr)
 	return _s.Return()
 //line main_async.go:468
