@@ -114,3 +114,77 @@ func TestRegisterFDAllocs(t *testing.T) {
 		t.Errorf("%v allocations per fd event", allocs)
 	}
 }
+
+// TestCloseRegisteredFDReused: closing a registered fd from a callback, in
+// the pass where its event (and another's) is queued, is safe even when the
+// fd number is reused at once: the old registration's queued event does not
+// reach the new one, and the new one gets its own events.
+func TestCloseRegisteredFDReused(t *testing.T) {
+	l, err := newLoop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	pipe := func() [2]int {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b := pipe(), pipe()
+	defer unix.Close(a[1])
+	defer unix.Close(b[0])
+	defer unix.Close(b[1])
+	var oldCalls, newCalls int
+	var newFD int
+	var regA *fdReg
+	// b's callback runs first and closes a, whose event is queued behind it,
+	// and opens a pipe that takes a's fd number.
+	if regA, err = l.registerFD(a[0], ioRead, func(ioEvents) { oldCalls++ }); err != nil {
+		t.Fatal(err)
+	}
+	var c [2]int
+	if _, err = l.registerFD(b[0], ioRead, func(ioEvents) {
+		var buf [8]byte
+		unix.Read(b[0], buf[:])
+		if err := l.unregisterFD(regA); err != nil {
+			t.Error(err)
+		}
+		unix.Close(a[0])
+		c = pipe()
+		newFD = c[0]
+		if _, err := l.registerFD(c[0], ioRead, func(ioEvents) {
+			var buf [8]byte
+			unix.Read(c[0], buf[:])
+			newCalls++
+		}); err != nil {
+			t.Error(err)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	unix.Write(b[1], []byte("x"))
+	unix.Write(a[1], []byte("x"))
+	// Queue b's event before a's, then run the pass.
+	l.fdReady(b[0], ioRead)
+	l.fdReady(a[0], ioRead)
+	if err := l.runOnce(); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(c[0])
+	defer unix.Close(c[1])
+	if newFD != a[0] {
+		t.Logf("the new pipe got fd %d, not %d: the kernel did not reuse the number", newFD, a[0])
+	}
+	if oldCalls != 0 || newCalls != 0 {
+		t.Fatalf("after the close: old callback ran %d times, new one %d times; want 0, 0", oldCalls, newCalls)
+	}
+	unix.Write(c[1], []byte("y"))
+	if err := l.runOnce(); err != nil {
+		t.Fatal(err)
+	}
+	if oldCalls != 0 || newCalls != 1 {
+		t.Errorf("an event on the new fd: old callback ran %d times, new one %d times; want 0, 1", oldCalls, newCalls)
+	}
+}
