@@ -19,7 +19,8 @@
 // # Coroutines never awaited
 //
 // Calling FAsync runs nothing. A call whose result, a runtime.Awaitable, is
-// discarded is reported anywhere (fix: await it).
+// discarded is reported anywhere (fix: await it), except runtime.File's
+// Close, which starts closing when called.
 //
 // # Dropped tasks
 //
@@ -136,6 +137,9 @@ func discarded(pass *analysis.Pass, call *ast.CallExpr) {
 		return
 	}
 	switch {
+	case isRuntimeNamed(t, "Awaitable") && startsWhenCalled(pass, call):
+		// The work is under way; only its error is dropped, as with a
+		// dropped Close error anywhere in Go.
 	case isRuntimeNamed(t, "Awaitable"):
 		pass.Report(analysis.Diagnostic{
 			Pos: call.Pos(), End: call.End(),
@@ -154,6 +158,18 @@ func discarded(pass *analysis.Pass, call *ast.CallExpr) {
 			Message: "the task's result and error are dropped; keep the *Task and await it, or spawn it in a TaskGroup",
 		})
 	}
+}
+
+// startsWhenCalled reports whether call is one of the runtime's awaitables
+// that start their work when called rather than when awaited (so that
+// `defer f.Close()` closes the file): dropping one loses only its error.
+func startsWhenCalled(pass *analysis.Pass, call *ast.CallExpr) bool {
+	f := callee(pass, call)
+	if f == nil || f.Pkg() == nil || f.Pkg().Path() != RuntimePath {
+		return false
+	}
+	name, _, _ := blockingName(f)
+	return name == "runtime.File.Close"
 }
 
 // isRuntimeNamed reports whether t is runtime.NAME[...] or a pointer to it.
@@ -198,14 +214,21 @@ func render(_ *analysis.Pass, e ast.Expr) string { return types.ExprString(e) }
 // to suggest).
 var blocking = map[string]map[string]string{
 	"time": {"Sleep": "await(runtime.Sleep(d))"},
-	"net": {"Dial": "", "DialTimeout": "", "DialTCP": "", "DialUDP": "", "DialUnix": "", "DialIP": "",
-		"Dialer.Dial": "", "Dialer.DialContext": "", "Listener.Accept": "", "Conn.Read": "", "Conn.Write": "",
-		"LookupHost": "", "LookupIP": "", "LookupAddr": ""},
+	"net": {"Dial": "await(runtime.Dial(network, address))", "DialTimeout": "await(runtime.Dial(network, address)) in a runtime.Timeout scope",
+		"DialTCP": "await(runtime.Dial(\"tcp\", address))", "DialUDP": "await(runtime.DialPacket(\"udp\", address))",
+		"DialUnix": "await(runtime.Dial(\"unix\", path))", "DialIP": "",
+		"Dialer.Dial": "await(runtime.Dial(network, address))", "Dialer.DialContext": "await(runtime.Dial(network, address))",
+		"Listener.Accept": "runtime.Listen and await(ln.Accept())", "Conn.Read": "a runtime.Stream's Read", "Conn.Write": "a runtime.Stream's Write",
+		"LookupHost": "await(runtime.LookupHost(host))", "LookupIP": "await(runtime.LookupIP(network, host))", "LookupAddr": "await(runtime.LookupAddr(addr))"},
 	"net/http": {"Get": "", "Post": "", "Head": "", "PostForm": "", "Client.Do": "", "Client.Get": "", "Client.Post": ""},
-	"os": {"Open": "", "Create": "", "OpenFile": "", "ReadFile": "", "WriteFile": "", "ReadDir": "", "Remove": "",
-		"RemoveAll": "", "Rename": "", "Mkdir": "", "MkdirAll": "", "Stat": "", "Lstat": "",
-		"File.Read": "", "File.Write": "", "File.ReadAt": "", "File.WriteAt": "", "File.WriteString": "",
-		"File.Sync": "", "File.ReadDir": "", "File.Readdir": ""},
+	"os": {"Open": "await(runtime.Open(name))", "Create": "await(runtime.Create(name))", "OpenFile": "await(runtime.OpenFile(name, flag, perm))",
+		"ReadFile": "await(runtime.ReadFile(name))", "WriteFile": "await(runtime.WriteFile(name, data, perm))", "ReadDir": "await(runtime.ReadDir(name))",
+		"Remove": "await(runtime.Remove(name))", "RemoveAll": "await(runtime.RemoveAll(path))", "Rename": "await(runtime.Rename(old, new))",
+		"Mkdir": "await(runtime.Mkdir(name, perm))", "MkdirAll": "await(runtime.MkdirAll(path, perm))", "Stat": "await(runtime.Stat(name))", "Lstat": "await(runtime.Lstat(name))",
+		"File.Read": "a runtime.File's Read", "File.Write": "a runtime.File's Write", "File.ReadAt": "a runtime.File's ReadAt", "File.WriteAt": "a runtime.File's WriteAt",
+		"File.WriteString": "a runtime.File's Write", "File.Sync": "a runtime.File's Sync", "File.ReadDir": "await(runtime.ReadDir(name))", "File.Readdir": "await(runtime.ReadDir(name))"},
+	"os/exec": {"Cmd.Run": "runtime.Command and await(p.Wait())", "Cmd.Output": "runtime.Command and await(p.Communicate(nil))",
+		"Cmd.CombinedOutput": "runtime.Command and await(p.Communicate(nil))", "Cmd.Wait": "runtime.Command and await(p.Wait())"},
 	"io":   {"ReadAll": "", "Copy": "", "ReadFull": ""},
 	"sync": {"Mutex.Lock": "a runtime.Lock", "RWMutex.Lock": "a runtime.Lock", "RWMutex.RLock": "a runtime.Lock", "WaitGroup.Wait": "a runtime.TaskGroup", "Cond.Wait": "a runtime.Condition"},
 }

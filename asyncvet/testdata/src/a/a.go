@@ -14,7 +14,7 @@ func await[T any](a runtime.Awaitable[T]) (T, error) { return runtime.Await(a) }
 // async
 func Fetch(name string) (string, error) {
 	time.Sleep(time.Second)        // want `time.Sleep blocks the event loop in async function Fetch; use await\(runtime.Sleep\(d\)\)`
-	data, err := os.ReadFile(name) // want `os.ReadFile blocks the event loop`
+	data, err := os.ReadFile(name) // want `os.ReadFile blocks the event loop in async function Fetch; use await\(runtime.ReadFile\(name\)\)`
 	var mu sync.Mutex
 	mu.Lock() // want `sync.Mutex.Lock blocks the event loop in async function Fetch; use a runtime.Lock`
 	mu.Unlock()
@@ -52,6 +52,9 @@ func Main() error {
 	FetchAsync("x")                // want `the coroutine FetchAsync\(...\) is never awaited or spawned, so it never runs`
 	_ = runtime.Sleep(time.Second) // want `the coroutine runtime.Sleep\(...\) is never awaited or spawned`
 	runtime.Spawn(FetchAsync("y")) // want `the task's result and error are dropped`
+	var f *runtime.File
+	f.Close() // starts at once: dropping it only drops the close error
+	f.Sync()  // want `the coroutine f.Sync\(...\) is never awaited or spawned`
 	t := runtime.Spawn(FetchAsync("z"))
 	_, err := await(t)
 	if errors.Is(err, runtime.ErrCanceled) { // want `runtime.ErrCanceled is swallowed here`

@@ -24,3 +24,10 @@ func Spawn[T any](a Awaitable[T]) *Task[T] { return &Task[T]{} }
 func Await[T any](a Awaitable[T]) (T, error) { return a.await(), nil }
 
 var ErrCanceled = errors.New("asyncgen: canceled")
+
+type File struct{}
+
+// Close starts closing at once; awaiting it gives the error.
+func (f *File) Close() Awaitable[struct{}] { return sleep{} }
+
+func (f *File) Sync() Awaitable[struct{}] { return sleep{} }
