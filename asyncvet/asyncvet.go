@@ -34,6 +34,13 @@
 // fails with runtime.ErrCanceled until the function returns. A branch taken
 // when an error is ErrCanceled that neither returns nor panics hides the
 // cancel from the caller; asyncvet reports it.
+//
+// # Silencing a finding
+//
+// A comment "//asyncvet:ignore reason" on the line of a finding, or alone
+// on the line above it, silences asyncvet there (a deliberate blocking call
+// in a demonstration, a child task's ErrCanceled handled after cancelling
+// it, a connection task that is spawned and left to run).
 package asyncvet
 
 import (
@@ -68,6 +75,7 @@ func isAsyncDoc(doc *ast.CommentGroup) bool {
 }
 
 func run(pass *analysis.Pass) (any, error) {
+	pass = honorIgnores(pass)
 	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	for _, f := range pass.Files {
 		if isGenerated(f) {
@@ -429,4 +437,42 @@ func terminates(b *ast.BlockStmt) bool {
 		return !found
 	})
 	return found
+}
+
+// ignoreDirective, in a comment on the line of a finding or alone on the
+// line above it, silences asyncvet there; text after it gives the reason.
+const ignoreDirective = "//asyncvet:ignore"
+
+// honorIgnores returns a copy of pass whose Report drops the diagnostics on
+// lines that an ignore directive covers.
+func honorIgnores(pass *analysis.Pass) *analysis.Pass {
+	type fileLine struct {
+		file string
+		line int
+	}
+	covered := map[fileLine]bool{}
+	for _, f := range pass.Files {
+		for _, cg := range f.Comments {
+			for _, c := range cg.List {
+				if c.Text != ignoreDirective && !strings.HasPrefix(c.Text, ignoreDirective+" ") {
+					continue
+				}
+				p := pass.Fset.Position(c.Slash)
+				covered[fileLine{p.Filename, p.Line}] = true
+				covered[fileLine{p.Filename, p.Line + 1}] = true
+			}
+		}
+	}
+	if len(covered) == 0 {
+		return pass
+	}
+	p := *pass
+	report := pass.Report
+	p.Report = func(d analysis.Diagnostic) {
+		pos := pass.Fset.Position(d.Pos)
+		if !covered[fileLine{pos.Filename, pos.Line}] {
+			report(d)
+		}
+	}
+	return &p
 }

@@ -134,6 +134,7 @@ func Run(jobs []Job, w io.Writer, deadline time.Duration) error {
 	for i, t := range tasks {
 		if t.Cancel() {
 			_, err := await(t) // it has stopped
+			//asyncvet:ignore t was cancelled, not this task
 			if errors.Is(err, runtime.ErrCanceled) {
 				stamp(w, start, "%s: cancelled", jobs[i].Name)
 			} else {

@@ -288,7 +288,7 @@ _r2:
 //line main.go:136
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:137
+//line main.go:138
 	if errors.Is(err_2, runtime.ErrCanceled) {
 		stamp(_s.w, _s.start, "%s: cancelled", _s.jobs[_s.i].Name)
 	} else {
@@ -298,7 +298,7 @@ _l4:
 	_s._t3++
 	goto _l1
 _l3:
-//line main.go:144
+//line main.go:145
 	_s.Err = nil
 	return _s.Return()
 //line main_async.go:305

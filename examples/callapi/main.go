@@ -26,7 +26,7 @@ var blocking = flag.Bool("blocking", false, "sleep with time.Sleep, blocking the
 func CallAPI(name string) (string, error) {
 	fmt.Println("Hello", name)
 	if *blocking {
-		time.Sleep(3 * time.Second)
+		time.Sleep(3 * time.Second) //asyncvet:ignore the point of -blocking: it stalls the loop
 	} else {
 		await(runtime.Sleep(3 * time.Second))
 	}

@@ -234,7 +234,7 @@ func Serve(ln *runtime.Listener) error {
 		if err != nil {
 			return err
 		}
-		runtime.Spawn(SessionAsync(r, s))
+		runtime.Spawn(SessionAsync(r, s)) //asyncvet:ignore a session ends with its connection; its error is its own
 	}
 }
 

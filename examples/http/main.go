@@ -45,7 +45,7 @@ func Serve(ln *runtime.Listener) error {
 		if err != nil {
 			return err
 		}
-		runtime.Spawn(ServeConnAsync(s))
+		runtime.Spawn(ServeConnAsync(s)) //asyncvet:ignore a connection task ends with its connection; its error is its own
 	}
 }
 

@@ -67,6 +67,14 @@ func Main() error {
 		println("other error")
 	}
 	time.Sleep(time.Millisecond) // want `time.Sleep blocks`
+	time.Sleep(time.Millisecond) //asyncvet:ignore a deliberate stall
+	//asyncvet:ignore the directive alone on the line above
+	runtime.Spawn(FetchAsync("w"))
+	//asyncvet:ignore covers the next line only
+	time.Sleep(time.Millisecond)
+	time.Sleep(time.Millisecond) // want `time.Sleep blocks`
+	// asyncvet:ignore (with a space) is not the directive
+	time.Sleep(time.Millisecond) // want `time.Sleep blocks`
 	return nil
 }
 
