@@ -58,10 +58,8 @@ type loop struct {
 	// skipping its bookkeeping.
 	chain bool
 
-	// freeRbufs are read buffers that idle streams gave back (stream.go).
-	freeRbufs [][]byte
-	procs     map[*Process]struct{} // subprocesses with a pipe open or an exit unreaped (subprocess.go)
-	sigs      *loopSignals          // signal handlers and waits (signal.go); nil until used
+	procs map[*Process]struct{} // subprocesses with a pipe open or an exit unreaped (subprocess.go)
+	sigs  *loopSignals          // signal handlers and waits (signal.go); nil until used
 }
 
 // chainPass reports whether the next pass can start at once from inside

@@ -21,8 +21,9 @@ const (
 )
 
 const (
-	streamInitialBuf = 16 << 10
-	streamMinRead    = 4 << 10 // the least room a read syscall is given
+	streamInitialBuf = 2 << 10  // a stream's read buffer to begin with, and again after a burst
+	streamMinRead    = 1 << 10  // the least room a read syscall is given
+	streamBurstBuf   = 64 << 10 // the most a read buffer grows to for reads that fill it
 )
 
 // Panic messages of the stream API: misuse that asyncio reports with
@@ -64,6 +65,7 @@ type Stream struct {
 	eof        bool
 	rerr       error // sticky read error
 	limit      int
+	filled     bool // the last read syscall filled the room it was given
 
 	// The read being made: its parameters (nop... as set by the call that
 	// made the awaitable, op... once begun), the task waiting for it (from
@@ -209,7 +211,7 @@ func (r *streamRead) begin(f *Fiber) bool {
 	if s.tryRead() {
 		return false
 	}
-	s.releaseReadBuf()
+	s.shrinkReadBuf()
 	s.rwait = true
 	f.park = r
 	return true
@@ -312,7 +314,12 @@ func (s *Stream) fill() {
 		s.rpos, s.rend = 0, 0
 	}
 	if s.rbuf == nil {
-		s.rbuf = s.l.takeReadBuf()
+		s.rbuf = make([]byte, streamInitialBuf)
+	}
+	if s.filled && s.rpos == s.rend && len(s.rbuf) < streamBurstBuf {
+		// The last read filled the buffer: more was waiting. Read the rest
+		// in larger pieces.
+		s.rbuf = make([]byte, 2*len(s.rbuf))
 	}
 	if len(s.rbuf)-s.rend < streamMinRead {
 		n := s.rend - s.rpos
@@ -332,6 +339,7 @@ func (s *Stream) fill() {
 		return
 	}
 	n, again, err := sysRead(s.fd, space)
+	s.filled = n == len(space)
 	switch {
 	case again:
 		s.readable = false
@@ -649,31 +657,14 @@ func (c *streamClosed) cancelWait(f *Fiber) {
 	f.wakeCanceled()
 }
 
-// streamFreeBufs is the most free read buffers a loop keeps for its streams.
-const streamFreeBufs = 64
-
-// releaseReadBuf gives the read buffer back to the loop when it holds no
-// data, as a reader parks: an idle connection holds no buffer, and the
-// buffer serves whichever stream reads next (the slices earlier reads
-// returned were valid only until this read began). A buffer that grew
-// beyond the initial size is left to the garbage collector.
-func (s *Stream) releaseReadBuf() {
-	if s.rbuf == nil || s.rpos != s.rend {
-		return
+// shrinkReadBuf, as a reader parks with nothing buffered, drops a read
+// buffer that grew for a burst, so that an idle stream holds a small one.
+// The buffer is left to the garbage collector, never handed to another
+// stream: a slice an earlier read returned may still be held (against the
+// rule that it is valid only until the next read), and must never show
+// another connection's data.
+func (s *Stream) shrinkReadBuf() {
+	if len(s.rbuf) > streamInitialBuf && s.rpos == s.rend {
+		s.rbuf, s.rpos, s.rend, s.filled = nil, 0, 0, false
 	}
-	if l := s.l; len(s.rbuf) == streamInitialBuf && len(l.freeRbufs) < streamFreeBufs {
-		l.freeRbufs = append(l.freeRbufs, s.rbuf)
-	}
-	s.rbuf, s.rpos, s.rend = nil, 0, 0
-}
-
-// takeReadBuf returns a free read buffer of the loop's, or a new one.
-func (l *loop) takeReadBuf() []byte {
-	if n := len(l.freeRbufs); n > 0 {
-		b := l.freeRbufs[n-1]
-		l.freeRbufs[n-1] = nil
-		l.freeRbufs = l.freeRbufs[:n-1]
-		return b
-	}
-	return make([]byte, streamInitialBuf)
 }

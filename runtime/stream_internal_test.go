@@ -3,6 +3,7 @@
 package runtime
 
 import (
+	"bytes"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -58,10 +59,10 @@ func TestStreamAllocs(t *testing.T) {
 	}
 }
 
-// TestStreamIdleBuffer: a reader that parks with nothing buffered gives the
-// read buffer back to the loop, and the next read takes it again; a reader
-// that parks with part of a line buffered keeps it. A request and its
-// answer, read that way, allocate nothing.
+// TestStreamIdleBuffer: a stream reads small messages into a small buffer
+// that it keeps (no allocation per message), grows the buffer while reads
+// fill it, and drops a grown buffer when a read parks with nothing
+// buffered (to the garbage collector: never to another stream).
 func TestStreamIdleBuffer(t *testing.T) {
 	l, err := newLoop()
 	if err != nil {
@@ -106,14 +107,38 @@ func TestStreamIdleBuffer(t *testing.T) {
 	a.Write([]byte("one\n"))
 	line("one\n")
 	park()
-	if b.rbuf != nil || len(l.freeRbufs) != 1 {
-		t.Fatalf("after parking idle: buffer %d bytes, %d free on the loop; want none, 1", len(b.rbuf), len(l.freeRbufs))
+	if len(b.rbuf) != streamInitialBuf {
+		t.Fatalf("after a short line and a park: buffer of %d bytes, want %d kept", len(b.rbuf), streamInitialBuf)
+	}
+	// A burst: reads that fill the buffer make it grow.
+	burst := bytes.Repeat([]byte("x"), 200<<10)
+	a.Write(burst)
+	got, largest := 0, 0
+	for got < len(burst) {
+		b.readable = true
+		r := b.Read(0)
+		if r.begin(f) {
+			t.Fatalf("Read parked after %d bytes of %d", got, len(burst))
+		}
+		p, err := r.result(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got += len(p)
+		largest = max(largest, len(b.rbuf))
+	}
+	if largest <= streamInitialBuf || largest > streamBurstBuf {
+		t.Errorf("during a %d-byte burst the buffer grew to %d bytes; want more than %d, at most %d", len(burst), largest, streamInitialBuf, streamBurstBuf)
+	}
+	park()
+	if b.rbuf != nil {
+		t.Fatalf("after the burst and a park: buffer of %d bytes, want it dropped", len(b.rbuf))
 	}
 	a.Write([]byte("tw"))
 	b.readable = true
 	park()
-	if string(b.rbuf[b.rpos:b.rend]) != "tw" || len(l.freeRbufs) != 0 {
-		t.Fatalf("after parking with %q buffered: %d free on the loop; want the buffer kept", b.rbuf[b.rpos:b.rend], len(l.freeRbufs))
+	if string(b.rbuf[b.rpos:b.rend]) != "tw" {
+		t.Fatalf("after parking with %q buffered: want it kept", b.rbuf[b.rpos:b.rend])
 	}
 	a.Write([]byte("o\n"))
 	line("two\n")

@@ -179,6 +179,26 @@ func (srv *Server) Serve(ln *runtime.Listener) error {
 	}
 }
 
+// Linger ends a session the server gives up on: it sends the end of the
+// stream after the last reply, then reads and drops what the client is
+// still sending (at most 64 KiB, for at most a second) before the caller
+// closes. Closing with unread data would reset the connection instead of
+// ending it, and a client might then lose the reply.
+//
+// async
+func Linger(s *runtime.Stream) {
+	s.CloseWrite()
+	scope := runtime.Timeout(time.Second)
+	defer scope.Close()
+	for n := 0; n < 64<<10; {
+		b, err := await(s.Read(0))
+		if err != nil {
+			return
+		}
+		n += len(b)
+	}
+}
+
 // Session serves one connection until QUIT, the end of the stream, or an
 // error: a line too long, a failed TLS handshake, a broken connection.
 //
@@ -192,12 +212,10 @@ func (srv *Server) Session(s *runtime.Stream) error {
 	}
 	for {
 		line, err := await(s.ReadLine())
-		// ReadLine fails with ErrLimitOverrun when the limit is reached
-		// before the end of the line arrived, and returns a longer
-		// line that arrived whole.
-		if errors.Is(err, runtime.ErrLimitOverrun) || len(line) > maxLine {
+		if errors.Is(err, runtime.ErrLimitOverrun) {
 			reply(s, "500 5.5.6 Line too long")
-			return runtime.ErrLimitOverrun
+			await(LingerAsync(s))
+			return err
 		}
 		if err == io.EOF {
 			return nil

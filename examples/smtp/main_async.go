@@ -7,6 +7,7 @@ import (
 	"errors"
 	"github.com/asyncgen/asyncgen/runtime"
 	"io"
+	"time"
 )
 
 // serverServeCoro is the state of the async function Server.Serve while it runs.
@@ -69,10 +70,93 @@ _r1:
 //line main.go:178
 	runtime.Spawn(_s.srv.SessionAsync(s))
 	goto _l1
-//line main_async.go:73
+//line main_async.go:74
 }
 
 var _ func(_ *Server, ln *runtime.Listener) error = (*Server).Serve
+
+// lingerCoro is the state of the async function Linger while it runs.
+type lingerCoro struct {
+	runtime.Coro[struct{}]
+	s   *runtime.Stream
+	n   int
+	_a0 runtime.Awaitable[[]byte]
+}
+
+// LingerAsync returns a coroutine that runs Linger when it is awaited or spawned.
+func LingerAsync(s *runtime.Stream) runtime.Awaitable[struct{}] {
+	_s := &lingerCoro{s: s}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *lingerCoro) Info() *runtime.FuncInfo {
+	return &lingerInfo
+}
+
+var lingerInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  13,
+		Line: 194,
+	}},
+	File: "main.go",
+	Line: 189,
+	Name: "main.Linger",
+}
+
+func (_s *lingerCoro) Step(_f *runtime.Fiber) bool {
+	var (
+		scope *runtime.Scope
+		b     []byte
+		err   error
+	)
+	switch _s.PC {
+	case 0:
+	case 1:
+		goto _r1
+	default:
+		panic(runtime.BadPC(_s.PC))
+	}
+//line main.go:190
+	_s.s.CloseWrite()
+//line main.go:191
+	scope = runtime.Timeout(time.Second)
+//line main.go:192
+	{
+		_d1 := scope.Close
+		_s.Defer(func() {
+			_d1()
+		})
+	}
+//line main.go:193
+	_s.n = 0
+_l1:
+	if !(_s.n < 64<<10) {
+		goto _l3
+	}
+//line main.go:194
+	_s._a0 = _s.s.Read(0)
+	_s.PC = 1
+	if _f.Suspend(_s._a0) {
+		return false
+	}
+_r1:
+//line main.go:194
+	b, err = runtime.Resume(_f, _s._a0)
+	_s._a0 = nil
+//line main.go:195
+	if err != nil {
+		return _s.Return()
+	}
+//line main.go:198
+	_s.n += len(b)
+	goto _l1
+_l3:
+	return _s.Return()
+//line main_async.go:157
+}
+
+var _ func(s *runtime.Stream) = Linger
 
 // serverSessionCoro is the state of the async function Server.Session while it runs.
 type serverSessionCoro struct {
@@ -80,6 +164,7 @@ type serverSessionCoro struct {
 	srv *Server
 	s   *runtime.Stream
 	ss  *session
+	err error
 	_a0 runtime.Awaitable[[]byte]
 	_a1 runtime.Awaitable[struct{}]
 }
@@ -98,33 +183,35 @@ func (_s *serverSessionCoro) Info() *runtime.FuncInfo {
 var serverSessionInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 194,
+		Line: 214,
+	}, {
+		Col:  4,
+		Line: 217,
 	}, {
 		Col:  17,
-		Line: 215,
+		Line: 233,
 	}, {
 		Col:  16,
-		Line: 220,
+		Line: 238,
 	}, {
 		Col:  16,
-		Line: 237,
+		Line: 255,
 	}},
 	File: "main.go",
-	Line: 186,
+	Line: 206,
 	Name: "main.Server.Session",
 }
 
 func (_s *serverSessionCoro) Step(_f *runtime.Fiber) bool {
 	var (
 		line  []byte
-		err_1 error
 		text  string
 		act   action
 		_t1   action
-		err_2 error
+		err_1 error
 		msg_1 []byte
+		err_2 error
 		err_3 error
-		err_4 error
 	)
 	switch _s.PC {
 	case 0:
@@ -136,113 +223,134 @@ func (_s *serverSessionCoro) Step(_f *runtime.Fiber) bool {
 		goto _r3
 	case 4:
 		goto _r4
+	case 5:
+		goto _r5
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:187
+//line main.go:207
 	{
 		_d1 := _s.s.Close
 		_s.Defer(func() {
 			_d1()
 		})
 	}
-//line main.go:188
+//line main.go:208
 	_s.s.SetLimit(maxLine)
-//line main.go:189
+//line main.go:209
 	_s.ss = &session{}
-//line main.go:190
+//line main.go:210
 	if err := reply(_s.s, "220 localhost ESMTP asyncgen"); err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
 _l1:
-//line main.go:194
+//line main.go:214
 	_s._a0 = _s.s.ReadLine()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:194
-	line, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:214
+	line, _s.err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:198
-	if errors.Is(err_1, runtime.ErrLimitOverrun) || len(line) > maxLine {
-		reply(_s.s, "500 5.5.6 Line too long")
-		_s.Err = runtime.ErrLimitOverrun
-		return _s.Return()
-	}
-//line main.go:202
-	if err_1 == io.EOF {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:205
-	if err_1 != nil {
-		_s.Err = err_1
-		return _s.Return()
-	}
-//line main.go:208
-	text, act = _s.srv.command(_s.ss, string(line))
-//line main.go:209
-	if err := reply(_s.s, text); err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:212
-	_t1 = act
-//line main.go:213
-	if _t1 == startTLS {
-		goto _l5
-	}
-//line main.go:219
-	if _t1 == data {
-		goto _l6
-	}
-//line main.go:234
-	if _t1 == quit {
-		goto _l7
-	}
-	goto _l4
-_l5:
 //line main.go:215
-	_s._a1 = _s.s.StartTLSServer(_s.srv.TLS)
+	if !errors.Is(_s.err, runtime.ErrLimitOverrun) {
+		goto _l4
+	}
+//line main.go:216
+	reply(_s.s, "500 5.5.6 Line too long")
+//line main.go:217
+	_s._a1 = LingerAsync(_s.s)
 	_s.PC = 2
+	_s.srv = nil
+	_s.s = nil
+	_s.ss = nil
 	if _f.Suspend(_s._a1) {
 		return false
 	}
 _r2:
-//line main.go:215
-	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:217
+	runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:215
-	if !(err_2 != nil) {
+//line main.go:218
+	_s.Err = _s.err
+	return _s.Return()
+_l4:
+//line main.go:220
+	if _s.err == io.EOF {
+		_s.Err = nil
+		return _s.Return()
+	}
+//line main.go:223
+	if _s.err != nil {
+		_s.Err = _s.err
+		return _s.Return()
+	}
+//line main.go:226
+	text, act = _s.srv.command(_s.ss, string(line))
+//line main.go:227
+	if err := reply(_s.s, text); err != nil {
+		_s.Err = err
+		return _s.Return()
+	}
+//line main.go:230
+	_t1 = act
+//line main.go:231
+	if _t1 == startTLS {
+		goto _l6
+	}
+//line main.go:237
+	if _t1 == data {
+		goto _l7
+	}
+//line main.go:252
+	if _t1 == quit {
 		goto _l8
 	}
-//line main.go:216
-	_s.Err = err_2
-	return _s.Return()
-_l8:
-//line main.go:218
-	*_s.ss = session{tls: true}
-	goto _l4
+	goto _l5
 _l6:
-//line main.go:220
-	_s._a0 = readDataAsync(_s.s)
+//line main.go:233
+	_s._a1 = _s.s.StartTLSServer(_s.srv.TLS)
 	_s.PC = 3
-	if _f.Suspend(_s._a0) {
+	_s.err = nil
+	if _f.Suspend(_s._a1) {
 		return false
 	}
 _r3:
-//line main.go:220
-	msg_1, err_3 = runtime.Resume(_f, _s._a0)
+//line main.go:233
+	_, err_1 = runtime.Resume(_f, _s._a1)
+	_s._a1 = nil
+//line main.go:233
+	if !(err_1 != nil) {
+		goto _l9
+	}
+//line main.go:234
+	_s.Err = err_1
+	return _s.Return()
+_l9:
+//line main.go:236
+	*_s.ss = session{tls: true}
+	goto _l5
+_l7:
+//line main.go:238
+	_s._a0 = readDataAsync(_s.s)
+	_s.PC = 4
+	_s.err = nil
+	if _f.Suspend(_s._a0) {
+		return false
+	}
+_r4:
+//line main.go:238
+	msg_1, err_2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:221
-	if err_3 != nil {
-		_s.Err = err_3
+//line main.go:239
+	if err_2 != nil {
+		_s.Err = err_2
 		return _s.Return()
 	}
-//line main.go:224
+//line main.go:242
 	if msg_1 == nil {
 		reply(_s.s, "552 5.3.4 Message too big")
 	} else {
@@ -252,34 +360,35 @@ _r3:
 		}
 		reply(_s.s, "250 2.0.0 Ok: queued")
 	}
-//line main.go:233
+//line main.go:251
 	_s.ss.msg = nil
-	goto _l4
-_l7:
-//line main.go:235
+	goto _l5
+_l8:
+//line main.go:253
 	_s.Err = nil
 	return _s.Return()
-_l4:
-//line main.go:237
+_l5:
+//line main.go:255
 	_s._a1 = _s.s.Drain()
-	_s.PC = 4
+	_s.PC = 5
+	_s.err = nil
 	if _f.Suspend(_s._a1) {
 		return false
 	}
-_r4:
-//line main.go:237
-	_, err_4 = runtime.Resume(_f, _s._a1)
+_r5:
+//line main.go:255
+	_, err_3 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:237
-	if !(err_4 != nil) {
-		goto _l9
+//line main.go:255
+	if !(err_3 != nil) {
+		goto _l10
 	}
-//line main.go:238
-	_s.Err = err_4
+//line main.go:256
+	_s.Err = err_3
 	return _s.Return()
-_l9:
+_l10:
 	goto _l1
-//line main_async.go:283
+//line main_async.go:392
 }
 
 var _ func(_ *Server, s *runtime.Stream) error = (*Server).Session
@@ -307,10 +416,10 @@ func (_s *readDataCoro) Info() *runtime.FuncInfo {
 var readDataInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 252,
+		Line: 270,
 	}},
 	File: "main.go",
-	Line: 248,
+	Line: 266,
 	Name: "main.readData",
 }
 
@@ -326,22 +435,22 @@ func (_s *readDataCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line main.go:249
+//line main.go:267
 	_s.buf = bytes.Buffer{}
-//line main.go:250
+//line main.go:268
 	_s.tooBig = false
 _l1:
-//line main.go:252
+//line main.go:270
 	_s._a0 = _s.s.ReadLine()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:252
+//line main.go:270
 	line, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:253
+//line main.go:271
 	if err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
@@ -349,34 +458,34 @@ _r1:
 		_s.Ret, _s.Err = nil, err
 		return _s.Return()
 	}
-//line main.go:259
+//line main.go:277
 	if string(line) == ".\r\n" || string(line) == ".\n" {
 		goto _l3
 	}
-//line main.go:262
+//line main.go:280
 	if line[0] == '.' {
 		line = line[1:]
 	}
-//line main.go:265
+//line main.go:283
 	if _s.buf.Len()+len(line) > maxMessage {
 		_s.tooBig = true
 		_s.buf.Reset()
 	}
-//line main.go:269
+//line main.go:287
 	if !_s.tooBig {
 		_s.buf.Write(line)
 	}
 	goto _l1
 _l3:
-//line main.go:273
+//line main.go:291
 	if _s.tooBig {
 		_s.Ret, _s.Err = nil, nil
 		return _s.Return()
 	}
-//line main.go:276
+//line main.go:294
 	_s.Ret, _s.Err = _s.buf.Bytes(), nil
 	return _s.Return()
-//line main_async.go:380
+//line main_async.go:489
 }
 
 var _ func(s *runtime.Stream) ([]byte, error) = readData
