@@ -42,7 +42,7 @@ func TestFileOpenCancelled(t *testing.T) {
 			t.Fatal("the file opened after the cancel is still open")
 		}
 	}
-	if after := openFDs(t); after != before {
+	if after := openFDs(t); after > before {
 		t.Errorf("%d descriptors open, %d before", after, before)
 	}
 }
@@ -63,7 +63,7 @@ func TestFileCloseNotAwaited(t *testing.T) {
 			}
 		}),
 	)
-	for deadline := time.Now().Add(5 * time.Second); openFDs(t) != before; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); openFDs(t) > before; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d descriptors open, %d before", openFDs(t), before)
 		}

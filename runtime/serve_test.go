@@ -247,7 +247,7 @@ func TestServerCloseCancels(t *testing.T) {
 		}
 		c.Close()
 	}
-	if after := countFDs(t); after != before {
+	if after := countFDs(t); after > before {
 		t.Errorf("%d file descriptors open before the server, %d after it closed", before, after)
 	}
 	// Close again: the same outcome, at once.
