@@ -65,7 +65,7 @@ type Stream struct {
 	eof        bool
 	rerr       error // sticky read error
 	limit      int
-	filled     bool // the last read syscall filled the room it was given
+	filled     bool // the last read (of the socket, or of TLS records) filled the room it was given
 
 	// The read being made: its parameters (nop... as set by the call that
 	// made the awaitable, op... once begun), the task waiting for it (from

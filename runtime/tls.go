@@ -490,6 +490,7 @@ func (s *Stream) tlsFill(space []byte) {
 		}
 	}
 	s.rend += n
+	s.filled = n == len(space) // more may be waiting: fill grows the buffer
 	switch {
 	case err == nil:
 	case errors.Is(err, errWouldBlock):
