@@ -170,7 +170,7 @@ func sysListen(network, address string, reusePort bool) (fd int, addr net.Addr, 
 	if err != nil {
 		return -1, nil, "", err
 	}
-	fd, err = sysSocket(domain)
+	fd, err = sysSocket(domain, unix.SOCK_STREAM)
 	if err != nil {
 		return -1, nil, "", err
 	}
@@ -244,7 +244,7 @@ func sysConnect(network, address string) (fd int, remote net.Addr, inProgress bo
 	if err != nil {
 		return -1, nil, false, err
 	}
-	fd, err = sysSocket(domain)
+	fd, err = sysSocket(domain, unix.SOCK_STREAM)
 	if err != nil {
 		return -1, nil, false, err
 	}

@@ -8,9 +8,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sysSocket makes a non-blocking, close-on-exec stream socket.
-func sysSocket(domain int) (int, error) {
-	fd, err := unix.Socket(domain, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+// sysSocket makes a non-blocking, close-on-exec socket of type typ
+// (unix.SOCK_STREAM, unix.SOCK_DGRAM).
+func sysSocket(domain, typ int) (int, error) {
+	fd, err := unix.Socket(domain, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, os.NewSyscallError("socket", err)
 	}

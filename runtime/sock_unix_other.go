@@ -9,10 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sysSocket makes a non-blocking, close-on-exec stream socket.
-func sysSocket(domain int) (int, error) {
+// sysSocket makes a non-blocking, close-on-exec socket of type typ
+// (unix.SOCK_STREAM, unix.SOCK_DGRAM).
+func sysSocket(domain, typ int) (int, error) {
 	syscall.ForkLock.RLock()
-	fd, err := unix.Socket(domain, unix.SOCK_STREAM, 0)
+	fd, err := unix.Socket(domain, typ, 0)
 	if err == nil {
 		unix.CloseOnExec(fd)
 	}

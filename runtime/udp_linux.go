@@ -11,15 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sysDgramSocket makes a non-blocking, close-on-exec datagram socket.
-func sysDgramSocket(domain int) (int, error) {
-	fd, err := unix.Socket(domain, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	return fd, nil
-}
-
 // udpRecv is the receive state of a PacketConn on Linux: recvfrom(2) writes
 // the sender into rsa, and the net.Addr made for the last sender is kept
 // with its raw form, so that datagrams from the same peer cost no

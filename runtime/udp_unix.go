@@ -43,7 +43,7 @@ func (c *PacketConn) sysOpen(address string, dial bool) (int, error) {
 	default:
 		return -1, net.UnknownNetworkError(c.network)
 	}
-	fd, err := sysDgramSocket(domain)
+	fd, err := sysSocket(domain, unix.SOCK_DGRAM)
 	if err != nil {
 		return -1, err
 	}

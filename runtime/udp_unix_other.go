@@ -5,28 +5,9 @@ package runtime
 import (
 	"net"
 	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
-
-// sysDgramSocket makes a non-blocking, close-on-exec datagram socket.
-func sysDgramSocket(domain int) (int, error) {
-	syscall.ForkLock.RLock()
-	fd, err := unix.Socket(domain, unix.SOCK_DGRAM, 0)
-	if err == nil {
-		unix.CloseOnExec(fd)
-	}
-	syscall.ForkLock.RUnlock()
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return -1, os.NewSyscallError("fcntl", err)
-	}
-	return fd, nil
-}
 
 // udpRecv is the receive state of a PacketConn: none here, where each
 // datagram's sender is converted anew.
