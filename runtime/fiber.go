@@ -393,9 +393,7 @@ func (l *loop) finish(f *Fiber) {
 	if p := f.root.panicked(); p != nil && f.waiters.head == nil && f.flags&fMain == 0 {
 		l.fail(&PanicError{Value: p.value, Stack: p.stack})
 	}
-	for w := f.waiters.popFront(); w != nil; w = f.waiters.popFront() {
-		w.notify()
-	}
+	f.waiters.notifyAll()
 }
 
 // waiter is a node in a waitList: a parked fiber (its own w field), or a
@@ -453,6 +451,13 @@ func (l *waitList) remove(w *waiter) {
 		}
 	}
 	w.next, w.prev, w.list = nil, nil, nil
+}
+
+// notifyAll empties the list, notifying each waiter in order.
+func (l *waitList) notifyAll() {
+	for w := l.popFront(); w != nil; w = l.popFront() {
+		w.notify()
+	}
 }
 
 func (l *waitList) popFront() *waiter {

@@ -112,9 +112,7 @@ func (fu *Future[T]) wakeLocked() {
 		fu.loop = nil
 	}
 	fu.nwait = 0
-	for w := fu.waiters.popFront(); w != nil; w = fu.waiters.popFront() {
-		w.notify()
-	}
+	fu.waiters.notifyAll()
 }
 
 func (fu *Future[T]) begin(f *Fiber) bool {

@@ -201,9 +201,7 @@ func (q *Queue[T]) Shutdown(immediate bool) {
 	// only when none is free: their result is ErrQueueShutDown. The Gets
 	// woken earlier with an item set aside run first, in wake order, and
 	// take those items.
-	for w := q.getters.popFront(); w != nil; w = q.getters.popFront() {
-		w.fiber.wake()
-	}
+	q.getters.notifyAll()
 	for w := q.putters.popFront(); w != nil; w = q.putters.popFront() {
 		p := (*putOp[T])(unsafe.Pointer(w))
 		p.err = ErrQueueShutDown
@@ -241,9 +239,7 @@ func (q *Queue[T]) admitPutters() {
 }
 
 func (q *Queue[T]) wakeJoiners() {
-	for w := q.joiners.popFront(); w != nil; w = q.joiners.popFront() {
-		w.fiber.wake()
-	}
+	q.joiners.notifyAll()
 }
 
 // push stores x in the queue's order.

@@ -471,7 +471,7 @@ func (s *Stream) flush() {
 	pending := len(s.wbuf) - s.wpos
 	if s.paused && pending <= s.low {
 		s.paused = false
-		s.wakeDrainers()
+		s.drainers.notifyAll()
 	}
 	if pending == 0 {
 		if s.shutPending {
@@ -493,15 +493,9 @@ func (s *Stream) writeFailed(err error) {
 	s.werr = err
 	s.wbuf, s.wpos = nil, 0
 	s.paused = false
-	s.wakeDrainers()
+	s.drainers.notifyAll()
 	if s.closing && !s.closed {
 		s.finish()
-	}
-}
-
-func (s *Stream) wakeDrainers() {
-	for w := s.drainers.popFront(); w != nil; w = s.drainers.popFront() {
-		w.notify()
 	}
 }
 
@@ -627,10 +621,8 @@ func (s *Stream) finish() error {
 	if s.tls != nil {
 		s.tls.a.close() // a handshake that runs fails
 	}
-	s.wakeDrainers()
-	for w := s.closeWaiters.popFront(); w != nil; w = s.closeWaiters.popFront() {
-		w.notify()
-	}
+	s.drainers.notifyAll()
+	s.closeWaiters.notifyAll()
 	return err
 }
 

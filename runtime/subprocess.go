@@ -322,9 +322,7 @@ func (p *Process) waitInGoroutine() {
 // exited records the reaped exit and wakes the waiting tasks.
 func (p *Process) exited(st *os.ProcessState, err error) {
 	p.state, p.werr, p.done = st, err, true
-	for w := p.waiters.popFront(); w != nil; w = p.waiters.popFront() {
-		w.notify()
-	}
+	p.waiters.notifyAll()
 	p.forget()
 }
 

@@ -436,9 +436,7 @@ func (t *tlsState) handshakeDone(err error, p *panicRec) {
 			s.wakeReader()
 		}
 	}
-	for w := t.waiters.popFront(); w != nil; w = t.waiters.popFront() {
-		w.notify()
-	}
+	t.waiters.notifyAll()
 }
 
 // tlsFailed ends a stream whose handshake failed: reads and writes return
@@ -465,7 +463,7 @@ func (s *Stream) sendCiphertext() {
 		s.paused = true
 	} else if s.paused && pending <= s.low {
 		s.paused = false
-		s.wakeDrainers()
+		s.drainers.notifyAll()
 	}
 }
 

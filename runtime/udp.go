@@ -493,16 +493,10 @@ func (c *PacketConn) flush() {
 	}
 	if c.paused && c.wqBytes <= c.low {
 		c.paused = false
-		c.wakeDrainers()
+		c.drainers.notifyAll()
 	}
 	if c.wqBytes == 0 && c.closing && !c.closed {
 		c.finish()
-	}
-}
-
-func (c *PacketConn) wakeDrainers() {
-	for w := c.drainers.popFront(); w != nil; w = c.drainers.popFront() {
-		w.notify()
 	}
 }
 
@@ -579,6 +573,6 @@ func (c *PacketConn) finish() error {
 	}
 	clear(c.wq)
 	c.wq, c.wqHead, c.wqBytes = nil, 0, 0
-	c.wakeDrainers()
+	c.drainers.notifyAll()
 	return err
 }
