@@ -1032,7 +1032,7 @@ func jenTypeCheck(t *testing.T) (mainPkg, otherPkg *types.Package, mainInfo *typ
 
 func jenTypeString(t *testing.T, typ types.Type, pkg *types.Package) (string, error) {
 	t.Helper()
-	code, err := typeCode(typ, pkg)
+	code, err := typeCode(typ, pkg, nil)
 	if err != nil {
 		return "", err
 	}
@@ -1161,13 +1161,13 @@ func TestTypeCodeUntyped(t *testing.T) {
 			t.Errorf("universe %s: got %q, %v", name, got, err)
 		}
 	}
-	if _, err := typeCode(types.Typ[types.UntypedNil], pkg); err == nil {
+	if _, err := typeCode(types.Typ[types.UntypedNil], pkg, nil); err == nil {
 		t.Errorf("untyped nil: no error")
 	}
-	if _, err := typeCode(types.Typ[types.Invalid], pkg); err == nil {
+	if _, err := typeCode(types.Typ[types.Invalid], pkg, nil); err == nil {
 		t.Errorf("invalid: no error")
 	}
-	if _, err := typeCode(types.NewTuple(), pkg); err == nil {
+	if _, err := typeCode(types.NewTuple(), pkg, nil); err == nil {
 		t.Errorf("tuple: no error")
 	}
 }
@@ -1190,7 +1190,7 @@ func TestTypeCodeErrors(t *testing.T) {
 		{"unexported method", lookup("Mixed").Underlying(), "method priv of package example.com/other is not exported"},
 		{"generic origin", otherPkg.Scope().Lookup("Gen").Type(), "generic type Gen cannot be used without instantiation"},
 	} {
-		_, err := typeCode(tc.typ, mainPkg)
+		_, err := typeCode(tc.typ, mainPkg, nil)
 		if err == nil {
 			if tc.want != "" {
 				t.Errorf("%s: no error", tc.name)
@@ -1213,10 +1213,10 @@ func TestTypeCodeErrors(t *testing.T) {
 	localObj := types.NewTypeName(token.NoPos, mainPkg, "local", nil)
 	local := types.NewNamed(localObj, types.Typ[types.Int], nil)
 	types.NewScope(mainPkg.Scope(), token.NoPos, token.NoPos, "function").Insert(localObj)
-	if _, err := typeCode(local, mainPkg); err == nil || !strings.Contains(err.Error(), "type local of package example.com/main is declared inside a function") {
+	if _, err := typeCode(local, mainPkg, nil); err == nil || !strings.Contains(err.Error(), "type local of package example.com/main is declared inside a function") {
 		t.Errorf("local type: %v", err)
 	}
-	if _, err := typeCode(types.NewSlice(local), mainPkg); err == nil {
+	if _, err := typeCode(types.NewSlice(local), mainPkg, nil); err == nil {
 		t.Errorf("slice of local type: no error")
 	}
 	// The same unexported type is fine from its own package.

@@ -19,6 +19,13 @@ import (
 	"github.com/dave/jennifer/jen"
 )
 
+func emitPass(st *funcState) error {
+	e := st.e
+	e.conv = e.newConverter()
+	st.code = e.function()
+	return e.err
+}
+
 type codeLine = jen.Code
 
 type storage struct {
@@ -34,17 +41,25 @@ type emitter struct {
 	renamed map[types.Object]string // flat-level consts and types
 	labels  map[int]string
 	used    map[int]bool
-	recv    string            // the frame receiver, "_s"
-	fib     string            // the fiber parameter, "_f"
-	awField map[string]string // awaitable field per element type
-	awTypes []awField
-	fields  []fieldDecl
-	locals  []fieldDecl
-	across  map[*awaitPoint]bitset
-	lines   bool
-	file    string
-	lastLn  int
-	err     error
+	recv    string // the frame receiver, "_s"
+	fib     string // the fiber parameter, "_f"
+	names   *namer // names declared in Step and the constructor (see names.go)
+	// labelNames names the labels of Step; resume[pc-1] is the label of the
+	// resume point pc.
+	labelNames *namer
+	resume     []string
+	synthNames map[string]string
+	byName     map[string]map[types.Object]bool // the objects the function mentions, by spelling
+	needed     map[string]bool                  // spellings the generated code uses for other things
+	awField    map[string]string // awaitable field per element type
+	awTypes    []awField
+	fields     []fieldDecl
+	locals     []fieldDecl
+	across     map[*awaitPoint]bitset
+	lines      bool
+	file       string
+	lastLn     int
+	err        error
 	// boxedParam maps a boxed variable to the name it has inside a function
 	// literal that captured its box.
 	inLit      map[*types.Var]string
@@ -72,7 +87,7 @@ func (e *emitter) fail(pos token.Pos, format string, args ...any) {
 }
 
 func (e *emitter) typ(t types.Type, pos token.Pos) jen.Code {
-	c, err := typeCode(t, e.fn.u.pkg)
+	c, err := typeCode(t, e.fn.u.pkg, e.fn.u.hoisted)
 	if err != nil {
 		why := strings.ReplaceAll(err.Error(), " of package "+e.fn.u.pkg.Path(), "")
 		e.fail(pos, "a value of type %s must be kept across an await, but %s; declare the type at package level or convert the value to a type that can be named here",
@@ -82,168 +97,19 @@ func (e *emitter) typ(t types.Type, pos token.Pos) jen.Code {
 	return c
 }
 
-// names gives every flattened-level object a name that nothing else in the
-// function uses.
-type namer struct {
-	taken map[string]bool
-}
-
-func (n *namer) fresh(base string) string {
-	if !n.taken[base] {
-		n.taken[base] = true
-		return base
+// synth returns the name of a variable that synthesized statements declare in
+// a block of their own (_b, _k, _v, _y, _cN): one fresh name per base, used by
+// every such block.
+func (e *emitter) synth(base string) string {
+	if name, ok := e.synthNames[base]; ok {
+		return name
 	}
-	for i := 1; ; i++ {
-		s := fmt.Sprintf("%s_%d", base, i)
-		if !n.taken[s] {
-			n.taken[s] = true
-			return s
-		}
+	if e.synthNames == nil {
+		e.synthNames = map[string]string{}
 	}
-}
-
-// plan assigns storage to every variable of the lowered function.
-func (e *emitter) plan() {
-	l, fn := e.l, e.fn
-	// Names: a flattened-level object keeps its own name when no other object
-	// that the function refers to has it.
-	byName := map[string]map[types.Object]bool{}
-	note := func(name string, obj types.Object) {
-		if byName[name] == nil {
-			byName[name] = map[types.Object]bool{}
-		}
-		byName[name][obj] = true
-	}
-	ast.Inspect(fn.decl, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok {
-			obj := l.info.Uses[id]
-			if obj == nil {
-				obj = l.info.Defs[id]
-			}
-			note(id.Name, obj)
-		}
-		return true
-	})
-	taken := map[string]bool{}
-	for name := range byName {
-		taken[name] = true
-	}
-	for _, imp := range fn.file.Imports {
-		if imp.Name != nil {
-			taken[imp.Name.Name] = true
-		}
-	}
-	for _, p := range fn.u.pkg.Imports() {
-		taken[p.Name()] = true
-	}
-	for _, r := range []string{"runtime", "len", "new", "make", "append", "nil", "true", "false", "string", "utf8", "iter", "any"} {
-		taken[r] = true
-	}
-	nm := &namer{taken: taken}
-	e.recv, e.fib = nm.fresh("_s"), nm.fresh("_f")
-	localNames := &namer{taken: taken}
-	fieldNames := &namer{taken: map[string]bool{"Coro": true, "PC": true, "Ret": true, "Err": true, "Init": true,
-		"Defer": true, "Return": true, "Step": true, "Info": true}}
-
-	// Flattened-level constants and types move out of the flat body: to package
-	// level (so that frame fields can have those types) unless the function is
-	// generic, when they go to the top of Step.
-	generic := fn.sig.TypeParams().Len() > 0 || fn.sig.RecvTypeParams().Len() > 0
-	for _, it := range l.items {
-		ds, ok := it.stmt.(*ast.DeclStmt)
-		if !ok {
-			continue
-		}
-		for _, sp := range ds.Decl.(*ast.GenDecl).Specs {
-			var ids []*ast.Ident
-			switch s := sp.(type) {
-			case *ast.ValueSpec:
-				ids = s.Names
-			case *ast.TypeSpec:
-				ids = []*ast.Ident{s.Name}
-			}
-			for _, id := range ids {
-				obj := l.info.Defs[id]
-				if obj == nil || id.Name == "_" {
-					continue
-				}
-				var name string
-				switch {
-				case !generic:
-					name = fn.u.uniq(lowerFirst(fn.coro) + "_" + id.Name)
-					if tn, ok := obj.(*types.TypeName); ok {
-						hoistedTypes.Store(tn, name)
-					}
-				case len(byName[id.Name]) == 1:
-					name = id.Name
-					nm.taken[id.Name+"\x00"] = true
-				default:
-					name = localNames.fresh(id.Name)
-				}
-				e.renamed[obj] = name
-			}
-		}
-		e.decls = append(e.decls, it)
-	}
-	e.hoistDecls = !generic
-	across := l.analyze()
-	e.across = across
-	live := newBitset(len(l.order))
-	for _, b := range across {
-		live.or(b)
-	}
-	for _, vi := range l.order {
-		v := vi.v
-		switch {
-		case v == fn.retVar:
-			e.store[v] = &storage{kind: stRet, name: "Ret"}
-			continue
-		case v == fn.errVar:
-			e.store[v] = &storage{kind: stErr, name: "Err"}
-			continue
-		}
-		name := v.Name()
-		own := len(byName[name]) == 1 && byName[name][v] && !vi.temp
-		if name == "_" || name == "" {
-			name = "_p"
-		}
-		st := &storage{}
-		switch {
-		case vi.captured && (vi.inLoop || l.hasGoto) && !vi.param:
-			st.kind = stBoxed
-		case vi.param || vi.captured || live.has(vi.index):
-			st.kind = stField
-		default:
-			st.kind = stLocal
-		}
-		if st.kind == stLocal {
-			if own && !nm.taken[name+"\x00"] {
-				st.name = name
-				nm.taken[name+"\x00"] = true
-			} else {
-				st.name = localNames.fresh(name)
-			}
-			e.locals = append(e.locals, fieldDecl{st.name, e.typ(v.Type(), v.Pos())})
-		} else {
-			st.name = fieldNames.fresh(name)
-			t := e.typ(v.Type(), v.Pos())
-			if st.kind == stBoxed {
-				t = jen.Op("*").Add(t)
-			}
-			e.fields = append(e.fields, fieldDecl{st.name, t})
-		}
-		e.store[v] = st
-	}
-	// One awaitable field per element type.
-	for _, ap := range l.awaits {
-		key := types.TypeString(ap.elem, nil)
-		if _, ok := e.awField[key]; ok {
-			continue
-		}
-		name := fieldNames.fresh(fmt.Sprintf("_a%d", len(e.awTypes)))
-		e.awField[key] = name
-		e.awTypes = append(e.awTypes, awField{name, ap.elem})
-	}
+	name := e.names.fresh(base)
+	e.synthNames[base] = name
+	return name
 }
 
 func (e *emitter) awName(ap *awaitPoint) string {
@@ -333,7 +199,10 @@ func (e *emitter) funcLit(lit *ast.FuncLit) jen.Code {
 	}
 	var params, args []jen.Code
 	for _, v := range boxed {
-		name := e.store[v].name
+		name := v.Name()
+		if !ownIn(lit.Body, e.l.info, name, v) || e.needed[name] {
+			name = e.names.fresh(name)
+		}
 		params = append(params, jen.Id(name).Op("*").Add(e.typ(v.Type(), lit.Pos())))
 		args = append(args, e.box(v))
 		e.inLit[v] = name
@@ -346,6 +215,24 @@ func (e *emitter) funcLit(lit *ast.FuncLit) jen.Code {
 	return jen.Func().Params(params...).Add(ft).Block(
 		jen.Return(jen.Func().Add(e.sigOf(inner, lit.Type)).Block(body...)),
 	).Call(args...)
+}
+
+// ownIn reports whether v is the only object named name that n mentions.
+func ownIn(n ast.Node, info *types.Info, name string, v types.Object) bool {
+	ok := true
+	ast.Inspect(n, func(n ast.Node) bool {
+		if id, isID := n.(*ast.Ident); isID && id.Name == name {
+			obj := info.Uses[id]
+			if obj == nil {
+				obj = info.Defs[id]
+			}
+			if obj != v {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
 }
 
 // sigOf renders the parameters and results of a function type, without "func".
@@ -366,7 +253,7 @@ func (e *emitter) label(id int) string {
 	if name, ok := e.labels[id]; ok {
 		return name
 	}
-	name := fmt.Sprintf("_l%d", id)
+	name := e.labelNames.fresh(fmt.Sprintf("_l%d", id))
 	e.labels[id] = name
 	return name
 }
@@ -438,7 +325,7 @@ func (e *emitter) deferStmt(s *ast.DeferStmt) jen.Code {
 	if isStaticFunc(e.l.info, fun) || builtin {
 		fnCode = e.conv.Expr(call.Fun)
 	} else {
-		name := fmt.Sprintf("_d%d", n)
+		name := e.names.fresh(fmt.Sprintf("_d%d", n))
 		pre = append(pre, jen.Id(name).Op(":=").Add(e.conv.Expr(call.Fun)))
 		fnCode = jen.Id(name)
 	}
@@ -448,13 +335,13 @@ func (e *emitter) deferStmt(s *ast.DeferStmt) jen.Code {
 			args = append(args, e.conv.Expr(a))
 			continue
 		}
-		name := fmt.Sprintf("_d%d_%d", n, i)
+		name := e.names.fresh(fmt.Sprintf("_d%d_%d", n, i))
 		var pt types.Type
 		if sig != nil && !builtin {
 			pt = paramType(sig, i, call.Ellipsis.IsValid())
 		}
 		if pt != nil {
-			if tc, err := typeCode(pt, e.fn.u.pkg); err == nil {
+			if tc, err := typeCode(pt, e.fn.u.pkg, e.fn.u.hoisted); err == nil {
 				pre = append(pre, jen.Var().Id(name).Add(tc).Op("=").Add(e.conv.Expr(a)))
 				args = append(args, jen.Id(name))
 				continue
@@ -629,8 +516,8 @@ func (e *emitter) item(it *item) []jen.Code {
 		for _, v := range it.vars {
 			if st := e.store[v]; st != nil && st.kind == stBoxed {
 				out = append(out, jen.Block(
-					jen.Id("_b").Op(":=").Op("*").Add(e.box(v)),
-					jen.Add(e.box(v)).Op("=").Op("&").Id("_b"),
+					jen.Id(e.synth("_b")).Op(":=").Op("*").Add(e.box(v)),
+					jen.Add(e.box(v)).Op("=").Op("&").Id(e.synth("_b")),
 				))
 			}
 		}
@@ -680,7 +567,7 @@ func (e *emitter) await(ap *awaitPoint) []jen.Code {
 	}
 	out = append(out,
 		jen.If(jen.Id(e.fib).Dot("Suspend").Call(field.Clone())).Block(jen.Return(jen.False())),
-		jen.Id(fmt.Sprintf("_r%d", ap.pc)).Op(":"),
+		jen.Id(e.resume[ap.pc-1]).Op(":"),
 	)
 	// The resume belongs to the await's line too (a panic re-raised by Resume
 	// points there); what follows gets its own directive again.

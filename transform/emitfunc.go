@@ -6,245 +6,9 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
-	"runtime/debug"
-	"strings"
-	"unicode"
 
 	"github.com/dave/jennifer/jen"
 )
-
-// asyncFunc is one //async function with its type information.
-type asyncFunc struct {
-	u      *unit
-	file   *ast.File
-	decl   *ast.FuncDecl
-	name   string // F or T.M
-	obj    *types.Func
-	sig    *types.Signature
-	elem   types.Type // T of Awaitable[T]
-	hasRet bool
-	hasErr bool
-	retVar *types.Var // named results, if any
-	errVar *types.Var
-	// generated package-level names
-	coro, info string
-}
-
-func (fn *asyncFunc) isAwait(call *ast.CallExpr) bool {
-	return isAwaitCall(fn.u.info, fn.u.pkg, call)
-}
-
-func isAwaitCall(info *types.Info, pkg *types.Package, call *ast.CallExpr) bool {
-	id := calleeIdent(call)
-	return id != nil && isAwaitObj(info.Uses[id], pkg)
-}
-
-// calleeIdent returns the identifier that names the function a call calls (F,
-// pkg.F, x.M, F[T]), or nil when the function is an expression of another form.
-func calleeIdent(call *ast.CallExpr) *ast.Ident {
-	f := unparen(call.Fun)
-	switch x := f.(type) {
-	case *ast.IndexExpr:
-		f = x.X
-	case *ast.IndexListExpr:
-		f = x.X
-	}
-	switch x := f.(type) {
-	case *ast.Ident:
-		return x
-	case *ast.SelectorExpr:
-		return x.Sel
-	}
-	return nil
-}
-
-func isAwaitObj(obj types.Object, pkg *types.Package) bool {
-	f, ok := obj.(*types.Func)
-	if !ok || f.Pkg() == nil {
-		return false
-	}
-	if f.Pkg().Path() == RuntimePath && f.Name() == "Await" {
-		return true
-	}
-	return f.Name() == "await" && f.Pkg() == pkg && f.Parent() == pkg.Scope()
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	// Lower a leading run of capitals: HTTPGet -> httpGet.
-	i := 0
-	for i < len(r) && unicode.IsUpper(r[i]) {
-		i++
-	}
-	if i > 1 && i < len(r) {
-		i--
-	}
-	for j := 0; j < i || j == 0; j++ {
-		r[j] = unicode.ToLower(r[j])
-	}
-	return string(r)
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
-}
-
-// generateFunc runs the per-function passes (see Passes) on one async function.
-func generateFunc(fn *asyncFunc, opts Options, res *Result) []jen.Code {
-	u := fn.u
-	st := &funcState{fn: fn, opts: opts}
-	for _, p := range Passes {
-		if p.run == nil {
-			continue
-		}
-		if err := runPass(p, st); err != nil {
-			if le, ok := err.(*lowerError); ok {
-				res.errorf(u.fset.Position(le.pos), fn.name, "%s", le.msg)
-			} else {
-				res.errorf(u.fset.Position(fn.decl.Pos()), fn.name, "%v", err)
-			}
-			return nil
-		}
-		if opts.Dump == p.Name && opts.DumpTo != nil && p.dump != nil {
-			p.dump(opts.DumpTo, st)
-		}
-	}
-	if opts.observe != nil {
-		opts.observe(st)
-	}
-	return st.code
-}
-
-// funcState is what the per-function passes hand each other.
-type funcState struct {
-	fn   *asyncFunc
-	opts Options
-	l    *lowerer
-	e    *emitter
-	code []jen.Code
-}
-
-// runPass runs one pass, turning a panic inside it into an internal error that
-// names the pass and the function.
-func runPass(p Pass, st *funcState) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error in pass %s: %v (please report this with the function's source)\n%s", p.Name, r, debug.Stack())
-		}
-	}()
-	return p.run(st)
-}
-
-func lowerPass(st *funcState) error {
-	fn, u := st.fn, st.fn.u
-	l := &lowerer{
-		fn: fn, info: u.info, has: awaitNodes(u.info, u.pkg, fn.decl.Body),
-		labels: map[*types.Label]int{}, jumpTo: map[*ast.BranchStmt]int{}, vars: map[*types.Var]*varInfo{},
-	}
-	st.l = l
-	// Parameters (and the receiver) live in the frame.
-	addParam := func(v *types.Var) {
-		if v.Name() == "" || v.Name() == "_" {
-			return
-		}
-		vi := l.declare(v)
-		vi.param = true
-	}
-	if r := fn.sig.Recv(); r != nil {
-		addParam(r)
-	}
-	for i := 0; i < fn.sig.Params().Len(); i++ {
-		addParam(fn.sig.Params().At(i))
-	}
-	if fn.retVar != nil {
-		l.declare(fn.retVar)
-	}
-	if fn.errVar != nil {
-		l.declare(fn.errVar)
-	}
-	l.pos = fn.decl.Body.Lbrace
-	l.stmts(fn.decl.Body.List)
-	if l.err != nil {
-		return l.err
-	}
-	l.markCaptured(fn.decl.Body)
-	return nil
-}
-
-func livePass(st *funcState) error {
-	fn, u, l := st.fn, st.fn.u, st.l
-	e := &emitter{fn: fn, l: l, store: map[*types.Var]*storage{}, renamed: map[types.Object]string{},
-		labels: map[int]string{}, used: map[int]bool{}, awField: map[string]string{}, inLit: map[*types.Var]string{},
-		lines: st.opts.Lines, file: filepath.Base(u.names[fn.file]),
-		firstDef: map[*types.Var]int{}, itemIndex: map[*awaitPoint]int{}}
-	st.e = e
-	e.plan()
-	if e.err != nil {
-		return e.err
-	}
-	for i, it := range l.items {
-		if it.kind == kAwait {
-			e.itemIndex[it.aw] = i
-		}
-		b := newBitset(len(l.order))
-		switch {
-		case it.stmt != nil:
-			l.refs(it.stmt, b)
-		case it.aw != nil:
-			for _, x := range it.aw.lhs {
-				l.refs(x, b)
-			}
-		}
-		for _, vi := range l.order {
-			if b.has(vi.index) {
-				if _, ok := e.firstDef[vi.v]; !ok {
-					e.firstDef[vi.v] = i
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func emitPass(st *funcState) error {
-	e := st.e
-	e.conv = e.newConverter()
-	st.code = e.function()
-	return e.err
-}
-
-// awaitNodes returns the nodes of body that contain an await, outside function
-// literals.
-func awaitNodes(info *types.Info, pkg *types.Package, body *ast.BlockStmt) map[ast.Node]bool {
-	has := map[ast.Node]bool{}
-	var stack []ast.Node
-	ast.Inspect(body, func(n ast.Node) bool {
-		if n == nil {
-			stack = stack[:len(stack)-1]
-			return false
-		}
-		if _, ok := n.(*ast.FuncLit); ok {
-			return false
-		}
-		if call, ok := n.(*ast.CallExpr); ok && isAwaitCall(info, pkg, call) {
-			has[n] = true
-			for _, p := range stack {
-				has[p] = true
-			}
-		}
-		stack = append(stack, n)
-		return true
-	})
-	return has
-}
 
 // function writes the state struct, the constructor, Info and Step of fn.
 func (e *emitter) function() []jen.Code {
@@ -302,7 +66,7 @@ func (e *emitter) function() []jen.Code {
 	paramCode := func(v *types.Var, texpr ast.Expr, variadic bool) {
 		name := v.Name()
 		if name == "" || name == "_" {
-			name = fmt.Sprintf("_p%d", pi)
+			name = e.names.fresh(fmt.Sprintf("_p%d", pi))
 		}
 		pi++
 		t := tconv.Type(texpr)
@@ -327,9 +91,11 @@ func (e *emitter) function() []jen.Code {
 	ctorName := fn.decl.Name.Name + "Async"
 	if fn.decl.Recv != nil {
 		r := fn.decl.Recv.List[0]
-		rname := "_recv"
+		rname := ""
 		if len(r.Names) > 0 && r.Names[0].Name != "_" {
 			rname = r.Names[0].Name
+		} else {
+			rname = e.names.fresh("_recv")
 		}
 		ctor = ctor.Params(jen.Id(rname).Add(tconv.Type(r.Type)))
 		if st := e.store[fn.sig.Recv()]; st != nil {
@@ -385,7 +151,7 @@ func (e *emitter) function() []jen.Code {
 	if len(e.l.awaits) > 0 {
 		cases := []jen.Code{jen.Case(jen.Lit(0))}
 		for _, ap := range e.l.awaits {
-			cases = append(cases, jen.Case(jen.Lit(ap.pc)).Block(jen.Goto().Id(fmt.Sprintf("_r%d", ap.pc))))
+			cases = append(cases, jen.Case(jen.Lit(ap.pc)).Block(jen.Goto().Id(e.resume[ap.pc-1])))
 		}
 		cases = append(cases, jen.Default().Block(jen.Panic(rt("BadPC").Call(jen.Id(e.recv).Dot("PC")))))
 		body = append(body, jen.Switch(jen.Id(e.recv).Dot("PC")).Block(cases...))
@@ -442,7 +208,7 @@ func (e *emitter) function() []jen.Code {
 			fnType = types.NewSignatureType(nil, nil, nil, types.NewTuple(params...), fn.sig.Results(), fn.sig.Variadic())
 			ref = jen.Parens(tconv.Type(fn.decl.Recv.List[0].Type)).Dot(fn.decl.Name.Name)
 		}
-		if tc, err := typeCode(fnType, u.pkg); err == nil {
+		if tc, err := typeCode(fnType, u.pkg, u.hoisted); err == nil {
 			out = append(out, jen.Var().Id("_").Add(tc).Op("=").Add(ref))
 		}
 	}
@@ -460,90 +226,3 @@ func (e *emitter) resultTypeCode(c *converter) jen.Code {
 	}
 	return jen.Struct()
 }
-
-// terminates reports whether control cannot continue after an item.
-func (e *emitter) terminates(it *item) bool { return e.l.ends(it) }
-
-// isTerminating follows the spec's definition of a terminating statement.
-func isTerminating(info *types.Info, s ast.Stmt) bool {
-	switch s := s.(type) {
-	case *ast.ReturnStmt:
-		return true
-	case *ast.BranchStmt:
-		return s.Tok == token.GOTO || s.Tok == token.FALLTHROUGH
-	case *ast.ExprStmt:
-		if call, ok := unparen(s.X).(*ast.CallExpr); ok {
-			if id, ok := unparen(call.Fun).(*ast.Ident); ok {
-				if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "panic" {
-					return true
-				}
-			}
-		}
-	case *ast.BlockStmt:
-		return len(s.List) > 0 && isTerminating(info, s.List[len(s.List)-1])
-	case *ast.IfStmt:
-		return s.Else != nil && isTerminating(info, s.Body) && isTerminating(info, s.Else)
-	case *ast.LabeledStmt:
-		return isTerminating(info, s.Stmt)
-	case *ast.ForStmt:
-		return s.Cond == nil && !hasBreak(s.Body, true)
-	case *ast.SwitchStmt:
-		return clausesTerminate(info, s.Body, true)
-	case *ast.TypeSwitchStmt:
-		return clausesTerminate(info, s.Body, true)
-	case *ast.SelectStmt:
-		return clausesTerminate(info, s.Body, false)
-	}
-	return false
-}
-
-func clausesTerminate(info *types.Info, body *ast.BlockStmt, needDefault bool) bool {
-	hasDefault := !needDefault
-	for _, c := range body.List {
-		var list []ast.Stmt
-		switch cc := c.(type) {
-		case *ast.CaseClause:
-			list = cc.Body
-			if cc.List == nil {
-				hasDefault = true
-			}
-		case *ast.CommClause:
-			list = cc.Body
-		}
-		if len(list) == 0 || !isTerminating(info, list[len(list)-1]) || hasBreak(&ast.BlockStmt{List: list}, true) {
-			return false
-		}
-	}
-	return hasDefault
-}
-
-// hasBreak reports whether body has an unlabeled break that leaves it (or any
-// labeled break, conservatively).
-func hasBreak(body ast.Node, top bool) bool {
-	found := false
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
-			if n != body {
-				// unlabeled breaks inside belong to the inner statement
-				ast.Inspect(n, func(m ast.Node) bool {
-					if b, ok := m.(*ast.BranchStmt); ok && b.Tok == token.BREAK && b.Label != nil {
-						found = true
-					}
-					return true
-				})
-				return false
-			}
-		case *ast.BranchStmt:
-			if n.Tok == token.BREAK {
-				found = true
-			}
-		}
-		return !found
-	})
-	return found
-}
-
-var _ = strings.TrimSpace

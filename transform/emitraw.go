@@ -17,8 +17,8 @@ func (e *emitter) mapKeys(keys, m *ast.Ident, keysT types.Type) []jen.Code {
 	k := e.conv.Expr(keys)
 	return []jen.Code{
 		jen.Add(k).Op("=").Make(e.typ(keysT, keys.Pos()), jen.Lit(0), jen.Len(e.conv.Expr(m))),
-		jen.For(jen.Id("_k").Op(":=").Range().Add(e.conv.Expr(m))).Block(
-			jen.Add(e.conv.Expr(keys)).Op("=").Append(e.conv.Expr(keys), jen.Id("_k")),
+		jen.For(jen.Id(e.synth("_k")).Op(":=").Range().Add(e.conv.Expr(m))).Block(
+			jen.Add(e.conv.Expr(keys)).Op("=").Append(e.conv.Expr(keys), jen.Id(e.synth("_k"))),
 		),
 	}
 }
@@ -29,8 +29,8 @@ func (e *emitter) pull(next, stop, seq *ast.Ident, n int) []jen.Code {
 	var call jen.Code
 	switch n {
 	case 0:
-		call = jen.Qual("iter", "Pull").Call(jen.Func().Params(jen.Id("_y").Func().Params(jen.Struct()).Bool()).Block(
-			jen.Add(e.conv.Expr(seq)).Call(jen.Func().Params().Bool().Block(jen.Return(jen.Id("_y").Call(jen.Struct().Values())))),
+		call = jen.Qual("iter", "Pull").Call(jen.Func().Params(jen.Id(e.synth("_y")).Func().Params(jen.Struct()).Bool()).Block(
+			jen.Add(e.conv.Expr(seq)).Call(jen.Func().Params().Bool().Block(jen.Return(jen.Id(e.synth("_y")).Call(jen.Struct().Values())))),
 		))
 	case 1:
 		call = jen.Qual("iter", "Pull").Call(e.conv.Expr(seq))
@@ -54,16 +54,16 @@ func (e *emitter) typeSwitch(x *ast.Ident, clauses []ast.Stmt, vars []*types.Var
 	}
 	var subject jen.Code = jen.Add(e.conv.Expr(x)).Assert(jen.Type())
 	if bind {
-		subject = jen.Id("_v").Op(":=").Add(subject)
+		subject = jen.Id(e.synth("_v")).Op(":=").Add(subject)
 	}
 	var cases []jen.Code
 	for i, c := range clauses {
 		cc := c.(*ast.CaseClause)
 		var body []jen.Code
 		if v := vars[i]; v != nil {
-			body = append(body, jen.Add(e.bindVar(v, cc.Pos())).Op("=").Id("_v"))
+			body = append(body, jen.Add(e.bindVar(v, cc.Pos())).Op("=").Id(e.synth("_v")))
 		} else if bind {
-			body = append(body, jen.Id("_").Op("=").Id("_v"))
+			body = append(body, jen.Id("_").Op("=").Id(e.synth("_v")))
 		}
 		body = append(body, jen.Goto().Id(e.label(bodies[i])))
 		if cc.List == nil {
@@ -114,7 +114,7 @@ func (e *emitter) selectDispatch(comms []ast.Stmt, bodies []int) []jen.Code {
 						tmps = append(tmps, jen.Id("_"))
 						continue
 					}
-					t := fmt.Sprintf("_c%d", j)
+					t := e.synth(fmt.Sprintf("_c%d", j))
 					tmps = append(tmps, jen.Id(t))
 					v := e.l.info.Defs[x.(*ast.Ident)].(*types.Var)
 					body = append(body, jen.Add(e.bindVar(v, x.Pos())).Op("=").Id(t))

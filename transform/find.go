@@ -1,16 +1,135 @@
 package transform
 
-// Pass "find": locate the //async marks in parsed files, before type checking.
+// Pass "find": locate the //async marks in the parsed files, before type
+// checking, and name the package-level declarations each async function gets.
 //
-// Assumes: files are parsed with comments.
+// Assumes: parse has run; files are parsed with comments.
 // Guarantees: every FuncDecl whose doc comment ends with the line "//async" is
-// returned in source order; every other "//async" line is reported as misplaced.
+// marked, in source order; every other "//async" line is reported as
+// misplaced. Each package (a directory and package name) has a namer that
+// knows every identifier of its files, and each marked function has its
+// fCoro and fInfo names from it, chosen in file and source order over all the
+// package's marked functions, so they do not depend on which files a run
+// generates. A declaration already named FAsync (or a method MAsync of the
+// same type) is reported: asyncgen must declare that name.
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
+	"path/filepath"
 	"strings"
 )
+
+func findPass(st *runState) error {
+	st.scopes = map[scopeKey]*pkgNamer{}
+	names := sortedKeys(st.parsed)
+	for _, name := range names {
+		pf := st.parsed[name]
+		key := scopeKey{filepath.Dir(name), pf.ast.Name.Name}
+		if st.scopes[key] == nil {
+			st.scopes[key] = newPkgNamer()
+		}
+		if pf.gen {
+			continue
+		}
+		st.scopes[key].addFile(pf.ast)
+		ms, diags := findMarked(st.fset, pf.ast)
+		st.res.Diagnostics = append(st.res.Diagnostics, diags...)
+		pf.marks = ms
+	}
+	for _, name := range names {
+		pf := st.parsed[name]
+		scope := st.scopes[scopeKey{filepath.Dir(name), pf.ast.Name.Name}]
+		for _, m := range pf.marks {
+			base := lowerFirst(m.decl.Name.Name)
+			if m.decl.Recv != nil {
+				base = lowerFirst(recvTypeName(m.decl.Recv.List[0].Type)) + upperFirst(m.decl.Name.Name)
+			}
+			m.coro, m.info = scope.decl(base+"Coro"), scope.decl(base+"Info")
+			if m.decl.Recv == nil {
+				scope.reserve(m.decl.Name.Name + "Async")
+			}
+		}
+		scope.reserve("await")
+	}
+	st.checkAsyncNames()
+	return nil
+}
+
+// checkAsyncNames reports a declaration that has the name asyncgen generates
+// for an async function: FAsync beside F, or a method or field MAsync of the
+// type that has the async method M.
+func (st *runState) checkAsyncNames() {
+	type member struct{ typ, name string }
+	type where struct {
+		pos  token.Pos
+		what string
+	}
+	for key := range st.scopes {
+		funcs := map[string]where{}
+		members := map[member]where{}
+		var files []*parsedFile
+		for _, name := range sortedKeys(st.parsed) {
+			pf := st.parsed[name]
+			if pf.gen || filepath.Dir(name) != key.dir || pf.ast.Name.Name != key.name {
+				continue
+			}
+			files = append(files, pf)
+			for _, d := range pf.ast.Decls {
+				switch d := d.(type) {
+				case *ast.FuncDecl:
+					if d.Recv == nil {
+						funcs[d.Name.Name] = where{d.Name.Pos(), "function"}
+					} else if len(d.Recv.List) == 1 {
+						members[member{recvTypeName(d.Recv.List[0].Type), d.Name.Name}] = where{d.Name.Pos(), "method"}
+					}
+				case *ast.GenDecl:
+					for _, sp := range d.Specs {
+						switch sp := sp.(type) {
+						case *ast.ValueSpec:
+							for _, n := range sp.Names {
+								funcs[n.Name] = where{n.Pos(), "declaration"}
+							}
+						case *ast.TypeSpec:
+							funcs[sp.Name.Name] = where{sp.Name.Pos(), "type"}
+							if s, ok := sp.Type.(*ast.StructType); ok {
+								for _, f := range s.Fields.List {
+									for _, n := range f.Names {
+										members[member{sp.Name.Name, n.Name}] = where{n.Pos(), "field"}
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+		for _, pf := range files {
+			for _, m := range pf.marks {
+				want := m.decl.Name.Name + "Async"
+				var w where
+				var ok bool
+				if m.decl.Recv == nil {
+					w, ok = funcs[want]
+				} else {
+					w, ok = members[member{recvTypeName(m.decl.Recv.List[0].Type), want}]
+				}
+				if !ok {
+					continue
+				}
+				st.res.errorf(st.fset.Position(m.decl.Name.Pos()), funcName(m.decl),
+					"asyncgen generates %s for it, but a %s %s is already declared at %s; rename that %s, or rename %s",
+					want, w.what, want, shortPos(st.fset.Position(w.pos)), w.what, m.decl.Name.Name)
+			}
+		}
+	}
+}
+
+// shortPos is file:line:col with the file's base name.
+func shortPos(p token.Position) string {
+	return fmt.Sprintf("%s:%d:%d", filepath.Base(p.Filename), p.Line, p.Column)
+}
 
 const asyncMark = "//async"
 
@@ -21,10 +140,12 @@ func isMark(text string) bool {
 	return text == asyncMark || text == "// async"
 }
 
-// marked is an async function found by syntax alone.
+// marked is an async function found by syntax alone, and the names of the
+// package-level declarations generated for it.
 type marked struct {
-	file *ast.File
-	decl *ast.FuncDecl
+	file       *ast.File
+	decl       *ast.FuncDecl
+	coro, info string
 }
 
 // isAsyncDoc reports whether a doc comment marks its function async: the mark is
@@ -38,8 +159,8 @@ func isAsyncDoc(doc *ast.CommentGroup) bool {
 
 // findMarked returns the async functions of f, and a diagnostic for each
 // "//async" line that marks nothing.
-func findMarked(fset *token.FileSet, f *ast.File) ([]marked, []Diagnostic) {
-	var out []marked
+func findMarked(fset *token.FileSet, f *ast.File) ([]*marked, []Diagnostic) {
+	var out []*marked
 	used := map[*ast.Comment]bool{}
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
@@ -47,7 +168,7 @@ func findMarked(fset *token.FileSet, f *ast.File) ([]marked, []Diagnostic) {
 			continue
 		}
 		used[fd.Doc.List[len(fd.Doc.List)-1]] = true
-		out = append(out, marked{file: f, decl: fd})
+		out = append(out, &marked{file: f, decl: fd})
 	}
 	var diags []Diagnostic
 	for _, cg := range f.Comments {

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -24,12 +25,8 @@ func (fuzzImporter) Import(path string) (*types.Package, error) {
 	if p, ok := fuzzPkgs[path]; ok {
 		return p, nil
 	}
-	return nil, &importError{path}
+	return nil, fmt.Errorf("cannot import %s in the fuzz test", path)
 }
-
-type importError struct{ path string }
-
-func (e *importError) Error() string { return "cannot import " + e.path + " in the fuzz test" }
 
 func loadFuzzPackages(t testing.TB) {
 	fuzzOnce.Do(func() {

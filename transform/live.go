@@ -14,10 +14,49 @@ package transform
 // that hold pointers and are dead across it, so that "emit" can clear them.
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
+
+	"github.com/dave/jennifer/jen"
 )
+
+func livePass(st *funcState) error {
+	fn, u, l := st.fn, st.fn.u, st.l
+	e := &emitter{fn: fn, l: l, store: map[*types.Var]*storage{}, renamed: map[types.Object]string{},
+		labels: map[int]string{}, used: map[int]bool{}, awField: map[string]string{}, inLit: map[*types.Var]string{},
+		lines: st.opts.Lines, file: filepath.Base(u.names[fn.file]),
+		firstDef: map[*types.Var]int{}, itemIndex: map[*awaitPoint]int{}}
+	st.e = e
+	e.plan()
+	if e.err != nil {
+		return e.err
+	}
+	for i, it := range l.items {
+		if it.kind == kAwait {
+			e.itemIndex[it.aw] = i
+		}
+		b := newBitset(len(l.order))
+		switch {
+		case it.stmt != nil:
+			l.refs(it.stmt, b)
+		case it.aw != nil:
+			for _, x := range it.aw.lhs {
+				l.refs(x, b)
+			}
+		}
+		for _, vi := range l.order {
+			if b.has(vi.index) {
+				if _, ok := e.firstDef[vi.v]; !ok {
+					e.firstDef[vi.v] = i
+				}
+			}
+		}
+	}
+	return nil
+}
 
 type storageKind uint8
 
@@ -318,4 +357,260 @@ func hasPointers(t types.Type) bool {
 		return false
 	}
 	return true
+}
+
+// plan gives every variable of the lowered function its storage and its name,
+// and names what the generated code declares for the function: see names.go.
+func (e *emitter) plan() {
+	l, fn, u := e.l, e.fn, e.fn.u
+	// The objects the function mentions, by spelling.
+	byName := map[string]map[types.Object]bool{}
+	userLabels := map[string]bool{}
+	ast.Inspect(fn.decl, func(n ast.Node) bool {
+		if ls, ok := n.(*ast.LabeledStmt); ok {
+			userLabels[ls.Label.Name] = true
+		}
+		if id, ok := n.(*ast.Ident); ok {
+			obj := l.info.Uses[id]
+			if obj == nil {
+				obj = l.info.Defs[id]
+			}
+			if byName[id.Name] == nil {
+				byName[id.Name] = map[types.Object]bool{}
+			}
+			byName[id.Name][obj] = true
+		}
+		return true
+	})
+	// The import names the function's generated code may use: the source
+	// file's, and those of the packages its types mention.
+	fi := u.imports[fn.file]
+	paths := map[string]bool{RuntimePath: true, "iter": true, "unicode/utf8": true}
+	for p := range fi.dot {
+		paths[p] = true
+	}
+	seen := map[types.Type]bool{}
+	for _, vi := range l.order {
+		packagesIn(vi.v.Type(), paths, seen)
+	}
+	for _, ap := range l.awaits {
+		packagesIn(ap.elem, paths, seen)
+	}
+	ast.Inspect(fn.decl, func(n ast.Node) bool {
+		if x, ok := n.(ast.Expr); ok {
+			packagesIn(l.info.TypeOf(x), paths, seen)
+		}
+		return true
+	})
+	delete(paths, u.pkg.Path())
+	// needed holds the spellings the generated code uses for something other
+	// than a variable of the function, so none of them may name one.
+	needed := map[string]bool{}
+	for _, n := range universeNames {
+		needed[n] = true
+	}
+	for _, p := range sortedKeys(paths) {
+		needed[fi.name(p)] = true
+	}
+	for _, n := range fi.byPath {
+		needed[n] = true
+	}
+	for n := range u.scope.generated {
+		needed[n] = true
+	}
+	// The function namer knows all of that, what the function mentions and
+	// every identifier of the package.
+	nm := u.scope.namer.clone()
+	for n := range byName {
+		nm.reserve(n)
+	}
+	for n := range needed {
+		nm.reserve(n)
+	}
+	e.names = nm
+	e.recv, e.fib = nm.fresh("_s"), nm.fresh("_f")
+	e.labelNames = newNamer()
+	for n := range userLabels {
+		e.labelNames.reserve(n)
+	}
+	for _, ap := range l.awaits {
+		e.resume = append(e.resume, e.labelNames.fresh(fmt.Sprintf("_r%d", ap.pc)))
+	}
+	fieldNames := newNamer()
+	fieldNames.reserve(coroMembers(u)...)
+	e.byName, e.needed = byName, needed
+	own := e.own
+
+	// Flattened-level constants and types move out of the flat body: to package
+	// level (so that frame fields can have those types) unless the function is
+	// generic, when they go to the top of Step.
+	generic := fn.sig.TypeParams().Len() > 0 || fn.sig.RecvTypeParams().Len() > 0
+	for _, it := range l.items {
+		ds, ok := it.stmt.(*ast.DeclStmt)
+		if !ok {
+			continue
+		}
+		for _, sp := range ds.Decl.(*ast.GenDecl).Specs {
+			var ids []*ast.Ident
+			switch s := sp.(type) {
+			case *ast.ValueSpec:
+				ids = s.Names
+			case *ast.TypeSpec:
+				ids = []*ast.Ident{s.Name}
+			}
+			for _, id := range ids {
+				obj := l.info.Defs[id]
+				if obj == nil || id.Name == "_" {
+					continue
+				}
+				var name string
+				switch {
+				case !generic:
+					name = u.scope.decl(fn.coro + "_" + id.Name)
+					u.hoisted[obj] = name
+					u.noteOwner(name, fn)
+				case own(id.Name, obj):
+					name = id.Name
+				default:
+					name = nm.fresh(id.Name)
+				}
+				e.renamed[obj] = name
+			}
+		}
+		e.decls = append(e.decls, it)
+	}
+	e.hoistDecls = !generic
+	across := l.analyze()
+	e.across = across
+	live := newBitset(len(l.order))
+	for _, b := range across {
+		live.or(b)
+	}
+	for _, vi := range l.order {
+		v := vi.v
+		switch {
+		case v == fn.retVar:
+			e.store[v] = &storage{kind: stRet, name: "Ret"}
+			continue
+		case v == fn.errVar:
+			e.store[v] = &storage{kind: stErr, name: "Err"}
+			continue
+		}
+		name := v.Name()
+		if name == "_" || name == "" {
+			name = "_p"
+		}
+		st := &storage{}
+		switch {
+		case vi.captured && (vi.inLoop || l.hasGoto) && !vi.param:
+			st.kind = stBoxed
+		case vi.param || vi.captured || live.has(vi.index):
+			st.kind = stField
+		default:
+			st.kind = stLocal
+		}
+		if st.kind == stLocal {
+			if !vi.temp && own(name, v) {
+				st.name = name
+			} else {
+				st.name = nm.fresh(name)
+			}
+			e.locals = append(e.locals, fieldDecl{st.name, e.typ(v.Type(), v.Pos())})
+		} else {
+			st.name = fieldNames.fresh(name)
+			t := e.typ(v.Type(), v.Pos())
+			if st.kind == stBoxed {
+				t = jen.Op("*").Add(t)
+			}
+			e.fields = append(e.fields, fieldDecl{st.name, t})
+		}
+		e.store[v] = st
+	}
+	// One awaitable field per element type.
+	for _, ap := range l.awaits {
+		key := types.TypeString(ap.elem, nil)
+		if _, ok := e.awField[key]; ok {
+			continue
+		}
+		name := fieldNames.fresh(fmt.Sprintf("_a%d", len(e.awTypes)))
+		e.awField[key] = name
+		e.awTypes = append(e.awTypes, awField{name, ap.elem})
+	}
+}
+
+// own reports whether obj may keep its own spelling in Step's scope: no
+// other object the function mentions has it, and the generated code does not
+// need it for something else.
+func (e *emitter) own(name string, obj types.Object) bool {
+	return name != "_" && len(e.byName[name]) == 1 && e.byName[name][obj] && !e.needed[name]
+}
+
+// coroMembers are the names a frame struct gets from the runtime.Coro it
+// embeds, and the methods generated for it; no frame field may have one.
+func coroMembers(u *unit) []string {
+	names := []string{"Coro", "Step", "Info"}
+	rt := findPackage(u.pkg, RuntimePath)
+	if rt == nil {
+		return append(names, "PC", "Ret", "Err", "Init", "Defer", "Return")
+	}
+	obj, _ := rt.Scope().Lookup("Coro").(*types.TypeName)
+	if obj == nil {
+		return names
+	}
+	named, _ := obj.Type().(*types.Named)
+	if named == nil || named.TypeParams().Len() != 1 {
+		return names
+	}
+	inst, err := types.Instantiate(nil, named, []types.Type{types.NewStruct(nil, nil)}, false)
+	if err != nil {
+		return names
+	}
+	// An unexported member of the runtime's clashes with a field only in the
+	// runtime's own package.
+	visible := func(obj types.Object) bool { return obj.Exported() || obj.Pkg() == u.pkg }
+	ms := types.NewMethodSet(types.NewPointer(inst))
+	for i := 0; i < ms.Len(); i++ {
+		if visible(ms.At(i).Obj()) {
+			names = append(names, ms.At(i).Obj().Name())
+		}
+	}
+	var fields func(s *types.Struct)
+	fields = func(s *types.Struct) {
+		for i := 0; i < s.NumFields(); i++ {
+			f := s.Field(i)
+			if visible(f) {
+				names = append(names, f.Name())
+			}
+			if st, ok := f.Type().Underlying().(*types.Struct); ok && f.Embedded() {
+				fields(st)
+			}
+		}
+	}
+	if st, ok := inst.Underlying().(*types.Struct); ok {
+		fields(st)
+	}
+	return names
+}
+
+// findPackage returns the package at path among those pkg imports, directly
+// or not, or pkg itself; nil if there is none.
+func findPackage(pkg *types.Package, path string) *types.Package {
+	seen := map[*types.Package]bool{}
+	var walk func(p *types.Package) *types.Package
+	walk = func(p *types.Package) *types.Package {
+		if p == nil || seen[p] {
+			return nil
+		}
+		seen[p] = true
+		if p.Path() == path {
+			return p
+		}
+		for _, q := range p.Imports() {
+			if r := walk(q); r != nil {
+				return r
+			}
+		}
+		return nil
+	}
+	return walk(pkg)
 }

@@ -1,15 +1,23 @@
 package transform
 
-// Pass "load": find the packages, parse them, replace generated files by stubs
-// (see stub.go) and type-check everything with go/packages.
+// Passes "parse" and "load".
 //
-// Assumes: patterns name packages or .go files of one directory each.
-// Guarantees: every unit it returns type-checked without errors, and holds the
-// syntax and type information of its non-generated files.
+// parse lists the packages that the patterns match with the go command (each
+// with its test variants), and parses every Go file of them once.
+// Assumes: patterns name packages, or .go files of one directory each.
+// Guarantees: st.parsed holds every file of the listed packages, with
+// comments; st.pkgNames names every package they import, directly or not.
+//
+// load replaces each generated file by a stub (see stub.go) and type-checks the
+// packages with go/packages, then makes one unit per package variant that has
+// files to generate.
+// Assumes: find has run: st.parsed carries the marks.
+// Guarantees: every unit type-checked without errors, and holds the syntax and
+// type information of all its files; each marked file is in exactly one unit,
+// the variant that compiles it alongside the fewest other files.
 
 import (
 	"bytes"
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/scanner"
@@ -19,56 +27,64 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
 )
 
-// unit is one type-checked package variant and the files asyncgen works on in it.
+// parsedFile is one Go file of the listed packages.
+type parsedFile struct {
+	name  string // absolute
+	ast   *ast.File
+	marks []*marked // its async functions, in source order (set by find)
+	gen   bool      // its name has the form of a generated file
+	test  bool
+}
+
+// unit is one type-checked package variant and the files asyncgen generates
+// in it.
 type unit struct {
 	fset  *token.FileSet
 	pkg   *types.Package
 	info  *types.Info
-	files []*ast.File          // the non-generated files that carry //async functions
-	names map[*ast.File]string // absolute file names
+	scope *pkgNamer
+	// syntax is every file of the variant, stubs included, for verify.
+	syntax []*ast.File
+	// importer resolves the imports of the generated files, for verify.
+	importer  types.Importer
+	goVersion string
+	sizes     types.Sizes
+	// files are the marked files to generate, in name order, with their
+	// absolute names, their functions and how their generated files name
+	// imported packages.
+	files   []*ast.File
+	names   map[*ast.File]string
+	imports map[*ast.File]*fileImports
+	funcs   []*funcState
 	// helper is the file whose output declares the package-local await, or nil
-	// when the package declares await itself.
+	// when none of this unit's does.
 	helper *ast.File
-	marks  map[*ast.File][]marked
-	taken  map[string]bool // package-level names generated so far
-}
-
-// uniq returns a package-level name based on base that nothing else uses.
-func (u *unit) uniq(base string) string {
-	if u.taken == nil {
-		u.taken = map[string]bool{}
-	}
-	name := base
-	for i := 1; u.taken[name] || u.pkg.Scope().Lookup(name) != nil; i++ {
-		name = fmt.Sprintf("%s%d", base, i)
-	}
-	u.taken[name] = true
-	return name
+	// hoisted names the local types and constants moved to package level.
+	hoisted map[types.Object]string
+	// pkgName returns the name of the package at an import path.
+	pkgName func(path string) string
+	// owner maps the names of generated package-level declarations (and
+	// "T.MAsync" for constructors that are methods) to their function.
+	owner map[string]*asyncFunc
+	// outputs are the files assembled by the file pass.
+	outputs []Output
 }
 
 // Generate loads the packages matched by patterns and returns the files to write.
 // A non-nil error means the packages could not be loaded at all.
 func Generate(opts Options, patterns ...string) (*Result, error) {
-	res := &Result{}
-	units, stale, err := load(opts, patterns, res)
-	if err != nil {
+	st := &runState{opts: opts, patterns: patterns, res: &Result{}}
+	if err := st.run(); err != nil {
 		return nil, err
 	}
-	if len(res.Diagnostics) == 0 {
-		for _, u := range units {
-			generateUnit(u, opts, res)
-		}
-		for _, s := range stale {
-			res.Outputs = append(res.Outputs, Output{Path: s})
-		}
-	}
-	res.sort()
-	return res, nil
+	st.res.sort()
+	return st.res, nil
 }
 
 func dirOf(opts Options) string {
@@ -79,132 +95,239 @@ func dirOf(opts Options) string {
 	return wd
 }
 
-// load returns the units to generate and the generated files that no source needs
-// any more.
-func load(opts Options, patterns []string, res *Result) ([]*unit, []string, error) {
-	dir := dirOf(opts)
+func parsePass(st *runState) error {
+	if st.mem != nil {
+		return st.mem.parse(st)
+	}
+	st.dir = dirOf(st.opts)
+	st.source = readSource
+	patterns := st.patterns
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}
 	// File arguments select files; their directories are loaded whole.
-	var pkgPatterns []string
-	only := map[string]bool{}
-	for _, f := range opts.Files {
-		only[f] = true
+	st.only = map[string]bool{}
+	for _, f := range st.opts.Files {
+		st.only[f] = true
 	}
 	for _, p := range patterns {
 		if strings.HasSuffix(p, ".go") {
 			abs := p
 			if !filepath.IsAbs(abs) {
-				abs = filepath.Join(dir, p)
+				abs = filepath.Join(st.dir, p)
 			}
-			only[abs] = true
-			pkgPatterns = append(pkgPatterns, "./"+mustRel(dir, filepath.Dir(abs)))
+			st.only[abs] = true
+			st.pkgPatterns = append(st.pkgPatterns, "./"+mustRel(st.dir, filepath.Dir(abs)))
 			continue
 		}
-		pkgPatterns = append(pkgPatterns, p)
+		st.pkgPatterns = append(st.pkgPatterns, p)
 	}
-	var buildFlags []string
-	if len(opts.Tags) > 0 {
-		buildFlags = append(buildFlags, "-tags="+strings.Join(opts.Tags, ","))
+	if len(st.opts.Tags) > 0 {
+		st.buildFlags = append(st.buildFlags, "-tags="+strings.Join(st.opts.Tags, ","))
 	}
-
-	// First load: the file lists only.
 	cfg := &packages.Config{
 		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps,
-		Dir:        dir,
+		Dir:        st.dir,
 		Tests:      true,
-		BuildFlags: buildFlags,
+		BuildFlags: st.buildFlags,
 	}
-	listed, err := packages.Load(cfg, pkgPatterns...)
+	listed, err := packages.Load(cfg, st.pkgPatterns...)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	// The names of all imported packages, for the stubs' imports.
-	pkgNames := map[string]string{}
-	packages.Visit(listed, nil, func(p *packages.Package) { pkgNames[p.PkgPath] = p.Name })
-	fset := token.NewFileSet()
-	parsed := map[string]*ast.File{}
-	marksOf := map[string][]marked{}
-	overlay := map[string][]byte{}
-	var stale []string
-	bad := false
+	st.pkgNames = map[string]string{}
+	packages.Visit(listed, nil, func(p *packages.Package) { st.pkgNames[p.PkgPath] = p.Name })
 	for _, p := range listed {
 		for _, e := range p.Errors {
 			if e.Kind == packages.ListError || e.Kind == packages.ParseError {
-				res.errorf(errPos(e), "", "%s", e.Msg)
-				bad = true
+				st.res.errorf(errPos(e), "", "%s", e.Msg)
 			}
 		}
 	}
-	if bad {
-		return nil, nil, nil
+	if len(st.res.Diagnostics) > 0 {
+		return nil
 	}
-	// Parse every file once, find the marks.
+	st.fset = token.NewFileSet()
+	st.parsed = map[string]*parsedFile{}
 	for _, p := range listed {
+		st.listed = append(st.listed, &listedPkg{id: p.ID, name: p.Name, files: p.GoFiles})
 		for _, name := range p.GoFiles {
-			if _, done := parsed[name]; done {
+			if _, done := st.parsed[name]; done {
 				continue
 			}
 			src, err := os.ReadFile(name)
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
-			f, err := parser.ParseFile(fset, name, src, parser.ParseComments|parser.SkipObjectResolution)
+			f, err := parser.ParseFile(st.fset, name, src, parser.ParseComments|parser.SkipObjectResolution)
 			if err != nil {
-				addParseErrors(res, err)
-				bad = true
+				addParseErrors(st.res, err)
 				continue
 			}
-			parsed[name] = f
-			if isGeneratedName(name) {
-				continue
-			}
-			ms, diags := findMarked(fset, f)
-			res.Diagnostics = append(res.Diagnostics, diags...)
-			if len(ms) > 0 {
-				marksOf[name] = ms
-			}
+			st.parsed[name] = &parsedFile{name: name, ast: f, gen: isGeneratedName(name), test: strings.HasSuffix(name, "_test.go")}
 		}
 	}
-	if bad || len(res.Diagnostics) > 0 {
-		return nil, nil, nil
+	return nil
+}
+
+// listedPkg is a package variant as the go command listed it.
+type listedPkg struct {
+	id    string
+	name  string
+	files []string
+}
+
+func loadPass(st *runState) error {
+	if st.mem != nil {
+		return st.mem.load(st)
 	}
 	// Generated files: ours are replaced by stubs or emptied; a file in the way that
 	// is not ours stops the run.
-	for name, f := range parsed {
+	overlay := map[string][]byte{}
+	for _, name := range sortedKeys(st.parsed) {
+		pf := st.parsed[name]
 		gen := GeneratedName(name)
-		if _, ok := marksOf[name]; ok {
+		if len(pf.marks) > 0 {
 			if isForeign(gen) {
-				res.errorf(token.Position{Filename: gen}, "",
+				st.res.errorf(token.Position{Filename: gen}, "",
 					"%s exists and was not generated by asyncgen (its first line is not %q); rename it or remove it, and run asyncgen again",
 					filepath.Base(gen), Header)
 			}
 			continue
 		}
-		if isGeneratedName(name) && hasHeader(name) {
-			if owner := sourceOf(name, parsed); owner == "" || marksOf[owner] == nil {
-				overlay[name] = []byte(Header + "\n\npackage " + f.Name.Name + "\n")
-				if len(only) == 0 || only[owner] {
-					stale = append(stale, name)
+		if pf.gen && hasHeader(name) {
+			if owner := sourceOf(name, st.parsed); owner == "" || len(st.parsed[owner].marks) == 0 {
+				overlay[name] = []byte(Header + "\n\npackage " + pf.ast.Name.Name + "\n")
+				if len(st.only) == 0 || st.only[owner] {
+					st.stale = append(st.stale, name)
 				}
 			}
 		}
 	}
-	if len(res.Diagnostics) > 0 {
-		return nil, nil, nil
+	if len(st.res.Diagnostics) > 0 {
+		return nil
 	}
-	// The package-local await goes in the first generated file of each package,
-	// non-test files first, unless the package declares await itself.
+	helperOf := st.helpers()
+	helperFiles := map[string]bool{}
+	for _, h := range helperOf {
+		helperFiles[h] = true
+	}
+	for name, pf := range st.parsed {
+		if len(pf.marks) > 0 {
+			overlay[GeneratedName(name)] = stubSource(st.fset, pf.ast, pf.marks, helperFiles[name], st.pkgNames)
+		}
+	}
+
+	// Type-check everything with the stubs in place.
+	cfg := &packages.Config{
+		Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes |
+			packages.NeedTypesInfo | packages.NeedImports | packages.NeedModule | packages.NeedTypesSizes,
+		Dir:        st.dir,
+		Tests:      true,
+		BuildFlags: st.buildFlags,
+		Overlay:    overlay,
+		Fset:       st.fset,
+		ParseFile: func(fset *token.FileSet, name string, src []byte) (*ast.File, error) {
+			// The files parse pass read are reused, so that find's marks point
+			// into the syntax the type information describes.
+			if pf, ok := st.parsed[name]; ok && overlay[name] == nil {
+				return pf.ast, nil
+			}
+			return parser.ParseFile(fset, name, src, parser.ParseComments|parser.SkipObjectResolution)
+		},
+	}
+	pkgs, err := packages.Load(cfg, st.pkgPatterns...)
+	if err != nil {
+		return err
+	}
+	for _, p := range pkgs {
+		for _, e := range p.Errors {
+			// The go command's own compile of a package (for export data)
+			// repeats the type checker's errors in one block.
+			if e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ") {
+				continue
+			}
+			e.Msg = absPath.ReplaceAllString(e.Msg, "$1")
+			st.res.errorf(errPos(e), "", "%s", e.Msg)
+		}
+	}
+	if len(st.res.Diagnostics) > 0 {
+		return nil
+	}
+	// Each marked file is generated once, from the variant that compiles it
+	// alongside the fewest other files (the plain package for non-test files).
+	done := map[string]bool{}
+	sort.SliceStable(pkgs, func(i, j int) bool { return len(pkgs[i].GoFiles) < len(pkgs[j].GoFiles) })
+	for _, p := range pkgs {
+		u := &unit{fset: p.Fset, pkg: p.Types, info: p.TypesInfo, syntax: p.Syntax, sizes: p.TypesSizes,
+			importer: packageImporter(p, st), pkgName: st.pkgName}
+		if p.Module != nil {
+			u.goVersion = "go" + p.Module.GoVersion
+		}
+		helper := helperOf[p.ID]
+		var files []*ast.File
+		for _, f := range p.Syntax {
+			name := p.Fset.Position(f.Package).Filename
+			pf := st.parsed[name]
+			if pf == nil || len(pf.marks) == 0 || done[name] || len(st.only) > 0 && !st.only[name] {
+				continue
+			}
+			done[name] = true
+			files = append(files, f)
+			if name == helper {
+				u.helper = f
+			}
+		}
+		if len(files) == 0 {
+			continue
+		}
+		st.addUnit(u, files)
+	}
+	return nil
+}
+
+// addUnit completes a unit with the files it generates and their functions.
+func (st *runState) addUnit(u *unit, files []*ast.File) {
+	u.names = map[*ast.File]string{}
+	u.imports = map[*ast.File]*fileImports{}
+	u.hoisted = map[types.Object]string{}
+	sort.Slice(files, func(i, j int) bool {
+		return u.fset.Position(files[i].Package).Filename < u.fset.Position(files[j].Package).Filename
+	})
+	for _, f := range files {
+		name := u.fset.Position(f.Package).Filename
+		pf := st.parsed[name]
+		u.scope = st.scopes[scopeKey{filepath.Dir(name), f.Name.Name}]
+		u.files = append(u.files, f)
+		u.names[f] = name
+		u.imports[f] = importsOf(f, u.scope, st.pkgName)
+		for _, m := range pf.marks {
+			u.funcs = append(u.funcs, &funcState{u: u, file: f, mark: m, opts: st.opts, res: st.res})
+		}
+	}
+	st.units = append(st.units, u)
+}
+
+// pkgName returns the name of the package at path, "" if it is unknown.
+func (st *runState) pkgName(path string) string { return st.pkgNames[path] }
+
+// helpers chooses, for each package variant, the file whose generated file
+// declares the package-local await: the first marked file, non-test files
+// first, unless the package declares await itself.
+func (st *runState) helpers() map[string]string {
 	helperOf := map[string]string{} // package ID -> source file
-	for _, p := range listed {
+	for _, p := range st.listed {
 		var cands []string
-		for _, name := range p.GoFiles {
-			if declaresAwait(parsed[name]) && !isGeneratedName(name) {
+		for _, name := range p.files {
+			pf := st.parsed[name]
+			if pf == nil {
+				continue
+			}
+			if !pf.gen && declaresAwait(pf.ast) {
 				cands = nil
 				break
 			}
-			if marksOf[name] != nil {
+			if len(pf.marks) > 0 {
 				cands = append(cands, name)
 			}
 		}
@@ -216,85 +339,78 @@ func load(opts Options, patterns []string, res *Result) ([]*unit, []string, erro
 			return cands[i] < cands[j]
 		})
 		if len(cands) > 0 {
-			helperOf[p.ID] = cands[0]
+			helperOf[p.id] = cands[0]
 		}
 	}
-	helperFiles := map[string]bool{}
-	for _, h := range helperOf {
-		helperFiles[h] = true
-	}
-	for name, ms := range marksOf {
-		overlay[GeneratedName(name)] = stubSource(fset, parsed[name], ms, helperFiles[name], pkgNames)
-	}
-
-	// Second load: everything, type-checked with the stubs in place.
-	cfg = &packages.Config{
-		Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes |
-			packages.NeedTypesInfo | packages.NeedImports,
-		Dir:        dir,
-		Tests:      true,
-		BuildFlags: buildFlags,
-		Overlay:    overlay,
-		Fset:       fset,
-		ParseFile: func(fset *token.FileSet, name string, src []byte) (*ast.File, error) {
-			return parser.ParseFile(fset, name, src, parser.ParseComments|parser.SkipObjectResolution)
-		},
-	}
-	pkgs, err := packages.Load(cfg, pkgPatterns...)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, p := range pkgs {
-		for _, e := range p.Errors {
-			// The go command's own compile of a package (for export data)
-			// repeats the type checker's errors in one block.
-			if e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ") {
-				continue
-			}
-			e.Msg = absPath.ReplaceAllString(e.Msg, "$1")
-			pos := errPos(e)
-			res.errorf(pos, "", "%s", e.Msg)
-		}
-	}
-	if len(res.Diagnostics) > 0 {
-		return nil, nil, nil
-	}
-	// Each marked file is generated once, from the variant that compiles it
-	// alongside the fewest other files (the plain package for non-test files).
-	var units []*unit
-	done := map[string]bool{}
-	sort.SliceStable(pkgs, func(i, j int) bool { return len(pkgs[i].GoFiles) < len(pkgs[j].GoFiles) })
-	for _, p := range pkgs {
-		u := &unit{fset: p.Fset, pkg: p.Types, info: p.TypesInfo, names: map[*ast.File]string{}, marks: map[*ast.File][]marked{}}
-		helper := helperOf[p.ID]
-		for _, f := range p.Syntax {
-			name := p.Fset.Position(f.Package).Filename
-			if marksOf[name] == nil || done[name] {
-				continue
-			}
-			if len(only) > 0 && !only[name] {
-				continue
-			}
-			done[name] = true
-			ms, _ := findMarked(fset, f)
-			u.files = append(u.files, f)
-			u.names[f] = name
-			u.marks[f] = ms
-			if name == helper {
-				u.helper = f
-			}
-		}
-		if len(u.files) > 0 {
-			units = append(units, u)
-		}
-	}
-	return units, stale, nil
+	return helperOf
 }
 
+// packageImporter resolves the imports of p's files, and of the files
+// generated for them, to the packages the load used: p's direct imports and
+// everything they refer to. A path the load did not see (such as iter, when
+// only the generated code uses it) is loaded on demand.
+func packageImporter(p *packages.Package, st *runState) types.Importer {
+	known := map[string]*types.Package{}
+	var walk func(tp *types.Package)
+	walk = func(tp *types.Package) {
+		if tp == nil || known[tp.Path()] != nil {
+			return
+		}
+		known[tp.Path()] = tp
+		for _, ip := range tp.Imports() {
+			walk(ip)
+		}
+	}
+	for path, ip := range p.Imports {
+		if ip.Types != nil {
+			known[path] = ip.Types
+			walk(ip.Types)
+		}
+	}
+	return importerFunc(func(path string) (*types.Package, error) {
+		if tp := known[path]; tp != nil {
+			return tp, nil
+		}
+		tp, err := st.loadExtra(path)
+		if err == nil {
+			known[path] = tp
+		}
+		return tp, err
+	})
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
+
+// loadExtra type-checks a package that no loaded package imports, for verify.
+func (st *runState) loadExtra(path string) (*types.Package, error) {
+	if tp := st.extra[path]; tp != nil {
+		return tp, nil
+	}
+	cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes, Dir: st.dir, BuildFlags: st.buildFlags}
+	pkgs, err := packages.Load(cfg, path)
+	if err != nil {
+		return nil, err
+	}
+	if len(pkgs) != 1 || pkgs[0].Types == nil || len(pkgs[0].Errors) > 0 {
+		return nil, &importError{path}
+	}
+	if st.extra == nil {
+		st.extra = map[string]*types.Package{}
+	}
+	st.extra[path] = pkgs[0].Types
+	return pkgs[0].Types, nil
+}
+
+type importError struct{ path string }
+
+func (e *importError) Error() string { return "cannot load package " + e.path }
+
 // sourceOf returns the source file a generated file belongs to, or "".
-func sourceOf(gen string, parsed map[string]*ast.File) string {
-	for name := range parsed {
-		if !isGeneratedName(name) && GeneratedName(name) == gen {
+func sourceOf(gen string, parsed map[string]*parsedFile) string {
+	for name, pf := range parsed {
+		if !pf.gen && GeneratedName(name) == gen {
 			return name
 		}
 	}
@@ -342,25 +458,15 @@ func errPos(e packages.Error) token.Position {
 	switch {
 	case len(parts) >= 3:
 		p.Filename = strings.Join(parts[:len(parts)-2], ":")
-		p.Line = atoi(parts[len(parts)-2])
-		p.Column = atoi(parts[len(parts)-1])
+		p.Line, _ = strconv.Atoi(parts[len(parts)-2])
+		p.Column, _ = strconv.Atoi(parts[len(parts)-1])
 	case len(parts) == 2:
-		p.Filename, p.Line = parts[0], atoi(parts[1])
+		p.Filename = parts[0]
+		p.Line, _ = strconv.Atoi(parts[1])
 	default:
 		p.Filename = s
 	}
 	return p
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return n
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
 
 func addParseErrors(res *Result, err error) {
@@ -379,6 +485,15 @@ func mustRel(base, path string) string {
 		return path
 	}
 	return filepath.ToSlash(r)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // absPath matches an absolute path to a Go file inside a message.

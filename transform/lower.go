@@ -23,6 +23,67 @@ import (
 	"go/types"
 )
 
+func lowerPass(st *funcState) error {
+	fn, u := st.fn, st.fn.u
+	l := &lowerer{
+		fn: fn, info: u.info, has: awaitNodes(u.info, u.pkg, fn.decl.Body),
+		labels: map[*types.Label]int{}, jumpTo: map[*ast.BranchStmt]int{}, vars: map[*types.Var]*varInfo{},
+	}
+	st.l = l
+	// Parameters (and the receiver) live in the frame.
+	addParam := func(v *types.Var) {
+		if v.Name() == "" || v.Name() == "_" {
+			return
+		}
+		vi := l.declare(v)
+		vi.param = true
+	}
+	if r := fn.sig.Recv(); r != nil {
+		addParam(r)
+	}
+	for i := 0; i < fn.sig.Params().Len(); i++ {
+		addParam(fn.sig.Params().At(i))
+	}
+	if fn.retVar != nil {
+		l.declare(fn.retVar)
+	}
+	if fn.errVar != nil {
+		l.declare(fn.errVar)
+	}
+	l.pos = fn.decl.Body.Lbrace
+	l.stmts(fn.decl.Body.List)
+	if l.err != nil {
+		return l.err
+	}
+	l.markCaptured(fn.decl.Body)
+	return nil
+}
+
+// awaitNodes returns the nodes of body that contain an await, outside function
+// literals.
+func awaitNodes(info *types.Info, pkg *types.Package, body *ast.BlockStmt) map[ast.Node]bool {
+	has := map[ast.Node]bool{}
+	var stack []ast.Node
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return false
+		}
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+		if call, ok := n.(*ast.CallExpr); ok && isAwaitCall(info, pkg, call) {
+			has[n] = true
+			for _, p := range stack {
+				has[p] = true
+			}
+		}
+		stack = append(stack, n)
+		return true
+	})
+	return has
+}
+
 type itemKind uint8
 
 const (
@@ -1409,4 +1470,89 @@ func (l *lowerer) await(call *ast.CallExpr, lhs []ast.Expr, define bool) {
 	ap := &awaitPoint{pc: len(l.awaits) + 1, x: x, lhs: lhs, define: define, elem: elem, pos: call.Pos()}
 	l.awaits = append(l.awaits, ap)
 	l.add(&item{kind: kAwait, aw: ap, pos: call.Pos()})
+}
+
+// terminates reports whether control cannot continue after an item.
+func (e *emitter) terminates(it *item) bool { return e.l.ends(it) }
+
+// isTerminating follows the spec's definition of a terminating statement.
+func isTerminating(info *types.Info, s ast.Stmt) bool {
+	switch s := s.(type) {
+	case *ast.ReturnStmt:
+		return true
+	case *ast.BranchStmt:
+		return s.Tok == token.GOTO || s.Tok == token.FALLTHROUGH
+	case *ast.ExprStmt:
+		if call, ok := unparen(s.X).(*ast.CallExpr); ok {
+			if id, ok := unparen(call.Fun).(*ast.Ident); ok {
+				if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "panic" {
+					return true
+				}
+			}
+		}
+	case *ast.BlockStmt:
+		return len(s.List) > 0 && isTerminating(info, s.List[len(s.List)-1])
+	case *ast.IfStmt:
+		return s.Else != nil && isTerminating(info, s.Body) && isTerminating(info, s.Else)
+	case *ast.LabeledStmt:
+		return isTerminating(info, s.Stmt)
+	case *ast.ForStmt:
+		return s.Cond == nil && !hasBreak(s.Body, true)
+	case *ast.SwitchStmt:
+		return clausesTerminate(info, s.Body, true)
+	case *ast.TypeSwitchStmt:
+		return clausesTerminate(info, s.Body, true)
+	case *ast.SelectStmt:
+		return clausesTerminate(info, s.Body, false)
+	}
+	return false
+}
+
+func clausesTerminate(info *types.Info, body *ast.BlockStmt, needDefault bool) bool {
+	hasDefault := !needDefault
+	for _, c := range body.List {
+		var list []ast.Stmt
+		switch cc := c.(type) {
+		case *ast.CaseClause:
+			list = cc.Body
+			if cc.List == nil {
+				hasDefault = true
+			}
+		case *ast.CommClause:
+			list = cc.Body
+		}
+		if len(list) == 0 || !isTerminating(info, list[len(list)-1]) || hasBreak(&ast.BlockStmt{List: list}, true) {
+			return false
+		}
+	}
+	return hasDefault
+}
+
+// hasBreak reports whether body has an unlabeled break that leaves it (or any
+// labeled break, conservatively).
+func hasBreak(body ast.Node, top bool) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+			if n != body {
+				// unlabeled breaks inside belong to the inner statement
+				ast.Inspect(n, func(m ast.Node) bool {
+					if b, ok := m.(*ast.BranchStmt); ok && b.Tok == token.BREAK && b.Label != nil {
+						found = true
+					}
+					return true
+				})
+				return false
+			}
+		case *ast.BranchStmt:
+			if n.Tok == token.BREAK {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }

@@ -98,7 +98,7 @@ func buildConstraint(f *ast.File) string {
 
 // stubSource returns the stub of the file generated for f: one FAsync declaration
 // per marked function, and the package's await helper when withAwait is set.
-func stubSource(fset *token.FileSet, f *ast.File, ms []marked, withAwait bool, pkgNames map[string]string) []byte {
+func stubSource(fset *token.FileSet, f *ast.File, ms []*marked, withAwait bool, pkgNames map[string]string) []byte {
 	var b bytes.Buffer
 	b.WriteString(Header + "\n\n")
 	if c := buildConstraint(f); c != "" {

@@ -10,36 +10,6 @@ import (
 	"strings"
 )
 
-// Pass is one step of the pipeline. The package-level passes (load, find,
-// check) run once per package; the others once per async function, in order.
-type Pass struct {
-	Name string
-	Doc  string
-	run  func(*funcState) error
-	dump func(io.Writer, *funcState)
-}
-
-// Passes is the pipeline, in order. Each pass's file states what it assumes and
-// guarantees; the order constraints are listed in passOrder.
-var Passes = []Pass{
-	{Name: "load", Doc: "find the packages, replace generated files by stubs, type-check (load.go, stub.go)"},
-	{Name: "find", Doc: "find the //async marks (find.go)"},
-	{Name: "check", Doc: "reject what cannot be async: result shapes, await in function literals, blocking twins (unit.go)"},
-	{Name: "lower", Doc: "flatten the body into labels, jumps and await points; spill calls left of an await (lower.go)", run: lowerPass, dump: dumpLower},
-	{Name: "live", Doc: "decide which variables live in the frame and which are Step locals (live.go)", run: livePass, dump: dumpLive},
-	{Name: "emit", Doc: "write the state struct, constructor, Info and Step with jennifer (emit.go, emitfunc.go, emitraw.go)", run: emitPass},
-}
-
-// passOrder lists the constraints between passes, each with its reason; a
-// test checks that Passes respects them.
-var passOrder = []struct{ before, after, why string }{
-	{"load", "find", "find reads the parsed files that load produces"},
-	{"find", "check", "check looks only at the functions find marked"},
-	{"check", "lower", "lower assumes every await is in a position check accepted"},
-	{"lower", "live", "liveness runs over the flattened items"},
-	{"live", "emit", "emit writes each variable to the storage live chose"},
-}
-
 // Options controls a run of the generator.
 type Options struct {
 	Dir   string   // directory the patterns are relative to; "" means the current one

@@ -5,7 +5,6 @@ import (
 	"go/types"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -18,50 +17,56 @@ import (
 // Untyped basic types are written as their default types (untyped nil is an error). Unexported
 // struct fields and interface methods of another package are errors too, since a literal
 // struct or interface type written in pkg would not be identical.
-// hoistedTypes maps a type declared inside an async function to the name asyncgen
-// declares it under at package level.
-var hoistedTypes sync.Map // *types.TypeName -> string
-
-func typeCode(t types.Type, pkg *types.Package) (jen.Code, error) {
-	return tjType(t, pkg)
+//
+// A type declared inside an async function is named by the name it was moved
+// to package level under, when hoisted has it.
+func typeCode(t types.Type, pkg *types.Package, hoisted map[types.Object]string) (jen.Code, error) {
+	w := &typeWriter{pkg: pkg, hoisted: hoisted}
+	return w.tjType(t)
 }
 
-func tjType(t types.Type, pkg *types.Package) (*jen.Statement, error) {
+// typeWriter writes types as seen from pkg.
+type typeWriter struct {
+	pkg     *types.Package
+	hoisted map[types.Object]string
+}
+
+func (w *typeWriter) tjType(t types.Type) (*jen.Statement, error) {
 	switch t := t.(type) {
 	case nil:
 		return nil, fmt.Errorf("missing type")
 	case *types.Basic:
 		return tjBasic(t)
 	case *types.Pointer:
-		elem, err := tjType(t.Elem(), pkg)
+		elem, err := w.tjType(t.Elem())
 		if err != nil {
 			return nil, err
 		}
 		return jen.Op("*").Add(elem), nil
 	case *types.Slice:
-		elem, err := tjType(t.Elem(), pkg)
+		elem, err := w.tjType(t.Elem())
 		if err != nil {
 			return nil, err
 		}
 		return jen.Index().Add(elem), nil
 	case *types.Array:
-		elem, err := tjType(t.Elem(), pkg)
+		elem, err := w.tjType(t.Elem())
 		if err != nil {
 			return nil, err
 		}
 		return jen.Index(jen.Op(strconv.FormatInt(t.Len(), 10))).Add(elem), nil
 	case *types.Map:
-		key, err := tjType(t.Key(), pkg)
+		key, err := w.tjType(t.Key())
 		if err != nil {
 			return nil, err
 		}
-		elem, err := tjType(t.Elem(), pkg)
+		elem, err := w.tjType(t.Elem())
 		if err != nil {
 			return nil, err
 		}
 		return jen.Map(key).Add(elem), nil
 	case *types.Chan:
-		elem, err := tjType(t.Elem(), pkg)
+		elem, err := w.tjType(t.Elem())
 		if err != nil {
 			return nil, err
 		}
@@ -82,7 +87,7 @@ func tjType(t types.Type, pkg *types.Package) (*jen.Statement, error) {
 			return nil, fmt.Errorf("generic function type %s cannot be named", t)
 		}
 		s := jen.Func()
-		if err := tjSignature(s, t, pkg); err != nil {
+		if err := w.tjSignature(s, t); err != nil {
 			return nil, err
 		}
 		return s, nil
@@ -90,10 +95,10 @@ func tjType(t types.Type, pkg *types.Package) (*jen.Statement, error) {
 		fields := make([]jen.Code, t.NumFields())
 		for i := range t.NumFields() {
 			f := t.Field(i)
-			if !f.Exported() && f.Pkg() != nil && !tjSamePkg(f.Pkg(), pkg) {
+			if !f.Exported() && f.Pkg() != nil && !tjSamePkg(f.Pkg(), w.pkg) {
 				return nil, fmt.Errorf("field %s of package %s is not exported", f.Name(), f.Pkg().Path())
 			}
-			ft, err := tjType(f.Type(), pkg)
+			ft, err := w.tjType(f.Type())
 			if err != nil {
 				return nil, err
 			}
@@ -115,7 +120,7 @@ func tjType(t types.Type, pkg *types.Package) (*jen.Statement, error) {
 		}
 		var elems []jen.Code
 		for i := range t.NumEmbeddeds() {
-			e, err := tjType(t.EmbeddedType(i), pkg)
+			e, err := w.tjType(t.EmbeddedType(i))
 			if err != nil {
 				return nil, err
 			}
@@ -123,11 +128,11 @@ func tjType(t types.Type, pkg *types.Package) (*jen.Statement, error) {
 		}
 		for i := range t.NumExplicitMethods() {
 			m := t.ExplicitMethod(i)
-			if !m.Exported() && m.Pkg() != nil && !tjSamePkg(m.Pkg(), pkg) {
+			if !m.Exported() && m.Pkg() != nil && !tjSamePkg(m.Pkg(), w.pkg) {
 				return nil, fmt.Errorf("method %s of package %s is not exported", m.Name(), m.Pkg().Path())
 			}
 			s := jen.Id(m.Name())
-			if err := tjSignature(s, m.Type().(*types.Signature), pkg); err != nil {
+			if err := w.tjSignature(s, m.Type().(*types.Signature)); err != nil {
 				return nil, err
 			}
 			elems = append(elems, s)
@@ -137,7 +142,7 @@ func tjType(t types.Type, pkg *types.Package) (*jen.Statement, error) {
 		s := jen.Null()
 		for i := range t.Len() {
 			term := t.Term(i)
-			tc, err := tjType(term.Type(), pkg)
+			tc, err := w.tjType(term.Type())
 			if err != nil {
 				return nil, err
 			}
@@ -152,25 +157,25 @@ func tjType(t types.Type, pkg *types.Package) (*jen.Statement, error) {
 		return s, nil
 	case *types.Named:
 		obj := t.Obj()
-		s, err := tjObjName(obj, pkg)
+		s, err := w.tjObjName(obj)
 		if err != nil {
 			return nil, err
 		}
 		if t.TypeParams().Len() > 0 && t.TypeArgs().Len() == 0 {
 			return nil, fmt.Errorf("generic type %s cannot be used without instantiation", obj.Name())
 		}
-		if err := tjTypeArgs(s, t.TypeArgs(), pkg); err != nil {
+		if err := w.tjTypeArgs(s, t.TypeArgs()); err != nil {
 			return nil, err
 		}
 		return s, nil
 	case *types.Alias:
 		obj := t.Obj()
-		s, err := tjObjName(obj, pkg)
+		s, err := w.tjObjName(obj)
 		if err != nil || (t.TypeParams().Len() > 0 && t.TypeArgs().Len() == 0) {
-			return tjType(types.Unalias(t), pkg)
+			return w.tjType(types.Unalias(t))
 		}
-		if err := tjTypeArgs(s, t.TypeArgs(), pkg); err != nil {
-			return tjType(types.Unalias(t), pkg)
+		if err := w.tjTypeArgs(s, t.TypeArgs()); err != nil {
+			return w.tjType(types.Unalias(t))
 		}
 		return s, nil
 	case *types.TypeParam:
@@ -185,19 +190,19 @@ func tjSamePkg(a, b *types.Package) bool {
 }
 
 // tjObjName names the type name obj from pkg.
-func tjObjName(obj *types.TypeName, pkg *types.Package) (*jen.Statement, error) {
+func (w *typeWriter) tjObjName(obj *types.TypeName) (*jen.Statement, error) {
 	p := obj.Pkg()
 	if p == nil {
 		// universe: error, comparable, any
 		return jen.Id(obj.Name()), nil
 	}
 	if obj.Parent() != p.Scope() {
-		if name, ok := hoistedTypes.Load(obj); ok {
-			return jen.Id(name.(string)), nil
+		if name, ok := w.hoisted[obj]; ok {
+			return jen.Id(name), nil
 		}
 		return nil, fmt.Errorf("type %s of package %s is declared inside a function", obj.Name(), p.Path())
 	}
-	if tjSamePkg(p, pkg) {
+	if tjSamePkg(p, w.pkg) {
 		return jen.Id(obj.Name()), nil
 	}
 	if !obj.Exported() {
@@ -206,13 +211,13 @@ func tjObjName(obj *types.TypeName, pkg *types.Package) (*jen.Statement, error) 
 	return jen.Qual(p.Path(), obj.Name()), nil
 }
 
-func tjTypeArgs(s *jen.Statement, args *types.TypeList, pkg *types.Package) error {
+func (w *typeWriter) tjTypeArgs(s *jen.Statement, args *types.TypeList) error {
 	if args.Len() == 0 {
 		return nil
 	}
 	codes := make([]jen.Code, args.Len())
 	for i := range args.Len() {
-		a, err := tjType(args.At(i), pkg)
+		a, err := w.tjType(args.At(i))
 		if err != nil {
 			return err
 		}
@@ -223,8 +228,8 @@ func tjTypeArgs(s *jen.Statement, args *types.TypeList, pkg *types.Package) erro
 }
 
 // tjSignature appends "(params) results" for sig to s.
-func tjSignature(s *jen.Statement, sig *types.Signature, pkg *types.Package) error {
-	params, err := tjTuple(sig.Params(), sig.Variadic(), pkg)
+func (w *typeWriter) tjSignature(s *jen.Statement, sig *types.Signature) error {
+	params, err := w.tjTuple(sig.Params(), sig.Variadic())
 	if err != nil {
 		return err
 	}
@@ -233,13 +238,13 @@ func tjSignature(s *jen.Statement, sig *types.Signature, pkg *types.Package) err
 	switch {
 	case res.Len() == 0:
 	case res.Len() == 1 && res.At(0).Name() == "":
-		r, err := tjType(res.At(0).Type(), pkg)
+		r, err := w.tjType(res.At(0).Type())
 		if err != nil {
 			return err
 		}
 		s.Add(r)
 	default:
-		results, err := tjTuple(res, false, pkg)
+		results, err := w.tjTuple(res, false)
 		if err != nil {
 			return err
 		}
@@ -248,7 +253,7 @@ func tjSignature(s *jen.Statement, sig *types.Signature, pkg *types.Package) err
 	return nil
 }
 
-func tjTuple(tup *types.Tuple, variadic bool, pkg *types.Package) ([]jen.Code, error) {
+func (w *typeWriter) tjTuple(tup *types.Tuple, variadic bool) ([]jen.Code, error) {
 	named := false
 	for i := range tup.Len() {
 		if tup.At(i).Name() != "" {
@@ -269,7 +274,7 @@ func tjTuple(tup *types.Tuple, variadic bool, pkg *types.Package) ([]jen.Code, e
 					return nil, fmt.Errorf("variadic parameter of type %s is not a slice", v.Type())
 				}
 			} else {
-				elem, err := tjType(sl.Elem(), pkg)
+				elem, err := w.tjType(sl.Elem())
 				if err != nil {
 					return nil, err
 				}
@@ -277,7 +282,7 @@ func tjTuple(tup *types.Tuple, variadic bool, pkg *types.Package) ([]jen.Code, e
 			}
 		} else {
 			var err error
-			tc, err = tjType(v.Type(), pkg)
+			tc, err = w.tjType(v.Type())
 			if err != nil {
 				return nil, err
 			}

@@ -82,9 +82,11 @@ func run(args []string) int {
 		}
 		return 2
 	}
-	if *dump != "" && *dump != "lower" && *dump != "live" {
-		log.Printf("unknown pass %q for -dump; the passes that can be dumped are: lower, live", *dump)
-		return 2
+	if *dump != "" {
+		if ok, names := transform.CanDump(*dump); !ok {
+			log.Printf("unknown pass %q for -dump; the passes that can be dumped are: %s", *dump, names)
+			return 2
+		}
 	}
 	if *out != "" && *out != "-" {
 		log.Printf("-o takes only -, for standard output")

@@ -1,19 +1,39 @@
 package transform
 
+// Pass "check": reject what cannot be async.
+//
+// Assumes: load has run; the function's package type-checked.
+// Guarantees: the function's results are (), (T), (error) or (T, error); it is
+// not main or init; await is only called, and never inside a function literal
+// or as the call of a go or defer statement; no blocking twin is called
+// outside function literals. fs.fn describes the function for the later
+// passes.
+
 import (
-	"bytes"
-	"fmt"
 	"go/ast"
-	"go/format"
 	"go/printer"
 	"go/token"
 	"go/types"
-	"path/filepath"
-	"strconv"
 	"strings"
-
-	"github.com/dave/jennifer/jen"
 )
+
+func checkPass(fs *funcState) error {
+	fn, ok := newAsyncFunc(fs.u, fs.file, fs.mark, fs.res)
+	if !ok {
+		return nil
+	}
+	fs.fn = fn
+	u, d := fs.u, fn.decl
+	u.noteOwner(fn.coro, fn)
+	u.noteOwner(fn.info, fn)
+	if d.Recv != nil {
+		u.noteOwner(recvTypeName(d.Recv.List[0].Type)+"."+d.Name.Name+"Async", fn)
+	} else {
+		u.noteOwner(d.Name.Name+"Async", fn)
+		u.noteOwner("source:"+d.Name.Name, fn)
+	}
+	return nil
+}
 
 func render(n ast.Node) string {
 	var b strings.Builder
@@ -29,115 +49,65 @@ func renderList(list []ast.Expr) string {
 	return strings.Join(parts, ", ")
 }
 
-// generateUnit generates the files of one package variant.
-func generateUnit(u *unit, opts Options, res *Result) {
-	uniq := u.uniq
-	for _, f := range u.files {
-		var fns []*asyncFunc
-		bad := false
-		for _, m := range u.marks[f] {
-			fn, ok := newAsyncFunc(u, f, m.decl, res)
-			if !ok {
-				bad = true
-				continue
-			}
-			base := lowerFirst(fn.decl.Name.Name)
-			if fn.decl.Recv != nil {
-				base = lowerFirst(recvTypeName(fn.decl.Recv.List[0].Type)) + upperFirst(fn.decl.Name.Name)
-			}
-			fn.coro, fn.info = uniq(base+"Coro"), uniq(base+"Info")
-			fns = append(fns, fn)
-		}
-		name := u.names[f]
-		jf := jen.NewFilePathName(u.pkg.Path(), u.pkg.Name())
-		jf.HeaderComment(Header)
-		if c := buildConstraint(f); c != "" {
-			jf.HeaderComment(c)
-		}
-		runtimeTaken, importsRuntime := false, false
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			if path == "C" {
-				continue
-			}
-			var pname string
-			if imp.Name != nil {
-				pname = imp.Name.Name
-				if pname == "_" || pname == "." {
-					continue
-				}
-				jf.ImportAlias(path, pname)
-			} else {
-				for _, p := range u.pkg.Imports() {
-					if p.Path() == path {
-						pname = p.Name()
-					}
-				}
-				if pname == "" {
-					continue
-				}
-				jf.ImportName(path, pname)
-			}
-			if pname == "runtime" && path != RuntimePath {
-				runtimeTaken = true
-			}
-			if path == RuntimePath {
-				importsRuntime = true
-			}
-		}
-		switch {
-		case importsRuntime:
-			// named as the source names it
-		case runtimeTaken:
-			jf.ImportAlias(RuntimePath, "asyncruntime")
-		default:
-			jf.ImportName(RuntimePath, "runtime")
-		}
-		before := len(res.Diagnostics)
-		for _, fn := range fns {
-			for _, c := range generateFunc(fn, opts, res) {
-				jf.Add(c)
-				jf.Line()
-			}
-		}
-		if bad || len(res.Diagnostics) > before {
-			continue // every function was still lowered, so all errors are reported
-		}
-		if f == u.helper {
-			jf.Comment("await suspends the calling async function until a finishes, and returns its result.")
-			jf.Comment("asyncgen rewrites every call of it inside //async functions; anywhere else it")
-			jf.Comment("blocks, running a on an event loop of its own (see runtime.Await).")
-			jf.Func().Id("await").Types(jen.Id("T").Any()).Params(jen.Id("a").Qual(RuntimePath, "Awaitable").Types(jen.Id("T"))).
-				Params(jen.Id("T"), jen.Error()).Block(jen.Return(jen.Qual(RuntimePath, "Await").Call(jen.Id("a"))))
-		}
-		var buf bytes.Buffer
-		if err := jf.Render(&buf); err != nil {
-			res.errorf(u.fset.Position(f.Package), "", "internal error: the generated code does not format: %v", err)
-			continue
-		}
-		out := fixLineResets(buf.Bytes(), filepath.Base(GeneratedName(name)))
-		res.Outputs = append(res.Outputs, Output{Path: GeneratedName(name), Source: name, Content: out})
-	}
+// asyncFunc is one //async function with its type information.
+type asyncFunc struct {
+	u      *unit
+	file   *ast.File
+	decl   *ast.FuncDecl
+	name   string // F or T.M
+	obj    *types.Func
+	sig    *types.Signature
+	elem   types.Type // T of Awaitable[T]
+	hasRet bool
+	hasErr bool
+	retVar *types.Var // named results, if any
+	errVar *types.Var
+	// generated package-level names
+	coro, info string
 }
 
-// fixLineResets replaces each lineReset marker with a //line directive that
-// gives the following line its real position in the generated file.
-func fixLineResets(src []byte, genName string) []byte {
-	lines := bytes.Split(src, []byte("\n"))
-	for i, ln := range lines {
-		if string(bytes.TrimSpace(ln)) == lineReset {
-			lines[i] = []byte(fmt.Sprintf("//line %s:%d", genName, i+2))
-		}
+func (fn *asyncFunc) isAwait(call *ast.CallExpr) bool {
+	return isAwaitCall(fn.u.info, fn.u.pkg, call)
+}
+
+func isAwaitCall(info *types.Info, pkg *types.Package, call *ast.CallExpr) bool {
+	id := calleeIdent(call)
+	return id != nil && isAwaitObj(info.Uses[id], pkg)
+}
+
+// calleeIdent returns the identifier that names the function a call calls (F,
+// pkg.F, x.M, F[T]), or nil when the function is an expression of another form.
+func calleeIdent(call *ast.CallExpr) *ast.Ident {
+	f := unparen(call.Fun)
+	switch x := f.(type) {
+	case *ast.IndexExpr:
+		f = x.X
+	case *ast.IndexListExpr:
+		f = x.X
 	}
-	out := bytes.Join(lines, []byte("\n"))
-	if f, err := format.Source(out); err == nil {
-		return f
+	switch x := f.(type) {
+	case *ast.Ident:
+		return x
+	case *ast.SelectorExpr:
+		return x.Sel
 	}
-	return out
+	return nil
+}
+
+func isAwaitObj(obj types.Object, pkg *types.Package) bool {
+	f, ok := obj.(*types.Func)
+	if !ok || f.Pkg() == nil {
+		return false
+	}
+	if f.Pkg().Path() == RuntimePath && f.Name() == "Await" {
+		return true
+	}
+	return f.Name() == "await" && f.Pkg() == pkg && f.Parent() == pkg.Scope()
 }
 
 // newAsyncFunc checks an async function and gathers what the later passes need.
-func newAsyncFunc(u *unit, f *ast.File, decl *ast.FuncDecl, res *Result) (*asyncFunc, bool) {
+func newAsyncFunc(u *unit, f *ast.File, m *marked, res *Result) (*asyncFunc, bool) {
+	decl := m.decl
 	name := funcName(decl)
 	pos := func(p token.Pos) token.Position { return u.fset.Position(p) }
 	obj, _ := u.info.Defs[decl.Name].(*types.Func)
@@ -145,7 +115,7 @@ func newAsyncFunc(u *unit, f *ast.File, decl *ast.FuncDecl, res *Result) (*async
 		res.errorf(pos(decl.Name.Pos()), name, "has no type information")
 		return nil, false
 	}
-	fn := &asyncFunc{u: u, file: f, decl: decl, name: name, obj: obj, sig: obj.Type().(*types.Signature)}
+	fn := &asyncFunc{u: u, file: f, decl: decl, name: name, obj: obj, sig: obj.Type().(*types.Signature), coro: m.coro, info: m.info}
 	ok := true
 	if decl.Body == nil {
 		res.errorf(pos(decl.Name.Pos()), name, "has no body; an async function must be written in Go")
