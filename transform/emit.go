@@ -51,7 +51,7 @@ type emitter struct {
 	synthNames map[string]string
 	byName     map[string]map[types.Object]bool // the objects the function mentions, by spelling
 	needed     map[string]bool                  // spellings the generated code uses for other things
-	awField    map[string]string // awaitable field per element type
+	awField    map[string]string                // awaitable field per element type
 	awTypes    []awField
 	fields     []fieldDecl
 	locals     []fieldDecl
