@@ -254,34 +254,35 @@ func (c *converter) exprDefault(e ast.Expr) jen.Code {
 				return jen.Qual(pn.Imported().Path(), e.Sel.Name)
 			}
 		}
-		return jen.Add(c.Expr(e.X)).Op(".").Id(e.Sel.Name)
+		return jen.Add(c.operand(e.X, token.HighestPrec)).Op(".").Id(e.Sel.Name)
 	case *ast.IndexExpr:
-		return jen.Add(c.Expr(e.X)).Index(c.Expr(e.Index))
+		return jen.Add(c.operand(e.X, token.HighestPrec)).Index(c.Expr(e.Index))
 	case *ast.IndexListExpr:
-		return jen.Add(c.Expr(e.X)).Types(c.exprs(e.Indices)...)
+		return jen.Add(c.operand(e.X, token.HighestPrec)).Types(c.exprs(e.Indices)...)
 	case *ast.SliceExpr:
 		idx := []jen.Code{c.optExpr(e.Low), c.optExpr(e.High)}
 		if e.Slice3 {
 			idx = append(idx, c.optExpr(e.Max))
 		}
-		return jen.Add(c.Expr(e.X)).Index(idx...)
+		return jen.Add(c.operand(e.X, token.HighestPrec)).Index(idx...)
 	case *ast.TypeAssertExpr:
 		if e.Type == nil {
-			return jen.Add(c.Expr(e.X)).Assert(jen.Type())
+			return jen.Add(c.operand(e.X, token.HighestPrec)).Assert(jen.Type())
 		}
-		return jen.Add(c.Expr(e.X)).Assert(c.Expr(e.Type))
+		return jen.Add(c.operand(e.X, token.HighestPrec)).Assert(c.Expr(e.Type))
 	case *ast.CallExpr:
 		args := c.exprs(e.Args)
 		if e.Ellipsis.IsValid() && len(args) > 0 {
 			args[len(args)-1] = jen.Add(args[len(args)-1]).Op("...")
 		}
-		return jen.Add(c.Expr(e.Fun)).Call(args...)
+		return jen.Add(c.operand(e.Fun, token.HighestPrec)).Call(args...)
 	case *ast.StarExpr:
-		return jen.Op("*").Add(c.Expr(e.X))
+		return jen.Op("*").Add(c.operand(e.X, token.UnaryPrec))
 	case *ast.UnaryExpr:
-		return jen.Op(e.Op.String()).Add(c.Expr(e.X))
+		return jen.Op(e.Op.String()).Add(c.operand(e.X, token.UnaryPrec))
 	case *ast.BinaryExpr:
-		return jen.Add(c.Expr(e.X)).Op(e.Op.String()).Add(c.Expr(e.Y))
+		p := e.Op.Precedence()
+		return jen.Add(c.operand(e.X, p)).Op(e.Op.String()).Add(c.operand(e.Y, p+1))
 	case *ast.KeyValueExpr:
 		return jen.Add(c.Expr(e.Key)).Op(":").Add(c.Expr(e.Value))
 	case *ast.ArrayType:
@@ -342,6 +343,30 @@ func (c *converter) exprDefault(e ast.Expr) jen.Code {
 	default:
 		panic(fmt.Sprintf("astjen: unsupported expression %T", e))
 	}
+}
+
+// operand converts e where an expression of precedence prec or higher is
+// needed (token.HighestPrec: a primary expression), parenthesizing it when it
+// binds less tightly. Source syntax has the parentheses it needs, but a tree
+// the generator builds from pieces (a switch tag compared with a case
+// expression, a negated condition, a spilled operand) may not.
+func (c *converter) operand(e ast.Expr, prec int) jen.Code {
+	if exprPrec(e) < prec {
+		return jen.Parens(c.Expr(e))
+	}
+	return c.Expr(e)
+}
+
+// exprPrec is the precedence of the operator at the root of e, as
+// go/printer sees it: token.HighestPrec for a primary expression.
+func exprPrec(e ast.Expr) int {
+	switch x := e.(type) {
+	case *ast.BinaryExpr:
+		return x.Op.Precedence()
+	case *ast.UnaryExpr, *ast.StarExpr:
+		return token.UnaryPrec
+	}
+	return token.HighestPrec
 }
 
 // optExpr converts e, or renders nothing (but keeps a list position) when e is nil.

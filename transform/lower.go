@@ -244,15 +244,41 @@ func (l *lowerer) assign(lhs ast.Expr, rhs ast.Expr) {
 	l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{lhs}, Tok: token.ASSIGN, Rhs: []ast.Expr{rhs}, TokPos: l.pos})
 }
 
-func not(e ast.Expr) ast.Expr {
-	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.NOT {
-		return u.X
+// not returns the negation of a condition, written the simple way where
+// that is exact: !!x is x, !(a == b) is a != b, and !(a < b) is a >= b for
+// integers and strings (not for floats, where NaN compares false both ways).
+// The converter adds the parentheses the result needs.
+func (l *lowerer) not(e ast.Expr) ast.Expr {
+	e = ast.Unparen(e)
+	switch x := e.(type) {
+	case *ast.UnaryExpr:
+		if x.Op == token.NOT {
+			return x.X
+		}
+	case *ast.BinaryExpr:
+		if op, ok := negatedOp[x.Op]; ok && (x.Op == token.EQL || x.Op == token.NEQ || l.ordered(x.X) && l.ordered(x.Y)) {
+			c := *x
+			c.Op = op
+			return &c
+		}
 	}
-	switch e.(type) {
-	case *ast.Ident, *ast.CallExpr, *ast.ParenExpr, *ast.SelectorExpr, *ast.IndexExpr, *ast.StarExpr:
-		return &ast.UnaryExpr{Op: token.NOT, X: e}
+	return &ast.UnaryExpr{Op: token.NOT, X: e, OpPos: e.Pos()}
+}
+
+var negatedOp = map[token.Token]token.Token{
+	token.EQL: token.NEQ, token.NEQ: token.EQL,
+	token.LSS: token.GEQ, token.GEQ: token.LSS,
+	token.GTR: token.LEQ, token.LEQ: token.GTR,
+}
+
+// ordered reports whether e is an integer or a string, whose order is total.
+func (l *lowerer) ordered(e ast.Expr) bool {
+	t := l.typeOf(e)
+	if t == nil {
+		return false
 	}
-	return &ast.UnaryExpr{Op: token.NOT, X: &ast.ParenExpr{X: e}}
+	b, ok := coreType(t).(*types.Basic)
+	return ok && b.Info()&(types.IsInteger|types.IsString) != 0
 }
 
 func (l *lowerer) binary(x ast.Expr, op token.Token, y ast.Expr) ast.Expr {
@@ -710,7 +736,7 @@ func (l *lowerer) ifStmt(s *ast.IfStmt) {
 	c := l.expr(s.Cond)
 	l.pos = s.Pos()
 	elseL := l.newLabel()
-	l.jumpIf(not(c), elseL)
+	l.jumpIf(l.not(c), elseL)
 	l.stmts(s.Body.List)
 	if s.Else == nil {
 		l.label(elseL)
@@ -742,7 +768,7 @@ func (l *lowerer) forStmt(s *ast.ForStmt, lab *types.Label) {
 	if s.Cond != nil {
 		l.pos = s.Cond.Pos()
 		c := l.expr(s.Cond)
-		l.jumpIf(not(c), exit)
+		l.jumpIf(l.not(c), exit)
 	}
 	l.targets = append(l.targets, &target{label: lab, brk: exit, cont: cont})
 	l.loop++
@@ -814,7 +840,7 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, lab *types.Label) {
 			l.assign(i, l.intLit(0))
 			l.label(head)
 			lenCall := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{str}}
-			l.jumpIf(not(l.binary(i, token.LSS, lenCall)), exit)
+			l.jumpIf(l.not(l.binary(i, token.LSS, lenCall)), exit)
 			r := l.temp(types.Typ[types.Rune])
 			dec := l.pkgFunc("unicode/utf8", "utf8", "DecodeRuneInString")
 			slice := &ast.SliceExpr{X: str, Low: i}
@@ -837,7 +863,7 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, lab *types.Label) {
 		i := l.temp(l.typeOf(n))
 		l.assign(i, l.intLit(0))
 		l.label(head)
-		l.jumpIf(not(l.binary(i, token.LSS, n)), exit)
+		l.jumpIf(l.not(l.binary(i, token.LSS, n)), exit)
 		l.iterVar(s, s.Key, i)
 		body()
 		l.emitStmt(&ast.IncDecStmt{X: i, Tok: token.INC})
@@ -862,7 +888,7 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, lab *types.Label) {
 		i := l.temp(intT)
 		l.assign(i, l.intLit(0))
 		l.label(head)
-		l.jumpIf(not(l.binary(i, token.LSS, n)), exit)
+		l.jumpIf(l.not(l.binary(i, token.LSS, n)), exit)
 		l.iterVar(s, s.Key, i)
 		if xs != nil {
 			l.iterVar(s, s.Value, &ast.IndexExpr{X: xs, Index: i})
@@ -883,12 +909,12 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, lab *types.Label) {
 		l.assign(i, l.intLit(0))
 		l.label(head)
 		lenCall := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{keys}}
-		l.jumpIf(not(l.binary(i, token.LSS, lenCall)), exit)
+		l.jumpIf(l.not(l.binary(i, token.LSS, lenCall)), exit)
 		k, v, ok := l.temp(u.Key()), l.temp(u.Elem()), l.temp(types.Typ[types.Bool])
 		l.assign(k, &ast.IndexExpr{X: keys, Index: i})
 		l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{v, ok}, Tok: token.ASSIGN, Rhs: []ast.Expr{&ast.IndexExpr{X: m, Index: k}}})
 		skip := l.newLabel()
-		l.jumpIf(not(ok), skip)
+		l.jumpIf(l.not(ok), skip)
 		l.iterVar(s, s.Key, k)
 		l.iterVar(s, s.Value, v)
 		body()
@@ -904,7 +930,7 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, lab *types.Label) {
 		l.label(head)
 		v, ok := l.temp(u.Elem()), l.temp(types.Typ[types.Bool])
 		l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{v, ok}, Tok: token.ASSIGN, Rhs: []ast.Expr{&ast.UnaryExpr{Op: token.ARROW, X: ch}}})
-		l.jumpIf(not(ok), exit)
+		l.jumpIf(l.not(ok), exit)
 		l.iterVar(s, s.Key, v)
 		body()
 		l.jump(head)
@@ -999,7 +1025,7 @@ func (l *lowerer) rangeFunc(s *ast.RangeStmt, xt types.Type, sig *types.Signatur
 	ok := l.temp(types.Typ[types.Bool])
 	l.emitStmt(&ast.AssignStmt{Lhs: append(append([]ast.Expr{}, vals...), ok), Tok: token.ASSIGN,
 		Rhs: []ast.Expr{&ast.CallExpr{Fun: next}}})
-	l.jumpIf(not(ok), exit)
+	l.jumpIf(l.not(ok), exit)
 	if nres >= 1 {
 		l.iterVar(s, s.Key, vals[0])
 	}
@@ -1402,7 +1428,7 @@ func (l *lowerer) logical(x *ast.BinaryExpr) ast.Expr {
 	l.assign(t, left)
 	skip := l.newLabel()
 	if x.Op == token.LAND {
-		l.jumpIf(not(t), skip)
+		l.jumpIf(l.not(t), skip)
 	} else {
 		l.jumpIf(t, skip)
 	}
