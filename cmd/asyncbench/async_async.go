@@ -88,13 +88,13 @@ func (_s *spawnManyCoro) Step(_f *runtime.Fiber) bool {
 //line async.go:25
 	_s.i = 0
 _l1:
-	if !(_s.i < _s.n) {
+	if _s.i >= _s.n {
 		goto _l3
 	}
 //line async.go:26
 	runtime.Spawn(TrivialAsync(&_s.left))
 //line async.go:27
-	if !(_s.i%1024 == 1023) {
+	if _s.i%1024 != 1023 {
 		goto _l4
 	}
 //line async.go:28
@@ -114,7 +114,7 @@ _l4:
 _l3:
 _l5:
 //line async.go:31
-	if !(_s.left > 0) {
+	if _s.left <= 0 {
 		goto _l7
 	}
 //line async.go:32
@@ -313,7 +313,7 @@ func (_s *pingerCoro) Step(_f *runtime.Fiber) bool {
 //line async.go:55
 	_s.i = 0
 _l1:
-	if !(_s.i < _s.n) {
+	if _s.i >= _s.n {
 		goto _l3
 	}
 //line async.go:56
@@ -453,7 +453,7 @@ func (_s *sleepManyCoro) Step(_f *runtime.Fiber) bool {
 	_s._t2 = len(_s._t1)
 	_s._t3 = 0
 _l1:
-	if !(_s._t3 < _s._t2) {
+	if _s._t3 >= _s._t2 {
 		goto _l3
 	}
 	t = _s._t1[_s._t3]

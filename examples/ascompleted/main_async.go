@@ -60,7 +60,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:75
-	if !(err != nil) {
+	if err == nil {
 		goto _l1
 	}
 //line main.go:76
@@ -135,7 +135,7 @@ func (_s *collectCoro) Step(_f *runtime.Fiber) bool {
 	}
 _l1:
 //line main.go:98
-	if !(_s.c.Remaining() > 0) {
+	if _s.c.Remaining() <= 0 {
 		goto _l3
 	}
 //line main.go:99
@@ -268,7 +268,7 @@ _r1:
 	_s._t2 = len(_s._t1)
 	_s._t3 = 0
 _l1:
-	if !(_s._t3 < _s._t2) {
+	if _s._t3 >= _s._t2 {
 		goto _l3
 	}
 	_s.i = _s._t3

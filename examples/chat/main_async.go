@@ -122,7 +122,7 @@ _r2:
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:201
-	if !(err_2 != nil) {
+	if err_2 == nil {
 		goto _l4
 	}
 //line main.go:202
@@ -215,7 +215,7 @@ _r2:
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:220
-	if !(err_2 != nil) {
+	if err_2 == nil {
 		goto _l4
 	}
 //line main.go:221

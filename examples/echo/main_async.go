@@ -101,7 +101,7 @@ _r2:
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:45
-	if !(err_2 != nil) {
+	if err_2 == nil {
 		goto _l4
 	}
 //line main.go:46
@@ -298,7 +298,7 @@ _r1:
 //line main.go:78
 	_s.i = 0
 _l1:
-	if !(_s.i < _s.lines) {
+	if _s.i >= _s.lines {
 		goto _l3
 	}
 //line main.go:79
@@ -352,7 +352,7 @@ _r3:
 	b, err_3 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:94
-	if !(err_3 != io.EOF) {
+	if err_3 == io.EOF {
 		goto _l4
 	}
 //line main.go:95

@@ -193,7 +193,7 @@ func (_s *wordCountCoro) Step(_f *runtime.Fiber) bool {
 	_s._t2 = len(_s._t1)
 	_s._t3 = 0
 _l1:
-	if !(_s._t3 < _s._t2) {
+	if _s._t3 >= _s._t2 {
 		goto _l3
 	}
 	_s.dir = _s._t1[_s._t3]
@@ -378,7 +378,7 @@ _r3:
 	_s.n, _s.rerr = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:111
-	if !(_s.n > 0) {
+	if _s.n <= 0 {
 		goto _l4
 	}
 //line main.go:112
@@ -394,7 +394,7 @@ _r4:
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:112
-	if !(err_2 != nil) {
+	if err_2 == nil {
 		goto _l5
 	}
 //line main.go:113
@@ -506,7 +506,7 @@ _r1:
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:133
-	if !(err_1 != nil) {
+	if err_1 == nil {
 		goto _l1
 	}
 //line main.go:134
@@ -642,7 +642,7 @@ _r1:
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:160
-	if !(err_1 != nil) {
+	if err_1 == nil {
 		goto _l1
 	}
 //line main.go:161
@@ -668,7 +668,7 @@ _r2:
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:168
-	if !(err_2 != nil) {
+	if err_2 == nil {
 		goto _l2
 	}
 //line main.go:169
@@ -688,7 +688,7 @@ _r3:
 	_, err_3 = runtime.Resume(_f, _s._a2)
 	_s._a2 = nil
 //line main.go:171
-	if !(err_3 != nil) {
+	if err_3 == nil {
 		goto _l3
 	}
 //line main.go:172

@@ -162,7 +162,7 @@ _r1:
 		_s.c.pending = append(_s.c.pending, rest...)
 	}
 //line main.go:120
-	if !(len(_s.c.out) > 0) {
+	if len(_s.c.out) <= 0 {
 		goto _l4
 	}
 //line main.go:121
@@ -181,7 +181,7 @@ _r2:
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:124
-	if !(err_2 != nil) {
+	if err_2 == nil {
 		goto _l5
 	}
 //line main.go:125

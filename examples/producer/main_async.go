@@ -68,7 +68,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:80
-	if !(err != nil) {
+	if err == nil {
 		goto _l4
 	}
 //line main.go:81
@@ -153,7 +153,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:101
-	if !(err != nil) {
+	if err == nil {
 		goto _l4
 	}
 //line main.go:102
@@ -258,7 +258,7 @@ _r2:
 	_, err = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:134
-	if !(err != nil) {
+	if err == nil {
 		goto _l4
 	}
 //line main.go:135
@@ -324,7 +324,7 @@ func (_s *produceCoro) Step(_f *runtime.Fiber) bool {
 //line main.go:146
 	_s.n = 1
 _l1:
-	if !(_s.n <= 5) {
+	if _s.n > 5 {
 		goto _l3
 	}
 //line main.go:147
@@ -342,7 +342,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:149
-	if !(err != nil) {
+	if err == nil {
 		goto _l4
 	}
 //line main.go:150
@@ -441,7 +441,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:166
-	if !(err != nil) {
+	if err == nil {
 		goto _l1
 	}
 //line main.go:167

@@ -54,7 +54,7 @@ func (_s *sendAllCoro) Step(_f *runtime.Fiber) bool {
 //line main_test.go:55
 	_s.n = 1
 _l1:
-	if !(_s.n <= 3) {
+	if _s.n > 3 {
 		goto _l3
 	}
 //line main_test.go:56
@@ -70,7 +70,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main_test.go:57
-	if !(err != nil) {
+	if err == nil {
 		goto _l4
 	}
 //line main_test.go:58
@@ -161,7 +161,7 @@ _r1:
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main_test.go:74
-	if !(err_1 != nil) {
+	if err_1 == nil {
 		goto _l4
 	}
 //line main_test.go:75

@@ -66,7 +66,7 @@ _r1:
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:45
-	if !(err_1 != nil) {
+	if err_1 == nil {
 		goto _l1
 	}
 //line main.go:46
@@ -88,7 +88,7 @@ _r2:
 	_, err_2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:50
-	if !(err_2 != nil) {
+	if err_2 == nil {
 		goto _l2
 	}
 //line main.go:51
@@ -150,7 +150,7 @@ func (_s *produceCoro) Step(_f *runtime.Fiber) bool {
 //line main.go:61
 	_s.i = 1
 _l1:
-	if !(_s.i <= jobsPerProd) {
+	if _s.i > jobsPerProd {
 		goto _l3
 	}
 //line main.go:62
@@ -166,7 +166,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:63
-	if !(err != nil) {
+	if err == nil {
 		goto _l4
 	}
 //line main.go:64
@@ -372,7 +372,7 @@ _r1:
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:108
-	if !(err_1 != nil) {
+	if err_1 == nil {
 		goto _l1
 	}
 //line main.go:109
@@ -390,7 +390,7 @@ _r2:
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:111
-	if !(err_2 != nil) {
+	if err_2 == nil {
 		goto _l2
 	}
 //line main.go:112

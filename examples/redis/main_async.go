@@ -135,7 +135,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:60
-	if !(err != nil) {
+	if err == nil {
 		goto _l4
 	}
 //line main.go:61
@@ -246,7 +246,7 @@ _r1:
 		_s.c.pending = append(_s.c.pending, rest...)
 	}
 //line main.go:127
-	if !(len(_s.c.out) > 0) {
+	if len(_s.c.out) <= 0 {
 		goto _l4
 	}
 //line main.go:128
@@ -266,7 +266,7 @@ _r2:
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:131
-	if !(err_2 != nil) {
+	if err_2 == nil {
 		goto _l5
 	}
 //line main.go:132

@@ -131,7 +131,7 @@ func (_s *lingerCoro) Step(_f *runtime.Fiber) bool {
 //line main.go:193
 	_s.n = 0
 _l1:
-	if !(_s.n < 64<<10) {
+	if _s.n >= 64<<10 {
 		goto _l3
 	}
 //line main.go:194
@@ -323,7 +323,7 @@ _r3:
 	_, err_1 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:233
-	if !(err_1 != nil) {
+	if err_1 == nil {
 		goto _l9
 	}
 //line main.go:234
@@ -380,7 +380,7 @@ _r5:
 	_, err_3 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:255
-	if !(err_3 != nil) {
+	if err_3 == nil {
 		goto _l10
 	}
 //line main.go:256

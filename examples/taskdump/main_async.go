@@ -289,7 +289,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:50
-	if !(err != nil) {
+	if err == nil {
 		goto _l1
 	}
 //line main.go:51
@@ -451,7 +451,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:96
-	if !(err != nil) {
+	if err == nil {
 		goto _l4
 	}
 //line main.go:97

@@ -62,7 +62,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:55
-	if !(err != nil) {
+	if err == nil {
 		goto _l1
 	}
 //line main.go:56
@@ -147,7 +147,7 @@ func (_s *stepsCoro) Step(_f *runtime.Fiber) bool {
 	_s._t2 = len(_s._t1)
 	_s._t3 = 0
 _l1:
-	if !(_s._t3 < _s._t2) {
+	if _s._t3 >= _s._t2 {
 		goto _l3
 	}
 	d = _s._t1[_s._t3]
@@ -162,7 +162,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:75
-	if !(err != nil) {
+	if err == nil {
 		goto _l4
 	}
 //line main.go:76
@@ -277,7 +277,7 @@ _r1:
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:90
-	if !(err_1 != nil) {
+	if err_1 == nil {
 		goto _l1
 	}
 //line main.go:91
@@ -369,7 +369,7 @@ _r6:
 	_, err_3 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:114
-	if !(err_3 != nil) {
+	if err_3 == nil {
 		goto _l2
 	}
 //line main.go:115

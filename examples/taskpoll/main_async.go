@@ -60,7 +60,7 @@ _r1:
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:52
-	if !(err != nil) {
+	if err == nil {
 		goto _l1
 	}
 //line main.go:53
@@ -128,7 +128,7 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 	}
 _l1:
 //line main.go:74
-	if !(len(_s.pending) > 0) {
+	if len(_s.pending) <= 0 {
 		goto _l3
 	}
 //line main.go:75
@@ -144,7 +144,7 @@ _r1:
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:76
-	if !(err_1 != nil) {
+	if err_1 == nil {
 		goto _l4
 	}
 //line main.go:77

@@ -246,7 +246,7 @@ func (_s *readNCoro) Step(_f *runtime.Fiber) bool {
 	}
 _l1:
 //line main.go:150
-	if !(_s.n > 0) {
+	if _s.n <= 0 {
 		goto _l3
 	}
 //line main.go:151
@@ -391,7 +391,7 @@ _r2:
 	_s.body, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:185
-	if !(err_1 != nil) {
+	if err_1 == nil {
 		goto _l4
 	}
 //line main.go:186
@@ -409,7 +409,7 @@ _r3:
 	line_1, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:188
-	if !(err_1 != nil) {
+	if err_1 == nil {
 		goto _l5
 	}
 //line main.go:189
@@ -662,7 +662,7 @@ _r2:
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 //line main.go:245
-	if !(err_2 != nil) {
+	if err_2 == nil {
 		goto _l1
 	}
 //line main.go:246
