@@ -418,9 +418,9 @@ func (e *emitter) plan() {
 	for n := range u.scope.generated {
 		needed[n] = true
 	}
-	// The function namer knows all of that, what the function mentions and
-	// every identifier of the package.
-	nm := u.scope.namer.clone()
+	// The function namer knows all of that and what the function mentions:
+	// Step's names can hide nothing else.
+	nm := newNamer()
 	for n := range byName {
 		nm.reserve(n)
 	}
@@ -489,6 +489,8 @@ func (e *emitter) plan() {
 	for _, vi := range l.order {
 		v := vi.v
 		switch {
+		case vi.unused:
+			continue
 		case v == fn.retVar:
 			e.store[v] = &storage{kind: stRet, name: "Ret"}
 			continue

@@ -56,7 +56,140 @@ func lowerPass(st *funcState) error {
 		return l.err
 	}
 	l.markCaptured(fn.decl.Body)
+	l.pruneTemps()
 	return nil
+}
+
+// pruneTemps removes the temporaries that nothing reads, such as the tag of a
+// switch whose only clause is default, or the value of a range over a map when
+// the loop takes only the key: each write to one becomes a write to _, or goes
+// when the value has no effects, and the temporary is not declared.
+func (l *lowerer) pruneTemps() {
+	temp := func(e ast.Expr) *varInfo {
+		id, ok := e.(*ast.Ident)
+		if !ok {
+			return nil
+		}
+		if v, ok := l.info.Uses[id].(*types.Var); ok {
+			if vi := l.vars[v]; vi != nil && vi.temp {
+				return vi
+			}
+		}
+		return nil
+	}
+	read := map[*varInfo]bool{}
+	reads := func(n ast.Node) {
+		if n == nil {
+			return
+		}
+		ast.Inspect(n, func(n ast.Node) bool {
+			if e, ok := n.(ast.Expr); ok {
+				if vi := temp(e); vi != nil {
+					read[vi] = true
+				}
+			}
+			return true
+		})
+	}
+	// plainWrite reports whether an assignment's targets are written, not read.
+	plainWrite := func(as *ast.AssignStmt) bool { return as.Tok == token.ASSIGN || as.Tok == token.DEFINE }
+	for _, it := range l.items {
+		switch it.kind {
+		case kStmt:
+			if as, ok := it.stmt.(*ast.AssignStmt); ok && plainWrite(as) {
+				for _, x := range as.Lhs {
+					if temp(x) == nil {
+						reads(x)
+					}
+				}
+				for _, x := range as.Rhs {
+					reads(x)
+				}
+				continue
+			}
+			reads(it.stmt)
+		case kIf:
+			reads(it.cond)
+		case kReturn:
+			for _, r := range it.results {
+				reads(r)
+			}
+		case kAwait:
+			reads(it.aw.x)
+			for _, x := range it.aw.lhs {
+				if temp(x) == nil {
+					reads(x)
+				}
+			}
+		case kRaw:
+			for _, u := range it.raw.uses {
+				reads(u)
+			}
+		}
+	}
+	blank := func(list []ast.Expr) (out []ast.Expr, all, changed bool) {
+		out, all = make([]ast.Expr, len(list)), true
+		for i, x := range list {
+			if vi := temp(x); vi != nil && !read[vi] {
+				x = &ast.Ident{Name: "_", NamePos: x.Pos()}
+				changed = true
+			}
+			if !isBlank(x) {
+				all = false
+			}
+			out[i] = x
+		}
+		return out, all, changed
+	}
+	items := l.items[:0]
+	for _, it := range l.items {
+		switch it.kind {
+		case kStmt:
+			if as, ok := it.stmt.(*ast.AssignStmt); ok && plainWrite(as) {
+				lhs, all, changed := blank(as.Lhs)
+				if !changed {
+					break
+				}
+				if all && len(as.Rhs) == len(lhs) && l.pure(as.Rhs...) {
+					continue // nothing to evaluate
+				}
+				c := *as
+				c.Lhs = lhs
+				if all && c.Tok == token.DEFINE {
+					c.Tok = token.ASSIGN
+				}
+				it.stmt = &c
+			}
+		case kAwait:
+			if lhs, all, _ := blank(it.aw.lhs); all {
+				it.aw.lhs = nil
+			} else {
+				it.aw.lhs = lhs
+			}
+		}
+		items = append(items, it)
+	}
+	l.items = items
+	for _, vi := range l.order {
+		if vi.temp && !read[vi] {
+			vi.unused = true
+		}
+	}
+}
+
+// pure reports whether evaluating the expressions has no effect and cannot
+// panic: constants, and variables read by name.
+func (l *lowerer) pure(list ...ast.Expr) bool {
+	for _, e := range list {
+		e = ast.Unparen(e)
+		if tv, ok := l.info.Types[e]; ok && tv.Value != nil {
+			continue
+		}
+		if _, ok := e.(*ast.Ident); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // awaitNodes returns the nodes of body that contain an await, outside function
@@ -145,6 +278,7 @@ type varInfo struct {
 	param    bool
 	inLoop   bool // declared where it can be declared again while the function runs
 	captured bool // referenced from a function literal, or its address is taken
+	unused   bool // a temporary nothing reads: it has no storage (see pruneTemps)
 }
 
 type lowerer struct {
@@ -874,9 +1008,17 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, lab *types.Label) {
 		var n ast.Expr
 		var xs *ast.Ident
 		if arr := arrayOf(under); arr != nil && (s.Value == nil || isBlank(s.Value)) {
+			// The spec: with at most one iteration variable, the range
+			// expression is evaluated only if len(x) is not constant, that is
+			// when x has a function call or a receive (an await is a call).
 			n = l.intLit(int(arr.Len()))
-			if l.has[s.X] {
-				l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{l.universe("_")}, Tok: token.ASSIGN, Rhs: []ast.Expr{l.expr(s.X)}})
+			x := l.expr(s.X)
+			if l.has[s.X] || l.callsOrReceives(s.X) {
+				l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{l.universe("_")}, Tok: token.ASSIGN, Rhs: []ast.Expr{x}})
+			} else {
+				// Not evaluated, but its variables are used: len(x) is constant.
+				lenX := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{x}}
+				l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{l.universe("_")}, Tok: token.ASSIGN, Rhs: []ast.Expr{lenX}})
 			}
 		} else {
 			xs = l.temp(xt)
@@ -941,6 +1083,32 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, lab *types.Label) {
 		return
 	}
 	l.fail(s.Pos(), "await inside a range over %s is not supported", xt)
+}
+
+// callsOrReceives reports whether evaluating e calls a function (other than a
+// conversion or a call with a constant value) or receives from a channel.
+func (l *lowerer) callsOrReceives(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			if tv, ok := l.info.Types[x.Fun]; ok && tv.IsType() {
+				break
+			}
+			if tv, ok := l.info.Types[x]; ok && tv.Value != nil {
+				return false
+			}
+			found = true
+		case *ast.UnaryExpr:
+			if x.Op == token.ARROW {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 func arrayOf(t types.Type) *types.Array {

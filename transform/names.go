@@ -14,9 +14,9 @@ package transform
 //     Step and in the constructor: the receiver and fiber (_s, _f), Step
 //     locals, temporaries, and the names of synthesized statements (_b, _k,
 //     _v, _cN, _dN, _y). It knows every identifier the function mentions, the
-//     names the package namer knows, the import names the generated file uses
-//     and the predeclared identifiers, so a synthetic name is never shadowed
-//     and never shadows.
+//     package-level names the generated files declare, the import names the
+//     generated file uses and the predeclared identifiers: everything Step can
+//     refer to, so a synthetic name is never shadowed and never shadows.
 //   - a label namer and a field namer, one each per function: labels and
 //     struct fields live in name spaces of their own.
 //
@@ -58,15 +58,6 @@ func (n *namer) reserve(names ...string) {
 	for _, s := range names {
 		n.taken[s] = true
 	}
-}
-
-// clone returns a namer that starts with what n has taken.
-func (n *namer) clone() *namer {
-	c := newNamer()
-	for s := range n.taken {
-		c.taken[s] = true
-	}
-	return c
 }
 
 // scopeKey identifies a package by its directory and name: a package and its
