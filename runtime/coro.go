@@ -60,6 +60,7 @@ type coro struct {
 // coroExtra is the part of a frame header that most frames never need.
 type coroExtra struct {
 	defers *deferRec // newest first
+	ranges *rangeRec // open range-over-func loops, innermost first (see rangefunc.go)
 	panic  *panicRec // set when the frame finished by an unrecovered panic
 	self   Frame     // when odd
 }
@@ -161,12 +162,14 @@ func (c *coro) Defer(fn func()) {
 	x.defers = &deferRec{fn: fn, next: x.defers}
 }
 
-// Return runs the deferred calls, newest first, in normal mode (recover
+// Return finishes the iterators of open range-over-func loops, innermost
+// first, then runs the deferred calls, newest first, in normal mode (recover
 // returns nil in them, as in Go), marks the frame finished and returns true,
-// which Step returns. If a deferred call panics, the panic escapes Step and
-// the runner runs the remaining deferred calls in panic mode.
+// which Step returns. If an iterator or a deferred call panics, the panic
+// escapes Step and the runner finishes the rest in panic mode.
 func (c *coro) Return() bool {
 	if x := c.x; x != nil {
+		x.endRanges()
 		for x.defers != nil {
 			d := x.defers
 			x.defers = d.next
@@ -204,7 +207,8 @@ func (c *Coro[T]) result(f *Fiber) (T, error) {
 	return c.Ret, c.Err
 }
 
-// runDeferredPanicking runs h's remaining deferred calls as real Go deferred
+// runDeferredPanicking finishes h's open range-over-func loops (see
+// rangefunc.go), then runs its remaining deferred calls as real Go deferred
 // calls during a real panic with p's value, so that recover() in them behaves
 // exactly as in Go: it returns the value and stops the panic, and later
 // (older) deferred calls then run normally. It returns nil if the panic was
@@ -236,6 +240,18 @@ func runDeferredPanicking(h *coro, p *panicRec) (out *panicRec) {
 	}()
 	for d := list; d != nil; d = d.next {
 		defer d.fn()
+	}
+	// The iterators of open range-over-func loops finish first, innermost
+	// first: registered last, outermost first.
+	var ranges []*rangeRec
+	if x := h.x; x != nil {
+		for r := x.ranges; r != nil; r = r.next {
+			ranges = append(ranges, r)
+		}
+		x.ranges = nil
+	}
+	for i := len(ranges) - 1; i >= 0; i-- {
+		defer ranges[i].stopPanicking()
 	}
 	panic(p.value)
 }

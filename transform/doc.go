@@ -662,10 +662,28 @@
 //		goto _l1
 //
 // Iterator functions: the body of a push iterator's yield cannot suspend the
-// coroutine, so the iterator is turned into a pull iterator with iter.Pull
-// (iter.Pull2 for two values). Its stop function is pushed on the frame's
-// deferred calls, so it runs if the function returns or panics out of the
-// loop, and it is called when the loop exits normally or by break.
+// coroutine, so the iterator becomes a pull iterator: runtime.PullRange
+// (PullRange0 and PullRange2 for no or two values) wraps iter.Pull and opens
+// the loop in the frame. Each way out of the loop finishes the iterator when
+// Go does:
+//
+//   - exhaustion and break reach the loop's exit label, where EndRange makes
+//     the iterator's yield return false;
+//   - break or continue to an outer label, and goto, call EndRange once for
+//     each range-over-func loop they leave, innermost first, before jumping;
+//     a branch inside a verbatim statement that has its own range-over-func
+//     loop around the branch jumps to a trampoline after that statement, so
+//     that Go finishes the inner (verbatim) loop first;
+//   - return stores the results and calls Return, which finishes the open
+//     iterators, innermost first, before the deferred calls run (including
+//     those the body registered), as Go does; a return inside a verbatim
+//     range-over-func loop jumps to a return at the end of Step, so that its
+//     own iterator finishes on the way out first;
+//   - a panic leaving the function finishes the open iterators before the
+//     deferred calls too, and their yield panics with the same value, so the
+//     iterators' own deferred calls run during the panic and can see it.
+//
+// testdata/cases/range_func_exits.txtar checks each of these against Go.
 //
 //	//async
 //	func RangeFunc(seq iter.Seq2[int, string]) {
@@ -681,15 +699,14 @@
 // becomes
 //
 //		_t1 = _s.seq
-//		_s._t2, _s._t3 = iter.Pull2(_t1)
-//		_s.Defer(_s._t3)
+//		_s._t2 = runtime.PullRange2(_s, _t1)
 //	_l1:
-//		_t4, _t5, _t6 = _s._t2()
-//		if !_t6 {
+//		_t3, _t4, _t5 = _s._t2()
+//		if !_t5 {
 //			goto _l3
 //		}
-//		_s.i = _t4
-//		_s.s = _t5
+//		_s.i = _t3
+//		_s.s = _t4
 //		if _s.i > 2 {
 //			goto _l3
 //		}
@@ -697,8 +714,12 @@
 //		fmt.Println(_s.i, _s.s)
 //		goto _l1
 //	_l3:
-//		_s._t3()
+//		_s.EndRange()
 //		return _s.Return()
+//
+// An iterator whose yield parameter has a named type is passed to PullRange
+// through a function literal, func(_y func(int) bool) { seq(_y) }, whose
+// parameter has the unnamed type PullRange takes.
 //
 // A range statement with no await in it is kept verbatim, whatever it ranges
 // over.

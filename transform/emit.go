@@ -49,6 +49,12 @@ type emitter struct {
 	labelNames *namer
 	resume     []string
 	synthNames map[string]string
+	// Jumps out of range-over-func loops (see escape).
+	cur          *item          // the item being written
+	labelIters   map[int]int    // open range-over-func loops at each label
+	tramps       []trampoline   // of the current verbatim item
+	nativeRanges int            // verbatim range-over-func loops around the statement being converted
+	retLabel     string         // the return at the end of Step, if a return needs it
 	byName     map[string]map[types.Object]bool // the objects the function mentions, by spelling
 	needed     map[string]bool                  // spellings the generated code uses for other things
 	awField    map[string]string                // awaitable field per element type
@@ -163,15 +169,109 @@ func (e *emitter) newConverter() *converter {
 		case *ast.DeferStmt:
 			return e.deferStmt(s), true
 		case *ast.ReturnStmt:
+			if e.nativeRanges > 0 {
+				return e.returnFromRange(s.Results), true
+			}
 			return e.returnStmt(s.Results), true
 		case *ast.BranchStmt:
 			if id, ok := e.l.jumpTo[s]; ok {
-				return jen.Goto().Id(e.label(id)), true
+				return e.escape(id), true
+			}
+		case *ast.RangeStmt:
+			if _, ok := coreType(e.l.info.TypeOf(s.X)).(*types.Signature); ok {
+				e.nativeRanges++
+				code := e.conv.stmtDefault(s)
+				e.nativeRanges--
+				return code, true
 			}
 		}
 		return nil, false
 	}
 	return c
+}
+
+// Jumps out of range-over-func loops.
+//
+// A lowered range-over-func loop keeps its iterator open in the frame (see
+// runtime.PullRange) from its start to its exit label, where EndRange
+// finishes it. A jump from inside such loops to a label outside them must
+// finish each loop it leaves, innermost first: a lowered goto calls EndRange
+// that many times before it jumps. A branch inside a statement kept verbatim
+// jumps instead to a trampoline written right after that statement, which
+// calls EndRange and jumps on: if the branch is inside a range-over-func
+// loop of the verbatim statement itself, Go finishes that (inner) loop's
+// iterator first, on the way out, as it must.
+//
+// A return inside a verbatim range-over-func loop stores the results and
+// jumps to a return written at the end of Step: Go finishes the iterators of
+// the verbatim loops on the way out, then Return finishes the lowered ones and
+// runs the deferred calls, in Go's order. Returning from inside the loop body
+// would run the deferred calls before the iterator finished.
+
+// trampoline is a jump out of a verbatim statement that finishes n open loops.
+type trampoline struct {
+	label  string
+	n      int
+	target int
+}
+
+// escape writes the jump of a branch that leaves a verbatim statement for
+// label id.
+func (e *emitter) escape(id int) jen.Code {
+	n := e.cur.iters - e.labelIters[id]
+	if n == 0 || e.nativeRanges == 0 {
+		// No loop of the verbatim statement is left on the way: end the
+		// lowered ones here.
+		code := jen.Null()
+		for _, c := range e.endRanges(n) {
+			code.Add(c).Line()
+		}
+		return code.Goto().Id(e.label(id))
+	}
+	t := trampoline{label: e.newLabel(), n: n, target: id}
+	e.tramps = append(e.tramps, t)
+	return jen.Goto().Id(t.label)
+}
+
+// newLabel makes a label for code the emitter adds.
+func (e *emitter) newLabel() string {
+	return e.label(e.l.newLabel())
+}
+
+// trampolines writes the trampolines of the verbatim item it, if any.
+func (e *emitter) trampolines(it *item) []jen.Code {
+	if len(e.tramps) == 0 {
+		return nil
+	}
+	var out []jen.Code
+	var after string
+	if !e.l.ends(it) {
+		after = e.newLabel()
+		out = append(out, jen.Goto().Id(after))
+	}
+	for _, t := range e.tramps {
+		out = append(out, jen.Id(t.label).Op(":"))
+		out = append(out, e.endRanges(t.n)...)
+		out = append(out, jen.Goto().Id(e.label(t.target)))
+	}
+	if after != "" {
+		out = append(out, jen.Id(after).Op(":"))
+	}
+	e.tramps = nil
+	return out
+}
+
+// returnFromRange writes a return inside a verbatim range-over-func loop:
+// store the results, jump to the return at the end of Step.
+func (e *emitter) returnFromRange(results []ast.Expr) jen.Code {
+	if e.retLabel == "" {
+		e.retLabel = e.newLabel()
+	}
+	stores := e.resultStores(results)
+	if stores == nil {
+		return jen.Goto().Id(e.retLabel)
+	}
+	return jen.Add(stores).Line().Goto().Id(e.retLabel)
 }
 
 // funcLit converts a function literal. Its body keeps its own return, defer and
@@ -261,45 +361,50 @@ func (e *emitter) label(id int) string {
 // returnStmt writes a return: the results go to the frame's result slots, then
 // Coro.Return runs the deferred calls.
 func (e *emitter) returnStmt(results []ast.Expr) jen.Code {
-	fn := e.fn
 	done := jen.Return(jen.Id(e.recv).Dot("Return").Call())
+	if stores := e.resultStores(results); stores != nil {
+		return jen.Add(stores).Line().Add(done)
+	}
+	return done
+}
+
+// resultStores writes the assignment of a return's results to the frame's
+// result slots, or returns nil when there is nothing to store (no results, or
+// "return err" where err is the named result itself).
+func (e *emitter) resultStores(results []ast.Expr) jen.Code {
+	fn := e.fn
 	if len(results) == 0 {
-		return done
+		return nil
 	}
 	var slots []jen.Code
-	if fn.hasRet {
-		slots = append(slots, jen.Id(e.recv).Dot("Ret"))
-	}
-	if fn.hasErr {
-		slots = append(slots, jen.Id(e.recv).Dot("Err"))
-	}
-	var vals []jen.Code
 	var slotVars []*types.Var
 	if fn.hasRet {
+		slots = append(slots, jen.Id(e.recv).Dot("Ret"))
 		slotVars = append(slotVars, fn.retVar)
 	}
 	if fn.hasErr {
+		slots = append(slots, jen.Id(e.recv).Dot("Err"))
 		slotVars = append(slotVars, fn.errVar)
 	}
+	var vals []jen.Code
 	if len(results) == len(slots) {
-		// return err, where err is the named result itself: nothing to store.
 		var keepSlots []jen.Code
 		for i, r := range results {
-			if id, ok := unparen(r).(*ast.Ident); ok && slotVars[i] != nil && e.l.info.Uses[id] == slotVars[i] {
+			if id, ok := ast.Unparen(r).(*ast.Ident); ok && slotVars[i] != nil && e.l.info.Uses[id] == slotVars[i] {
 				continue
 			}
 			keepSlots = append(keepSlots, slots[i])
 			vals = append(vals, e.conv.Expr(r))
 		}
 		if len(vals) == 0 {
-			return done
+			return nil
 		}
-		return jen.List(keepSlots...).Op("=").List(vals...).Line().Add(done)
+		return jen.List(keepSlots...).Op("=").List(vals...)
 	}
 	for _, r := range results {
 		vals = append(vals, e.conv.Expr(r))
 	}
-	return jen.List(slots...).Op("=").List(vals...).Line().Add(done)
+	return jen.List(slots...).Op("=").List(vals...)
 }
 
 // deferStmt writes a defer: the function value and arguments are evaluated now,
@@ -488,6 +593,7 @@ func (e *emitter) assign(lhs []ast.Expr, rhs []jen.Code, define bool, tok token.
 
 // item writes one flattened item.
 func (e *emitter) item(it *item) []jen.Code {
+	e.cur = it
 	var out []jen.Code
 	switch it.kind {
 	case kLabel:
@@ -495,8 +601,12 @@ func (e *emitter) item(it *item) []jen.Code {
 			out = append(out, jen.Id(e.label(it.label)).Op(":"))
 		}
 	case kGoto:
+		out = append(out, e.endRanges(it.iters-e.labelIters[it.label])...)
 		out = append(out, jen.Goto().Id(e.label(it.label)))
 	case kIf:
+		if it.iters != e.labelIters[it.label] {
+			panic("a conditional jump leaves a range-over-func loop")
+		}
 		out = append(out, jen.If(e.conv.Expr(it.cond)).Block(jen.Goto().Id(e.label(it.label))))
 	case kReturn:
 		out = append(out, e.returnStmt(it.results))
@@ -538,6 +648,7 @@ func (e *emitter) item(it *item) []jen.Code {
 			break
 		}
 		out = append(out, e.conv.Stmt(it.stmt))
+		out = append(out, e.trampolines(it)...)
 	}
 	return out
 }

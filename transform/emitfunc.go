@@ -156,6 +156,12 @@ func (e *emitter) function() []jen.Code {
 		cases = append(cases, jen.Default().Block(jen.Panic(rt("BadPC").Call(jen.Id(e.recv).Dot("PC")))))
 		body = append(body, jen.Switch(jen.Id(e.recv).Dot("PC")).Block(cases...))
 	}
+	e.labelIters = map[int]int{}
+	for _, it := range e.l.items {
+		if it.kind == kLabel {
+			e.labelIters[it.label] = it.iters
+		}
+	}
 	// Labels are emitted only where something jumps to them: collect the jumps first.
 	var items [][]jen.Code
 	for _, it := range e.l.items {
@@ -189,6 +195,9 @@ func (e *emitter) function() []jen.Code {
 	}
 	if last < 0 || !e.terminates(e.l.items[last]) {
 		body = append(body, jen.Return(jen.Id(e.recv).Dot("Return").Call()))
+	}
+	if e.retLabel != "" {
+		body = append(body, jen.Id(e.retLabel).Op(":"), jen.Return(jen.Id(e.recv).Dot("Return").Call()))
 	}
 	if e.lines {
 		body = append(body, jen.Comment(lineReset))

@@ -23,24 +23,30 @@ func (e *emitter) mapKeys(keys, m *ast.Ident, keysT types.Type) []jen.Code {
 	}
 }
 
-// pull writes next, stop = iter.Pull(seq) (or Pull2), and defers stop so that a
-// return or panic in the loop body ends the iterator too.
-func (e *emitter) pull(next, stop, seq *ast.Ident, n int) []jen.Code {
-	var call jen.Code
-	switch n {
-	case 0:
-		call = jen.Qual("iter", "Pull").Call(jen.Func().Params(jen.Id(e.synth("_y")).Func().Params(jen.Struct()).Bool()).Block(
-			jen.Add(e.conv.Expr(seq)).Call(jen.Func().Params().Bool().Block(jen.Return(jen.Id(e.synth("_y")).Call(jen.Struct().Values())))),
-		))
-	case 1:
-		call = jen.Qual("iter", "Pull").Call(e.conv.Expr(seq))
-	default:
-		call = jen.Qual("iter", "Pull2").Call(e.conv.Expr(seq))
+// pullRange writes next = runtime.PullRange(_s, seq) (PullRange0 or
+// PullRange2 for iterators of no or two values), which opens the range in the
+// frame. When seq's yield parameter has a named type, seq is called from a
+// function literal whose parameter has the unnamed type PullRange takes.
+func (e *emitter) pullRange(next, seq *ast.Ident, yield *types.Signature) []jen.Code {
+	rt := func(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
+	fn := map[int]string{0: "PullRange0", 1: "PullRange", 2: "PullRange2"}[yield.Params().Len()]
+	plain := types.NewSignatureType(nil, nil, nil, yield.Params(), yield.Results(), false)
+	want := types.NewSignatureType(nil, nil, nil, types.NewTuple(types.NewVar(token.NoPos, nil, "", plain)), nil, false)
+	arg := e.conv.Expr(seq)
+	if !types.AssignableTo(e.l.typeOf(seq), want) {
+		y := e.synth("_y")
+		arg = jen.Func().Params(jen.Id(y).Add(e.typ(plain, seq.Pos()))).Block(jen.Add(arg).Call(jen.Id(y)))
 	}
-	return []jen.Code{
-		jen.List(e.conv.Expr(next), e.conv.Expr(stop)).Op("=").Add(call),
-		jen.Id(e.recv).Dot("Defer").Call(e.conv.Expr(stop)),
+	return []jen.Code{jen.Add(e.conv.Expr(next)).Op("=").Add(rt(fn)).Call(jen.Id(e.recv), arg)}
+}
+
+// endRanges ends the n innermost open range-over-func loops of the frame.
+func (e *emitter) endRanges(n int) []jen.Code {
+	var out []jen.Code
+	for range n {
+		out = append(out, jen.Id(e.recv).Dot("EndRange").Call())
 	}
+	return out
 }
 
 // typeSwitch writes the dispatch of a lowered type switch: a type switch on the

@@ -243,6 +243,7 @@ type item struct {
 	pos     token.Pos
 	jumps   []int // labels a statement may jump to besides falling through
 	returns bool  // a statement that may return
+	iters   int   // range-over-func loops open here (see rangeFunc)
 }
 
 // awaitPoint is one suspension: lhs = await(x).
@@ -299,6 +300,7 @@ type lowerer struct {
 	pos     token.Pos
 	err     error
 	hasGoto bool // the body has a goto: a declaration may run again
+	iters   int  // lowered range-over-func loops around the current item
 }
 
 type lowerError struct {
@@ -318,6 +320,7 @@ func (l *lowerer) add(it *item) {
 	if it.pos == token.NoPos {
 		it.pos = l.pos
 	}
+	it.iters = l.iters
 	l.items = append(l.items, it)
 }
 
@@ -1157,34 +1160,28 @@ func (l *lowerer) rangeFunc(s *ast.RangeStmt, xt types.Type, sig *types.Signatur
 	n := yield.Params().Len()
 	seq := l.temp(xt)
 	l.assign(seq, l.expr(s.X))
-	var elems []types.Type
-	for i := 0; i < n; i++ {
-		elems = append(elems, yield.Params().At(i).Type())
-	}
 	// next: func() (elems..., bool)
 	var res []*types.Var
-	for _, t := range elems {
-		res = append(res, types.NewVar(token.NoPos, nil, "", t))
-	}
-	nres := len(res)
-	if n == 0 {
-		res = append(res, types.NewVar(token.NoPos, nil, "", types.NewStruct(nil, nil)))
+	for i := 0; i < n; i++ {
+		res = append(res, types.NewVar(token.NoPos, nil, "", yield.Params().At(i).Type()))
 	}
 	res = append(res, types.NewVar(token.NoPos, nil, "", types.Typ[types.Bool]))
 	nextT := types.NewSignatureType(nil, nil, nil, types.NewTuple(), types.NewTuple(res...), false)
-	stopT := types.NewSignatureType(nil, nil, nil, types.NewTuple(), types.NewTuple(), false)
-	next, stop := l.temp(nextT), l.temp(stopT)
+	next := l.temp(nextT)
 	l.add(&item{kind: kRaw, raw: &rawItem{falls: true, uses: []ast.Expr{seq},
-		defs: []*types.Var{l.info.Uses[next].(*types.Var), l.info.Uses[stop].(*types.Var)},
-		emit: func(e *emitter) []codeLine { return e.pull(next, stop, seq, n) }}})
+		defs: []*types.Var{l.info.Uses[next].(*types.Var)},
+		emit: func(e *emitter) []codeLine { return e.pullRange(next, seq, yield) }}})
+	// From here until the loop's exit, the frame has one more open iterator
+	// (see runtime.PullRange): a jump out of the loop ends it.
+	l.iters++
 	l.label(head)
 	var vals []ast.Expr
-	for i := 0; i < len(res)-1; i++ {
+	for i := 0; i < n; i++ {
 		target := s.Key
 		if i == 1 {
 			target = s.Value
 		}
-		if i >= nres || target == nil || isBlank(target) {
+		if target == nil || isBlank(target) {
 			vals = append(vals, &ast.Ident{Name: "_", NamePos: l.pos})
 			continue
 		}
@@ -1194,16 +1191,18 @@ func (l *lowerer) rangeFunc(s *ast.RangeStmt, xt types.Type, sig *types.Signatur
 	l.emitStmt(&ast.AssignStmt{Lhs: append(append([]ast.Expr{}, vals...), ok), Tok: token.ASSIGN,
 		Rhs: []ast.Expr{&ast.CallExpr{Fun: next}}})
 	l.jumpIf(l.not(ok), exit)
-	if nres >= 1 {
+	if n >= 1 {
 		l.iterVar(s, s.Key, vals[0])
 	}
-	if nres >= 2 {
+	if n >= 2 {
 		l.iterVar(s, s.Value, vals[1])
 	}
 	body()
 	l.jump(head)
 	l.label(exit)
-	l.emitStmt(&ast.ExprStmt{X: &ast.CallExpr{Fun: stop}})
+	l.add(&item{kind: kRaw, raw: &rawItem{falls: true,
+		emit: func(e *emitter) []codeLine { return e.endRanges(1) }}})
+	l.iters--
 }
 
 func (l *lowerer) pkgFunc(path, name, fn string) ast.Expr {
