@@ -237,14 +237,25 @@ func (t *Task[T]) SetName(name string) { t.fiber.extra().name = &name }
 //
 // Options change how the loop runs: see Debug and VirtualTime.
 func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
+	v, err, p := runMain(a, opts)
+	if p != nil {
+		panic(&PanicError{Value: p.value, Stack: p.stack})
+	}
+	return v, err
+}
+
+// runMain runs a as Run does, and returns the panic that ended a, if one did,
+// instead of raising it. A panic of another task that nobody awaited ends it
+// with a *PanicError.
+func runMain[T any](a Awaitable[T], opts []Option) (T, error, *panicRec) {
 	var zero T
 	if loopOfThisGoroutine() != nil {
-		return zero, ErrRunning
+		return zero, ErrRunning, nil
 	}
 	startEnvMonitor()
 	l, err := newLoop()
 	if err != nil {
-		return zero, err
+		return zero, err, nil
 	}
 	var o runOptions
 	for _, opt := range opts {
@@ -284,13 +295,13 @@ func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
 		panic(l.fatal)
 	}
 	if err != nil {
-		return zero, err
+		return zero, err, nil
 	}
 	r := main.root()
 	if p := r.panicked(); p != nil {
-		panic(&PanicError{Value: p.value, Stack: p.stack})
+		return zero, nil, p
 	}
-	return r.Ret, r.Err
+	return r.Ret, r.Err, nil
 }
 
 // shutdown cancels the tasks still live and runs the loop until they have
@@ -319,9 +330,17 @@ func (l *loop) shutdown() {
 // form of await, used by the blocking twins of async functions: outside any
 // loop it runs a on a new private loop, as Run does. On a goroutine that is
 // running a loop it panics: a blocking twin was called from async code.
+//
+// If a panics, Await panics with the same value, as a call of the function a
+// stands for would: a deferred recover in the blocking twin sees what the
+// coroutine raised (Run wraps it in a *PanicError instead).
 func Await[T any](a Awaitable[T]) (T, error) {
 	if loopOfThisGoroutine() != nil {
 		panic(msgBlockingAwait)
 	}
-	return Run(a)
+	v, err, p := runMain(a, nil)
+	if p != nil {
+		panic(p.value)
+	}
+	return v, err
 }
