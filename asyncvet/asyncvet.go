@@ -52,6 +52,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // RuntimePath is the import path of asyncgen's runtime.
@@ -78,7 +79,7 @@ func run(pass *analysis.Pass) (any, error) {
 	pass = honorIgnores(pass)
 	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	for _, f := range pass.Files {
-		if isGenerated(f) {
+		if ast.IsGenerated(f) {
 			continue
 		}
 		for _, d := range f.Decls {
@@ -115,24 +116,10 @@ func run(pass *analysis.Pass) (any, error) {
 	return nil, nil
 }
 
-func isGenerated(f *ast.File) bool {
-	for _, cg := range f.Comments {
-		if cg.Pos() > f.Package {
-			break
-		}
-		for _, c := range cg.List {
-			if strings.HasPrefix(c.Text, "// Code generated ") && strings.HasSuffix(c.Text, " DO NOT EDIT.") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 func isGeneratedPos(pass *analysis.Pass, pos token.Pos) bool {
 	for _, f := range pass.Files {
 		if f.FileStart <= pos && pos < f.FileEnd {
-			return isGenerated(f)
+			return ast.IsGenerated(f)
 		}
 	}
 	return false
@@ -189,24 +176,9 @@ func isRuntimeNamed(t types.Type, name string) bool {
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == RuntimePath && n.Obj().Name() == name
 }
 
+// callee returns the function or method a call calls, or nil.
 func callee(pass *analysis.Pass, call *ast.CallExpr) *types.Func {
-	fun := ast.Unparen(call.Fun)
-	switch x := fun.(type) {
-	case *ast.IndexExpr:
-		fun = x.X
-	case *ast.IndexListExpr:
-		fun = x.X
-	}
-	var id *ast.Ident
-	switch x := fun.(type) {
-	case *ast.Ident:
-		id = x
-	case *ast.SelectorExpr:
-		id = x.Sel
-	default:
-		return nil
-	}
-	f, _ := pass.TypesInfo.Uses[id].(*types.Func)
+	f, _ := typeutil.Callee(pass.TypesInfo, call).(*types.Func)
 	return f
 }
 

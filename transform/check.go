@@ -15,6 +15,8 @@ import (
 	"go/token"
 	"go/types"
 	"strings"
+
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 func checkPass(fs *funcState) error {
@@ -71,14 +73,14 @@ func (fn *asyncFunc) isAwait(call *ast.CallExpr) bool {
 }
 
 func isAwaitCall(info *types.Info, pkg *types.Package, call *ast.CallExpr) bool {
-	id := calleeIdent(call)
-	return id != nil && isAwaitObj(info.Uses[id], pkg)
+	return isAwaitObj(typeutil.Callee(info, call), pkg)
 }
 
-// calleeIdent returns the identifier that names the function a call calls (F,
-// pkg.F, x.M, F[T]), or nil when the function is an expression of another form.
-func calleeIdent(call *ast.CallExpr) *ast.Ident {
-	f := unparen(call.Fun)
+// funIdent returns the identifier in the function position of a call (F,
+// pkg.F, x.M, F[T]), or nil; check uses it to tell an await that is called
+// from one that is not.
+func funIdent(call *ast.CallExpr) *ast.Ident {
+	f := ast.Unparen(call.Fun)
 	switch x := f.(type) {
 	case *ast.IndexExpr:
 		f = x.X
@@ -181,7 +183,7 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 	walk = func(n ast.Node, lit ast.Node) {
 		ast.Inspect(n, func(n ast.Node) bool {
 			if call, ok := n.(*ast.CallExpr); ok {
-				if id := calleeIdent(call); id != nil {
+				if id := funIdent(call); id != nil {
 					callees[id] = true
 				}
 			}
@@ -191,7 +193,7 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 					errorf(x.Call.Pos(), "await cannot be started with go; spawn the awaitable with runtime.Spawn instead")
 					return false
 				}
-				if fl, ok := unparen(x.Call.Fun).(*ast.FuncLit); ok {
+				if fl, ok := ast.Unparen(x.Call.Fun).(*ast.FuncLit); ok {
 					for _, a := range x.Call.Args {
 						walk(a, lit)
 					}
@@ -220,7 +222,7 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 				if lit == nil {
 					if twin := blockingTwin(u, x); twin != "" {
 						use := twin + "Async(...)"
-						if sel, ok := unparen(x.Fun).(*ast.SelectorExpr); ok && u.info.Selections[sel] != nil {
+						if sel, ok := ast.Unparen(x.Fun).(*ast.SelectorExpr); ok && u.info.Selections[sel] != nil {
 							use = render(sel.X) + "." + sel.Sel.Name + "Async(...)"
 						}
 						errorf(x.Pos(), "call of %s, the blocking twin of an async function, would block the event loop; use await(%s) instead", twin, use)
@@ -241,11 +243,7 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 // blockingTwin returns the name of the async function whose blocking twin call
 // calls, or "".
 func blockingTwin(u *unit, call *ast.CallExpr) string {
-	id := calleeIdent(call)
-	if id == nil {
-		return ""
-	}
-	fobj, ok := u.info.Uses[id].(*types.Func)
+	fobj, ok := typeutil.Callee(u.info, call).(*types.Func)
 	if !ok || fobj.Pkg() == nil {
 		return ""
 	}

@@ -12,9 +12,12 @@ package transform
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -50,24 +53,25 @@ type emitter struct {
 	resume     []string
 	synthNames map[string]string
 	// Jumps out of range-over-func loops (see escape).
-	cur          *item          // the item being written
-	labelIters   map[int]int    // open range-over-func loops at each label
-	tramps       []trampoline   // of the current verbatim item
-	nativeRanges int            // verbatim range-over-func loops around the statement being converted
-	retLabel     string         // the return at the end of Step, if a return needs it
-	byName     map[string]map[types.Object]bool // the objects the function mentions, by spelling
-	needed     map[string]bool                  // spellings the generated code uses for other things
-	awField    map[string]string                // awaitable field per element type
-	awTypes    []awField
-	fields     []fieldDecl
-	locals     []fieldDecl
-	across     map[*awaitPoint]bitset
-	lines      bool
-	file       string
-	lastLn     int
-	err        error
-	// boxedParam maps a boxed variable to the name it has inside a function
-	// literal that captured its box.
+	cur          *item                            // the item being written
+	labelIters   map[int]int                      // open range-over-func loops at each label
+	tramps       []trampoline                     // of the current verbatim item
+	nativeRanges int                              // verbatim range-over-func loops around the statement being converted
+	retLabel     string                           // the return at the end of Step, if a return needs it
+	constLens    bool                             // write array lengths by value (see localDecl)
+	byName       map[string]map[types.Object]bool // the objects the function mentions, by spelling
+	needed       map[string]bool                  // spellings the generated code uses for other things
+	awField      map[string]string                // awaitable field per element type
+	awTypes      []awField
+	fields       []fieldDecl
+	locals       []fieldDecl
+	across       map[*awaitPoint]bitset
+	lines        bool
+	file         string
+	lastLn       int
+	err          error
+	// inLit maps a boxed variable to the name of the parameter that carries
+	// its box into the function literal being written (see funcLit).
 	inLit      map[*types.Var]string
 	ndefer     int
 	firstDef   map[*types.Var]int  // index of the first item that mentions a variable
@@ -159,8 +163,13 @@ func (e *emitter) newConverter() *converter {
 		return nil
 	}
 	c.expr = func(x ast.Expr) (jen.Code, bool) {
-		if lit, ok := x.(*ast.FuncLit); ok {
-			return e.funcLit(lit), true
+		switch x := x.(type) {
+		case *ast.FuncLit:
+			return e.funcLit(x), true
+		case *ast.ArrayType:
+			if tv, ok := e.l.info.Types[x.Len]; ok && e.constLens && tv.Value != nil {
+				return jen.Index(jen.Op(tv.Value.ExactString())).Add(c.Expr(x.Elt)), true
+			}
 		}
 		return nil, false
 	}
@@ -413,7 +422,7 @@ func (e *emitter) resultStores(results []ast.Expr) jen.Code {
 // is called directly by the deferred function, as Go requires.
 func (e *emitter) deferStmt(s *ast.DeferStmt) jen.Code {
 	call := s.Call
-	fun := unparen(call.Fun)
+	fun := ast.Unparen(call.Fun)
 	push := func(fnCode jen.Code) jen.Code { return jen.Id(e.recv).Dot("Defer").Call(fnCode) }
 	sig, _ := e.l.info.TypeOf(call.Fun).(*types.Signature)
 	builtin := false
@@ -636,8 +645,9 @@ func (e *emitter) item(it *item) []jen.Code {
 	case kAwait:
 		out = append(out, e.await(it.aw)...)
 	case kStmt:
-		if _, ok := it.stmt.(*ast.DeclStmt); ok {
-			break // see function
+		if ds, ok := it.stmt.(*ast.DeclStmt); ok {
+			out = append(out, e.declUses(ds)...) // the declaration itself: see function
+			break
 		}
 		if as, ok := it.stmt.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
 			var rhs []jen.Code
@@ -703,4 +713,97 @@ func (e *emitter) assignedBefore(vi *varInfo, ap *awaitPoint) bool {
 	}
 	first, ok := e.firstDef[vi.v]
 	return ok && first < e.itemIndex[ap]
+}
+
+// localDecl writes a const or type declaration of the function's flattened
+// level, which moves to package level (or, in a generic function, to the top
+// of Step). A constant is written by its value, with its type or, untyped,
+// with its kind: the expression it was declared with may mention iota,
+// repeat the previous spec's, or take len of a local array, none of which
+// means the same elsewhere. An array length in a type is written by value
+// for the same reason.
+func (e *emitter) localDecl(ds *ast.DeclStmt) jen.Code {
+	gd := ds.Decl.(*ast.GenDecl)
+	if gd.Tok == token.TYPE {
+		e.constLens = true
+		code := e.conv.Stmt(ds)
+		e.constLens = false
+		return code
+	}
+	var defs []jen.Code
+	for _, sp := range gd.Specs {
+		for _, id := range sp.(*ast.ValueSpec).Names {
+			c, ok := e.l.info.Defs[id].(*types.Const)
+			if !ok || id.Name == "_" {
+				continue
+			}
+			def := jen.Id(e.renamed[c])
+			if b, ok := c.Type().(*types.Basic); !ok || b.Info()&types.IsUntyped == 0 {
+				def.Add(e.typ(c.Type(), id.Pos()))
+			}
+			defs = append(defs, def.Op("=").Add(constValue(c.Val(), c.Type())))
+		}
+	}
+	switch len(defs) {
+	case 0:
+		return jen.Null()
+	case 1:
+		return jen.Const().Add(defs[0])
+	}
+	return jen.Const().Defs(defs...)
+}
+
+// constValue writes a constant value exactly, as an expression of the same
+// kind when t is untyped (a rune stays a rune, a float stays a float).
+func constValue(v constant.Value, t types.Type) jen.Code {
+	b, _ := t.Underlying().(*types.Basic)
+	switch v.Kind() {
+	case constant.Bool:
+		return jen.Lit(constant.BoolVal(v))
+	case constant.String:
+		return jen.Lit(constant.StringVal(v))
+	case constant.Int:
+		if b != nil && b.Kind() == types.UntypedRune {
+			if r, ok := constant.Int64Val(v); ok && r >= 0 && utf8.ValidRune(rune(r)) {
+				return jen.Op(strconv.QuoteRune(rune(r)))
+			}
+			return jen.Parens(jen.Op(`'\x00' +`).Op(v.ExactString()))
+		}
+		if b != nil && b.Info()&types.IsFloat != 0 && b.Kind() == types.UntypedFloat {
+			return jen.Op(v.ExactString() + ".0")
+		}
+		return jen.Op(v.ExactString())
+	case constant.Float:
+		s := v.ExactString()
+		if num, den, ok := strings.Cut(s, "/"); ok {
+			return jen.Parens(jen.Op(num + ".0 / " + den))
+		}
+		if !strings.ContainsAny(s, ".eEpP") {
+			s += ".0"
+		}
+		return jen.Op(s)
+	case constant.Complex:
+		return jen.Complex(constValue(constant.Real(v), types.Typ[types.UntypedFloat]), constValue(constant.Imag(v), types.Typ[types.UntypedFloat]))
+	}
+	return jen.Op(v.ExactString())
+}
+
+// declUses writes _ = v for each variable a const or type declaration
+// mentions (as in const n = len(a)): the declaration moves away, and the
+// variable must stay used where it was.
+func (e *emitter) declUses(ds *ast.DeclStmt) []jen.Code {
+	var out []jen.Code
+	seen := map[*types.Var]bool{}
+	ast.Inspect(ds, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if v, ok := e.l.info.Uses[id].(*types.Var); ok && !seen[v] {
+				if ref := e.ref(v); ref != nil {
+					seen[v] = true
+					out = append(out, jen.Id("_").Op("=").Add(ref))
+				}
+			}
+		}
+		return true
+	})
+	return out
 }

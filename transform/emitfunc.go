@@ -10,135 +10,180 @@ import (
 	"github.com/dave/jennifer/jen"
 )
 
-// function writes the state struct, the constructor, Info and Step of fn.
+// function writes the declarations generated for fn, in this order: the
+// local types and constants moved to package level, the state struct, the
+// constructor, Info and its FuncInfo, Step, and the staleness check.
 func (e *emitter) function() []jen.Code {
-	fn, u := e.fn, e.fn.u
-	rt := func(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
-	tconv := &converter{info: u.info, pkg: u.pkg}
+	g := e.generics()
+	var out []jen.Code
+	if e.hoistDecls {
+		for _, d := range e.decls {
+			out = append(out, e.localDecl(d.stmt.(*ast.DeclStmt)))
+		}
+	}
+	out = append(out, e.stateStruct(g), e.constructor(g), e.infoMethod(g), e.infoVar(), e.step(g))
+	if c := e.staleCheck(g); c != nil {
+		out = append(out, c)
+	}
+	return out
+}
 
-	// Type parameters: the receiver's (named as in the receiver) and the function's.
-	var tparams, targs []jen.Code
+func rt(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
+
+// typeParams are the type parameters of a generated function: the
+// receiver's (named as in the receiver) and the function's.
+type typeParams struct {
+	params, args []jen.Code
+}
+
+// of instantiates the generic type named by s with the type parameters.
+func (g typeParams) of(s *jen.Statement) *jen.Statement {
+	if len(g.args) > 0 {
+		return s.Types(g.args...)
+	}
+	return s
+}
+
+func (e *emitter) generics() typeParams {
+	fn := e.fn
+	var g typeParams
 	if recv := fn.sig.RecvTypeParams(); recv != nil {
 		for i := 0; i < recv.Len(); i++ {
 			tp := recv.At(i)
-			tparams = append(tparams, jen.Id(tp.Obj().Name()).Add(e.typ(tp.Constraint(), fn.decl.Pos())))
-			targs = append(targs, jen.Id(tp.Obj().Name()))
+			g.params = append(g.params, jen.Id(tp.Obj().Name()).Add(e.typ(tp.Constraint(), fn.decl.Pos())))
+			g.args = append(g.args, jen.Id(tp.Obj().Name()))
 		}
 	}
 	if fn.decl.Type.TypeParams != nil {
-		tparams = append(tparams, tconv.FieldList(fn.decl.Type.TypeParams)...)
+		g.params = append(g.params, e.srcConv().FieldList(fn.decl.Type.TypeParams)...)
 		for _, f := range fn.decl.Type.TypeParams.List {
 			for _, n := range f.Names {
-				targs = append(targs, jen.Id(n.Name))
+				g.args = append(g.args, jen.Id(n.Name))
 			}
 		}
 	}
-	withTypes := func(s *jen.Statement) *jen.Statement {
-		if len(targs) > 0 {
-			return s.Types(targs...)
-		}
-		return s
-	}
-	var elem jen.Code = jen.Struct()
-	if fn.hasRet {
-		elem = e.resultTypeCode(tconv)
-	}
+	return g
+}
 
-	// The state struct.
-	fields := []jen.Code{rt("Coro").Types(elem)}
+// srcConv converts the function's signature as the source spells it.
+func (e *emitter) srcConv() *converter {
+	return &converter{info: e.fn.u.info, pkg: e.fn.u.pkg}
+}
+
+// elem is T of the Awaitable[T] the function's coroutine is.
+func (e *emitter) elem() jen.Code {
+	if !e.fn.hasRet {
+		return jen.Struct()
+	}
+	return e.srcConv().Type(e.fn.decl.Type.Results.List[0].Type)
+}
+
+// stateStruct writes the frame: the Coro header, the variables kept in the
+// frame, and one pending-awaitable field per awaited element type.
+func (e *emitter) stateStruct(g typeParams) jen.Code {
+	fn := e.fn
+	fields := []jen.Code{rt("Coro").Types(e.elem())}
 	for _, f := range e.fields {
 		fields = append(fields, jen.Id(f.name).Add(f.typ))
 	}
 	for _, a := range e.awTypes {
 		fields = append(fields, jen.Id(a.name).Add(rt("Awaitable").Types(e.typ(a.elem, fn.decl.Pos()))))
 	}
-	var out []jen.Code
 	st := jen.Commentf("%s is the state of the async function %s while it runs.", fn.coro, fn.name).Line().Type().Id(fn.coro)
-	if len(tparams) > 0 {
-		st = st.Types(tparams...)
+	if len(g.params) > 0 {
+		st = st.Types(g.params...)
 	}
-	out = append(out, st.Struct(fields...))
+	return st.Struct(fields...)
+}
 
-	// The constructor: same receiver, parameters and type parameters.
-	var sigParams []jen.Code
-	var inits []jen.Code
-	pi := 0
-	paramCode := func(v *types.Var, texpr ast.Expr, variadic bool) {
-		name := v.Name()
-		if name == "" || name == "_" {
-			name = e.names.fresh(fmt.Sprintf("_p%d", pi))
-		}
-		pi++
-		t := tconv.Type(texpr)
-		if variadic {
-			t = jen.Op("...").Add(tconv.Type(texpr.(*ast.Ellipsis).Elt))
-		}
-		sigParams = append(sigParams, jen.Id(name).Add(t))
-		if st := e.store[v]; st != nil {
-			inits = append(inits, jen.Id(st.name).Op(":").Id(name))
-		}
-	}
+// constructor writes FAsync: same receiver, parameters and type parameters
+// as F; it stores them in a new frame and returns it.
+func (e *emitter) constructor(g typeParams) jen.Code {
+	fn, src := e.fn, e.srcConv()
+	var params, inits []jen.Code
 	idx := 0
 	for _, f := range fn.decl.Type.Params.List {
-		_, variadic := f.Type.(*ast.Ellipsis)
-		n := max(len(f.Names), 1)
-		for range n {
-			paramCode(fn.sig.Params().At(idx), f.Type, variadic)
+		t := src.Type(f.Type)
+		if el, ok := f.Type.(*ast.Ellipsis); ok {
+			t = jen.Op("...").Add(src.Type(el.Elt))
+		}
+		for range max(len(f.Names), 1) {
+			v := fn.sig.Params().At(idx)
+			name := v.Name()
+			if name == "" || name == "_" {
+				name = e.names.fresh(fmt.Sprintf("_p%d", idx))
+			}
 			idx++
+			params = append(params, jen.Id(name).Add(t))
+			if st := e.store[v]; st != nil {
+				inits = append(inits, jen.Id(st.name).Op(":").Id(name))
+			}
 		}
 	}
 	ctor := jen.Func()
-	ctorName := fn.decl.Name.Name + "Async"
+	name := fn.decl.Name.Name + "Async"
 	if fn.decl.Recv != nil {
 		r := fn.decl.Recv.List[0]
-		rname := ""
+		var rname string
 		if len(r.Names) > 0 && r.Names[0].Name != "_" {
 			rname = r.Names[0].Name
 		} else {
 			rname = e.names.fresh("_recv")
 		}
-		ctor = ctor.Params(jen.Id(rname).Add(tconv.Type(r.Type)))
+		ctor = ctor.Params(jen.Id(rname).Add(src.Type(r.Type)))
 		if st := e.store[fn.sig.Recv()]; st != nil {
 			inits = append([]jen.Code{jen.Id(st.name).Op(":").Id(rname)}, inits...)
 		}
 	}
-	ctor = ctor.Id(ctorName)
+	ctor = ctor.Id(name)
 	if fn.decl.Type.TypeParams != nil {
-		ctor = ctor.Types(tconv.FieldList(fn.decl.Type.TypeParams)...)
+		ctor = ctor.Types(src.FieldList(fn.decl.Type.TypeParams)...)
 	}
 	s := e.recv
-	out = append(out, jen.Commentf("%s returns a coroutine that runs %s when it is awaited or spawned.", ctorName, fn.decl.Name.Name).Line().Add(ctor).Params(sigParams...).Add(rt("Awaitable").Types(elem)).Block(
-		jen.Id(s).Op(":=").Op("&").Add(withTypes(jen.Id(fn.coro))).Values(inits...),
+	return jen.Commentf("%s returns a coroutine that runs %s when it is awaited or spawned.", name, fn.decl.Name.Name).Line().
+		Add(ctor).Params(params...).Add(rt("Awaitable").Types(e.elem())).Block(
+		jen.Id(s).Op(":=").Op("&").Add(g.of(jen.Id(fn.coro))).Values(inits...),
 		jen.Id(s).Dot("Init").Call(jen.Id(s)),
 		jen.Return(jen.Id(s)),
-	))
+	)
+}
 
-	recvDecl := jen.Id(e.recv).Op("*").Add(withTypes(jen.Id(fn.coro)))
+// recvDecl is the receiver of the frame's methods.
+func (e *emitter) recvDecl(g typeParams) jen.Code {
+	return jen.Id(e.recv).Op("*").Add(g.of(jen.Id(e.fn.coro)))
+}
 
-	// Info: where the function and each of its await points are.
+// infoMethod writes Info, which returns the FuncInfo.
+func (e *emitter) infoMethod(g typeParams) jen.Code {
+	return jen.Func().Params(e.recvDecl(g)).Id("Info").Params().Op("*").Add(rt("FuncInfo")).Block(
+		jen.Return(jen.Op("&").Id(e.fn.info)),
+	)
+}
+
+// infoVar writes the FuncInfo: where the function and each of its await
+// points are in the source, whatever -lines says.
+func (e *emitter) infoVar() jen.Code {
+	fn, u := e.fn, e.fn.u
 	pos := u.fset.Position(fn.decl.Pos())
 	awaits := []jen.Code{jen.Values()}
 	for _, ap := range e.l.awaits {
 		p := u.fset.Position(ap.pos)
 		awaits = append(awaits, jen.Values(jen.Dict{jen.Id("Line"): jen.Lit(p.Line), jen.Id("Col"): jen.Lit(p.Column)}))
 	}
-	out = append(out, jen.Func().Params(recvDecl).Id("Info").Params().Op("*").Add(rt("FuncInfo")).Block(
-		jen.Return(jen.Op("&").Id(fn.info)),
-	))
-	out = append(out, jen.Var().Id(fn.info).Op("=").Add(rt("FuncInfo")).Values(jen.Dict{
+	return jen.Var().Id(fn.info).Op("=").Add(rt("FuncInfo")).Values(jen.Dict{
 		jen.Id("Name"):   jen.Lit(u.pkg.Name() + "." + fn.name),
 		jen.Id("File"):   jen.Lit(filepath.Base(pos.Filename)),
 		jen.Id("Line"):   jen.Lit(pos.Line),
 		jen.Id("Awaits"): jen.Index().Add(rt("AwaitInfo")).Values(awaits...),
-	}))
+	})
+}
 
-	// Step.
+// step writes Step: the locals, the resume dispatch, then the items.
+func (e *emitter) step(g typeParams) jen.Code {
 	var body []jen.Code
-	for _, d := range e.decls {
-		if e.hoistDecls {
-			out = append([]jen.Code{e.conv.Stmt(d.stmt)}, out...)
-		} else {
-			body = append(body, e.conv.Stmt(d.stmt))
+	if !e.hoistDecls {
+		for _, d := range e.decls {
+			body = append(body, e.localDecl(d.stmt.(*ast.DeclStmt)))
 		}
 	}
 	if len(e.locals) > 0 {
@@ -156,82 +201,90 @@ func (e *emitter) function() []jen.Code {
 		cases = append(cases, jen.Default().Block(jen.Panic(rt("BadPC").Call(jen.Id(e.recv).Dot("PC")))))
 		body = append(body, jen.Switch(jen.Id(e.recv).Dot("PC")).Block(cases...))
 	}
+	body = append(body, e.items()...)
+	if e.lines {
+		body = append(body, jen.Comment(lineReset))
+	}
+	return jen.Func().Params(e.recvDecl(g)).Id("Step").Params(jen.Id(e.fib).Op("*").Add(rt("Fiber"))).Bool().Block(body...)
+}
+
+// items writes the flattened body, each statement after a //line directive
+// naming its source line when it differs from the last one, and the return
+// that ends Step.
+func (e *emitter) items() []jen.Code {
 	e.labelIters = map[int]int{}
 	for _, it := range e.l.items {
 		if it.kind == kLabel {
 			e.labelIters[it.label] = it.iters
 		}
 	}
-	// Labels are emitted only where something jumps to them: collect the jumps first.
-	var items [][]jen.Code
-	for _, it := range e.l.items {
-		items = append(items, nil)
+	// Labels are emitted only where something jumps to them: write the other
+	// items first, which marks the labels used.
+	written := make([][]jen.Code, len(e.l.items))
+	for i, it := range e.l.items {
 		if it.kind != kLabel {
-			items[len(items)-1] = e.item(it)
+			written[i] = e.item(it)
 		}
 	}
+	var body []jen.Code
 	last := -1
 	for i, it := range e.l.items {
 		if it.kind == kLabel {
 			if !e.used[it.label] {
 				continue
 			}
-			items[i] = e.item(it)
+			written[i] = e.item(it)
 		}
-		if len(items[i]) == 0 {
+		if len(written[i]) == 0 {
 			continue
 		}
 		if e.lines && it.kind != kLabel {
-			if ln := u.fset.Position(it.pos).Line; ln > 0 && ln != e.lastLn {
+			if ln := e.fn.u.fset.Position(it.pos).Line; ln > 0 && ln != e.lastLn {
 				body = append(body, jen.Comment(fmt.Sprintf("//line %s:%d", e.file, ln)))
 				e.lastLn = ln
 			}
 		}
-		body = append(body, items[i]...)
+		body = append(body, written[i]...)
 		last = i
 		if it.kind == kAwait {
 			e.lastLn = 0 // the code after a resume needs its own directive
 		}
 	}
-	if last < 0 || !e.terminates(e.l.items[last]) {
+	if last < 0 || !e.l.ends(e.l.items[last]) {
 		body = append(body, jen.Return(jen.Id(e.recv).Dot("Return").Call()))
 	}
 	if e.retLabel != "" {
 		body = append(body, jen.Id(e.retLabel).Op(":"), jen.Return(jen.Id(e.recv).Dot("Return").Call()))
 	}
-	if e.lines {
-		body = append(body, jen.Comment(lineReset))
-	}
-	out = append(out, jen.Func().Params(recvDecl).Id("Step").Params(jen.Id(e.fib).Op("*").Add(rt("Fiber"))).Bool().Block(body...))
+	return body
+}
 
-	// A stale generated file fails to compile instead of misbehaving: the source
-	// function must still have the signature the coroutine was made for.
-	if len(tparams) == 0 {
-		var fnType types.Type = fn.sig
-		var ref jen.Code = jen.Id(fn.decl.Name.Name)
-		if r := fn.sig.Recv(); r != nil {
-			params := []*types.Var{types.NewVar(token.NoPos, nil, "", r.Type())}
-			for i := 0; i < fn.sig.Params().Len(); i++ {
-				params = append(params, fn.sig.Params().At(i))
-			}
-			fnType = types.NewSignatureType(nil, nil, nil, types.NewTuple(params...), fn.sig.Results(), fn.sig.Variadic())
-			ref = jen.Parens(tconv.Type(fn.decl.Recv.List[0].Type)).Dot(fn.decl.Name.Name)
-		}
-		if tc, err := typeCode(fnType, u.pkg, u.hoisted); err == nil {
-			out = append(out, jen.Var().Id("_").Add(tc).Op("=").Add(ref))
-		}
+// staleCheck writes var _ func(...) = F: a stale generated file fails to
+// compile instead of misbehaving, because the source function must still
+// have the signature the coroutine was made for. Generic functions have none.
+func (e *emitter) staleCheck(g typeParams) jen.Code {
+	fn, u := e.fn, e.fn.u
+	if len(g.params) > 0 {
+		return nil
 	}
-	return out
+	var fnType types.Type = fn.sig
+	var ref jen.Code = jen.Id(fn.decl.Name.Name)
+	if r := fn.sig.Recv(); r != nil {
+		params := []*types.Var{types.NewVar(token.NoPos, nil, "", r.Type())}
+		for i := 0; i < fn.sig.Params().Len(); i++ {
+			params = append(params, fn.sig.Params().At(i))
+		}
+		fnType = types.NewSignatureType(nil, nil, nil, types.NewTuple(params...), fn.sig.Results(), fn.sig.Variadic())
+		ref = jen.Parens(e.srcConv().Type(fn.decl.Recv.List[0].Type)).Dot(fn.decl.Name.Name)
+	}
+	tc, err := typeCode(fnType, u.pkg, u.hoisted)
+	if err != nil {
+		return nil
+	}
+	return jen.Var().Id("_").Add(tc).Op("=").Add(ref)
 }
 
 // lineReset marks where //line directives stop applying; render replaces it
 // with a directive naming the generated file and its real line.
 const lineReset = "//line asyncgen-reset:1"
 
-// resultTypeCode is T as the source spells it.
-func (e *emitter) resultTypeCode(c *converter) jen.Code {
-	for _, f := range e.fn.decl.Type.Results.List {
-		return c.Type(f.Type)
-	}
-	return jen.Struct()
-}

@@ -10,8 +10,11 @@ package transform
 // (a pointer in the frame, a fresh box at each declaration) when it can be
 // declared again while the function runs, which is how Go 1.22's per-iteration
 // loop variables keep their meaning for closures. Every other variable is a
-// local of the Step method. For each await, deadAt lists the frame variables
-// that hold pointers and are dead across it, so that "emit" can clear them.
+// local of the Step method, and a temporary nothing reads (lower's
+// pruneTemps) has no storage at all. Every variable, Step local, synthetic
+// name and label of Step gets its name here (see names.go). For each await,
+// e.across holds the variables live across it, so that "emit" can clear the
+// frame fields that hold pointers and are dead there.
 
 import (
 	"fmt"
@@ -105,7 +108,7 @@ func (l *lowerer) varIndex(id *ast.Ident) (int, bool) {
 
 // refs adds to b every variable of l.vars that n refers to.
 func (l *lowerer) refs(n ast.Node, b bitset) {
-	if n == nil || isNilNode(n) {
+	if n == nil {
 		return
 	}
 	ast.Inspect(n, func(n ast.Node) bool {

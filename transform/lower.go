@@ -493,7 +493,7 @@ func (l *lowerer) stmt(s ast.Stmt) {
 	}
 	switch s := s.(type) {
 	case *ast.ExprStmt:
-		if call, ok := unparen(s.X).(*ast.CallExpr); ok && l.fn.isAwait(call) {
+		if call, ok := ast.Unparen(s.X).(*ast.CallExpr); ok && l.fn.isAwait(call) {
 			l.await(call, nil, false)
 			return
 		}
@@ -558,7 +558,7 @@ func (l *lowerer) verbatim(s ast.Stmt) {
 				if f, ok := n.(*ast.ForStmt); ok {
 					body = f.Body
 					for _, x := range []ast.Node{f.Init, f.Cond, f.Post} {
-						if x != nil && !isNilNode(x) {
+						if x != nil {
 							walk(x, loops, breaks)
 						}
 					}
@@ -597,15 +597,6 @@ func (l *lowerer) verbatim(s ast.Stmt) {
 	l.add(it)
 }
 
-func isNilNode(n ast.Node) bool {
-	switch x := n.(type) {
-	case ast.Stmt:
-		return x == nil
-	case ast.Expr:
-		return x == nil
-	}
-	return false
-}
 
 // escape returns the label a branch statement inside verbatim code goes to when
 // it leaves that code, or 0 when it stays inside.
@@ -777,7 +768,7 @@ func (l *lowerer) assignStmt(s *ast.AssignStmt) {
 		return
 	}
 	if len(s.Rhs) == 1 && len(s.Lhs) > 1 {
-		if call, ok := unparen(s.Rhs[0]).(*ast.CallExpr); ok && l.fn.isAwait(call) {
+		if call, ok := ast.Unparen(s.Rhs[0]).(*ast.CallExpr); ok && l.fn.isAwait(call) {
 			lhs := l.lhsOperands(s.Lhs)
 			l.await(call, lhs, false)
 			return
@@ -811,7 +802,7 @@ func (l *lowerer) defineAssign(lhs []ast.Expr, rhs []ast.Expr, pos token.Pos) {
 		}
 	}
 	if len(rhs) == 1 && len(lhs) > 1 {
-		if call, ok := unparen(rhs[0]).(*ast.CallExpr); ok && l.fn.isAwait(call) {
+		if call, ok := ast.Unparen(rhs[0]).(*ast.CallExpr); ok && l.fn.isAwait(call) {
 			l.await(call, lhs, true)
 			return
 		}
@@ -1359,12 +1350,12 @@ func (l *lowerer) selectStmt(s *ast.SelectStmt, lab *types.Label) {
 			comms[i] = &c
 			ops = append(ops, &c.Chan, &c.Value)
 		case *ast.ExprStmt:
-			u := *unparen(cm.X).(*ast.UnaryExpr)
+			u := *ast.Unparen(cm.X).(*ast.UnaryExpr)
 			comms[i] = &ast.ExprStmt{X: &u}
 			ops = append(ops, &u.X)
 		case *ast.AssignStmt:
 			c := *cm
-			u := *unparen(cm.Rhs[0]).(*ast.UnaryExpr)
+			u := *ast.Unparen(cm.Rhs[0]).(*ast.UnaryExpr)
 			c.Rhs = []ast.Expr{&u}
 			comms[i] = &c
 			ops = append(ops, &u.X)
@@ -1404,19 +1395,9 @@ func (l *lowerer) selectStmt(s *ast.SelectStmt, lab *types.Label) {
 
 // ---- expressions ----
 
-func unparen(e ast.Expr) ast.Expr {
-	for {
-		p, ok := e.(*ast.ParenExpr)
-		if !ok {
-			return e
-		}
-		e = p.X
-	}
-}
-
 func (l *lowerer) exprList(list []ast.Expr) []ast.Expr {
 	if len(list) == 1 {
-		if call, ok := unparen(list[0]).(*ast.CallExpr); ok && l.fn.isAwait(call) {
+		if call, ok := ast.Unparen(list[0]).(*ast.CallExpr); ok && l.fn.isAwait(call) {
 			return l.awaitTuple(call)
 		}
 	}
@@ -1453,7 +1434,7 @@ func (l *lowerer) callOperands(call *ast.CallExpr) *ast.CallExpr {
 	c := *call
 	l.info.Types[&c] = l.info.Types[call]
 	if len(c.Args) == 1 {
-		if inner, ok := unparen(c.Args[0]).(*ast.CallExpr); ok && l.fn.isAwait(inner) {
+		if inner, ok := ast.Unparen(c.Args[0]).(*ast.CallExpr); ok && l.fn.isAwait(inner) {
 			c.Fun = l.spill(l.expr(c.Fun))
 			c.Args = l.awaitTuple(inner)
 			return &c
@@ -1570,7 +1551,7 @@ func (l *lowerer) expr(e ast.Expr) ast.Expr {
 			return e
 		}
 		if len(x.Args) == 1 {
-			if inner, ok := unparen(x.Args[0]).(*ast.CallExpr); ok && l.fn.isAwait(inner) {
+			if inner, ok := ast.Unparen(x.Args[0]).(*ast.CallExpr); ok && l.fn.isAwait(inner) {
 				c := *x
 				l.dup(&c, e)
 				c.Fun = l.spill(l.expr(x.Fun))
@@ -1665,8 +1646,6 @@ func (l *lowerer) await(call *ast.CallExpr, lhs []ast.Expr, define bool) {
 	l.add(&item{kind: kAwait, aw: ap, pos: call.Pos()})
 }
 
-// terminates reports whether control cannot continue after an item.
-func (e *emitter) terminates(it *item) bool { return e.l.ends(it) }
 
 // isTerminating follows the spec's definition of a terminating statement.
 func isTerminating(info *types.Info, s ast.Stmt) bool {
@@ -1676,8 +1655,8 @@ func isTerminating(info *types.Info, s ast.Stmt) bool {
 	case *ast.BranchStmt:
 		return s.Tok == token.GOTO || s.Tok == token.FALLTHROUGH
 	case *ast.ExprStmt:
-		if call, ok := unparen(s.X).(*ast.CallExpr); ok {
-			if id, ok := unparen(call.Fun).(*ast.Ident); ok {
+		if call, ok := ast.Unparen(s.X).(*ast.CallExpr); ok {
+			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
 				if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "panic" {
 					return true
 				}
@@ -1690,7 +1669,7 @@ func isTerminating(info *types.Info, s ast.Stmt) bool {
 	case *ast.LabeledStmt:
 		return isTerminating(info, s.Stmt)
 	case *ast.ForStmt:
-		return s.Cond == nil && !hasBreak(s.Body, true)
+		return s.Cond == nil && !hasBreak(s.Body)
 	case *ast.SwitchStmt:
 		return clausesTerminate(info, s.Body, true)
 	case *ast.TypeSwitchStmt:
@@ -1714,7 +1693,7 @@ func clausesTerminate(info *types.Info, body *ast.BlockStmt, needDefault bool) b
 		case *ast.CommClause:
 			list = cc.Body
 		}
-		if len(list) == 0 || !isTerminating(info, list[len(list)-1]) || hasBreak(&ast.BlockStmt{List: list}, true) {
+		if len(list) == 0 || !isTerminating(info, list[len(list)-1]) || hasBreak(&ast.BlockStmt{List: list}) {
 			return false
 		}
 	}
@@ -1723,7 +1702,7 @@ func clausesTerminate(info *types.Info, body *ast.BlockStmt, needDefault bool) b
 
 // hasBreak reports whether body has an unlabeled break that leaves it (or any
 // labeled break, conservatively).
-func hasBreak(body ast.Node, top bool) bool {
+func hasBreak(body ast.Node) bool {
 	found := false
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
