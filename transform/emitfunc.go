@@ -287,4 +287,3 @@ func (e *emitter) staleCheck(g typeParams) jen.Code {
 // lineReset marks where //line directives stop applying; render replaces it
 // with a directive naming the generated file and its real line.
 const lineReset = "//line asyncgen-reset:1"
-

@@ -209,10 +209,64 @@ func (l *lowerer) labelIndex() map[int]int {
 func (l *lowerer) analyze() map[*awaitPoint]bitset {
 	n := len(l.order)
 	items := l.items
+	use, def, succ := l.flowGraph()
+	// Backward iteration to a fixed point: in = use | (out &^ def).
+	in := make([]bitset, len(items))
+	out := make([]bitset, len(items))
+	for i := range items {
+		in[i], out[i] = newBitset(n), newBitset(n)
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := len(items) - 1; i >= 0; i-- {
+			for _, s := range succ[i] {
+				if out[i].or(in[s]) {
+					changed = true
+				}
+			}
+			nin := newBitset(n)
+			for w := range nin {
+				nin[w] = use[i][w] | (out[i][w] &^ def[i][w])
+			}
+			if in[i].or(nin) {
+				changed = true
+			}
+		}
+	}
+	across := map[*awaitPoint]bitset{}
+	for i, it := range items {
+		if it.kind != kAwait {
+			continue
+		}
+		a := newBitset(n)
+		copy(a, out[i])
+		var lhsDef, lhsUse = newBitset(n), newBitset(n)
+		for _, e := range it.aw.lhs {
+			if id, ok := e.(*ast.Ident); ok {
+				if j, ok := l.varIndex(id); ok {
+					lhsDef.set(j)
+				}
+				continue
+			}
+			l.refs(e, lhsUse)
+		}
+		for w := range a {
+			a[w] = (a[w] &^ lhsDef[w]) | lhsUse[w]
+		}
+		across[it.aw] = a
+	}
+	return across
+}
+
+// flowGraph returns, for each item, the variables it reads (use) and
+// definitely writes (def), and the items control may go to next (succ).
+func (l *lowerer) flowGraph() (use, def []bitset, succ [][]int) {
+	n := len(l.order)
+	items := l.items
 	labelAt := l.labelIndex()
-	use := make([]bitset, len(items))
-	def := make([]bitset, len(items))
-	succ := make([][]int, len(items))
+	use = make([]bitset, len(items))
+	def = make([]bitset, len(items))
+	succ = make([][]int, len(items))
 	for i, it := range items {
 		use[i], def[i] = newBitset(n), newBitset(n)
 		next := func() {
@@ -276,52 +330,7 @@ func (l *lowerer) analyze() map[*awaitPoint]bitset {
 			l.stmtUseDef(it.stmt, use[i], def[i])
 		}
 	}
-	// Backward iteration to a fixed point: in = use | (out &^ def).
-	in := make([]bitset, len(items))
-	out := make([]bitset, len(items))
-	for i := range items {
-		in[i], out[i] = newBitset(n), newBitset(n)
-	}
-	for changed := true; changed; {
-		changed = false
-		for i := len(items) - 1; i >= 0; i-- {
-			for _, s := range succ[i] {
-				if out[i].or(in[s]) {
-					changed = true
-				}
-			}
-			nin := newBitset(n)
-			for w := range nin {
-				nin[w] = use[i][w] | (out[i][w] &^ def[i][w])
-			}
-			if in[i].or(nin) {
-				changed = true
-			}
-		}
-	}
-	across := map[*awaitPoint]bitset{}
-	for i, it := range items {
-		if it.kind != kAwait {
-			continue
-		}
-		a := newBitset(n)
-		copy(a, out[i])
-		var lhsDef, lhsUse = newBitset(n), newBitset(n)
-		for _, e := range it.aw.lhs {
-			if id, ok := e.(*ast.Ident); ok {
-				if j, ok := l.varIndex(id); ok {
-					lhsDef.set(j)
-				}
-				continue
-			}
-			l.refs(e, lhsUse)
-		}
-		for w := range a {
-			a[w] = (a[w] &^ lhsDef[w]) | lhsUse[w]
-		}
-		across[it.aw] = a
-	}
-	return across
+	return use, def, succ
 }
 
 // stmtUseDef records what an await-free statement reads and definitely writes.
@@ -365,9 +374,29 @@ func hasPointers(t types.Type) bool {
 // plan gives every variable of the lowered function its storage and its name,
 // and names what the generated code declares for the function: see names.go.
 func (e *emitter) plan() {
+	e.nameScopes()
+	e.nameLocalDecls()
+	fieldNames := newNamer()
+	fieldNames.reserve(coroMembers(e.fn.u)...)
+	e.assignStorage(fieldNames)
+	// One awaitable field per element type.
+	for _, ap := range e.l.awaits {
+		key := types.TypeString(ap.elem, nil)
+		if _, ok := e.awField[key]; ok {
+			continue
+		}
+		name := fieldNames.fresh(fmt.Sprintf("_a%d", len(e.awTypes)))
+		e.awField[key] = name
+		e.awTypes = append(e.awTypes, awField{name, ap.elem})
+	}
+}
+
+// nameScopes sets up the function namer and the label namer (see names.go):
+// what the function mentions, by spelling, and what the generated code needs
+// for other things than its variables.
+func (e *emitter) nameScopes() {
 	l, fn, u := e.l, e.fn, e.fn.u
-	// The objects the function mentions, by spelling.
-	byName := map[string]map[types.Object]bool{}
+	e.byName = map[string]map[types.Object]bool{}
 	userLabels := map[string]bool{}
 	ast.Inspect(fn.decl, func(n ast.Node) bool {
 		if ls, ok := n.(*ast.LabeledStmt); ok {
@@ -378,10 +407,10 @@ func (e *emitter) plan() {
 			if obj == nil {
 				obj = l.info.Defs[id]
 			}
-			if byName[id.Name] == nil {
-				byName[id.Name] = map[types.Object]bool{}
+			if e.byName[id.Name] == nil {
+				e.byName[id.Name] = map[types.Object]bool{}
 			}
-			byName[id.Name][obj] = true
+			e.byName[id.Name][obj] = true
 		}
 		return true
 	})
@@ -408,30 +437,29 @@ func (e *emitter) plan() {
 	delete(paths, u.pkg.Path())
 	// needed holds the spellings the generated code uses for something other
 	// than a variable of the function, so none of them may name one.
-	needed := map[string]bool{}
+	e.needed = map[string]bool{}
 	for _, n := range universeNames {
-		needed[n] = true
+		e.needed[n] = true
 	}
 	for _, p := range sortedKeys(paths) {
-		needed[fi.name(p)] = true
+		e.needed[fi.name(p)] = true
 	}
 	for _, n := range fi.byPath {
-		needed[n] = true
+		e.needed[n] = true
 	}
 	for n := range u.scope.generated {
-		needed[n] = true
+		e.needed[n] = true
 	}
 	// The function namer knows all of that and what the function mentions:
 	// Step's names can hide nothing else.
-	nm := newNamer()
-	for n := range byName {
-		nm.reserve(n)
+	e.names = newNamer()
+	for n := range e.byName {
+		e.names.reserve(n)
 	}
-	for n := range needed {
-		nm.reserve(n)
+	for n := range e.needed {
+		e.names.reserve(n)
 	}
-	e.names = nm
-	e.recv, e.fib = nm.fresh("_s"), nm.fresh("_f")
+	e.recv, e.fib = e.names.fresh("_s"), e.names.fresh("_f")
 	e.labelNames = newNamer()
 	for n := range userLabels {
 		e.labelNames.reserve(n)
@@ -439,15 +467,16 @@ func (e *emitter) plan() {
 	for _, ap := range l.awaits {
 		e.resume = append(e.resume, e.labelNames.fresh(fmt.Sprintf("_r%d", ap.pc)))
 	}
-	fieldNames := newNamer()
-	fieldNames.reserve(coroMembers(u)...)
-	e.byName, e.needed = byName, needed
-	own := e.own
+}
 
-	// Flattened-level constants and types move out of the flat body: to package
-	// level (so that frame fields can have those types) unless the function is
-	// generic, when they go to the top of Step.
+// nameLocalDecls names the constants and types declared at the flattened
+// level. They move out of the flat body: to package level (so that frame
+// fields can have those types) unless the function is generic, when they go
+// to the top of Step.
+func (e *emitter) nameLocalDecls() {
+	l, fn, u := e.l, e.fn, e.fn.u
 	generic := fn.sig.TypeParams().Len() > 0 || fn.sig.RecvTypeParams().Len() > 0
+	e.hoistDecls = !generic
 	for _, it := range l.items {
 		ds, ok := it.stmt.(*ast.DeclStmt)
 		if !ok {
@@ -472,21 +501,26 @@ func (e *emitter) plan() {
 					name = u.scope.decl(fn.coro + "_" + id.Name)
 					u.hoisted[obj] = name
 					u.noteOwner(name, fn)
-				case own(id.Name, obj):
+				case e.own(id.Name, obj):
 					name = id.Name
 				default:
-					name = nm.fresh(id.Name)
+					name = e.names.fresh(id.Name)
 				}
 				e.renamed[obj] = name
 			}
 		}
 		e.decls = append(e.decls, it)
 	}
-	e.hoistDecls = !generic
-	across := l.analyze()
-	e.across = across
+}
+
+// assignStorage decides where each variable lives (see the top of this file)
+// and names it: a Step local in the function namer's scope, a frame field in
+// the field namer's.
+func (e *emitter) assignStorage(fieldNames *namer) {
+	l, fn := e.l, e.fn
+	e.across = l.analyze()
 	live := newBitset(len(l.order))
-	for _, b := range across {
+	for _, b := range e.across {
 		live.or(b)
 	}
 	for _, vi := range l.order {
@@ -515,10 +549,10 @@ func (e *emitter) plan() {
 			st.kind = stLocal
 		}
 		if st.kind == stLocal {
-			if !vi.temp && own(name, v) {
+			if !vi.temp && e.own(name, v) {
 				st.name = name
 			} else {
-				st.name = nm.fresh(name)
+				st.name = e.names.fresh(name)
 			}
 			e.locals = append(e.locals, fieldDecl{st.name, e.typ(v.Type(), v.Pos())})
 		} else {
@@ -530,16 +564,6 @@ func (e *emitter) plan() {
 			e.fields = append(e.fields, fieldDecl{st.name, t})
 		}
 		e.store[v] = st
-	}
-	// One awaitable field per element type.
-	for _, ap := range l.awaits {
-		key := types.TypeString(ap.elem, nil)
-		if _, ok := e.awField[key]; ok {
-			continue
-		}
-		name := fieldNames.fresh(fmt.Sprintf("_a%d", len(e.awTypes)))
-		e.awField[key] = name
-		e.awTypes = append(e.awTypes, awField{name, ap.elem})
 	}
 }
 

@@ -65,68 +65,8 @@ func lowerPass(st *funcState) error {
 // the loop takes only the key: each write to one becomes a write to _, or goes
 // when the value has no effects, and the temporary is not declared.
 func (l *lowerer) pruneTemps() {
-	temp := func(e ast.Expr) *varInfo {
-		id, ok := e.(*ast.Ident)
-		if !ok {
-			return nil
-		}
-		if v, ok := l.info.Uses[id].(*types.Var); ok {
-			if vi := l.vars[v]; vi != nil && vi.temp {
-				return vi
-			}
-		}
-		return nil
-	}
-	read := map[*varInfo]bool{}
-	reads := func(n ast.Node) {
-		if n == nil {
-			return
-		}
-		ast.Inspect(n, func(n ast.Node) bool {
-			if e, ok := n.(ast.Expr); ok {
-				if vi := temp(e); vi != nil {
-					read[vi] = true
-				}
-			}
-			return true
-		})
-	}
-	// plainWrite reports whether an assignment's targets are written, not read.
-	plainWrite := func(as *ast.AssignStmt) bool { return as.Tok == token.ASSIGN || as.Tok == token.DEFINE }
-	for _, it := range l.items {
-		switch it.kind {
-		case kStmt:
-			if as, ok := it.stmt.(*ast.AssignStmt); ok && plainWrite(as) {
-				for _, x := range as.Lhs {
-					if temp(x) == nil {
-						reads(x)
-					}
-				}
-				for _, x := range as.Rhs {
-					reads(x)
-				}
-				continue
-			}
-			reads(it.stmt)
-		case kIf:
-			reads(it.cond)
-		case kReturn:
-			for _, r := range it.results {
-				reads(r)
-			}
-		case kAwait:
-			reads(it.aw.x)
-			for _, x := range it.aw.lhs {
-				if temp(x) == nil {
-					reads(x)
-				}
-			}
-		case kRaw:
-			for _, u := range it.raw.uses {
-				reads(u)
-			}
-		}
-	}
+	read := l.tempReads()
+	temp := l.tempOf
 	blank := func(list []ast.Expr) (out []ast.Expr, all, changed bool) {
 		out, all = make([]ast.Expr, len(list)), true
 		for i, x := range list {
@@ -176,6 +116,77 @@ func (l *lowerer) pruneTemps() {
 		}
 	}
 }
+
+// tempOf returns the temporary e names, or nil.
+func (l *lowerer) tempOf(e ast.Expr) *varInfo {
+	id, ok := e.(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	if v, ok := l.info.Uses[id].(*types.Var); ok {
+		if vi := l.vars[v]; vi != nil && vi.temp {
+			return vi
+		}
+	}
+	return nil
+}
+
+// tempReads returns the temporaries some item reads.
+func (l *lowerer) tempReads() map[*varInfo]bool {
+	temp := l.tempOf
+	read := map[*varInfo]bool{}
+	reads := func(n ast.Node) {
+		if n == nil {
+			return
+		}
+		ast.Inspect(n, func(n ast.Node) bool {
+			if e, ok := n.(ast.Expr); ok {
+				if vi := temp(e); vi != nil {
+					read[vi] = true
+				}
+			}
+			return true
+		})
+	}
+	for _, it := range l.items {
+		switch it.kind {
+		case kStmt:
+			if as, ok := it.stmt.(*ast.AssignStmt); ok && plainWrite(as) {
+				for _, x := range as.Lhs {
+					if temp(x) == nil {
+						reads(x)
+					}
+				}
+				for _, x := range as.Rhs {
+					reads(x)
+				}
+				continue
+			}
+			reads(it.stmt)
+		case kIf:
+			reads(it.cond)
+		case kReturn:
+			for _, r := range it.results {
+				reads(r)
+			}
+		case kAwait:
+			reads(it.aw.x)
+			for _, x := range it.aw.lhs {
+				if temp(x) == nil {
+					reads(x)
+				}
+			}
+		case kRaw:
+			for _, u := range it.raw.uses {
+				reads(u)
+			}
+		}
+	}
+	return read
+}
+
+// plainWrite reports whether an assignment's targets are written, not read.
+func plainWrite(as *ast.AssignStmt) bool { return as.Tok == token.ASSIGN || as.Tok == token.DEFINE }
 
 // pure reports whether evaluating the expressions has no effect and cannot
 // panic: constants, and variables read by name.
@@ -597,7 +608,6 @@ func (l *lowerer) verbatim(s ast.Stmt) {
 	l.add(it)
 }
 
-
 // escape returns the label a branch statement inside verbatim code goes to when
 // it leaves that code, or 0 when it stays inside.
 func (l *lowerer) escape(b *ast.BranchStmt, loops, breaks int, inner map[*types.Label]bool) int {
@@ -958,125 +968,161 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, lab *types.Label) {
 		l.targets = l.targets[:len(l.targets)-1]
 		l.label(cont)
 	}
-	intT := types.Typ[types.Int]
+	r := rangeLoop{s: s, xt: xt, head: head, exit: exit, body: body}
 	switch u := under.(type) {
 	case *types.Basic:
 		if u.Info()&types.IsString != 0 {
-			str := l.temp(xt)
-			l.assign(str, l.expr(s.X))
-			i, w := l.temp(intT), l.temp(intT)
-			l.assign(i, l.intLit(0))
-			l.label(head)
-			lenCall := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{str}}
-			l.jumpIf(l.not(l.binary(i, token.LSS, lenCall)), exit)
-			r := l.temp(types.Typ[types.Rune])
-			dec := l.pkgFunc("unicode/utf8", "utf8", "DecodeRuneInString")
-			slice := &ast.SliceExpr{X: str, Low: i}
-			arg := ast.Expr(slice)
-			if !types.Identical(xt, types.Typ[types.String]) {
-				arg = &ast.CallExpr{Fun: l.universe("string"), Args: []ast.Expr{slice}}
-			}
-			l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{r, w}, Tok: token.ASSIGN, Rhs: []ast.Expr{&ast.CallExpr{Fun: dec, Args: []ast.Expr{arg}}}})
-			l.iterVar(s, s.Key, i)
-			l.iterVar(s, s.Value, r)
-			body()
-			l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{i}, Tok: token.ADD_ASSIGN, Rhs: []ast.Expr{w}})
-			l.jump(head)
-			l.label(exit)
-			return
-		}
-		// range over an integer
-		n := l.temp(xt)
-		l.assign(n, l.expr(s.X))
-		i := l.temp(l.typeOf(n))
-		l.assign(i, l.intLit(0))
-		l.label(head)
-		l.jumpIf(l.not(l.binary(i, token.LSS, n)), exit)
-		l.iterVar(s, s.Key, i)
-		body()
-		l.emitStmt(&ast.IncDecStmt{X: i, Tok: token.INC})
-		l.jump(head)
-		l.label(exit)
-		return
-	case *types.Slice, *types.Array, *types.Pointer:
-		var n ast.Expr
-		var xs *ast.Ident
-		if arr := arrayOf(under); arr != nil && (s.Value == nil || isBlank(s.Value)) {
-			// The spec: with at most one iteration variable, the range
-			// expression is evaluated only if len(x) is not constant, that is
-			// when x has a function call or a receive (an await is a call).
-			n = l.intLit(int(arr.Len()))
-			x := l.expr(s.X)
-			if l.has[s.X] || l.callsOrReceives(s.X) {
-				l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{l.universe("_")}, Tok: token.ASSIGN, Rhs: []ast.Expr{x}})
-			} else {
-				// Not evaluated, but its variables are used: len(x) is constant.
-				lenX := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{x}}
-				l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{l.universe("_")}, Tok: token.ASSIGN, Rhs: []ast.Expr{lenX}})
-			}
+			l.rangeString(r)
 		} else {
-			xs = l.temp(xt)
-			l.assign(xs, l.expr(s.X))
-			nt := l.temp(intT)
-			l.assign(nt, &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{xs}})
-			n = nt
+			l.rangeInt(r)
 		}
-		i := l.temp(intT)
-		l.assign(i, l.intLit(0))
-		l.label(head)
-		l.jumpIf(l.not(l.binary(i, token.LSS, n)), exit)
-		l.iterVar(s, s.Key, i)
-		if xs != nil {
-			l.iterVar(s, s.Value, &ast.IndexExpr{X: xs, Index: i})
-		}
-		body()
-		l.emitStmt(&ast.IncDecStmt{X: i, Tok: token.INC})
-		l.jump(head)
-		l.label(exit)
-		return
+	case *types.Slice, *types.Array, *types.Pointer:
+		l.rangeIndexed(r, under)
 	case *types.Map:
-		m := l.temp(xt)
-		l.assign(m, l.expr(s.X))
-		keysT := types.NewSlice(u.Key())
-		keys := l.temp(keysT)
-		l.add(&item{kind: kRaw, raw: &rawItem{falls: true, uses: []ast.Expr{m}, defs: []*types.Var{l.info.Uses[keys].(*types.Var)},
-			emit: func(e *emitter) []codeLine { return e.mapKeys(keys, m, keysT) }}})
-		i := l.temp(intT)
-		l.assign(i, l.intLit(0))
-		l.label(head)
-		lenCall := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{keys}}
-		l.jumpIf(l.not(l.binary(i, token.LSS, lenCall)), exit)
-		k, v, ok := l.temp(u.Key()), l.temp(u.Elem()), l.temp(types.Typ[types.Bool])
-		l.assign(k, &ast.IndexExpr{X: keys, Index: i})
-		l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{v, ok}, Tok: token.ASSIGN, Rhs: []ast.Expr{&ast.IndexExpr{X: m, Index: k}}})
-		skip := l.newLabel()
-		l.jumpIf(l.not(ok), skip)
-		l.iterVar(s, s.Key, k)
-		l.iterVar(s, s.Value, v)
-		body()
-		l.label(skip)
-		l.emitStmt(&ast.IncDecStmt{X: i, Tok: token.INC})
-		l.jump(head)
-		l.label(exit)
-		l.assign(keys, l.universe("nil"))
-		return
+		l.rangeMap(r, u)
 	case *types.Chan:
-		ch := l.temp(xt)
-		l.assign(ch, l.expr(s.X))
-		l.label(head)
-		v, ok := l.temp(u.Elem()), l.temp(types.Typ[types.Bool])
-		l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{v, ok}, Tok: token.ASSIGN, Rhs: []ast.Expr{&ast.UnaryExpr{Op: token.ARROW, X: ch}}})
-		l.jumpIf(l.not(ok), exit)
-		l.iterVar(s, s.Key, v)
-		body()
-		l.jump(head)
-		l.label(exit)
-		return
+		l.rangeChan(r, u)
 	case *types.Signature:
 		l.rangeFunc(s, xt, u, head, exit, body)
-		return
+	default:
+		l.fail(s.Pos(), "await inside a range over %s is not supported", xt)
 	}
-	l.fail(s.Pos(), "await inside a range over %s is not supported", xt)
+}
+
+// rangeLoop is what the lowering of a range statement by kind needs.
+type rangeLoop struct {
+	s          *ast.RangeStmt
+	xt         types.Type // the range expression's type
+	head, exit int
+	body       func() // lowers the body and places the continue label
+}
+
+// rangeString ranges over the runes of a string.
+func (l *lowerer) rangeString(rl rangeLoop) {
+	s, xt, head, exit, body := rl.s, rl.xt, rl.head, rl.exit, rl.body
+	intT := types.Typ[types.Int]
+	str := l.temp(xt)
+	l.assign(str, l.expr(s.X))
+	i, w := l.temp(intT), l.temp(intT)
+	l.assign(i, l.intLit(0))
+	l.label(head)
+	lenCall := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{str}}
+	l.jumpIf(l.not(l.binary(i, token.LSS, lenCall)), exit)
+	r := l.temp(types.Typ[types.Rune])
+	dec := l.pkgFunc("unicode/utf8", "utf8", "DecodeRuneInString")
+	slice := &ast.SliceExpr{X: str, Low: i}
+	arg := ast.Expr(slice)
+	if !types.Identical(defaultType(xt), types.Typ[types.String]) {
+		arg = &ast.CallExpr{Fun: l.universe("string"), Args: []ast.Expr{slice}}
+	}
+	l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{r, w}, Tok: token.ASSIGN, Rhs: []ast.Expr{&ast.CallExpr{Fun: dec, Args: []ast.Expr{arg}}}})
+	l.iterVar(s, s.Key, i)
+	l.iterVar(s, s.Value, r)
+	body()
+	l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{i}, Tok: token.ADD_ASSIGN, Rhs: []ast.Expr{w}})
+	l.jump(head)
+	l.label(exit)
+}
+
+// rangeInt ranges over an integer.
+func (l *lowerer) rangeInt(rl rangeLoop) {
+	s, xt, head, exit, body := rl.s, rl.xt, rl.head, rl.exit, rl.body
+	n := l.temp(xt)
+	l.assign(n, l.expr(s.X))
+	i := l.temp(l.typeOf(n))
+	l.assign(i, l.intLit(0))
+	l.label(head)
+	l.jumpIf(l.not(l.binary(i, token.LSS, n)), exit)
+	l.iterVar(s, s.Key, i)
+	body()
+	l.emitStmt(&ast.IncDecStmt{X: i, Tok: token.INC})
+	l.jump(head)
+	l.label(exit)
+}
+
+// rangeIndexed ranges over a slice, an array or a pointer to an array.
+func (l *lowerer) rangeIndexed(rl rangeLoop, under types.Type) {
+	s, xt, head, exit, body := rl.s, rl.xt, rl.head, rl.exit, rl.body
+	intT := types.Typ[types.Int]
+	var n ast.Expr
+	var xs *ast.Ident
+	if arr := arrayOf(under); arr != nil && (s.Value == nil || isBlank(s.Value)) {
+		// The spec: with at most one iteration variable, the range
+		// expression is evaluated only if len(x) is not constant, that is
+		// when x has a function call or a receive (an await is a call).
+		n = l.intLit(int(arr.Len()))
+		x := l.expr(s.X)
+		if l.has[s.X] || l.callsOrReceives(s.X) {
+			l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{l.universe("_")}, Tok: token.ASSIGN, Rhs: []ast.Expr{x}})
+		} else {
+			// Not evaluated, but its variables are used: len(x) is constant.
+			lenX := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{x}}
+			l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{l.universe("_")}, Tok: token.ASSIGN, Rhs: []ast.Expr{lenX}})
+		}
+	} else {
+		xs = l.temp(xt)
+		l.assign(xs, l.expr(s.X))
+		nt := l.temp(intT)
+		l.assign(nt, &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{xs}})
+		n = nt
+	}
+	i := l.temp(intT)
+	l.assign(i, l.intLit(0))
+	l.label(head)
+	l.jumpIf(l.not(l.binary(i, token.LSS, n)), exit)
+	l.iterVar(s, s.Key, i)
+	if xs != nil {
+		l.iterVar(s, s.Value, &ast.IndexExpr{X: xs, Index: i})
+	}
+	body()
+	l.emitStmt(&ast.IncDecStmt{X: i, Tok: token.INC})
+	l.jump(head)
+	l.label(exit)
+}
+
+// rangeMap ranges over a snapshot of a map's keys, skipping the deleted ones.
+func (l *lowerer) rangeMap(rl rangeLoop, u *types.Map) {
+	s, xt, head, exit, body := rl.s, rl.xt, rl.head, rl.exit, rl.body
+	intT := types.Typ[types.Int]
+	m := l.temp(xt)
+	l.assign(m, l.expr(s.X))
+	keysT := types.NewSlice(u.Key())
+	keys := l.temp(keysT)
+	l.add(&item{kind: kRaw, raw: &rawItem{falls: true, uses: []ast.Expr{m}, defs: []*types.Var{l.info.Uses[keys].(*types.Var)},
+		emit: func(e *emitter) []codeLine { return e.mapKeys(keys, m, keysT) }}})
+	i := l.temp(intT)
+	l.assign(i, l.intLit(0))
+	l.label(head)
+	lenCall := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{keys}}
+	l.jumpIf(l.not(l.binary(i, token.LSS, lenCall)), exit)
+	k, v, ok := l.temp(u.Key()), l.temp(u.Elem()), l.temp(types.Typ[types.Bool])
+	l.assign(k, &ast.IndexExpr{X: keys, Index: i})
+	l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{v, ok}, Tok: token.ASSIGN, Rhs: []ast.Expr{&ast.IndexExpr{X: m, Index: k}}})
+	skip := l.newLabel()
+	l.jumpIf(l.not(ok), skip)
+	l.iterVar(s, s.Key, k)
+	l.iterVar(s, s.Value, v)
+	body()
+	l.label(skip)
+	l.emitStmt(&ast.IncDecStmt{X: i, Tok: token.INC})
+	l.jump(head)
+	l.label(exit)
+	l.assign(keys, l.universe("nil"))
+}
+
+// rangeChan ranges over what a channel receives until it is closed.
+func (l *lowerer) rangeChan(rl rangeLoop, u *types.Chan) {
+	s, xt, head, exit, body := rl.s, rl.xt, rl.head, rl.exit, rl.body
+	ch := l.temp(xt)
+	l.assign(ch, l.expr(s.X))
+	l.label(head)
+	v, ok := l.temp(u.Elem()), l.temp(types.Typ[types.Bool])
+	l.emitStmt(&ast.AssignStmt{Lhs: []ast.Expr{v, ok}, Tok: token.ASSIGN, Rhs: []ast.Expr{&ast.UnaryExpr{Op: token.ARROW, X: ch}}})
+	l.jumpIf(l.not(ok), exit)
+	l.iterVar(s, s.Key, v)
+	body()
+	l.jump(head)
+	l.label(exit)
 }
 
 // callsOrReceives reports whether evaluating e calls a function (other than a
@@ -1645,7 +1691,6 @@ func (l *lowerer) await(call *ast.CallExpr, lhs []ast.Expr, define bool) {
 	l.awaits = append(l.awaits, ap)
 	l.add(&item{kind: kAwait, aw: ap, pos: call.Pos()})
 }
-
 
 // isTerminating follows the spec's definition of a terminating statement.
 func isTerminating(info *types.Info, s ast.Stmt) bool {

@@ -92,69 +92,11 @@ func (w *typeWriter) tjType(t types.Type) (*jen.Statement, error) {
 		}
 		return s, nil
 	case *types.Struct:
-		fields := make([]jen.Code, t.NumFields())
-		for i := range t.NumFields() {
-			f := t.Field(i)
-			if !f.Exported() && f.Pkg() != nil && !tjSamePkg(f.Pkg(), w.pkg) {
-				return nil, fmt.Errorf("field %s of package %s is not exported", f.Name(), f.Pkg().Path())
-			}
-			ft, err := w.tjType(f.Type())
-			if err != nil {
-				return nil, err
-			}
-			var s *jen.Statement
-			if f.Embedded() {
-				s = ft
-			} else {
-				s = jen.Id(f.Name()).Add(ft)
-			}
-			if tag := t.Tag(i); tag != "" {
-				s = jen.Add(s).Op(tjQuoteTag(tag))
-			}
-			fields[i] = s
-		}
-		return jen.Struct(fields...), nil
+		return w.tjStruct(t)
 	case *types.Interface:
-		if t.NumExplicitMethods() == 0 && t.NumEmbeddeds() == 0 {
-			return jen.Any(), nil
-		}
-		var elems []jen.Code
-		for i := range t.NumEmbeddeds() {
-			e, err := w.tjType(t.EmbeddedType(i))
-			if err != nil {
-				return nil, err
-			}
-			elems = append(elems, e)
-		}
-		for i := range t.NumExplicitMethods() {
-			m := t.ExplicitMethod(i)
-			if !m.Exported() && m.Pkg() != nil && !tjSamePkg(m.Pkg(), w.pkg) {
-				return nil, fmt.Errorf("method %s of package %s is not exported", m.Name(), m.Pkg().Path())
-			}
-			s := jen.Id(m.Name())
-			if err := w.tjSignature(s, m.Type().(*types.Signature)); err != nil {
-				return nil, err
-			}
-			elems = append(elems, s)
-		}
-		return jen.Interface(elems...), nil
+		return w.tjInterface(t)
 	case *types.Union:
-		s := jen.Null()
-		for i := range t.Len() {
-			term := t.Term(i)
-			tc, err := w.tjType(term.Type())
-			if err != nil {
-				return nil, err
-			}
-			if i > 0 {
-				s.Op("|")
-			}
-			if term.Tilde() {
-				s.Op("~")
-			}
-			s.Add(tc)
-		}
-		return s, nil
+		return w.tjUnion(t)
 	case *types.Named:
 		obj := t.Obj()
 		s, err := w.tjObjName(obj)
@@ -330,4 +272,74 @@ func tjBasic(b *types.Basic) (*jen.Statement, error) {
 	}
 	// b.Name() spells the byte and rune aliases as byte and rune.
 	return jen.Id(b.Name()), nil
+}
+
+func (w *typeWriter) tjStruct(t *types.Struct) (*jen.Statement, error) {
+	fields := make([]jen.Code, t.NumFields())
+	for i := range t.NumFields() {
+		f := t.Field(i)
+		if !f.Exported() && f.Pkg() != nil && !tjSamePkg(f.Pkg(), w.pkg) {
+			return nil, fmt.Errorf("field %s of package %s is not exported", f.Name(), f.Pkg().Path())
+		}
+		ft, err := w.tjType(f.Type())
+		if err != nil {
+			return nil, err
+		}
+		var s *jen.Statement
+		if f.Embedded() {
+			s = ft
+		} else {
+			s = jen.Id(f.Name()).Add(ft)
+		}
+		if tag := t.Tag(i); tag != "" {
+			s = jen.Add(s).Op(tjQuoteTag(tag))
+		}
+		fields[i] = s
+	}
+	return jen.Struct(fields...), nil
+}
+
+func (w *typeWriter) tjInterface(t *types.Interface) (*jen.Statement, error) {
+	if t.NumExplicitMethods() == 0 && t.NumEmbeddeds() == 0 {
+		return jen.Any(), nil
+	}
+	var elems []jen.Code
+	for i := range t.NumEmbeddeds() {
+		e, err := w.tjType(t.EmbeddedType(i))
+		if err != nil {
+			return nil, err
+		}
+		elems = append(elems, e)
+	}
+	for i := range t.NumExplicitMethods() {
+		m := t.ExplicitMethod(i)
+		if !m.Exported() && m.Pkg() != nil && !tjSamePkg(m.Pkg(), w.pkg) {
+			return nil, fmt.Errorf("method %s of package %s is not exported", m.Name(), m.Pkg().Path())
+		}
+		s := jen.Id(m.Name())
+		if err := w.tjSignature(s, m.Type().(*types.Signature)); err != nil {
+			return nil, err
+		}
+		elems = append(elems, s)
+	}
+	return jen.Interface(elems...), nil
+}
+
+func (w *typeWriter) tjUnion(t *types.Union) (*jen.Statement, error) {
+	s := jen.Null()
+	for i := range t.Len() {
+		term := t.Term(i)
+		tc, err := w.tjType(term.Type())
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			s.Op("|")
+		}
+		if term.Tilde() {
+			s.Op("~")
+		}
+		s.Add(tc)
+	}
+	return s, nil
 }

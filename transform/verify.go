@@ -153,14 +153,6 @@ func (u *unit) ownerAt(gf *ast.File, pos token.Pos) *asyncFunc {
 	return nil
 }
 
-// noteOwner records that the generated declaration name belongs to fn.
-func (u *unit) noteOwner(name string, fn *asyncFunc) {
-	if u.owner == nil {
-		u.owner = map[string]*asyncFunc{}
-	}
-	u.owner[name] = fn
-}
-
 // firstColumn returns the column of the first non-blank character of a line
 // of src, or 1.
 func firstColumn(src []byte, line int) int {
