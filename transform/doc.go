@@ -22,59 +22,100 @@
 //
 // # Passes
 //
-// Each pass states what it assumes and what it guarantees in a comment at the
-// top of its file.
+// The pipeline is the table Passes, and its order constraints, each with its
+// reason, are checked when the package is initialised (passes.go). Each pass
+// states what it assumes and what it guarantees in a comment at the top of
+// its file. A pass runs once per run or once per async function; a panic
+// inside one is reported as an internal error naming the pass and the
+// function.
 //
-//	pass   file             assumes                          guarantees
-//	load   load.go stub.go  patterns name packages or .go    every unit type-checked without errors, with
-//	                        files of one directory each      generated files replaced by stubs (Overlay)
-//	find   find.go          files parsed with comments       every FuncDecl whose doc ends with the //async
-//	                        (run by load, before types)      line, in source order; any other //async line
-//	                                                         is reported as misplaced
-//	check  unit.go          the unit type-checked            results are (), (T), (error) or (T, error); no
-//	       (newAsyncFunc,                                    await in a function literal, go or defer; no
-//	       checkBody)                                        call of a blocking twin; await only called;
-//	                                                         main and init are not async
-//	lower  lower.go         the function passed check        a flat list of items (labels, jumps,
-//	                                                         conditional jumps, awaits, returns, await-free
-//	                                                         statements); each await alone as
-//	                                                         t0, t1 = await(x); every flattened variable in
-//	                                                         l.vars; every branch leaving a verbatim
-//	                                                         statement in l.jumpTo
-//	live   live.go          lower has run                    every variable has a storage class: frame
-//	                                                         field, boxed frame field, or Step local; for
-//	                                                         each await, the dead pointer fields to clear
-//	emit   emit.go          lower and live have run          the state struct, FAsync, Info and Step;
-//	       emitfunc.go                                       every variable referred to through its
-//	       emitraw.go                                        storage; defers through the frame; returns
-//	                                                         through Coro.Return; every resume point
-//	                                                         reachable from the dispatch switch
-//	file   unit.go          the functions of one file        one file per source file: the header, the
-//	                        were emitted                     source's imports under the same names, the
-//	                                                         package's await helper once, gofmt'd, with
-//	                                                         the //line resets numbered
-//	write  write.go         the Result has no diagnostics    each file written atomically; stale generated
-//	                                                         files removed; a file without asyncgen's
-//	                                                         header never touched
+//	pass    file            per       guarantees
+//	parse   load.go         run       every file of the listed packages (and their test variants) parsed
+//	find    find.go         run       the //async marks, in source order; a misplaced one reported; the
+//	                                  fCoro and fInfo names of every marked function of the package;
+//	                                  a declaration already named FAsync reported
+//	load    load.go         run       each package type-checked with its generated files replaced by
+//	        stub.go                   stubs (a go/packages Overlay); one unit per package variant
+//	check   check.go        function  results are (), (T), (error) or (T, error); no await in a function
+//	                                  literal, go or defer; no call of a blocking twin; await only
+//	                                  called; main and init are not async
+//	lower   lower.go        function  a flat list of items (labels, jumps, conditional jumps, awaits,
+//	                                  returns, await-free statements); each await alone as
+//	                                  t0, t1 = await(x); every flattened variable in l.vars; every
+//	                                  branch leaving a verbatim statement in l.jumpTo; temporaries
+//	                                  nothing reads pruned
+//	live    live.go         function  every variable has a storage class (frame field, boxed frame field,
+//	                                  Step local) and a name; the variables live across each await
+//	emit    emit.go         function  the state struct, FAsync, Info and Step; every variable referred to
+//	        emitfunc.go               through its storage; defers through the frame; returns through
+//	        emitraw.go                Coro.Return; every resume point reachable from the dispatch switch
+//	file    file.go         run       one file per source file: the header, imports under the names the
+//	                                  namers chose, the package's await helper once, gofmt'd, with the
+//	                                  //line resets numbered
+//	verify  verify.go       run       each package type-checks with its generated files in place
 //
-// Generate runs load, then the rest for each unit; Write is separate, so that
-// "asyncgen check" and "asyncgen diff" can compare a Result with the disk
-// (Stale) instead. The flag -dump=lower prints the items of every async
-// function after lower.
+// Write (write.go) is separate, so that "asyncgen check" and "asyncgen diff"
+// can compare a Result with the disk (Stale) instead: it writes each file
+// atomically, removes stale generated files, never touches a file without
+// asyncgen's header, and writes nothing when there is a diagnostic. The flag
+// -dump=lower prints the items of every async function after lower, and
+// -dump=live where each variable lives.
+//
+// verify is the backstop of the others: a generated file that does not
+// type-check with its package is reported as an internal error at the source
+// line it came from, naming the function, and nothing is written. The
+// differential test (internal/progen) and the golden cases keep it from
+// firing.
 //
 // # Names
 //
-// Every name the generator makes up starts with an underscore and is chosen so
-// that it differs from every identifier the function refers to, every import
-// name and the predeclared names it uses: _s (the frame, Step's receiver), _f
-// (the fiber), _aN (the pending awaitable of awaits whose results have the same
-// type, one field per type), _tN (temporaries), _lN (labels, user labels
-// included), _rN (resume points; N is the PC), _dN and _dN_M (a defer's function
-// and arguments), _b (a fresh box), _cN (the values a select case received). A
-// variable of F keeps its name, as a frame field or as a Step local, unless
-// another object F refers to has the same name (v and v_1 in the type switch
-// below). A user identifier can start with an underscore too, which is why the
-// names are checked rather than reserved.
+// Every name the generator makes up comes from a namer (names.go), which hands
+// out a name only when nothing that could clash with it or be hidden by it
+// has that spelling. Package-level names (fCoro, fInfo, fCoro_X for a hoisted
+// local X, the aliases of imports the source does not name) avoid every
+// identifier of every file of the package, test files included; they are
+// chosen over all the package's marked functions in file order, so they do not
+// depend on which files a run generates. The names declared in Step and the
+// constructor avoid every identifier the function mentions, every import name
+// the generated code uses, the generated package-level names and the
+// predeclared identifiers: _s (the frame, Step's receiver), _f (the fiber),
+// _tN (temporaries), _dN and _dN_M (a defer's function and arguments), _b (a
+// fresh box), _k, _v, _y, _cN (in synthesized statements), _pN and _recv
+// (parameters the source leaves unnamed). Labels have their own namer, which
+// avoids the user's labels: _lN, and _rN for resume points (N is the PC).
+// Fields have theirs, which avoids what the frame gets from runtime.Coro: _aN
+// (the pending awaitable of awaits whose results have the same type, one field
+// per type). A colliding name gets a suffix: _s_1, fCoro_1.
+//
+// A variable of F keeps its name, as a frame field or as a Step local, unless
+// another object F refers to has the same spelling, or the generated code
+// needs that spelling (a local named runtime, iter or utf8 becomes runtime_1:
+// v and v_1 in the type switch below). A user identifier can start with an
+// underscore too, which is why names are checked rather than reserved; a
+// user's declaration named FAsync is an error that says what to rename.
+//
+// # Differences from Go
+//
+// An async function behaves like its blocking twin, except that other tasks
+// may run at each await, and for these documented differences:
+//
+//   - recover() inside a function deferred with arguments, or one with
+//     results, returns nil (see Defer).
+//   - A range over a map whose body awaits ranges over a snapshot of the keys
+//     taken when the loop starts, skipping keys deleted before they are
+//     reached (the spec allows it); NaN keys are skipped.
+//   - A type declared inside a non-generic async function moves to package
+//     level as fCoro_T, so reflection and %T show that name.
+//   - A range-over-func iterator that recovers a panic of the loop body is not
+//     told that it must not go on, as Go's runtime does; the panic goes on
+//     from the loop.
+//   - A value whose type cannot be named in the generated file (an unexported
+//     type of another package, a type declared inside a generic function)
+//     cannot be kept across an await: that is a diagnostic.
+//
+// The differential test (internal/progen) runs random programs as coroutines,
+// as blocking twins and with the awaits removed, and compares what they
+// print; the golden cases in testdata/cases do the same for each construct.
 //
 // # The frame and the resume dispatch
 //
@@ -100,14 +141,15 @@
 //		return _s
 //	}
 //
+//	func (_s *callAPICoro) Info() *runtime.FuncInfo {
+//		return &callAPIInfo
+//	}
+//
 //	var callAPIInfo = runtime.FuncInfo{
 //		Awaits: []runtime.AwaitInfo{{}, {
-//			Col:  2,
-//			Line: 13,
+//			... the await's line and column in the source
 //		}},
-//		File: "a.go",
-//		Line: 11,
-//		Name: "a.CallAPI",
+//		... the source file, the line of the func keyword, the name
 //	}
 //
 //	func (_s *callAPICoro) Step(_f *runtime.Fiber) bool {
@@ -187,6 +229,7 @@
 //		_a0 runtime.Awaitable[struct{}]
 //	}
 //
+//	...
 //	func (_s *liveCoro) Step(_f *runtime.Fiber) bool {
 //		var (
 //			s   string
@@ -341,7 +384,7 @@
 //		switch x {
 //		case 1:
 //			s = "one"
-//		case must2(await(get("b"))):
+//		case must(await(get("b"))):
 //			s = "b"
 //		}
 //		return s
@@ -362,7 +405,7 @@
 //	_r1:
 //		_t2, _t3 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
-//		if _s._t1 == must2(_t2, _t3) {
+//		if _s._t1 == must(_t2, _t3) {
 //			goto _l3
 //		}
 //		goto _l1
@@ -380,14 +423,18 @@
 // evaluation and its last comparison. With an await in the init statement, a
 // fallthrough and an await in the default clause,
 //
-//	switch v, _ := await(get("a")); x {
-//	case v:
-//		x++
-//		fallthrough
-//	case v + 1:
-//		x *= 2
-//	default:
-//		await(runtime.Yield())
+//	//async
+//	func SwitchInit(x int) int {
+//		switch v, _ := await(get("a")); x {
+//		case v:
+//			x++
+//			fallthrough
+//		case v + 1:
+//			x *= 2
+//		default:
+//			await(runtime.Yield())
+//		}
+//		return x
 //	}
 //
 // becomes
@@ -448,6 +495,7 @@
 //		_a0 runtime.Awaitable[struct{}]
 //	}
 //
+//	...
 //	func (_s *typeSwitchCoro) Step(_f *runtime.Fiber) bool {
 //		var (
 //			_t1 any
@@ -539,15 +587,18 @@
 // Go's rule that all operands are evaluated once, in source order, on entering
 // the select still holds:
 //
-//	select {
-//	case <-ch():
-//	case c <- must2(await(val(1))):
+//	//async
+//	func SelectOperands(c chan int) {
+//		select {
+//		case <-ch():
+//		case c <- must(await(valAsync(1))):
+//		}
 //	}
 //
 // becomes
 //
 //		_s._t1 = ch()
-//		_s._a0 = val(1)
+//		_s._a0 = valAsync(1)
 //		_s.PC = 1
 //		if _f.Suspend(_s._a0) {
 //			return false
@@ -558,7 +609,7 @@
 //		select {
 //		case <-_s._t1:
 //			goto _l2
-//		case _s.c <- must2(_t2, _t3):
+//		case _s.c <- must(_t2, _t3):
 //			goto _l3
 //		}
 //
@@ -572,9 +623,12 @@
 //
 // Slices and arrays: an index and the length taken once.
 //
-//	for i, x := range xs {
-//		await(runtime.Yield())
-//		fmt.Println(i, x)
+//	//async
+//	func RangeSlice(xs []int) {
+//		for i, x := range xs {
+//			await(runtime.Yield())
+//			fmt.Println(i, x)
+//		}
 //	}
 //
 // becomes
@@ -583,7 +637,7 @@
 //		_s._t2 = len(_s._t1)
 //		_s._t3 = 0
 //	_l1:
-//		if !(_s._t3 < _s._t2) {
+//		if _s._t3 >= _s._t2 {
 //			goto _l3
 //		}
 //		_s.i = _s._t3
@@ -596,8 +650,18 @@
 // Strings: runes decoded with utf8.DecodeRuneInString (the generated file
 // imports unicode/utf8).
 //
+//	//async
+//	func RangeString(s string) {
+//		for i, r := range s {
+//			await(runtime.Yield())
+//			fmt.Println(i, r)
+//		}
+//	}
+//
+// becomes
+//
 //	_l1:
-//		if !(_s._t2 < len(_s._t1)) {
+//		if _s._t2 >= len(_s._t1) {
 //			goto _l3
 //		}
 //		_t4, _s._t3 = utf8.DecodeRuneInString(_s._t1[_s._t2:])
@@ -613,6 +677,16 @@
 // requires; a key added during the loop is not produced, which the spec
 // allows. The order is Go's random map order.
 //
+//	//async
+//	func RangeMap(m map[string]int) {
+//		for k, v := range m {
+//			await(runtime.Yield())
+//			fmt.Println(k, v)
+//		}
+//	}
+//
+// becomes
+//
 //		_s._t1 = _s.m
 //		_s._t2 = make([]string, 0, len(_s._t1))
 //		for _k := range _s._t1 {
@@ -620,7 +694,7 @@
 //		}
 //		_s._t3 = 0
 //	_l1:
-//		if !(_s._t3 < len(_s._t2)) {
+//		if _s._t3 >= len(_s._t2) {
 //			goto _l3
 //		}
 //		_t4 = _s._t2[_s._t3]
@@ -639,6 +713,16 @@
 //
 // Channels: a receive with ok at the head.
 //
+//	//async
+//	func RangeChan(c chan int) {
+//		for v := range c {
+//			await(runtime.Yield())
+//			fmt.Println(v)
+//		}
+//	}
+//
+// becomes
+//
 //	_l1:
 //		_t2, _t3 = <-_s._t1
 //		if !_t3 {
@@ -650,10 +734,20 @@
 //
 // Integers: like a slice without the element.
 //
+//	//async
+//	func RangeInt(n int) {
+//		for i := range n {
+//			await(runtime.Yield())
+//			fmt.Println(i)
+//		}
+//	}
+//
+// becomes
+//
 //		_s._t1 = _s.n
 //		_s._t2 = 0
 //	_l1:
-//		if !(_s._t2 < _s._t1) {
+//		if _s._t2 >= _s._t1 {
 //			goto _l3
 //		}
 //		_s.i = _s._t2
@@ -757,7 +851,7 @@
 // becomes
 //
 //	_l2:
-//		if !(_s._t3 < _s._t2) {
+//		if _s._t3 >= _s._t2 {
 //			goto _l4
 //		}
 //		row = _s._t1[_s._t3]
@@ -814,12 +908,13 @@
 //		_a0 runtime.Awaitable[struct{}]
 //	}
 //
+//		...
 //		_s.Ret = _s.x
 //		...
 //	_r1:
 //		_, _s.Err = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
-//		if !(_s.Err != nil) {
+//		if _s.Err == nil {
 //			goto _l1
 //		}
 //		return _s.Return()
@@ -902,13 +997,16 @@
 // completes before the statement, and its results become the saved
 // arguments:
 //
-//	defer fmt.Println(await(valAsync(5)))
+//	//async
+//	func DeferAwait() {
+//		defer fmt.Println(await(valAsync(5)))
+//	}
 //
 // becomes
 //
-//	_r2:
-//		_t1, _t2 = runtime.Resume(_f, _s._a1)
-//		_s._a1 = nil
+//	_r1:
+//		_t1, _t2 = runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
 //		{
 //			var _d1_0 any = _t1
 //			var _d1_1 any = _t2
@@ -965,11 +1063,12 @@
 //		_a0 runtime.Awaitable[struct{}]
 //	}
 //
+//		...
 //		_s.fs = nil
 //		_s.i = new(int)
 //		(*_s.i) = 0
 //	_l1:
-//		if !((*_s.i) < 3) {
+//		if (*_s.i) >= 3 {
 //			goto _l3
 //		}
 //		_s.fs = append(_s.fs, func(i *int) func() {
@@ -1009,8 +1108,8 @@
 //
 //	//async
 //	func Spill(x int) int {
-//		y := two(f("a"), x, must2(await(val(x))))
-//		if cond() && must2(await(val(1))) > 0 {
+//		y := two(f("a"), x, must(await(valAsync(x))))
+//		if cond() && must(await(valAsync(1))) > 0 {
 //			y++
 //		}
 //		return y
@@ -1019,7 +1118,7 @@
 // becomes
 //
 //		_s._t1 = f("a")
-//		_s._a0 = val(_s.x)
+//		_s._a0 = valAsync(_s.x)
 //		_s.PC = 1
 //		if _f.Suspend(_s._a0) {
 //			return false
@@ -1027,12 +1126,12 @@
 //	_r1:
 //		_t2, _t3 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
-//		_s.y = two(_s._t1, _s.x, must2(_t2, _t3))
+//		_s.y = two(_s._t1, _s.x, must(_t2, _t3))
 //		_t4 = cond()
 //		if !_t4 {
 //			goto _l1
 //		}
-//		_s._a0 = val(1)
+//		_s._a0 = valAsync(1)
 //		_s.PC = 2
 //		if _f.Suspend(_s._a0) {
 //			return false
@@ -1040,7 +1139,7 @@
 //	_r2:
 //		_t5, _t6 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
-//		_t4 = must2(_t5, _t6) > 0
+//		_t4 = must(_t5, _t6) > 0
 //	_l1:
 //		if !_t4 {
 //			goto _l2
@@ -1055,7 +1154,14 @@
 // A type or constant declared inside F may be needed by the frame (a field of
 // that type) and by the Step method, which are declared at package level, so
 // it is moved to package level under the name fCoro_Name, and every use is
-// renamed.
+// renamed. A constant is written by its value, with its type, or untyped with
+// its kind ('a' stays a rune, 2.0 a float): the expression it was declared
+// with may use iota or repeat the previous spec's, or take len of a local
+// array, which mean nothing at package level. For the same reason an array
+// length in a moved type is written by value, and a variable such a
+// declaration mentions is used where the declaration was (_ = a). In a
+// generic function, which cannot have package-level helpers of its own type
+// parameters, they go to the top of Step instead.
 //
 //	//async
 //	func Local() {
@@ -1068,11 +1174,11 @@
 //
 // becomes
 //
+//	const localCoro_limit = 3
+//
 //	type localCoro_pair struct {
 //		a, b int
 //	}
-//
-//	const localCoro_limit = 3
 //
 //	type localCoro struct {
 //		runtime.Coro[struct{}]
@@ -1080,6 +1186,7 @@
 //		_a0 runtime.Awaitable[struct{}]
 //	}
 //
+//		...
 //		_s.p = localCoro_pair{1, localCoro_limit}
 //
 // # Stubs and the Overlay

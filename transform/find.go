@@ -33,7 +33,7 @@ func findPass(st *runState) error {
 		if pf.gen {
 			continue
 		}
-		st.scopes[key].addFile(pf.ast)
+		st.scopes[key].addFile(pf.ast, st.pkgName)
 		ms, diags := findMarked(st.fset, pf.ast)
 		st.res.Diagnostics = append(st.res.Diagnostics, diags...)
 		pf.marks = ms

@@ -381,6 +381,13 @@ func (l *lowerer) universe(name string) *ast.Ident {
 	return id
 }
 
+// lenOf returns len(x), typed so that later passes know it is an int.
+func (l *lowerer) lenOf(x ast.Expr) ast.Expr {
+	c := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{x}}
+	l.info.Types[c] = types.TypeAndValue{Type: types.Typ[types.Int]}
+	return c
+}
+
 func defaultType(t types.Type) types.Type {
 	if b, ok := t.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
 		return types.Default(t)
@@ -1006,7 +1013,7 @@ func (l *lowerer) rangeString(rl rangeLoop) {
 	i, w := l.temp(intT), l.temp(intT)
 	l.assign(i, l.intLit(0))
 	l.label(head)
-	lenCall := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{str}}
+	lenCall := l.lenOf(str)
 	l.jumpIf(l.not(l.binary(i, token.LSS, lenCall)), exit)
 	r := l.temp(types.Typ[types.Rune])
 	dec := l.pkgFunc("unicode/utf8", "utf8", "DecodeRuneInString")
@@ -1093,7 +1100,7 @@ func (l *lowerer) rangeMap(rl rangeLoop, u *types.Map) {
 	i := l.temp(intT)
 	l.assign(i, l.intLit(0))
 	l.label(head)
-	lenCall := &ast.CallExpr{Fun: l.universe("len"), Args: []ast.Expr{keys}}
+	lenCall := l.lenOf(keys)
 	l.jumpIf(l.not(l.binary(i, token.LSS, lenCall)), exit)
 	k, v, ok := l.temp(u.Key()), l.temp(u.Elem()), l.temp(types.Typ[types.Bool])
 	l.assign(k, &ast.IndexExpr{X: keys, Index: i})

@@ -28,6 +28,7 @@ package transform
 import (
 	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strconv"
 	"strings"
@@ -73,6 +74,10 @@ type pkgNamer struct {
 	// declared holds the package-level names declared in the package's
 	// non-generated files, by any variant.
 	declared map[string]bool
+	// anyDecl holds every name declared anywhere in those files, at any
+	// depth, and importNames the import name of every import, with its path.
+	anyDecl     map[string]bool
+	importNames map[string]map[string]bool // name -> paths
 	// generated holds the package-level names the generated files declare.
 	generated map[string]bool
 	// aliases maps an import path to the name the generated files use for it
@@ -81,14 +86,74 @@ type pkgNamer struct {
 }
 
 func newPkgNamer() *pkgNamer {
-	return &pkgNamer{namer: *newNamer(), declared: map[string]bool{}, generated: map[string]bool{}, aliases: map[string]string{}}
+	return &pkgNamer{namer: *newNamer(), declared: map[string]bool{}, anyDecl: map[string]bool{},
+		importNames: map[string]map[string]bool{}, generated: map[string]bool{}, aliases: map[string]string{}}
 }
 
-// addFile tells the namer about every identifier of a non-generated file.
-func (p *pkgNamer) addFile(f *ast.File) {
+// addFile tells the namer about a non-generated file: every identifier (a
+// generated declaration avoids them all), the names it declares at any depth,
+// and its import names (pkgName names the packages by path).
+func (p *pkgNamer) addFile(f *ast.File, pkgName func(string) string) {
+	declare := func(ids ...*ast.Ident) {
+		for _, id := range ids {
+			if id != nil {
+				p.anyDecl[id.Name] = true
+			}
+		}
+	}
+	fields := func(fl *ast.FieldList) {
+		if fl != nil {
+			for _, f := range fl.List {
+				declare(f.Names...)
+			}
+		}
+	}
 	ast.Inspect(f, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok {
-			p.taken[id.Name] = true
+		switch x := n.(type) {
+		case *ast.Ident:
+			p.taken[x.Name] = true
+		case *ast.FuncType:
+			fields(x.TypeParams)
+			fields(x.Params)
+			fields(x.Results)
+		case *ast.FuncDecl:
+			if x.Recv == nil {
+				declare(x.Name)
+			}
+			fields(x.Recv)
+		case *ast.ValueSpec:
+			declare(x.Names...)
+		case *ast.TypeSpec:
+			declare(x.Name)
+			fields(x.TypeParams)
+		case *ast.AssignStmt:
+			if x.Tok == token.DEFINE {
+				for _, l := range x.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						declare(id)
+					}
+				}
+			}
+		case *ast.RangeStmt:
+			if x.Tok == token.DEFINE {
+				for _, e := range []ast.Expr{x.Key, x.Value} {
+					if id, ok := e.(*ast.Ident); ok {
+						declare(id)
+					}
+				}
+			}
+		case *ast.ImportSpec:
+			path, _ := strconv.Unquote(x.Path.Value)
+			name := pkgName(path)
+			if x.Name != nil {
+				name = x.Name.Name
+			}
+			if name != "" && name != "_" && name != "." {
+				if p.importNames[name] == nil {
+					p.importNames[name] = map[string]bool{}
+				}
+				p.importNames[name][path] = true
+			}
 		}
 		return true
 	})
@@ -121,46 +186,41 @@ func (p *pkgNamer) decl(base string) string {
 }
 
 // alias returns the name the generated files give the package at path when
-// no source file names it: its own name unless something in the package has
-// that spelling.
+// no source file names it: its own name (runtime's: runtime, else
+// asyncruntime) unless that is declared somewhere in the package, is the
+// import name of another package, or names a generated declaration or another
+// alias. Step's locals do not hide it: the function namer avoids it.
 func (p *pkgNamer) alias(path, name string) string {
 	if a, ok := p.aliases[path]; ok {
 		return a
 	}
-	if path == RuntimePath && p.taken[name] {
+	free := func(n string) bool {
+		for other := range p.importNames[n] {
+			if other != path {
+				return false
+			}
+		}
+		return !p.anyDecl[n] && !p.generated[n] && !p.usedAlias(n) && !p.declared[n]
+	}
+	if path == RuntimePath && !free(name) {
 		name = "asyncruntime" // rather than runtime_1
 	}
-	a := p.fresh(name)
+	a := name
+	for i := 1; !free(a); i++ {
+		a = name + "_" + strconv.Itoa(i)
+	}
 	p.aliases[path] = a
 	return a
 }
 
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
+// usedAlias reports whether a path's alias is n.
+func (p *pkgNamer) usedAlias(n string) bool {
+	for _, a := range p.aliases {
+		if a == n {
+			return true
+		}
 	}
-	r := []rune(s)
-	// Lower a leading run of capitals: HTTPGet -> httpGet.
-	i := 0
-	for i < len(r) && unicode.IsUpper(r[i]) {
-		i++
-	}
-	if i > 1 && i < len(r) {
-		i--
-	}
-	for j := 0; j < i || j == 0; j++ {
-		r[j] = unicode.ToLower(r[j])
-	}
-	return string(r)
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
+	return false
 }
 
 // universeNames are the predeclared identifiers: the generated code may use
@@ -309,3 +369,29 @@ func packagesIn(t types.Type, paths map[string]bool, seen map[types.Type]bool) {
 
 // describe names a name's use, for internal errors.
 func describe(kind, name string) string { return fmt.Sprintf("%s %s", kind, name) }
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	// Lower a leading run of capitals: HTTPGet -> httpGet.
+	i := 0
+	for i < len(r) && unicode.IsUpper(r[i]) {
+		i++
+	}
+	if i > 1 && i < len(r) {
+		i--
+	}
+	for j := 0; j < i || j == 0; j++ {
+		r[j] = unicode.ToLower(r[j])
+	}
+	return string(r)
+}
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
+}
