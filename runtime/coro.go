@@ -6,6 +6,14 @@ import (
 	"unsafe"
 )
 
+// Protocol1 is for generated code; do not use it directly. Every file asyncgen
+// generates refers to the constant that names the version of the protocol
+// between generated code and the runtime it speaks (const _ =
+// runtime.Protocol1). A runtime that changes the protocol declares the next
+// constant and drops the ones it no longer speaks, so that generated code
+// from an older asyncgen fails to build instead of misbehaving.
+const Protocol1 = 1
+
 // Frame is for generated code; do not use it directly. It is one activation
 // of an async function: the state struct that asyncgen generates, which
 // embeds Coro[T] and so gets header from it.

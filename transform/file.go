@@ -84,12 +84,22 @@ func (u *unit) jenFile(f *ast.File, fi *fileImports) *jen.File {
 		jf.HeaderComment(c)
 	}
 	for _, path := range sortedKeys(fi.byPath) {
+		if path == u.pkg.Path() {
+			continue // the runtime's own package: its names need no qualifier
+		}
 		if name := fi.byPath[path]; name == u.pkgName(path) {
 			jf.ImportName(path, name)
 		} else {
 			jf.ImportAlias(path, name)
 		}
 	}
+	// The protocol check: a runtime that no longer speaks the protocol this
+	// file was generated for does not declare the constant, so the file fails
+	// to build instead of misbehaving.
+	jf.Comment("The generated code's protocol with the runtime; a runtime that no longer speaks it")
+	jf.Comment("does not declare this: run the asyncgen that comes with that runtime.")
+	jf.Const().Id("_").Op("=").Qual(RuntimePath, ProtocolName)
+	jf.Line()
 	for _, fs := range u.funcs {
 		if fs.file != f {
 			continue

@@ -37,8 +37,9 @@ type parsedFile struct {
 	name  string // absolute
 	ast   *ast.File
 	marks []*marked // its async functions, in source order (set by find)
-	gen   bool      // its name has the form of a generated file
-	test  bool
+	gen     bool      // its name has the form of a generated file
+	test    bool
+	pkgPath string // the import path of its package
 }
 
 // Generate loads the packages matched by patterns and returns the files to write.
@@ -116,6 +117,7 @@ func parsePass(st *runState) error {
 	st.parsed = map[string]*parsedFile{}
 	for _, p := range listed {
 		st.listed = append(st.listed, &listedPkg{id: p.ID, name: p.Name, files: p.GoFiles})
+		path := p.PkgPath
 		for _, name := range p.GoFiles {
 			if _, done := st.parsed[name]; done {
 				continue
@@ -129,7 +131,7 @@ func parsePass(st *runState) error {
 				addParseErrors(st.res, err)
 				continue
 			}
-			st.parsed[name] = &parsedFile{name: name, ast: f, gen: isGeneratedName(name), test: strings.HasSuffix(name, "_test.go")}
+			st.parsed[name] = &parsedFile{name: name, ast: f, gen: isGeneratedName(name), test: strings.HasSuffix(name, "_test.go"), pkgPath: path}
 		}
 	}
 	return nil
@@ -257,7 +259,7 @@ func (st *runState) overlay() (overlay map[string][]byte, helperOf map[string]st
 	}
 	for name, pf := range st.parsed {
 		if len(pf.marks) > 0 {
-			overlay[GeneratedName(name)] = stubSource(st.fset, pf.ast, pf.marks, helperFiles[name], st.pkgNames)
+			overlay[GeneratedName(name)] = stubSource(st.fset, pf.ast, pf.marks, helperFiles[name], st.pkgNames, pf.pkgPath == RuntimePath)
 		}
 	}
 

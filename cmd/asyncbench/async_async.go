@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // trivialCoro is the state of the async function Trivial while it runs.
 type trivialCoro struct {
 	runtime.Coro[struct{}]
@@ -35,7 +39,7 @@ func (_s *trivialCoro) Step(_f *runtime.Fiber) bool {
 //line async.go:17
 	*_s.left--
 	return _s.Return()
-//line async_async.go:39
+//line async_async.go:43
 }
 
 var _ func(left *int) = Trivial
@@ -131,7 +135,7 @@ _r2:
 	goto _l5
 _l7:
 	return _s.Return()
-//line async_async.go:135
+//line async_async.go:139
 }
 
 var _ func(n int) = SpawnMany
@@ -184,7 +188,7 @@ _r1:
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	return _s.Return()
-//line async_async.go:188
+//line async_async.go:192
 }
 
 var _ func(ev *runtime.Event) = WaitEvent
@@ -265,7 +269,7 @@ _r2:
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	return _s.Return()
-//line async_async.go:269
+//line async_async.go:273
 }
 
 var _ func(n int, measure func()) = Park
@@ -341,7 +345,7 @@ _r1:
 	goto _l1
 _l3:
 	return _s.Return()
-//line async_async.go:345
+//line async_async.go:349
 }
 
 var _ func(n int, wait *runtime.Event, signal *runtime.Event, signalFirst bool) = Pinger
@@ -393,7 +397,7 @@ _r1:
 	runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	return _s.Return()
-//line async_async.go:397
+//line async_async.go:401
 }
 
 var _ func(d time.Duration) = Sleeper
@@ -472,7 +476,7 @@ _r1:
 	goto _l1
 _l3:
 	return _s.Return()
-//line async_async.go:476
+//line async_async.go:480
 }
 
 var _ func(n int, d time.Duration) = SleepMany

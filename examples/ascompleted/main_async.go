@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // workCoro is the state of the async function Work while it runs.
 type workCoro struct {
 	runtime.Coro[string]
@@ -75,7 +79,7 @@ _l1:
 //line main.go:81
 	_s.Ret, _s.Err = _s.j.Name+": "+_s.j.Done, nil
 	return _s.Return()
-//line main_async.go:79
+//line main_async.go:83
 }
 
 var _ func(j Job) (string, error) = Work
@@ -163,7 +167,7 @@ _l3:
 //line main.go:109
 	_s.Ret = 0
 	return _s.Return()
-//line main_async.go:167
+//line main_async.go:171
 }
 
 var _ func(c *runtime.Completions[string], w io.Writer, start time.Time, deadline time.Duration) int = Collect
@@ -301,7 +305,7 @@ _l3:
 //line main.go:145
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:305
+//line main_async.go:309
 }
 
 var _ func(jobs []Job, w io.Writer, deadline time.Duration) error = Run

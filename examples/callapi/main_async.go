@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // callAPICoro is the state of the async function CallAPI while it runs.
 type callAPICoro struct {
 	runtime.Coro[string]
@@ -70,7 +74,7 @@ _l2:
 //line main.go:34
 	_s.Ret, _s.Err = _s.name, nil
 	return _s.Return()
-//line main_async.go:74
+//line main_async.go:78
 }
 
 var _ func(name string) (string, error) = CallAPI
@@ -138,7 +142,7 @@ _r1:
 //line main.go:44
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:142
+//line main_async.go:146
 }
 
 var _ func() error = Main

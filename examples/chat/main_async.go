@@ -10,6 +10,10 @@ import (
 	"net"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // sessionCoro is the state of the async function Session while it runs.
 type sessionCoro struct {
 	runtime.Coro[struct{}]
@@ -131,7 +135,7 @@ _l4:
 //line main.go:204
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:135
+//line main_async.go:139
 }
 
 var _ func(r *Room, s *runtime.Stream) error = Session
@@ -223,7 +227,7 @@ _r2:
 	return _s.Return()
 _l4:
 	goto _l1
-//line main_async.go:227
+//line main_async.go:231
 }
 
 var _ func(c *Client) error = Writer
@@ -290,7 +294,7 @@ _r1:
 //line main.go:237
 	runtime.Spawn(SessionAsync(_s.r, s))
 	goto _l1
-//line main_async.go:294
+//line main_async.go:298
 }
 
 var _ func(ln *runtime.Listener) error = Serve

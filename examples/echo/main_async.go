@@ -10,6 +10,10 @@ import (
 	"io"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // handleCoro is the state of the async function Handle while it runs.
 type handleCoro struct {
 	runtime.Coro[struct{}]
@@ -109,7 +113,7 @@ _r2:
 	return _s.Return()
 _l4:
 	goto _l1
-//line main_async.go:113
+//line main_async.go:117
 }
 
 var _ func(s *runtime.Stream) error = Handle
@@ -208,7 +212,7 @@ _r2:
 //line main.go:65
 	_s.Err = err_2
 	return _s.Return()
-//line main_async.go:212
+//line main_async.go:216
 }
 
 var _ func(ln *runtime.Listener, n int) error = Serve
@@ -362,7 +366,7 @@ _l4:
 //line main.go:97
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:366
+//line main_async.go:370
 }
 
 var _ func(addr string, id int, lines int) error = Client
@@ -464,7 +468,7 @@ _r2:
 //line main.go:117
 	_s.Err = errors.Join(_s.cerr, serr)
 	return _s.Return()
-//line main_async.go:468
+//line main_async.go:472
 }
 
 var _ func(n int, lines int) error = Demo

@@ -11,6 +11,10 @@ import (
 	"strings"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // countFileCoro is the state of the async function CountFile while it runs.
 type countFileCoro struct {
 	runtime.Coro[Count]
@@ -128,7 +132,7 @@ _r2:
 		return _s.Return()
 	}
 	goto _l1
-//line main_async.go:132
+//line main_async.go:136
 }
 
 var _ func(name string) (Count, error) = CountFile
@@ -239,7 +243,7 @@ _r2:
 //line main.go:87
 	_s.Ret, _s.Err = _t4, _t5
 	return _s.Return()
-//line main_async.go:243
+//line main_async.go:247
 }
 
 var _ func(dirs []string) ([]Count, error) = WordCount
@@ -434,7 +438,7 @@ _r5:
 //line main.go:125
 	_s.Ret, _s.Err = _s.total, err_1
 	return _s.Return()
-//line main_async.go:438
+//line main_async.go:442
 }
 
 var _ func(src string, dst string) (int, error) = CopyFile
@@ -558,7 +562,7 @@ _r3:
 //line main.go:151
 	_s.Ret, _s.Err = len(_s.copies), err_2
 	return _s.Return()
-//line main_async.go:562
+//line main_async.go:566
 }
 
 var _ func(src string, dst string) (int, error) = CopyDir
@@ -711,7 +715,7 @@ _r4:
 //line main.go:174
 	_s.Ret, _s.Err = _t1, _t2
 	return _s.Return()
-//line main_async.go:715
+//line main_async.go:719
 }
 
 var _ func(dir string, n int) ([]Count, error) = Demo

@@ -7,6 +7,10 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // helloWorldCoro is the state of the async function HelloWorld while it runs.
 type helloWorldCoro struct {
 	runtime.Coro[string]
@@ -36,7 +40,7 @@ func (_s *helloWorldCoro) Step(_f *runtime.Fiber) bool {
 //line main.go:45
 	_s.Ret = "Hello World"
 	return _s.Return()
-//line main_async.go:40
+//line main_async.go:44
 }
 
 var _ func() string = HelloWorld
@@ -70,7 +74,7 @@ func (_s *helloLfzyxCoro) Step(_f *runtime.Fiber) bool {
 //line main.go:51
 	_s.Ret = "Hello lfzyx"
 	return _s.Return()
-//line main_async.go:74
+//line main_async.go:78
 }
 
 var _ func() string = HelloLfzyx
@@ -135,7 +139,7 @@ _r1:
 //line main.go:64
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:139
+//line main_async.go:143
 }
 
 var _ func() error = Main

@@ -4,6 +4,10 @@ package main
 
 import "github.com/asyncgen/asyncgen/runtime"
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // serveCoro is the state of the async function Serve while it runs.
 type serveCoro struct {
 	runtime.Coro[struct{}]
@@ -63,7 +67,7 @@ _r1:
 //line main.go:48
 	runtime.Spawn(ServeConnAsync(s))
 	goto _l1
-//line main_async.go:67
+//line main_async.go:71
 }
 
 var _ func(ln *runtime.Listener) error = Serve
@@ -195,7 +199,7 @@ _l4:
 		return _s.Return()
 	}
 	goto _l1
-//line main_async.go:199
+//line main_async.go:203
 }
 
 var _ func(s *runtime.Stream) error = ServeConn

@@ -8,6 +8,10 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // chanSendCoro is the state of the async function Chan.Send while it runs.
 type chanSendCoro[T any] struct {
 	runtime.Coro[struct{}]
@@ -88,7 +92,7 @@ _l3:
 //line main.go:89
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:92
+//line main_async.go:96
 }
 
 // chanRecvCoro is the state of the async function Chan.Recv while it runs.
@@ -174,7 +178,7 @@ _l3:
 //line main.go:110
 	_s.Ret, _s.Err = _s.v, nil
 	return _s.Return()
-//line main_async.go:178
+//line main_async.go:182
 }
 
 // consumerCoro is the state of the async function Consumer while it runs.
@@ -266,7 +270,7 @@ _r2:
 	return _s.Return()
 _l4:
 	goto _l1
-//line main_async.go:270
+//line main_async.go:274
 }
 
 var _ func(nums *Chan[int], replies *Chan[string]) error = Consumer
@@ -373,7 +377,7 @@ _l3:
 //line main.go:158
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:377
+//line main_async.go:381
 }
 
 var _ func(nums *Chan[int], replies *Chan[string]) error = Produce
@@ -464,7 +468,7 @@ _r2:
 //line main.go:171
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:468
+//line main_async.go:472
 }
 
 var _ func() error = Main

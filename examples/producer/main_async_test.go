@@ -8,6 +8,10 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // sendAllCoro is the state of the async function sendAll while it runs.
 type sendAllCoro struct {
 	runtime.Coro[struct{}]
@@ -86,7 +90,7 @@ _l3:
 //line main_test.go:62
 	_s.Err = nil
 	return _s.Return()
-//line main_async_test.go:90
+//line main_async_test.go:94
 }
 
 var _ func(c *Chan[int], log *[]string) error = sendAll
@@ -208,7 +212,7 @@ _r3:
 //line main_test.go:88
 	_s.Err = err_2
 	return _s.Return()
-//line main_async_test.go:212
+//line main_async_test.go:216
 }
 
 var _ func(c *Chan[int], log *[]string) error = recvAll

@@ -8,6 +8,10 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // ledgerAddCoro is the state of the async function Ledger.Add while it runs.
 type ledgerAddCoro struct {
 	runtime.Coro[struct{}]
@@ -100,7 +104,7 @@ _l2:
 //line main.go:54
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:104
+//line main_async.go:108
 }
 
 var _ func(_ *Ledger, v int) error = (*Ledger).Add
@@ -182,7 +186,7 @@ _l3:
 //line main.go:68
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:186
+//line main_async.go:190
 }
 
 var _ func(id int, q *runtime.Queue[int]) error = Produce
@@ -282,7 +286,7 @@ _r2:
 //line main.go:92
 	_s.n++
 	goto _l1
-//line main_async.go:286
+//line main_async.go:290
 }
 
 var _ func(id int, q *runtime.Queue[int], l *Ledger) (int, error) = Work
@@ -430,7 +434,7 @@ _r3:
 //line main.go:125
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:434
+//line main_async.go:438
 }
 
 var _ func() error = Main

@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // serveCoro is the state of the async function Serve while it runs.
 type serveCoro struct {
 	runtime.Coro[struct{}]
@@ -79,7 +83,7 @@ _r1:
 //line main.go:51
 	runtime.Spawn(ServeConnAsync(s, _s.d))
 	goto _l1
-//line main_async.go:83
+//line main_async.go:87
 }
 
 var _ func(ln *runtime.Listener) error = Serve
@@ -145,7 +149,7 @@ _l4:
 //line main.go:63
 	_s.d.sweep(time.Now().UnixNano())
 	goto _l1
-//line main_async.go:149
+//line main_async.go:153
 }
 
 var _ func(d *db) error = Sweep
@@ -284,7 +288,7 @@ _l4:
 		_s.c.out = nil
 	}
 	goto _l1
-//line main_async.go:288
+//line main_async.go:292
 }
 
 var _ func(s *runtime.Stream, d *db) error = ServeConn

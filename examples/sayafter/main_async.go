@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // sayAfterCoro is the state of the async function SayAfter while it runs.
 type sayAfterCoro struct {
 	runtime.Coro[struct{}]
@@ -58,7 +62,7 @@ _r1:
 //line main.go:44
 	fmt.Fprintln(out, _s.what)
 	return _s.Return()
-//line main_async.go:62
+//line main_async.go:66
 }
 
 var _ func(delay time.Duration, what string) = SayAfter
@@ -126,7 +130,7 @@ _r1:
 //line main.go:55
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:130
+//line main_async.go:134
 }
 
 var _ func() error = Main

@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // serverServeCoro is the state of the async function Server.Serve while it runs.
 type serverServeCoro struct {
 	runtime.Coro[struct{}]
@@ -70,7 +74,7 @@ _r1:
 //line main.go:178
 	runtime.Spawn(_s.srv.SessionAsync(s))
 	goto _l1
-//line main_async.go:74
+//line main_async.go:78
 }
 
 var _ func(_ *Server, ln *runtime.Listener) error = (*Server).Serve
@@ -153,7 +157,7 @@ _r1:
 	goto _l1
 _l3:
 	return _s.Return()
-//line main_async.go:157
+//line main_async.go:161
 }
 
 var _ func(s *runtime.Stream) = Linger
@@ -388,7 +392,7 @@ _r5:
 	return _s.Return()
 _l10:
 	goto _l1
-//line main_async.go:392
+//line main_async.go:396
 }
 
 var _ func(_ *Server, s *runtime.Stream) error = (*Server).Session
@@ -485,7 +489,7 @@ _l3:
 //line main.go:294
 	_s.Ret, _s.Err = _s.buf.Bytes(), nil
 	return _s.Return()
-//line main_async.go:489
+//line main_async.go:493
 }
 
 var _ func(s *runtime.Stream) ([]byte, error) = readData

@@ -11,6 +11,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // forwardCoro is the state of the async function Forward while it runs.
 type forwardCoro struct {
 	runtime.Coro[struct{}]
@@ -82,7 +86,7 @@ _r1:
 		return _s.Return()
 	}
 	goto _l1
-//line main_async.go:86
+//line main_async.go:90
 }
 
 var _ func(w io.Writer, prefix string, s *runtime.Stream) error = Forward
@@ -256,7 +260,7 @@ _r4:
 //line main.go:80
 	_s.Ret, _s.Err = _s.st.ExitCode(), errors.Join(_s.e1, e2)
 	return _s.Return()
-//line main_async.go:260
+//line main_async.go:264
 }
 
 var _ func(w io.Writer, id int, command string, timeout time.Duration) (int, error) = RunCommand
@@ -325,7 +329,7 @@ _r1:
 //line main.go:92
 	_s.Ret, _s.Err = _t1, _t2
 	return _s.Return()
-//line main_async.go:329
+//line main_async.go:333
 }
 
 var _ func(w io.Writer, commands []string, timeout time.Duration) ([]int, error) = RunAll

@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // leafCoro is the state of the async function Leaf while it runs.
 type leafCoro struct {
 	runtime.Coro[struct{}]
@@ -61,7 +65,7 @@ _r1:
 //line main.go:27
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:65
+//line main_async.go:69
 }
 
 var _ func(ev *runtime.Event) error = Leaf
@@ -119,7 +123,7 @@ _r1:
 //line main.go:33
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:123
+//line main_async.go:127
 }
 
 var _ func(ev *runtime.Event) error = Worker
@@ -175,7 +179,7 @@ _r1:
 //line main.go:39
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:179
+//line main_async.go:183
 }
 
 var _ func() error = Sleeper
@@ -233,7 +237,7 @@ _r1:
 //line main.go:45
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:237
+//line main_async.go:241
 }
 
 var _ func(w *runtime.Task[struct{}]) error = Supervisor
@@ -305,7 +309,7 @@ _l1:
 //line main.go:56
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:309
+//line main_async.go:313
 }
 
 var _ func(s *runtime.Task[struct{}], ev *runtime.Event) error = Reporter
@@ -386,7 +390,7 @@ _r1:
 //line main.go:72
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:390
+//line main_async.go:394
 }
 
 var _ func() error = Main
@@ -459,7 +463,7 @@ _r1:
 	return _s.Return()
 _l4:
 	goto _l1
-//line main_async.go:463
+//line main_async.go:467
 }
 
 var _ func(done chan struct{}, ev *runtime.Event) error = Poll

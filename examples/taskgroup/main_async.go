@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // fetchCoro is the state of the async function Fetch while it runs.
 type fetchCoro struct {
 	runtime.Coro[string]
@@ -81,7 +85,7 @@ _l1:
 //line main.go:63
 	_s.Ret, _s.Err = _s.name, nil
 	return _s.Return()
-//line main_async.go:85
+//line main_async.go:89
 }
 
 var _ func(name string, delay time.Duration, fail bool) (string, error) = Fetch
@@ -179,7 +183,7 @@ _l3:
 //line main.go:81
 	_s.Ret, _s.Err = _s.n, nil
 	return _s.Return()
-//line main_async.go:183
+//line main_async.go:187
 }
 
 var _ func(deadline time.Duration) (int, error) = Steps
@@ -381,7 +385,7 @@ _l2:
 //line main.go:118
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:385
+//line main_async.go:389
 }
 
 var _ func() error = Main

@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // workCoro is the state of the async function Work while it runs.
 type workCoro struct {
 	runtime.Coro[string]
@@ -70,7 +74,7 @@ _l1:
 //line main.go:55
 	_s.Ret, _s.Err = fmt.Sprintf("slept %vs", _s.delay.Seconds()), nil
 	return _s.Return()
-//line main_async.go:74
+//line main_async.go:78
 }
 
 var _ func(delay time.Duration) (string, error) = Work
@@ -175,7 +179,7 @@ _l3:
 //line main.go:94
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:179
+//line main_async.go:183
 }
 
 var _ func() error = Main

@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // tickerCoro is the state of the async function Ticker while it runs.
 type tickerCoro struct {
 	runtime.Coro[struct{}]
@@ -70,7 +74,7 @@ _r1:
 	goto _l1
 _l3:
 	return _s.Return()
-//line main_async.go:74
+//line main_async.go:78
 }
 
 var _ func(w io.Writer, d time.Duration, stop *runtime.Event, ticks *int) = Ticker
@@ -148,7 +152,7 @@ _l2:
 //line main.go:83
 	_s.Ret, _s.Err = res, err
 	return _s.Return()
-//line main_async.go:152
+//line main_async.go:156
 }
 
 var _ func(w io.Writer, job Job, blocking bool, ticks *int) (string, error) = RunJob
@@ -248,7 +252,7 @@ _r2:
 //line main.go:102
 	_s.Err = _s.err
 	return _s.Return()
-//line main_async.go:252
+//line main_async.go:256
 }
 
 var _ func(w io.Writer, jobs []Job, blocking bool, tick time.Duration) error = Main

@@ -12,6 +12,10 @@ import (
 	"time"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // serveCoro is the state of the async function Serve while it runs.
 type serveCoro struct {
 	runtime.Coro[struct{}]
@@ -84,7 +88,7 @@ _r1:
 		*_s.answered++
 	}
 	goto _l1
-//line main_async.go:88
+//line main_async.go:92
 }
 
 var _ func(c *runtime.PacketConn, answered *int) error = Serve
@@ -175,7 +179,7 @@ _r2:
 //line main.go:67
 	_s.Ret, _s.Err = _s.answered, err
 	return _s.Return()
-//line main_async.go:179
+//line main_async.go:183
 }
 
 var _ func(c *runtime.PacketConn) (int, error) = Main
@@ -283,7 +287,7 @@ _r2:
 //line main.go:85
 	_s.Ret, _s.Err = _t1, _t2
 	return _s.Return()
-//line main_async.go:287
+//line main_async.go:291
 }
 
 var _ func(addr string, msg []byte, timeout time.Duration) ([]byte, error) = Send

@@ -12,6 +12,10 @@ import (
 	"strings"
 )
 
+// The generated code's protocol with the runtime; a runtime that no longer speaks it
+// does not declare this: run the asyncgen that comes with that runtime.
+const _ = runtime.Protocol1
+
 // readLineCoro is the state of the async function readLine while it runs.
 type readLineCoro struct {
 	runtime.Coro[[]byte]
@@ -76,7 +80,7 @@ _r1:
 //line main.go:106
 	_s.Ret, _s.Err = trimEOL(line), nil
 	return _s.Return()
-//line main_async.go:80
+//line main_async.go:84
 }
 
 var _ func(s *runtime.Stream) ([]byte, error) = readLine
@@ -197,7 +201,7 @@ _l6:
 		return _s.Return()
 	}
 	goto _l1
-//line main_async.go:201
+//line main_async.go:205
 }
 
 var _ func(s *runtime.Stream, r *Response) error = readHead
@@ -278,7 +282,7 @@ _l3:
 //line main.go:161
 	_s.Ret, _s.Err = _s.body, nil
 	return _s.Return()
-//line main_async.go:282
+//line main_async.go:286
 }
 
 var _ func(s *runtime.Stream, n int, body []byte) ([]byte, error) = readN
@@ -445,7 +449,7 @@ _r4:
 		return _s.Return()
 	}
 	goto _l6
-//line main_async.go:449
+//line main_async.go:453
 }
 
 var _ func(s *runtime.Stream) ([]byte, error) = readChunked
@@ -522,7 +526,7 @@ _r1:
 //line main.go:222
 	_s.body = append(_s.body, b...)
 	goto _l1
-//line main_async.go:526
+//line main_async.go:530
 }
 
 var _ func(s *runtime.Stream) ([]byte, error) = readToClose
@@ -781,7 +785,7 @@ _l2:
 //line main.go:277
 	_s.Ret, _s.Err = _s.r, nil
 	return _s.Return()
-//line main_async.go:785
+//line main_async.go:789
 }
 
 var _ func(rawURL string) (*Response, error) = Fetch
@@ -848,7 +852,7 @@ _r1:
 //line main.go:291
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:852
+//line main_async.go:856
 }
 
 var _ func(rawURL string, w io.Writer) error = Report
@@ -930,7 +934,7 @@ _r1:
 //line main.go:313
 	_s.Ret, _s.Err = failed, nil
 	return _s.Return()
-//line main_async.go:934
+//line main_async.go:938
 }
 
 var _ func(urls []string, w io.Writer) (int, error) = Wget
