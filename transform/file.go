@@ -34,6 +34,9 @@ func filePass(st *runState) error {
 				st.res.errorf(u.fset.Position(f.Package), "", "internal error: the generated code does not format: %v, please report it", err)
 				continue
 			}
+			if st.opts.mangle != nil {
+				out = st.opts.mangle(out)
+			}
 			name := u.names[f]
 			o := Output{Path: GeneratedName(name), Source: name, Content: out}
 			u.outputs = append(u.outputs, o)

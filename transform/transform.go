@@ -23,6 +23,9 @@ type Options struct {
 	Files []string
 	// observe, if set, sees each function's passes once they have all run.
 	observe func(*funcState)
+	// mangle, if set, rewrites each assembled file before verify: tests use
+	// it to check that verify stops broken code.
+	mangle func(src []byte) []byte
 }
 
 // Diagnostic is a positioned error about the input.
