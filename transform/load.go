@@ -34,9 +34,9 @@ import (
 
 // parsedFile is one Go file of the listed packages.
 type parsedFile struct {
-	name  string // absolute
-	ast   *ast.File
-	marks []*marked // its async functions, in source order (set by find)
+	name    string // absolute
+	ast     *ast.File
+	marks   []*marked // its async functions, in source order (set by find)
 	gen     bool      // its name has the form of a generated file
 	test    bool
 	pkgPath string // the import path of its package
