@@ -188,6 +188,15 @@ func (c *coro) Return() bool {
 	return true
 }
 
+// Unwind is for generated code; do not use it directly. It returns from the
+// function with err as its error, keeping Ret, and runs the deferred calls as
+// Return does: Step returns it when an await whose error the source dropped
+// failed because of a cancel (see Fiber.Unwinds).
+func (c *Coro[T]) Unwind(err error) bool {
+	c.Err = err
+	return c.Return()
+}
+
 // begin pushes the coroutine's frame on the awaiting fiber: the runner steps
 // it next, on the same fiber.
 func (c *Coro[T]) begin(f *Fiber) bool {

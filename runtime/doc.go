@@ -141,6 +141,19 @@
 // came returns its real result; only the next await fails, so no value is
 // lost. Cancelling a task parked on Gather cancels Gather's children.
 //
+// A cancelled task always ends, whatever its code does with errors. An await
+// whose error the source drops, as a statement (await(x)) or with _ for its
+// error (v, _ := await(x)), returns from the function when it failed because
+// of the cancel: the function returns ErrCanceled as its error (its other
+// result keeps its value) and its deferred calls run, as an uncaught
+// CancelledError ends a Python coroutine; its awaiter's await fails the same
+// way, and so on up the chain. Inside a timeout scope that has expired the
+// same holds with ErrTimeout. An await whose error the code reads is left
+// alone: the code decides. The error of a dropped await that failed for
+// another reason (a child task that was itself cancelled, a stream closed)
+// is dropped as written. Fiber.Unwinds and Coro.Unwind implement the rule in
+// generated code.
+//
 // # The loop
 //
 // Each pass of the loop follows asyncio's _run_once:

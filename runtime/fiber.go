@@ -1,6 +1,9 @@
 package runtime
 
-import "unsafe"
+import (
+	"errors"
+	"unsafe"
+)
 
 // Fiber is for generated code; do not use it directly. It is the untyped core
 // of a Task: its stack of frames (the coroutine chain, root first), its loop,
@@ -152,6 +155,24 @@ func Resume[T any](f *Fiber, a Awaitable[T]) (T, error) {
 		return zero, f.withdrawnErr()
 	}
 	return a.result(f)
+}
+
+// Unwinds is for generated code; do not use it directly. When the source of
+// an async function drops the error of an await (await(x) as a statement, or
+// _ for its error), Step asks Unwinds whether the await failed because the
+// task was cancelled (ErrCanceled in a cancelled fiber) or because a timeout
+// scope around it expired (ErrTimeout while one is expired); if so, Step
+// returns through Unwind, as an uncaught CancelledError ends a coroutine. A
+// cancelled task therefore always ends, whatever its code does with errors.
+func (f *Fiber) Unwinds(err error) bool {
+	return err != nil && f.unwinds(err)
+}
+
+func (f *Fiber) unwinds(err error) bool {
+	if f.flags&fCanceled != 0 && errors.Is(err, ErrCanceled) {
+		return true
+	}
+	return errors.Is(err, ErrTimeout) && f.scope() != nil && f.scope().expiredScope() != nil
 }
 
 func (f *Fiber) push(h *coro) {

@@ -153,6 +153,7 @@
 //	}
 //
 //	func (_s *callAPICoro) Step(_f *runtime.Fiber) bool {
+//		...
 //		switch _s.PC {
 //		case 0:
 //		case 1:
@@ -167,8 +168,11 @@
 //			return false
 //		}
 //	_r1:
-//		runtime.Resume(_f, _s._a0)
+//		_, _t1 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
+//		if _f.Unwinds(_t1) {
+//			return _s.Unwind(_t1)
+//		}
 //		fmt.Println("World", _s.name)
 //		_s.Ret, _s.Err = _s.name, nil
 //		return _s.Return()
@@ -234,6 +238,7 @@
 //		var (
 //			s   string
 //			buf *strings.Builder
+//			...
 //			p   *int
 //			f   func()
 //		)
@@ -274,8 +279,11 @@
 //		_s.buf = &strings.Builder{}
 //		...
 //	_r1:
-//		runtime.Resume(_f, _s._a0)
+//		_, _t1 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
+//		if _f.Unwinds(_t1) {
+//			return _s.Unwind(_t1)
+//		}
 //		fmt.Println(_s.buf.Len())
 //		_s._a0 = runtime.Sleep(1)
 //		_s.PC = 2
@@ -308,8 +316,11 @@
 //			return false
 //		}
 //	_r1:
-//		ok, _ = runtime.Resume(_f, _s._a0)
+//		ok, _t1 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
+//		if _f.Unwinds(_t1) {
+//			return _s.Unwind(_t1)
+//		}
 //		if !(ok && _s.x > 0) {
 //			goto _l1
 //		}
@@ -358,8 +369,11 @@
 //			return false
 //		}
 //	_r2:
-//		_s.i, _ = runtime.Resume(_f, _s._a1)
+//		_s.i, _t3 = runtime.Resume(_f, _s._a1)
 //		_s._a1 = nil
+//		if _f.Unwinds(_t3) {
+//			return _s.Unwind(_t3)
+//		}
 //		goto _l1
 //	_l3:
 //		_s.Ret = _s.n
@@ -440,13 +454,16 @@
 // becomes
 //
 //	_r1:
-//		v, _ = runtime.Resume(_f, _s._a0)
+//		v, _t1 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
-//		_t1 = _s.x
-//		if _t1 == v {
+//		if _f.Unwinds(_t1) {
+//			return _s.Unwind(_t1)
+//		}
+//		_t2 = _s.x
+//		if _t2 == v {
 //			goto _l2
 //		}
-//		if _t1 == v+1 {
+//		if _t2 == v+1 {
 //			goto _l3
 //		}
 //		goto _l4
@@ -460,8 +477,11 @@
 //		_s._a1 = runtime.Yield()
 //		...
 //	_r2:
-//		runtime.Resume(_f, _s._a1)
+//		_, _t3 = runtime.Resume(_f, _s._a1)
 //		_s._a1 = nil
+//		if _f.Unwinds(_t3) {
+//			return _s.Unwind(_t3)
+//		}
 //		goto _l1
 //	_l1:
 //
@@ -500,6 +520,7 @@
 //		var (
 //			_t1 any
 //			v_1 any
+//		...
 //		)
 //		...
 //		_t1 = _s.x
@@ -520,8 +541,11 @@
 //			return false
 //		}
 //	_r1:
-//		runtime.Resume(_f, _s._a0)
+//		_, _t2 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
+//		if _f.Unwinds(_t2) {
+//			return _s.Unwind(_t2)
+//		}
 //		fmt.Println("int", _s.v+1)
 //		goto _l1
 //	_l3:
@@ -570,8 +594,11 @@
 //			return false
 //		}
 //	_r1:
-//		runtime.Resume(_f, _s._a0)
+//		_, _t1 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
+//		if _f.Unwinds(_t1) {
+//			return _s.Unwind(_t1)
+//		}
 //		fmt.Println(_s.v, _s.ok)
 //		goto _l1
 //	_l3:
@@ -866,8 +893,11 @@
 //		_s._a0 = runtime.Yield()
 //		...
 //	_r1:
-//		runtime.Resume(_f, _s._a0)
+//		_, _t4 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
+//		if _f.Unwinds(_t4) {
+//			return _s.Unwind(_t4)
+//		}
 //	_l3:
 //		_s._t3++
 //		goto _l2
@@ -925,6 +955,34 @@
 //		}
 //		_s.Ret *= 2
 //		return _s.Return()
+//
+// # Dropped errors and cancellation
+//
+// An await whose error the source drops, as a statement or with _ for its
+// error, gets a temporary for the error and a check after it: if the await
+// failed because the task was cancelled (or because a timeout scope around
+// it expired), the function returns with that error, running its deferred
+// calls, so a cancelled task always ends (see Cancellation in package
+// runtime). An await whose error the code reads is left to the code.
+//
+//	//async
+//	func Tick(n *int) {
+//		for {
+//			await(runtime.Sleep(time.Second))
+//			*n++
+//		}
+//	}
+//
+// becomes
+//
+//	_r1:
+//		_, _t1 = runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		if _f.Unwinds(_t1) {
+//			return _s.Unwind(_t1)
+//		}
+//		*_s.n++
+//		goto _l1
 //
 // # Defer
 //
@@ -987,8 +1045,11 @@
 //		})
 //		...
 //	_r1:
-//		runtime.Resume(_f, _s._a0)
+//		_, _t1 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
+//		if _f.Unwinds(_t1) {
+//			return _s.Unwind(_t1)
+//		}
 //		panic("boom")
 //
 // check rejects await as the deferred call itself (defer await(x)): a deferred
@@ -1079,8 +1140,11 @@
 //		_s._a0 = runtime.Yield()
 //		...
 //	_r1:
-//		runtime.Resume(_f, _s._a0)
+//		_, _t1 = runtime.Resume(_f, _s._a0)
 //		_s._a0 = nil
+//		if _f.Unwinds(_t1) {
+//			return _s.Unwind(_t1)
+//		}
 //		{
 //			_b := *_s.i
 //			_s.i = &_b

@@ -691,7 +691,7 @@ func (e *emitter) await(ap *awaitPoint) []jen.Code {
 		jen.Id(e.resume[ap.pc-1]).Op(":"),
 	)
 	// The resume belongs to the await's line too (a panic re-raised by Resume
-	// points there); what follows gets its own directive again.
+	// points there): the dispatch jumps in below the await's directive.
 	if e.lines {
 		out = append(out, jen.Comment(fmt.Sprintf("//line %s:%d", e.file, e.fn.u.fset.Position(ap.pos).Line)))
 	}

@@ -247,7 +247,9 @@ func (e *emitter) items() []jen.Code {
 		body = append(body, written[i]...)
 		last = i
 		if it.kind == kAwait {
-			e.lastLn = 0 // the code after a resume needs its own directive
+			// The await wrote its line again after its resume label, where the
+			// dispatch jumps in: what follows on the same line needs none.
+			e.lastLn = e.fn.u.fset.Position(it.pos).Line
 		}
 	}
 	if last < 0 || !e.l.ends(e.l.items[last]) {

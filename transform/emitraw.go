@@ -40,6 +40,17 @@ func (e *emitter) pullRange(next, seq *ast.Ident, yield *types.Signature) []jen.
 	return []jen.Code{jen.Add(e.conv.Expr(next)).Op("=").Add(rt(fn)).Call(jen.Id(e.recv), arg)}
 }
 
+// unwindCheck writes the check after an await whose error the source drops:
+// if the await failed because of a cancel (or an expired timeout scope), the
+// function returns with that error, running its deferred calls (see
+// runtime.Fiber.Unwinds).
+func (e *emitter) unwindCheck(err *ast.Ident) []jen.Code {
+	errCode := e.conv.Expr(err)
+	return []jen.Code{jen.If(jen.Id(e.fib).Dot("Unwinds").Call(errCode)).Block(
+		jen.Return(jen.Id(e.recv).Dot("Unwind").Call(e.conv.Expr(err))),
+	)}
+}
+
 // endRanges ends the n innermost open range-over-func loops of the frame.
 func (e *emitter) endRanges(n int) []jen.Code {
 	var out []jen.Code

@@ -1694,9 +1694,25 @@ func (l *lowerer) await(call *ast.CallExpr, lhs []ast.Expr, define bool) {
 	if tup, ok := l.typeOf(call).(*types.Tuple); ok && tup.Len() == 2 {
 		elem = tup.At(0).Type()
 	}
+	// An await whose error the source drops (await(x) as a statement, or _
+	// for its error) ends the function when it failed because of a cancel:
+	// its error goes to a temporary that the unwind check reads.
+	var dropped *ast.Ident
+	if len(lhs) == 0 || len(lhs) == 2 && isBlank(lhs[1]) {
+		dropped = l.temp(types.Universe.Lookup("error").Type())
+		first := ast.Expr(&ast.Ident{Name: "_", NamePos: call.Pos()})
+		if len(lhs) == 2 {
+			first = lhs[0]
+		}
+		lhs = []ast.Expr{first, dropped}
+	}
 	ap := &awaitPoint{pc: len(l.awaits) + 1, x: x, lhs: lhs, define: define, elem: elem, pos: call.Pos()}
 	l.awaits = append(l.awaits, ap)
 	l.add(&item{kind: kAwait, aw: ap, pos: call.Pos()})
+	if dropped != nil {
+		l.add(&item{kind: kRaw, returns: true, pos: call.Pos(), raw: &rawItem{falls: true, uses: []ast.Expr{dropped},
+			emit: func(e *emitter) []codeLine { return e.unwindCheck(dropped) }}})
+	}
 }
 
 // isTerminating follows the spec's definition of a terminating statement.

@@ -78,6 +78,10 @@ var spawnManyInfo = runtime.FuncInfo{
 }
 
 func (_s *spawnManyCoro) Step(_f *runtime.Fiber) bool {
+	var (
+		_t1 error
+		_t2 error
+	)
 	switch _s.PC {
 	case 0:
 	case 1:
@@ -109,8 +113,11 @@ _l1:
 	}
 _r1:
 //line async.go:28
-	runtime.Resume(_f, _s._a0)
+	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+	if _f.Unwinds(_t1) {
+		return _s.Unwind(_t1)
+	}
 _l4:
 //line async.go:25
 	_s.i++
@@ -129,13 +136,15 @@ _l5:
 	}
 _r2:
 //line async.go:32
-	runtime.Resume(_f, _s._a0)
+	_, _t2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line async.go:32
+	if _f.Unwinds(_t2) {
+		return _s.Unwind(_t2)
+	}
 	goto _l5
 _l7:
 	return _s.Return()
-//line async_async.go:139
+//line async_async.go:148
 }
 
 var _ func(n int) = SpawnMany
@@ -169,6 +178,9 @@ var waitEventInfo = runtime.FuncInfo{
 }
 
 func (_s *waitEventCoro) Step(_f *runtime.Fiber) bool {
+	var (
+		_t1 error
+	)
 	switch _s.PC {
 	case 0:
 	case 1:
@@ -185,10 +197,13 @@ func (_s *waitEventCoro) Step(_f *runtime.Fiber) bool {
 	}
 _r1:
 //line async.go:38
-	runtime.Resume(_f, _s._a0)
+	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+	if _f.Unwinds(_t1) {
+		return _s.Unwind(_t1)
+	}
 	return _s.Return()
-//line async_async.go:192
+//line async_async.go:207
 }
 
 var _ func(ev *runtime.Event) = WaitEvent
@@ -227,6 +242,10 @@ var parkInfo = runtime.FuncInfo{
 }
 
 func (_s *parkCoro) Step(_f *runtime.Fiber) bool {
+	var (
+		_t1 error
+		_t2 error
+	)
 	switch _s.PC {
 	case 0:
 	case 1:
@@ -250,8 +269,11 @@ func (_s *parkCoro) Step(_f *runtime.Fiber) bool {
 	}
 _r1:
 //line async.go:47
-	runtime.Resume(_f, _s._a0)
+	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+	if _f.Unwinds(_t1) {
+		return _s.Unwind(_t1)
+	}
 //line async.go:48
 	_s.measure()
 //line async.go:49
@@ -266,10 +288,13 @@ _r1:
 	}
 _r2:
 //line async.go:50
-	runtime.Resume(_f, _s._a0)
+	_, _t2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+	if _f.Unwinds(_t2) {
+		return _s.Unwind(_t2)
+	}
 	return _s.Return()
-//line async_async.go:273
+//line async_async.go:298
 }
 
 var _ func(n int, measure func()) = Park
@@ -307,6 +332,9 @@ var pingerInfo = runtime.FuncInfo{
 }
 
 func (_s *pingerCoro) Step(_f *runtime.Fiber) bool {
+	var (
+		_t1 error
+	)
 	switch _s.PC {
 	case 0:
 	case 1:
@@ -332,8 +360,11 @@ _l1:
 	}
 _r1:
 //line async.go:59
-	runtime.Resume(_f, _s._a0)
+	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+	if _f.Unwinds(_t1) {
+		return _s.Unwind(_t1)
+	}
 //line async.go:60
 	_s.wait.Clear()
 //line async.go:61
@@ -345,7 +376,7 @@ _r1:
 	goto _l1
 _l3:
 	return _s.Return()
-//line async_async.go:349
+//line async_async.go:380
 }
 
 var _ func(n int, wait *runtime.Event, signal *runtime.Event, signalFirst bool) = Pinger
@@ -379,6 +410,9 @@ var sleeperInfo = runtime.FuncInfo{
 }
 
 func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
+	var (
+		_t1 error
+	)
 	switch _s.PC {
 	case 0:
 	case 1:
@@ -394,10 +428,13 @@ func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
 	}
 _r1:
 //line async.go:69
-	runtime.Resume(_f, _s._a0)
+	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+	if _f.Unwinds(_t1) {
+		return _s.Unwind(_t1)
+	}
 	return _s.Return()
-//line async_async.go:401
+//line async_async.go:438
 }
 
 var _ func(d time.Duration) = Sleeper
@@ -436,8 +473,9 @@ var sleepManyInfo = runtime.FuncInfo{
 
 func (_s *sleepManyCoro) Step(_f *runtime.Fiber) bool {
 	var (
-		ts []*runtime.Task[struct{}]
-		t  *runtime.Task[struct{}]
+		ts  []*runtime.Task[struct{}]
+		t   *runtime.Task[struct{}]
+		_t4 error
 	)
 	switch _s.PC {
 	case 0:
@@ -469,14 +507,16 @@ _l1:
 	}
 _r1:
 //line async.go:79
-	runtime.Resume(_f, _s._a0)
+	_, _t4 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line async.go:79
+	if _f.Unwinds(_t4) {
+		return _s.Unwind(_t4)
+	}
 	_s._t3++
 	goto _l1
 _l3:
 	return _s.Return()
-//line async_async.go:480
+//line async_async.go:520
 }
 
 var _ func(n int, d time.Duration) = SleepMany

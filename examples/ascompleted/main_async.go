@@ -63,7 +63,6 @@ _r1:
 //line main.go:75
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:75
 	if err == nil {
 		goto _l1
 	}
@@ -79,7 +78,7 @@ _l1:
 //line main.go:81
 	_s.Ret, _s.Err = _s.j.Name+": "+_s.j.Done, nil
 	return _s.Return()
-//line main_async.go:83
+//line main_async.go:82
 }
 
 var _ func(j Job) (string, error) = Work
@@ -167,7 +166,7 @@ _l3:
 //line main.go:109
 	_s.Ret = 0
 	return _s.Return()
-//line main_async.go:171
+//line main_async.go:170
 }
 
 var _ func(c *runtime.Completions[string], w io.Writer, start time.Time, deadline time.Duration) int = Collect
@@ -305,7 +304,7 @@ _l3:
 //line main.go:145
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:309
+//line main_async.go:308
 }
 
 var _ func(jobs []Job, w io.Writer, deadline time.Duration) error = Run

@@ -41,6 +41,9 @@ var callAPIInfo = runtime.FuncInfo{
 }
 
 func (_s *callAPICoro) Step(_f *runtime.Fiber) bool {
+	var (
+		_t1 error
+	)
 	switch _s.PC {
 	case 0:
 	case 1:
@@ -66,15 +69,18 @@ _l1:
 	}
 _r1:
 //line main.go:31
-	runtime.Resume(_f, _s._a0)
+	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+	if _f.Unwinds(_t1) {
+		return _s.Unwind(_t1)
+	}
 _l2:
 //line main.go:33
 	fmt.Println("World", _s.name)
 //line main.go:34
 	_s.Ret, _s.Err = _s.name, nil
 	return _s.Return()
-//line main_async.go:78
+//line main_async.go:84
 }
 
 var _ func(name string) (string, error) = CallAPI
@@ -142,7 +148,7 @@ _r1:
 //line main.go:44
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:146
+//line main_async.go:152
 }
 
 var _ func() error = Main

@@ -125,7 +125,6 @@ _r2:
 //line main.go:201
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:201
 	if err_2 == nil {
 		goto _l4
 	}
@@ -135,7 +134,7 @@ _l4:
 //line main.go:204
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:139
+//line main_async.go:138
 }
 
 var _ func(r *Room, s *runtime.Stream) error = Session
@@ -218,7 +217,6 @@ _r2:
 //line main.go:220
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:220
 	if err_2 == nil {
 		goto _l4
 	}
@@ -227,7 +225,7 @@ _r2:
 	return _s.Return()
 _l4:
 	goto _l1
-//line main_async.go:231
+//line main_async.go:229
 }
 
 var _ func(c *Client) error = Writer
@@ -294,7 +292,7 @@ _r1:
 //line main.go:237
 	runtime.Spawn(SessionAsync(_s.r, s))
 	goto _l1
-//line main_async.go:298
+//line main_async.go:296
 }
 
 var _ func(ln *runtime.Listener) error = Serve

@@ -104,7 +104,6 @@ _r2:
 //line main.go:45
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:45
 	if err_2 == nil {
 		goto _l4
 	}
@@ -113,7 +112,7 @@ _r2:
 	return _s.Return()
 _l4:
 	goto _l1
-//line main_async.go:117
+//line main_async.go:116
 }
 
 var _ func(s *runtime.Stream) error = Handle
@@ -212,7 +211,7 @@ _r2:
 //line main.go:65
 	_s.Err = err_2
 	return _s.Return()
-//line main_async.go:216
+//line main_async.go:215
 }
 
 var _ func(ln *runtime.Listener, n int) error = Serve
@@ -355,7 +354,6 @@ _r3:
 //line main.go:94
 	b, err_3 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:94
 	if err_3 == io.EOF {
 		goto _l4
 	}
@@ -366,7 +364,7 @@ _l4:
 //line main.go:97
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:370
+//line main_async.go:368
 }
 
 var _ func(addr string, id int, lines int) error = Client
@@ -468,7 +466,7 @@ _r2:
 //line main.go:117
 	_s.Err = errors.Join(_s.cerr, serr)
 	return _s.Return()
-//line main_async.go:472
+//line main_async.go:470
 }
 
 var _ func(n int, lines int) error = Demo

@@ -240,10 +240,9 @@ _r2:
 //line main.go:87
 	_t4, _t5 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:87
 	_s.Ret, _s.Err = _t4, _t5
 	return _s.Return()
-//line main_async.go:247
+//line main_async.go:246
 }
 
 var _ func(dirs []string) ([]Count, error) = WordCount
@@ -397,7 +396,6 @@ _r4:
 //line main.go:112
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:112
 	if err_2 == nil {
 		goto _l5
 	}
@@ -438,7 +436,7 @@ _r5:
 //line main.go:125
 	_s.Ret, _s.Err = _s.total, err_1
 	return _s.Return()
-//line main_async.go:442
+//line main_async.go:440
 }
 
 var _ func(src string, dst string) (int, error) = CopyFile
@@ -509,7 +507,6 @@ _r1:
 //line main.go:133
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:133
 	if err_1 == nil {
 		goto _l1
 	}
@@ -562,7 +559,7 @@ _r3:
 //line main.go:151
 	_s.Ret, _s.Err = len(_s.copies), err_2
 	return _s.Return()
-//line main_async.go:566
+//line main_async.go:563
 }
 
 var _ func(src string, dst string) (int, error) = CopyDir
@@ -645,7 +642,6 @@ _r1:
 //line main.go:160
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:160
 	if err_1 == nil {
 		goto _l1
 	}
@@ -671,7 +667,6 @@ _r2:
 //line main.go:168
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:168
 	if err_2 == nil {
 		goto _l2
 	}
@@ -691,7 +686,6 @@ _r3:
 //line main.go:171
 	_, err_3 = runtime.Resume(_f, _s._a2)
 	_s._a2 = nil
-//line main.go:171
 	if err_3 == nil {
 		goto _l3
 	}
@@ -712,10 +706,9 @@ _r4:
 //line main.go:174
 	_t1, _t2 = runtime.Resume(_f, _s._a3)
 	_s._a3 = nil
-//line main.go:174
 	_s.Ret, _s.Err = _t1, _t2
 	return _s.Return()
-//line main_async.go:719
+//line main_async.go:712
 }
 
 var _ func(dir string, n int) ([]Count, error) = Demo

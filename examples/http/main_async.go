@@ -184,7 +184,6 @@ _r2:
 //line main.go:124
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:124
 	if err_2 == nil {
 		goto _l5
 	}
@@ -199,7 +198,7 @@ _l4:
 		return _s.Return()
 	}
 	goto _l1
-//line main_async.go:203
+//line main_async.go:202
 }
 
 var _ func(s *runtime.Stream) error = ServeConn

@@ -71,7 +71,6 @@ _r1:
 //line main.go:80
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:80
 	if err == nil {
 		goto _l4
 	}
@@ -92,7 +91,7 @@ _l3:
 //line main.go:89
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:96
+//line main_async.go:95
 }
 
 // chanRecvCoro is the state of the async function Chan.Recv while it runs.
@@ -156,7 +155,6 @@ _r1:
 //line main.go:101
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:101
 	if err == nil {
 		goto _l4
 	}
@@ -178,7 +176,7 @@ _l3:
 //line main.go:110
 	_s.Ret, _s.Err = _s.v, nil
 	return _s.Return()
-//line main_async.go:182
+//line main_async.go:180
 }
 
 // consumerCoro is the state of the async function Consumer while it runs.
@@ -261,7 +259,6 @@ _r2:
 //line main.go:134
 	_, err = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:134
 	if err == nil {
 		goto _l4
 	}
@@ -270,7 +267,7 @@ _r2:
 	return _s.Return()
 _l4:
 	goto _l1
-//line main_async.go:274
+//line main_async.go:271
 }
 
 var _ func(nums *Chan[int], replies *Chan[string]) error = Consumer
@@ -345,7 +342,6 @@ _r1:
 //line main.go:149
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:149
 	if err == nil {
 		goto _l4
 	}
@@ -377,7 +373,7 @@ _l3:
 //line main.go:158
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:381
+//line main_async.go:377
 }
 
 var _ func(nums *Chan[int], replies *Chan[string]) error = Produce
@@ -444,7 +440,6 @@ _r1:
 //line main.go:166
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:166
 	if err == nil {
 		goto _l1
 	}
@@ -468,7 +463,7 @@ _r2:
 //line main.go:171
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:472
+//line main_async.go:467
 }
 
 var _ func() error = Main

@@ -73,7 +73,6 @@ _r1:
 //line main_test.go:57
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main_test.go:57
 	if err == nil {
 		goto _l4
 	}
@@ -90,7 +89,7 @@ _l3:
 //line main_test.go:62
 	_s.Err = nil
 	return _s.Return()
-//line main_async_test.go:94
+//line main_async_test.go:93
 }
 
 var _ func(c *Chan[int], log *[]string) error = sendAll
@@ -164,7 +163,6 @@ _r1:
 //line main_test.go:74
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main_test.go:74
 	if err_1 == nil {
 		goto _l4
 	}
@@ -212,7 +210,7 @@ _r3:
 //line main_test.go:88
 	_s.Err = err_2
 	return _s.Return()
-//line main_async_test.go:216
+//line main_async_test.go:214
 }
 
 var _ func(c *Chan[int], log *[]string) error = recvAll

@@ -69,7 +69,6 @@ _r1:
 //line main.go:45
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:45
 	if err_1 == nil {
 		goto _l1
 	}
@@ -91,7 +90,6 @@ _r2:
 //line main.go:50
 	_, err_2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:50
 	if err_2 == nil {
 		goto _l2
 	}
@@ -104,7 +102,7 @@ _l2:
 //line main.go:54
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:108
+//line main_async.go:106
 }
 
 var _ func(_ *Ledger, v int) error = (*Ledger).Add
@@ -169,7 +167,6 @@ _r1:
 //line main.go:63
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:63
 	if err == nil {
 		goto _l4
 	}
@@ -186,7 +183,7 @@ _l3:
 //line main.go:68
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:190
+//line main_async.go:187
 }
 
 var _ func(id int, q *runtime.Queue[int]) error = Produce
@@ -286,7 +283,7 @@ _r2:
 //line main.go:92
 	_s.n++
 	goto _l1
-//line main_async.go:290
+//line main_async.go:287
 }
 
 var _ func(id int, q *runtime.Queue[int], l *Ledger) (int, error) = Work
@@ -375,7 +372,6 @@ _r1:
 //line main.go:108
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:108
 	if err_1 == nil {
 		goto _l1
 	}
@@ -393,7 +389,6 @@ _r2:
 //line main.go:111
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:111
 	if err_2 == nil {
 		goto _l2
 	}
@@ -434,7 +429,7 @@ _r3:
 //line main.go:125
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:438
+//line main_async.go:433
 }
 
 var _ func() error = Main

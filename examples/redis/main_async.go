@@ -138,7 +138,6 @@ _r1:
 //line main.go:60
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:60
 	if err == nil {
 		goto _l4
 	}
@@ -149,7 +148,7 @@ _l4:
 //line main.go:63
 	_s.d.sweep(time.Now().UnixNano())
 	goto _l1
-//line main_async.go:153
+//line main_async.go:152
 }
 
 var _ func(d *db) error = Sweep
@@ -269,7 +268,6 @@ _r2:
 //line main.go:131
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:131
 	if err_2 == nil {
 		goto _l5
 	}
@@ -288,7 +286,7 @@ _l4:
 		_s.c.out = nil
 	}
 	goto _l1
-//line main_async.go:292
+//line main_async.go:290
 }
 
 var _ func(s *runtime.Stream, d *db) error = ServeConn

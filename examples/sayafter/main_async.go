@@ -42,6 +42,9 @@ var sayAfterInfo = runtime.FuncInfo{
 }
 
 func (_s *sayAfterCoro) Step(_f *runtime.Fiber) bool {
+	var (
+		_t1 error
+	)
 	switch _s.PC {
 	case 0:
 	case 1:
@@ -57,12 +60,15 @@ func (_s *sayAfterCoro) Step(_f *runtime.Fiber) bool {
 	}
 _r1:
 //line main.go:43
-	runtime.Resume(_f, _s._a0)
+	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+	if _f.Unwinds(_t1) {
+		return _s.Unwind(_t1)
+	}
 //line main.go:44
 	fmt.Fprintln(out, _s.what)
 	return _s.Return()
-//line main_async.go:66
+//line main_async.go:72
 }
 
 var _ func(delay time.Duration, what string) = SayAfter
@@ -130,7 +136,7 @@ _r1:
 //line main.go:55
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:134
+//line main_async.go:140
 }
 
 var _ func() error = Main

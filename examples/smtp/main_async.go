@@ -209,9 +209,10 @@ var serverSessionInfo = runtime.FuncInfo{
 func (_s *serverSessionCoro) Step(_f *runtime.Fiber) bool {
 	var (
 		line  []byte
+		_t1   error
 		text  string
 		act   action
-		_t1   action
+		_t2   action
 		err_1 error
 		msg_1 []byte
 		err_2 error
@@ -276,8 +277,11 @@ _r1:
 	}
 _r2:
 //line main.go:217
-	runtime.Resume(_f, _s._a1)
+	_, _t1 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
+	if _f.Unwinds(_t1) {
+		return _s.Unwind(_t1)
+	}
 //line main.go:218
 	_s.Err = _s.err
 	return _s.Return()
@@ -300,17 +304,17 @@ _l4:
 		return _s.Return()
 	}
 //line main.go:230
-	_t1 = act
+	_t2 = act
 //line main.go:231
-	if _t1 == startTLS {
+	if _t2 == startTLS {
 		goto _l6
 	}
 //line main.go:237
-	if _t1 == data {
+	if _t2 == data {
 		goto _l7
 	}
 //line main.go:252
-	if _t1 == quit {
+	if _t2 == quit {
 		goto _l8
 	}
 	goto _l5
@@ -326,7 +330,6 @@ _r3:
 //line main.go:233
 	_, err_1 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:233
 	if err_1 == nil {
 		goto _l9
 	}
@@ -383,7 +386,6 @@ _r5:
 //line main.go:255
 	_, err_3 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:255
 	if err_3 == nil {
 		goto _l10
 	}
@@ -392,7 +394,7 @@ _r5:
 	return _s.Return()
 _l10:
 	goto _l1
-//line main_async.go:396
+//line main_async.go:398
 }
 
 var _ func(_ *Server, s *runtime.Stream) error = (*Server).Session
@@ -489,7 +491,7 @@ _l3:
 //line main.go:294
 	_s.Ret, _s.Err = _s.buf.Bytes(), nil
 	return _s.Return()
-//line main_async.go:493
+//line main_async.go:495
 }
 
 var _ func(s *runtime.Stream) ([]byte, error) = readData

@@ -326,10 +326,9 @@ _r1:
 //line main.go:92
 	_t1, _t2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:92
 	_s.Ret, _s.Err = _t1, _t2
 	return _s.Return()
-//line main_async.go:333
+//line main_async.go:332
 }
 
 var _ func(w io.Writer, commands []string, timeout time.Duration) ([]int, error) = RunAll

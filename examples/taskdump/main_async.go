@@ -292,7 +292,6 @@ _r1:
 //line main.go:50
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:50
 	if err == nil {
 		goto _l1
 	}
@@ -309,7 +308,7 @@ _l1:
 //line main.go:56
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:313
+//line main_async.go:312
 }
 
 var _ func(s *runtime.Task[struct{}], ev *runtime.Event) error = Reporter
@@ -390,7 +389,7 @@ _r1:
 //line main.go:72
 	_s.Err = err
 	return _s.Return()
-//line main_async.go:394
+//line main_async.go:393
 }
 
 var _ func() error = Main
@@ -454,7 +453,6 @@ _r1:
 //line main.go:96
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:96
 	if err == nil {
 		goto _l4
 	}
@@ -463,7 +461,7 @@ _r1:
 	return _s.Return()
 _l4:
 	goto _l1
-//line main_async.go:467
+//line main_async.go:465
 }
 
 var _ func(done chan struct{}, ev *runtime.Event) error = Poll

@@ -65,7 +65,6 @@ _r1:
 //line main.go:55
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:55
 	if err == nil {
 		goto _l1
 	}
@@ -85,7 +84,7 @@ _l1:
 //line main.go:63
 	_s.Ret, _s.Err = _s.name, nil
 	return _s.Return()
-//line main_async.go:89
+//line main_async.go:88
 }
 
 var _ func(name string, delay time.Duration, fail bool) (string, error) = Fetch
@@ -165,7 +164,6 @@ _r1:
 //line main.go:75
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:75
 	if err == nil {
 		goto _l4
 	}
@@ -183,7 +181,7 @@ _l3:
 //line main.go:81
 	_s.Ret, _s.Err = _s.n, nil
 	return _s.Return()
-//line main_async.go:187
+//line main_async.go:185
 }
 
 var _ func(deadline time.Duration) (int, error) = Steps
@@ -280,7 +278,6 @@ _r1:
 //line main.go:90
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:90
 	if err_1 == nil {
 		goto _l1
 	}
@@ -372,7 +369,6 @@ _r6:
 //line main.go:114
 	_, err_3 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:114
 	if err_3 == nil {
 		goto _l2
 	}
@@ -385,7 +381,7 @@ _l2:
 //line main.go:118
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:389
+//line main_async.go:385
 }
 
 var _ func() error = Main

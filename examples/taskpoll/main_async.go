@@ -63,7 +63,6 @@ _r1:
 //line main.go:52
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:52
 	if err == nil {
 		goto _l1
 	}
@@ -74,7 +73,7 @@ _l1:
 //line main.go:55
 	_s.Ret, _s.Err = fmt.Sprintf("slept %vs", _s.delay.Seconds()), nil
 	return _s.Return()
-//line main_async.go:78
+//line main_async.go:77
 }
 
 var _ func(delay time.Duration) (string, error) = Work
@@ -147,7 +146,6 @@ _r1:
 //line main.go:76
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:76
 	if err_1 == nil {
 		goto _l4
 	}
@@ -179,7 +177,7 @@ _l3:
 //line main.go:94
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:183
+//line main_async.go:181
 }
 
 var _ func() error = Main

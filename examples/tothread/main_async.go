@@ -45,6 +45,9 @@ var tickerInfo = runtime.FuncInfo{
 }
 
 func (_s *tickerCoro) Step(_f *runtime.Fiber) bool {
+	var (
+		_t1 error
+	)
 	switch _s.PC {
 	case 0:
 	case 1:
@@ -65,8 +68,11 @@ _l1:
 	}
 _r1:
 //line main.go:63
-	runtime.Resume(_f, _s._a0)
+	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
+	if _f.Unwinds(_t1) {
+		return _s.Unwind(_t1)
+	}
 //line main.go:64
 	*_s.ticks++
 //line main.go:65
@@ -74,7 +80,7 @@ _r1:
 	goto _l1
 _l3:
 	return _s.Return()
-//line main_async.go:78
+//line main_async.go:84
 }
 
 var _ func(w io.Writer, d time.Duration, stop *runtime.Event, ticks *int) = Ticker
@@ -152,7 +158,7 @@ _l2:
 //line main.go:83
 	_s.Ret, _s.Err = res, err
 	return _s.Return()
-//line main_async.go:156
+//line main_async.go:162
 }
 
 var _ func(w io.Writer, job Job, blocking bool, ticks *int) (string, error) = RunJob
@@ -199,6 +205,7 @@ var mainInfo = runtime.FuncInfo{
 func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 	var (
 		runs []runtime.Awaitable[string]
+		_t1  error
 	)
 	switch _s.PC {
 	case 0:
@@ -245,14 +252,17 @@ _r1:
 	}
 _r2:
 //line main.go:100
-	runtime.Resume(_f, _s._a1)
+	_, _t1 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
+	if _f.Unwinds(_t1) {
+		return _s.Unwind(_t1)
+	}
 //line main.go:101
 	fmt.Fprintf(_s.w, "all done after %d ticks\n", _s.ticks)
 //line main.go:102
 	_s.Err = _s.err
 	return _s.Return()
-//line main_async.go:256
+//line main_async.go:266
 }
 
 var _ func(w io.Writer, jobs []Job, blocking bool, tick time.Duration) error = Main

@@ -284,10 +284,9 @@ _r2:
 //line main.go:85
 	_t1, _t2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:85
 	_s.Ret, _s.Err = _t1, _t2
 	return _s.Return()
-//line main_async.go:291
+//line main_async.go:290
 }
 
 var _ func(addr string, msg []byte, timeout time.Duration) ([]byte, error) = Send

@@ -394,7 +394,6 @@ _r2:
 //line main.go:185
 	_s.body, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:185
 	if err_1 == nil {
 		goto _l4
 	}
@@ -412,7 +411,6 @@ _r3:
 //line main.go:188
 	line_1, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:188
 	if err_1 == nil {
 		goto _l5
 	}
@@ -449,7 +447,7 @@ _r4:
 		return _s.Return()
 	}
 	goto _l6
-//line main_async.go:453
+//line main_async.go:451
 }
 
 var _ func(s *runtime.Stream) ([]byte, error) = readChunked
@@ -526,7 +524,7 @@ _r1:
 //line main.go:222
 	_s.body = append(_s.body, b...)
 	goto _l1
-//line main_async.go:530
+//line main_async.go:528
 }
 
 var _ func(s *runtime.Stream) ([]byte, error) = readToClose
@@ -665,7 +663,6 @@ _r2:
 //line main.go:245
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
-//line main.go:245
 	if err_2 == nil {
 		goto _l1
 	}
@@ -707,7 +704,6 @@ _r3:
 //line main.go:253
 	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
 	_s._a2 = nil
-//line main.go:253
 	goto _l2
 _l4:
 //line main.go:255
@@ -723,7 +719,6 @@ _r4:
 //line main.go:255
 	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
 	_s._a2 = nil
-//line main.go:255
 	goto _l2
 _l5:
 //line main.go:257
@@ -758,7 +753,6 @@ _r5:
 //line main.go:270
 	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
 	_s._a2 = nil
-//line main.go:270
 	goto _l2
 _l6:
 //line main.go:272
@@ -774,7 +768,6 @@ _r6:
 //line main.go:272
 	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
 	_s._a2 = nil
-//line main.go:272
 	goto _l2
 _l2:
 //line main.go:274
@@ -785,7 +778,7 @@ _l2:
 //line main.go:277
 	_s.Ret, _s.Err = _s.r, nil
 	return _s.Return()
-//line main_async.go:789
+//line main_async.go:782
 }
 
 var _ func(rawURL string) (*Response, error) = Fetch
@@ -852,7 +845,7 @@ _r1:
 //line main.go:291
 	_s.Err = nil
 	return _s.Return()
-//line main_async.go:856
+//line main_async.go:849
 }
 
 var _ func(rawURL string, w io.Writer) error = Report
@@ -934,7 +927,7 @@ _r1:
 //line main.go:313
 	_s.Ret, _s.Err = failed, nil
 	return _s.Return()
-//line main_async.go:938
+//line main_async.go:931
 }
 
 var _ func(urls []string, w io.Writer) (int, error) = Wget
