@@ -58,6 +58,7 @@ type emitter struct {
 	tramps       []trampoline                     // of the current verbatim item
 	nativeRanges int                              // verbatim range-over-func loops around the statement being converted
 	retLabel     string                           // the return at the end of Step, if a return needs it
+	unread       []string                         // Step locals no item reads (see assignStorage)
 	constLens    bool                             // write array lengths by value (see localDecl)
 	byName       map[string]map[types.Object]bool // the objects the function mentions, by spelling
 	needed       map[string]bool                  // spellings the generated code uses for other things

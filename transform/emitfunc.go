@@ -192,6 +192,9 @@ func (e *emitter) step(g typeParams) jen.Code {
 			defs = append(defs, jen.Id(v.name).Add(v.typ))
 		}
 		body = append(body, jen.Var().Defs(defs...))
+		for _, name := range e.unread {
+			body = append(body, jen.Id("_").Op("=").Id(name))
+		}
 	}
 	if len(e.l.awaits) > 0 {
 		cases := []jen.Code{jen.Case(jen.Lit(0))}

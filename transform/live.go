@@ -518,6 +518,7 @@ func (e *emitter) nameLocalDecls() {
 // the field namer's.
 func (e *emitter) assignStorage(fieldNames *namer) {
 	l, fn := e.l, e.fn
+	read := l.readsOf(l.varOf)
 	e.across = l.analyze()
 	live := newBitset(len(l.order))
 	for _, b := range e.across {
@@ -555,6 +556,12 @@ func (e *emitter) assignStorage(fieldNames *namer) {
 				st.name = e.names.fresh(name)
 			}
 			e.locals = append(e.locals, fieldDecl{st.name, e.typ(v.Type(), v.Pos())})
+			if !vi.temp && !read[vi] {
+				// Go accepts the source (a type switch's variable needs a
+				// read in one clause only; a read may have moved away), but
+				// a Step local must be read: mark it used.
+				e.unread = append(e.unread, st.name)
+			}
 		} else {
 			st.name = fieldNames.fresh(name)
 			t := e.typ(v.Type(), v.Pos())

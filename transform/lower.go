@@ -132,8 +132,21 @@ func (l *lowerer) tempOf(e ast.Expr) *varInfo {
 }
 
 // tempReads returns the temporaries some item reads.
-func (l *lowerer) tempReads() map[*varInfo]bool {
-	temp := l.tempOf
+func (l *lowerer) tempReads() map[*varInfo]bool { return l.readsOf(l.tempOf) }
+
+// varOf returns the variable of the flattened level that e names, or nil.
+func (l *lowerer) varOf(e ast.Expr) *varInfo {
+	if id, ok := e.(*ast.Ident); ok {
+		if v, ok := l.info.Uses[id].(*types.Var); ok {
+			return l.vars[v]
+		}
+	}
+	return nil
+}
+
+// readsOf returns the variables, among those temp finds, that some item reads:
+// being the target of a plain assignment is not a read.
+func (l *lowerer) readsOf(temp func(ast.Expr) *varInfo) map[*varInfo]bool {
 	read := map[*varInfo]bool{}
 	reads := func(n ast.Node) {
 		if n == nil {
@@ -1624,7 +1637,12 @@ func (l *lowerer) expr(e ast.Expr) ast.Expr {
 
 // logical lowers x && y and x || y when y awaits, keeping the short circuit.
 func (l *lowerer) logical(x *ast.BinaryExpr) ast.Expr {
-	left := l.expr(x.X)
+	return l.shortCircuit(x, l.expr(x.X), func() ast.Expr { return l.expr(x.Y) })
+}
+
+// shortCircuit evaluates x && y or x || y into a temporary: left is x
+// already lowered; right lowers y where it runs, only when x does not decide.
+func (l *lowerer) shortCircuit(x *ast.BinaryExpr, left ast.Expr, right func() ast.Expr) ast.Expr {
 	t := l.temp(l.typeOf(x))
 	l.assign(t, left)
 	skip := l.newLabel()
@@ -1633,8 +1651,7 @@ func (l *lowerer) logical(x *ast.BinaryExpr) ast.Expr {
 	} else {
 		l.jumpIf(t, skip)
 	}
-	right := l.expr(x.Y)
-	l.assign(l.ref(l.info.Uses[t].(*types.Var)), right)
+	l.assign(l.ref(l.info.Uses[t].(*types.Var)), right())
 	l.label(skip)
 	return l.ref(l.info.Uses[t].(*types.Var))
 }
@@ -1653,6 +1670,11 @@ func (l *lowerer) spill(e ast.Expr) ast.Expr {
 	switch x := e.(type) {
 	case *ast.FuncLit:
 		return e
+	case *ast.BinaryExpr:
+		if (x.Op == token.LAND || x.Op == token.LOR) && l.callsOrReceives(x.Y) {
+			// The right operand runs only if the left one does not decide.
+			return l.shortCircuit(x, l.spill(x.X), func() ast.Expr { return l.spill(x.Y) })
+		}
 	case *ast.CallExpr:
 		if tv, ok := l.info.Types[x.Fun]; !ok || !tv.IsType() { // not a conversion
 			if _, tuple := l.typeOf(e).(*types.Tuple); tuple || l.typeOf(e) == nil {
