@@ -93,6 +93,10 @@
 // v and v_1 in the type switch below). A user identifier can start with an
 // underscore too, which is why names are checked rather than reserved; a
 // user's declaration named FAsync is an error that says what to rename.
+// Of what asyncgen declares, the package's own code may refer to FAsync and
+// await only: fCoro, fInfo and the rest are the generator's, their names can
+// change, and the load type-checks the package against stubs that do not
+// declare them (reach a frame through FAsync and the runtime's interfaces).
 //
 // # Differences from Go
 //

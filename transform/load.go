@@ -18,6 +18,7 @@ package transform
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/scanner"
@@ -182,7 +183,7 @@ func loadPass(st *runState) error {
 				continue
 			}
 			e.Msg = absPath.ReplaceAllString(e.Msg, "$1")
-			st.res.errorf(errPos(e), "", "%s", e.Msg)
+			st.res.errorf(errPos(e), "", "%s%s", e.Msg, st.generatedHint(e.Msg))
 		}
 	}
 	if len(st.res.Diagnostics) > 0 {
@@ -264,6 +265,23 @@ func (st *runState) overlay() (overlay map[string][]byte, helperOf map[string]st
 	}
 
 	return overlay, helperOf
+}
+
+// generatedHint explains an undefined name that asyncgen generates besides
+// FAsync and await: code of the package cannot refer to it.
+func (st *runState) generatedHint(msg string) string {
+	name, ok := strings.CutPrefix(msg, "undefined: ")
+	if !ok {
+		return ""
+	}
+	for _, pf := range st.parsed {
+		for _, m := range pf.marks {
+			if name == m.coro || name == m.info {
+				return fmt.Sprintf(" (%s is declared by the code asyncgen generates for %s, which is not there when the package is type-checked; refer to %sAsync and the runtime's interfaces instead)", name, funcName(m.decl), m.decl.Name.Name)
+			}
+		}
+	}
+	return ""
 }
 
 // pkgName returns the name of the package at path, "" if it is unknown.
