@@ -42,10 +42,7 @@ func findPass(st *runState) error {
 		pf := st.parsed[name]
 		scope := st.scopes[scopeKey{filepath.Dir(name), pf.ast.Name.Name}]
 		for _, m := range pf.marks {
-			base := lowerFirst(m.decl.Name.Name)
-			if m.decl.Recv != nil {
-				base = lowerFirst(recvTypeName(m.decl.Recv.List[0].Type)) + upperFirst(m.decl.Name.Name)
-			}
+			base := declBase(m.decl)
 			m.coro, m.info = scope.decl(base+"Coro"), scope.decl(base+"Info")
 			if m.decl.Recv == nil {
 				scope.reserve(m.decl.Name.Name + "Async")
@@ -55,6 +52,15 @@ func findPass(st *runState) error {
 	}
 	st.checkAsyncNames()
 	return nil
+}
+
+// declBase is what the names of F's generated declarations start with: f, or
+// tM for a method M of type T.
+func declBase(fd *ast.FuncDecl) string {
+	if fd.Recv != nil {
+		return lowerFirst(recvTypeName(fd.Recv.List[0].Type)) + upperFirst(fd.Name.Name)
+	}
+	return lowerFirst(fd.Name.Name)
 }
 
 // checkAsyncNames reports a declaration that has the name asyncgen generates

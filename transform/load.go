@@ -276,7 +276,7 @@ func (st *runState) generatedHint(msg string) string {
 	}
 	for _, pf := range st.parsed {
 		for _, m := range pf.marks {
-			if name == m.coro || name == m.info {
+			if base := declBase(m.decl); name == m.coro || name == m.info || name == base+"Coro" || name == base+"Info" {
 				return fmt.Sprintf(" (%s is declared by the code asyncgen generates for %s, which is not there when the package is type-checked; refer to %sAsync and the runtime's interfaces instead)", name, funcName(m.decl), m.decl.Name.Name)
 			}
 		}
