@@ -138,7 +138,7 @@ func (f *Fiber) Suspend(a waitable) bool {
 // suspendSlow is Suspend in a cancelled fiber or one with extra state,
 // which may have timeout scopes open.
 func (f *Fiber) suspendSlow(a waitable) bool {
-	if f.flags&fCanceled != 0 || f.x.scope != nil && f.x.scope.expiredScope() != nil {
+	if f.interrupt() != nil {
 		return f.suspendWithdrawn(a)
 	}
 	return a.begin(f)
@@ -169,10 +169,8 @@ func (f *Fiber) Unwinds(err error) bool {
 }
 
 func (f *Fiber) unwinds(err error) bool {
-	if f.flags&fCanceled != 0 && errors.Is(err, ErrCanceled) {
-		return true
-	}
-	return errors.Is(err, ErrTimeout) && f.scope() != nil && f.scope().expiredScope() != nil
+	why := f.interrupt()
+	return why != nil && errors.Is(err, why)
 }
 
 func (f *Fiber) push(h *coro) {
@@ -202,7 +200,7 @@ func (f *Fiber) cancel() bool {
 		return false
 	}
 	f.flags |= fCanceled
-	if p := f.park; p != nil {
+	if p := f.park; p != nil && f.interrupt() != nil { // not inside a shielded scope
 		p.cancelWait(f)
 	}
 	return true

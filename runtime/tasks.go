@@ -106,8 +106,8 @@ type cleanupWaitable interface {
 // ErrCanceled in a cancelled task (cancel wins), else ErrTimeout if a timeout
 // scope around it expired.
 func (f *Fiber) withdrawnErr() error {
-	if f.flags&fCanceled == 0 && f.scope() != nil && f.scope().expiredScope() != nil {
-		return ErrTimeout
+	if err := f.interrupt(); err != nil {
+		return err
 	}
 	return ErrCanceled
 }

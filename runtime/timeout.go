@@ -28,6 +28,7 @@ type Scope struct {
 	deadline int64  // loop time
 	expired  bool
 	closed   bool
+	shield   bool // see Shielded
 }
 
 // Timeout opens a timeout scope with a deadline d from now on the current
@@ -39,6 +40,43 @@ func Timeout(d time.Duration) *Scope {
 		panic(msgTimeoutOutsideTask)
 	}
 	return openScope(l.cur, d)
+}
+
+// Shielded opens a shielded timeout scope on the current task, with a
+// deadline d from now, and returns it: the cleanup region of a cancelled
+// task, like Trio's CancelScope(shield=True) with a deadline, or the awaits
+// of an asyncio finally block. While it is open, the task's cancel and the
+// expiry of the scopes around it do not reach the awaits inside it: a
+// cancelled task can wait for the tasks it cancelled to finish, drain and
+// close a stream, or send a last message. Its own deadline still ends it:
+// once d has passed, the pending await is withdrawn and awaits in it fail
+// with ErrTimeout, so cleanup cannot hang the task. When it is closed, a
+// cancel that came meanwhile applies again: the next await fails with
+// ErrCanceled. It panics outside a task.
+//
+// Where Python writes the cleanup in a finally block, an async function
+// awaits the work as a coroutine, reads its error (so the cancel does not
+// end this function too), then cleans up in a shielded scope:
+//
+//	//async
+//	func Serve(l *runtime.Listener) error {
+//		_, err := await(acceptLoopAsync(l)) // ends with ErrCanceled when the task is cancelled
+//		scope := runtime.Shielded(5 * time.Second)
+//		defer scope.Close()
+//		for _, c := range conns {
+//			c.Cancel()
+//			await(c) // waits for each connection task to finish, cancel or not
+//		}
+//		return err
+//	}
+func Shielded(d time.Duration) *Scope {
+	l := currentLoop()
+	if l == nil || l.cur == nil {
+		panic(msgTimeoutOutsideTask)
+	}
+	s := openScope(l.cur, d)
+	s.shield = true
+	return s
 }
 
 func openScope(f *Fiber, d time.Duration) *Scope {
@@ -64,7 +102,7 @@ func (s *Scope) expire() {
 	}
 	s.expired = true
 	f := s.fiber
-	if p := f.park; p != nil && f.flags&fDone == 0 {
+	if p := f.park; p != nil && f.flags&fDone == 0 && f.interrupt() != nil {
 		p.cancelWait(f)
 	}
 }
@@ -77,13 +115,27 @@ func (f *Fiber) closeScopes() {
 	}
 }
 
-// expiredScope returns the innermost expired scope of the chain that starts
-// at s, or nil.
-func (s *Scope) expiredScope() *Scope {
-	for ; s != nil; s = s.parent {
-		if s.expired {
-			return s
+// interrupt returns what makes the fiber's awaits fail now: ErrCanceled if
+// the task was cancelled, ErrTimeout if an open scope has expired, nil if
+// nothing does. Cancellation wins, and a shielded scope (see Shielded) stops
+// both the cancel and the expiry of the scopes around it: only the scopes
+// inside it, and itself, count.
+func (f *Fiber) interrupt() error {
+	timedOut := false
+	for s := f.scope(); s != nil; s = s.parent {
+		timedOut = timedOut || s.expired
+		if s.shield {
+			if timedOut {
+				return ErrTimeout
+			}
+			return nil
 		}
+	}
+	switch {
+	case f.flags&fCanceled != 0:
+		return ErrCanceled
+	case timedOut:
+		return ErrTimeout
 	}
 	return nil
 }
