@@ -144,6 +144,30 @@ func (d *loopDebug) runFiber(l *loop, f *Fiber) {
 	debugReport(d.out, "slow step of %s took %v: resumed at %s, %s", f.label(), el.Round(time.Millisecond), from, to)
 }
 
+// withdrawnLimit is how many awaits a cancelled (or timed-out) task may make
+// that fail at once before debug mode names it: a task that reads
+// ErrCanceled and goes on looping never ends.
+const withdrawnLimit = 1000
+
+// withdrawn counts an await of f that failed at once because of a cancel or
+// an expired timeout scope, and reports f when it reaches withdrawnLimit.
+func (d *loopDebug) withdrawn(f *Fiber) {
+	x := f.extra()
+	x.withdrawn++
+	if x.withdrawn != withdrawnLimit {
+		return
+	}
+	why, what := "was cancelled", "ErrCanceled"
+	if f.interrupt() == ErrTimeout {
+		why, what = "is in an expired timeout scope", "ErrTimeout"
+	}
+	where := "?"
+	if f.depth > 0 {
+		where = framePos(f.top.self(), f.top.PC)
+	}
+	debugReport(d.out, "%s %s and keeps awaiting: %d awaits have failed at once with %s since; it is at %s. Return when an await fails with %s (an await whose error is dropped does), or open a runtime.Shielded scope for cleanup", f.label(), why, withdrawnLimit, what, where, what)
+}
+
 // runCallback runs fn as loop.runCallback does and reports it if it was slow.
 func (d *loopDebug) runCallback(l *loop, fn func()) {
 	t0 := time.Now()

@@ -36,6 +36,9 @@ type fiberExtra struct {
 	mid   []*coro // headers of frames 1 .. depth-2
 	name  *string // nil: the default name, Task-<id>
 	scope *Scope  // the innermost open timeout scope, nil when none is open
+	// withdrawn counts, in debug mode, the awaits that failed at once since
+	// a cancel or a timeout (see loopDebug.withdrawn).
+	withdrawn int
 }
 
 func (f *Fiber) extra() *fiberExtra {
