@@ -21,7 +21,14 @@
 //     fiber until the leaf completes, and the loop runs other tasks.
 //   - Await(a) is the blocking form, for the blocking twins asyncgen leaves in
 //     the build: outside a loop it runs a on a private loop, like
-//     asyncio.run; inside a task step it panics.
+//     asyncio.run; inside a task step it panics. A twin is therefore
+//     equivalent to its coroutine only when the function does not rely on
+//     other tasks running meanwhile: the tasks a twin spawns do not run while
+//     it awaits (each await has a loop of its own), so a twin that spawns a
+//     task and waits for it can never finish. Await panics then, naming the
+//     twin and saying to run runtime.Run(FAsync(...)) instead. A panic in a
+//     coroutine that Await runs is raised again with its own value, so a
+//     twin's recover sees what the coroutine's would.
 //
 // Everything runs on the loop's goroutine: tasks need no locks among
 // themselves. Task, Event and the awaitables are not safe for use from other

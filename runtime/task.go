@@ -1,7 +1,11 @@
 package runtime
 
 import (
+	"errors"
+	"fmt"
+	goruntime "runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"unsafe"
 )
@@ -342,5 +346,34 @@ func Await[T any](a Awaitable[T]) (T, error) {
 	if p != nil {
 		panic(p.value)
 	}
+	if errors.Is(err, ErrDeadlock) {
+		panic(blockingDeadlock(err))
+	}
 	return v, err
+}
+
+// blockingDeadlock is the panic of a blocking await that can never finish:
+// it names the blocking twin that made it and says what to call instead.
+// The usual cause is a twin that spawned a task and then waits for it: a
+// twin runs each await on a private loop of its own, so the tasks it spawns
+// do not run meanwhile.
+func blockingDeadlock(err error) string {
+	caller := "a blocking twin"
+	pcs := make([]uintptr, 8)
+	frames := goruntime.CallersFrames(pcs[:goruntime.Callers(3, pcs)])
+	for {
+		fr, more := frames.Next()
+		if name := fr.Function; name != "" && !strings.HasSuffix(name, ".await") && !strings.Contains(name, ".await[") {
+			caller = name
+			break
+		}
+		if !more {
+			break
+		}
+	}
+	short := caller[strings.LastIndexByte(caller, '/')+1:]
+	return fmt.Sprintf("%s awaits what can never finish: a blocking twin runs each await on a private loop, "+
+		"so the tasks it spawned and the other tasks it relies on do not run meanwhile; run the coroutine instead, "+
+		"runtime.Run(%sAsync(...)), as the twins are equivalent only for functions that do not rely on other tasks\n%v",
+		caller, short, err)
 }
