@@ -41,7 +41,7 @@ func DumpTasks(w io.Writer) error {
 	registryMu.Lock()
 	// A registered loop is not closed yet (Run unregisters it first), so
 	// its thread-safe path is open while we hold the registry.
-	for _, l := range loopsByG {
+	for _, l := range runningLoops() {
 		a := &answer{gid: l.gid, done: make(chan struct{})}
 		l.callSoonThreadsafe(func() {
 			l.dumpTasks(&a.buf)

@@ -9,9 +9,21 @@ import (
 // The registry of running loops, keyed by the goroutine that runs each one.
 // Spawn uses it to find the current loop, and Run and Await to tell whether
 // the calling goroutine already runs one.
+// gkey identifies a goroutine while it runs: the address of its g where
+// getg can read it, its id elsewhere. The Go runtime reuses a g only after
+// its goroutine has exited, and a loop forgets its goroutine before that
+// goroutine can exit (Run unregisters the loop as it returns), so a live
+// loop's key never matches another goroutine; g records are not moved.
+type gkey uintptr
+
+// The registry of running loops, keyed by the goroutine that runs each one.
+// Finding the calling goroutine's loop costs one comparison while one loop
+// runs (onlyLoop), and one lookup in a map that is never written after it is
+// published (loopsByG, copied on each change) while several run: no lock on
+// the way, whatever the number of loops.
 var (
-	registryMu sync.Mutex
-	loopsByG   = map[uint64]*loop{}
+	registryMu sync.Mutex // serializes changes
+	loopsByG   atomic.Pointer[map[gkey]*loop]
 	nloops     atomic.Int32
 	onlyLoop   atomic.Pointer[loop] // the loop, while exactly one runs
 )
@@ -19,58 +31,69 @@ var (
 func registerLoop(l *loop) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
-	loopsByG[l.gid] = l
-	updateOnly()
+	m := copyLoops()
+	m[l.g] = l
+	publishLoops(m)
 }
 
 func unregisterLoop(l *loop) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
-	if loopsByG[l.gid] == l {
-		delete(loopsByG, l.gid)
+	m := copyLoops()
+	if m[l.g] == l {
+		delete(m, l.g)
 	}
-	updateOnly()
+	publishLoops(m)
 }
 
-func updateOnly() {
+func copyLoops() map[gkey]*loop {
+	m := map[gkey]*loop{}
+	if old := loopsByG.Load(); old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func publishLoops(m map[gkey]*loop) {
 	var only *loop
-	if len(loopsByG) == 1 {
-		for _, l := range loopsByG {
+	if len(m) == 1 {
+		for _, l := range m {
 			only = l
 		}
 	}
+	loopsByG.Store(&m)
 	onlyLoop.Store(only)
-	nloops.Store(int32(len(loopsByG)))
+	nloops.Store(int32(len(m)))
 }
 
-// currentLoop returns the loop to spawn on: the one running loop when there
-// is exactly one in the process (the common case: a program with one loop,
-// spawning from inside its tasks), otherwise the loop run by the calling
-// goroutine, or nil.
+// currentLoop returns the loop the calling goroutine runs, or nil: never
+// another goroutine's loop.
 func currentLoop() *loop {
-	switch nloops.Load() {
-	case 0:
-		return nil
-	case 1:
-		if l := onlyLoop.Load(); l != nil {
+	if l := onlyLoop.Load(); l != nil {
+		if l.g == thisG() {
 			return l
 		}
+		return nil
 	}
-	return loopOfThisGoroutine()
-}
-
-// loopOfThisGoroutine returns the loop the calling goroutine runs, or nil.
-// It always asks by goroutine id, so it never mistakes another goroutine's
-// loop for this one.
-func loopOfThisGoroutine() *loop {
 	if nloops.Load() == 0 {
 		return nil
 	}
-	id := goid()
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	return loopsByG[id]
+	return (*loopsByG.Load())[thisG()]
 }
+
+// runningLoops returns the loops that run now; the caller holds registryMu
+// when it must not race with their closing.
+func runningLoops() map[gkey]*loop {
+	if m := loopsByG.Load(); m != nil {
+		return *m
+	}
+	return nil
+}
+
+// loopOfThisGoroutine is currentLoop.
+func loopOfThisGoroutine() *loop { return currentLoop() }
 
 // goid returns the calling goroutine's id, parsed from the first line of its
 // stack trace, "goroutine N [running]:".

@@ -16,7 +16,8 @@ type loop struct {
 	ready  ring
 	timers timerHeap
 	epoch  time.Time
-	gid    uint64
+	gid    uint64   // the id of the goroutine that runs it, for reports
+	g      gkey     // that goroutine, to tell it from others cheaply
 	tasks  taskList // live bound tasks, for shutdown and deadlock reports
 	cur    *Fiber   // the fiber being stepped, if any
 	// repanic is the panic record Resume is raising again, so that the
@@ -69,7 +70,7 @@ func (l *loop) chainPass() bool {
 }
 
 func newLoop() (*loop, error) {
-	l := &loop{epoch: time.Now(), gid: goid()}
+	l := &loop{epoch: time.Now(), gid: goid(), g: thisG()}
 	if err := l.poller.init(); err != nil {
 		return nil, err
 	}

@@ -206,7 +206,7 @@ func cancelByName(name string) string {
 	}
 	var answers []*answer
 	registryMu.Lock()
-	for _, l := range loopsByG {
+	for _, l := range runningLoops() {
 		a := &answer{done: make(chan struct{})}
 		l.callSoonThreadsafe(func() {
 			defer close(a.done)
