@@ -161,7 +161,7 @@ func resolveAddress(network, address string) Awaitable[[]string] {
 // then connects to each address in turn until one succeeds, and returns the
 // first error if none does. A cancel or a timeout ends it at once.
 //
-//async
+// async
 func dialHost[T any](network, address string, resolve func(network, address string) Awaitable[[]string], connect func(network, address string) Awaitable[T]) (T, error) {
 	var zero T
 	addrs, err := await(resolve(network, address))

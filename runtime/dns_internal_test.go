@@ -88,7 +88,7 @@ func TestLookupCancel(t *testing.T) {
 // waitCancel spawns a, sleeps d, cancels a's task and records what
 // awaiting it returns.
 //
-//async
+// async
 func waitCancel(a Awaitable[*Stream], d time.Duration, got *error) {
 	t := Spawn(a)
 	await(Sleep(d))

@@ -154,6 +154,24 @@ func Resume[T any](f *Fiber, a Awaitable[T]) (T, error) {
 	return a.result(f)
 }
 
+// thisFiber returns an awaitable of the fiber that awaits it. It is for the
+// runtime's own //async functions, whose source cannot name what a
+// generated Step holds in _f: the task's loop, its cancel flag, its timeout
+// scopes. The await completes at once, never suspends, and allocates
+// nothing; it begins nothing, so it also completes in a cancelled task or
+// inside an expired timeout scope, where other awaits fail.
+func thisFiber() Awaitable[*Fiber] { return fiberAwait{} }
+
+// fiberAwait is the awaitable of thisFiber.
+type fiberAwait struct{}
+
+func (fiberAwait) begin(*Fiber) bool               { return false }
+func (fiberAwait) beginWithdrawn(*Fiber) bool      { return false }
+func (fiberAwait) result(f *Fiber) (*Fiber, error) { return f, nil }
+
+// canceled reports whether the task was cancelled (Task.Cancel).
+func (f *Fiber) canceled() bool { return f.flags&fCanceled != 0 }
+
 func (f *Fiber) push(h *coro) {
 	if f.depth >= 2 {
 		x := f.extra()

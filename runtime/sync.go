@@ -142,7 +142,7 @@ func (c *Condition) Wait() Awaitable[struct{}] { return (*condWait)(c) }
 // returns, as with Wait. It returns the first error Wait returns.
 func (c *Condition) WaitFor(pred func() bool) Awaitable[struct{}] { return c.waitForAsync(pred) }
 
-//async
+// async
 func (c *Condition) waitFor(pred func() bool) error {
 	for !pred() {
 		if _, err := await(c.Wait()); err != nil {

@@ -116,7 +116,7 @@ func DialTLS(network, address string, cfg *tls.Config) Awaitable[*Stream] {
 // stream is aborted, whatever the error: a cancel that came before the
 // handshake began would leave it open.
 //
-//async
+// async
 func dialTLS(network, address string, cfg *tls.Config) (*Stream, error) {
 	if err := checkTLSConfig(cfg); err != nil {
 		return nil, err
