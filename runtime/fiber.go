@@ -94,6 +94,7 @@ const (
 	fDone                            // the root frame finished
 	fMain                            // Run is waiting for it
 	fStarted                         // its root frame has been entered (or it needs no start check)
+	fWrapped                         // its root frame is a wrapper of the runtime's own (see wrapRoot)
 )
 
 // parker is a leaf a fiber can be parked on. cancelWait withdraws f's wait

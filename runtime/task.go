@@ -21,38 +21,13 @@ type Task[T any] struct {
 // spawned; either way a Coro[T] at the start of the frame.
 func (t *Task[T]) root() *Coro[T] { return (*Coro[T])(unsafe.Pointer(t.fiber.root)) }
 
-// taskRoot is the bottom frame of a task spawned from a leaf awaitable: it
-// awaits the awaitable and keeps its outcome in its Coro header.
-type taskRoot[T any] struct {
-	Coro[T]
-	a Awaitable[T]
-}
-
-// wrapperRoot marks the root frames the runtime adds, which dumps skip.
-type wrapperRoot interface{ wrapperRoot() }
-
-func (r *taskRoot[T]) wrapperRoot() {}
-
-var taskRootInfo = FuncInfo{Name: "asyncgen/runtime.Task", Awaits: []AwaitInfo{{}, {}}}
-
-func (r *taskRoot[T]) Info() *FuncInfo { return &taskRootInfo }
-
-func (r *taskRoot[T]) Step(f *Fiber) bool {
-	switch r.PC {
-	case 0:
-	case 1:
-		goto r1
-	default:
-		panic(BadPC(r.PC))
-	}
-	r.PC = 1
-	if f.Suspend(r.a) {
-		return false
-	}
-r1:
-	r.Ret, r.Err = Resume(f, r.a)
-	r.a = nil
-	return r.Return()
+// taskRoot is the root frame of a task spawned from a leaf awaitable (Sleep,
+// a Future, a Gather...): it awaits the leaf, and its Coro header keeps the
+// task's outcome. It is a wrapper root (see wrapRoot).
+//
+// async
+func taskRoot[T any](a Awaitable[T]) (T, error) {
+	return await(a)
 }
 
 func newTask[T any](a Awaitable[T]) *Task[T] {
@@ -68,12 +43,12 @@ func newTask[T any](a Awaitable[T]) *Task[T] {
 		h.state = stateRunning
 		f.root = h
 	} else {
-		r := &taskRoot[T]{a: a}
-		var fr Frame = r
-		r.tab = itabOf((*iface)(unsafe.Pointer(&fr)).tab) // not Init: a task's root is never reported as not awaited
-		r.state = stateRunning
-		f.root = &r.coro
-		f.flags = fStarted // the root frame's await handles a cancel before the start
+		// Anything else (a leaf) is awaited by a root frame of the
+		// runtime's own.
+		h := taskRootAsync(a).(Frame).header()
+		h.state = stateRunning
+		f.root = h
+		f.wrapRoot()
 	}
 	f.top = f.root
 	f.depth = 1
@@ -84,6 +59,20 @@ func newTask[T any](a Awaitable[T]) *Task[T] {
 	var at AnyTask = t
 	f.tab = itabOf((*iface)(unsafe.Pointer(&at)).tab)
 	return t
+}
+
+// wrapRoot marks the root frame of a task made by newTask as a wrapper of the
+// runtime's own (taskRoot, serveConnCoro), which is not the user's code:
+// task dumps skip it (fWrapped); debug mode does not report it as a
+// coroutine never awaited (Init may have tracked it); and it runs even if
+// the task is cancelled before it starts (fStarted), so that its own code
+// handles the cancel (taskRoot's await of a TaskGroup's Wait cancels the
+// group's children; serveConnCoro closes its stream).
+func (f *Fiber) wrapRoot() {
+	f.flags |= fStarted | fWrapped
+	if debugCoros.Load() != 0 {
+		untrackCoro(f.root)
+	}
 }
 
 // startCanceled gives a task cancelled before it started its outcome.
