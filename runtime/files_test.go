@@ -1,6 +1,6 @@
 package runtime_test
 
-// Files through the thread pool, on t.TempDir(), driven by script frames
+// Files through the thread pool, on t.TempDir(), driven by scripts
 // (frames_test.go).
 
 import (

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -477,6 +478,18 @@ func TestDeadlock(t *testing.T) {
 		!strings.Contains(msg, "runtime_test.runScript at "+at) ||
 		!strings.Contains(msg, "parked on Event.Wait") {
 		t.Errorf("deadlock error does not name the parked task and its await:\n%s", msg)
+	}
+}
+
+// TestDeadlockLeafTask: a task spawned from a leaf is named with what it is
+// parked on; its root frame, the runtime's, is not shown.
+func TestDeadlockLeafTask(t *testing.T) {
+	_, err := runtime.Run(runtime.Spawn(runtime.NewEvent().Wait()))
+	if !errors.Is(err, runtime.ErrDeadlock) {
+		t.Fatalf("Run = %v, want ErrDeadlock", err)
+	}
+	if msg := err.Error(); !regexp.MustCompile(`\n\tTask-\d+, parked on Event.Wait$`).MatchString(msg) {
+		t.Errorf("deadlock error:\n%s\nwant the task and what it is parked on only", msg)
 	}
 }
 

@@ -2,7 +2,7 @@
 
 package runtime_test
 
-// Subprocesses: real programs (sh, cat, sleep) started from script frames
+// Subprocesses: real programs (sh, cat, sleep) started from scripts
 // (frames_test.go), each test run twice: with the exit watched through a
 // pidfd registered with the loop, and with a goroutine waiting.
 

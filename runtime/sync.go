@@ -142,6 +142,8 @@ func (c *Condition) Wait() Awaitable[struct{}] { return (*condWait)(c) }
 // returns, as with Wait. It returns the first error Wait returns.
 func (c *Condition) WaitFor(pred func() bool) Awaitable[struct{}] { return c.waitForAsync(pred) }
 
+// waitFor is the coroutine of WaitFor.
+//
 // async
 func (c *Condition) waitFor(pred func() bool) error {
 	for !pred() {

@@ -3,7 +3,7 @@
 package runtime_test
 
 // Datagram endpoints over real sockets on 127.0.0.1 and Unix datagram
-// sockets, with peers from Go's net package, driven by script frames
+// sockets, with peers from Go's net package, driven by scripts
 // (frames_test.go).
 
 import (
