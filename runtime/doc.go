@@ -105,8 +105,8 @@
 // allocation besides the frame, and the frame's Coro header (24 bytes) keeps
 // the task's outcome; so a finished Task keeps its coroutine's frame, fields
 // included, for as long as the Task itself is reachable. Spawn of a leaf
-// (Sleep, a Future...) adds a small root frame that awaits it, taskRoot,
-// which task dumps skip.
+// (Sleep, a Future...) adds a small root frame that awaits it (taskRoot,
+// which task dumps skip).
 //
 // The loop steps a ready fiber like this. It takes the top frame and calls
 // Step; the items of a pass run under one deferred recover, which catches a
@@ -314,11 +314,13 @@
 // functions of this package, which asyncgen generates (x_async.go beside
 // x.go, as in any package); those that need what a generated Step keeps in
 // _f, the fiber, await thisFiber. The root frames the runtime adds to a task
-// (taskRoot, and the root of a server connection's task, which awaits the
-// handler) are not shown. That connection root, serveConnCoro in serve.go,
-// is the one frame written by hand, in the protocol above: its deferred
-// close of the stream is a Go defer in Step, where generated code would
-// allocate on every connection.
+// are not shown: taskRoot, which awaits a spawned leaf, and serveConnCoro,
+// the root of a server connection's task, which awaits the handler and
+// closes the stream. These two are written by hand, in the protocol above,
+// because generated frames would cost more on hot paths: every Spawn of a
+// leaf (asyncgen's frame for taskRoot keeps the awaitable twice: a larger
+// allocation), every connection a server accepts (serveConnCoro's deferred
+// close is a Go defer in Step; asyncgen's Coro.Defer allocates).
 //
 // # Synchronisation primitives and queues
 //

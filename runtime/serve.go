@@ -254,7 +254,7 @@ func (sl *serverLoop) accept() {
 // stream is closed all the same.
 func newServeConn(s *Stream, handler func(*Stream) Awaitable[struct{}]) *Task[struct{}] {
 	c := &serveConnCoro{s: s, handler: handler}
-	c.Init(c)
+	c.initRoot(c)
 	t := newTask[struct{}](c)
 	t.fiber.wrapRoot()
 	return t
