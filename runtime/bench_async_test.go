@@ -461,6 +461,69 @@ _r1:
 
 var _ func(d time.Duration) = sleeper
 
+// waitForManyCoro is the state of the async function waitForMany while it runs.
+type waitForManyCoro struct {
+	runtime.Coro[struct{}]
+	n   int
+	i   int
+	_a0 runtime.Awaitable[struct{}]
+}
+
+// waitForManyAsync returns a coroutine that runs waitForMany when it is awaited or spawned.
+func waitForManyAsync(n int) runtime.Awaitable[struct{}] {
+	_s := &waitForManyCoro{n: n}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *waitForManyCoro) Info() *runtime.FuncInfo {
+	return &waitForManyInfo
+}
+
+var waitForManyInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  3,
+		Line: 273,
+	}},
+	File: "bench_test.go",
+	Line: 271,
+	Name: "runtime_test.waitForMany",
+}
+
+func (_s *waitForManyCoro) Step(_f *runtime.Fiber) bool {
+	switch _s.PC {
+	case 0:
+	case 1:
+		goto _r1
+	default:
+		panic(runtime.BadPC(_s.PC))
+	}
+//line bench_test.go:272
+	_s.i = 0
+_l1:
+	if _s.i >= _s.n {
+		goto _l3
+	}
+//line bench_test.go:273
+	_s._a0 = runtime.WaitFor(runtime.Yield(), time.Hour)
+	_s.PC = 1
+	if _f.Suspend(_s._a0) {
+		return false
+	}
+_r1:
+//line bench_test.go:273
+	runtime.Resume(_f, _s._a0)
+	_s._a0 = nil
+//line bench_test.go:272
+	_s.i++
+	goto _l1
+_l3:
+	return _s.Return()
+//line bench_async_test.go:523
+}
+
+var _ func(n int) = waitForMany
+
 // await suspends the calling async function until a finishes, and returns its result.
 // asyncgen rewrites every call of it inside //async functions; anywhere else it
 // blocks, running a on an event loop of its own (see runtime.Await).

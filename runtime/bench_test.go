@@ -264,3 +264,21 @@ func TestSwitchAllocatesNothing(t *testing.T) {
 		t.Errorf("20000 more switches made %v more allocations", large-small)
 	}
 }
+
+// waitForMany awaits n Yields, each with a deadline.
+//
+// async
+func waitForMany(n int) {
+	for i := 0; i < n; i++ {
+		await(runtime.WaitFor(runtime.Yield(), time.Hour))
+	}
+}
+
+// BenchmarkWaitFor: an await with a deadline, of a Yield: WaitFor's
+// coroutine, its timeout scope and timer.
+func BenchmarkWaitFor(b *testing.B) {
+	b.ReportAllocs()
+	if _, err := runtime.Run(waitForManyAsync(b.N)); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -165,7 +165,7 @@ func WaitFor[T any](a Awaitable[T], d time.Duration) Awaitable[T] {
 func waitFor[T any](a Awaitable[T], d time.Duration) (T, error) {
 	f, _ := await(thisFiber())
 	scope := openScope(f, d)
-	defer scope.Close()
+	defer func() { scope.Close() }() // a literal is pushed as it is: one allocation
 	v, err := await(a)
 	t, ok := a.(*Task[T])
 	if !ok || !scope.expired || t.Done() {

@@ -77,12 +77,9 @@ _r1:
 //line timeout.go:167
 	_s.scope = openScope(f, _s.d)
 //line timeout.go:168
-	{
-		_d1 := _s.scope.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
+	_s.Defer(func() {
+		_s.scope.Close()
+	})
 //line timeout.go:169
 	_s._a1 = _s.a
 	_s.PC = 2
@@ -123,5 +120,5 @@ _r3:
 //line timeout.go:180
 	_s.Ret, _s.Err = *new(T), ErrTimeout
 	return _s.Return()
-//line timeout_async.go:127
+//line timeout_async.go:124
 }
