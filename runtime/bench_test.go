@@ -16,103 +16,48 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
-// //async
-// func trivial() {}
+// async
+func trivial() {}
 
-type trivialCoro struct{ runtime.Coro[struct{}] }
-
-func trivialAsync() runtime.Awaitable[struct{}] {
-	_s := &trivialCoro{}
-	_s.Init(_s)
-	return _s
-}
-
-func (_s *trivialCoro) Info() *runtime.FuncInfo { return &trivialInfo }
-
-var trivialInfo = runtime.FuncInfo{Name: "runtime_test.trivial", File: "bench_test.go", Line: 18}
-
-func (_s *trivialCoro) Step(_f *runtime.Fiber) bool {
-	switch _s.PC {
-	case 0:
-	default:
-		panic(runtime.BadPC(_s.PC))
+// async
+func spawnMany(n int) {
+	for i := 0; i < n; i++ {
+		runtime.Spawn(trivialAsync())
+		if i%1024 == 1023 {
+			await(runtime.Yield()) // the spawned tasks run and finish
+		}
 	}
-	return _s.Return()
-}
-
-// //async
-// func spawnMany(n int) {
-//	for i := 0; i < n; i++ {
-//		runtime.Spawn(trivialAsync())
-//		if i%1024 == 1023 {
-//			await(runtime.Yield()) // the spawned tasks run and finish
-//		}
-//	}
-//	await(runtime.Yield())
-// }
-
-type spawnManyCoro struct {
-	runtime.Coro[struct{}]
-	n, i int
-	_a0  runtime.Awaitable[struct{}]
-}
-
-func spawnManyAsync(n int) runtime.Awaitable[struct{}] {
-	_s := &spawnManyCoro{n: n}
-	_s.Init(_s)
-	return _s
-}
-
-func (_s *spawnManyCoro) Info() *runtime.FuncInfo { return &spawnManyInfo }
-
-var spawnManyInfo = runtime.FuncInfo{Name: "runtime_test.spawnMany", File: "bench_test.go", Line: 42,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 46, Col: 4}, {Line: 49, Col: 2}}}
-
-func (_s *spawnManyCoro) Step(_f *runtime.Fiber) bool {
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-	_s.i = 0
-_loop:
-	if _s.i >= _s.n {
-		goto _end
-	}
-	runtime.Spawn(trivialAsync())
-	if _s.i%1024 != 1023 {
-		goto _next
-	}
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-	_, _ = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-_next:
-	_s.i++
-	goto _loop
-_end:
-	_s._a0 = runtime.Yield()
-	_s.PC = 2
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-	_, _ = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	return _s.Return()
+	await(runtime.Yield())
 }
 
 func BenchmarkSpawn(b *testing.B) {
 	b.ReportAllocs()
 	if _, err := runtime.Run(spawnManyAsync(b.N)); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// spawnLeaves spawns n tasks of a leaf awaitable, a Future already set,
+// so that each task's root frame is the runtime's taskRoot.
+//
+// async
+func spawnLeaves(n int) {
+	done := runtime.NewFuture[struct{}]()
+	done.SetResult(struct{}{})
+	for i := 0; i < n; i++ {
+		runtime.Spawn[struct{}](done)
+		if i%1024 == 1023 {
+			await(runtime.Yield()) // the spawned tasks run and finish
+		}
+	}
+	await(runtime.Yield())
+}
+
+// BenchmarkSpawnLeaf: Spawn of a leaf awaitable, whose task gets a root
+// frame that awaits it.
+func BenchmarkSpawnLeaf(b *testing.B) {
+	b.ReportAllocs()
+	if _, err := runtime.Run(spawnLeavesAsync(b.N)); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -127,69 +72,18 @@ func BenchmarkSpawnGoroutine(b *testing.B) {
 	wg.Wait()
 }
 
-// //async
-// func pinger(n int, wait, signal *runtime.Event, signalFirst bool) {
-//	for i := 0; i < n; i++ {
-//		if signalFirst {
-//			signal.Set()
-//		}
-//		await(wait.Wait())
-//		wait.Clear()
-//		if !signalFirst {
-//			signal.Set()
-//		}
-//	}
-// }
-
-type pingerCoro struct {
-	runtime.Coro[struct{}]
-	n, i         int
-	wait, signal *runtime.Event
-	signalFirst  bool
-	_a0          runtime.Awaitable[struct{}]
-}
-
-func pingerAsync(n int, wait, signal *runtime.Event, signalFirst bool) runtime.Awaitable[struct{}] {
-	_s := &pingerCoro{n: n, wait: wait, signal: signal, signalFirst: signalFirst}
-	_s.Init(_s)
-	return _s
-}
-
-func (_s *pingerCoro) Info() *runtime.FuncInfo { return &pingerInfo }
-
-var pingerInfo = runtime.FuncInfo{Name: "runtime_test.pinger", File: "bench_test.go", Line: 124,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 129, Col: 3}}}
-
-func (_s *pingerCoro) Step(_f *runtime.Fiber) bool {
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
+// async
+func pinger(n int, wait, signal *runtime.Event, signalFirst bool) {
+	for i := 0; i < n; i++ {
+		if signalFirst {
+			signal.Set()
+		}
+		await(wait.Wait())
+		wait.Clear()
+		if !signalFirst {
+			signal.Set()
+		}
 	}
-	_s.i = 0
-_loop:
-	if _s.i >= _s.n {
-		return _s.Return()
-	}
-	if _s.signalFirst {
-		_s.signal.Set()
-	}
-	_s._a0 = _s.wait.Wait()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-	_, _ = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	_s.wait.Clear()
-	if !_s.signalFirst {
-		_s.signal.Set()
-	}
-	_s.i++
-	goto _loop
 }
 
 // BenchmarkSwitch: two tasks hand control to each other through two Events;
@@ -222,53 +116,11 @@ func BenchmarkSwitchGoroutine(b *testing.B) {
 	close(a)
 }
 
-// //async
-// func yielder(n int) {
-//	for i := 0; i < n; i++ {
-//		await(runtime.Yield())
-//	}
-// }
-
-type yielderCoro struct {
-	runtime.Coro[struct{}]
-	n, i int
-	_a0  runtime.Awaitable[struct{}]
-}
-
-func yielderAsync(n int) runtime.Awaitable[struct{}] {
-	_s := &yielderCoro{n: n}
-	_s.Init(_s)
-	return _s
-}
-
-func (_s *yielderCoro) Info() *runtime.FuncInfo { return &yielderInfo }
-
-var yielderInfo = runtime.FuncInfo{Name: "runtime_test.yielder", File: "bench_test.go", Line: 215,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 217, Col: 3}}}
-
-func (_s *yielderCoro) Step(_f *runtime.Fiber) bool {
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
+// async
+func yielder(n int) {
+	for i := 0; i < n; i++ {
+		await(runtime.Yield())
 	}
-	_s.i = 0
-_loop:
-	if _s.i >= _s.n {
-		return _s.Return()
-	}
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-	_, _ = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	_s.i++
-	goto _loop
 }
 
 // BenchmarkSwitchYield: two tasks that Yield in turn; one op is one switch.
@@ -298,44 +150,8 @@ func BenchmarkSwitchYieldGoroutine(b *testing.B) {
 	wg.Wait()
 }
 
-// //async
-// func waitEvent(ev *runtime.Event) { await(ev.Wait()) }
-
-type waitEventCoro struct {
-	runtime.Coro[struct{}]
-	ev  *runtime.Event
-	_a0 runtime.Awaitable[struct{}]
-}
-
-func waitEventAsync(ev *runtime.Event) runtime.Awaitable[struct{}] {
-	_s := &waitEventCoro{ev: ev}
-	_s.Init(_s)
-	return _s
-}
-
-func (_s *waitEventCoro) Info() *runtime.FuncInfo { return &waitEventInfo }
-
-var waitEventInfo = runtime.FuncInfo{Name: "runtime_test.waitEvent", File: "bench_test.go", Line: 278,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 278, Col: 40}}}
-
-func (_s *waitEventCoro) Step(_f *runtime.Fiber) bool {
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-	_s._a0 = _s.ev.Wait()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-	_, _ = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	return _s.Return()
-}
+// async
+func waitEvent(ev *runtime.Event) { await(ev.Wait()) }
 
 const parkedTasks = 100_000
 
@@ -355,14 +171,14 @@ func BenchmarkParkedMemory(b *testing.B) {
 		ev := runtime.NewEvent()
 		var before uint64
 		_, err := runtime.Run(script[struct{}](nil,
-			do(func(*runtime.Fiber) {
+			do(func() {
 				before = memInUse()
 				for range parkedTasks {
 					runtime.Spawn(waitEventAsync(ev))
 				}
 			}),
 			aw(runtime.Yield, nil), // they all run and park
-			do(func(*runtime.Fiber) {
+			do(func() {
 				perTask = float64(memInUse()-before) / parkedTasks
 				ev.Set()
 			}),
@@ -393,44 +209,8 @@ func BenchmarkParkedMemoryGoroutine(b *testing.B) {
 	b.ReportMetric(perTask, "B/task")
 }
 
-// //async
-// func sleeper(d time.Duration) { await(runtime.Sleep(d)) }
-
-type sleeperCoro struct {
-	runtime.Coro[struct{}]
-	d   time.Duration
-	_a0 runtime.Awaitable[struct{}]
-}
-
-func sleeperAsync(d time.Duration) runtime.Awaitable[struct{}] {
-	_s := &sleeperCoro{d: d}
-	_s.Init(_s)
-	return _s
-}
-
-func (_s *sleeperCoro) Info() *runtime.FuncInfo { return &sleeperInfo }
-
-var sleeperInfo = runtime.FuncInfo{Name: "runtime_test.sleeper", File: "bench_test.go", Line: 379,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 379, Col: 41}}}
-
-func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-	_s._a0 = runtime.Sleep(_s.d)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-	_, _ = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	return _s.Return()
-}
+// async
+func sleeper(d time.Duration) { await(runtime.Sleep(d)) }
 
 const sleepers = 100_000
 
@@ -439,7 +219,7 @@ const sleepers = 100_000
 func BenchmarkSleepMany(b *testing.B) {
 	for range b.N {
 		_, err := runtime.Run(script[struct{}](nil,
-			do(func(*runtime.Fiber) {
+			do(func() {
 				for range sleepers - 1 {
 					runtime.Spawn(sleeperAsync(100 * time.Millisecond))
 				}
@@ -482,5 +262,23 @@ func TestSwitchAllocatesNothing(t *testing.T) {
 	small, large := allocs(10), allocs(10_010)
 	if large > small {
 		t.Errorf("20000 more switches made %v more allocations", large-small)
+	}
+}
+
+// waitForMany awaits n Yields, each with a deadline.
+//
+// async
+func waitForMany(n int) {
+	for i := 0; i < n; i++ {
+		await(runtime.WaitFor(runtime.Yield(), time.Hour))
+	}
+}
+
+// BenchmarkWaitFor: an await with a deadline, of a Yield: WaitFor's
+// coroutine, its timeout scope and timer.
+func BenchmarkWaitFor(b *testing.B) {
+	b.ReportAllocs()
+	if _, err := runtime.Run(waitForManyAsync(b.N)); err != nil {
+		b.Fatal(err)
 	}
 }

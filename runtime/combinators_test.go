@@ -37,13 +37,13 @@ func TestTimeoutScopeExpires(t *testing.T) {
 	var log []string
 	var scope *runtime.Scope
 	run(t,
-		do(func(*runtime.Fiber) { scope = runtime.Timeout(short) }),
+		do(func() { scope = runtime.Timeout(short) }),
 		aw(sleepFor(forever), logErr(&log, "sleep")),
 		aw(runtime.Yield, logErr(&log, "yield")),
 		aw(func() runtime.Awaitable[struct{}] {
-			return script[struct{}](func(*scriptCoro[struct{}]) { log = append(log, "coroutine ran") })
+			return script[struct{}](func(*scriptResult[struct{}]) { log = append(log, "coroutine ran") })
 		}, logErr(&log, "coroutine")),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			log = append(log, fmt.Sprint("expired ", scope.Expired()))
 			log = append(log, fmt.Sprint("close: ", scope.Close()))
 			log = append(log, fmt.Sprint("close again: ", scope.Close()))
@@ -68,12 +68,12 @@ func TestTimeoutScopeClosedInTime(t *testing.T) {
 	var log []string
 	var scope *runtime.Scope
 	run(t,
-		do(func(*runtime.Fiber) { scope = runtime.Timeout(short) }),
+		do(func() { scope = runtime.Timeout(short) }),
 		aw(runtime.Yield, logErr(&log, "inside")),
-		do(func(*runtime.Fiber) { log = append(log, fmt.Sprint("close: ", scope.Close())) }),
+		do(func() { log = append(log, fmt.Sprint("close: ", scope.Close())) }),
 		// The deadline passes while the scope is closed: no effect.
 		aw(sleepFor(4*short), logErr(&log, "after deadline")),
-		do(func(*runtime.Fiber) { log = append(log, fmt.Sprint("expired ", scope.Expired())) }),
+		do(func() { log = append(log, fmt.Sprint("expired ", scope.Expired())) }),
 	)
 	want := []string{"inside: <nil>", "close: <nil>", "after deadline: <nil>", "expired false"}
 	if !reflect.DeepEqual(log, want) {
@@ -86,21 +86,21 @@ func TestTimeoutScopesNest(t *testing.T) {
 	var outer, inner *runtime.Scope
 	run(t,
 		// Inner expires first: only the inner region fails.
-		do(func(*runtime.Fiber) { outer = runtime.Timeout(forever); inner = runtime.Timeout(short) }),
+		do(func() { outer = runtime.Timeout(forever); inner = runtime.Timeout(short) }),
 		aw(sleepFor(forever), logErr(&log, "inner region")),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			log = append(log, fmt.Sprint("inner close: ", inner.Close()))
 		}),
 		aw(runtime.Yield, logErr(&log, "outer region")),
-		do(func(*runtime.Fiber) { log = append(log, fmt.Sprint("outer close: ", outer.Close())) }),
+		do(func() { log = append(log, fmt.Sprint("outer close: ", outer.Close())) }),
 		// Outer expires first: awaits inside the still-open inner scope fail.
-		do(func(*runtime.Fiber) { outer = runtime.Timeout(short); inner = runtime.Timeout(forever) }),
+		do(func() { outer = runtime.Timeout(short); inner = runtime.Timeout(forever) }),
 		aw(sleepFor(forever), logErr(&log, "inner region, outer expired")),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			log = append(log, fmt.Sprint("inner expired ", inner.Expired(), ", close: ", inner.Close()))
 		}),
 		aw(runtime.Yield, logErr(&log, "outer region, outer expired")),
-		do(func(*runtime.Fiber) { log = append(log, fmt.Sprint("outer close: ", outer.Close())) }),
+		do(func() { log = append(log, fmt.Sprint("outer close: ", outer.Close())) }),
 		aw(runtime.Yield, logErr(&log, "no scope")),
 	)
 	te := runtime.ErrTimeout.Error()
@@ -124,11 +124,11 @@ func TestTimeoutScopeReschedule(t *testing.T) {
 	var log []string
 	var scope *runtime.Scope
 	run(t,
-		do(func(*runtime.Fiber) { scope = runtime.Timeout(short); scope.Reschedule(forever) }),
+		do(func() { scope = runtime.Timeout(short); scope.Reschedule(forever) }),
 		aw(sleepFor(4*short), logErr(&log, "past the first deadline")),
-		do(func(*runtime.Fiber) { scope.Reschedule(short) }),
+		do(func() { scope.Reschedule(short) }),
 		aw(sleepFor(forever), logErr(&log, "rescheduled")),
-		do(func(*runtime.Fiber) { scope.Close() }),
+		do(func() { scope.Close() }),
 	)
 	want := []string{"past the first deadline: <nil>", "rescheduled: " + runtime.ErrTimeout.Error()}
 	if !reflect.DeepEqual(log, want) {
@@ -143,13 +143,13 @@ func TestTimeoutScopeAndCancel(t *testing.T) {
 	var task *runtime.Task[struct{}]
 	var scope *runtime.Scope
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			task = spawnScript[struct{}](nil,
-				do(func(*runtime.Fiber) { scope = runtime.Timeout(short) }),
+				do(func() { scope = runtime.Timeout(short) }),
 				aw(sleepFor(forever), logErr(&log, "expired")),
-				do(func(*runtime.Fiber) { runtime.CurrentTask().Cancel() }),
+				do(func() { runtime.CurrentTask().Cancel() }),
 				aw(runtime.Yield, logErr(&log, "expired and cancelled")),
-				do(func(*runtime.Fiber) { log = append(log, fmt.Sprint("close: ", scope.Close())) }),
+				do(func() { log = append(log, fmt.Sprint("close: ", scope.Close())) }),
 				aw(runtime.Yield, logErr(&log, "after close")),
 			)
 		}),
@@ -165,17 +165,17 @@ func TestTimeoutScopeAndCancel(t *testing.T) {
 	// and the scope's later expiry changes nothing.
 	log = nil
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			task = spawnScript[struct{}](nil,
-				do(func(*runtime.Fiber) { scope = runtime.Timeout(2 * short) }),
+				do(func() { scope = runtime.Timeout(2 * short) }),
 				aw(sleepFor(forever), logErr(&log, "cancelled")),
 				aw(sleepFor(4*short), logErr(&log, "cancelled again")),
-				do(func(*runtime.Fiber) { log = append(log, fmt.Sprint("close: ", scope.Close())) }),
+				do(func() { log = append(log, fmt.Sprint("close: ", scope.Close())) }),
 				aw(runtime.Yield, logErr(&log, "after close")),
 			)
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { task.Cancel() }),
+		do(func() { task.Cancel() }),
 		awTask(&task, nil),
 	)
 	want = []string{"cancelled: " + ce, "cancelled again: " + ce, "close: <nil>", "after close: " + ce}
@@ -204,9 +204,9 @@ func TestWaitFor(t *testing.T) {
 	run(t,
 		aw(func() runtime.Awaitable[int] { return runtime.WaitFor[int](sleepProp(0, 1), forever) }, add("in time")),
 		aw(func() runtime.Awaitable[int] { return runtime.WaitFor[int](sleepProp(forever, 2), short) }, add("coroutine")),
-		do(func(*runtime.Fiber) { task = runtime.Spawn[int](sleepProp(forever, 3)) }),
+		do(func() { task = runtime.Spawn[int](sleepProp(forever, 3)) }),
 		aw(func() runtime.Awaitable[int] { return runtime.WaitFor[int](task, short) }, add("task")),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			log = append(log, fmt.Sprint("task done ", task.Done(), " cancelled ", task.Cancelled()))
 		}),
 		aw(func() runtime.Awaitable[[]int] {
@@ -233,16 +233,16 @@ func TestWaitForCancelled(t *testing.T) {
 	var task *runtime.Task[struct{}]
 	var inner *runtime.Task[int]
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			inner = runtime.Spawn[int](sleepProp(forever, 1))
 			task = spawnScript[struct{}](nil, aw(func() runtime.Awaitable[int] {
 				return runtime.WaitFor[int](inner, forever)
 			}, func(_ int, err error) { got = err }))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { task.Cancel() }),
+		do(func() { task.Cancel() }),
 		awTask(&task, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if inner.Done() {
 				t.Error("cancelling the awaiter of WaitFor(task) cancelled the task")
 			}
@@ -279,7 +279,7 @@ func TestGatherAllPanicAndCancel(t *testing.T) {
 	s := script[struct{}](nil, aw(func() runtime.Awaitable[[]runtime.Result[int]] {
 		return runtime.GatherAll(sleepProp(forever, 1), boomAsync())
 	}, nil))
-	s.Defer(func() { recovered = recover() })
+	pushDefer(s, func() { recovered = recover() })
 	if _, err := runtime.Run(s); err != nil || recovered != "boom" {
 		t.Errorf("Run = %v, recovered %v; want the child's panic", err, recovered)
 	}
@@ -288,14 +288,14 @@ func TestGatherAllPanicAndCancel(t *testing.T) {
 	var children []*runtime.Task[int]
 	var got error
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			children = []*runtime.Task[int]{runtime.Spawn[int](sleepProp(forever, 1)), runtime.Spawn[int](sleepProp(forever, 2))}
 			task = spawnScript[struct{}](nil, aw(func() runtime.Awaitable[[]runtime.Result[int]] {
 				return runtime.GatherAll[int](children[0], children[1])
 			}, func(_ []runtime.Result[int], err error) { got = err }))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { task.Cancel() }),
+		do(func() { task.Cancel() }),
 		awTask(&task, nil),
 	)
 	if !errors.Is(got, runtime.ErrCanceled) || !children[0].Cancelled() || !children[1].Cancelled() {
@@ -312,10 +312,10 @@ func taskNames[T any](ts []*runtime.Task[T]) []string {
 }
 
 // futureChild returns the value or error fu is completed with.
-func futureChild(fu *runtime.Future[int]) *scriptCoro[int] {
+func futureChild(fu *runtime.Future[int]) runtime.Awaitable[int] {
 	var v int
 	var err error
-	return script(func(s *scriptCoro[int]) { s.Ret, s.Err = v, err },
+	return script(func(s *scriptResult[int]) { s.Ret, s.Err = v, err },
 		aw(func() runtime.Awaitable[int] { return fu }, func(x int, e error) { v, err = x, e }))
 }
 
@@ -337,9 +337,9 @@ func TestWaitModes(t *testing.T) {
 			as = append(as, tk)
 		}
 		spawnScript[struct{}](nil,
-			do(func(*runtime.Fiber) { fus[1].SetResult(1) }), aw(runtime.Yield, nil), aw(runtime.Yield, nil),
-			do(func(*runtime.Fiber) { fus[2].SetError(fail) }), aw(runtime.Yield, nil), aw(runtime.Yield, nil),
-			do(func(*runtime.Fiber) { fus[0].SetResult(0) }),
+			do(func() { fus[1].SetResult(1) }), aw(runtime.Yield, nil), aw(runtime.Yield, nil),
+			do(func() { fus[2].SetError(fail) }), aw(runtime.Yield, nil), aw(runtime.Yield, nil),
+			do(func() { fus[0].SetResult(0) }),
 		)
 	}
 	wait := func(name string, mode runtime.WaitMode, d time.Duration) scriptStep {
@@ -385,16 +385,16 @@ func TestWaitCancelAndPanic(t *testing.T) {
 	var child *runtime.Task[int]
 	var got error
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			child = runtime.Spawn[int](sleepProp(forever, 1))
 			task = spawnScript[struct{}](nil, aw(func() runtime.Awaitable[runtime.WaitResult[int]] {
 				return runtime.Wait([]runtime.Awaitable[int]{child}, runtime.AllCompleted, forever)
 			}, func(_ runtime.WaitResult[int], err error) { got = err }))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { task.Cancel() }),
+		do(func() { task.Cancel() }),
 		awTask(&task, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if child.Done() {
 				t.Error("cancelling the awaiter of Wait cancelled a child")
 			}
@@ -409,7 +409,7 @@ func TestWaitCancelAndPanic(t *testing.T) {
 	s := script[struct{}](nil, aw(func() runtime.Awaitable[runtime.WaitResult[int]] {
 		return runtime.Wait([]runtime.Awaitable[int]{sleepProp(forever, 1), boomAsync()}, runtime.FirstError, 0)
 	}, nil))
-	s.Defer(func() { recovered = recover() })
+	pushDefer(s, func() { recovered = recover() })
 	if _, err := runtime.Run(s); err != nil || recovered != "boom" {
 		t.Errorf("Run = %v, recovered %v; want Wait to raise the child's panic", err, recovered)
 	}
@@ -425,7 +425,7 @@ func TestAsCompleted(t *testing.T) {
 	}
 	e := errors.New("e")
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			c = runtime.AsCompleted[int](sleepRet(3*short, 1, nil, nil), sleepRet(short, 2, e, nil), sleepRet(0, 3, nil, nil))
 			log = append(log, fmt.Sprint("len ", c.Len()))
 		}),
@@ -443,13 +443,13 @@ func TestAsCompletedCancelAndOverrun(t *testing.T) {
 	var task *runtime.Task[struct{}]
 	var got []string
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			c = runtime.AsCompleted[int](sleepRet(short, 1, nil, nil))
 			task = spawnScript[struct{}](nil, aw(func() runtime.Awaitable[int] { return c.Next() },
 				func(v int, err error) { got = append(got, fmt.Sprint("cancelled ", v, " ", err)) }))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { task.Cancel() }),
+		do(func() { task.Cancel() }),
 		awTask(&task, nil),
 		aw(func() runtime.Awaitable[int] { return c.Next() }, func(v int, err error) { got = append(got, fmt.Sprint("next ", v, " ", err)) }),
 	)
@@ -462,7 +462,7 @@ func TestAsCompletedCancelAndOverrun(t *testing.T) {
 	s := script[struct{}](nil,
 		aw(func() runtime.Awaitable[int] { return c.Next() }, nil))
 	c = runtime.AsCompleted[int]()
-	s.Defer(func() { recovered = recover() })
+	pushDefer(s, func() { recovered = recover() })
 	if _, err := runtime.Run(s); err != nil || !strings.Contains(fmt.Sprint(recovered), "after every result") {
 		t.Errorf("Run = %v, recovered %v", err, recovered)
 	}
@@ -473,13 +473,13 @@ func TestShield(t *testing.T) {
 	var inner *runtime.Task[int]
 	var task *runtime.Task[struct{}]
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			inner = runtime.Spawn[int](sleepRet(2*short, 7, nil, &log))
 			task = spawnScript[struct{}](nil, aw(func() runtime.Awaitable[int] { return runtime.Shield[int](inner) },
 				func(v int, err error) { log = append(log, fmt.Sprint("shielded await: ", v, " ", err)) }))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { task.Cancel() }),
+		do(func() { task.Cancel() }),
 		awTask(&task, nil),
 		awTask(&inner, func(v int, err error) { log = append(log, fmt.Sprint("inner: ", v, " ", err)) }),
 		// Shield of a coroutine: it runs as its own task.
@@ -497,7 +497,7 @@ func TestTaskGroupAllSucceed(t *testing.T) {
 	var a, b *runtime.Task[int]
 	var g *runtime.TaskGroup
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			g = runtime.NewTaskGroup()
 			a = runtime.SpawnIn[int](g, sleepRet(2*short, 1, nil, &log))
 			b = runtime.SpawnIn[int](g, sleepRet(short, 2, nil, &log))
@@ -523,7 +523,7 @@ func TestTaskGroupFailureCancelsSiblings(t *testing.T) {
 	var slow, late *runtime.Task[int]
 	var got error
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			g = runtime.NewTaskGroup()
 			slow = runtime.SpawnIn[int](g, sleepProp(forever, 0))
 			runtime.SpawnIn[int](g, sleepRet(short, 1, e1, nil))
@@ -531,7 +531,7 @@ func TestTaskGroupFailureCancelsSiblings(t *testing.T) {
 		}),
 		aw(sleepFor(4*short), nil),
 		// Spawned while the group is stopping: cancelled at once.
-		do(func(*runtime.Fiber) { late = runtime.SpawnIn[int](g, sleepProp(0, 3)) }),
+		do(func() { late = runtime.SpawnIn[int](g, sleepProp(0, 3)) }),
 		aw(func() runtime.Awaitable[struct{}] { return g.Wait() }, func(_ struct{}, err error) { got = err }),
 	)
 	if !errors.Is(got, e1) || !errors.Is(got, e2) || errors.Is(got, runtime.ErrCanceled) {
@@ -547,13 +547,13 @@ func TestTaskGroupPanic(t *testing.T) {
 	var slow *runtime.Task[int]
 	var recovered any
 	s := script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			g = runtime.NewTaskGroup()
 			slow = runtime.SpawnIn[int](g, sleepProp(forever, 0))
 			runtime.SpawnIn(g, boomAsync())
 		}),
 		aw(func() runtime.Awaitable[struct{}] { return g.Wait() }, nil))
-	s.Defer(func() { recovered = recover() })
+	pushDefer(s, func() { recovered = recover() })
 	if _, err := runtime.Run(s); err != nil || recovered != "boom" {
 		t.Errorf("Run = %v, recovered %v", err, recovered)
 	}
@@ -569,13 +569,13 @@ func TestTaskGroupWaiterCancelled(t *testing.T) {
 		var children []*runtime.Task[int]
 		var log []string
 		run(t,
-			do(func(*runtime.Fiber) {
+			do(func() {
 				owner = spawnScript[struct{}](nil,
-					do(func(*runtime.Fiber) {
+					do(func() {
 						g = runtime.NewTaskGroup()
 						for i := range 2 {
 							// Each child needs a pass to finish after its cancel.
-							c := script(func(s *scriptCoro[int]) { log = append(log, fmt.Sprint("child ", i, " finished")) },
+							c := script(func(s *scriptResult[int]) { log = append(log, fmt.Sprint("child ", i, " finished")) },
 								aw(sleepFor(forever), nil), aw(runtime.Yield, nil))
 							children = append(children, runtime.SpawnIn[int](g, c))
 						}
@@ -590,7 +590,7 @@ func TestTaskGroupWaiterCancelled(t *testing.T) {
 				)
 			}),
 			aw(sleepFor(short), nil),
-			do(func(*runtime.Fiber) { owner.Cancel() }),
+			do(func() { owner.Cancel() }),
 			awTask(&owner, nil),
 		)
 		want := []string{"child 0 finished", "child 1 finished", "wait: " + runtime.ErrCanceled.Error()}
@@ -606,12 +606,12 @@ func TestTaskGroupTimeoutScope(t *testing.T) {
 		g := runtime.NewTaskGroup()
 		var scope *runtime.Scope
 		return script[struct{}](nil,
-			do(func(*runtime.Fiber) {
+			do(func() {
 				scope = runtime.Timeout(short)
 				runtime.SpawnIn[int](g, sleepProp(forever, 1))
 			}),
 			aw(g.Wait, logErr(&log, "wait")),
-			do(func(*runtime.Fiber) { log = append(log, fmt.Sprint("close: ", scope.Close())) }),
+			do(func() { log = append(log, fmt.Sprint("close: ", scope.Close())) }),
 		)
 	}, nil))
 	te := runtime.ErrTimeout.Error()
@@ -626,7 +626,7 @@ func TestScopeLeftOpenIsClosedWithItsTask(t *testing.T) {
 	// than waiting an hour for the timer.
 	_, err := runtime.Run(script[struct{}](nil,
 		aw(func() runtime.Awaitable[struct{}] {
-			return runtime.Spawn[struct{}](script[struct{}](nil, do(func(*runtime.Fiber) { runtime.Timeout(forever) })))
+			return runtime.Spawn[struct{}](script[struct{}](nil, do(func() { runtime.Timeout(forever) })))
 		}, nil),
 		aw(runtime.NewEvent().Wait, nil),
 	))

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	goruntime "runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -262,7 +263,8 @@ func untrackCoro(c *coro) {
 }
 
 // report says where the coroutine was created: the first frame past the
-// generated constructor (the function named ...Async) that called Init.
+// generated constructor (the function named ...Async, or ...Async[...] for
+// a generic one) that called Init.
 func (r *coroRec) report() {
 	frames := goruntime.CallersFrames(r.pcs[:r.n])
 	var all []goruntime.Frame
@@ -275,7 +277,7 @@ func (r *coroRec) report() {
 	}
 	at := 0
 	for i, fr := range all {
-		if len(fr.Function) >= 5 && fr.Function[len(fr.Function)-5:] == "Async" && i+1 < len(all) {
+		if strings.HasSuffix(strings.TrimSuffix(fr.Function, "[...]"), "Async") && i+1 < len(all) {
 			at = i + 1
 			break
 		}

@@ -42,7 +42,7 @@ func debugRun[T any](t *testing.T, a runtime.Awaitable[T], opts ...runtime.Optio
 func TestDebugSlowStep(t *testing.T) {
 	out, err := debugRun(t, script[struct{}](nil,
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { time.Sleep(60 * time.Millisecond) }),
+		do(func() { time.Sleep(60 * time.Millisecond) }),
 		aw(runtime.Yield, nil),
 	), runtime.DebugSlowStep(30*time.Millisecond))
 	if err != nil {
@@ -53,9 +53,10 @@ func TestDebugSlowStep(t *testing.T) {
 	if strings.Count(got, want) != 1 {
 		t.Fatalf("want one slow step report, got:\n%s", got)
 	}
+	_, line := scriptPos(t)
 	for _, s := range []string{
-		"resumed at runtime_test.script (frames_test.go:260)",
-		"stopped at runtime_test.script (frames_test.go:260)",
+		"resumed at runtime_test.runScript (" + line + ")",
+		"stopped at runtime_test.runScript (" + line + ")",
 	} {
 		if !strings.Contains(got, s) {
 			t.Errorf("report lacks %q:\n%s", s, got)
@@ -67,7 +68,7 @@ func TestDebugSlowStepOffByDefault(t *testing.T) {
 	// Without Debug, nothing is reported (and nothing is measured).
 	var out syncBuffer
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) { time.Sleep(120 * time.Millisecond) }),
+		do(func() { time.Sleep(120 * time.Millisecond) }),
 	), runtime.DebugOutput(&out))
 	if err != nil || out.String() != "" {
 		t.Errorf("Run = %v, output %q; want nil and no output", err, out.String())
@@ -77,7 +78,7 @@ func TestDebugSlowStepOffByDefault(t *testing.T) {
 func TestDebugCoroutineNeverAwaited(t *testing.T) {
 	var log []string
 	out, err := debugRun(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			helloAsync("lost", time.Millisecond, &log) // never awaited
 		}),
 		aw(func() runtime.Awaitable[string] { return helloAsync("awaited", time.Millisecond, &log) }, nil),
@@ -96,12 +97,29 @@ func TestDebugCoroutineNeverAwaited(t *testing.T) {
 	}
 }
 
+// TestDebugCoroutineNeverAwaitedGeneric: the creator reported is the caller
+// of a generic coroutine's constructor (runScriptAsync[...]), here script.
+func TestDebugCoroutineNeverAwaitedGeneric(t *testing.T) {
+	out, err := debugRun(t, script[struct{}](nil,
+		do(func() { script[int](nil) }), // never awaited
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "asyncgen: coroutine runtime_test.runScript was never awaited; it was created at "
+	got := out.String()
+	if !strings.Contains(got, want) || !strings.Contains(got, "frames_test.go:") ||
+		!strings.Contains(got, " in github.com/asyncgen/asyncgen/runtime_test.script[...]\n") {
+		t.Errorf("got:\n%s\nwant a report of runScript created in script", got)
+	}
+}
+
 func TestDebugCoroutineNeverAwaitedCollected(t *testing.T) {
 	var log []string
 	out := &syncBuffer{}
 	const want = "coroutine runtime_test.hello was never awaited"
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			helloAsync("lost", time.Millisecond, &log)
 			// The coroutine is garbage: its cleanup reports it, before
 			// the loop closes.
@@ -124,12 +142,12 @@ func TestDebugCoroutineNeverAwaitedCollected(t *testing.T) {
 }
 
 func TestDebugTaskErrorNeverRetrieved(t *testing.T) {
-	failing := func(msg string) *scriptCoro[int] {
-		return script(func(s *scriptCoro[int]) { s.Err = errors.New(msg) })
+	failing := func(msg string) runtime.Awaitable[int] {
+		return script(func(s *scriptResult[int]) { s.Err = errors.New(msg) })
 	}
 	var seen, read *runtime.Task[int]
 	out, err := debugRun(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			runtime.Spawn(failing("nobody reads me")).SetName("lonely")
 			seen = runtime.Spawn(failing("awaited"))
 			read = runtime.Spawn(failing("read by Result"))
@@ -137,7 +155,7 @@ func TestDebugTaskErrorNeverRetrieved(t *testing.T) {
 		}),
 		aw(func() runtime.Awaitable[int] { return seen }, nil),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { read.Result() }),
+		do(func() { read.Result() }),
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +173,7 @@ func TestDebugTaskPendingAtClose(t *testing.T) {
 	// good, so the last is still pending when the loop closes.
 	ev := runtime.NewEvent()
 	var out syncBuffer
-	waiter := func(panics bool) *scriptCoro[struct{}] {
+	waiter := func(panics bool) runtime.Awaitable[struct{}] {
 		return script[struct{}](nil, aw(ev.Wait, func(struct{}, error) {
 			if panics {
 				panic("again")
@@ -164,7 +182,7 @@ func TestDebugTaskPendingAtClose(t *testing.T) {
 	}
 	runPanics(t, func() {
 		runtime.Run(script[struct{}](nil,
-			do(func(*runtime.Fiber) {
+			do(func() {
 				runtime.Spawn(waiter(true))
 				runtime.Spawn(waiter(false)).SetName("left behind")
 			}),

@@ -155,112 +155,37 @@ func resolveAddress(network, address string) Awaitable[[]string] {
 	})
 }
 
-// dialHost returns the coroutine with which Dial and DialPacket reach an
-// address whose host is a name, as asyncio's create_connection does: it
-// resolves it on the default Executor, then connects to each address in
-// turn until one succeeds, and returns the first error if none does.
-func dialHost[T any](network, address string, connect func(network, address string) Awaitable[T]) Awaitable[T] {
-	s := &dialHostCoro[T]{network: network, address: address, resolve: resolveAddress, connect: connect}
-	s.Init(s)
-	return s
-}
-
-// dialHostCoro is dialHost's frame, written as asyncgen would generate it
-// from
+// dialHost is the coroutine with which Dial and DialPacket reach an address
+// whose host is a name, as asyncio's create_connection does: it resolves it
+// on the default Executor (resolve is resolveAddress, which tests replace),
+// then connects to each address in turn until one succeeds, and returns the
+// first error if none does. A cancel or a timeout ends it at once.
 //
-//	//async
-//	func dialHost(network, address string, connect ...) (T, error) {
-//		addrs, err := await(resolveAddress(network, address))
-//		if err != nil {
-//			return zero, &net.OpError{Op: "dial", Net: network, Err: err}
-//		}
-//		var first error
-//		for _, a := range addrs {
-//			v, err := await(connect(network, a))
-//			if err == nil {
-//				return v, nil
-//			}
-//			if a cancel or a timeout {
-//				return zero, err
-//			}
-//			first = cmp.Or(first, err)
-//		}
-//		return zero, first
-//	}
-type dialHostCoro[T any] struct {
-	Coro[T]
-	network, address string
-	resolve          func(network, address string) Awaitable[[]string] // resolveAddress; tests replace it
-	connect          func(network, address string) Awaitable[T]
-	addrs            []string
-	i                int
-	first            error
-	_a0              Awaitable[[]string]
-	_a1              Awaitable[T]
-}
-
-var dialHostInfo = FuncInfo{Name: "runtime.dialHost", File: "dns.go", Line: 162,
-	Awaits: []AwaitInfo{{}, {Line: 217, Col: 2}, {Line: 243, Col: 2}}}
-
-func (s *dialHostCoro[T]) Info() *FuncInfo { return &dialHostInfo }
-
-func (s *dialHostCoro[T]) Step(f *Fiber) bool {
-	switch s.PC {
-	case 0:
-	case 1:
-		goto r1
-	case 2:
-		goto r2
-	default:
-		panic(BadPC(s.PC))
-	}
-	s._a0 = s.resolve(s.network, s.address)
-	s.PC = 1
-	if f.Suspend(s._a0) {
-		return false
-	}
-r1:
-	{
-		addrs, err := Resume(f, s._a0)
-		s._a0 = nil
-		if err != nil {
-			if !errors.Is(err, ErrCanceled) && !errors.Is(err, ErrTimeout) {
-				err = &net.OpError{Op: "dial", Net: s.network, Err: err}
-			}
-			s.Err = err
-			return s.Return()
+// async
+func dialHost[T any](network, address string, resolve func(network, address string) Awaitable[[]string], connect func(network, address string) Awaitable[T]) (T, error) {
+	var zero T
+	addrs, err := await(resolve(network, address))
+	if err != nil {
+		if !errors.Is(err, ErrCanceled) && !errors.Is(err, ErrTimeout) {
+			err = &net.OpError{Op: "dial", Net: network, Err: err}
 		}
-		s.addrs = addrs
+		return zero, err
 	}
-next:
-	if s.i == len(s.addrs) {
-		s.Err = s.first
-		if s.Err == nil {
-			s.Err = &net.OpError{Op: "dial", Net: s.network, Err: &net.DNSError{Err: "no suitable address", Name: s.address}}
-		}
-		return s.Return()
-	}
-	s._a1 = s.connect(s.network, s.addrs[s.i])
-	s.PC = 2
-	if f.Suspend(s._a1) {
-		return false
-	}
-r2:
-	{
-		v, err := Resume(f, s._a1)
-		s._a1 = nil
+	var first error
+	for _, a := range addrs {
+		v, err := await(connect(network, a))
 		if err == nil {
-			s.Ret = v
-			return s.Return()
+			return v, nil
 		}
 		if errors.Is(err, ErrCanceled) || errors.Is(err, ErrTimeout) {
-			s.Err = err
-			return s.Return()
+			return zero, err
 		}
-		if s.first == nil {
-			s.first = err
+		if first == nil {
+			first = err
 		}
-		s.i++
 	}
-	goto next
+	if first == nil {
+		first = &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no suitable address", Name: address}}
+	}
+	return zero, first
 }

@@ -41,9 +41,7 @@ func TestDialHostFallback(t *testing.T) {
 	}
 	dial := func(addrs ...string) (*Stream, error) {
 		tried = nil
-		s := &dialHostCoro[*Stream]{network: "tcp", address: "example.test:1", resolve: fixedAddrs(addrs...), connect: connect}
-		s.Init(s)
-		return Run[*Stream](s)
+		return Run(dialHostAsync("tcp", "example.test:1", fixedAddrs(addrs...), connect))
 	}
 
 	s, err := dial(refused, ln.Addr().String(), refused2)
@@ -66,19 +64,15 @@ func TestDialHostFallback(t *testing.T) {
 func TestLookupCancel(t *testing.T) {
 	ctxDone := make(chan struct{})
 	var got error
-	main := &dialHostCoro[*Stream]{network: "tcp", address: "example.test:1",
-		resolve: func(network, address string) Awaitable[[]string] {
-			return lookup(func(ctx context.Context) ([]string, error) {
-				<-ctx.Done()
-				close(ctxDone)
-				return nil, ctx.Err()
-			})
-		},
-		connect: dialNumeric}
-	main.Init(main)
-	w := &waitCancel{a: main, d: 20 * time.Millisecond, got: &got}
-	w.Init(w)
-	if _, err := Run[struct{}](w); err != nil {
+	resolve := func(network, address string) Awaitable[[]string] {
+		return lookup(func(ctx context.Context) ([]string, error) {
+			<-ctx.Done()
+			close(ctxDone)
+			return nil, ctx.Err()
+		})
+	}
+	main := dialHostAsync("tcp", "example.test:1", resolve, dialNumeric)
+	if _, err := Run(waitCancelAsync(main, 20*time.Millisecond, &got)); err != nil {
 		t.Fatal(err)
 	}
 	if !errors.Is(got, ErrCanceled) {
@@ -93,60 +87,36 @@ func TestLookupCancel(t *testing.T) {
 
 // waitCancel spawns a, sleeps d, cancels a's task and records what
 // awaiting it returns.
-type waitCancel struct {
-	Coro[struct{}]
-	a   Awaitable[*Stream]
-	t   *Task[*Stream]
-	d   time.Duration
-	got *error
-	_a0 Awaitable[struct{}]
-	_a1 Awaitable[*Stream]
+//
+// async
+func waitCancel(a Awaitable[*Stream], d time.Duration, got *error) {
+	t := Spawn(a)
+	await(Sleep(d))
+	t.Cancel()
+	_, *got = await(t)
 }
 
-func (s *waitCancel) Info() *FuncInfo { return &udpPingInfo }
-
-func (s *waitCancel) Step(f *Fiber) bool {
-	switch s.PC {
-	case 0:
-	case 1:
-		goto r1
-	case 2:
-		goto r2
-	}
-	s.t = Spawn(s.a)
-	s._a0 = Sleep(s.d)
-	s.PC = 1
-	if f.Suspend(s._a0) {
-		return false
-	}
-r1:
-	Resume(f, s._a0)
-	s.t.Cancel()
-	s._a1 = s.t
-	s.PC = 2
-	if f.Suspend(s._a1) {
-		return false
-	}
-r2:
-	_, *s.got = Resume(f, s._a1)
-	return s.Return()
-}
-
-// TestDialHostInfo: the await lines in dialHost's FuncInfo, which task
-// dumps print, are those of its awaits in dns.go.
+// TestDialHostInfo: dialHost's FuncInfo, which task dumps print, names it
+// and the positions of its awaits in dns.go.
 func TestDialHostInfo(t *testing.T) {
 	src, err := os.ReadFile("dns.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	fr := dialHostAsync("tcp", "", nil, dialNumeric).(Frame)
+	untrackCoro(fr.header()) // never awaited, on purpose
+	info := fr.Info()
 	lines := strings.Split(string(src), "\n")
 	line := func(n int) string { return strings.TrimSpace(lines[n-1]) }
-	if !strings.HasPrefix(line(dialHostInfo.Line), "func dialHost[") {
-		t.Errorf("dialHostInfo.Line %d is %q", dialHostInfo.Line, line(dialHostInfo.Line))
+	if info.Name != "runtime.dialHost" || info.File != "dns.go" {
+		t.Errorf("dialHost's FuncInfo names %s in %s", info.Name, info.File)
 	}
-	for i, want := range []string{"s._a0 = s.resolve(", "s._a1 = s.connect("} {
-		a := dialHostInfo.Awaits[i+1]
-		if !strings.HasPrefix(line(a.Line), want) || !strings.HasPrefix(lines[a.Line-1][a.Col-1:], "s._a") {
+	if !strings.HasPrefix(line(info.Line), "func dialHost[") {
+		t.Errorf("dialHost's FuncInfo.Line %d is %q", info.Line, line(info.Line))
+	}
+	for i, want := range []string{"await(resolve(", "await(connect("} {
+		a := info.Awaits[i+1]
+		if !strings.Contains(line(a.Line), want) || !strings.HasPrefix(lines[a.Line-1][a.Col-1:], want) {
 			t.Errorf("await %d at line %d col %d is %q, want %q", i+1, a.Line, a.Col, line(a.Line), want)
 		}
 	}

@@ -111,7 +111,7 @@ func TestDialHostName(t *testing.T) {
 			}
 			peer.Close()
 		}),
-		do(func(*runtime.Fiber) { s.Close() }),
+		do(func() { s.Close() }),
 		aw(func() runtime.Awaitable[*runtime.Stream] { return runtime.Dial("tcp4", "nonexistent.invalid:80") },
 			func(st *runtime.Stream, err error) {
 				var oe *net.OpError
@@ -138,14 +138,14 @@ func TestDialPacketHostName(t *testing.T) {
 	var c *runtime.PacketConn
 	runS(t, script[struct{}](nil,
 		dialPacket(t, "udp", net.JoinHostPort(name, port), &c),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if c.RemoteAddr().String() != srv.LocalAddr().String() {
 				t.Errorf("RemoteAddr %v, want %v", c.RemoteAddr(), srv.LocalAddr())
 			}
 			c.Write([]byte("by name"))
 		}),
 		aw(pc0{&srv}.read(nil), func(b []byte, err error) { want(t, "Read", b, err, "by name", nil) }),
-		do(func(*runtime.Fiber) { c.Close() }),
+		do(func() { c.Close() }),
 		aw(func() runtime.Awaitable[*runtime.PacketConn] {
 			return runtime.DialPacket("udp", "nonexistent.invalid:53")
 		},

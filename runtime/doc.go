@@ -112,7 +112,8 @@
 // allocation besides the frame, and the frame's Coro header (24 bytes) keeps
 // the task's outcome; so a finished Task keeps its coroutine's frame, fields
 // included, for as long as the Task itself is reachable. Spawn of a leaf
-// (Sleep, a Future...) adds a small root frame that awaits it.
+// (Sleep, a Future...) adds a small root frame that awaits it (taskRoot,
+// which task dumps skip).
 //
 // The loop steps a ready fiber like this. It takes the top frame and calls
 // Step; the items of a pass run under one deferred recover, which catches a
@@ -323,6 +324,23 @@
 // DumpOnSignal(w, sigs...) writes such a dump whenever the process receives
 // one of sigs, by default DefaultDumpSignal: SIGUSR1 (SIGQUIT is Go's own
 // goroutine dump), so `kill -USR1 <pid>` shows what every task waits for.
+//
+// The runtime's own coroutines appear in dumps and reports like the user's:
+// runtime.waitFor (WaitFor), runtime.Condition.waitFor, runtime.dialHost
+// (Dial and DialPacket of a host name), runtime.dialTLS,
+// runtime.Process.communicate and runtime.readPipe (Communicate), and a
+// server loop's runtime.serverLoop.serve and runtime.serverLoop.accept, at
+// the positions of their awaits in the runtime's source. They are //async
+// functions of this package, which asyncgen generates (x_async.go beside
+// x.go, as in any package); those that need what a generated Step keeps in
+// _f, the fiber, await thisFiber. The root frames the runtime adds to a task
+// are not shown: taskRoot, which awaits a spawned leaf, and serveConnCoro,
+// the root of a server connection's task, which awaits the handler and
+// closes the stream. These two are written by hand, in the protocol above,
+// because generated frames would cost more on hot paths: every Spawn of a
+// leaf (asyncgen's frame for taskRoot keeps the awaitable twice: a larger
+// allocation), every connection a server accepts (serveConnCoro's deferred
+// close is a Go defer in Step; asyncgen's Coro.Defer allocates).
 //
 // # Synchronisation primitives and queues
 //

@@ -160,11 +160,10 @@ func (l *loop) dumpTasks(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 		for i := int(f.depth) - 1; i >= 0; i-- {
-			fr := f.frame(i)
-			if _, ok := fr.(wrapperRoot); ok {
-				continue // the task's own root frame
+			if i == 0 && f.flags&fWrapped != 0 {
+				continue // the runtime's own root frame
 			}
-			fmt.Fprintf(w, "\t%s\n", dumpFrame(fr, l.cur == f && i == int(f.depth)-1))
+			fmt.Fprintf(w, "\t%s\n", dumpFrame(f.frame(i), l.cur == f && i == int(f.depth)-1))
 		}
 		for _, a := range by[f] {
 			var chain []string
@@ -207,11 +206,10 @@ func dumpFrame(fr Frame, running bool) string {
 
 // where is the source position of a fiber's innermost await.
 func (f *Fiber) where() string {
-	for i := int(f.depth) - 1; i >= 0; i-- {
-		fr := f.frame(i)
-		if _, ok := fr.(wrapperRoot); !ok {
-			return framePos(fr, fr.header().PC)
-		}
+	i := int(f.depth) - 1
+	if i < 0 || i == 0 && f.flags&fWrapped != 0 {
+		return "?" // no frame, or only the runtime's own root
 	}
-	return "?"
+	fr := f.frame(i)
+	return framePos(fr, fr.header().PC)
 }

@@ -17,7 +17,7 @@ func TestDumpOnSignal(t *testing.T) {
 	defer stop()
 	var log []string
 	var steps []scriptStep
-	steps = append(steps, do(func(*runtime.Fiber) {
+	steps = append(steps, do(func() {
 		runtime.Spawn(helloAsync("sleepy", time.Hour, &log)).SetName("sleepy")
 		syscall.Kill(syscall.Getpid(), syscall.SIGUSR1)
 	}))
@@ -33,10 +33,11 @@ func TestDumpOnSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := out.String()
+	helloAt, _ := helloPos(t)
 	for _, s := range []string{
 		"event loop on goroutine ",
 		"2 task(s)\n",
-		`"sleepy" [pending] waiting on Sleep` + "\n\truntime_test.hello await at frames_test.go:19:2\n",
+		`"sleepy" [pending] waiting on Sleep` + "\n\truntime_test.hello await at " + helloAt + "\n",
 	} {
 		if !strings.Contains(got, s) {
 			t.Errorf("dump lacks %q:\n%s", s, got)
@@ -47,26 +48,27 @@ func TestDumpOnSignal(t *testing.T) {
 func TestDumpTasksInsideLoop(t *testing.T) {
 	var b strings.Builder
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			ta := runtime.Spawn(script[int](nil, aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(time.Hour) }, nil)))
 			runtime.Spawn(script[[]int](nil, aw(func() runtime.Awaitable[[]int] { return runtime.Gather[int](ta) }, nil)))
 			ta.SetName("a")
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { runtime.DumpTasks(&b) }),
+		do(func() { runtime.DumpTasks(&b) }),
 	))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `3 task(s)
+	at, line := scriptPos(t)
+	want := strings.NewReplacer("AT", at, "LINE", line).Replace(`3 task(s)
 Task-N [running]
-	runtime_test.script running, resumed from await at frames_test.go:260:3
+	runtime_test.runScript running, resumed from await at AT
 Task-N "a" [pending] waiting on Sleep
-	runtime_test.script await at frames_test.go:260:3
-	awaited by Task-N at runtime_test.script (frames_test.go:260)
+	runtime_test.runScript await at AT
+	awaited by Task-N at runtime_test.runScript (LINE)
 Task-N [pending] waiting on Gather
-	runtime_test.script await at frames_test.go:260:3
-`
+	runtime_test.runScript await at AT
+`)
 	got := b.String()
 	for _, f := range strings.Fields(got) {
 		if strings.HasPrefix(f, "Task-") && f != "Task-N" {

@@ -100,6 +100,7 @@ const (
 	fDone                            // the root frame finished
 	fMain                            // Run is waiting for it
 	fStarted                         // its root frame has been entered (or it needs no start check)
+	fWrapped                         // its root frame is a wrapper of the runtime's own (see wrapRoot)
 )
 
 // parker is a leaf a fiber can be parked on. cancelWait withdraws f's wait
@@ -175,6 +176,24 @@ func (f *Fiber) unwinds(err error) bool {
 	why := f.interrupt()
 	return why != nil && errors.Is(err, why)
 }
+
+// thisFiber returns an awaitable of the fiber that awaits it. It is for the
+// runtime's own //async functions, whose source cannot name what a
+// generated Step holds in _f: the task's loop, its cancel flag, its timeout
+// scopes. The await completes at once, never suspends, and allocates
+// nothing; it begins nothing, so it also completes in a cancelled task or
+// inside an expired timeout scope, where other awaits fail.
+func thisFiber() Awaitable[*Fiber] { return fiberAwait{} }
+
+// fiberAwait is the awaitable of thisFiber.
+type fiberAwait struct{}
+
+func (fiberAwait) begin(*Fiber) bool               { return false }
+func (fiberAwait) beginWithdrawn(*Fiber) bool      { return false }
+func (fiberAwait) result(f *Fiber) (*Fiber, error) { return f, nil }
+
+// canceled reports whether the task was cancelled (Task.Cancel).
+func (f *Fiber) canceled() bool { return f.flags&fCanceled != 0 }
 
 func (f *Fiber) push(h *coro) {
 	if f.depth >= 2 {

@@ -56,7 +56,7 @@ func TestFileCloseNotAwaited(t *testing.T) {
 	run(t,
 		openStep(t, func() runtime.Awaitable[*runtime.File] { return runtime.Create(name) }, &f),
 		aw(func() runtime.Awaitable[int] { return f.Write([]byte("data")) }, ok[int](t, "Write")),
-		do(func(*runtime.Fiber) { f.Close() }),
+		do(func() { f.Close() }),
 		aw(func() runtime.Awaitable[os.FileInfo] { return f.Stat() }, func(_ os.FileInfo, err error) {
 			if !errors.Is(err, os.ErrClosed) {
 				t.Errorf("Stat after Close = %v, want os.ErrClosed", err)

@@ -1,6 +1,6 @@
 package runtime_test
 
-// Files through the thread pool, on t.TempDir(), driven by script frames
+// Files through the thread pool, on t.TempDir(), driven by scripts
 // (frames_test.go).
 
 import (
@@ -169,7 +169,7 @@ func TestFileConcurrent(t *testing.T) {
 	got := make([][]byte, n)
 	var tasks []*runtime.Task[struct{}]
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			for i := range n {
 				var f *runtime.File
 				name := filepath.Join(dir, fmt.Sprint(i))
@@ -181,7 +181,7 @@ func TestFileConcurrent(t *testing.T) {
 			}
 		}),
 		aw(func() runtime.Awaitable[struct{}] { return awaitEach(tasks) }, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			tasks = nil
 			for i := range n {
 				tasks = append(tasks, spawnSteps(aw(func() runtime.Awaitable[[]byte] {
@@ -209,7 +209,7 @@ func TestFileOperationsInOrder(t *testing.T) {
 	var want bytes.Buffer
 	run(t,
 		openStep(t, func() runtime.Awaitable[*runtime.File] { return runtime.Create(name) }, &f),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			for i := range n {
 				line := fmt.Appendf(nil, "line %d\n", i)
 				want.Write(line)
@@ -244,25 +244,25 @@ func TestFileReadCancelledLosesNothing(t *testing.T) {
 	}
 	var second *runtime.Task[struct{}]
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			// A second task queues a Read behind the first, with a
 			// shorter timeout.
 			second = spawnSteps(
-				do(func(*runtime.Fiber) { runtime.Timeout(10 * time.Millisecond) }),
+				do(func() { runtime.Timeout(10 * time.Millisecond) }),
 				aw(func() runtime.Awaitable[int] { return f.Read(make([]byte, 8)) }, timedOut))
 			scope = runtime.Timeout(30 * time.Millisecond)
 		}),
 		aw(func() runtime.Awaitable[int] { return f.Read(cancelled) }, timedOut),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			scope.Close()
 			w.Write([]byte("abc"))
 		}),
 		awaitTask(&second),
 		readStep(t, &f, 2, "ab", nil), // kept from the cancelled Read, which got "abc"
-		do(func(*runtime.Fiber) { w.Write([]byte("def")) }),
+		do(func() { w.Write([]byte("def")) }),
 		readStep(t, &f, 8, "c", nil),
 		readStep(t, &f, 8, "def", nil),
-		do(func(*runtime.Fiber) { w.Close() }),
+		do(func() { w.Close() }),
 		readStep(t, &f, 8, "", io.EOF),
 		aw(func() runtime.Awaitable[struct{}] { return f.Close() }, ok[struct{}](t, "Close")),
 	)
@@ -280,7 +280,7 @@ type poolBusy struct {
 }
 
 func (pb *poolBusy) hold() scriptStep {
-	return do(func(*runtime.Fiber) {
+	return do(func() {
 		pb.gate = make(chan struct{})
 		for range runtime.DefaultExecutor().Size() {
 			pb.tasks = append(pb.tasks, spawnSteps(aw(func() runtime.Awaitable[struct{}] {
@@ -302,7 +302,7 @@ func (pb *poolBusy) release() scriptStep {
 func timedOut[T any](t *testing.T, mk func() runtime.Awaitable[T]) []scriptStep {
 	var scope *runtime.Scope
 	return []scriptStep{
-		do(func(*runtime.Fiber) { scope = runtime.Timeout(20 * time.Millisecond) }),
+		do(func() { scope = runtime.Timeout(20 * time.Millisecond) }),
 		aw(mk, func(_ T, err error) {
 			scope.Close()
 			if !errors.Is(err, runtime.ErrTimeout) {
@@ -397,9 +397,34 @@ func TestFileCancelledWriteFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := runtime.NewFile(w)
-	steps := timedOut(t, func() runtime.Awaitable[int] { return f.Write(make([]byte, 4<<20)) })
+	// The scope expires once the write has begun in the pool (the reader got
+	// its first byte): a write still queued when its await is cancelled
+	// never runs (TestFileCancelledInPool), and would leave nothing to fail.
+	started := make(chan struct{})
+	go func() {
+		var b [1]byte
+		r.Read(b[:])
+		close(started)
+	}()
+	var scope *runtime.Scope
+	steps := []scriptStep{
+		do(func() {
+			scope = runtime.Timeout(time.Hour)
+			l := runtime.CurrentLoop()
+			go func() {
+				<-started
+				l.CallSoonThreadsafe(func() { scope.Reschedule(0) })
+			}()
+		}),
+		aw(func() runtime.Awaitable[int] { return f.Write(make([]byte, 4<<20)) }, func(_ int, err error) {
+			scope.Close()
+			if !errors.Is(err, runtime.ErrTimeout) {
+				t.Errorf("await under a timeout = %v, want ErrTimeout", err)
+			}
+		}),
+	}
 	steps = append(steps,
-		do(func(*runtime.Fiber) { r.Close() }),
+		do(func() { r.Close() }),
 		aw(func() runtime.Awaitable[struct{}] { return f.Close() }, func(_ struct{}, err error) {
 			if err == nil {
 				t.Error("Close after a write failed in the background: no error")

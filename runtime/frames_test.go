@@ -1,367 +1,193 @@
 package runtime_test
 
-// Frames written by hand exactly as asyncgen generates them (see the
-// protocol in doc.go), plus scriptCoro, a generic frame for short test
-// scenarios that follows the same protocol.
+// Coroutines for the tests: small //async functions, and runScript, a
+// coroutine that runs steps (code, or an await of anything) for short test
+// scenarios.
 
 import (
 	"fmt"
+	"os"
+	"strings"
+	"testing"
 	"time"
 
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
-// //async
-// func hello(name string, d time.Duration, log *[]string) (string, error) {
-//	*log = append(*log, "Hello "+name)
-//	await(runtime.Sleep(d))
-//	*log = append(*log, "World "+name)
-//	return name, nil
-// }
-
-type helloCoro struct {
-	runtime.Coro[string]
-	name string
-	d    time.Duration
-	log  *[]string
-	_a0  runtime.Awaitable[struct{}]
+// async
+func hello(name string, d time.Duration, log *[]string) (string, error) {
+	*log = append(*log, "Hello "+name)
+	await(runtime.Sleep(d))
+	*log = append(*log, "World "+name)
+	return name, nil
 }
 
-func helloAsync(name string, d time.Duration, log *[]string) runtime.Awaitable[string] {
-	_s := &helloCoro{name: name, d: d, log: log}
-	_s.Init(_s)
-	return _s
+// async
+func mainHello(d time.Duration, log *[]string) ([]string, error) {
+	a := runtime.Spawn(helloAsync("a", d, log))
+	b := runtime.Spawn(helloAsync("b", d, log))
+	return await(runtime.Gather[string](a, b))
 }
 
-func (_s *helloCoro) Info() *runtime.FuncInfo { return &helloInfo }
-
-var helloInfo = runtime.FuncInfo{Name: "runtime_test.hello", File: "frames_test.go", Line: 17,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 19, Col: 2}}}
-
-func (_s *helloCoro) Step(_f *runtime.Fiber) bool {
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-	*_s.log = append(*_s.log, "Hello "+_s.name)
-	_s._a0 = runtime.Sleep(_s.d)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-	_, _ = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	*_s.log = append(*_s.log, "World "+_s.name)
-	_s.Ret, _s.Err = _s.name, nil
-	return _s.Return()
-}
-
-// //async
-// func mainHello(d time.Duration, log *[]string) ([]string, error) {
-//	a := runtime.Spawn(helloAsync("a", d, log))
-//	b := runtime.Spawn(helloAsync("b", d, log))
-//	return await(runtime.Gather(a, b))
-// }
-
-type mainHelloCoro struct {
-	runtime.Coro[[]string]
-	d   time.Duration
-	log *[]string
-	_a0 runtime.Awaitable[[]string]
-}
-
-func mainHelloAsync(d time.Duration, log *[]string) runtime.Awaitable[[]string] {
-	_s := &mainHelloCoro{d: d, log: log}
-	_s.Init(_s)
-	return _s
-}
-
-func (_s *mainHelloCoro) Info() *runtime.FuncInfo { return &mainHelloInfo }
-
-var mainHelloInfo = runtime.FuncInfo{Name: "runtime_test.mainHello", File: "frames_test.go", Line: 58,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 61, Col: 9}}}
-
-func (_s *mainHelloCoro) Step(_f *runtime.Fiber) bool {
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-	{
-		a := runtime.Spawn(helloAsync("a", _s.d, _s.log))
-		b := runtime.Spawn(helloAsync("b", _s.d, _s.log))
-		_s._a0 = runtime.Gather[string](a, b)
-	}
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-	_s.Ret, _s.Err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	return _s.Return()
-}
-
-// //async
-// func chain(depth int, rec *chainRecord) (int, error) {
-//	if depth == 0 {
-//		for i := 0; i < 3; i++ {
-//			await(runtime.Sleep(time.Millisecond))
-//			rec.resumed = append(rec.resumed, rec.steps)
-//		}
-//		return 0, nil
-//	}
-//	v, err := await(chainAsync(depth-1, rec))
-//	return v + 1, err
-// }
-
+// chainRecord is what chain records.
 type chainRecord struct {
-	steps   int   // Step calls of any chain frame
-	resumed []int // steps, seen by the leaf after each sleep
-	fibers  map[*runtime.Fiber]bool
+	steps   int                      // Step calls of any chain frame
+	resumed []int                    // steps, seen by the leaf after each sleep
+	tasks   map[runtime.AnyTask]bool // the tasks the frames ran in
 }
 
-type chainCoro struct {
-	runtime.Coro[int]
-	depth int
-	rec   *chainRecord
-	i     int
-	_a0   runtime.Awaitable[struct{}]
-	_a1   runtime.Awaitable[int]
+// step records a Step call of a chain frame. A Step call runs from the
+// entry or from a resume point up to the next suspension (every await of
+// chain suspends), so chain counts them by calling step at those points.
+func (r *chainRecord) step() {
+	r.steps++
+	r.tasks[runtime.CurrentTask()] = true
 }
 
-func chainAsync(depth int, rec *chainRecord) runtime.Awaitable[int] {
-	_s := &chainCoro{depth: depth, rec: rec}
-	_s.Init(_s)
-	return _s
+// chain awaits itself down to depth 0, which sleeps three times.
+//
+// async
+func chain(depth int, rec *chainRecord) (int, error) {
+	rec.step()
+	if depth == 0 {
+		for i := 0; i < 3; i++ {
+			await(runtime.Sleep(time.Millisecond))
+			rec.step()
+			rec.resumed = append(rec.resumed, rec.steps)
+		}
+		return 0, nil
+	}
+	v, err := await(chainAsync(depth-1, rec))
+	rec.step()
+	return v + 1, err
 }
 
-func (_s *chainCoro) Info() *runtime.FuncInfo { return &chainInfo }
-
-var chainInfo = runtime.FuncInfo{Name: "runtime_test.chain", File: "frames_test.go", Line: 97,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 100, Col: 4}, {Line: 105, Col: 12}}}
-
-func (_s *chainCoro) Step(_f *runtime.Fiber) bool {
-	_s.rec.steps++
-	_s.rec.fibers[_f] = true
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-	if _s.depth != 0 {
-		goto _else
-	}
-	_s.i = 0
-_loop:
-	if _s.i >= 3 {
-		_s.Ret, _s.Err = 0, nil
-		return _s.Return()
-	}
-	_s._a0 = runtime.Sleep(time.Millisecond)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-	_, _ = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	_s.rec.resumed = append(_s.rec.resumed, _s.rec.steps)
-	_s.i++
-	goto _loop
-_else:
-	_s._a1 = chainAsync(_s.depth-1, _s.rec)
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-	{
-		v, err := runtime.Resume(_f, _s._a1)
-		_s._a1 = nil
-		_s.Ret, _s.Err = v+1, err
-	}
-	return _s.Return()
-}
-
-// //async
-// func boom() (int, error) {
-//	await(runtime.Yield())
-//	panic("boom")
-// }
-
-type boomCoro struct {
-	runtime.Coro[int]
-	_a0 runtime.Awaitable[struct{}]
-}
-
-func boomAsync() runtime.Awaitable[int] {
-	_s := &boomCoro{}
-	_s.Init(_s)
-	return _s
-}
-
-func (_s *boomCoro) Info() *runtime.FuncInfo { return &boomInfo }
-
-var boomInfo = runtime.FuncInfo{Name: "runtime_test.boom", File: "frames_test.go", Line: 153,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 154, Col: 2}}}
-
-func (_s *boomCoro) Step(_f *runtime.Fiber) bool {
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-	_, _ = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
+// async
+func boom() (int, error) {
+	await(runtime.Yield())
 	panic("boom")
 }
 
-// //async
-// func catch(log *[]string) (s string, err error) {
-//	defer func() { *log = append(*log, "defer 1") }()
-//	defer func() {
-//		r := recover()
-//		*log = append(*log, fmt.Sprint("defer 2 recovered ", r))
-//		if r != nil {
-//			s, err = "recovered", fmt.Errorf("caught: %v", r)
-//		}
-//	}()
-//	_, _ = await(boomAsync())
-//	return "not reached", nil
-// }
-
-type catchCoro struct {
-	runtime.Coro[string]
-	log *[]string
-	_a0 runtime.Awaitable[int]
-}
-
-func catchAsync(log *[]string) runtime.Awaitable[string] {
-	_s := &catchCoro{log: log}
-	_s.Init(_s)
-	return _s
-}
-
-func (_s *catchCoro) Info() *runtime.FuncInfo { return &catchInfo }
-
-var catchInfo = runtime.FuncInfo{Name: "runtime_test.catch", File: "frames_test.go", Line: 185,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 194, Col: 9}}}
-
-func (_s *catchCoro) Step(_f *runtime.Fiber) bool {
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-	_s.Defer(func() { *_s.log = append(*_s.log, "defer 1") })
-	_s.Defer(func() {
+// async
+func catch(log *[]string) (s string, err error) {
+	defer func() { *log = append(*log, "defer 1") }()
+	defer func() {
 		r := recover()
-		*_s.log = append(*_s.log, fmt.Sprint("defer 2 recovered ", r))
+		*log = append(*log, fmt.Sprint("defer 2 recovered ", r))
 		if r != nil {
-			_s.Ret, _s.Err = "recovered", fmt.Errorf("caught: %v", r)
+			s, err = "recovered", fmt.Errorf("caught: %v", r)
 		}
-	})
-	_s._a0 = boomAsync()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-	_, _ = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	_s.Ret, _s.Err = "not reached", nil
-	return _s.Return()
+	}()
+	_, _ = await(boomAsync())
+	return "not reached", nil
 }
 
-// scriptCoro is a generic frame for short scenarios: each step either runs
-// code (do) or awaits an awaitable and hands its outcome to a function
-// (await). fin runs last and may set Ret and Err; Defer works as usual.
-type scriptCoro[R any] struct {
-	runtime.Coro[R]
-	steps []scriptStep
-	i     int
-	fin   func(s *scriptCoro[R])
-}
-
+// scriptStep is one step of a script: code to run (do), or an awaitable to
+// make when the step begins (start) and await, whose outcome goes to then.
 type scriptStep struct {
-	begin  func(f *runtime.Fiber) bool
-	resume func(f *runtime.Fiber)
+	do    func()
+	start func() runtime.Awaitable[any]
+	then  func(v any, err error)
 }
 
-var scriptInfo = runtime.FuncInfo{Name: "runtime_test.script", File: "frames_test.go", Line: 240,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 260, Col: 3}}}
-
-func script[R any](fin func(s *scriptCoro[R]), steps ...scriptStep) *scriptCoro[R] {
-	s := &scriptCoro[R]{steps: steps, fin: fin}
-	s.Init(s)
-	return s
-}
-
-func (s *scriptCoro[R]) Info() *runtime.FuncInfo { return &scriptInfo }
-
-func (s *scriptCoro[R]) Step(f *runtime.Fiber) bool {
-	for {
-		if s.PC == 1 {
-			s.steps[s.i].resume(f)
-			s.i++
-			s.PC = 0
-		}
-		if s.i == len(s.steps) {
-			if s.fin != nil {
-				s.fin(s)
-			}
-			return s.Return()
-		}
-		s.PC = 1
-		if s.steps[s.i].begin(f) {
-			return false
-		}
-	}
-}
-
-// do is a step that runs fn with the fiber and awaits nothing.
-func do(fn func(f *runtime.Fiber)) scriptStep {
-	return scriptStep{
-		begin:  func(f *runtime.Fiber) bool { fn(f); return false },
-		resume: func(*runtime.Fiber) {},
-	}
-}
+// do is a step that runs fn and awaits nothing.
+func do(fn func()) scriptStep { return scriptStep{do: fn} }
 
 // aw is a step that awaits mk() and passes the outcome to then.
 func aw[T any](mk func() runtime.Awaitable[T], then func(T, error)) scriptStep {
-	var a runtime.Awaitable[T]
 	return scriptStep{
-		begin: func(f *runtime.Fiber) bool {
-			a = mk()
-			return f.Suspend(a)
-		},
-		resume: func(f *runtime.Fiber) {
-			v, err := runtime.Resume(f, a)
-			a = nil
+		start: func() runtime.Awaitable[any] { return runtime.AnyOf(mk()) },
+		then: func(v any, err error) {
 			if then != nil {
-				then(v, err)
+				t, _ := v.(T) // nil when T is an interface and the value nil
+				then(t, err)
 			}
 		},
 	}
+}
+
+// scriptResult is what a script's fin sets: its results.
+type scriptResult[R any] struct {
+	Ret R
+	Err error
+}
+
+// runScript runs the steps next hands out, one after another, until it
+// reports there are no more; then fin, if it is not nil, sets the results.
+//
+// async
+func runScript[R any](next func() (scriptStep, bool), fin func(r *scriptResult[R])) (R, error) {
+	for {
+		st, ok := next()
+		if !ok {
+			break
+		}
+		if st.start == nil {
+			st.do()
+			continue
+		}
+		v, err := await(st.start())
+		st.then(v, err)
+	}
+	var r scriptResult[R]
+	if fin != nil {
+		fin(&r)
+	}
+	return r.Ret, r.Err
+}
+
+// script is a coroutine that runs steps in order, then fin.
+func script[R any](fin func(r *scriptResult[R]), steps ...scriptStep) runtime.Awaitable[R] {
+	return runScriptAsync(func() (scriptStep, bool) {
+		if len(steps) == 0 {
+			return scriptStep{}, false
+		}
+		st := steps[0]
+		steps = steps[1:]
+		return st, true
+	}, fin)
+}
+
+// pushDefer pushes fn on the coroutine a, not started yet, as a deferred
+// call of its own (Coro.Defer, which a defer statement compiles to).
+func pushDefer[T any](a runtime.Awaitable[T], fn func()) {
+	a.(interface{ Defer(fn func()) }).Defer(fn)
+}
+
+// loopScript is a coroutine that runs the steps next returns, one after
+// another, until next reports there are no more: a loop for test scenarios.
+func loopScript(next func() (scriptStep, bool)) runtime.Awaitable[struct{}] {
+	return runScriptAsync[struct{}](next, nil)
+}
+
+// srcPos returns where snippet first occurs in file, a source file of this
+// package, as task dumps print the position of an await: file:line:col
+// (at), and file:line (line). The tests expect the positions of the
+// source, which the generated FuncInfo gives.
+func srcPos(t testing.TB, file, snippet string) (at, line string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	i := strings.Index(src, snippet)
+	if i < 0 {
+		t.Fatalf("%s has no %q", file, snippet)
+	}
+	l := 1 + strings.Count(src[:i], "\n")
+	col := i - strings.LastIndex(src[:i], "\n")
+	return fmt.Sprintf("%s:%d:%d", file, l, col), fmt.Sprintf("%s:%d", file, l)
+}
+
+// scriptPos is srcPos of runScript's await.
+func scriptPos(t testing.TB) (at, line string) {
+	t.Helper()
+	return srcPos(t, "frames_test.go", "await(st.start())")
+}
+
+// helloPos is srcPos of hello's await.
+func helloPos(t testing.TB) (at, line string) {
+	t.Helper()
+	return srcPos(t, "frames_test.go", "await(runtime.Sleep(d))")
 }

@@ -408,10 +408,11 @@ func (l *loop) deadlock() error {
 	return fmt.Errorf("%w\n%s", ErrDeadlock, b.String())
 }
 
-// describe names a fiber's task and where its innermost frame is parked.
+// describe names a fiber's task and where its innermost frame is parked
+// (unless that is the runtime's own root frame, which dumps skip too).
 func (f *Fiber) describe() string {
 	s := f.label()
-	if f.depth > 0 {
+	if f.depth > 1 || f.depth == 1 && f.flags&fWrapped == 0 {
 		fr := f.top.self()
 		info := fr.Info()
 		pc := f.top.PC

@@ -209,7 +209,7 @@ const (
 // gives a *net.OpError wrapping the resolver's *net.DNSError.
 func Dial(network, address string) Awaitable[*Stream] {
 	if needsLookup(network, address) {
-		return dialHost(network, address, dialNumeric)
+		return dialHostAsync(network, address, resolveAddress, dialNumeric)
 	}
 	return dialNumeric(network, address)
 }

@@ -100,7 +100,9 @@ func TestTimerFIFOPopDue(t *testing.T) {
 }
 
 // oddCoro embeds Coro after another field: Init keeps self in the header's
-// extra part, and the frame still runs.
+// extra part, and the frame still runs. It is written by hand because
+// asyncgen always embeds Coro first; this tests the runtime's path for a
+// frame that does not.
 type oddCoro struct {
 	pad int
 	Coro[int]

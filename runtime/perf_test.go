@@ -21,14 +21,14 @@ func TestParkedMemory(t *testing.T) {
 	var before uint64
 	var perTask float64
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			before = memInUse()
 			for range parkedTasks {
 				runtime.Spawn(waitEventAsync(ev))
 			}
 		}),
 		aw(runtime.Yield, nil), // they all run and park
-		do(func(*runtime.Fiber) {
+		do(func() {
 			perTask = float64(memInUse()-before) / parkedTasks
 			ev.Set()
 		}),

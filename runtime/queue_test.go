@@ -116,11 +116,11 @@ func TestQueueWaiters(t *testing.T) {
 	var log []string
 	var a, b, c, p, r *runtime.Task[struct{}]
 	runMain(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			a, b, c = queueGetter(q, "a", &log), queueGetter(q, "b", &log), queueGetter(q, "c", &log)
 		}),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			q.PutNowait(1) // set aside for a
 			_, err := q.GetNowait()
 			log = append(log, fmt.Sprintf("qsize %d, empty %v, GetNowait %v", q.Qsize(), q.Empty(), err))
@@ -128,12 +128,12 @@ func TestQueueWaiters(t *testing.T) {
 			q.PutNowait(3)
 		}),
 		awaitTask(&a), awaitTask(&b), awaitTask(&c),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			q.PutNowait(10)
 			p, r = queuePutter(q, "p", 11, &log), queuePutter(q, "r", 12, &log)
 		}),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			v, _ := q.GetNowait() // 10; admits 11
 			log = append(log, fmt.Sprintf("took %d, qsize %d, full %v", v, q.Qsize(), q.Full()))
 		}),
@@ -155,29 +155,29 @@ func TestQueueJoin(t *testing.T) {
 	var j *runtime.Task[struct{}]
 	runMain(t,
 		aw(q.Join, logOutcome[struct{}](&log, "join on a new queue")),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			q.PutNowait(1)
 			q.PutNowait(2)
 			j = spawnSteps(aw(q.Join, logOutcome[struct{}](&log, "joined")))
 		}),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			drainQueue(q)
 			q.TaskDone()
 			log = append(log, "one done")
 		}),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) { q.TaskDone(); log = append(log, "two done") }),
+		do(func() { q.TaskDone(); log = append(log, "two done") }),
 		awaitTask(&j),
 		// A cancelled Join leaves the queue clean.
-		do(func(*runtime.Fiber) {
+		do(func() {
 			q.PutNowait(3)
 			j = spawnSteps(aw(q.Join, logOutcome[struct{}](&log, "second join")))
 		}),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) { j.Cancel() }),
+		do(func() { j.Cancel() }),
 		awaitTask(&j),
-		do(func(*runtime.Fiber) { drainQueue(q); q.TaskDone() }),
+		do(func() { drainQueue(q); q.TaskDone() }),
 	)
 	expectLog(t, log, "join on a new queue: <nil>", "one done", "two done", "joined: <nil>", "second join: "+canceledMsg)
 }
@@ -189,30 +189,30 @@ func TestQueueShutdown(t *testing.T) {
 	shut := runtime.ErrQueueShutDown.Error()
 	logGet := func(v int, err error) { log = append(log, fmt.Sprintf("main got %d %v", v, err)) }
 	runMain(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			q.PutNowait(1)
 			q.PutNowait(2)
 			p = queuePutter(q, "p", 3, &log)
 		}),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			q.Shutdown(false)
 			log = append(log, fmt.Sprintf("PutNowait: %v, shut %v", q.PutNowait(4), q.IsShutDown()))
 		}),
 		awaitTask(&p),
 		aw(func() runtime.Awaitable[struct{}] { return q.Put(5) }, logOutcome[struct{}](&log, "Put")),
 		aw(q.Get, logGet), aw(q.Get, logGet), aw(q.Get, logGet),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			_, err := q.GetNowait()
 			log = append(log, fmt.Sprint("GetNowait: ", err))
 		}),
 		// Gets waiting at shutdown: a had an item set aside, b did not.
-		do(func(*runtime.Fiber) {
+		do(func() {
 			q = runtime.NewQueue[int](0)
 			a, b = queueGetter(q, "a", &log), queueGetter(q, "b", &log)
 		}),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) { q.PutNowait(7); q.Shutdown(false) }),
+		do(func() { q.PutNowait(7); q.Shutdown(false) }),
 		awaitTask(&a), awaitTask(&b),
 	)
 	expectLog(t, log,
@@ -230,9 +230,9 @@ func TestQueueShutdownImmediate(t *testing.T) {
 	var a, j *runtime.Task[struct{}]
 	shut := runtime.ErrQueueShutDown.Error()
 	runMain(t,
-		do(func(*runtime.Fiber) { a = queueGetter(q, "a", &log) }),
+		do(func() { a = queueGetter(q, "a", &log) }),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			for v := 1; v <= 4; v++ {
 				q.PutNowait(v) // 1 is set aside for a
 			}
@@ -244,7 +244,7 @@ func TestQueueShutdownImmediate(t *testing.T) {
 		}),
 		awaitTask(&a),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) { log = append(log, "done"); q.TaskDone() }),
+		do(func() { log = append(log, "done"); q.TaskDone() }),
 		awaitTask(&j),
 	)
 	expectLog(t, log, "took 1", "qsize 0", "a got 0 "+shut, "done", "joined: <nil>")
@@ -263,9 +263,9 @@ func TestQueueCancel(t *testing.T) {
 			var log []string
 			var a *runtime.Task[struct{}]
 			runMain(t,
-				do(func(*runtime.Fiber) { a = queueGetter(q, "a", &log) }),
+				do(func() { a = queueGetter(q, "a", &log) }),
 				awaitStep(runtime.Yield),
-				do(func(*runtime.Fiber) {
+				do(func() {
 					if cancelFirst {
 						a.Cancel()
 						q.PutNowait(1)
@@ -294,9 +294,9 @@ func TestQueueCancel(t *testing.T) {
 			var log []string
 			var p *runtime.Task[struct{}]
 			runMain(t,
-				do(func(*runtime.Fiber) { p = queuePutter(q, "p", 2, &log) }),
+				do(func() { p = queuePutter(q, "p", 2, &log) }),
 				awaitStep(runtime.Yield),
-				do(func(*runtime.Fiber) {
+				do(func() {
 					if cancelFirst {
 						p.Cancel()
 						q.GetNowait()
@@ -405,7 +405,7 @@ func queueCancelAtEveryPoint(t *testing.T, opts ...runtime.Option) {
 			var prods, cons []*runtime.Task[struct{}]
 			pass := 0
 			_, err := runtime.Run(script[struct{}](nil,
-				do(func(*runtime.Fiber) {
+				do(func() {
 					for i := range 3 {
 						cons = append(cons, consumer(i))
 					}
@@ -426,7 +426,7 @@ func queueCancelAtEveryPoint(t *testing.T, opts ...runtime.Option) {
 					})
 				}, nil),
 				aw(func() runtime.Awaitable[struct{}] { return awaitEach(prods) }, nil),
-				do(func(*runtime.Fiber) { q.Shutdown(false) }),
+				do(func() { q.Shutdown(false) }),
 				aw(func() runtime.Awaitable[struct{}] { return awaitEach(cons) }, nil),
 			), opts...)
 			if err != nil {

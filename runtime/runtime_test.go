@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func TestHelloWorldOrdering(t *testing.T) {
 	var elapsed time.Duration
 	var start time.Time
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) { start = runtime.Now() }),
+		do(func() { start = runtime.Now() }),
 		aw(func() runtime.Awaitable[[]string] { return mainHelloAsync(50*time.Millisecond, &log) },
 			func(v []string, err error) {
 				if err != nil {
@@ -43,11 +44,11 @@ func TestHelloWorldOrdering(t *testing.T) {
 }
 
 func TestAwaitRunsInline(t *testing.T) {
-	rec := &chainRecord{fibers: map[*runtime.Fiber]bool{}}
-	var outer *runtime.Fiber
+	rec := &chainRecord{tasks: map[runtime.AnyTask]bool{}}
+	var outer runtime.AnyTask
 	var tasks int
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(f *runtime.Fiber) { outer = f }),
+		do(func() { outer = runtime.CurrentTask() }),
 		aw(func() runtime.Awaitable[int] { return chainAsync(3, rec) }, func(v int, err error) { tasks = v }),
 	))
 	if err != nil {
@@ -56,14 +57,14 @@ func TestAwaitRunsInline(t *testing.T) {
 	if tasks != 3 {
 		t.Errorf("chain returned %d, want 3", tasks)
 	}
-	if len(rec.fibers) != 1 || !rec.fibers[outer] {
-		t.Errorf("the awaited chain ran on %d fibers; want only the awaiter's", len(rec.fibers))
+	if len(rec.tasks) != 1 || !rec.tasks[outer] {
+		t.Errorf("the awaited chain ran in %d tasks; want only the awaiter's", len(rec.tasks))
 	}
 }
 
 func TestDeepChainResumeIsConstant(t *testing.T) {
 	const depth = 10000
-	rec := &chainRecord{fibers: map[*runtime.Fiber]bool{}}
+	rec := &chainRecord{tasks: map[runtime.AnyTask]bool{}}
 	v, err := runtime.Run(chainAsync(depth, rec))
 	if err != nil || v != depth {
 		t.Fatalf("chain = %d, %v; want %d, nil", v, err, depth)
@@ -100,13 +101,13 @@ func TestPanicRecoveredByAwaiterDefer(t *testing.T) {
 
 func TestDeferNormalModeRecoverIsNil(t *testing.T) {
 	var log []string
-	_, err := runtime.Run(script(func(s *scriptCoro[int]) { s.Ret = 7 },
-		do(func(*runtime.Fiber) {}),
+	_, err := runtime.Run(script(func(s *scriptResult[int]) { s.Ret = 7 },
+		do(func() {}),
 	))
 	_ = err
 	s := script[struct{}](nil)
-	s.Defer(func() { log = append(log, "first") })
-	s.Defer(func() { log = append(log, fmt.Sprint("second ", recover())) })
+	pushDefer(s, func() { log = append(log, "first") })
+	pushDefer(s, func() { log = append(log, fmt.Sprint("second ", recover())) })
 	if _, err := runtime.Run(s); err != nil {
 		t.Fatal(err)
 	}
@@ -135,10 +136,10 @@ func TestUnawaitedTaskPanicEndsRun(t *testing.T) {
 	var deferRan bool
 	pe := runPanics(t, func() {
 		runtime.Run(script[struct{}](nil,
-			do(func(*runtime.Fiber) { runtime.Spawn(boomAsync()) }),
+			do(func() { runtime.Spawn(boomAsync()) }),
 			aw(func() runtime.Awaitable[struct{}] {
 				s := script[struct{}](nil, aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(time.Hour) }, nil))
-				s.Defer(func() { deferRan = true })
+				pushDefer(s, func() { deferRan = true })
 				return s
 			}, nil),
 		))
@@ -156,7 +157,7 @@ func TestPanicThroughAwaitedTask(t *testing.T) {
 	_, err := runtime.Run(func() runtime.Awaitable[int] {
 		s := script[int](nil,
 			aw(func() runtime.Awaitable[int] { return runtime.Spawn(boomAsync()) }, nil))
-		s.Defer(func() { recovered = recover() })
+		pushDefer(s, func() { recovered = recover() })
 		return s
 	}())
 	if err != nil || recovered != "boom" {
@@ -179,23 +180,23 @@ func runPanics(t *testing.T, fn func()) (pe *runtime.PanicError) {
 
 // cancelMe awaits a long sleep, a Yield, an Event and a coroutine, logging
 // each outcome, and defers a log line.
-func cancelMe(log *[]string) *scriptCoro[string] {
+func cancelMe(log *[]string) runtime.Awaitable[string] {
 	add := func(what string) func(struct{}, error) {
 		return func(_ struct{}, err error) { *log = append(*log, fmt.Sprintf("%s: %v", what, err)) }
 	}
 	ran := false
-	s := script(func(s *scriptCoro[string]) { s.Ret = "returned" },
+	s := script(func(s *scriptResult[string]) { s.Ret = "returned" },
 		aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(time.Hour) }, add("sleep")),
 		aw(runtime.Yield, add("yield")),
 		aw(func() runtime.Awaitable[struct{}] { return runtime.NewEvent().Wait() }, add("event")),
 		aw(func() runtime.Awaitable[struct{}] {
-			return script[struct{}](func(*scriptCoro[struct{}]) { ran = true })
+			return script[struct{}](func(*scriptResult[struct{}]) { ran = true })
 		}, func(_ struct{}, err error) {
 			add("coroutine")(struct{}{}, err)
 			*log = append(*log, fmt.Sprint("ran: ", ran))
 		}),
 	)
-	s.Defer(func() { *log = append(*log, "deferred") })
+	pushDefer(s, func() { *log = append(*log, "deferred") })
 	return s
 }
 
@@ -206,11 +207,11 @@ func TestCancelIsLevelTriggered(t *testing.T) {
 	var resErr error
 	var canceled, again bool
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) { task = runtime.Spawn[string](cancelMe(&log)) }),
+		do(func() { task = runtime.Spawn[string](cancelMe(&log)) }),
 		aw(runtime.Yield, nil), // the task starts and parks in its sleep
-		do(func(*runtime.Fiber) { canceled = task.Cancel() }),
+		do(func() { canceled = task.Cancel() }),
 		aw(func() runtime.Awaitable[string] { return task }, func(s string, err error) { res, resErr = s, err }),
-		do(func(*runtime.Fiber) { again = task.Cancel() }),
+		do(func() { again = task.Cancel() }),
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -239,8 +240,8 @@ func TestCancelBeforeStart(t *testing.T) {
 	var task *runtime.Task[int]
 	var err2 error
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
-			task = runtime.Spawn[int](script(func(*scriptCoro[int]) { ran = true }))
+		do(func() {
+			task = runtime.Spawn[int](script(func(*scriptResult[int]) { ran = true }))
 			task.Cancel()
 		}),
 		aw(func() runtime.Awaitable[int] { return task }, func(_ int, err error) { err2 = err }),
@@ -256,8 +257,8 @@ func TestCompletedWaitNotLostToCancel(t *testing.T) {
 	var got int
 	var gotErr, nextErr error
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
-			b = runtime.Spawn[int](script(func(s *scriptCoro[int]) { s.Ret = 42 }, aw(runtime.Yield, nil)))
+		do(func() {
+			b = runtime.Spawn[int](script(func(s *scriptResult[int]) { s.Ret = 42 }, aw(runtime.Yield, nil)))
 			a = runtime.Spawn[struct{}](script[struct{}](nil,
 				aw(func() runtime.Awaitable[int] { return b }, func(v int, err error) { got, gotErr = v, err }),
 				aw(runtime.Yield, func(_ struct{}, err error) { nextErr = err }),
@@ -266,7 +267,7 @@ func TestCompletedWaitNotLostToCancel(t *testing.T) {
 		// We wait for b before a does, so b's finish wakes us first, and
 		// we cancel a after its wait completed but before it resumed.
 		aw(func() runtime.Awaitable[int] { return b }, nil),
-		do(func(*runtime.Fiber) { a.Cancel() }),
+		do(func() { a.Cancel() }),
 		aw(func() runtime.Awaitable[struct{}] { return a }, nil),
 	))
 	if err != nil {
@@ -285,14 +286,14 @@ func TestCompletedEventWaitNotLostToCancel(t *testing.T) {
 	var first, second error
 	var a *runtime.Task[struct{}]
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			a = runtime.Spawn[struct{}](script[struct{}](nil,
 				aw(ev.Wait, func(_ struct{}, err error) { first = err }),
 				aw(ev.Wait, func(_ struct{}, err error) { second = err }),
 			))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { ev.Set(); a.Cancel() }),
+		do(func() { ev.Set(); a.Cancel() }),
 		aw(func() runtime.Awaitable[struct{}] { return a }, nil),
 	))
 	if err != nil || first != nil || !errors.Is(second, runtime.ErrCanceled) {
@@ -301,8 +302,8 @@ func TestCompletedEventWaitNotLostToCancel(t *testing.T) {
 }
 
 // sleepRet sleeps d and returns v, err.
-func sleepRet(d time.Duration, v int, err error, log *[]string) *scriptCoro[int] {
-	return script(func(s *scriptCoro[int]) {
+func sleepRet(d time.Duration, v int, err error, log *[]string) runtime.Awaitable[int] {
+	return script(func(s *scriptResult[int]) {
 		s.Ret, s.Err = v, err
 		if log != nil {
 			*log = append(*log, fmt.Sprint(v))
@@ -332,7 +333,7 @@ func TestGatherFirstError(t *testing.T) {
 	var start time.Time
 	var elapsed time.Duration
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			start = runtime.Now()
 			slow = runtime.Spawn[int](sleepRet(2000*ms, 3, nil, nil))
 		}),
@@ -362,7 +363,7 @@ func TestGatherChildPanic(t *testing.T) {
 		s := script[int](nil, aw(func() runtime.Awaitable[[]int] {
 			return runtime.Gather[int](sleepRet(time.Millisecond, 1, nil, nil), boomAsync())
 		}, nil))
-		s.Defer(func() { recovered = recover() })
+		pushDefer(s, func() { recovered = recover() })
 		return s
 	}())
 	if err != nil || recovered != "boom" {
@@ -375,14 +376,14 @@ func TestGatherCancel(t *testing.T) {
 	children := []*runtime.Task[int]{}
 	var gerr error
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			for i := range 3 {
 				children = append(children, runtime.Spawn[int](sleepRet(time.Hour, i, nil, nil)))
 			}
 			g = runtime.Spawn(runtime.Gather(children[0], children[1], children[2]))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { g.Cancel() }),
+		do(func() { g.Cancel() }),
 		aw(func() runtime.Awaitable[[]int] { return g }, func(_ []int, err error) { gerr = err }),
 	))
 	if err != nil || !errors.Is(gerr, runtime.ErrCanceled) {
@@ -399,25 +400,25 @@ func TestEvent(t *testing.T) {
 	ev := runtime.NewEvent()
 	var log []string
 	waiter := func(name string) *runtime.Task[struct{}] {
-		return runtime.Spawn[struct{}](script[struct{}](func(*scriptCoro[struct{}]) { log = append(log, name) },
+		return runtime.Spawn[struct{}](script[struct{}](func(*scriptResult[struct{}]) { log = append(log, name) },
 			aw(ev.Wait, nil)))
 	}
 	var ws []runtime.Awaitable[struct{}]
 	var isSet []bool
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			isSet = append(isSet, ev.IsSet())
 			ws = append(ws, waiter("w1"), waiter("w2"), waiter("w3"))
 		}),
 		aw(runtime.Yield, nil), // all three park
-		do(func(*runtime.Fiber) {
+		do(func() {
 			ev.Set()
 			isSet = append(isSet, ev.IsSet())
 			ev.Clear() // woken waiters still return
 			isSet = append(isSet, ev.IsSet())
 		}),
 		aw(func() runtime.Awaitable[[]struct{}] { return runtime.Gather(ws...) }, nil),
-		do(func(*runtime.Fiber) { ev.Set(); log = append(log, "set") }),
+		do(func() { ev.Set(); log = append(log, "set") }),
 		aw(ev.Wait, func(struct{}, error) { log = append(log, "immediate") }),
 	))
 	if err != nil {
@@ -451,7 +452,7 @@ func TestSleepOrderAndAccuracy(t *testing.T) {
 			var elapsed time.Duration
 			var start time.Time
 			_, err := runtime.Run(script[struct{}](nil,
-				do(func(*runtime.Fiber) { start = runtime.Now() }),
+				do(func() { start = runtime.Now() }),
 				aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(d) },
 					func(struct{}, error) { elapsed = runtime.Now().Sub(start) }),
 			), opts...)
@@ -472,10 +473,23 @@ func TestDeadlock(t *testing.T) {
 		t.Fatalf("Run = %v, want ErrDeadlock", err)
 	}
 	msg := err.Error()
+	at, _ := scriptPos(t)
 	if !strings.HasPrefix(msg, "asyncgen: all tasks are asleep - deadlock") ||
-		!strings.Contains(msg, "runtime_test.script at frames_test.go:260:3") ||
+		!strings.Contains(msg, "runtime_test.runScript at "+at) ||
 		!strings.Contains(msg, "parked on Event.Wait") {
 		t.Errorf("deadlock error does not name the parked task and its await:\n%s", msg)
+	}
+}
+
+// TestDeadlockLeafTask: a task spawned from a leaf is named with what it is
+// parked on; its root frame, the runtime's, is not shown.
+func TestDeadlockLeafTask(t *testing.T) {
+	_, err := runtime.Run(runtime.Spawn(runtime.NewEvent().Wait()))
+	if !errors.Is(err, runtime.ErrDeadlock) {
+		t.Fatalf("Run = %v, want ErrDeadlock", err)
+	}
+	if msg := err.Error(); !regexp.MustCompile(`\n\tTask-\d+, parked on Event.Wait$`).MatchString(msg) {
+		t.Errorf("deadlock error:\n%s\nwant the task and what it is parked on only", msg)
 	}
 }
 
@@ -485,7 +499,7 @@ func helloParkedForever(ev *runtime.Event) runtime.Awaitable[int] {
 
 func TestRunReentered(t *testing.T) {
 	var inner error
-	_, err := runtime.Run(script[struct{}](nil, do(func(*runtime.Fiber) {
+	_, err := runtime.Run(script[struct{}](nil, do(func() {
 		_, inner = runtime.Run(runtime.Yield())
 	})))
 	if err != nil || !errors.Is(inner, runtime.ErrRunning) {
@@ -498,7 +512,7 @@ func TestRunReentered(t *testing.T) {
 
 func TestBlockingAwaitInsideTaskPanics(t *testing.T) {
 	pe := runPanics(t, func() {
-		runtime.Run(script[struct{}](nil, do(func(*runtime.Fiber) { runtime.Await(runtime.Yield()) })))
+		runtime.Run(script[struct{}](nil, do(func() { runtime.Await(runtime.Yield()) })))
 	})
 	want := "asyncgen: blocking await called on a goroutine that is running an event loop; " +
 		"a blocking twin was called from async code: await its Async form instead"
@@ -542,7 +556,7 @@ func TestTaskAPI(t *testing.T) {
 	var log []string
 	var task *runtime.Task[int]
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			task = runtime.Spawn[int](sleepRet(time.Millisecond, 5, nil, nil))
 			if !strings.HasPrefix(task.Name(), "Task-") {
 				t.Errorf("default name %q", task.Name())
@@ -596,7 +610,7 @@ func TestMainReturnsError(t *testing.T) {
 
 func TestShutdownCancelsPending(t *testing.T) {
 	var log []string
-	_, err := runtime.Run(script[struct{}](nil, do(func(*runtime.Fiber) {
+	_, err := runtime.Run(script[struct{}](nil, do(func() {
 		runtime.Spawn[string](cancelMe(&log))
 	})))
 	if err != nil {
@@ -609,7 +623,7 @@ func TestShutdownCancelsPending(t *testing.T) {
 	}
 	log = nil
 	_, err = runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) { runtime.Spawn[string](cancelMe(&log)) }),
+		do(func() { runtime.Spawn[string](cancelMe(&log)) }),
 		aw(runtime.Yield, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
-	"unsafe"
 )
 
 // Server serves stream connections on several event loops at once, one
@@ -208,9 +207,7 @@ func (sl *serverLoop) runLoop(opts []Option) (err error) {
 		}
 		sl.ln.Close() // if the loop never got to close it
 	}()
-	m := &serveMainCoro{sl: sl}
-	m.Init(m)
-	_, err = Run[struct{}](m, opts...)
+	_, err = Run(sl.serveAsync(), opts...)
 	return err
 }
 
@@ -220,102 +217,70 @@ type serverAddr struct{ network, address string }
 func (a serverAddr) Network() string { return a.network }
 func (a serverAddr) String() string  { return a.address }
 
-// serveMainCoro is a server loop's main task (hand-written as asyncgen
-// would generate it):
+// serve is a server loop's main task. It spawns the accept task and waits
+// until the loop is told to stop; Run then cancels the accept task and the
+// connections' tasks, and waits for them.
 //
-//	acc := Spawn(accept(sl))
-//	_, err := await(sl.stop)
-//	sl.ln.Close()
-//	return err
-//
-// Run then cancels the accept task and the connections' tasks, and waits
-// for them.
-type serveMainCoro struct {
-	Coro[struct{}]
-	sl *serverLoop
+// async
+func (sl *serverLoop) serve() error {
+	Spawn(sl.acceptAsync())
+	_, err := await(sl.stop)
+	sl.ln.Close()
+	return err
 }
 
-var serveMainInfo = FuncInfo{Name: "asyncgen/runtime.Server.loop", File: "serve.go", Awaits: []AwaitInfo{{}, {}}}
-
-func (c *serveMainCoro) Info() *FuncInfo { return &serveMainInfo }
-
-func (c *serveMainCoro) Step(f *Fiber) bool {
-	switch c.PC {
-	case 0:
-	case 1:
-		goto r1
-	default:
-		panic(BadPC(c.PC))
-	}
-	{
-		a := &serveAcceptCoro{sl: c.sl}
-		a.Init(a)
-		t := newTask[struct{}](a)
-		t.bind(f.loop)
-	}
-	c.PC = 1
-	if f.Suspend(c.sl.stop) {
-		return false
-	}
-r1:
-	_, c.Err = Resume[struct{}](f, c.sl.stop)
-	c.sl.ln.Close()
-	return c.Return()
-}
-
-// serveAcceptCoro is a server loop's accept task:
+// accept is a server loop's accept task: it spawns a task serving each
+// connection it accepts, until the listener is closed or the task
+// cancelled; any other failure of Accept stops the server.
 //
-//	for {
-//		s, err := await(sl.ln.Accept())
-//		if err != nil {
-//			if it is not the listener's close or a cancel { sl.stop.SetError(err) }
-//			return nil
-//		}
-//		Spawn(serveConn(s, sl.handler))
-//	}
-type serveAcceptCoro struct {
-	Coro[struct{}]
-	sl *serverLoop
-	a  Awaitable[*Stream]
-}
-
-var serveAcceptInfo = FuncInfo{Name: "asyncgen/runtime.Server.accept", File: "serve.go", Awaits: []AwaitInfo{{}, {}}}
-
-func (c *serveAcceptCoro) Info() *FuncInfo { return &serveAcceptInfo }
-
-func (c *serveAcceptCoro) Step(f *Fiber) bool {
-	switch c.PC {
-	case 0:
-	case 1:
-		goto r1
-	default:
-		panic(BadPC(c.PC))
-	}
-accept:
-	c.a = c.sl.ln.Accept()
-	c.PC = 1
-	if f.Suspend(c.a) {
-		return false
-	}
-r1:
-	{
-		s, err := Resume(f, c.a)
-		c.a = nil
+// async
+func (sl *serverLoop) accept() {
+	for {
+		s, err := await(sl.ln.Accept())
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) && !errors.Is(err, ErrCanceled) {
-				c.sl.stop.SetError(fmt.Errorf("asyncgen: server on %s: %w", c.sl.ln.Addr(), err))
+				sl.stop.SetError(fmt.Errorf("asyncgen: server on %s: %w", sl.ln.Addr(), err))
 			}
-			return c.Return()
+			return
 		}
-		newServeConn(s, c.sl.handler).bind(f.loop)
+		newServeConn(s, sl.handler).bind(s.l)
 	}
-	goto accept
 }
 
-// serveConnCoro is the root frame of a connection's task:
+// newServeConn makes the task that serves s, on the loop that accepted it.
+// Its root frame, serveConnCoro, is a wrapper root (see wrapRoot): task
+// dumps show the handler's frames, not this one, and it is entered even if
+// the task is cancelled before it starts (a server closing), so that the
+// stream is closed all the same.
+func newServeConn(s *Stream, handler func(*Stream) Awaitable[struct{}]) *Task[struct{}] {
+	c := &serveConnCoro{s: s, handler: handler}
+	c.initRoot(c)
+	t := newTask[struct{}](c)
+	t.fiber.wrapRoot()
+	return t
+}
+
+// serveConnCoro is the root frame of a connection's task. It is written by
+// hand, in the protocol of generated code (see doc.go), for the function
 //
-//	defer s.Close() // Abort if cancelled
-//	return await(handler(s))
+//	// async
+//	func serveConn(s *Stream, handler func(*Stream) Awaitable[struct{}]) error {
+//		f, _ := await(thisFiber())
+//		if f.canceled() {
+//			s.Abort()
+//			return ErrCanceled
+//		}
+//		defer closeConn(s, f)
+//		_, err := await(handler(s))
+//		return err
+//	}
+//
+// It is not generated because of that defer, which must run whatever the
+// handler's outcome, a panic included. asyncgen pushes a deferred call on
+// the frame (Coro.Defer), which costs three allocations (the closure, its
+// record, the frame's extra part) on every connection the server accepts;
+// here it is a Go defer in the step that resumes from the handler's await,
+// which allocates nothing.
 type serveConnCoro struct {
 	Coro[struct{}]
 	s       *Stream
@@ -323,36 +288,11 @@ type serveConnCoro struct {
 	a       Awaitable[struct{}]
 }
 
-var serveConnInfo = FuncInfo{Name: "asyncgen/runtime.Server.conn", File: "serve.go", Awaits: []AwaitInfo{{}, {}}}
+// serveConnInfo has no source position: the frame is not generated, and task
+// dumps skip it.
+var serveConnInfo = FuncInfo{Name: "runtime.serveConn", Awaits: []AwaitInfo{{}, {}}}
 
 func (c *serveConnCoro) Info() *FuncInfo { return &serveConnInfo }
-
-// wrapperRoot: task dumps show the handler's frames, not this one.
-func (c *serveConnCoro) wrapperRoot() {}
-
-// closeStream closes the stream once the handler has returned: Close, which
-// sends what is buffered first; but Abort if the task was cancelled (the
-// server is closing, and its loop will not wait for a slow peer).
-func (c *serveConnCoro) closeStream(f *Fiber) {
-	if f.flags&fCanceled != 0 {
-		c.s.Abort()
-	} else {
-		c.s.Close()
-	}
-}
-
-// newServeConn makes the task that serves s. Its root frame is entered
-// even if the task is cancelled before it starts (a server closing), so
-// that the stream is closed all the same; like a taskRoot it is not Init'ed,
-// so debug mode does not track it as a coroutine that may go unawaited.
-func newServeConn(s *Stream, handler func(*Stream) Awaitable[struct{}]) *Task[struct{}] {
-	c := &serveConnCoro{s: s, handler: handler}
-	var fr Frame = c
-	c.tab = itabOf((*iface)(unsafe.Pointer(&fr)).tab)
-	t := newTask[struct{}](c)
-	t.fiber.flags |= fStarted
-	return t
-}
 
 func (c *serveConnCoro) Step(f *Fiber) bool {
 	switch c.PC {
@@ -362,7 +302,7 @@ func (c *serveConnCoro) Step(f *Fiber) bool {
 	default:
 		panic(BadPC(c.PC))
 	}
-	if f.flags&fCanceled != 0 {
+	if f.canceled() {
 		c.s.Abort()
 		c.Err = ErrCanceled
 		return c.Return()
@@ -375,9 +315,21 @@ func (c *serveConnCoro) Step(f *Fiber) bool {
 	}
 r1:
 	// A Go defer, run when this step ends, even by a panic the handler
-	// raised: the stream is closed whatever the handler's outcome.
-	defer c.closeStream(f)
-	c.Ret, c.Err = Resume(f, c.a)
+	// raised (Resume raises it again here).
+	defer closeConn(c.s, f)
+	_, c.Err = Resume(f, c.a)
 	c.a = nil
 	return c.Return()
+}
+
+// closeConn closes the stream of a connection whose handler returned:
+// Close, which sends what is buffered first; but Abort if the task was
+// cancelled (the server is closing, and its loop will not wait for a slow
+// peer).
+func closeConn(s *Stream, f *Fiber) {
+	if f.canceled() {
+		s.Abort()
+	} else {
+		s.Close()
+	}
 }

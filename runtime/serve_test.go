@@ -30,67 +30,21 @@ type lineHandler struct {
 	ended   func(err error)
 }
 
-// //async
-// func (h *lineHandler) serve(s *runtime.Stream) error {
-//	h.started()
-//	for {
-//		line, err := await(s.ReadLine())
-//		if err != nil {
-//			h.ended(err)
-//			return nil
-//		}
-//		s.Write(h.reply(line))
-//	}
-// }
-
-type lineHandlerCoro struct {
-	runtime.Coro[struct{}]
-	h *lineHandler
-	s *runtime.Stream
-	a runtime.Awaitable[[]byte]
-}
-
-func (h *lineHandler) serveAsync(s *runtime.Stream) runtime.Awaitable[struct{}] {
-	c := &lineHandlerCoro{h: h, s: s}
-	c.Init(c)
-	return c
-}
-
-var lineHandlerInfo = runtime.FuncInfo{Name: "runtime_test.lineHandler.serve", File: "serve_test.go", Line: 34,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 37, Col: 16}}}
-
-func (c *lineHandlerCoro) Info() *runtime.FuncInfo { return &lineHandlerInfo }
-
-func (c *lineHandlerCoro) Step(f *runtime.Fiber) bool {
-	switch c.PC {
-	case 0:
-	case 1:
-		goto r1
-	default:
-		panic(runtime.BadPC(c.PC))
+// async
+func (h *lineHandler) serve(s *runtime.Stream) error {
+	if h.started != nil {
+		h.started()
 	}
-	if c.h.started != nil {
-		c.h.started()
-	}
-read:
-	c.a = c.s.ReadLine()
-	c.PC = 1
-	if f.Suspend(c.a) {
-		return false
-	}
-r1:
-	{
-		line, err := runtime.Resume(f, c.a)
-		c.a = nil
+	for {
+		line, err := await(s.ReadLine())
 		if err != nil {
-			if c.h.ended != nil {
-				c.h.ended(err)
+			if h.ended != nil {
+				h.ended(err)
 			}
-			return c.Return()
+			return nil
 		}
-		c.s.Write(c.h.reply(line))
+		s.Write(h.reply(line))
 	}
-	goto read
 }
 
 // loopID names the current loop, for handlers that report which loop

@@ -64,7 +64,7 @@ func waitForwarders(t *testing.T) {
 func TestAddSignalHandler(t *testing.T) {
 	var l *runtime.Loop
 	usr2, winchA, winchB := 0, 0, 0 // not atomic: the race detector checks that handlers run on the loop
-	steps := []scriptStep{do(func(*runtime.Fiber) {
+	steps := []scriptStep{do(func() {
 		l = runtime.CurrentLoop()
 		if err := l.AddSignalHandler(syscall.SIGUSR2, func() { usr2++ }); err != nil {
 			t.Fatal(err)
@@ -76,7 +76,7 @@ func TestAddSignalHandler(t *testing.T) {
 	})}
 	steps = append(steps, until(func() bool { return usr2 > 0 && winchB > 0 })...)
 	steps = append(steps,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if usr2 != 1 || winchA != 0 || winchB != 1 {
 				t.Errorf("handlers ran: SIGUSR2 %d, first SIGWINCH %d, second %d; want 1, 0, 1", usr2, winchA, winchB)
 			}
@@ -89,7 +89,7 @@ func TestAddSignalHandler(t *testing.T) {
 			kill(t, syscall.SIGWINCH)
 		}),
 		aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(50 * time.Millisecond) }, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if winchB != 1 {
 				t.Errorf("a removed handler ran")
 			}
@@ -104,13 +104,13 @@ func TestAddSignalHandler(t *testing.T) {
 func TestWaitSignal(t *testing.T) {
 	var a, b, c *runtime.Task[os.Signal]
 	runSig(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			a = runtime.Spawn(runtime.WaitSignal(syscall.SIGUSR2, syscall.SIGWINCH))
 			b = runtime.Spawn(runtime.WaitSignal(syscall.SIGWINCH, syscall.SIGWINCH))
 			c = runtime.Spawn(runtime.WaitSignal(syscall.SIGUSR2))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { kill(t, syscall.SIGWINCH) }),
+		do(func() { kill(t, syscall.SIGWINCH) }),
 		aw(func() runtime.Awaitable[os.Signal] { return a }, func(s os.Signal, err error) {
 			if s != syscall.SIGWINCH || err != nil {
 				t.Errorf("first wait = %v, %v", s, err)
@@ -139,9 +139,9 @@ func TestWaitSignal(t *testing.T) {
 func TestWaitSignalCancel(t *testing.T) {
 	var w *runtime.Task[os.Signal]
 	runSig(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) { w = runtime.Spawn(runtime.WaitSignal(syscall.SIGWINCH)) }),
+		do(func() { w = runtime.Spawn(runtime.WaitSignal(syscall.SIGWINCH)) }),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if runtime.SignalForwarders() != 1 {
 				t.Errorf("%d subscriptions while waiting, want 1", runtime.SignalForwarders())
 			}
@@ -162,7 +162,7 @@ func TestSignalHandlerNoKeepAlive(t *testing.T) {
 	var l *runtime.Loop
 	ev := runtime.NewEvent()
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			l = runtime.CurrentLoop()
 			l.AddSignalHandler(syscall.SIGWINCH, ev.Set)
 		}),
@@ -186,7 +186,7 @@ func TestSignalHandlerPanic(t *testing.T) {
 			t.Errorf("Run panicked with %v", pe)
 		}
 	}()
-	steps := []scriptStep{do(func(*runtime.Fiber) {
+	steps := []scriptStep{do(func() {
 		runtime.CurrentLoop().AddSignalHandler(syscall.SIGWINCH, func() { panic("handler") })
 		kill(t, syscall.SIGWINCH)
 	})}
@@ -198,7 +198,7 @@ func TestSignalHandlerPanic(t *testing.T) {
 // clearly.
 func TestSignalErrors(t *testing.T) {
 	runSig(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			l := runtime.CurrentLoop()
 			for _, sig := range []os.Signal{syscall.SIGKILL, syscall.SIGSTOP} {
 				if err := l.AddSignalHandler(sig, func() {}); err == nil || !strings.Contains(err.Error(), "cannot be caught") {

@@ -3,7 +3,7 @@
 package runtime_test
 
 // Streams over real sockets on 127.0.0.1, with peers written with Go's net
-// package, driven by script frames (frames_test.go). The echo server and
+// package, driven by scripts (frames_test.go). The echo server and
 // the many-connection tests, written as //async code, are in
 // examples/echo.
 
@@ -98,7 +98,7 @@ func TestStreamReads(t *testing.T) {
 		rd(func() runtime.Awaitable[[]byte] { return s.ReadExactly(10) }, "ReadExactly at EOF", "last", io.ErrUnexpectedEOF),
 		rd(func() runtime.Awaitable[[]byte] { return s.Read(100) }, "Read at EOF", "", io.EOF),
 		rd(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, "ReadLine at EOF", "", io.EOF),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if err := s.Close(); err != nil {
 				t.Error(err)
 			}
@@ -118,7 +118,7 @@ func TestStreamReadLineEOF(t *testing.T) {
 		aw(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, func(b []byte, err error) { want(t, "ReadLine", b, err, "a\n", nil) }),
 		aw(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, func(b []byte, err error) { want(t, "ReadLine", b, err, "bc", nil) }),
 		aw(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, func(b []byte, err error) { want(t, "ReadLine", b, err, "", io.EOF) }),
-		do(func(*runtime.Fiber) { s.Close() }),
+		do(func() { s.Close() }),
 	))
 }
 
@@ -159,11 +159,11 @@ func TestStreamAcceptGoClient(t *testing.T) {
 			}
 		}),
 		aw(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, func(b []byte, err error) { want(t, "ReadLine", b, err, "ping\n", nil) }),
-		do(func(*runtime.Fiber) { s.Write([]byte("pong\n")) }),
+		do(func() { s.Write([]byte("pong\n")) }),
 		aw(func() runtime.Awaitable[[]byte] { return s.ReadExactly(100) }, func(b []byte, err error) {
 			want(t, "ReadExactly", b, err, "more data", io.ErrUnexpectedEOF)
 		}),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if err := s.Write([]byte("bye")); err != nil {
 				t.Errorf("Write after the peer's half-close: %v", err)
 			}
@@ -193,7 +193,7 @@ func TestStreamLimitOverrun(t *testing.T) {
 	var s *runtime.Stream
 	runS(t, script[struct{}](nil,
 		dial(t, addr, &s),
-		do(func(*runtime.Fiber) { s.SetLimit(16) }),
+		do(func() { s.SetLimit(16) }),
 		aw(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, func(b []byte, err error) {
 			want(t, "ReadLine", b, err, "", runtime.ErrLimitOverrun)
 		}),
@@ -208,7 +208,7 @@ func TestStreamLimitOverrun(t *testing.T) {
 		aw(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, func(b []byte, err error) {
 			want(t, "ReadLine after it", b, err, "short\n", nil)
 		}),
-		do(func(*runtime.Fiber) { s.Close() }),
+		do(func() { s.Close() }),
 	))
 }
 
@@ -225,7 +225,7 @@ func TestStreamCloseWrite(t *testing.T) {
 	var s *runtime.Stream
 	runS(t, script[struct{}](nil,
 		dial(t, addr, &s),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			s.Write([]byte("request"))
 			if err := s.CloseWrite(); err != nil {
 				t.Error(err)
@@ -238,7 +238,7 @@ func TestStreamCloseWrite(t *testing.T) {
 			want(t, "ReadExactly", b, err, "got request", nil)
 		}),
 		aw(func() runtime.Awaitable[[]byte] { return s.Read(0) }, func(b []byte, err error) { want(t, "Read", b, err, "", io.EOF) }),
-		do(func(*runtime.Fiber) { s.Close() }),
+		do(func() { s.Close() }),
 	))
 	<-done
 }
@@ -251,6 +251,10 @@ func TestStreamDrain(t *testing.T) {
 	start := make(chan struct{})
 	total := 8 << 20
 	addr, done := goListener(t, func(c net.Conn) {
+		// A small receive buffer, so that the kernel cannot hold all the
+		// data whatever its autotuning allows (up to 32 MiB on Linux):
+		// the writer must wait for the peer.
+		c.(*net.TCPConn).SetReadBuffer(128 << 10)
 		<-start
 		time.Sleep(50 * time.Millisecond)
 		reading.Store(true)
@@ -262,11 +266,11 @@ func TestStreamDrain(t *testing.T) {
 	var s *runtime.Stream
 	chunk := make([]byte, 256<<10)
 	parked := 0
-	steps := []scriptStep{dial(t, addr, &s), do(func(*runtime.Fiber) { close(start) })}
+	steps := []scriptStep{dial(t, addr, &s), do(func() { close(start) })}
 	for i := 0; i < total/len(chunk); i++ {
 		var before int
 		steps = append(steps,
-			do(func(*runtime.Fiber) {
+			do(func() {
 				if err := s.Write(chunk); err != nil {
 					t.Fatal(err)
 				}
@@ -290,7 +294,7 @@ func TestStreamDrain(t *testing.T) {
 				}
 			}))
 	}
-	steps = append(steps, do(func(*runtime.Fiber) { s.Close() }),
+	steps = append(steps, do(func() { s.Close() }),
 		aw(s0{&s}.waitClosed, nil))
 	runS(t, script[struct{}](nil, steps...))
 	<-done
@@ -320,11 +324,11 @@ func TestStreamReadTimeout(t *testing.T) {
 	var scope *runtime.Scope
 	runS(t, script[struct{}](nil,
 		dial(t, addr, &s),
-		do(func(*runtime.Fiber) { scope = runtime.Timeout(20 * time.Millisecond) }),
+		do(func() { scope = runtime.Timeout(20 * time.Millisecond) }),
 		aw(s0{&s}.read, func(b []byte, err error) { want(t, "Read in an expired scope", b, err, "", runtime.ErrTimeout) }),
-		do(func(*runtime.Fiber) { scope.Close(); close(sent) }),
+		do(func() { scope.Close(); close(sent) }),
 		aw(s0{&s}.read, func(b []byte, err error) { want(t, "Read after the scope", b, err, "late", nil) }),
-		do(func(*runtime.Fiber) { s.Close() }),
+		do(func() { s.Close() }),
 	))
 }
 
@@ -342,16 +346,16 @@ func TestStreamCancelRead(t *testing.T) {
 	var readErr error
 	runS(t, script[struct{}](nil,
 		dial(t, addr, &s),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			reader = runtime.Spawn(script[struct{}](nil,
 				aw(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, func(_ []byte, err error) { readErr = err })))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { reader.Cancel() }),
+		do(func() { reader.Cancel() }),
 		aw(func() runtime.Awaitable[struct{}] { return reader }, nil),
-		do(func(*runtime.Fiber) { close(sent) }),
+		do(func() { close(sent) }),
 		aw(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, func(b []byte, err error) { want(t, "ReadLine", b, err, "data\n", nil) }),
-		do(func(*runtime.Fiber) { s.Close() }),
+		do(func() { s.Close() }),
 	))
 	if !errors.Is(readErr, runtime.ErrCanceled) {
 		t.Errorf("cancelled read returned %v", readErr)
@@ -368,13 +372,13 @@ func TestStreamCloseWakesReader(t *testing.T) {
 	closed := false
 	runS(t, script[struct{}](nil,
 		dial(t, addr, &s),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			reader = runtime.Spawn(script[struct{}](nil,
 				aw(func() runtime.Awaitable[[]byte] { return s.ReadLine() }, func(_ []byte, err error) { readErr = err })))
 			closer = runtime.Spawn(script[struct{}](nil, aw(s0{&s}.waitClosed, func(struct{}, error) { closed = true })))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { s.Close() }),
+		do(func() { s.Close() }),
 		aw(func() runtime.Awaitable[struct{}] { return reader }, nil),
 		aw(func() runtime.Awaitable[struct{}] { return closer }, nil),
 	))
@@ -393,11 +397,11 @@ func TestListenerCloseWakesAccept(t *testing.T) {
 	var acc *runtime.Task[struct{}]
 	var accErr error
 	runS(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			acc = runtime.Spawn(script[struct{}](nil, aw(ln.Accept, func(_ *runtime.Stream, err error) { accErr = err })))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { ln.Close() }),
+		do(func() { ln.Close() }),
 		aw(func() runtime.Awaitable[struct{}] { return acc }, nil),
 	))
 	if !errors.Is(accErr, net.ErrClosed) {
@@ -436,7 +440,7 @@ func TestStreamUnix(t *testing.T) {
 	var srv *runtime.Task[struct{}]
 	var c *runtime.Stream
 	runS(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			var s *runtime.Stream
 			srv = runtime.Spawn(script[struct{}](nil,
 				aw(ln.Accept, func(st *runtime.Stream, err error) {
@@ -459,7 +463,7 @@ func TestStreamUnix(t *testing.T) {
 		}),
 		aw(func() runtime.Awaitable[[]byte] { return c.ReadLine() }, func(b []byte, err error) { want(t, "ReadLine", b, err, "echo hi\n", nil) }),
 		aw(func() runtime.Awaitable[struct{}] { return srv }, nil),
-		do(func(*runtime.Fiber) { c.Close(); ln.Close() }),
+		do(func() { c.Close(); ln.Close() }),
 	))
 }
 
@@ -475,10 +479,10 @@ func TestStreamAbortWakesDrain(t *testing.T) {
 	closed := false
 	runS(t, script[struct{}](nil,
 		dial(t, addr, &s),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			big := make([]byte, 1<<20)
 			writer = runtime.Spawn(script[struct{}](nil,
-				do(func(*runtime.Fiber) {
+				do(func() {
 					for s.WriteBuffered() <= runtime.DefaultHighWater {
 						if err := s.Write(big); err != nil {
 							t.Error(err)
@@ -490,7 +494,7 @@ func TestStreamAbortWakesDrain(t *testing.T) {
 		}),
 		aw(runtime.Yield, nil),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if writer.Done() {
 				t.Errorf("Drain did not wait")
 			}
@@ -498,7 +502,7 @@ func TestStreamAbortWakesDrain(t *testing.T) {
 			runtime.Spawn(script[struct{}](nil, aw(s0{&s}.waitClosed, func(struct{}, error) { closed = true })))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if writer.Done() || closed {
 				t.Errorf("Close with data unsent did not wait for the flush")
 			}

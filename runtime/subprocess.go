@@ -410,9 +410,46 @@ type communication struct {
 // Communicate, whose input is then ignored, returns all of it, from the
 // start. No output is lost.
 func (p *Process) Communicate(input []byte) Awaitable[CommunicateResult] {
-	c := &communicateCoro{p: p, input: input}
-	c.Init(c)
-	return c
+	return p.communicateAsync(input)
+}
+
+// communicate is the coroutine of Communicate: it begins the exchange (the
+// first time), then awaits the reader of Stdout, that of Stderr, and the
+// exit. A withdrawn await (a cancel, an expired timeout scope) ends it with
+// the await's error and leaves the exchange to go on.
+//
+// async
+func (p *Process) communicate(input []byte) (CommunicateResult, error) {
+	f, _ := await(thisFiber())
+	if err := p.startCommunicate(f, input); err != nil {
+		return CommunicateResult{}, err
+	}
+	var rerr error // the first read error
+	for _, t := range [2]*Task[struct{}]{p.comm.outTask, p.comm.errTask} {
+		if t == nil {
+			continue
+		}
+		if _, err := await(t); err != nil {
+			if !t.Done() {
+				// Withdrawn. (An await withdrawn when the task had finished
+				// is taken for its outcome: the next await fails the same
+				// way.)
+				return CommunicateResult{}, err
+			}
+			if rerr == nil {
+				rerr = err
+			}
+		}
+	}
+	if _, err := await(p.Wait()); errors.Is(err, ErrCanceled) || errors.Is(err, ErrTimeout) {
+		return CommunicateResult{}, err // withdrawn: reaping fails with neither
+	}
+	res := CommunicateResult{Stdout: p.comm.out, Stderr: p.comm.errb, State: p.state}
+	if rerr == nil {
+		rerr = p.werr
+	}
+	p.forget()
+	return res, rerr
 }
 
 // startCommunicate begins the exchange, the first time.
@@ -444,124 +481,26 @@ func (p *Process) spawnReader(s *Stream, dst *[]byte, name string) *Task[struct{
 	if s == nil || s.closing {
 		return nil
 	}
-	r := &pipeReader{s: s, dst: dst}
-	r.Init(r)
-	t := newTask[struct{}](r)
+	t := newTask(readPipeAsync(s, dst))
 	t.SetName(fmt.Sprintf("Process-%d %s", p.proc.Pid, name))
 	t.bind(p.l)
 	return t
 }
 
-// communicateCoro is the frame of Communicate: it awaits the reader of
-// Stdout, that of Stderr, then the exit. PC is the number of those begun.
-type communicateCoro struct {
-	Coro[CommunicateResult]
-	p     *Process
-	input []byte
-	rerr  error // the first read error
-}
-
-var communicateInfo = FuncInfo{Name: "asyncgen/runtime.(*Process).Communicate", File: "subprocess.go",
-	Awaits: []AwaitInfo{{}, {}, {}, {}}}
-
-func (c *communicateCoro) Info() *FuncInfo { return &communicateInfo }
-
-func (c *communicateCoro) Step(f *Fiber) bool {
-	p := c.p
-	if c.PC == 0 {
-		if err := p.startCommunicate(f, c.input); err != nil {
-			c.Err = err
-			return c.Return()
-		}
-		c.input = nil
-	} else if !c.resume(f) {
-		return c.Return()
-	}
-	for c.PC < 3 {
-		c.PC++
-		var a waitable
-		switch c.PC {
-		case 1:
-			if p.comm.outTask == nil {
-				continue
-			}
-			a = p.comm.outTask
-		case 2:
-			if p.comm.errTask == nil {
-				continue
-			}
-			a = p.comm.errTask
-		default:
-			a = (*procWait)(p)
-		}
-		if f.Suspend(a) {
-			return false
-		}
-		if !c.resume(f) {
-			return c.Return()
-		}
-	}
-	c.Ret = CommunicateResult{Stdout: p.comm.out, Stderr: p.comm.errb, State: p.state}
-	c.Err = c.rerr
-	if c.Err == nil {
-		c.Err = p.werr
-	}
-	p.forget()
-	return c.Return()
-}
-
-// resume takes the outcome of await number PC; it returns false, with Err
-// set, when the await was withdrawn (cancelled or timed out).
-func (c *communicateCoro) resume(f *Fiber) bool {
-	if f.flags&fWaitCanceled != 0 {
-		_, c.Err = Resume[struct{}](f, nil)
-		return false
-	}
-	if c.PC < 3 {
-		t := c.p.comm.outTask
-		if c.PC == 2 {
-			t = c.p.comm.errTask
-		}
-		if _, err := Resume[struct{}](f, t); err != nil && c.rerr == nil {
-			c.rerr = err
-		}
-	}
-	return true
-}
-
-// pipeReader is the frame of the task that reads a pipe to its end into
+// readPipe is the coroutine of the task that reads a pipe to its end into
 // *dst, then closes it.
-type pipeReader struct {
-	Coro[struct{}]
-	s   *Stream
-	dst *[]byte
-	rd  Awaitable[[]byte]
-}
-
-var pipeReaderInfo = FuncInfo{Name: "asyncgen/runtime.(*Process).Communicate.reader", File: "subprocess.go",
-	Awaits: []AwaitInfo{{}, {}}}
-
-func (r *pipeReader) Info() *FuncInfo { return &pipeReaderInfo }
-
-func (r *pipeReader) Step(f *Fiber) bool {
+//
+// async
+func readPipe(s *Stream, dst *[]byte) error {
 	for {
-		if r.PC == 1 {
-			b, err := Resume(f, r.rd)
-			r.PC, r.rd = 0, nil
-			*r.dst = append(*r.dst, b...)
-			if err != nil {
-				if err == io.EOF {
-					err = nil
-				}
-				r.s.Close()
-				r.Err = err
-				return r.Return()
+		b, err := await(s.Read(0))
+		*dst = append(*dst, b...)
+		if err != nil {
+			if err == io.EOF {
+				err = nil
 			}
-		}
-		r.rd = r.s.Read(0)
-		r.PC = 1
-		if f.Suspend(r.rd) {
-			return false
+			s.Close()
+			return err
 		}
 	}
 }

@@ -2,7 +2,7 @@
 
 package runtime_test
 
-// Subprocesses: real programs (sh, cat, sleep) started from script frames
+// Subprocesses: real programs (sh, cat, sleep) started from scripts
 // (frames_test.go), each test run twice: with the exit watched through a
 // pidfd registered with the loop, and with a goroutine waiting.
 
@@ -41,7 +41,7 @@ func bothWatchers(t *testing.T, fn func(t *testing.T)) {
 
 // start is the step that starts c into *p.
 func start(t *testing.T, c *runtime.Cmd, p **runtime.Process) scriptStep {
-	return do(func(*runtime.Fiber) {
+	return do(func() {
 		var err error
 		if *p, err = c.Start(); err != nil {
 			t.Fatalf("Start: %v", err)
@@ -98,7 +98,7 @@ func TestSubprocessExitCode(t *testing.T) {
 		var err error
 		runS(t, script[struct{}](nil,
 			start(t, runtime.Shell("exit 3"), &p),
-			do(func(*runtime.Fiber) {
+			do(func() {
 				if p.Pid() <= 0 || p.State() != nil {
 					t.Errorf("before Wait: Pid %d, State %v", p.Pid(), p.State())
 				}
@@ -145,13 +145,13 @@ func TestSubprocessKill(t *testing.T) {
 		var err error
 		runS(t, script[struct{}](nil,
 			start(t, runtime.Command("sleep", "10"), &p),
-			do(func(*runtime.Fiber) {
+			do(func() {
 				if err := p.Kill(); err != nil {
 					t.Errorf("Kill: %v", err)
 				}
 			}),
 			waitStep(&p, &st, &err),
-			do(func(*runtime.Fiber) {
+			do(func() {
 				if err := p.Kill(); !errors.Is(err, os.ErrProcessDone) {
 					t.Errorf("Kill after exit = %v, want os.ErrProcessDone", err)
 				}
@@ -168,7 +168,7 @@ func TestSubprocessKill(t *testing.T) {
 		// Terminate sends SIGTERM.
 		runS(t, script[struct{}](nil,
 			start(t, runtime.Command("sleep", "10"), &p),
-			do(func(*runtime.Fiber) { p.Terminate() }),
+			do(func() { p.Terminate() }),
 			waitStep(&p, &st, &err),
 		))
 		if ws := st.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
@@ -184,7 +184,7 @@ func TestSubprocessMany(t *testing.T) {
 		errs := make([]error, n)
 		var tasks []*runtime.Task[struct{}]
 		runS(t, script[struct{}](nil,
-			do(func(*runtime.Fiber) {
+			do(func() {
 				for i := range n {
 					var p *runtime.Process
 					c := runtime.Shell(fmt.Sprintf("sleep 0.1; echo %d", i))
@@ -219,7 +219,7 @@ func TestSubprocessReadLines(t *testing.T) {
 		runS(t, script[struct{}](nil,
 			start(t, c, &p),
 			rd("one\n", nil),
-			do(func(*runtime.Fiber) {
+			do(func() {
 				if p.State() != nil {
 					t.Errorf("child ended while waiting for its input: %v", p.State())
 				}
@@ -231,7 +231,7 @@ func TestSubprocessReadLines(t *testing.T) {
 			rd("got two\n", nil),
 			rd("", io.EOF),
 			waitStep(&p, &st, &err),
-			do(func(*runtime.Fiber) {
+			do(func() {
 				if err := p.Close(); err != nil {
 					t.Errorf("Close: %v", err)
 				}
@@ -251,9 +251,9 @@ func TestSubprocessWaitTimeout(t *testing.T) {
 		var scope *runtime.Scope
 		runS(t, script[struct{}](nil,
 			start(t, runtime.Command("sleep", "10"), &p),
-			do(func(*runtime.Fiber) { scope = runtime.Timeout(20 * time.Millisecond) }),
+			do(func() { scope = runtime.Timeout(20 * time.Millisecond) }),
 			waitStep(&p, &st, &err),
-			do(func(*runtime.Fiber) {
+			do(func() {
 				scope.Close()
 				if !errors.Is(err, runtime.ErrTimeout) || st != nil {
 					t.Errorf("Wait under a 20ms timeout = %v, %v; want ErrTimeout", st, err)
@@ -285,9 +285,9 @@ func TestSubprocessCommunicateCancelled(t *testing.T) {
 		var scope *runtime.Scope
 		runS(t, script[struct{}](nil,
 			start(t, piped(runtime.Shell("echo first >&2; cat; sleep 1; echo done")), &p),
-			do(func(*runtime.Fiber) { scope = runtime.Timeout(50 * time.Millisecond) }),
+			do(func() { scope = runtime.Timeout(50 * time.Millisecond) }),
 			communicate(&p, input, &res, &err),
-			do(func(*runtime.Fiber) {
+			do(func() {
 				scope.Close()
 				if !errors.Is(err, runtime.ErrTimeout) {
 					t.Errorf("Communicate under a timeout = %v, want ErrTimeout", err)
@@ -309,7 +309,7 @@ func TestSubprocessCommunicateCancelled(t *testing.T) {
 }
 
 func TestSubprocessNotFound(t *testing.T) {
-	runS(t, script[struct{}](nil, do(func(*runtime.Fiber) {
+	runS(t, script[struct{}](nil, do(func() {
 		_, err := runtime.Command("asyncgen-no-such-program").Start()
 		var ee *exec.Error
 		if !errors.As(err, &ee) || !errors.Is(err, exec.ErrNotFound) {
@@ -354,14 +354,14 @@ func TestSubprocessStdioAndEnv(t *testing.T) {
 	runS(t, script[struct{}](nil,
 		start(t, c1, &p),
 		communicate(&p, nil, &res, &cerr),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if cerr != nil || string(res.Stdout) != "bar\n"+dir+"\n" {
 				t.Errorf("Env and Dir: %q, %v", res.Stdout, cerr)
 			}
 		}),
 		start(t, c2, &p),
 		communicate(&p, nil, &res, &cerr),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if cerr != nil || res.Stdout != nil || !res.State.Success() {
 				t.Errorf("no pipes: %q, %v, %v", res.Stdout, res.State, cerr)
 			}
@@ -392,7 +392,7 @@ func TestSubprocessPipeDirections(t *testing.T) {
 	var err error
 	runS(t, script[struct{}](nil,
 		start(t, piped(runtime.Command("cat")), &p),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if err := p.Stdout.Write([]byte("x")); err == nil || !strings.Contains(err.Error(), "read end of a pipe") {
 				t.Errorf("Write to Stdout = %v", err)
 			}
@@ -411,7 +411,7 @@ func TestSubprocessPipeDirections(t *testing.T) {
 				t.Errorf("StartTLSClient on Stdout = %v", err)
 			}
 		}),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if err := p.Stdin.CloseWrite(); err != nil {
 				t.Errorf("CloseWrite: %v", err)
 			}
@@ -450,11 +450,11 @@ func TestSubprocessNoLeaks(t *testing.T) {
 				start(t, piped(runtime.Shell("echo hi; echo err >&2")), &p),
 				communicate(&p, []byte("in"), &res, &err),
 				start(t, piped(runtime.Command("sleep", "10")), &q),
-				do(func(*runtime.Fiber) { q.Kill() }),
+				do(func() { q.Kill() }),
 				waitStep(&q, &st, &err),
-				do(func(*runtime.Fiber) { q.Close() }),
+				do(func() { q.Close() }),
 				start(t, piped(runtime.Shell("sleep 0.2")), &r),
-				do(func(*runtime.Fiber) { *leave = r.Pid() }),
+				do(func() { *leave = r.Pid() }),
 			))
 		}
 		// The child left running exits after 0.2 s and is reaped: its

@@ -140,10 +140,18 @@ func (c *Condition) Wait() Awaitable[struct{}] { return (*condWait)(c) }
 // pred, holding the lock, and while it returns false it awaits Wait and
 // calls it again. The lock is held when pred runs and when the await
 // returns, as with Wait. It returns the first error Wait returns.
-func (c *Condition) WaitFor(pred func() bool) Awaitable[struct{}] {
-	w := &condWaitFor{c: c, pred: pred}
-	w.Init(w)
-	return w
+func (c *Condition) WaitFor(pred func() bool) Awaitable[struct{}] { return c.waitForAsync(pred) }
+
+// waitFor is the coroutine of WaitFor.
+//
+// async
+func (c *Condition) waitFor(pred func() bool) error {
+	for !pred() {
+		if _, err := await(c.Wait()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Notify wakes up to n of the tasks waiting on the condition, longest waiting
@@ -237,47 +245,6 @@ func (r *condRelock) cancelWait(f *Fiber) {
 type condRelockCanceled Condition
 
 func (*condRelockCanceled) cancelWait(*Fiber) {} // already withdrawn
-
-// condWaitFor is the coroutine of WaitFor:
-//
-//	for !pred() {
-//		if _, err := await(c.Wait()); err != nil {
-//			return err
-//		}
-//	}
-//	return nil
-type condWaitFor struct {
-	Coro[struct{}]
-	c    *Condition
-	pred func() bool
-}
-
-var condWaitForInfo = FuncInfo{Name: "asyncgen/runtime.Condition.WaitFor", Awaits: []AwaitInfo{{}, {}}}
-
-func (w *condWaitFor) Info() *FuncInfo { return &condWaitForInfo }
-
-func (w *condWaitFor) Step(f *Fiber) bool {
-	switch w.PC {
-	case 0:
-	case 1:
-		goto r1
-	default:
-		panic(BadPC(w.PC))
-	}
-loop:
-	if w.pred() {
-		return w.Return()
-	}
-	w.PC = 1
-	if f.Suspend((*condWait)(w.c)) {
-		return false
-	}
-r1:
-	if _, w.Err = Resume[struct{}](f, (*condWait)(w.c)); w.Err != nil {
-		return w.Return()
-	}
-	goto loop
-}
 
 // Semaphore is asyncio.Semaphore: a counter of permits. Acquire takes one,
 // waiting while there is none; Release gives one back.

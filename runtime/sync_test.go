@@ -9,43 +9,6 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
-// loopScriptCoro is a frame that runs the steps next returns, one after
-// another, until next reports there are no more: a loop for test scenarios.
-type loopScriptCoro struct {
-	runtime.Coro[struct{}]
-	next func() (scriptStep, bool)
-	cur  scriptStep
-}
-
-var loopScriptInfo = runtime.FuncInfo{Name: "runtime_test.loopScript", File: "sync_test.go", Line: 14,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 40, Col: 3}}}
-
-func loopScript(next func() (scriptStep, bool)) *loopScriptCoro {
-	s := &loopScriptCoro{next: next}
-	s.Init(s)
-	return s
-}
-
-func (s *loopScriptCoro) Info() *runtime.FuncInfo { return &loopScriptInfo }
-
-func (s *loopScriptCoro) Step(f *runtime.Fiber) bool {
-	for {
-		if s.PC == 1 {
-			s.cur.resume(f)
-			s.PC = 0
-		}
-		st, ok := s.next()
-		if !ok {
-			return s.Return()
-		}
-		s.cur = st
-		s.PC = 1
-		if s.cur.begin(f) {
-			return false
-		}
-	}
-}
-
 // spawnSteps spawns a task that runs steps.
 func spawnSteps(steps ...scriptStep) *runtime.Task[struct{}] {
 	return runtime.Spawn[struct{}](script[struct{}](nil, steps...))
@@ -70,7 +33,7 @@ func logOutcome[T any](log *[]string, what string) func(T, error) {
 
 // logStep is a step that appends to log.
 func logStep(log *[]string, format string, args ...any) scriptStep {
-	return do(func(*runtime.Fiber) { *log = append(*log, fmt.Sprintf(format, args...)) })
+	return do(func() { *log = append(*log, fmt.Sprintf(format, args...)) })
 }
 
 // runMain runs steps as the main task and fails the test on an error.
@@ -114,12 +77,12 @@ var canceledMsg = runtime.ErrCanceled.Error()
 // lockUserStep spawns a task that acquires mu, logs, yields, logs and
 // releases.
 func lockUserStep(mu *runtime.Lock, name string, log *[]string) scriptStep {
-	return do(func(*runtime.Fiber) {
+	return do(func() {
 		spawnSteps(
 			aw(mu.Acquire, logOutcome[struct{}](log, name+" acquired")),
 			awaitStep(runtime.Yield),
 			logStep(log, "%s releases", name),
-			do(func(*runtime.Fiber) { mu.Release() }),
+			do(func() { mu.Release() }),
 		)
 	})
 }
@@ -132,13 +95,13 @@ func TestLockFIFO(t *testing.T) {
 		aw(mu.Acquire, logOutcome[struct{}](&log, "main acquired")),
 		lockUserStep(mu, "a", &log), lockUserStep(mu, "b", &log), lockUserStep(mu, "c", &log),
 		awaitStep(runtime.Yield), // a, b, c park in order
-		do(func(*runtime.Fiber) {
+		do(func() {
 			mu.Release() // handed to a
 			lockedAfterRelease = mu.Locked()
 		}),
 		// main arrives after a, b and c: it cannot overtake them
 		aw(mu.Acquire, logOutcome[struct{}](&log, "main acquired again")),
-		do(func(*runtime.Fiber) { mu.Release() }),
+		do(func() { mu.Release() }),
 	)
 	expectLog(t, log,
 		"main acquired: <nil>",
@@ -164,9 +127,9 @@ func TestLockCancel(t *testing.T) {
 			var a, b *runtime.Task[struct{}]
 			runMain(t,
 				awaitStep(mu.Acquire),
-				do(func(*runtime.Fiber) {
+				do(func() {
 					held := false
-					a = runtime.Spawn[struct{}](script[struct{}](func(*scriptCoro[struct{}]) {
+					a = runtime.Spawn[struct{}](script[struct{}](func(*scriptResult[struct{}]) {
 						if held {
 							log = append(log, "a releases")
 							mu.Release()
@@ -179,10 +142,10 @@ func TestLockCancel(t *testing.T) {
 						aw(runtime.Yield, logOutcome[struct{}](&log, "a yield")),
 					))
 					b = spawnSteps(aw(mu.Acquire, logOutcome[struct{}](&log, "b acquired")),
-						do(func(*runtime.Fiber) { mu.Release() }))
+						do(func() { mu.Release() }))
 				}),
 				awaitStep(runtime.Yield), // a and b park
-				do(func(*runtime.Fiber) {
+				do(func() {
 					if cancelFirst {
 						a.Cancel()
 						mu.Release()
@@ -209,24 +172,24 @@ func TestSemaphore(t *testing.T) {
 	s := runtime.NewSemaphore(2)
 	var log []string
 	user := func(name string) scriptStep {
-		return do(func(*runtime.Fiber) {
+		return do(func() {
 			spawnSteps(aw(s.Acquire, logOutcome[struct{}](&log, name+" acquired")),
 				awaitStep(runtime.Yield),
 				logStep(&log, "%s releases", name),
-				do(func(*runtime.Fiber) { s.Release() }))
+				do(func() { s.Release() }))
 		})
 	}
 	var locked []bool
 	runMain(t,
 		awaitStep(s.Acquire),
-		do(func(*runtime.Fiber) { locked = append(locked, s.Locked()) }),
+		do(func() { locked = append(locked, s.Locked()) }),
 		awaitStep(s.Acquire),
-		do(func(*runtime.Fiber) { locked = append(locked, s.Locked()) }),
+		do(func() { locked = append(locked, s.Locked()) }),
 		user("a"), user("b"), user("c"),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) { s.Release(); s.Release() }), // to a, then b
+		do(func() { s.Release(); s.Release() }), // to a, then b
 		yieldN(4),
-		do(func(*runtime.Fiber) { locked = append(locked, s.Locked()) }),
+		do(func() { locked = append(locked, s.Locked()) }),
 	)
 	expectLog(t, log,
 		"a acquired: <nil>", "b acquired: <nil>",
@@ -248,7 +211,7 @@ func TestSemaphoreCancel(t *testing.T) {
 			var log []string
 			var a *runtime.Task[struct{}]
 			runMain(t,
-				do(func(*runtime.Fiber) {
+				do(func() {
 					a = spawnSteps(aw(s.Acquire, func(_ struct{}, err error) {
 						log = append(log, fmt.Sprint("a acquired: ", err))
 						if err == nil {
@@ -257,7 +220,7 @@ func TestSemaphoreCancel(t *testing.T) {
 					}))
 				}),
 				awaitStep(runtime.Yield),
-				do(func(*runtime.Fiber) {
+				do(func() {
 					if cancelFirst {
 						a.Cancel()
 						s.Release()
@@ -284,7 +247,7 @@ func TestBoundedSemaphore(t *testing.T) {
 	s := runtime.NewBoundedSemaphore(1)
 	runMain(t,
 		awaitStep(s.Acquire),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if !s.Locked() {
 				t.Error("not locked after Acquire")
 			}
@@ -303,16 +266,16 @@ func TestEventWaitCanceledIsClean(t *testing.T) {
 	var log []string
 	var a, b *runtime.Task[struct{}]
 	runMain(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			a = spawnSteps(aw(ev.Wait, logOutcome[struct{}](&log, "a")))
 			b = spawnSteps(aw(ev.Wait, logOutcome[struct{}](&log, "b")))
 		}),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) { a.Cancel() }),
+		do(func() { a.Cancel() }),
 		awaitTask(&a),
-		do(func(*runtime.Fiber) { ev.Set() }),
+		do(func() { ev.Set() }),
 		awaitTask(&b),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			ev.Clear()
 			a.Cancel()
 		}),
@@ -324,23 +287,23 @@ func TestCondition(t *testing.T) {
 	c := runtime.NewCondition(nil)
 	var log []string
 	waiter := func(name string) scriptStep {
-		return do(func(*runtime.Fiber) {
+		return do(func() {
 			spawnSteps(awaitStep(c.Acquire),
 				aw(c.Wait, func(_ struct{}, err error) {
 					log = append(log, fmt.Sprintf("%s woke: %v, locked %v", name, err, c.Locked()))
 				}),
-				do(func(*runtime.Fiber) { c.Release() }))
+				do(func() { c.Release() }))
 		})
 	}
 	runMain(t,
 		waiter("a"), waiter("b"), waiter("c"), waiter("d"),
 		awaitStep(runtime.Yield), // all awaitTask, the lock is free
 		awaitStep(c.Acquire),
-		do(func(*runtime.Fiber) { c.Notify(2); c.Release() }),
+		do(func() { c.Notify(2); c.Release() }),
 		yieldN(3),
 		logStep(&log, "notify all"),
 		awaitStep(c.Acquire),
-		do(func(*runtime.Fiber) { c.NotifyAll(); c.Notify(1); c.Release() }),
+		do(func() { c.NotifyAll(); c.Notify(1); c.Release() }),
 		yieldN(3),
 	)
 	expectLog(t, log,
@@ -369,24 +332,24 @@ func TestConditionWaitFor(t *testing.T) {
 	var log []string
 	var w *runtime.Task[struct{}]
 	runMain(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			w = spawnSteps(awaitStep(c.Acquire),
 				aw(func() runtime.Awaitable[struct{}] {
 					return c.WaitFor(func() bool { log = append(log, fmt.Sprint("pred ", n)); return n >= 2 })
 				}, func(_ struct{}, err error) {
 					log = append(log, fmt.Sprintf("done: %v, locked %v", err, c.Locked()))
 				}),
-				do(func(*runtime.Fiber) { c.Release() }))
+				do(func() { c.Release() }))
 		}),
 		awaitStep(runtime.Yield),
-		awaitStep(c.Acquire), do(func(*runtime.Fiber) { n = 1; c.NotifyAll(); c.Release() }),
+		awaitStep(c.Acquire), do(func() { n = 1; c.NotifyAll(); c.Release() }),
 		awaitStep(runtime.Yield),
-		awaitStep(c.Acquire), do(func(*runtime.Fiber) { n = 2; c.NotifyAll(); c.Release() }),
+		awaitStep(c.Acquire), do(func() { n = 2; c.NotifyAll(); c.Release() }),
 		awaitTask(&w),
 		awaitStep(c.Acquire),
 		aw(func() runtime.Awaitable[struct{}] { return c.WaitFor(func() bool { return true }) },
 			logOutcome[struct{}](&log, "immediate")),
-		do(func(*runtime.Fiber) { c.Release() }),
+		do(func() { c.Release() }),
 	)
 	expectLog(t, log, "pred 0", "pred 1", "pred 2", "done: <nil>, locked true", "immediate: <nil>")
 }
@@ -403,7 +366,7 @@ func TestConditionCancel(t *testing.T) {
 		log  []string
 	}
 	release := func(e *env) scriptStep {
-		return do(func(*runtime.Fiber) { e.log = append(e.log, "main releases"); e.c.Release() })
+		return do(func() { e.log = append(e.log, "main releases"); e.c.Release() })
 	}
 	cases := []struct {
 		name string
@@ -411,17 +374,17 @@ func TestConditionCancel(t *testing.T) {
 		want []string
 	}{
 		{"parked, lock free", func(e *env) []scriptStep {
-			return []scriptStep{do(func(*runtime.Fiber) { e.a.Cancel() })}
+			return []scriptStep{do(func() { e.a.Cancel() })}
 		}, []string{"a: " + canceledMsg + ", locked true", "end", "b: <nil>, locked true"}},
 		{"parked, lock held", func(e *env) []scriptStep {
-			return []scriptStep{awaitStep(e.c.Acquire), do(func(*runtime.Fiber) { e.a.Cancel() }), yieldN(2), release(e)}
+			return []scriptStep{awaitStep(e.c.Acquire), do(func() { e.a.Cancel() }), yieldN(2), release(e)}
 		}, []string{"main releases", "a: " + canceledMsg + ", locked true", "end", "b: <nil>, locked true"}},
 		{"notified, then cancelled", func(e *env) []scriptStep {
-			return []scriptStep{awaitStep(e.c.Acquire), do(func(*runtime.Fiber) { e.c.Notify(1); e.a.Cancel(); e.a.Cancel() }),
+			return []scriptStep{awaitStep(e.c.Acquire), do(func() { e.c.Notify(1); e.a.Cancel(); e.a.Cancel() }),
 				yieldN(2), release(e)}
 		}, []string{"main releases", "a: " + canceledMsg + ", locked true", "b: <nil>, locked true", "end"}},
 		{"lock handed back, then cancelled", func(e *env) []scriptStep {
-			return []scriptStep{awaitStep(e.c.Acquire), do(func(*runtime.Fiber) { e.c.Notify(1); e.c.Release(); e.a.Cancel() })}
+			return []scriptStep{awaitStep(e.c.Acquire), do(func() { e.c.Notify(1); e.c.Release(); e.a.Cancel() })}
 		}, []string{"a: <nil>, locked true", "end", "b: <nil>, locked true"}},
 	}
 	for _, tc := range cases {
@@ -432,10 +395,10 @@ func TestConditionCancel(t *testing.T) {
 					aw(e.c.Wait, func(_ struct{}, err error) {
 						e.log = append(e.log, fmt.Sprintf("%s: %v, locked %v", name, err, e.c.Locked()))
 					}),
-					do(func(*runtime.Fiber) { e.c.Release() }))
+					do(func() { e.c.Release() }))
 			}
 			steps := []scriptStep{
-				do(func(*runtime.Fiber) { e.a = waiter("a"); e.b = waiter("b") }),
+				do(func() { e.a = waiter("a"); e.b = waiter("b") }),
 				awaitStep(runtime.Yield), // both awaitTask, the lock is free
 			}
 			steps = append(steps, tc.act(e)...)
@@ -443,7 +406,7 @@ func TestConditionCancel(t *testing.T) {
 				awaitTask(&e.a),
 				logStep(&e.log, "end"),
 				awaitStep(e.c.Acquire),
-				do(func(*runtime.Fiber) { e.c.NotifyAll(); e.c.Release() }),
+				do(func() { e.c.NotifyAll(); e.c.Release() }),
 				awaitTask(&e.b),
 			)
 			runMain(t, steps...)
@@ -460,17 +423,17 @@ func TestBarrier(t *testing.T) {
 	var log []string
 	var nwaiting []int
 	party := func(name string) scriptStep {
-		return do(func(*runtime.Fiber) {
+		return do(func() {
 			spawnSteps(aw(b.Wait, func(i int, err error) { log = append(log, fmt.Sprintf("%s: %d %v", name, i, err)) }))
 		})
 	}
 	runMain(t,
 		party("a"), party("b"),
 		awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) { nwaiting = append(nwaiting, b.NWaiting()) }),
+		do(func() { nwaiting = append(nwaiting, b.NWaiting()) }),
 		party("c"),
 		yieldN(2),
-		do(func(*runtime.Fiber) { nwaiting = append(nwaiting, b.NWaiting()) }),
+		do(func() { nwaiting = append(nwaiting, b.NWaiting()) }),
 		logStep(&log, "again"),
 		party("d"), party("e"), party("f"),
 		yieldN(2),
@@ -489,18 +452,18 @@ func TestBarrierAbortReset(t *testing.T) {
 	b := runtime.NewBarrier(2)
 	var log []string
 	party := func(name string) scriptStep {
-		return do(func(*runtime.Fiber) {
+		return do(func() {
 			spawnSteps(aw(b.Wait, func(i int, err error) { log = append(log, fmt.Sprintf("%s: %d %v", name, i, err)) }))
 		})
 	}
 	var broken []bool
 	runMain(t,
 		party("a"), awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) { b.Abort(); broken = append(broken, b.Broken()) }),
+		do(func() { b.Abort(); broken = append(broken, b.Broken()) }),
 		party("b"), yieldN(2),
-		do(func(*runtime.Fiber) { b.Reset(); broken = append(broken, b.Broken()) }),
+		do(func() { b.Reset(); broken = append(broken, b.Broken()) }),
 		party("c"), awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) { b.Reset(); broken = append(broken, b.Broken()) }), // c is waiting
+		do(func() { b.Reset(); broken = append(broken, b.Broken()) }), // c is waiting
 		party("d"), party("e"), yieldN(2),
 	)
 	broke := runtime.ErrBrokenBarrier.Error()
@@ -520,11 +483,11 @@ func TestBarrierCancel(t *testing.T) {
 		return spawnSteps(aw(b.Wait, func(i int, err error) { log = append(log, fmt.Sprintf("%s: %d %v", name, i, err)) }))
 	}
 	runMain(t,
-		do(func(*runtime.Fiber) { a = party("a") }), awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) { a.Cancel() }), awaitTask(&a),
-		do(func(*runtime.Fiber) { log = append(log, fmt.Sprint("waiting ", b.NWaiting())) }),
-		do(func(*runtime.Fiber) { c = party("c") }), awaitStep(runtime.Yield),
-		do(func(*runtime.Fiber) {
+		do(func() { a = party("a") }), awaitStep(runtime.Yield),
+		do(func() { a.Cancel() }), awaitTask(&a),
+		do(func() { log = append(log, fmt.Sprint("waiting ", b.NWaiting())) }),
+		do(func() { c = party("c") }), awaitStep(runtime.Yield),
+		do(func() {
 			spawnSteps(aw(b.Wait, func(i int, err error) {
 				log = append(log, fmt.Sprintf("d: %d %v", i, err))
 				c.Cancel() // c's awaitTask completed when d arrived
@@ -543,21 +506,21 @@ func TestConditionWaitForCancel(t *testing.T) {
 	var log []string
 	var w *runtime.Task[struct{}]
 	runMain(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			w = spawnSteps(awaitStep(c.Acquire),
 				aw(func() runtime.Awaitable[struct{}] {
 					return c.WaitFor(func() bool { calls++; return false })
 				}, func(_ struct{}, err error) {
 					log = append(log, fmt.Sprintf("WaitFor: %v, locked %v, pred called %d", err, c.Locked(), calls))
 				}),
-				do(func(*runtime.Fiber) { c.Release() }))
+				do(func() { c.Release() }))
 		}),
 		awaitStep(runtime.Yield),
 		awaitStep(c.Acquire),
-		do(func(*runtime.Fiber) { w.Cancel() }),
+		do(func() { w.Cancel() }),
 		awaitStep(runtime.Yield),
 		logStep(&log, "main releases"),
-		do(func(*runtime.Fiber) { c.Release() }),
+		do(func() { c.Release() }),
 		awaitTask(&w),
 	)
 	expectLog(t, log, "main releases", "WaitFor: "+canceledMsg+", locked true, pred called 1")

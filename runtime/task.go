@@ -25,19 +25,31 @@ type Task[T any] struct {
 // spawned; either way a Coro[T] at the start of the frame.
 func (t *Task[T]) root() *Coro[T] { return (*Coro[T])(unsafe.Pointer(t.fiber.root)) }
 
-// taskRoot is the bottom frame of a task spawned from a leaf awaitable: it
-// awaits the awaitable and keeps its outcome in its Coro header.
+// taskRoot is the root frame of a task spawned from a leaf awaitable (Sleep,
+// a Future, a Gather...): it awaits the leaf, and its Coro header keeps the
+// task's outcome. It is a wrapper root (see wrapRoot).
+//
+// It is written by hand, in the protocol of generated code (see doc.go),
+// for the function
+//
+//	// async
+//	func taskRoot[T any](a Awaitable[T]) (T, error) {
+//		return await(a)
+//	}
+//
+// because the frame asyncgen generates for it keeps the awaitable twice (the
+// parameter, and the pending await's field): 16 bytes more, a larger
+// allocation on every Spawn of a leaf (80 bytes instead of 64 for a
+// Task[struct{}] on 64-bit platforms), which BenchmarkSpawnLeaf shows
+// slower.
 type taskRoot[T any] struct {
 	Coro[T]
 	a Awaitable[T]
 }
 
-// wrapperRoot marks the root frames the runtime adds, which dumps skip.
-type wrapperRoot interface{ wrapperRoot() }
-
-func (r *taskRoot[T]) wrapperRoot() {}
-
-var taskRootInfo = FuncInfo{Name: "asyncgen/runtime.Task", Awaits: []AwaitInfo{{}, {}}}
+// taskRootInfo has no source position: the frame is not generated, and task
+// dumps and deadlock reports skip it.
+var taskRootInfo = FuncInfo{Name: "runtime.taskRoot", Awaits: []AwaitInfo{{}, {}}}
 
 func (r *taskRoot[T]) Info() *FuncInfo { return &taskRootInfo }
 
@@ -72,12 +84,13 @@ func newTask[T any](a Awaitable[T]) *Task[T] {
 		h.state = stateRunning
 		f.root = h
 	} else {
+		// Anything else (a leaf) is awaited by a root frame of the
+		// runtime's own.
 		r := &taskRoot[T]{a: a}
-		var fr Frame = r
-		r.tab = itabOf((*iface)(unsafe.Pointer(&fr)).tab) // not Init: a task's root is never reported as not awaited
+		r.initRoot(r)
 		r.state = stateRunning
 		f.root = &r.coro
-		f.flags = fStarted // the root frame's await handles a cancel before the start
+		f.wrapRoot()
 	}
 	f.top = f.root
 	f.depth = 1
@@ -89,6 +102,19 @@ func newTask[T any](a Awaitable[T]) *Task[T] {
 	f.tab = itabOf((*iface)(unsafe.Pointer(&at)).tab)
 	return t
 }
+
+// initRoot is Init for the runtime's own root frames (taskRoot,
+// serveConnCoro): a task's root is never reported as a coroutine not
+// awaited, so debug mode does not track them.
+func (c *coro) initRoot(self Frame) { c.tab = itabOf((*iface)(unsafe.Pointer(&self)).tab) }
+
+// wrapRoot marks the root frame of a task made by newTask as a wrapper of the
+// runtime's own (taskRoot, serveConnCoro), which is not the user's code:
+// task dumps and deadlock reports skip it (fWrapped), and it runs even if
+// the task is cancelled before it starts (fStarted), so that its own code
+// handles the cancel (taskRoot's await of a TaskGroup's Wait cancels the
+// group's children; serveConnCoro closes its stream).
+func (f *Fiber) wrapRoot() { f.flags |= fStarted | fWrapped }
 
 // startCanceled gives a task cancelled before it started its outcome.
 func (t *Task[T]) startCanceled() {

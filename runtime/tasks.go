@@ -89,11 +89,11 @@ func AllTasks() []AnyTask {
 // must clean up first (TaskGroup.Wait cancels its children and waits for
 // them).
 func (f *Fiber) suspendWithdrawn(a waitable) bool {
-	if d := f.loop.dbg; d != nil {
-		d.withdrawn(f)
-	}
 	if c, ok := a.(cleanupWaitable); ok {
 		return c.beginWithdrawn(f)
+	}
+	if d := f.loop.dbg; d != nil {
+		d.withdrawn(f)
 	}
 	f.flags |= fWaitCanceled
 	return false

@@ -22,16 +22,16 @@ func sleepFor(d time.Duration) func() runtime.Awaitable[struct{}] {
 }
 
 // sleepProp sleeps d and returns v, or the sleep's error.
-func sleepProp(d time.Duration, v int) *scriptCoro[int] {
+func sleepProp(d time.Duration, v int) runtime.Awaitable[int] {
 	var err error
-	return script(func(s *scriptCoro[int]) {
+	return script(func(s *scriptResult[int]) {
 		if s.Err = err; err == nil {
 			s.Ret = v
 		}
 	}, aw(sleepFor(d), func(_ struct{}, e error) { err = e }))
 }
 
-func spawnScript[R any](fin func(s *scriptCoro[R]), steps ...scriptStep) *runtime.Task[R] {
+func spawnScript[R any](fin func(s *scriptResult[R]), steps ...scriptStep) *runtime.Task[R] {
 	return runtime.Spawn[R](script(fin, steps...))
 }
 
@@ -50,13 +50,13 @@ func TestTaskCancelledAndErr(t *testing.T) {
 	var sleeper, early, normal, ignorer *runtime.Task[int]
 	var sleeperErr error
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			sleeper = runtime.Spawn[int](sleepProp(forever, 1))
 			early = runtime.Spawn[int](sleepRet(forever, 2, nil, nil))
 			early.Cancel() // before it starts
 			normal = runtime.Spawn[int](sleepRet(0, 3, nil, nil))
 			// Cancelled, but returns a value: not Cancelled.
-			ignorer = runtime.Spawn[int](script(func(s *scriptCoro[int]) { s.Ret, s.Err = 4, nil },
+			ignorer = runtime.Spawn[int](script(func(s *scriptResult[int]) { s.Ret, s.Err = 4, nil },
 				aw(sleepFor(forever), nil)))
 			if err := sleeper.Err(); !errors.Is(err, runtime.ErrNotDone) {
 				t.Errorf("Err before done = %v", err)
@@ -66,7 +66,7 @@ func TestTaskCancelledAndErr(t *testing.T) {
 			}
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { sleeper.Cancel(); ignorer.Cancel() }),
+		do(func() { sleeper.Cancel(); ignorer.Cancel() }),
 		awTask(&sleeper, func(_ int, err error) { sleeperErr = err }),
 		awTask(&early, nil), awTask(&normal, nil), awTask(&ignorer, nil),
 	)
@@ -88,9 +88,9 @@ func TestTaskErrRepanics(t *testing.T) {
 	var boom *runtime.Task[int]
 	var recovered any
 	s := script[struct{}](nil,
-		do(func(*runtime.Fiber) { boom = runtime.Spawn(boomAsync()) }),
+		do(func() { boom = runtime.Spawn(boomAsync()) }),
 		aw(func() runtime.Awaitable[int] { return boom }, nil))
-	s.Defer(func() { recovered = recover() })
+	pushDefer(s, func() { recovered = recover() })
 	if _, err := runtime.Run(s); err != nil || recovered != "boom" {
 		t.Fatalf("Run = %v, recovered %v", err, recovered)
 	}
@@ -109,7 +109,7 @@ func TestRemoveDoneCallback(t *testing.T) {
 	var rmKept, rmGone func() bool
 	var first, second, afterRun bool
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			task = runtime.Spawn[int](sleepRet(time.Millisecond, 1, nil, nil))
 			rmKept = task.AddDoneCallback(func(*runtime.Task[int]) { log = append(log, "kept") })
 			rmGone = task.AddDoneCallback(func(*runtime.Task[int]) { log = append(log, "removed") })
@@ -117,7 +117,7 @@ func TestRemoveDoneCallback(t *testing.T) {
 		}),
 		awTask(&task, nil),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			afterRun = rmKept()
 			// On a finished task the callback is due in the next pass;
 			// removing it first means it never runs.
@@ -147,9 +147,9 @@ func TestCurrentTaskAndAllTasks(t *testing.T) {
 	var all, after []runtime.AnyTask
 	var inCallback runtime.AnyTask = a // non-nil sentinel replaced below
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			main = runtime.CurrentTask()
-			a = spawnScript[int](nil, do(func(*runtime.Fiber) { inA = runtime.CurrentTask() }), aw(sleepFor(forever), nil))
+			a = spawnScript[int](nil, do(func() { inA = runtime.CurrentTask() }), aw(sleepFor(forever), nil))
 			a.SetName("a")
 			b = runtime.Spawn[int](sleepRet(time.Millisecond, 2, nil, nil))
 			b.AddDoneCallback(func(*runtime.Task[int]) { inCallback = runtime.CurrentTask() })
@@ -157,7 +157,7 @@ func TestCurrentTaskAndAllTasks(t *testing.T) {
 		}),
 		awTask(&b, nil),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			after = runtime.AllTasks()
 			a.Cancel()
 		}),
@@ -198,14 +198,14 @@ func TestFutureOnLoop(t *testing.T) {
 	var w1, w2 *runtime.Task[struct{}]
 	var first, second, third bool
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if _, err := fu.Result(); !errors.Is(err, runtime.ErrNotDone) || fu.Done() {
 				t.Errorf("pending future: Result err %v, Done %v", err, fu.Done())
 			}
 			w1, w2 = waiter("w1"), waiter("w2")
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			first = fu.SetResult(7)
 			second = fu.SetResult(8)
 			third = fu.SetError(errors.New("late"))
@@ -230,9 +230,9 @@ func TestFutureErrorAndCancel(t *testing.T) {
 	fe, fc := runtime.NewFuture[string](), runtime.NewFuture[string]()
 	var errE, errC error
 	run(t,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			runtime.Spawn[struct{}](script[struct{}](nil, aw(runtime.Yield, nil),
-				do(func(*runtime.Fiber) { fe.SetError(e); fc.Cancel() })))
+				do(func() { fe.SetError(e); fc.Cancel() })))
 		}),
 		aw(func() runtime.Awaitable[string] { return fe }, func(_ string, err error) { errE = err }),
 		aw(func() runtime.Awaitable[string] { return fc }, func(_ string, err error) { errC = err }),
@@ -263,7 +263,7 @@ func TestFutureFromOtherGoroutines(t *testing.T) {
 	// timer, no fd. The loop must wait for the other goroutines rather
 	// than report a deadlock.
 	run(t,
-		do(func(*runtime.Fiber) { close(start) }),
+		do(func() { close(start) }),
 		aw(func() runtime.Awaitable[int] { return fu }, func(v int, err error) { got, gotErr = v, err }),
 	)
 	wg.Wait()
@@ -287,13 +287,13 @@ func TestFutureCancelWhileWaiting(t *testing.T) {
 	var a *runtime.Task[struct{}]
 	var aErr error
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			a = spawnScript[struct{}](nil, aw(func() runtime.Awaitable[int] { return fu }, func(_ int, err error) { aErr = err }))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { a.Cancel() }),
+		do(func() { a.Cancel() }),
 		awTask(&a, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if fu.Done() {
 				t.Error("cancelling a waiter completed the future")
 			}

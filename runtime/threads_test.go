@@ -21,10 +21,10 @@ func TestToThreadRunsBesideTheLoop(t *testing.T) {
 	var got int
 	var gotErr error
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			runtime.Spawn[struct{}](script[struct{}](nil,
 				aw(runtime.Yield, nil),
-				do(func(*runtime.Fiber) { close(gate) })))
+				do(func() { close(gate) })))
 		}),
 		aw(func() runtime.Awaitable[int] {
 			return runtime.ToThread(func() (int, error) { <-gate; return 42, e })
@@ -55,7 +55,7 @@ func TestToThreadPanicReraised(t *testing.T) {
 	var recovered any
 	_, err := runtime.Run(func() runtime.Awaitable[int] {
 		s := script[int](nil, aw(func() runtime.Awaitable[int] { return runtime.ToThread(threadBoom) }, nil))
-		s.Defer(func() { recovered = recover() })
+		pushDefer(s, func() { recovered = recover() })
 		return s
 	}())
 	if err != nil || recovered != "thread boom" {
@@ -89,8 +89,8 @@ func TestToThreadCancel(t *testing.T) {
 	var awaitErr, taskErr error
 	var got int
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
-			task = runtime.Spawn[int](script(func(s *scriptCoro[int]) { s.Ret = got },
+		do(func() {
+			task = runtime.Spawn[int](script(func(s *scriptResult[int]) { s.Ret = got },
 				aw(func() runtime.Awaitable[int] {
 					return runtime.ToThread(func() (int, error) {
 						defer close(finished)
@@ -100,7 +100,7 @@ func TestToThreadCancel(t *testing.T) {
 				}, func(v int, err error) { got, awaitErr = v, err })))
 		}),
 		aw(runtime.Yield, nil), // the task parks on the thread
-		do(func(*runtime.Fiber) { task.Cancel() }),
+		do(func() { task.Cancel() }),
 		// The await returns at once, while fn is still blocked.
 		aw(func() runtime.Awaitable[int] { return task }, func(_ int, err error) { taskErr = err }),
 	))
@@ -126,11 +126,11 @@ func TestToThreadCancelledOrphanKeepsLoopAlive(t *testing.T) {
 	var task *runtime.Task[int]
 	ran := false
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			task = runtime.Spawn(runtime.ToThread(func() (int, error) { <-release; return 0, nil }))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			task.Cancel()
 			go func() { time.Sleep(10 * time.Millisecond); close(release) }()
 		}),
@@ -198,7 +198,7 @@ func TestCallSoonLaterAt(t *testing.T) {
 	var late, soon, ranH *runtime.Handle
 	var cancels []bool
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			l := runtime.CurrentLoop()
 			start := runtime.Now()
 			if !start.Equal(l.Now()) {
@@ -214,7 +214,7 @@ func TestCallSoonLaterAt(t *testing.T) {
 			cancels = append(cancels, late.Cancel(), soon.Cancel(), late.Cancel())
 		}),
 		aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(40 * time.Millisecond) }, nil),
-		do(func(*runtime.Fiber) { cancels = append(cancels, ranH.Cancel()) }),
+		do(func() { cancels = append(cancels, ranH.Cancel()) }),
 	), runtime.VirtualTime(0))
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +231,7 @@ func TestCallSoonLaterAt(t *testing.T) {
 func TestCallbackPanicEndsRun(t *testing.T) {
 	pe := runPanics(t, func() {
 		runtime.Run(script[struct{}](nil,
-			do(func(*runtime.Fiber) { runtime.CurrentLoop().CallSoon(func() { panic("cb") }) }),
+			do(func() { runtime.CurrentLoop().CallSoon(func() { panic("cb") }) }),
 			aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(time.Hour) }, nil),
 		), runtime.VirtualTime(0))
 	})
@@ -245,7 +245,7 @@ func TestCallSoonThreadsafe(t *testing.T) {
 	var loop *runtime.Loop
 	var waited error
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			loop = runtime.CurrentLoop()
 			// The timer keeps the loop from reporting a deadlock (a bare
 			// goroutine promises nothing) and fails the test if the
@@ -276,7 +276,7 @@ func TestCancelWhileWaitingForThreadCompletedEvent(t *testing.T) {
 	release := make(chan struct{})
 	done := make(chan struct{})
 	_, err := runtime.Run(script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			l := runtime.CurrentLoop()
 			task = runtime.Spawn[struct{}](script[struct{}](nil,
 				aw(ev.Wait, func(_ struct{}, err error) { waitErr = err })))
@@ -287,9 +287,9 @@ func TestCancelWhileWaitingForThreadCompletedEvent(t *testing.T) {
 			}()
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { task.Cancel() }),
+		do(func() { task.Cancel() }),
 		aw(func() runtime.Awaitable[struct{}] { return task }, nil),
-		do(func(*runtime.Fiber) { close(release) }),
+		do(func() { close(release) }),
 		aw(func() runtime.Awaitable[int] { // wait for the goroutine's call
 			return runtime.ToThread(func() (int, error) { <-done; return 0, nil })
 		}, nil),
@@ -345,10 +345,10 @@ func TestConcurrentFutureCancel(t *testing.T) {
 			return runtime.ToThread(func() (int, error) {
 				started := make(chan struct{})
 				co := script[int](nil,
-					do(func(*runtime.Fiber) { close(started) }),
+					do(func() { close(started) }),
 					aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(time.Hour) },
 						func(_ struct{}, err error) { observed = err }),
-					do(func(*runtime.Fiber) { ev.Set() }))
+					do(func() { ev.Set() }))
 				cf := runtime.RunCoroutineThreadsafe[int](l, co)
 				<-started // cancel it while it sleeps
 				c1 := cf.Cancel()
@@ -453,7 +453,7 @@ func TestRunCoroutineThreadsafeKeepsLoopAlive(t *testing.T) {
 
 func TestRunReenteredWithOptions(t *testing.T) {
 	var inner error
-	_, err := runtime.Run(script[struct{}](nil, do(func(*runtime.Fiber) {
+	_, err := runtime.Run(script[struct{}](nil, do(func() {
 		_, inner = runtime.Run(runtime.Yield(), runtime.VirtualTime(1))
 	})), runtime.VirtualTime(1))
 	if err != nil || !errors.Is(inner, runtime.ErrRunning) {
@@ -462,8 +462,8 @@ func TestRunReenteredWithOptions(t *testing.T) {
 }
 
 // sleepErr sleeps d and returns the sleep's error.
-func sleepErr(d time.Duration) *scriptCoro[int] {
+func sleepErr(d time.Duration) runtime.Awaitable[int] {
 	var err error
-	return script(func(s *scriptCoro[int]) { s.Err = err },
+	return script(func(s *scriptResult[int]) { s.Err = err },
 		aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(d) }, func(_ struct{}, e error) { err = e }))
 }

@@ -204,75 +204,30 @@ func (s *Scope) Reschedule(d time.Duration) {
 // Cancelling the awaiting task cancels the await as usual (a *Task being
 // awaited keeps running, as with any await of a task).
 func WaitFor[T any](a Awaitable[T], d time.Duration) Awaitable[T] {
-	w := &waitFor[T]{a: a, d: d}
-	w.Init(w)
-	return w
+	return waitForAsync(a, d)
 }
 
-// waitFor is a hand-written coroutine frame, in the generated-code protocol:
+// waitFor is the coroutine of WaitFor: it awaits a inside a timeout scope
+// of its own. If a is a Task still running when the deadline passed (its
+// await was withdrawn), the task is cancelled and awaited outside the
+// scope, and the result is ErrTimeout, or ErrCanceled if the awaiting task
+// was cancelled meanwhile: a cancel wins.
 //
-//	func waitFor(a Awaitable[T], d time.Duration) (T, error) {
-//		scope := Timeout(d)
-//		defer scope.Close()
-//		v, err := await(a)
-//		if t, ok := a.(*Task[T]); ok && scope.Expired() && !t.Done() {
-//			t.Cancel()
-//			scope.Close()
-//			await(t)
-//			return zero, ErrTimeout
-//		}
-//		return v, err
-//	}
-type waitFor[T any] struct {
-	Coro[T]
-	a     Awaitable[T]
-	t     *Task[T]
-	d     time.Duration
-	scope *Scope
+// async
+func waitFor[T any](a Awaitable[T], d time.Duration) (T, error) {
+	f, _ := await(thisFiber())
+	scope := openScope(f, d)
+	defer func() { scope.Close() }() // a literal is pushed as it is: one allocation
+	v, err := await(a)
+	t, ok := a.(*Task[T])
+	if !ok || !scope.expired || t.Done() {
+		return v, err
+	}
+	t.Cancel()
+	scope.Close()
+	await(t)
+	if scope.fiber.canceled() {
+		return *new(T), ErrCanceled
+	}
+	return *new(T), ErrTimeout
 }
-
-var waitForInfo = FuncInfo{Name: "asyncgen/runtime.WaitFor", Awaits: []AwaitInfo{{}, {}, {}}}
-
-func (w *waitFor[T]) Info() *FuncInfo { return &waitForInfo }
-
-func (w *waitFor[T]) Step(f *Fiber) bool {
-	switch w.PC {
-	case 0:
-	case 1:
-		goto r1
-	case 2:
-		goto r2
-	default:
-		panic(BadPC(w.PC))
-	}
-	w.scope = openScope(f, w.d)
-	w.Defer(w.closeScope)
-	w.PC = 1
-	if f.Suspend(w.a) {
-		return false
-	}
-r1:
-	w.Ret, w.Err = Resume(f, w.a)
-	if t, ok := w.a.(*Task[T]); ok && w.scope.expired && !t.Done() {
-		w.t = t
-	} else {
-		goto out
-	}
-	w.t.Cancel()
-	w.scope.Close()
-	w.PC = 2
-	if f.Suspend(w.t) {
-		return false
-	}
-r2:
-	_, _ = Resume(f, w.t)
-	w.Ret, w.Err = *new(T), ErrTimeout
-	if f.flags&fCanceled != 0 {
-		w.Err = ErrCanceled // cancel wins
-	}
-out:
-	w.a, w.t = nil, nil
-	return w.Return()
-}
-
-func (w *waitFor[T]) closeScope() { w.scope.Close() }

@@ -109,73 +109,27 @@ func DialTLS(network, address string, cfg *tls.Config) Awaitable[*Stream] {
 			cfg.ServerName = host
 		}
 	}
-	c := &dialTLS{network: network, address: address, cfg: cfg}
-	c.Init(c)
-	return c
+	return dialTLSAsync(network, address, cfg)
 }
 
-// dialTLS is the coroutine of DialTLS:
+// dialTLS is the coroutine of DialTLS. When the handshake's await fails the
+// stream is aborted, whatever the error: a cancel that came before the
+// handshake began would leave it open.
 //
-//	if err := checkTLSConfig(cfg); err != nil {
-//		return nil, err
-//	}
-//	s, err := await(Dial(network, address))
-//	if err != nil {
-//		return nil, err
-//	}
-//	if _, err := await(s.StartTLSClient(cfg)); err != nil {
-//		s.Abort()
-//		return nil, err
-//	}
-//	return s, nil
-type dialTLS struct {
-	Coro[*Stream]
-	network, address string
-	cfg              *tls.Config
-	dial             Awaitable[*Stream]
-	hs               Awaitable[struct{}]
-}
-
-var dialTLSInfo = FuncInfo{Name: "asyncgen/runtime.DialTLS", Awaits: []AwaitInfo{{}, {}, {}}}
-
-func (c *dialTLS) Info() *FuncInfo { return &dialTLSInfo }
-
-func (c *dialTLS) Step(f *Fiber) bool {
-	switch c.PC {
-	case 0:
-	case 1:
-		goto r1
-	case 2:
-		goto r2
-	default:
-		panic(BadPC(c.PC))
+// async
+func dialTLS(network, address string, cfg *tls.Config) (*Stream, error) {
+	if err := checkTLSConfig(cfg); err != nil {
+		return nil, err
 	}
-	if c.Err = checkTLSConfig(c.cfg); c.Err != nil {
-		return c.Return()
+	s, err := await(Dial(network, address))
+	if err != nil {
+		return nil, err
 	}
-	c.dial = Dial(c.network, c.address)
-	c.PC = 1
-	if f.Suspend(c.dial) {
-		return false
+	if _, err := await(s.StartTLSClient(cfg)); err != nil {
+		s.Abort()
+		return nil, err
 	}
-r1:
-	c.Ret, c.Err = Resume(f, c.dial)
-	c.dial = nil
-	if c.Err != nil {
-		return c.Return()
-	}
-	c.hs = c.Ret.StartTLSClient(c.cfg)
-	c.PC = 2
-	if f.Suspend(c.hs) {
-		return false
-	}
-r2:
-	if _, err := Resume(f, c.hs); err != nil {
-		c.Ret.Abort() // a cancel before the handshake began leaves it open
-		c.Ret, c.Err = nil, err
-	}
-	c.hs = nil
-	return c.Return()
+	return s, nil
 }
 
 // StartTLSClient returns an awaitable that upgrades the connection to TLS

@@ -112,47 +112,21 @@ func (p *testPKI) clientConfig() *tls.Config {
 	return &tls.Config{RootCAs: p.pool, ServerName: "localhost"}
 }
 
-// seqCoro is a frame that runs the steps gen returns, one after the other,
+// seq is a coroutine that runs the steps gen returns, one after the other,
 // until it returns nil: a loop for test scenarios.
-type seqCoro struct {
-	runtime.Coro[struct{}]
-	gen func() *scriptStep
-	cur scriptStep
-}
-
-var seqInfo = runtime.FuncInfo{Name: "runtime_test.seq", File: "tls_test.go", Line: 120,
-	Awaits: []runtime.AwaitInfo{{}, {Line: 140, Col: 3}}}
-
-func seq(gen func() *scriptStep) *seqCoro {
-	s := &seqCoro{gen: gen}
-	s.Init(s)
-	return s
-}
-
-func (s *seqCoro) Info() *runtime.FuncInfo { return &seqInfo }
-
-func (s *seqCoro) Step(f *runtime.Fiber) bool {
-	for {
-		if s.PC == 1 {
-			s.cur.resume(f)
-			s.PC = 0
+func seq(gen func() *scriptStep) runtime.Awaitable[struct{}] {
+	return loopScript(func() (scriptStep, bool) {
+		if st := gen(); st != nil {
+			return *st, true
 		}
-		st := s.gen()
-		if st == nil {
-			return s.Return()
-		}
-		s.cur = *st
-		s.PC = 1
-		if s.cur.begin(f) {
-			return false
-		}
-	}
+		return scriptStep{}, false
+	})
 }
 
 // echoLines is a task body that answers each line read from *sp with
 // prefix and the line, until the end of the stream; it records a read
 // error other than io.EOF in *errp and closes the stream at the end.
-func echoLines(sp **runtime.Stream, prefix string, errp *error) *seqCoro {
+func echoLines(sp **runtime.Stream, prefix string, errp *error) runtime.Awaitable[struct{}] {
 	fin := false
 	return seq(func() *scriptStep {
 		if fin {
@@ -283,7 +257,7 @@ func TestTLSServerGoClient(t *testing.T) {
 			var echoErr error
 			runS(t, script[struct{}](nil,
 				accept(t, ln, &s),
-				do(func(*runtime.Fiber) {
+				do(func() {
 					if _, ok := s.ConnectionState(); ok {
 						t.Errorf("ConnectionState reports a handshake that cannot be done yet")
 					}
@@ -384,7 +358,7 @@ func TestTLSClientGoServer(t *testing.T) {
 	}
 	runS(t, script[struct{}](nil,
 		dialTLS(t, addr, &tls.Config{RootCAs: p.pool}, &s),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if cs, ok := s.ConnectionState(); !ok || len(cs.VerifiedChains) == 0 {
 				t.Errorf("ConnectionState = %v, %+v", ok, cs)
 			}
@@ -397,7 +371,7 @@ func TestTLSClientGoServer(t *testing.T) {
 		rd(func() runtime.Awaitable[[]byte] { return s.Read(1) }, "Read(1)", "\n", nil),
 		rd(func() runtime.Awaitable[[]byte] { return s.ReadExactly(10) }, "ReadExactly at EOF", "last", io.ErrUnexpectedEOF),
 		rd(func() runtime.Awaitable[[]byte] { return s.Read(100) }, "Read at EOF", "", io.EOF),
-		do(func(*runtime.Fiber) { s.Close() }),
+		do(func() { s.Close() }),
 		aw(s0{&s}.waitClosed, nil),
 	))
 }
@@ -417,7 +391,7 @@ func TestTLSSessionResumption(t *testing.T) {
 	runS(t, script[struct{}](nil,
 		dialTLS(t, addr, cfg, &s1),
 		aw(readLine(&s1), func(b []byte, err error) { want(t, "ReadLine", b, err, "x\n", nil) }),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if cs, _ := s1.ConnectionState(); cs.DidResume {
 				t.Errorf("the first connection resumed")
 			}
@@ -426,7 +400,7 @@ func TestTLSSessionResumption(t *testing.T) {
 		aw(s0{&s1}.waitClosed, nil),
 		dialTLS(t, addr, cfg, &s2),
 		aw(readLine(&s2), func(b []byte, err error) { want(t, "ReadLine", b, err, "x\n", nil) }),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if cs, _ := s2.ConnectionState(); !cs.DidResume {
 				t.Errorf("the second connection did not resume the session")
 			}
@@ -454,13 +428,13 @@ func TestTLSLoopToLoop(t *testing.T) {
 			var echoErr error
 			var server *runtime.Task[struct{}]
 			runS(t, script[struct{}](nil,
-				do(func(*runtime.Fiber) {
+				do(func() {
 					server = runtime.Spawn(script[struct{}](nil,
 						accept(t, ln, &srv),
 						aw(func() runtime.Awaitable[struct{}] { return echoLines(&srv, "> ", &echoErr) }, nil)))
 				}),
 				dialTLS(t, ln.Addr().String(), p.clientConfig(), &c),
-				do(func(*runtime.Fiber) {
+				do(func() {
 					if cs, ok := c.ConnectionState(); !ok || cs.Version != vers {
 						t.Errorf("ConnectionState = %v, %+v", ok, cs)
 					}
@@ -468,7 +442,7 @@ func TestTLSLoopToLoop(t *testing.T) {
 				}),
 				aw(readLine(&c), func(b []byte, err error) { want(t, "ReadLine", b, err, "> one\n", nil) }),
 				aw(readLine(&c), func(b []byte, err error) { want(t, "ReadLine", b, err, "> two\n", nil) }),
-				do(func(*runtime.Fiber) {
+				do(func() {
 					c.Write([]byte("three\n"))
 					if err := c.CloseWrite(); err != nil {
 						t.Errorf("CloseWrite: %v", err)
@@ -480,7 +454,7 @@ func TestTLSLoopToLoop(t *testing.T) {
 				aw(readLine(&c), func(b []byte, err error) { want(t, "ReadLine", b, err, "> three\n", nil) }),
 				aw(readLine(&c), func(b []byte, err error) { want(t, "ReadLine at the end", b, err, "", io.EOF) }),
 				aw(func() runtime.Awaitable[struct{}] { return server }, nil),
-				do(func(*runtime.Fiber) { c.Close() }),
+				do(func() { c.Close() }),
 				aw(s0{&c}.waitClosed, nil),
 			))
 			if echoErr != nil {
@@ -504,13 +478,13 @@ func smtpServer(t *testing.T, sp **runtime.Stream, cfg *tls.Config, pipelined bo
 		})
 	}
 	steps := []scriptStep{
-		do(func(*runtime.Fiber) { (*s).Write([]byte("220 ready\r\n")) }),
+		do(func() { (*s).Write([]byte("220 ready\r\n")) }),
 		line("EHLO client\r\n"),
-		do(func(*runtime.Fiber) { (*s).Write([]byte("250 STARTTLS\r\n")) }),
+		do(func() { (*s).Write([]byte("250 STARTTLS\r\n")) }),
 		line("STARTTLS\r\n"),
 	}
 	if !pipelined {
-		steps = append(steps, do(func(*runtime.Fiber) { (*s).Write([]byte("220 go ahead\r\n")) }))
+		steps = append(steps, do(func() { (*s).Write([]byte("220 go ahead\r\n")) }))
 	}
 	return append(steps,
 		aw(func() runtime.Awaitable[struct{}] { return (*s).StartTLSServer(cfg) }, func(_ struct{}, err error) {
@@ -519,7 +493,7 @@ func smtpServer(t *testing.T, sp **runtime.Stream, cfg *tls.Config, pipelined bo
 			}
 		}),
 		line("EHLO client\r\n"),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if _, ok := (*s).ConnectionState(); !ok {
 				t.Errorf("no TLS connection state after StartTLSServer")
 			}
@@ -623,15 +597,15 @@ func TestTLSStartTLSLoopToLoop(t *testing.T) {
 		return aw(readLine(&c), func(b []byte, err error) { want2(t, "client ReadLine", b, err, want) })
 	}
 	runS(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			server = runtime.Spawn(script[struct{}](nil, append([]scriptStep{accept(t, ln, &srv)},
 				smtpServer(t, &srv, p.serverConfig(), false)...)...))
 		}),
 		dial(t, ln.Addr().String(), &c),
 		expect("220 ready\r\n"),
-		do(func(*runtime.Fiber) { c.Write([]byte("EHLO client\r\n")) }),
+		do(func() { c.Write([]byte("EHLO client\r\n")) }),
 		expect("250 STARTTLS\r\n"),
-		do(func(*runtime.Fiber) { c.Write([]byte("STARTTLS\r\n")) }),
+		do(func() { c.Write([]byte("STARTTLS\r\n")) }),
 		expect("220 go ahead\r\n"),
 		aw(func() runtime.Awaitable[struct{}] { return c.StartTLSClient(p.clientConfig()) }, func(_ struct{}, err error) {
 			if err != nil {
@@ -643,11 +617,11 @@ func TestTLSStartTLSLoopToLoop(t *testing.T) {
 				t.Errorf("second StartTLSClient: %v", err)
 			}
 		}),
-		do(func(*runtime.Fiber) { c.Write([]byte("EHLO client\r\n")) }),
+		do(func() { c.Write([]byte("EHLO client\r\n")) }),
 		expect("250 secure\r\n"),
 		aw(readLine(&c), func(b []byte, err error) { want(t, "ReadLine at the end", b, err, "", io.EOF) }),
 		aw(func() runtime.Awaitable[struct{}] { return server }, nil),
-		do(func(*runtime.Fiber) { c.Close() }),
+		do(func() { c.Close() }),
 	))
 }
 
@@ -701,14 +675,14 @@ func TestTLSBadCertificate(t *testing.T) {
 			})
 	}
 	runS(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) { serveOne() }),
+		do(func() { serveOne() }),
 		badDial(&tls.Config{RootCAs: x509.NewCertPool()}, func(err error) {
 			var ua x509.UnknownAuthorityError
 			if !errors.As(err, &ua) {
 				t.Errorf("untrusted certificate: %v; want x509.UnknownAuthorityError", err)
 			}
 		}),
-		do(func(*runtime.Fiber) { serveOne() }),
+		do(func() { serveOne() }),
 		badDial(&tls.Config{RootCAs: p.pool, ServerName: "example.com"}, func(err error) {
 			var he x509.HostnameError
 			if !errors.As(err, &he) {
@@ -816,7 +790,7 @@ func TestTLSGarbage(t *testing.T) {
 					t.Errorf("the read error is not kept: %q", b)
 				}
 			}),
-			do(func(*runtime.Fiber) { s.Close() }),
+			do(func() { s.Close() }),
 			aw(s0{&s}.waitClosed, nil),
 		))
 	})
@@ -947,7 +921,7 @@ func TestTLSLargeTransfer(t *testing.T) {
 		got, off, parked := 0, 0, 0
 		runS(t, script[struct{}](nil,
 			dialTLS(t, addr, p.clientConfig(), &s),
-			do(func(*runtime.Fiber) {
+			do(func() {
 				fin := false
 				reader = runtime.Spawn(seq(func() *scriptStep {
 					if fin {
@@ -992,13 +966,13 @@ func TestTLSLargeTransfer(t *testing.T) {
 					return &st
 				})
 			}, nil),
-			do(func(*runtime.Fiber) {
+			do(func() {
 				if err := s.CloseWrite(); err != nil {
 					t.Errorf("CloseWrite: %v", err)
 				}
 			}),
 			aw(func() runtime.Awaitable[struct{}] { return reader }, nil),
-			do(func(*runtime.Fiber) { s.Close() }),
+			do(func() { s.Close() }),
 			aw(s0{&s}.waitClosed, nil),
 		))
 		if got != total || !bytes.Equal(h.Sum(nil), sum[:]) {
@@ -1025,14 +999,14 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 		})
 		var scope *runtime.Scope
 		runS(t, script[struct{}](nil,
-			do(func(*runtime.Fiber) { scope = runtime.Timeout(100 * time.Millisecond) }),
+			do(func() { scope = runtime.Timeout(100 * time.Millisecond) }),
 			aw(func() runtime.Awaitable[*runtime.Stream] { return runtime.DialTLS("tcp", addr, p.clientConfig()) },
 				func(s *runtime.Stream, err error) {
 					if s != nil || !errors.Is(err, runtime.ErrTimeout) {
 						t.Errorf("DialTLS = %v, %v; want ErrTimeout", s, err)
 					}
 				}),
-			do(func(*runtime.Fiber) { scope.Close() }),
+			do(func() { scope.Close() }),
 		))
 		if err := <-closed; err != nil {
 			t.Errorf("the server did not see the connection closed: %v", err)
@@ -1060,13 +1034,13 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 		var scope *runtime.Scope
 		runS(t, script[struct{}](nil,
 			accept(t, ln, &s),
-			do(func(*runtime.Fiber) { scope = runtime.Timeout(100 * time.Millisecond) }),
+			do(func() { scope = runtime.Timeout(100 * time.Millisecond) }),
 			aw(handshake(&s), func(_ struct{}, err error) {
 				if !errors.Is(err, runtime.ErrTimeout) {
 					t.Errorf("Handshake = %v; want ErrTimeout", err)
 				}
 			}),
-			do(func(*runtime.Fiber) {
+			do(func() {
 				scope.Close()
 				if err := s.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 					t.Errorf("Write after the timeout: %v", err)
@@ -1219,13 +1193,13 @@ func TestTLSCloseDuringHandshake(t *testing.T) {
 	var hsErr error
 	runS(t, script[struct{}](nil,
 		accept(t, ln, &s),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			waiter = runtime.Spawn(script[struct{}](nil,
 				aw(handshake(&s), func(_ struct{}, err error) { hsErr = err })))
 			s.Write([]byte("dropped"))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { s.Close() }),
+		do(func() { s.Close() }),
 		aw(func() runtime.Awaitable[struct{}] { return waiter }, nil),
 		aw(s0{&s}.waitClosed, nil),
 	))
@@ -1281,7 +1255,7 @@ func TestTLSUnix(t *testing.T) {
 	var echoErr error
 	var server *runtime.Task[struct{}]
 	runS(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			server = runtime.Spawn(script[struct{}](nil,
 				accept(t, ln, &srv),
 				aw(func() runtime.Awaitable[struct{}] { return echoLines(&srv, "unix ", &echoErr) }, nil)))
@@ -1295,7 +1269,7 @@ func TestTLSUnix(t *testing.T) {
 				c.Write([]byte("hi\n"))
 			}),
 		aw(readLine(&c), func(b []byte, err error) { want(t, "ReadLine", b, err, "unix hi\n", nil) }),
-		do(func(*runtime.Fiber) { c.Close() }),
+		do(func() { c.Close() }),
 		aw(s0{&c}.waitClosed, nil),
 		aw(func() runtime.Awaitable[struct{}] { return server }, nil),
 	))
@@ -1337,13 +1311,13 @@ func TestTLSMisuse(t *testing.T) {
 		fails("Handshake of a plain stream", handshake(&s), "not TLS"),
 		fails("StartTLSServer with a nil config", func() runtime.Awaitable[struct{}] { return s.StartTLSServer(nil) }, "nil *tls.Config"),
 		fails("StartTLSServer without a certificate", func() runtime.Awaitable[struct{}] { return s.StartTLSServer(&tls.Config{}) }, "no certificate"),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if _, ok := s.ConnectionState(); ok {
 				t.Errorf("ConnectionState of a plain stream")
 			}
 			s.Write([]byte("plain\n"))
 		}),
 		aw(readLine(&s), func(b []byte, err error) { want(t, "ReadLine", b, err, "plain\n", nil) }),
-		do(func(*runtime.Fiber) { s.Close() }),
+		do(func() { s.Close() }),
 	))
 }

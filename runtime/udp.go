@@ -125,7 +125,7 @@ func ListenPacket(network, address string) (*PacketConn, error) {
 // "unixgram" endpoint is unnamed: it sends, and receives no replies.
 func DialPacket(network, address string) Awaitable[*PacketConn] {
 	if needsLookup(network, address) {
-		return dialHost(network, address, dialPacketNumeric)
+		return dialHostAsync(network, address, resolveAddress, dialPacketNumeric)
 	}
 	return dialPacketNumeric(network, address)
 }

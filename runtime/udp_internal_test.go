@@ -8,90 +8,37 @@ import (
 	"testing"
 )
 
-// udpPingCoro sends n datagrams to to from c, each once the answer to the
-// previous one came back; the first step spawns echo.
-type udpPingCoro struct {
-	Coro[struct{}]
-	c, echo *PacketConn
-	buf     []byte
-	msg     []byte
-	n, i    int
-	_a0     Awaitable[Datagram]
-}
-
-var udpPingInfo = FuncInfo{Name: "runtime.udpPing", File: "udp_internal_test.go",
-	Awaits: []AwaitInfo{{}, {}}}
-
-func (s *udpPingCoro) Info() *FuncInfo { return &udpPingInfo }
-
-func (s *udpPingCoro) Step(f *Fiber) bool {
-	switch s.PC {
-	case 0:
-	case 1:
-		goto r1
-	}
-	{
-		e := &udpEchoCoro{c: s.echo, buf: make([]byte, 64)}
-		e.Init(e)
-		Spawn[struct{}](e)
-	}
-loop:
-	if s.i == s.n {
-		s.c.Close()
-		s.echo.Close()
-		return s.Return()
-	}
-	if err := s.c.WriteTo(s.msg, s.echo.LocalAddr()); err != nil {
-		panic(err)
-	}
-	s._a0 = s.c.ReadFrom(s.buf)
-	s.PC = 1
-	if f.Suspend(s._a0) {
-		return false
-	}
-r1:
-	if d, err := Resume(f, s._a0); err != nil || len(d.Data) != len(s.msg) {
-		panic(err)
-	}
-	s._a0 = nil
-	s.i++
-	goto loop
-}
-
-// udpEchoCoro answers each datagram on c until c is closed.
-type udpEchoCoro struct {
-	Coro[struct{}]
-	c   *PacketConn
-	buf []byte
-	_a0 Awaitable[Datagram]
-}
-
-func (s *udpEchoCoro) Info() *FuncInfo { return &udpPingInfo }
-
-func (s *udpEchoCoro) Step(f *Fiber) bool {
-	switch s.PC {
-	case 0:
-	case 1:
-		goto r1
-	}
-loop:
-	s._a0 = s.c.ReadFrom(s.buf)
-	s.PC = 1
-	if f.Suspend(s._a0) {
-		return false
-	}
-r1:
-	{
-		d, err := Resume(f, s._a0)
-		s._a0 = nil
-		if err != nil {
-			return s.Return()
+// udpPing sends n datagrams msg from c to echo, each once the answer to
+// the previous one came back into buf; first it spawns echo's task.
+//
+// async
+func udpPing(c, echo *PacketConn, buf, msg []byte, n int) {
+	Spawn(udpEchoAsync(echo, make([]byte, 64)))
+	for i := 0; i < n; i++ {
+		if err := c.WriteTo(msg, echo.LocalAddr()); err != nil {
+			panic(err)
 		}
-		if err := s.c.WriteTo(d.Data, d.Addr); err != nil {
+		if d, err := await(c.ReadFrom(buf)); err != nil || len(d.Data) != len(msg) {
 			panic(err)
 		}
 	}
-	goto loop
+	c.Close()
+	echo.Close()
+}
+
+// udpEcho answers each datagram on c until c is closed.
+//
+// async
+func udpEcho(c *PacketConn, buf []byte) {
+	for {
+		d, err := await(c.ReadFrom(buf))
+		if err != nil {
+			return
+		}
+		if err := c.WriteTo(d.Data, d.Addr); err != nil {
+			panic(err)
+		}
+	}
 }
 
 // pingPongMallocs runs n UDP round trips between two endpoints on one loop
@@ -105,11 +52,9 @@ func pingPongMallocs(t *testing.T, n int) uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &udpPingCoro{c: a, echo: b, buf: make([]byte, 64), msg: []byte("ping"), n: n}
 	var m0, m1 goruntime.MemStats
 	goruntime.ReadMemStats(&m0)
-	p.Init(p)
-	if _, err := Run[struct{}](p); err != nil {
+	if _, err := Run(udpPingAsync(a, b, make([]byte, 64), []byte("ping"), n)); err != nil {
 		t.Fatal(err)
 	}
 	goruntime.ReadMemStats(&m1)
@@ -144,11 +89,10 @@ func BenchmarkPacketPingPong(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := &udpPingCoro{c: a, echo: e, buf: make([]byte, 64), msg: []byte("ping"), n: b.N}
-	p.Init(p)
+	p := udpPingAsync(a, e, make([]byte, 64), []byte("ping"), b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	if _, err := Run[struct{}](p); err != nil {
+	if _, err := Run(p); err != nil {
 		b.Fatal(err)
 	}
 }

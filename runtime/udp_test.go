@@ -3,7 +3,7 @@
 package runtime_test
 
 // Datagram endpoints over real sockets on 127.0.0.1 and Unix datagram
-// sockets, with peers from Go's net package, driven by script frames
+// sockets, with peers from Go's net package, driven by scripts
 // (frames_test.go).
 
 import (
@@ -76,7 +76,7 @@ func TestPacketEcho(t *testing.T) {
 	buf := make([]byte, 100)
 	runS(t, script[struct{}](nil,
 		dialPacket(t, "udp", srv.LocalAddr().String(), &c),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if c.RemoteAddr().String() != srv.LocalAddr().String() {
 				t.Errorf("RemoteAddr %v, want %v", c.RemoteAddr(), srv.LocalAddr())
 			}
@@ -97,7 +97,7 @@ func TestPacketEcho(t *testing.T) {
 			}
 		}),
 		aw(pc0{&c}.read(make([]byte, 100)), func(b []byte, err error) { want(t, "Read", b, err, "pong", nil) }),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if srvSaw == nil || srvSaw.String() != c.LocalAddr().String() {
 				t.Errorf("server saw the client as %v; its LocalAddr is %v", srvSaw, c.LocalAddr())
 			}
@@ -134,7 +134,7 @@ func TestPacketGoPeers(t *testing.T) {
 	var echo *runtime.Task[struct{}]
 	var c *runtime.PacketConn
 	runS(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			echo = spawnEcho(srv)
 			go func() {
 				clientErr <- func() error {
@@ -163,7 +163,7 @@ func TestPacketGoPeers(t *testing.T) {
 			}()
 		}),
 		dialPacket(t, "udp", goSrv.LocalAddr().String(), &c),
-		do(func(*runtime.Fiber) { c.Write([]byte("one")); c.Write([]byte("two")) }),
+		do(func() { c.Write([]byte("one")); c.Write([]byte("two")) }),
 		aw(pc0{&c}.readFrom(make([]byte, 100)), func(d runtime.Datagram, err error) {
 			want(t, "ReadFrom", d.Data, err, "go one", nil)
 			if d.Addr.String() != goSrv.LocalAddr().String() {
@@ -178,7 +178,7 @@ func TestPacketGoPeers(t *testing.T) {
 				t.Errorf("Go client: %v", err)
 			}
 		}),
-		do(func(*runtime.Fiber) { srv.Close(); c.Close() }),
+		do(func() { srv.Close(); c.Close() }),
 		aw(func() runtime.Awaitable[struct{}] { return echo }, nil),
 	))
 }
@@ -200,7 +200,7 @@ func TestPacketReadersFIFO(t *testing.T) {
 	got := make([]string, 4)
 	errs := make([]error, 4)
 	var readers []*runtime.Task[struct{}]
-	steps := []scriptStep{do(func(*runtime.Fiber) {
+	steps := []scriptStep{do(func() {
 		for i := range 4 {
 			buf := make([]byte, 100)
 			readers = append(readers, runtime.Spawn(script[struct{}](nil,
@@ -209,7 +209,7 @@ func TestPacketReadersFIFO(t *testing.T) {
 	})}
 	steps = append(steps,
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			readers[1].Cancel()
 			for _, m := range []string{"a", "b", "c"} {
 				gc.Write([]byte(m))
@@ -246,20 +246,20 @@ func TestPacketCancelRead(t *testing.T) {
 	var scope *runtime.Scope
 	buf := make([]byte, 100)
 	runS(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			reader = runtime.Spawn(script[struct{}](nil,
 				aw(pc0{&srv}.readFrom(buf), func(_ runtime.Datagram, err error) { readErr = err })))
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) { reader.Cancel() }),
+		do(func() { reader.Cancel() }),
 		aw(func() runtime.Awaitable[struct{}] { return reader }, nil),
-		do(func(*runtime.Fiber) { scope = runtime.Timeout(20 * time.Millisecond) }),
+		do(func() { scope = runtime.Timeout(20 * time.Millisecond) }),
 		aw(pc0{&srv}.readFrom(buf), func(d runtime.Datagram, err error) {
 			if !errors.Is(err, runtime.ErrTimeout) {
 				t.Errorf("ReadFrom in an expired scope = %q, %v", d.Data, err)
 			}
 		}),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			scope.Close()
 			gc.Write([]byte("kept"))
 		}),
@@ -280,14 +280,14 @@ func TestPacketCloseWakesReaders(t *testing.T) {
 	errs := make([]error, 2)
 	var readers []*runtime.Task[struct{}]
 	runS(t, script[struct{}](nil,
-		do(func(*runtime.Fiber) {
+		do(func() {
 			for i := range errs {
 				readers = append(readers, runtime.Spawn(script[struct{}](nil,
 					aw(pc0{&srv}.readFrom(nil), func(_ runtime.Datagram, err error) { errs[i] = err }))))
 			}
 		}),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if err := srv.Close(); err != nil {
 				t.Error(err)
 			}
@@ -302,7 +302,7 @@ func TestPacketCloseWakesReaders(t *testing.T) {
 				t.Errorf("ReadFrom after Close: %v", err)
 			}
 		}),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if err := srv.WriteTo([]byte("x"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}); !errors.Is(err, net.ErrClosed) {
 				t.Errorf("WriteTo after Close: %v", err)
 			}
@@ -386,7 +386,7 @@ func TestPacketUnixgram(t *testing.T) {
 				t.Error(err)
 			}
 		}),
-		do(func(*runtime.Fiber) { srv.Close() }),
+		do(func() { srv.Close() }),
 	))
 	gc.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, 100)
@@ -404,7 +404,7 @@ func TestPacketUnixgram(t *testing.T) {
 func readAll(t *testing.T, c **runtime.PacketConn, n *int, got *[]string) []scriptStep {
 	buf := make([]byte, 200)
 	var scope *runtime.Scope
-	steps := []scriptStep{do(func(*runtime.Fiber) { scope = runtime.Timeout(10 * time.Second) })}
+	steps := []scriptStep{do(func() { scope = runtime.Timeout(10 * time.Second) })}
 	for range 1000 {
 		steps = append(steps, aw(func() runtime.Awaitable[[]byte] {
 			if len(*got) == *n {
@@ -422,7 +422,7 @@ func readAll(t *testing.T, c **runtime.PacketConn, n *int, got *[]string) []scri
 			}
 		}))
 	}
-	return append(steps, do(func(*runtime.Fiber) { scope.Close() }))
+	return append(steps, do(func() { scope.Close() }))
 }
 
 // TestPacketWriteBuffer: a Unix datagram socket whose peer does not read
@@ -447,10 +447,10 @@ func TestPacketWriteBuffer(t *testing.T) {
 	var steps []scriptStep
 	steps = append(steps,
 		dialPacket(t, "unixgram", path, &c),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			c.SetWriteBufferLimits(high, 0)
 			writer = runtime.Spawn(script[struct{}](nil,
-				do(func(*runtime.Fiber) {
+				do(func() {
 					for ; ; accepted++ {
 						err := c.Write([]byte(msg(accepted)))
 						if errors.Is(err, runtime.ErrPacketBufferFull) {
@@ -470,7 +470,7 @@ func TestPacketWriteBuffer(t *testing.T) {
 		}),
 		aw(runtime.Yield, nil),
 		aw(runtime.Yield, nil),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if writer.Done() || c.WriteBuffered() == 0 {
 				t.Fatalf("Drain did not wait, with %d bytes buffered", c.WriteBuffered())
 			}
@@ -479,7 +479,7 @@ func TestPacketWriteBuffer(t *testing.T) {
 	steps = append(steps, readAll(t, &srv, &accepted, &got)...)
 	steps = append(steps,
 		aw(func() runtime.Awaitable[struct{}] { return writer }, nil),
-		do(func(*runtime.Fiber) { c.Close(); srv.Close() }))
+		do(func() { c.Close(); srv.Close() }))
 	runS(t, script[struct{}](nil, steps...))
 	if len(got) != accepted {
 		t.Fatalf("read %d datagrams of %d accepted", len(got), accepted)
@@ -525,7 +525,7 @@ func TestPacketErrors(t *testing.T) {
 	var c *runtime.PacketConn
 	runS(t, script[struct{}](nil,
 		dialPacket(t, "udp", dead, &c),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if err := c.WriteTo([]byte("x"), srv.LocalAddr()); !errors.Is(err, net.ErrWriteToConnected) {
 				t.Errorf("WriteTo on a connected endpoint: %v", err)
 			}
@@ -555,7 +555,7 @@ func TestPacketErrors(t *testing.T) {
 			}
 		}),
 		aw(pc0{&c}.read(nil), func(b []byte, err error) { want(t, "Read once the peer listens", b, err, "again", nil) }),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			if err := c.Close(); err != nil {
 				t.Error(err)
 			}
@@ -586,7 +586,7 @@ func TestPacketCloseFlushes(t *testing.T) {
 	var got []string
 	steps := []scriptStep{
 		dialPacket(t, "unixgram", path, &c),
-		do(func(*runtime.Fiber) {
+		do(func() {
 			for ; c.WriteBuffered() < 500 && accepted < 100000; accepted++ {
 				if err := c.Write([]byte(fmt.Sprint(accepted))); err != nil {
 					t.Fatal(err)

@@ -80,7 +80,7 @@ func TestVirtualHourTakesMilliseconds(t *testing.T) {
 			return runtime.Gather(
 				sleepRet(time.Hour, 1, nil, nil),
 				sleepRet(30*time.Minute, 2, nil, nil),
-				script(func(*scriptCoro[int]) { virt = runtime.Now().Sub(start) },
+				script(func(*scriptResult[int]) { virt = runtime.Now().Sub(start) },
 					aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(time.Hour + time.Nanosecond) }, nil)),
 			)
 		}, nil),
@@ -102,7 +102,7 @@ func TestVirtualTimeWaitsForThreads(t *testing.T) {
 	// timer; the thread's result arrives afterwards.
 	var log []string
 	_, err := runtime.Run(runtime.Gather(
-		script(func(*scriptCoro[int]) { log = append(log, "sleeper") },
+		script(func(*scriptResult[int]) { log = append(log, "sleeper") },
 			aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(time.Millisecond) }, nil)),
 		runtime.ToThread(func() (int, error) {
 			time.Sleep(200 * time.Millisecond)

@@ -450,6 +450,13 @@ func (e *emitter) nameScopes() {
 	for n := range u.scope.generated {
 		e.needed[n] = true
 	}
+	if u.pkg.Path() == RuntimePath {
+		// In the runtime's own package the generated code names its
+		// declarations (Resume, Coro, BadPC...) without a qualifier.
+		for _, n := range u.pkg.Scope().Names() {
+			e.needed[n] = true
+		}
+	}
 	// The function namer knows all of that and what the function mentions:
 	// Step's names can hide nothing else.
 	e.names = newNamer()
