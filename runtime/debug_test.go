@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	goruntime "runtime"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -197,5 +198,72 @@ func TestDebugTaskPendingAtClose(t *testing.T) {
 	if !strings.Contains(got, `asyncgen: task was destroyed but it is pending: Task-`) ||
 		!strings.Contains(got, `"left behind"`) {
 		t.Errorf("got:\n%s", got)
+	}
+}
+
+// stubborn reads its awaits' errors and goes on: cancelled, it never ends by
+// itself (the test gives up after limit failed awaits).
+//
+// async
+func stubborn(failed *int, limit int) error {
+	for {
+		if _, err := await(runtime.Yield()); err != nil {
+			*failed++
+			if *failed == limit {
+				return err
+			}
+		}
+	}
+}
+
+// spinner drops its awaits' errors: cancelled, it ends at once.
+//
+// async
+func spinner(n *int) {
+	for {
+		await(runtime.Yield())
+		*n++
+	}
+}
+
+// cancelBoth starts a stubborn task and a spinner, cancels both and waits
+// for them.
+//
+// async
+func cancelBoth(failed, spins *int) error {
+	s := runtime.Spawn(stubbornAsync(failed, 2500))
+	s.SetName("stubborn")
+	p := runtime.Spawn(spinnerAsync(spins))
+	await(runtime.Yield())
+	s.Cancel()
+	p.Cancel()
+	if _, err := await(s); !errors.Is(err, runtime.ErrCanceled) {
+		return fmt.Errorf("stubborn: %v", err)
+	}
+	if _, err := await(p); !errors.Is(err, runtime.ErrCanceled) {
+		return fmt.Errorf("spinner: %v", err)
+	}
+	return nil
+}
+
+// TestDebugCanceledKeepsAwaiting: debug mode names a cancelled task that
+// keeps awaiting, once, and says where it is; a task that drops the errors
+// ends with the cancel, and is not reported.
+func TestDebugCanceledKeepsAwaiting(t *testing.T) {
+	var out syncBuffer
+	failed, spins := 0, 0
+	if _, err := runtime.Run(cancelBothAsync(&failed, &spins), runtime.Debug(), runtime.DebugOutput(&out)); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	want := `Task-\d+ "stubborn" was cancelled and keeps awaiting: 1000 awaits have failed at once with ErrCanceled since; it is at runtime_test\.stubborn \(debug_test\.go:\d+\)`
+	if !regexp.MustCompile(want).MatchString(got) {
+		t.Errorf("debug output:\n%s\nwant a line matching %s", got, want)
+	}
+	if n := strings.Count(got, "keeps awaiting"); n != 1 {
+		t.Errorf("%d reports, want 1:\n%s", n, got)
+	}
+	if failed != 2500 {
+		t.Errorf("stubborn saw %d failed awaits, want 2500", failed)
 	}
 }
