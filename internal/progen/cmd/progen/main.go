@@ -1,0 +1,65 @@
+// Command progen prints the programs of package progen, and minimizes
+// failing ones.
+//
+//	go run ./internal/progen/cmd/progen -seed 42              # the async form of seed 42
+//	go run ./internal/progen/cmd/progen -seed 42 -plain       # its plain form
+//	go run ./internal/progen/cmd/progen -seed 42 -min         # check it, and print the smallest failing program
+//	go run ./internal/progen/cmd/progen -min -file prog.txtar # minimize a program written by hand or saved
+//	go run ./internal/progen/cmd/progen -n 100 -out DIR       # write the plain forms of seeds 1..100 into a module
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/asyncgen/asyncgen/internal/progen"
+)
+
+func main() {
+	seed := flag.Uint64("seed", 1, "the seed of the program")
+	size := flag.Int("size", progen.DefaultSize, "the size of the program")
+	avoid := flag.String("avoid", "", "comma-separated features to leave out")
+	plain := flag.Bool("plain", false, "print the plain form")
+	n := flag.Int("n", 0, "with -out: how many seeds, from -seed on")
+	out := flag.String("out", "", "write the plain forms of -n seeds into this directory, as one module")
+	flag.Parse()
+	cfg := progen.Config{Size: *size, Avoid: map[string]bool{}}
+	for _, f := range strings.Split(*avoid, ",") {
+		if f != "" {
+			cfg.Avoid[f] = true
+		}
+	}
+	if *out != "" {
+		os.MkdirAll(*out, 0o755)
+		os.WriteFile(filepath.Join(*out, "go.mod"), []byte("module example.com/plain\n\ngo 1.26\n"), 0o644)
+		for i := range *n {
+			s := *seed + uint64(i)
+			p := progen.Generate(s, cfg)
+			files, err := progen.Plain(p.Files)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "seed %d: %v\n", s, err)
+				continue
+			}
+			dir := filepath.Join(*out, fmt.Sprintf("s%d", s))
+			os.MkdirAll(dir, 0o755)
+			for _, f := range files {
+				os.WriteFile(filepath.Join(dir, f.Name), f.Src, 0o644)
+			}
+		}
+		return
+	}
+	p := progen.Generate(*seed, cfg)
+	files := p.Files
+	if *plain {
+		var err error
+		files, err = progen.Plain(files)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	fmt.Print(progen.Source(files))
+}
