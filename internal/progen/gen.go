@@ -161,17 +161,17 @@ type brk struct {
 }
 
 type fnInfo struct {
-	name     string // the source name: f3, Main
-	params   []variable
-	shape    int    // shapeNone, shapeT, shapeErr, shapeTErr
-	rt       string // T of the results: int, string, or T for a generic function
-	resNames []string
-	recovers bool // a deferred recover at the top
-	panics   bool // a panic may escape it (its caller recovers or lets it escape too)
-	generic  bool
-	recv     string // receiver name of a method of *counter, "" for a function
-	callees  []*fnInfo
-	caller   *fnInfo
+	name      string // the source name: f3, Main
+	params    []variable
+	shape     int    // shapeNone, shapeT, shapeErr, shapeTErr
+	rt        string // T of the results: int, string, or T for a generic function
+	resNames  []string
+	recovers  bool // a deferred recover at the top
+	panics    bool // a panic may escape it (its caller recovers or lets it escape too)
+	generic   bool
+	recv      string // receiver name of a method of *counter, "" for a function
+	callees   []*fnInfo
+	caller    *fnInfo
 	labels    map[string]bool
 	labelAt   map[string]int // line of a label that break or continue may use
 	labelUsed map[string]bool

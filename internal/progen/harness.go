@@ -33,13 +33,13 @@ type Options struct {
 
 // The kinds of failure.
 const (
-	Pass     = ""
+	Pass       = ""
 	Diagnostic = "generate" // asyncgen reported diagnostics
-	Build    = "build"    // the generated code does not compile
-	Differ   = "differ"   // a form printed something else than the plain form
-	Hang     = "timeout"  // a form did not finish in time
-	Crash    = "crash"    // a form failed otherwise (fatal error, exit status without a panic)
-	Progen   = "progen"   // the plain form does not build or is not deterministic: a bug of this package
+	Build      = "build"    // the generated code does not compile
+	Differ     = "differ"   // a form printed something else than the plain form
+	Hang       = "timeout"  // a form did not finish in time
+	Crash      = "crash"    // a form failed otherwise (fatal error, exit status without a panic)
+	Progen     = "progen"   // the plain form does not build or is not deterministic: a bug of this package
 )
 
 // Output is what one run of a program printed.
