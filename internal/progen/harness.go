@@ -29,6 +29,9 @@ type Options struct {
 	Timeout  time.Duration // for each run of a program; 0 means 20s
 	Parallel int           // runs at once; 0 means the number of CPUs
 	Log      io.Writer     // progress, if not nil
+	// CompileOnly stops after compiling the async packages: no plain
+	// form, no runner, no runs. A program that compiles passes.
+	CompileOnly bool
 }
 
 // The kinds of failure.
@@ -83,6 +86,9 @@ func (r *Result) Failed() bool { return r.Kind != Pass }
 func (r *Result) Report() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (size %d): %s\n", r.Prog.Name, r.Prog.Size, r.Kind)
+	if sig := Signature(r); len(sig) > 0 {
+		fmt.Fprintf(&b, "signature: %s\n", sig[0])
+	}
 	if r.Dir != "" {
 		fmt.Fprintf(&b, "source and generated code: %s\n", filepath.Join(r.Dir, r.Pkg))
 	}
@@ -232,6 +238,30 @@ func Check(progs []*Program, opts Options) ([]*Result, error) {
 		return nil, err
 	}
 	logf("asyncgen: %d programs in %v", len(patterns), time.Since(start).Round(time.Millisecond))
+
+	if opts.CompileOnly {
+		args := []string{"build"}
+		for _, p := range patterns {
+			if byPkg[strings.TrimPrefix(p, "./")].Kind == Pass {
+				args = append(args, p)
+			}
+		}
+		cmd := exec.Command("go", args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			blamed := false
+			for _, r := range results {
+				if msgs := buildErrors(string(out), r.Pkg); r.Kind == Pass && msgs != "" {
+					r.Kind, r.Detail, blamed = Build, msgs, true
+				}
+			}
+			if !blamed {
+				return nil, fmt.Errorf("go build failed:\n%s", out)
+			}
+		}
+		return results, nil
+	}
 
 	// Build: a program whose code does not compile is left out, and the
 	// rest built again.

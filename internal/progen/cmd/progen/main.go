@@ -25,6 +25,8 @@ func main() {
 	plain := flag.Bool("plain", false, "print the plain form")
 	n := flag.Int("n", 0, "with -out: how many seeds, from -seed on")
 	out := flag.String("out", "", "write the plain forms of -n seeds into this directory, as one module")
+	min := flag.Bool("min", false, "check the program; if it fails, minimize it and print the smallest failing program")
+	file := flag.String("file", "", "with -min: the program to minimize, in the layout this command prints (txtar)")
 	flag.Parse()
 	cfg := progen.Config{Size: *size, Avoid: map[string]bool{}}
 	for _, f := range strings.Split(*avoid, ",") {
@@ -52,6 +54,30 @@ func main() {
 		return
 	}
 	p := progen.Generate(*seed, cfg)
+	if *file != "" {
+		src, err := os.ReadFile(*file)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		p = &progen.Program{Name: *file, Files: progen.ParseSource(src)}
+	}
+	if *min {
+		root, err := progen.RepoRoot()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		small, r, err := progen.Minimize(p, progen.MinOptions{Root: root, Log: os.Stderr})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Print(r.Report())
+		fmt.Println("--- as a golden case (testdata/cases/NAME.txtar)")
+		fmt.Print(progen.Golden(small, r))
+		return
+	}
 	files := p.Files
 	if *plain {
 		var err error
