@@ -638,4 +638,3 @@ func Golden(p *Program, r *Result) string {
 	b.WriteString("-- want_async.go --\n-- want.stdout --\n")
 	return b.String()
 }
-
