@@ -50,6 +50,9 @@ var Features = map[string]string{
 	"closure":       "function literals that capture locals",
 	"defer":         "defer statements",
 	"rangefunc":     "range over iterator functions",
+	"shortcircuit":  "calls and awaits in the right operand of && and ||",
+	"rangearray":    "range over arrays (whose length is constant)",
+	"rangeblank":    "range loops without iteration variables",
 }
 
 // File is one source file of a program.
@@ -557,12 +560,20 @@ func (g *gen) boolE(d int) string {
 			return fmt.Sprintf("%s %s %s", g.intE(d-1), []string{"<", ">", "==", "!=", ">="}[g.intn(5)], g.intE(d-1))
 		}},
 		eopt{3, g.quiet == 0, func() string { return fmt.Sprintf("tr(%q, %s)", g.label(), g.boolE(d-1)) }},
-		eopt{3, true, func() string { return g.boolE(d-1) + " && " + g.boolE(d-1) }},
-		eopt{3, true, func() string { return g.boolE(d-1) + " || " + g.boolE(d-1) }},
+		eopt{3, true, func() string { return g.boolE(d-1) + " && " + g.rightOperand(d-1) }},
+		eopt{3, true, func() string { return g.boolE(d-1) + " || " + g.rightOperand(d-1) }},
 		eopt{1, true, func() string { return "!(" + g.boolE(d-1) + ")" }},
 		eopt{3, aw, func() string { return "must(" + g.awaitT(tBool, d-1) + ")" }},
 		eopt{1, true, func() string { return g.strE(d-1) + " == " + g.strE(d-1) }},
 	)
+}
+
+// rightOperand returns the right operand of && or ||.
+func (g *gen) rightOperand(d int) string {
+	if g.has("shortcircuit") {
+		return g.boolE(d)
+	}
+	return fmt.Sprintf("%s %s %s", g.intLeaf(), []string{"<", ">", "=="}[g.intn(3)], g.intLeaf())
 }
 
 // nonConst returns an int expression that is not a constant: case values must

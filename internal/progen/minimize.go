@@ -618,8 +618,12 @@ func typeChecks(files []File) bool {
 	return err == nil
 }
 
-// ParseSource reads files in the layout Source writes (txtar).
+// ParseSource reads files in the layout Source writes (txtar), or a single
+// Go file, which becomes in.go.
 func ParseSource(src []byte) []File {
+	if !bytes.HasPrefix(src, []byte("-- ")) && !bytes.Contains(src, []byte("\n-- ")) {
+		return []File{{Name: "in.go", Src: src}}
+	}
 	var files []File
 	for _, f := range txtar.Parse(src).Files {
 		files = append(files, File{Name: f.Name, Src: f.Data})

@@ -668,8 +668,8 @@ func (g *gen) sRange(depth int) {
 				x = v.name
 			}
 		case 1:
-			if v := g.pickVar(tArr, false); v != nil {
-				x = v.name
+			if len(g.visible(tArr, false)) > 0 && g.has("rangearray") {
+				x = g.pickVar(tArr, false).name
 			}
 		case 2:
 			if v := g.pickVar(tSlice, false); v != nil {
@@ -677,7 +677,7 @@ func (g *gen) sRange(depth int) {
 			}
 		}
 		if x == "" {
-			if g.chance(30) {
+			if g.chance(30) && g.has("rangearray") {
 				x = fmt.Sprintf("[3]int{%s, %s}", g.intE(2), g.intE(2))
 			} else {
 				x = fmt.Sprintf("[]int{%s, %s, %s}", g.intE(2), g.intE(2), g.intE(1))
@@ -749,7 +749,11 @@ func (g *gen) rangeVars(x, kt, vt string, depth int, label string, rangeFunc boo
 		label = g.maybeLabel()
 	}
 	var k, v string
-	switch g.intn(4) {
+	n := g.intn(4)
+	if n == 3 && !g.has("rangeblank") {
+		n = 0
+	}
+	switch n {
 	case 0:
 		k = g.newName()
 	case 1, 2:
@@ -789,7 +793,7 @@ func (g *gen) rangeVars(x, kt, vt string, depth int, label string, rangeFunc boo
 
 func (g *gen) rangeInt(n string, depth int) {
 	label := g.maybeLabel()
-	if g.chance(30) {
+	if g.chance(30) && g.has("rangeblank") {
 		g.line("for range %s {", n)
 		g.loopBody(depth, label, false, nil)
 		g.line("}")

@@ -4,7 +4,8 @@
 //	go run ./internal/progen/cmd/progen -seed 42              # the async form of seed 42
 //	go run ./internal/progen/cmd/progen -seed 42 -plain       # its plain form
 //	go run ./internal/progen/cmd/progen -seed 42 -min         # check it, and print the smallest failing program
-//	go run ./internal/progen/cmd/progen -min -file prog.txtar # minimize a program written by hand or saved
+//	go run ./internal/progen/cmd/progen -check -file prog.txtar # check a program written by hand or saved
+//	go run ./internal/progen/cmd/progen -min -file prog.txtar # minimize it
 //	go run ./internal/progen/cmd/progen -n 100 -out DIR       # write the plain forms of seeds 1..100 into a module
 package main
 
@@ -26,7 +27,8 @@ func main() {
 	n := flag.Int("n", 0, "with -out: how many seeds, from -seed on")
 	out := flag.String("out", "", "write the plain forms of -n seeds into this directory, as one module")
 	min := flag.Bool("min", false, "check the program; if it fails, minimize it and print the smallest failing program")
-	file := flag.String("file", "", "with -min: the program to minimize, in the layout this command prints (txtar)")
+	file := flag.String("file", "", "the program to check or minimize, in the layout this command prints (txtar), instead of a seed's")
+	check := flag.Bool("check", false, "check the program: run it the three ways and report")
 	flag.Parse()
 	cfg := progen.Config{Size: *size, Avoid: map[string]bool{}}
 	for _, f := range strings.Split(*avoid, ",") {
@@ -61,6 +63,31 @@ func main() {
 			os.Exit(1)
 		}
 		p = &progen.Program{Name: *file, Files: progen.ParseSource(src)}
+	}
+	if *check {
+		root, err := progen.RepoRoot()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		dir, err := os.MkdirTemp("", "asyncgen-check-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		rs, err := progen.Check([]*progen.Program{p}, progen.Options{Root: root, Dir: dir})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if !rs[0].Failed() {
+			os.RemoveAll(dir)
+			fmt.Println("pass")
+			fmt.Print(rs[0].Plain)
+			return
+		}
+		fmt.Print(rs[0].Report())
+		os.Exit(1)
 	}
 	if *min {
 		root, err := progen.RepoRoot()
