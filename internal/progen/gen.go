@@ -52,7 +52,7 @@ var Features = map[string]string{
 	"rangefunc":     "range over iterator functions",
 	"shortcircuit":  "calls and awaits in the right operand of && and ||",
 	"rangearray":    "range over arrays (whose length is constant)",
-	"rangeblank":    "range loops without iteration variables",
+	"rangeblank":    "range loops without iteration variables, and over strings without the value variable",
 }
 
 // File is one source file of a program.

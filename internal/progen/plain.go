@@ -17,6 +17,9 @@ const runtimePath = "github.com/asyncgen/asyncgen/runtime"
 // plainHelpers is added to the plain form: what an await becomes.
 const plainHelpers = `package p
 
+// plainNone is the T of await for a function with results ().
+type plainNone = struct{}
+
 // plainYield is what await(runtime.Yield()) becomes.
 func plainYield() (struct{}, error) { return struct{}{}, nil }
 
@@ -33,7 +36,7 @@ func plainErr(err error) (struct{}, error) { return struct{}{}, err }
 // package. Each await(fAsync(args)) becomes a call of f that gives the same
 // (T, error): f(args) itself when f returns (T, error), plainT(f(args)) for
 // (T), plainErr(f(args)) for (error), and a function literal that calls f and
-// returns (struct{}{}, nil) for (); await(runtime.Yield()) becomes
+// returns (plainNone{}, nil) for (); await(runtime.Yield()) becomes
 // plainYield(). An await used as a statement becomes the bare call.
 func Plain(files []File) ([]File, error) {
 	fset := token.NewFileSet()
@@ -242,12 +245,20 @@ func plainAwait(x ast.Expr, shapes map[string]int) (ast.Expr, error) {
 	case shapeErr:
 		return &ast.CallExpr{Fun: ast.NewIdent("plainErr"), Args: []ast.Expr{call}}, nil
 	}
-	// func() (struct{}, error) { f(args); return struct{}{}, nil }()
-	lit, err := parser.ParseExpr("func() (struct{}, error) { _ = 0; return struct{}{}, nil }()")
-	if err != nil {
-		return nil, err
+	// func() (plainNone, error) { f(args); return plainNone{}, nil }()
+	lit := &ast.FuncLit{
+		Type: &ast.FuncType{
+			Params: &ast.FieldList{},
+			Results: &ast.FieldList{List: []*ast.Field{
+				{Type: ast.NewIdent("plainNone")}, {Type: ast.NewIdent("error")},
+			}},
+		},
+		Body: &ast.BlockStmt{List: []ast.Stmt{
+			&ast.ExprStmt{X: call},
+			&ast.ReturnStmt{Results: []ast.Expr{
+				&ast.CompositeLit{Type: ast.NewIdent("plainNone")}, ast.NewIdent("nil"),
+			}},
+		}},
 	}
-	body := lit.(*ast.CallExpr).Fun.(*ast.FuncLit).Body
-	body.List[0] = &ast.ExprStmt{X: call}
-	return lit, nil
+	return &ast.CallExpr{Fun: lit}, nil
 }

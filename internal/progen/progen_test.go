@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,8 +20,15 @@ var (
 	flagMin   = flag.Bool("diff.min", false, "minimize each failing program and print the smallest")
 )
 
-// ciSeeds is how many seeds plain go test checks.
-const ciSeeds = 40
+// ciSeeds is how many seeds, from 1, plain go test checks.
+const ciSeeds = 30
+
+// knownFailures lists CI seeds that fail because of an asyncgen bug that is
+// known: the seed, the signature its failure must have (the first line of
+// Signature), and the bug. Such a seed is reported as skipped. If it passes,
+// or fails another way, the test fails: update the list.
+// ASYNCGEN_DIFF_STRICT=1 ignores the list.
+var knownFailures = map[uint64]struct{ sig, bug string }{}
 
 func avoidSet(s string) map[string]bool {
 	m := map[string]bool{}
@@ -40,13 +46,15 @@ func TestDifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := ciSeeds
+	ci := true
 	if s := os.Getenv("ASYNCGEN_DIFF_SEEDS"); s != "" {
 		if n, err = strconv.Atoi(s); err != nil {
 			t.Fatalf("ASYNCGEN_DIFF_SEEDS: %v", err)
 		}
+		ci = false
 	}
 	if *flagSeeds > 0 {
-		n = *flagSeeds
+		n, ci = *flagSeeds, false
 	}
 	avoid := avoidSet(*flagAvoid)
 	for f := range avoid {
@@ -54,10 +62,15 @@ func TestDifferential(t *testing.T) {
 			t.Fatalf("-diff.avoid: no feature %q", f)
 		}
 	}
+	// The known failures are those of the CI configuration.
+	useKnown := os.Getenv("ASYNCGEN_DIFF_STRICT") == "" && len(avoid) == 0 && *flagSize == DefaultSize
 	var seeds []uint64
 	if *flagSeed >= 0 {
-		seeds = []uint64{uint64(*flagSeed)}
+		seeds, ci = []uint64{uint64(*flagSeed)}, false
 	} else {
+		if *flagFirst != 1 {
+			ci = false
+		}
 		for i := range n {
 			seeds = append(seeds, *flagFirst+uint64(i))
 		}
@@ -75,21 +88,53 @@ func TestDifferential(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (module in %s)", err, dir)
 	}
-	failed := 0
+	failed, known := 0, 0
+	var failures []*Result
 	for _, r := range results {
-		if r.Failed() {
-			failed++
-			t.Errorf("%s", r.Report())
+		k, isKnown := knownFailures[r.Prog.Seed]
+		isKnown = isKnown && useKnown
+		t.Run(fmt.Sprintf("seed=%d", r.Prog.Seed), func(t *testing.T) {
+			switch {
+			case !r.Failed() && isKnown:
+				t.Errorf("seed %d is listed in knownFailures (%s) but passes now: remove it from the list", r.Prog.Seed, k.bug)
+			case !r.Failed():
+			case isKnown && Signature(r)[0] == k.sig:
+				known++
+				t.Skipf("known asyncgen bug: %s (%s)", k.bug, k.sig)
+			case isKnown:
+				failed++
+				failures = append(failures, r)
+				t.Errorf("seed %d is listed in knownFailures with %q (%s), but fails otherwise:\n%s", r.Prog.Seed, k.sig, k.bug, r.Report())
+			default:
+				failed++
+				failures = append(failures, r)
+				t.Errorf("%s", r.Report())
+			}
+		})
+	}
+	if useKnown && ci {
+		for s, k := range knownFailures {
+			if s < seeds[0] || s > seeds[len(seeds)-1] {
+				t.Errorf("knownFailures lists seed %d (%s), which the CI does not check: remove it", s, k.bug)
+			}
 		}
 	}
-	t.Logf("%d programs, %d failed, in %v", len(results), failed, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d programs, %d failed, %d known failures skipped, in %v", len(results), failed, known, time.Since(start).Round(time.Millisecond))
 	if failed == 0 && !*flagKeep {
 		os.RemoveAll(dir)
 	} else {
 		t.Logf("module kept in %s", dir)
 	}
-	_ = filepath.Join
-	_ = fmt.Sprint
+	if *flagMin {
+		for _, r := range failures {
+			small, sr, err := Minimize(r.Prog, MinOptions{Root: root, Log: testLog{t}})
+			if err != nil {
+				t.Errorf("minimizing %s: %v", r.Prog.Name, err)
+				continue
+			}
+			t.Logf("smallest failing program for %s:\n%s\n--- as a golden case:\n%s", r.Prog.Name, sr.Report(), Golden(small, sr))
+		}
+	}
 }
 
 type testLog struct{ t *testing.T }
@@ -97,4 +142,74 @@ type testLog struct{ t *testing.T }
 func (l testLog) Write(b []byte) (int, error) {
 	l.t.Log(strings.TrimRight(string(b), "\n"))
 	return len(b), nil
+}
+
+// TestPlain checks the plain form on a program written by hand.
+func TestPlain(t *testing.T) {
+	src := `package p
+
+import "github.com/asyncgen/asyncgen/runtime"
+
+//async
+func f(x int) (int, error) {
+	await(runtime.Yield())
+	return x, nil
+}
+
+//async
+func g() {}
+
+//async
+func h() int { return 1 }
+
+//async
+func e() error { return nil }
+
+//async
+func Main() {
+	await(gAsync())
+	v, err := await(fAsync(1))
+	_, _ = v, err
+	_, _ = await(gAsync())
+	_, _ = await(hAsync())
+	_, _ = await(eAsync())
+}
+`
+	out, err := Plain([]File{{Name: "in.go", Src: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(out[0].Src)
+	for _, w := range []string{
+		"func f(x int) (int, error) {\n\tplainYield()\n",
+		"\tg()\n",
+		"v, err := f(1)",
+		"_, _ = func() (plainNone, error) {\n\t\tg()\n\t\treturn plainNone{}, nil\n\t}()",
+		"_, _ = plainT(h())",
+		"_, _ = plainErr(e())",
+	} {
+		if !strings.Contains(got, w) {
+			t.Errorf("plain form lacks %q:\n%s", w, got)
+		}
+	}
+	for _, bad := range []string{"await", "runtime", "async"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("plain form still has %q:\n%s", bad, got)
+		}
+	}
+}
+
+// TestDeterministic checks that a seed always gives the same program, and
+// that the programs of the CI seeds type-check in their plain form.
+func TestDeterministic(t *testing.T) {
+	for seed := range uint64(20) {
+		a := Generate(seed, Config{})
+		b := Generate(seed, Config{})
+		if Source(a.Files) != Source(b.Files) {
+			t.Fatalf("seed %d: two programs", seed)
+		}
+		if !typeChecks(a.Files) {
+			t.Errorf("seed %d: the plain form does not type-check", seed)
+		}
+	}
 }

@@ -753,6 +753,9 @@ func (g *gen) rangeVars(x, kt, vt string, depth int, label string, rangeFunc boo
 	if n == 3 && !g.has("rangeblank") {
 		n = 0
 	}
+	if n == 0 && vt == tRune && !g.has("rangeblank") {
+		n = 1
+	}
 	switch n {
 	case 0:
 		k = g.newName()
