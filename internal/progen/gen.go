@@ -30,8 +30,11 @@ type Config struct {
 // can be kept out of the way while looking for others.
 var Features = map[string]string{
 	"synthnames":    "parameters, locals, receivers and labels named like the generator's own names (_s, _f, _t1, _a0, _l1, _recv, ...)",
+	"synthlabels":   "labels named like the generator's own (_l1, _r1)",
 	"runtimelocal":  "a local variable named runtime",
-	"importlocal":   "local variables named fmt, iter and utf8",
+	"importlocal":   "local variables and parameters named iter and utf8",
+	"fmtlocal":      "local variables and parameters named fmt",
+	"tsassign":      "assignments to the variable of a type switch clause",
 	"pkgnames":      "package-level names like the generated ones (mainCoro, mainInfo, f1Coro_T, ...)",
 	"constnames":    "local constants named iota, or shadowing a package-level constant (const X = X + X)",
 	"switchtrue":    "switch true { case cond: ... }",
@@ -382,8 +385,8 @@ func (g *gen) newName() string {
 			name = synthNames[g.intn(len(synthNames))]
 		case k < 19 && g.has("runtimelocal"):
 			name = "runtime"
-		case k < 24 && g.has("importlocal"):
-			name = []string{"fmt", "iter", "utf8"}[g.intn(3)]
+		case k < 24:
+			name = g.importName()
 		case k < 40:
 			// shadow a variable of an outer scope
 			var outer []string
@@ -406,6 +409,21 @@ func (g *gen) newName() string {
 		}
 	}
 	return g.fresh("v")
+}
+
+// importName returns the name of an import, for a local, or "".
+func (g *gen) importName() string {
+	var names []string
+	if g.has("importlocal") {
+		names = append(names, "iter", "utf8")
+	}
+	if g.has("fmtlocal") {
+		names = append(names, "fmt")
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return names[g.intn(len(names))]
 }
 
 // Expressions. Each returns Go source of the given type; d bounds the

@@ -149,8 +149,8 @@ func (g *gen) paramName(taken []variable, prefix string) string {
 			name = synthNames[g.intn(len(synthNames))]
 		} else if g.chance(10) && g.has("runtimelocal") {
 			name = "runtime"
-		} else if g.chance(10) && g.has("importlocal") {
-			name = []string{"fmt", "iter", "utf8"}[g.intn(3)]
+		} else if n := g.importName(); n != "" && g.chance(10) {
+			name = n
 		}
 		ok := true
 		for _, t := range taken {

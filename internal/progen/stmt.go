@@ -484,6 +484,7 @@ func (g *gen) sTypeSwitch(depth int) {
 			if bind {
 				bv := g.declare(v, vt)
 				bv.local = false
+				bv.ro = !g.has("tsassign")
 				if !usedV || g.chance(50) {
 					usedV = true
 					bv.used = true
@@ -499,6 +500,7 @@ func (g *gen) sTypeSwitch(depth int) {
 			if bind {
 				bv := g.declare(v, tAny)
 				bv.local = false
+				bv.ro = !g.has("tsassign")
 				if g.chance(50) {
 					bv.used = true
 					g.line("show(%q, %s)", "type default", v)
@@ -549,7 +551,7 @@ func (g *gen) labelLine(l string) {
 }
 
 func (g *gen) newLabel() string {
-	if g.has("synthnames") && g.chance(30) {
+	if g.has("synthnames") && g.has("synthlabels") && g.chance(30) {
 		for _, l := range []string{"_l1", "_r1", "_l2", "_r2"} {
 			if !g.fn.labels[l] {
 				g.fn.labels[l] = true
