@@ -137,6 +137,7 @@ const (
 	tProc    = "func()"        // changes captured variables: called as a statement only
 	tT       = "T"             // the type parameter of a generic function
 	tSeq     = "iter.Seq[int]"
+	tPtr     = "*int"
 )
 
 type variable struct {
@@ -443,6 +444,7 @@ func (g *gen) intLeaf() string {
 		eopt{1, len(g.visible(tRune, false)) > 0, func() string { return "int(" + g.pickVar(tRune, false).name + ")" }},
 		eopt{1, len(g.visible(tSlice, false)) > 0, func() string { return "len(" + g.pickVar(tSlice, false).name + ")" }},
 		eopt{1, len(g.visible(tStr, false)) > 0, func() string { return "len(" + g.pickVar(tStr, false).name + ")" }},
+		eopt{2, len(g.visible(tPtr, false)) > 0, func() string { return "*" + g.pickVar(tPtr, false).name }},
 	)
 }
 
@@ -489,6 +491,12 @@ func (g *gen) intE(d int) string {
 			return fmt.Sprintf("%s %s %s", g.intE(d-1), op, g.intE(d-1))
 		}},
 		eopt{2, true, func() string { return fmt.Sprintf("add3(%s, %s, %s)", g.intE(d-1), g.intE(d-1), g.intE(d-1)) }},
+		eopt{1, true, func() string { return fmt.Sprintf("sumAll(%s, %s)", g.intE(d-1), g.intE(d-1)) }},
+		eopt{1, len(g.visible(tSlice, false)) > 0, func() string {
+			return fmt.Sprintf("sumAll(%s...)", g.pickVar(tSlice, false).name)
+		}},
+		eopt{1, true, func() string { return fmt.Sprintf("sumAll([]int{%s, %s}...)", g.intE(d-1), g.intE(d-1)) }},
+		eopt{1, aw, func() string { return fmt.Sprintf("must(await(depthAsync(ix(%s, 3))))", g.intE(d-1)) }},
 		eopt{2, len(g.visible(tSlice, false)) > 0, func() string {
 			xs := g.pickVar(tSlice, false).name
 			return fmt.Sprintf("%s[ix(%s, len(%s))]", xs, g.intE(d-1), xs)
@@ -673,7 +681,7 @@ func (g *gen) printable(d int) string {
 // in every run (not an address).
 func printableType(t string) bool {
 	switch t {
-	case tFn, tProc, tFuncs, tSeq, tCounter, "chan int":
+	case tFn, tProc, tFuncs, tSeq, tCounter, tPtr, "chan int":
 		return false
 	}
 	return true

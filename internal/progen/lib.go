@@ -66,6 +66,14 @@ func str(v any) string { return fmt.Sprint(v) }
 
 func add3(a, b, c int) int { return a*100 + b*10 + c }
 
+func sumAll(xs ...int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
 // pick is a generic helper.
 func pick[T any](c bool, a, b T) T {
 	if c {
@@ -123,6 +131,14 @@ func pairsOf(name, s string) iter.Seq2[int, string] {
 
 func worker(v int, ch chan<- int) { ch <- v*2 + 1 }
 
+// chOf returns c: a channel operand of a select whose evaluation shows.
+func chOf(i int, c chan int) chan int {
+	fmt.Println("chOf", i)
+	return c
+}
+
+func (c *counter) report(label string) { fmt.Println(label, "counter", c.n) }
+
 func sortedKeys(keys []string) []string {
 	sort.Strings(keys)
 	return keys
@@ -168,6 +184,18 @@ func note(s string) error {
 func fail(v int) (int, error) {
 	await(runtime.Yield())
 	return v, errors.New("fail " + str(v))
+}
+
+// depth awaits itself n times.
+//
+//async
+func depth(n int) (int, error) {
+	if n <= 0 {
+		await(runtime.Yield())
+		return 0, nil
+	}
+	v, err := await(depthAsync(n - 1))
+	return v + 1, err
 }
 
 //async

@@ -78,8 +78,10 @@ func (g *gen) varType() string {
 		return tArr
 	case k < 89:
 		return tMap
-	case k < 95:
+	case k < 94:
 		return tPt
+	case k < 97:
+		return tPtr
 	default:
 		return tCounter
 	}
@@ -87,6 +89,22 @@ func (g *gen) varType() string {
 
 func (g *gen) sDecl() {
 	t := g.varType()
+	if t == tPtr {
+		// the address of a local: it lives in the frame
+		x := g.pickTarget(tInt)
+		if x == nil {
+			t = tInt
+		} else {
+			name := g.newName()
+			g.line("%s := &%s", name, x.name)
+			g.declare(name, tPtr)
+			return
+		}
+	}
+	if g.chance(8) {
+		g.sCommaOk()
+		return
+	}
 	name := g.newName()
 	switch k := g.intn(10); {
 	case k < 5:
@@ -153,6 +171,15 @@ func (g *gen) sAssign() {
 			v := g.pickTarget(tSlice).name
 			op := []string{"=", "+=", "-="}[g.intn(3)]
 			g.line("%s[ix(%s, len(%s))] %s %s", v, g.intE(2), v, op, g.intE(2))
+		}},
+		{1, len(g.visible(tSlice, true)) > 0, func() {
+			// stays of length 4
+			v := g.pickTarget(tSlice).name
+			g.line("%s = append(%s[:2], %s, %s)", v, v, g.intE(2), g.intE(2))
+		}},
+		{2, len(g.visible(tPtr, false)) > 0, func() {
+			p := g.pickVar(tPtr, false).name
+			g.line("*%s %s %s", p, []string{"=", "+=", "-="}[g.intn(3)], g.intE(2))
 		}},
 		{1, len(g.visible(tArr, true)) > 0, func() {
 			v := g.pickTarget(tArr).name
@@ -242,6 +269,22 @@ func (g *gen) sAwait() {
 	default:
 		g.line("await(noteAsync(%s))", g.strE(2))
 	}
+}
+
+// sCommaOk declares variables with the comma-ok forms: type assertion and
+// map index.
+func (g *gen) sCommaOk() {
+	v, ok := g.newName(), g.fresh("ok")
+	if v == ok {
+		v = g.fresh("v")
+	}
+	if len(g.visible(tMap, false)) > 0 && g.chance(50) {
+		g.line("%s, %s := %s[%s]", v, ok, g.pickVar(tMap, false).name, g.strE(2))
+	} else {
+		g.line("%s, %s := anyOf(%s).(int)", v, ok, g.intE(2))
+	}
+	g.declare(v, tInt)
+	g.declare(ok, tBool)
 }
 
 // sIf writes an if statement, maybe with an init statement and else
@@ -574,7 +617,28 @@ func (g *gen) sFor(depth int) {
 		g.line("var %s []func() int", fs)
 	}
 	var label string
-	switch g.intn(5) {
+	switch g.intn(6) {
+	case 5:
+		// two loop variables, a parallel post statement
+		i, j := g.fresh("i"), g.fresh("j")
+		g.push()
+		g.declare(i, tInt).ro = true
+		g.declare(j, tInt).ro = true
+		g.sc.vars[i].used = true
+		g.sc.vars[j].used = true
+		post := fmt.Sprintf("%s, %s = %s+1, %s-1", i, j, i, j)
+		if g.canAwait() && g.chance(50) {
+			post = fmt.Sprintf("%s, %s = %s+1, %s-must(await(valAsync(1)))", i, j, i, j)
+		}
+		label = g.maybeLabel()
+		g.line("for %s, %s := 0, %d; %s < %s; %s {", i, j, 3+g.intn(3), i, j, post)
+		g.loopBody(depth, label, false, func() {
+			if fs != "" {
+				g.line("%s = append(%s, func() int { return %s*10 + %s })", fs, fs, i, j)
+			}
+		})
+		g.line("}")
+		g.pop()
 	case 0, 1, 2:
 		i := g.newName()
 		init := g.lit()
@@ -952,7 +1016,21 @@ func (g *gen) sGoto(depth int) {
 // returns.
 func (g *gen) sDefer() {
 	d := g.fresh("d")
-	switch g.intn(5) {
+	switch g.intn(7) {
+	case 5:
+		if g.pkgVisible("fmt") {
+			// a deferred function with results
+			g.line("defer fmt.Println(%q, %s)", d, g.printable(2))
+			return
+		}
+		g.line("defer show(%q, %s)", d, g.printable(2))
+	case 6:
+		if len(g.visible(tCounter, false)) > 0 {
+			// a method value: the receiver is evaluated now, n read at the end
+			g.line("defer %s.report(%q)", g.pickVar(tCounter, false).name, d)
+			return
+		}
+		g.line("defer show(%q, %s)", d, g.printable(2))
 	case 0, 1:
 		g.line("defer show(%q, %s, %s)", d, g.printable(2), g.printable(2))
 	case 2:
@@ -1007,6 +1085,10 @@ func (g *gen) sSelect(depth int) {
 			isRecv = recv
 		} else {
 			usedNever = true
+		}
+		if g.chance(25) {
+			// the channel operand is evaluated on entering the select too
+			ch = fmt.Sprintf("chOf(%s, %s)", g.intE(2), ch)
 		}
 		var vname, okn string
 		if isRecv {
