@@ -54,7 +54,7 @@ var Features = map[string]string{
 	"defer":         "defer statements",
 	"rangefunc":     "range over iterator functions",
 	"shortcircuit":  "calls and awaits in the right operand of && and ||",
-	"rangearray":    "range over arrays (whose length is constant)",
+	"rangearray":    "range over arrays (whose length is constant) with fewer than two iteration variables",
 	"rangeblank":    "range loops without iteration variables, and over strings without the value variable",
 }
 
@@ -208,16 +208,17 @@ type gen struct {
 	ptName   string
 
 	// per function
-	fn        *fnInfo
-	sc        *scope
-	brks      []brk
-	loops     int // enclosing loops (or backward goto regions)
-	rangeFunc int // enclosing range-over-func bodies
-	noAwait   int // inside a function literal: no await
-	quiet     int // expressions must not print
-	pending   []*fnInfo
-	budget    int
-	n         int // counter for fresh names
+	fn         *fnInfo
+	sc         *scope
+	brks       []brk
+	loops      int // enclosing loops (or backward goto regions)
+	rangeFunc  int // enclosing range-over-func bodies
+	noAwait    int // inside a function literal: no await
+	quiet      int // expressions must not print
+	pending    []*fnInfo
+	arrayRange bool // the next rangeVars ranges over an array
+	budget     int
+	n          int // counter for fresh names
 }
 
 func (g *gen) has(feature string) bool { return !g.avoid[feature] }
@@ -497,6 +498,9 @@ func (g *gen) intE(d int) string {
 		}},
 		eopt{1, true, func() string { return fmt.Sprintf("sumAll([]int{%s, %s}...)", g.intE(d-1), g.intE(d-1)) }},
 		eopt{1, aw, func() string { return fmt.Sprintf("must(await(depthAsync(ix(%s, 3))))", g.intE(d-1)) }},
+		eopt{1, aw && g.quiet == 0, func() string {
+			return fmt.Sprintf("must(await((&bx[int]{v: %s}).takeAsync(ix(%s, 3))))", g.intE(d-1), g.intE(d-1))
+		}},
 		eopt{2, len(g.visible(tSlice, false)) > 0, func() string {
 			xs := g.pickVar(tSlice, false).name
 			return fmt.Sprintf("%s[ix(%s, len(%s))]", xs, g.intE(d-1), xs)
@@ -558,6 +562,9 @@ func (g *gen) strE(d int) string {
 		eopt{2, g.quiet == 0, func() string { return fmt.Sprintf("tr(%q, %s)", g.label(), g.strE(d-1)) }},
 		eopt{4, aw, func() string { return "must(" + g.awaitT(tStr, d-1) + ")" }},
 		eopt{2, true, func() string { return g.strE(d-1) + " + " + g.strE(d-1) }},
+		eopt{1, aw && g.quiet == 0, func() string {
+			return fmt.Sprintf("must(await((&bx[string]{v: %s}).takeAsync(ix(%s, 2))))", g.strE(d-1), g.intE(d-1))
+		}},
 		eopt{2, true, func() string { return "str(" + g.intE(d-1) + ")" }},
 		eopt{1, true, func() string {
 			s := leaf()

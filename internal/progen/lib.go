@@ -23,6 +23,12 @@ type pt struct{ a, b int }
 
 type counter struct{ n int }
 
+// bx is a generic type with an async method.
+type bx[T any] struct {
+	v T
+	n int
+}
+
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
@@ -184,6 +190,18 @@ func note(s string) error {
 func fail(v int) (int, error) {
 	await(runtime.Yield())
 	return v, errors.New("fail " + str(v))
+}
+
+// take is an async method of a generic type.
+//
+//async
+func (b *bx[T]) take(k int) (T, error) {
+	defer fmt.Println("take done", k, b.n)
+	for i := range k {
+		await(runtime.Yield())
+		b.n += i + 1
+	}
+	return b.v, nil
 }
 
 // depth awaits itself n times.

@@ -734,8 +734,9 @@ func (g *gen) sRange(depth int) {
 				x = v.name
 			}
 		case 1:
-			if len(g.visible(tArr, false)) > 0 && g.has("rangearray") {
+			if len(g.visible(tArr, false)) > 0 {
 				x = g.pickVar(tArr, false).name
+				g.arrayRange = true
 			}
 		case 2:
 			if v := g.pickVar(tSlice, false); v != nil {
@@ -743,8 +744,9 @@ func (g *gen) sRange(depth int) {
 			}
 		}
 		if x == "" {
-			if g.chance(30) && g.has("rangearray") {
+			if g.chance(30) {
 				x = fmt.Sprintf("[3]int{%s, %s}", g.intE(2), g.intE(2))
+				g.arrayRange = true
 			} else {
 				x = fmt.Sprintf("[]int{%s, %s, %s}", g.intE(2), g.intE(2), g.intE(1))
 			}
@@ -811,11 +813,21 @@ func (g *gen) sRange(depth int) {
 
 // rangeVars writes "for k, v := range x" with some of the variables.
 func (g *gen) rangeVars(x, kt, vt string, depth int, label string, rangeFunc bool) {
+	array := g.arrayRange
+	g.arrayRange = false
+	var fs string
+	if g.has("closure") && g.chance(25) {
+		fs = g.fresh("fs")
+		g.line("var %s []func() int", fs)
+	}
 	if label == "" {
 		label = g.maybeLabel()
 	}
 	var k, v string
 	n := g.intn(4)
+	if array && !g.has("rangearray") {
+		n = 4 // both variables
+	}
 	if n == 3 && !g.has("rangeblank") {
 		n = 0
 	}
@@ -835,6 +847,9 @@ func (g *gen) rangeVars(x, kt, vt string, depth int, label string, rangeFunc boo
 		} else {
 			k = g.newName()
 		}
+	}
+	if n == 4 {
+		k, v = g.newName(), g.newName()
 	}
 	if k == v && k != "" {
 		v = g.fresh("x")
@@ -856,8 +871,26 @@ func (g *gen) rangeVars(x, kt, vt string, depth int, label string, rangeFunc boo
 		if v != "" {
 			g.declare(v, vt)
 		}
+		if fs != "" {
+			// capture the iteration variables, to call after the loop
+			captured := "0"
+			if k != "" && k != "_" {
+				g.sc.vars[k].used = true
+				captured = k
+			}
+			if v != "" && (vt == tInt || vt == tRune) {
+				g.sc.vars[v].used = true
+				captured += "*100 + int(" + v + ")"
+			}
+			g.line("%s = append(%s, func() int { return %s })", fs, fs, captured)
+		}
 	})
 	g.line("}")
+	if fs != "" {
+		g.line("for _, f := range %s {", fs)
+		g.line("\tshow(%q, f())", fs)
+		g.line("}")
+	}
 }
 
 func (g *gen) rangeInt(n string, depth int) {
