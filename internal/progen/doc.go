@@ -83,13 +83,19 @@
 //
 // # Running it
 //
-//	go test ./internal/progen                                 # the CI seeds
+//	go test ./internal/progen                                 # the CI seeds (see knownFailures)
 //	ASYNCGEN_DIFF_SEEDS=500 go test ./internal/progen          # more seeds
 //	go test ./internal/progen -diff.seeds=500 -diff.first=1000 # seeds 1000..1499
 //	go test ./internal/progen -diff.seed=42 -v                 # one seed
 //	go test ./internal/progen -diff.size=8                     # bigger programs
 //	go test ./internal/progen -diff.avoid=switchtrue,goto      # leave features out
 //	go test ./internal/progen -diff.min                        # minimize each failure
+//
+// Plain go test checks seeds 1..25 with every feature, then seeds 1..15
+// without the features that hit known asyncgen bugs; the seeds of the first
+// part that fail because of a known bug are listed in the test, reported as
+// skipped, and fail the test if they pass or fail another way
+// (ASYNCGEN_DIFF_STRICT=1 ignores the list).
 //
 // A failure names the seed and the kind, shows the first line where the
 // outputs differ, both outputs and the program, and keeps the module (its
