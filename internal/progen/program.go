@@ -284,6 +284,9 @@ func (g *gen) function(f *fnInfo) {
 	}
 	if g.fatal && f == g.fns[len(g.fns)-1] {
 		g.line("panic(%q + str(%s))", "unrecovered ", g.intE(1))
+	} else if f.recovers && g.chance(60) || f.panics && g.chance(30) {
+		// a panic that the random statements seldom reach
+		g.panicAtEnd()
 	}
 	g.useUnused()
 	g.line("show(%q)", "leave "+f.name)
@@ -298,6 +301,24 @@ func (g *gen) function(f *fnInfo) {
 		}
 	}
 	g.pop()
+}
+
+// panicAtEnd panics at the end of a function, or not, depending on the
+// values it has computed.
+func (g *gen) panicAtEnd() {
+	msg := g.fresh("boom")
+	switch g.intn(3) {
+	case 0:
+		g.line("if %s {", g.boolE(1))
+		g.line("\tpanic(%q)", msg)
+		g.line("}")
+	case 1:
+		g.line("if %s >= 0 {", g.intE(1))
+		g.line("\tshow(%q, must(await(boomAsync(%q))))", msg, msg)
+		g.line("}")
+	default:
+		g.line("show(%q, must(await(failAsync(%s))))", msg, g.intE(1))
+	}
 }
 
 // pkgNames declares package-level names like the ones the generator makes up
