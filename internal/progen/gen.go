@@ -47,6 +47,7 @@ var Features = map[string]string{
 	"unrecovered":   "a panic that ends the program",
 	"generic":       "generic async functions",
 	"method":        "async methods with random bodies",
+	"blankparams":   "blank parameters and unnamed or blank receivers",
 	"localdecl":     "local const and type declarations",
 	"typeswitch":    "type switches",
 	"fallthrough":   "fallthrough",
@@ -177,6 +178,7 @@ type fnInfo struct {
 	panics    bool // a panic may escape it (its caller recovers or lets it escape too)
 	generic   bool
 	recv      string // receiver name of a method of *counter, "" for a function
+	blankRecv bool   // a method whose receiver is unnamed ("") or blank ("_")
 	callees   []*fnInfo
 	caller    *fnInfo
 	labels    map[string]bool
@@ -726,7 +728,7 @@ func (g *gen) callExpr(f *fnInfo, typeArg string) string {
 		call += "[" + typeArg + "]"
 	}
 	call += "(" + strings.Join(args, ", ") + ")"
-	if f.recv != "" {
+	if f.recv != "" || f.blankRecv {
 		if len(g.visible(tCounter, false)) > 0 && g.chance(50) {
 			call = g.pickVar(tCounter, false).name + "." + call
 		} else {

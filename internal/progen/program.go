@@ -104,6 +104,10 @@ func (g *gen) signature(i int) *fnInfo {
 	}
 	if g.has("method") && g.chance(15) {
 		f.recv = g.paramName(nil, "c")
+		if g.has("blankparams") && g.chance(25) {
+			f.recv = []string{"_", ""}[g.intn(2)]
+			f.blankRecv = true
+		}
 	}
 	switch k := g.intn(10); {
 	case k < 2:
@@ -125,6 +129,9 @@ func (g *gen) signature(i int) *fnInfo {
 	for range g.intn(4) {
 		t := []string{tInt, tInt, tStr, tBool, tSlice, tPt}[g.intn(6)]
 		p := variable{name: g.paramName(taken, "a"), t: t}
+		if g.has("blankparams") && g.chance(12) {
+			p.name = "_"
+		}
 		taken = append(taken, p)
 		f.params = append(f.params, p)
 	}
@@ -216,8 +223,10 @@ func (g *gen) function(f *fnInfo) {
 	var params []string
 	for _, p := range f.params {
 		params = append(params, p.name+" "+p.t)
-		v := g.declare(p.name, p.t)
-		v.local = false
+		if p.name != "_" {
+			v := g.declare(p.name, p.t)
+			v.local = false
+		}
 	}
 	for i, r := range f.resNames {
 		t := f.rt
@@ -228,10 +237,12 @@ func (g *gen) function(f *fnInfo) {
 		v.local, v.res = false, true
 	}
 	head := "func "
-	if f.recv != "" {
-		head += "(" + f.recv + " *counter) "
-		v := g.declare(f.recv, tCounter)
-		v.local = false
+	if f.recv != "" || f.blankRecv {
+		head += "(" + strings.TrimSpace(f.recv+" *counter") + ") "
+		if !f.blankRecv {
+			v := g.declare(f.recv, tCounter)
+			v.local = false
+		}
 	}
 	head += f.name
 	if f.generic {
