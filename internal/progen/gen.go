@@ -72,6 +72,9 @@ type Program struct {
 	Seed  uint64
 	Size  int
 	Files []File // the async form
+	// Avoid is the Config.Avoid the program was generated with; nil for
+	// a program not made by Generate.
+	Avoid map[string]bool
 }
 
 // Source returns the files of p as one text, each introduced by a
@@ -94,10 +97,14 @@ func Generate(seed uint64, cfg Config) *Program {
 		size = DefaultSize
 	}
 	size = min(size, MaxSize)
+	avoid := cfg.Avoid
+	if avoid == nil {
+		avoid = map[string]bool{}
+	}
 	g := &gen{
 		r:     rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
 		size:  size,
-		avoid: cfg.Avoid,
+		avoid: avoid,
 	}
 	g.program()
 	return &Program{
@@ -105,6 +112,7 @@ func Generate(seed uint64, cfg Config) *Program {
 		Seed:  seed,
 		Size:  size,
 		Files: []File{{"lib.go", g.lib()}, {"prog.go", gofmt(strings.Join(g.lines, "\n") + "\n")}},
+		Avoid: avoid,
 	}
 }
 

@@ -122,6 +122,27 @@ func Minimize(p *Program, opts MinOptions) (*Program, *Result, error) {
 	cur := p
 	name := p.Name + " minimized"
 
+	// The same seed at smaller sizes: another program, but a small one,
+	// and frequent bugs show in it too.
+	if p.Avoid != nil && p.Size > 1 {
+		var smaller []*Program
+		for size := 1; size < p.Size; size++ {
+			smaller = append(smaller, Generate(p.Seed, Config{Size: size, Avoid: p.Avoid}))
+		}
+		rs, err := check(smaller)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, r := range rs {
+			if sameFailure(r, want) {
+				cur, best = r.Prog, r
+				name = r.Prog.Name + " minimized"
+				logf("size %d fails the same way: %d lines", r.Prog.Size, lines(cur.Files))
+				break
+			}
+		}
+	}
+
 	// One file, as a golden case has.
 	if merged, err := mergeFiles(cur.Files); err == nil && typeChecks(merged) {
 		rs, err := check([]*Program{{Name: name, Seed: p.Seed, Size: p.Size, Files: merged}})

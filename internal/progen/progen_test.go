@@ -32,7 +32,7 @@ const (
 // the rest is checked while those bugs are being fixed; remove each feature
 // once its bug is fixed.
 var knownBugFeatures = []string{"onlydefault", "switchtrue", "runtimelocal", "importlocal", "synthlabels",
-	"rangefuncexit", "shortcircuit", "rangearray", "rangeblank", "tsassign"}
+	"rangefuncexit", "shortcircuit", "rangearray", "rangeblank", "tsassign", "blankparams"}
 
 // The known asyncgen bugs that the CI seeds hit.
 const (
