@@ -91,11 +91,10 @@
 //	go test ./internal/progen -diff.avoid=switchtrue,goto      # leave features out
 //	go test ./internal/progen -diff.min                        # minimize each failure
 //
-// Plain go test checks seeds 1..25 with every feature, then seeds 1..15
-// without the features that hit known asyncgen bugs; the seeds of the first
-// part that fail because of a known bug are listed in the test, reported as
-// skipped, and fail the test if they pass or fail another way
-// (ASYNCGEN_DIFF_STRICT=1 ignores the list).
+// Plain go test checks seeds 1..40 with every feature. A seed that fails
+// because of a known bug that cannot be fixed at once may be listed in the
+// test's knownFailures: it is reported as skipped, and fails the test if it
+// passes or fails another way (ASYNCGEN_DIFF_STRICT=1 ignores the list).
 //
 // A failure names the seed and the kind, shows the first line where the
 // outputs differ, both outputs and the program, and keeps the module (its

@@ -20,53 +20,17 @@ var (
 	flagMin   = flag.Bool("diff.min", false, "minimize each failing program and print the smallest")
 )
 
-// Plain go test checks the programs of seeds 1..ciSeeds with every feature,
-// and those of seeds 1..ciAvoidSeeds without knownBugFeatures.
-const (
-	ciSeeds      = 25
-	ciAvoidSeeds = 15
-)
+// ciSeeds is how many seeds plain go test checks, with every feature: about
+// a minute on a 2-core machine.
+const ciSeeds = 40
 
-// knownBugFeatures are the features (see Features) that run into the known
-// asyncgen bugs below. The second part of the CI leaves them out, so that
-// the rest is checked while those bugs are being fixed; remove each feature
-// once its bug is fixed.
-var knownBugFeatures = []string{"onlydefault", "switchtrue", "runtimelocal", "importlocal", "synthlabels",
-	"rangefuncexit", "shortcircuit", "rangearray", "rangeblank", "tsassign", "blankparams"}
-
-// The known asyncgen bugs that the CI seeds hit.
-const (
-	bugSwitchTrue  = "switch true { case cond: ... await ... }: the tag is compared with the case as with a tagless switch's condition"
-	bugOnlyDefault = "a switch with only a default clause that awaits: the tag's temporary is never read"
-	bugRangeString = "range over a string without the value variable, whose body awaits: the rune's temporary is never read"
-	bugLabel       = "a user label named _l1 or _r1 on a statement kept verbatim clashes with a generated label"
-	bugIterLocal   = "a local named iter shadows the iter import in the generated code"
-)
-
-// knownFailures lists the CI seeds (with every feature) that fail because of
-// a known asyncgen bug: the seed, the signature its failure must have (the
-// first line of Signature), and the bug. Such a seed is reported as skipped.
-// If it passes, or fails another way, the test fails: update the list.
-// ASYNCGEN_DIFF_STRICT=1 ignores the list.
-var knownFailures = map[uint64]struct{ sig, bug string }{
-	1:  {"build: invalid operation: _s._tN == _s._tN (mismatched types bool and int)", bugSwitchTrue},
-	2:  {"build: declared and not used: _tN", bugOnlyDefault},
-	3:  {"build: declared and not used: _tN", bugOnlyDefault},
-	5:  {"build: invalid operation: _s._tN == N (mismatched types bool and untyped int)", bugSwitchTrue},
-	6:  {"build: iter.Pull undefined (type int has no field or method Pull)", bugIterLocal},
-	8:  {"build: declared and not used: _tN", bugOnlyDefault},
-	11: {"build: label _lN already defined at prog.go:N", bugLabel},
-	12: {"build: declared and not used: _tN", bugOnlyDefault},
-	14: {"build: declared and not used: _tN", bugOnlyDefault},
-	15: {"build: invalid operation: _s._tN == addN(len(_s.aN), (*_s.iter), _s.Ret) (mismatched types bool and int)", bugSwitchTrue},
-	16: {"build: declared and not used: _tN", bugOnlyDefault},
-	17: {"build: declared and not used: _tN", bugOnlyDefault},
-	18: {"build: label _lN already defined at prog.go:N", bugLabel},
-	21: {"build: declared and not used: _tN", bugOnlyDefault},
-	22: {"build: declared and not used: _tN", bugRangeString},
-	23: {"build: label _rN already defined at prog.go:N", bugLabel},
-	24: {"build: label _lN already defined at prog.go:N", bugLabel},
-}
+// knownFailures lists the CI seeds that fail because of a known asyncgen bug
+// that cannot be fixed at once: the seed, the signature its failure must
+// have (the first line of Signature), and the bug. Such a seed is reported
+// as skipped. If it passes, or fails another way, the test fails: update the
+// list. ASYNCGEN_DIFF_STRICT=1 ignores it. Every bug the test has found so
+// far is fixed, and has a golden case in testdata/cases.
+var knownFailures = map[uint64]struct{ sig, bug string }{}
 
 func avoidSet(s string) map[string]bool {
 	m := map[string]bool{}
@@ -120,14 +84,6 @@ func TestDifferential(t *testing.T) {
 		progs = append(progs, p)
 		known[p] = useKnown
 	}
-	if ci {
-		without := avoidSet(strings.Join(knownBugFeatures, ","))
-		for s := range uint64(ciAvoidSeeds) {
-			p := Generate(s+1, Config{Size: *flagSize, Avoid: without})
-			p.Name += " without the known-bug features"
-			progs = append(progs, p)
-		}
-	}
 	dir, err := os.MkdirTemp("", "asyncgen-diff-")
 	if err != nil {
 		t.Fatal(err)
@@ -143,9 +99,6 @@ func TestDifferential(t *testing.T) {
 		k, isKnown := knownFailures[r.Prog.Seed]
 		isKnown = isKnown && known[r.Prog]
 		name := fmt.Sprintf("seed=%d", r.Prog.Seed)
-		if strings.Contains(r.Prog.Name, "without") {
-			name += ",without-known-bugs"
-		}
 		t.Run(name, func(t *testing.T) {
 			switch {
 			case !r.Failed() && isKnown:
