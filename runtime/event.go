@@ -14,6 +14,9 @@ func NewEvent() *Event { return &Event{} }
 // Set sets the flag and wakes every waiting task, in the order they began to
 // wait. They all return from Wait even if Clear is called before they run.
 func (e *Event) Set() {
+	if !onlyLoopHere() {
+		onLoopOf("Event.Set", &e.waiters)
+	}
 	e.set = true
 	for w := e.waiters.head; w != nil; w = e.waiters.head {
 		// popFront, unrolled
@@ -33,7 +36,12 @@ func (e *Event) Set() {
 }
 
 // Clear resets the flag.
-func (e *Event) Clear() { e.set = false }
+func (e *Event) Clear() {
+	if !onlyLoopHere() {
+		onLoopOf("Event.Clear", &e.waiters)
+	}
+	e.set = false
+}
 
 // IsSet reports whether the flag is set.
 func (e *Event) IsSet() bool { return e.set }

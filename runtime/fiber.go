@@ -460,6 +460,15 @@ type waitList struct {
 	head *waiter
 }
 
+// owner returns the loop of the list's first waiter, or nil: the loop whose
+// goroutine may change the list.
+func (l *waitList) owner() *loop {
+	if w := l.head; w != nil && w.fiber != nil {
+		return w.fiber.loop
+	}
+	return nil
+}
+
 func (l *waitList) pushBack(w *waiter) {
 	w.list = l
 	w.next = nil

@@ -14,7 +14,15 @@ func TestThisG(t *testing.T) {
 	seen := make([]gkey, 50)
 	for i := range seen {
 		wg.Add(1)
-		go func() { defer wg.Done(); seen[i] = thisG(); for j := 0; j < 1000; j++ { if thisG() != seen[i] { t.Error("changed") } } }()
+		go func() {
+			defer wg.Done()
+			seen[i] = thisG()
+			for j := 0; j < 1000; j++ {
+				if thisG() != seen[i] {
+					t.Error("changed")
+				}
+			}
+		}()
 	}
 	wg.Wait()
 	for _, g := range seen {

@@ -113,3 +113,67 @@ func goid() uint64 {
 	}
 	return id
 }
+
+// The border with goroutines. Loop state (ready queue, timers, wait lists,
+// tasks) belongs to the goroutine that runs the loop; the calls that touch
+// it check that they are made there, always, and panic otherwise with a
+// message naming the ways in that other goroutines have. The check reads
+// only atomics and the caller's own g, never the object, so it cannot race
+// itself: two loads and a comparison while one loop runs. While no loop
+// runs in the process (set-up before Run, a blocking twin between its
+// awaits) nothing can race, and the calls are allowed. Only while several
+// loops run does it look at the object, for the loop that uses it.
+
+// onlyLoopHere reports whether exactly one loop runs and the calling
+// goroutine runs it: the common case, which the calls on the border test
+// inline before they call onLoop or onLoopOf.
+func onlyLoopHere() bool {
+	l := onlyLoop.Load()
+	return l != nil && l.g == thisG()
+}
+
+// onLoop panics unless the calling goroutine runs a loop or no loop runs.
+// It returns the caller's loop, or nil.
+func onLoop(what string) *loop {
+	cur := currentLoop()
+	if cur == nil && nloops.Load() != 0 {
+		panic(offLoop(what, false))
+	}
+	return cur
+}
+
+// owns panics unless the calling goroutine runs l, or no loop runs; a nil l
+// (an object no loop has used yet) is checked as onLoop does.
+func (l *loop) owns(what string) {
+	if l == nil {
+		onLoop(what)
+		return
+	}
+	if l.g != thisG() && nloops.Load() != 0 {
+		panic(offLoop(what, currentLoop() != nil))
+	}
+}
+
+// onLoopOf panics unless the calling goroutine runs a loop or no loop runs,
+// and, when several run, unless the tasks waiting in the lists wait on the
+// caller's loop.
+func onLoopOf(what string, lists ...*waitList) {
+	if cur := onLoop(what); cur != nil && nloops.Load() > 1 {
+		for _, wl := range lists {
+			if o := wl.owner(); o != nil && o != cur {
+				panic(offLoop(what, true))
+			}
+		}
+	}
+}
+
+func offLoop(what string, otherLoop bool) string {
+	where := "a goroutine that does not run the event loop"
+	if otherLoop {
+		where = "another event loop's goroutine"
+	}
+	return "asyncgen: " + what + " called from " + where + ": " +
+		"loop state belongs to the goroutine of the loop that uses it (its tasks and callbacks). From another goroutine, " +
+		"use Loop.CallSoonThreadsafe(fn), runtime.RunCoroutineThreadsafe(loop, coroutine), " +
+		"or a Future, whose SetResult and SetError may be called from any goroutine"
+}

@@ -35,6 +35,7 @@ func (h *Handle) run() {
 // Cancel stops the callback from running. It returns false if the callback
 // has already run or been cancelled. Call it on the loop's goroutine.
 func (h *Handle) Cancel() bool {
+	h.l.owns("Handle.Cancel")
 	if h.canceled || h.ran {
 		return false
 	}
@@ -50,6 +51,9 @@ func (h *Handle) Cancel() bool {
 // already scheduled, like asyncio's loop.call_soon. A panic in fn ends Run
 // with a *PanicError.
 func (l *Loop) CallSoon(fn func()) *Handle {
+	if !onlyLoopHere() {
+		(*loop)(l).owns("Loop.CallSoon")
+	}
 	h := &Handle{l: (*loop)(l), fn: fn}
 	h.t.idx = -1
 	(*loop)(l).callSoon(h.run)
@@ -61,12 +65,14 @@ func (l *Loop) CallSoon(fn func()) *Handle {
 // in the order they were scheduled. A pending timer keeps Run from
 // reporting a deadlock.
 func (l *Loop) CallLater(d time.Duration, fn func()) *Handle {
+	(*loop)(l).owns("Loop.CallLater")
 	return l.callAtNanos((*loop)(l).now()+int64(max(d, 0)), fn)
 }
 
 // CallAt schedules fn to run on the loop at t on the loop's clock (see Now),
 // like asyncio's loop.call_at.
 func (l *Loop) CallAt(t time.Time, fn func()) *Handle {
+	(*loop)(l).owns("Loop.CallAt")
 	return l.callAtNanos(int64(t.Sub(l.epoch)), fn)
 }
 

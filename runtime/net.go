@@ -60,6 +60,9 @@ func (ln *Listener) Addr() net.Addr { return ln.addr }
 // Close closes the listening socket; the tasks waiting in Accept are woken
 // with net.ErrClosed. Closing twice does nothing.
 func (ln *Listener) Close() error {
+	if !onlyLoopHere() {
+		ln.l.owns("Listener.Close")
+	}
 	if ln.closed {
 		return nil
 	}

@@ -127,6 +127,9 @@ func (q *Queue[T]) Put(x T) Awaitable[struct{}] {
 // PutNowait puts x in the queue if it has room, or returns ErrQueueFull. It
 // returns ErrQueueShutDown after Shutdown.
 func (q *Queue[T]) PutNowait(x T) error {
+	if !onlyLoopHere() {
+		onLoopOf("Queue.PutNowait", &q.getters, &q.putters, &q.joiners)
+	}
 	if q.shutdown {
 		return ErrQueueShutDown
 	}
@@ -147,6 +150,9 @@ func (q *Queue[T]) Get() Awaitable[T] { return (*queueGet[T])(q) }
 // GetNowait takes an item out of the queue if there is one, or returns
 // ErrQueueEmpty, or ErrQueueShutDown if the queue is shut down and empty.
 func (q *Queue[T]) GetNowait() (T, error) {
+	if !onlyLoopHere() {
+		onLoopOf("Queue.GetNowait", &q.getters, &q.putters, &q.joiners)
+	}
 	if q.Qsize() == 0 {
 		var zero T
 		if q.shutdown {
@@ -163,6 +169,9 @@ func (q *Queue[T]) GetNowait() (T, error) {
 // put has been marked done, the Joins complete. TaskDone panics if it is
 // called more times than items were put (asyncio's ValueError).
 func (q *Queue[T]) TaskDone() {
+	if !onlyLoopHere() {
+		onLoopOf("Queue.TaskDone", &q.getters, &q.putters, &q.joiners)
+	}
 	if q.unfinished <= 0 {
 		panic(msgTaskDoneTooMany)
 	}
@@ -184,6 +193,9 @@ func (q *Queue[T]) Join() Awaitable[struct{}] { return (*queueJoin[T])(q) }
 // got has been marked done), and the Gets that had an item set aside return
 // ErrQueueShutDown too.
 func (q *Queue[T]) Shutdown(immediate bool) {
+	if !onlyLoopHere() {
+		onLoopOf("Queue.Shutdown", &q.getters, &q.putters, &q.joiners)
+	}
 	q.shutdown = true
 	if immediate {
 		for q.n > 0 {

@@ -404,6 +404,9 @@ func (s *Stream) wakeReader() {
 // connection, if a write failed, or net.ErrClosed after Close or
 // CloseWrite. b may be reused as soon as Write returns.
 func (s *Stream) Write(b []byte) error {
+	if !onlyLoopHere() {
+		s.l.owns("Stream.Write")
+	}
 	if s.closing || s.shutPending || s.wshut {
 		return net.ErrClosed
 	}
@@ -539,6 +542,9 @@ func (d *streamDrain) cancelWait(f *Fiber) {
 // of a pipe (a Process's Stdin) it closes the pipe once the buffer is
 // flushed, as Close does.
 func (s *Stream) CloseWrite() error {
+	if !onlyLoopHere() {
+		s.l.owns("Stream.CloseWrite")
+	}
 	if s.pipe != 0 {
 		return s.closePipeWrite()
 	}
@@ -570,6 +576,9 @@ func (s *Stream) CloseWrite() error {
 // has been flushed (or a write failed), which WaitClosed waits for. Closing
 // twice does nothing.
 func (s *Stream) Close() error {
+	if !onlyLoopHere() {
+		s.l.owns("Stream.Close")
+	}
 	if s.closing {
 		return nil
 	}
@@ -592,6 +601,9 @@ func (s *Stream) Close() error {
 // and if data was dropped, so do those waiting in Drain. It does nothing on
 // a stream whose socket is already closed.
 func (s *Stream) Abort() error {
+	if !onlyLoopHere() {
+		s.l.owns("Stream.Abort")
+	}
 	if s.closed {
 		return nil
 	}

@@ -42,6 +42,9 @@ func (l *Lock) Acquire() Awaitable[struct{}] { return (*lockAcquire)(l) }
 // Release releases the lock, handing it to the longest waiting task if there
 // is one. Releasing an unlocked Lock panics, as asyncio raises RuntimeError.
 func (l *Lock) Release() {
+	if !onlyLoopHere() {
+		onLoopOf("Lock.Release", &l.waiters)
+	}
 	if !l.locked {
 		panic(msgLockNotAcquired)
 	}
@@ -158,6 +161,9 @@ func (c *Condition) waitFor(pred func() bool) error {
 // first. Each then waits to take the lock back. The lock must be held, or
 // Notify panics.
 func (c *Condition) Notify(n int) {
+	if !onlyLoopHere() {
+		onLoopOf("Condition.Notify", &c.waiters)
+	}
 	if !c.lock.locked {
 		panic(msgCondNotAcquired)
 	}
@@ -166,6 +172,9 @@ func (c *Condition) Notify(n int) {
 
 // NotifyAll wakes every task waiting on the condition. The lock must be held.
 func (c *Condition) NotifyAll() {
+	if !onlyLoopHere() {
+		onLoopOf("Condition.NotifyAll", &c.waiters)
+	}
 	if !c.lock.locked {
 		panic(msgCondNotAcquired)
 	}
@@ -272,6 +281,9 @@ func (s *Semaphore) Acquire() Awaitable[struct{}] { return (*semAcquire)(s) }
 // Release gives a permit back, handing it to the longest waiting task if
 // there is one.
 func (s *Semaphore) Release() {
+	if !onlyLoopHere() {
+		onLoopOf("Semaphore.Release", &s.waiters)
+	}
 	if w := s.waiters.popFront(); w != nil {
 		w.fiber.wake() // the permit passes to the waiter
 		return
@@ -364,6 +376,9 @@ func (b *Barrier) Wait() Awaitable[int] { return &barrierWait{b: b} }
 // Reset returns the barrier to its initial, empty, unbroken state. Tasks
 // waiting in it return ErrBrokenBarrier.
 func (b *Barrier) Reset() {
+	if !onlyLoopHere() {
+		onLoopOf("Barrier.Reset", &b.waiters)
+	}
 	b.release(ErrBrokenBarrier)
 	b.broken = false
 }
@@ -371,6 +386,9 @@ func (b *Barrier) Reset() {
 // Abort breaks the barrier: the tasks waiting in it, and every later Wait
 // until Reset, return ErrBrokenBarrier.
 func (b *Barrier) Abort() {
+	if !onlyLoopHere() {
+		onLoopOf("Barrier.Abort", &b.waiters)
+	}
 	b.broken = true
 	b.release(ErrBrokenBarrier)
 }

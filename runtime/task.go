@@ -150,6 +150,9 @@ func (t *Task[T]) bind(l *loop) {
 // process; otherwise it is the loop run by the calling goroutine. So call
 // Spawn from a task, or from a goroutine while no loop runs.
 func Spawn[T any](a Awaitable[T]) *Task[T] {
+	if !onlyLoopHere() {
+		onLoop("Spawn")
+	}
 	t, ok := a.(*Task[T])
 	if !ok {
 		t = newTask(a)
@@ -189,7 +192,10 @@ func (t *Task[T]) result(f *Fiber) (T, error) {
 // return ErrCanceled until its function returns, and its deferred calls run.
 // A task cancelled before it started never runs its body and finishes with
 // ErrCanceled. Cancel returns false if the task had already finished.
-func (t *Task[T]) Cancel() bool { return t.fiber.cancel() }
+func (t *Task[T]) Cancel() bool {
+	t.fiber.loop.owns("Task.Cancel")
+	return t.fiber.cancel()
+}
 
 // Done reports whether the task has finished.
 func (t *Task[T]) Done() bool { return t.fiber.flags&fDone != 0 }

@@ -910,8 +910,16 @@ func TestTLSLargeTransfer(t *testing.T) {
 		}
 	})
 	t.Run("loop client", func(t *testing.T) {
+		backedUp := make(chan struct{}) // closed when the writer first had to wait
 		addr := goTLSServer(t, p.serverConfig(), func(c *tls.Conn) {
-			time.Sleep(100 * time.Millisecond)
+			// A small receive buffer (no autotuning), and no reading until
+			// the client's writes back up: loopback's buffers can
+			// otherwise take all 8 MiB.
+			c.NetConn().(*net.TCPConn).SetReadBuffer(64 << 10)
+			select {
+			case <-backedUp:
+			case <-time.After(10 * time.Second):
+			}
 			io.Copy(c, c)
 			c.CloseWrite()
 		})
@@ -952,6 +960,9 @@ func TestTLSLargeTransfer(t *testing.T) {
 					}
 					off += n
 					above := s.WriteBuffered() > runtime.DefaultHighWater
+					if above && parked == 0 {
+						close(backedUp) // once: the drain below waits for the server
+					}
 					st := aw(s0{&s}.drain, func(_ struct{}, err error) {
 						if err != nil {
 							t.Fatalf("Drain: %v", err)

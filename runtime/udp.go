@@ -414,6 +414,9 @@ func (c *PacketConn) serveReaders() {
 // connected endpoint addr must be nil (net.ErrWriteToConnected otherwise).
 // b may be reused as soon as WriteTo returns.
 func (c *PacketConn) WriteTo(b []byte, addr net.Addr) error {
+	if !onlyLoopHere() {
+		c.l.owns("PacketConn.WriteTo")
+	}
 	if addr == nil && c.remote == nil {
 		return &net.OpError{Op: "write", Net: c.network, Source: c.local, Err: errMissingAddress}
 	}
@@ -542,6 +545,9 @@ func (d *packetDrain) cancelWait(f *Fiber) {
 // does: the socket is closed once they have been. Closing twice does
 // nothing.
 func (c *PacketConn) Close() error {
+	if !onlyLoopHere() {
+		c.l.owns("PacketConn.Close")
+	}
 	if c.closing {
 		return nil
 	}
