@@ -37,6 +37,30 @@ func BenchmarkSpawn(b *testing.B) {
 	}
 }
 
+// BenchmarkSpawnSecondLoop: BenchmarkSpawn while a second loop runs in the
+// process, as it does in any server on several loops: finding the current
+// loop then takes the registry's map, still with no lock.
+func BenchmarkSpawnSecondLoop(b *testing.B) {
+	b.ReportAllocs()
+	running, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.Run(runtime.ToThread(func() (struct{}, error) {
+			close(running) // the loop runs, awaiting this
+			<-release
+			return struct{}{}, nil
+		}))
+	}()
+	<-running
+	b.ResetTimer()
+	if _, err := runtime.Run(spawnManyAsync(b.N)); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	close(release)
+	<-done
+}
+
 // spawnLeaves spawns n tasks of a leaf awaitable, a Future already set,
 // so that each task's root frame is the runtime's taskRoot.
 //
