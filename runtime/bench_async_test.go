@@ -159,13 +159,13 @@ func (_s *spawnLeavesCoro) Info() *runtime.FuncInfo {
 var spawnLeavesInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  4,
-		Line: 50,
+		Line: 74,
 	}, {
 		Col:  2,
-		Line: 53,
+		Line: 77,
 	}},
 	File: "bench_test.go",
-	Line: 44,
+	Line: 68,
 	Name: "runtime_test.spawnLeaves",
 }
 
@@ -183,41 +183,41 @@ func (_s *spawnLeavesCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line bench_test.go:45
+//line bench_test.go:69
 	_s.done = runtime.NewFuture[struct{}]()
-//line bench_test.go:46
+//line bench_test.go:70
 	_s.done.SetResult(struct{}{})
-//line bench_test.go:47
+//line bench_test.go:71
 	_s.i = 0
 _l1:
 	if _s.i >= _s.n {
 		goto _l3
 	}
-//line bench_test.go:48
+//line bench_test.go:72
 	runtime.Spawn[struct{}](_s.done)
-//line bench_test.go:49
+//line bench_test.go:73
 	if _s.i%1024 != 1023 {
 		goto _l4
 	}
-//line bench_test.go:50
+//line bench_test.go:74
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line bench_test.go:50
+//line bench_test.go:74
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
 _l4:
-//line bench_test.go:47
+//line bench_test.go:71
 	_s.i++
 	goto _l1
 _l3:
-//line bench_test.go:53
+//line bench_test.go:77
 	_s._a0 = runtime.Yield()
 	_s.PC = 2
 	_s.done = nil
@@ -225,7 +225,7 @@ _l3:
 		return false
 	}
 _r2:
-//line bench_test.go:53
+//line bench_test.go:77
 	_, _t2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t2) {
@@ -262,10 +262,10 @@ func (_s *pingerCoro) Info() *runtime.FuncInfo {
 var pingerInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  3,
-		Line: 81,
+		Line: 105,
 	}},
 	File: "bench_test.go",
-	Line: 76,
+	Line: 100,
 	Name: "runtime_test.pinger",
 }
 
@@ -280,36 +280,36 @@ func (_s *pingerCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line bench_test.go:77
+//line bench_test.go:101
 	_s.i = 0
 _l1:
 	if _s.i >= _s.n {
 		goto _l3
 	}
-//line bench_test.go:78
+//line bench_test.go:102
 	if _s.signalFirst {
 		_s.signal.Set()
 	}
-//line bench_test.go:81
+//line bench_test.go:105
 	_s._a0 = _s.wait.Wait()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line bench_test.go:81
+//line bench_test.go:105
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line bench_test.go:82
+//line bench_test.go:106
 	_s.wait.Clear()
-//line bench_test.go:83
+//line bench_test.go:107
 	if !_s.signalFirst {
 		_s.signal.Set()
 	}
-//line bench_test.go:77
+//line bench_test.go:101
 	_s.i++
 	goto _l1
 _l3:
@@ -341,10 +341,10 @@ func (_s *yielderCoro) Info() *runtime.FuncInfo {
 var yielderInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  3,
-		Line: 122,
+		Line: 146,
 	}},
 	File: "bench_test.go",
-	Line: 120,
+	Line: 144,
 	Name: "runtime_test.yielder",
 }
 
@@ -359,26 +359,26 @@ func (_s *yielderCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line bench_test.go:121
+//line bench_test.go:145
 	_s.i = 0
 _l1:
 	if _s.i >= _s.n {
 		goto _l3
 	}
-//line bench_test.go:122
+//line bench_test.go:146
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line bench_test.go:122
+//line bench_test.go:146
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line bench_test.go:121
+//line bench_test.go:145
 	_s.i++
 	goto _l1
 _l3:
@@ -409,10 +409,10 @@ func (_s *waitEventCoro) Info() *runtime.FuncInfo {
 var waitEventInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  37,
-		Line: 154,
+		Line: 178,
 	}},
 	File: "bench_test.go",
-	Line: 154,
+	Line: 178,
 	Name: "runtime_test.waitEvent",
 }
 
@@ -427,7 +427,7 @@ func (_s *waitEventCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line bench_test.go:154
+//line bench_test.go:178
 	_s._a0 = _s.ev.Wait()
 	_s.PC = 1
 	_s.ev = nil
@@ -435,7 +435,7 @@ func (_s *waitEventCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line bench_test.go:154
+//line bench_test.go:178
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
@@ -468,10 +468,10 @@ func (_s *sleeperCoro) Info() *runtime.FuncInfo {
 var sleeperInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  33,
-		Line: 213,
+		Line: 237,
 	}},
 	File: "bench_test.go",
-	Line: 213,
+	Line: 237,
 	Name: "runtime_test.sleeper",
 }
 
@@ -486,14 +486,14 @@ func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line bench_test.go:213
+//line bench_test.go:237
 	_s._a0 = runtime.Sleep(_s.d)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line bench_test.go:213
+//line bench_test.go:237
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
@@ -527,10 +527,10 @@ func (_s *waitForManyCoro) Info() *runtime.FuncInfo {
 var waitForManyInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  3,
-		Line: 273,
+		Line: 297,
 	}},
 	File: "bench_test.go",
-	Line: 271,
+	Line: 295,
 	Name: "runtime_test.waitForMany",
 }
 
@@ -545,26 +545,26 @@ func (_s *waitForManyCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line bench_test.go:272
+//line bench_test.go:296
 	_s.i = 0
 _l1:
 	if _s.i >= _s.n {
 		goto _l3
 	}
-//line bench_test.go:273
+//line bench_test.go:297
 	_s._a0 = runtime.WaitFor(runtime.Yield(), time.Hour)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line bench_test.go:273
+//line bench_test.go:297
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line bench_test.go:272
+//line bench_test.go:296
 	_s.i++
 	goto _l1
 _l3:

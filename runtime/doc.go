@@ -420,7 +420,16 @@
 // deadlock. A panic in fn is raised again in the awaiting task with fn's
 // stack. Cancelling the awaiting task makes the await return ErrCanceled at
 // once; fn cannot be interrupted, so it runs to completion and its results
-// are dropped (the loop keeps polling for its completion meanwhile).
+// are dropped (the loop keeps polling for its completion meanwhile). To
+// stop it too, give it a context:
+//
+//	func ToThreadContext[T any](fn func(ctx context.Context) (T, error)) Awaitable[T]
+//	func RunInExecutorContext[T any](e *Executor, fn func(ctx context.Context) (T, error)) Awaitable[T]
+//
+// fn's context is done when the awaiter gives up (the task is cancelled, or
+// a timeout scope around the await expires: Err is context.DeadlineExceeded
+// then), so `ToThreadContext(func(ctx) { http.NewRequestWithContext(ctx,
+// ...) })` stops the request instead of running on.
 //
 // A *Loop is a handle on a running loop:
 //
@@ -467,6 +476,41 @@
 // cancelling does not leave dead entries behind, so a million cancelled
 // timers leave the heap holding only the live ones, and its memory is
 // given back after a burst.
+//
+// # Contexts and task-local values
+//
+//	func Context() context.Context                                // the current task's, at this point
+//	func WithContext[T any](ctx context.Context, a Awaitable[T]) *Task[T]
+//	func NewTaskVar[T any](name string) *TaskVar[T]
+//	func (v *TaskVar[T]) Get() T                                  // zero if unset or outside a task
+//	func (v *TaskVar[T]) Lookup() (T, bool)
+//	func (v *TaskVar[T]) Set(x T)                                 // panics outside a task
+//
+// Into a task: Context returns a context.Context that is done when the
+// task's awaits at that point start to fail: on the task's cancel (Err
+// context.Canceled, context.Cause ErrCanceled), on the expiry of a timeout
+// scope around the call (context.DeadlineExceeded, cause ErrTimeout; its
+// Deadline is the scopes' on a real clock), and otherwise when the
+// innermost scope around the call is closed or the task finishes. Inside a
+// shielded scope only that scope's deadline and the scopes inside it count,
+// as for awaits. Hand it to blocking calls made on other goroutines.
+//
+// From outside: WithContext(ctx, a) is a task, not yet started, that ctx
+// cancels as Task.Cancel would. Run(WithContext(ctx, main)) bounds a run
+// by ctx (signal.NotifyContext's, say); from a net/http handler,
+// RunCoroutineThreadsafe(loop, WithContext(r.Context(), handle(r))) ends
+// the coroutine when the client goes away. While such a task is pending
+// and ctx can still be done, the loop does not report a deadlock. Context
+// in it, and in the tasks it spawns, is a child of ctx, with its values.
+//
+// Task-local values are Python's contextvars: a TaskVar has a value per
+// task, seen by every coroutine the task runs; a spawned task starts with a
+// copy of its spawner's values taken at the spawn, so later Sets in either
+// are not seen by the other. A TaskVar is also a key of the contexts
+// above: ctx.Value(v) is the task's value when the context was made, so a
+// function run by ToThreadContext sees the request ID too. Blocking twins
+// and callbacks run in no task: Get returns the zero value there, and Set
+// panics.
 //
 // # Streams
 //

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"unsafe"
 )
@@ -39,6 +40,13 @@ type fiberExtra struct {
 	// withdrawn counts, in debug mode, the awaits that failed at once since
 	// a cancel or a timeout (see loopDebug.withdrawn).
 	withdrawn int
+
+	// Contexts and task-local values (context.go).
+	vars      *taskVars       // task-local values, shared with the spawning task until a Set
+	base      context.Context // the context Context's are children of, nil: Background
+	watchBase bool            // cancel the task when base is done (WithContext)
+	stopWatch func() bool     // stops that watch, nil when none runs
+	ctxs      []*taskCtx      // contexts made by Context that are not done
 }
 
 func (f *Fiber) extra() *fiberExtra {
@@ -224,6 +232,9 @@ func (f *Fiber) cancel() bool {
 	f.flags |= fCanceled
 	if p := f.park; p != nil && f.interrupt() != nil { // not inside a shielded scope
 		p.cancelWait(f)
+	}
+	if f.x != nil {
+		f.updateContexts()
 	}
 	return true
 }
@@ -422,6 +433,7 @@ func (l *loop) finish(f *Fiber) {
 	f.flags |= fDone
 	if f.x != nil {
 		f.closeScopes()
+		f.endContexts()
 		f.x.mid = nil
 	}
 	l.removeTask(f)

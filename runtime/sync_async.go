@@ -28,10 +28,10 @@ func (_s *conditionWaitForCoro) Info() *FuncInfo {
 var conditionWaitForInfo = FuncInfo{
 	Awaits: []AwaitInfo{{}, {
 		Col:  16,
-		Line: 151,
+		Line: 153,
 	}},
 	File: "sync.go",
-	Line: 149,
+	Line: 151,
 	Name: "runtime.Condition.waitFor",
 }
 
@@ -47,30 +47,30 @@ func (_s *conditionWaitForCoro) Step(_f *Fiber) bool {
 		panic(BadPC(_s.PC))
 	}
 _l1:
-//line sync.go:150
+//line sync.go:152
 	if _s.pred() {
 		goto _l3
 	}
-//line sync.go:151
+//line sync.go:153
 	_s._a0 = _s.c.Wait()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line sync.go:151
+//line sync.go:153
 	_, err = Resume(_f, _s._a0)
 	_s._a0 = nil
 	if err == nil {
 		goto _l4
 	}
-//line sync.go:152
+//line sync.go:154
 	_s.Err = err
 	return _s.Return()
 _l4:
 	goto _l1
 _l3:
-//line sync.go:155
+//line sync.go:157
 	_s.Err = nil
 	return _s.Return()
 //line sync_async.go:77

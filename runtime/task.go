@@ -133,6 +133,12 @@ func (t *Task[T]) bind(l *loop) {
 	case f.loop == l:
 	case f.loop == nil:
 		f.loop = l
+		if cur := l.cur; cur != nil && cur.x != nil {
+			f.inherit(cur.x)
+		}
+		if f.x != nil && f.x.watchBase {
+			f.watchContext()
+		}
 		l.addTask(f)
 		l.ready.pushFiber(f)
 	case f.flags&fDone == 0:
@@ -146,9 +152,11 @@ func (t *Task[T]) bind(l *loop) {
 // Outside any loop, Spawn makes an unbound task, which the first loop to
 // await it (Run, Await, or an await in a task) adopts.
 //
-// The current loop is the only running loop when exactly one runs in the
-// process; otherwise it is the loop run by the calling goroutine. So call
-// Spawn from a task, or from a goroutine while no loop runs.
+// The current loop is the loop run by the calling goroutine. Call Spawn
+// from a task (or a callback), or from any goroutine while no loop runs;
+// from another goroutine while a loop runs it panics, naming the
+// thread-safe ways in (RunCoroutineThreadsafe). A task spawned by a task
+// starts with a copy of its task-local values (see TaskVar).
 func Spawn[T any](a Awaitable[T]) *Task[T] {
 	if !onlyLoopHere() {
 		onLoop("Spawn")

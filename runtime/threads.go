@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	goruntime "runtime"
 	"runtime/debug"
 	"sync"
@@ -105,9 +106,31 @@ func ToThread[T any](fn func() (T, error)) Awaitable[T] {
 // raised again in the awaiting task, with fn's stack. Cancelling the
 // awaiting task makes the await return ErrCanceled at once; fn cannot be
 // interrupted, so it runs to completion on its goroutine and its results
-// are dropped.
+// are dropped; RunInExecutorContext gives it a context that says when to
+// stop.
 func RunInExecutor[T any](e *Executor, fn func() (T, error)) Awaitable[T] {
 	return &threadCall[T]{e: e, fn: fn}
+}
+
+// ToThreadContext is ToThread for a function that takes a context: see
+// RunInExecutorContext.
+func ToThreadContext[T any](fn func(ctx context.Context) (T, error)) Awaitable[T] {
+	return RunInExecutorContext(nil, fn)
+}
+
+// RunInExecutorContext is RunInExecutor for a function that takes a
+// context, which is done when the awaiter gives up: when the awaiting task
+// is cancelled, or a timeout scope around the await (WaitFor's, Timeout's)
+// expires, the await returns at once, as with RunInExecutor, and fn's
+// context is done with context.Canceled, cause ErrCanceled, or
+// context.DeadlineExceeded, cause ErrTimeout. Pass it on to what fn blocks
+// in (http.NewRequestWithContext, net.Dialer.DialContext, database/sql) so
+// that fn stops too, instead of running on with nobody to take its result.
+// The context is otherwise Context's at the await: a child of the task's
+// base context (WithContext), with its task-local values and deadline; it
+// is done in any case once fn has returned.
+func RunInExecutorContext[T any](e *Executor, fn func(ctx context.Context) (T, error)) Awaitable[T] {
+	return &threadCall[T]{e: e, ctxFn: fn}
 }
 
 // threadCall is the awaitable of RunInExecutor. The goroutine writes val,
@@ -116,7 +139,9 @@ func RunInExecutor[T any](e *Executor, fn func() (T, error)) Awaitable[T] {
 type threadCall[T any] struct {
 	e       *Executor
 	fn      func() (T, error)
-	fiber   *Fiber // the awaiter, while parked on us
+	ctxFn   func(context.Context) (T, error) // instead of fn
+	ctx     *taskCtx                         // ctxFn's, while it may run
+	fiber   *Fiber                           // the awaiter, while parked on us
 	started bool
 	val     T
 	err     error
@@ -135,6 +160,11 @@ func (c *threadCall[T]) begin(f *Fiber) bool {
 	}
 	fn := c.fn
 	c.fn = nil
+	if ctxFn := c.ctxFn; ctxFn != nil {
+		ctx := newTaskCtx(f, f.scope())
+		c.ctx, c.ctxFn = ctx, nil
+		fn = func() (T, error) { return ctxFn(ctx) }
+	}
 	c.fiber = f
 	f.park = c
 	l.external.Add(1)
@@ -166,6 +196,10 @@ func (c *threadCall[T]) call(fn func() (T, error)) {
 // complete runs on the loop once fn has returned.
 func (c *threadCall[T]) complete(l *loop) {
 	l.external.Add(-1)
+	if c.ctx != nil {
+		c.ctx.cancel(nil)
+		c.ctx = nil
+	}
 	if f := c.fiber; f != nil {
 		c.fiber = nil
 		f.wake()
@@ -176,6 +210,9 @@ func (c *threadCall[T]) complete(l *loop) {
 // complete finds no fiber to wake.
 func (c *threadCall[T]) cancelWait(f *Fiber) {
 	c.fiber = nil
+	if c.ctx != nil {
+		c.ctx.cancel(f.withdrawnErr())
+	}
 	f.wakeCanceled()
 }
 

@@ -105,6 +105,7 @@ func (s *Scope) expire() {
 	if p := f.park; p != nil && f.flags&fDone == 0 && f.interrupt() != nil {
 		p.cancelWait(f)
 	}
+	f.updateContexts()
 }
 
 // closeScopes closes the scopes a finished task left open, so that their
@@ -120,9 +121,13 @@ func (f *Fiber) closeScopes() {
 // nothing does. Cancellation wins, and a shielded scope (see Shielded) stops
 // both the cancel and the expiry of the scopes around it: only the scopes
 // inside it, and itself, count.
-func (f *Fiber) interrupt() error {
+func (f *Fiber) interrupt() error { return f.interruptFrom(f.scope()) }
+
+// interruptFrom is interrupt for code that runs inside scope s (nil: none),
+// which is the innermost open scope or one around it.
+func (f *Fiber) interruptFrom(s *Scope) error {
 	timedOut := false
-	for s := f.scope(); s != nil; s = s.parent {
+	for ; s != nil; s = s.parent {
 		timedOut = timedOut || s.expired
 		if s.shield {
 			if timedOut {
@@ -161,6 +166,9 @@ func (s *Scope) Close() error {
 					break
 				}
 			}
+		}
+		if len(x.ctxs) != 0 {
+			s.fiber.scopeClosed(s)
 		}
 	}
 	if s.expired {

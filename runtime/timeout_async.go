@@ -32,16 +32,16 @@ func (_s *waitForCoro[T]) Info() *FuncInfo {
 var waitForInfo = FuncInfo{
 	Awaits: []AwaitInfo{{}, {
 		Col:  10,
-		Line: 218,
+		Line: 226,
 	}, {
 		Col:  12,
-		Line: 221,
+		Line: 229,
 	}, {
 		Col:  2,
-		Line: 228,
+		Line: 236,
 	}},
 	File: "timeout.go",
-	Line: 217,
+	Line: 225,
 	Name: "runtime.waitFor",
 }
 
@@ -66,47 +66,47 @@ func (_s *waitForCoro[T]) Step(_f *Fiber) bool {
 	default:
 		panic(BadPC(_s.PC))
 	}
-//line timeout.go:218
+//line timeout.go:226
 	_s._a0 = thisFiber()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line timeout.go:218
+//line timeout.go:226
 	f, _t1 = Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line timeout.go:219
+//line timeout.go:227
 	_s.scope = openScope(f, _s.d)
-//line timeout.go:220
+//line timeout.go:228
 	_s.Defer(func() {
 		_s.scope.Close()
 	})
-//line timeout.go:221
+//line timeout.go:229
 	_s._a1 = _s.a
 	_s.PC = 2
 	if _f.Suspend(_s._a1) {
 		return false
 	}
 _r2:
-//line timeout.go:221
+//line timeout.go:229
 	v, err = Resume(_f, _s._a1)
 	_s._a1 = nil
-//line timeout.go:222
+//line timeout.go:230
 	t, ok = _s.a.(*Task[T])
-//line timeout.go:223
+//line timeout.go:231
 	if !ok || !_s.scope.expired || t.Done() {
 		_s.Ret, _s.Err = v, err
 		return _s.Return()
 	}
-//line timeout.go:226
+//line timeout.go:234
 	t.Cancel()
-//line timeout.go:227
+//line timeout.go:235
 	_s.scope.Close()
-//line timeout.go:228
+//line timeout.go:236
 	_s._a1 = t
 	_s.PC = 3
 	_s.a = nil
@@ -114,18 +114,18 @@ _r2:
 		return false
 	}
 _r3:
-//line timeout.go:228
+//line timeout.go:236
 	_, _t2 = Resume(_f, _s._a1)
 	_s._a1 = nil
 	if _f.Unwinds(_t2) {
 		return _s.Unwind(_t2)
 	}
-//line timeout.go:229
+//line timeout.go:237
 	if _s.scope.fiber.canceled() {
 		_s.Ret, _s.Err = *new(T), ErrCanceled
 		return _s.Return()
 	}
-//line timeout.go:232
+//line timeout.go:240
 	_s.Ret, _s.Err = *new(T), ErrTimeout
 	return _s.Return()
 //line timeout_async.go:132
