@@ -37,14 +37,21 @@ type taskCtx struct {
 func newTaskCtx(f *Fiber, s *Scope) *taskCtx {
 	base := context.Background()
 	var vars *taskVars
+	var deadline time.Time
 	if x := f.x; x != nil {
 		vars = x.vars
 		if x.base != nil {
-			base = x.base
+			// The base's values, not its cancellation: that reaches the
+			// task's contexts as the task's cancel (WithContext), when its
+			// awaits fail too, never before.
+			base = context.WithoutCancel(x.base)
+			if d, ok := x.base.Deadline(); ok && x.watchBase {
+				deadline = d
+			}
 		}
 	}
 	inner, cancel := context.WithCancelCause(base)
-	c := &taskCtx{Context: inner, cancel: cancel, scope: s, vars: vars}
+	c := &taskCtx{Context: inner, cancel: cancel, scope: s, vars: vars, deadline: deadline}
 	if l := f.loop; !l.virtual {
 		for ; s != nil; s = s.parent {
 			d := time.Now().Add(time.Duration(s.deadline - l.now()))
@@ -102,7 +109,7 @@ func (c *taskCtx) String() string { return "runtime.Context" }
 // scope and those inside it count, as for awaits. It is done at once if
 // the task's awaits already fail. The context carries the task's
 // task-local values as they were when it was made (Value with the
-// *TaskVar as key), and is a child of the context the task was made with
+// *TaskVar as key), and the values of the context the task was made with
 // (WithContext), if any. Hand it to blocking calls made on other
 // goroutines, or use ToThreadContext. Outside a task it returns
 // context.Background().
@@ -180,8 +187,10 @@ func (f *Fiber) endContexts() {
 // call made from a net/http handler by the request's context, or to Spawn
 // in a task. While the task has not finished and ctx can still be done,
 // the loop does not report a deadlock: ctx will end the wait. Context in
-// the task, and in the tasks it spawns, returns a child of ctx (its values
-// included).
+// the task, and in the tasks it spawns, returns a context with ctx's
+// values; ctx's cancel reaches those contexts as the task's cancel, at the
+// moment the task's awaits start to fail (and not in the spawned tasks,
+// which are the task's to cancel).
 //
 // WithContext may be called from any goroutine when a is not a *Task. If a
 // is a *Task, that task is returned; call WithContext on its loop then.

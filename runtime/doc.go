@@ -501,7 +501,10 @@
 // RunCoroutineThreadsafe(loop, WithContext(r.Context(), handle(r))) ends
 // the coroutine when the client goes away. While such a task is pending
 // and ctx can still be done, the loop does not report a deadlock. Context
-// in it, and in the tasks it spawns, is a child of ctx, with its values.
+// in it, and in the tasks it spawns, has ctx's values; ctx's cancel reaches
+// those contexts only through the task's own cancel, when its awaits fail
+// too, so code never sees context.Canceled where the await says
+// ErrCanceled.
 //
 // Task-local values are Python's contextvars: a TaskVar has a value per
 // task, seen by every coroutine the task runs; a spawned task starts with a

@@ -126,9 +126,8 @@ func ToThreadContext[T any](fn func(ctx context.Context) (T, error)) Awaitable[T
 // context.DeadlineExceeded, cause ErrTimeout. Pass it on to what fn blocks
 // in (http.NewRequestWithContext, net.Dialer.DialContext, database/sql) so
 // that fn stops too, instead of running on with nobody to take its result.
-// The context is otherwise Context's at the await: a child of the task's
-// base context (WithContext), with its task-local values and deadline; it
-// is done in any case once fn has returned.
+// The context is otherwise Context's at the await, with the task's values
+// and deadline; it is done in any case once fn has returned.
 func RunInExecutorContext[T any](e *Executor, fn func(ctx context.Context) (T, error)) Awaitable[T] {
 	return &threadCall[T]{e: e, ctxFn: fn}
 }
