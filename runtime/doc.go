@@ -468,6 +468,9 @@
 // which the work ready at the start of each pass runs, so different seeds
 // explore different interleavings and the same seed replays the same one;
 // seed 0 keeps FIFO order. Sleep, CallLater and Now read the loop's clock.
+// Since the clock stands still while anything is ready, a task that polls
+// in a loop of Yields keeps its own and every other Sleep from ending: on
+// the virtual-time loop, poll with a Sleep.
 // Package runtime/asynctest wraps this for tests:
 //
 //	func asynctest.RunVirtual[T any](t testing.TB, seed int64, a Awaitable[T]) (T, error)

@@ -15,7 +15,9 @@ import (
 // Now read this clock. While real work is outstanding (a registered file
 // descriptor, a function running on a thread) the loop waits for it in real
 // time, up to the next timer's virtual distance, and the clock advances by
-// the real time that passed, or to the timer if nothing arrived.
+// the real time that passed, or to the timer if nothing arrived. A task that
+// never blocks (a loop of Yields polling for a condition) keeps the clock
+// still, and so every Sleep pending: poll with a Sleep instead.
 //
 // A nonzero seed shuffles, with a PRNG seeded by it, the order in which the
 // work ready at the start of each pass runs: the same seed gives the same

@@ -8,14 +8,18 @@ package transform
 //	-- want.diagnostics --      for rejected input: the expected diagnostics
 //	-- want.stdout --           what the async Main prints (rewritten by -update)
 //	-- twin.stdout --           what the blocking twin prints, when it differs
+//	-- virtual.skip --          why the case cannot run on the virtual-time loop
 //
-// Cases that define an async Main are also built and run, both as coroutines
-// (runtime.Run(MainAsync())) and as the blocking twin (Main()). The two must
+// Cases that define an async Main are also built and run three ways: as
+// coroutines (runtime.Run(MainAsync())), as coroutines on the virtual-time
+// loop (runtime.VirtualTime(0)) and as the blocking twin (Main()). All must
 // print the same and panic with the same value. All runnable cases are built
-// into one binary, so the suite costs one go build.
+// into one binary, so the suite costs one go build; under -race, the binary
+// is built with -race too.
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -27,7 +31,9 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/asyncgen/asyncgen/internal/testmod"
 	"golang.org/x/tools/txtar"
@@ -272,18 +278,20 @@ func runCases(t *testing.T, dir string, cases []*goldenCase) {
 	if len(runnable) == 0 {
 		return
 	}
-	b.WriteString(")\n\nvar _ = fmt.Println\nvar _ = runtime.Run[struct{}]\n\nfunc main() {\n\tswitch os.Args[1] {\n")
+	b.WriteString(")\n\nvar _ = fmt.Println\nvar _ = runtime.Run[struct{}]\n\nfunc main() {\n")
+	b.WriteString("\tvar opts []runtime.Option\n\tif os.Args[2] == \"virtual\" {\n\t\topts = append(opts, runtime.VirtualTime(0))\n\t}\n")
+	b.WriteString("\tswitch os.Args[1] {\n")
 	for _, c := range runnable {
-		fmt.Fprintf(&b, "\tcase %q:\n\t\tif os.Args[2] == \"async\" {\n", c.pkg)
+		fmt.Fprintf(&b, "\tcase %q:\n\t\tif os.Args[2] != \"twin\" {\n", c.pkg)
 		switch {
 		case c.mainRes == 0:
-			fmt.Fprintf(&b, "\t\t\tif _, err := runtime.Run(%s.MainAsync()); err != nil {\n\t\t\t\tfmt.Println(\"Run:\", err)\n\t\t\t}\n", c.pkg)
+			fmt.Fprintf(&b, "\t\t\tif _, err := runtime.Run(%s.MainAsync(), opts...); err != nil {\n\t\t\t\tfmt.Println(\"Run:\", err)\n\t\t\t}\n", c.pkg)
 		case c.mainRes == 1 && c.mainErr:
-			fmt.Fprintf(&b, "\t\t\t_, err := runtime.Run(%s.MainAsync())\n\t\t\tfmt.Println(\"Main returned\", err)\n", c.pkg)
+			fmt.Fprintf(&b, "\t\t\t_, err := runtime.Run(%s.MainAsync(), opts...)\n\t\t\tfmt.Println(\"Main returned\", err)\n", c.pkg)
 		case c.mainRes == 1:
-			fmt.Fprintf(&b, "\t\t\tv, err := runtime.Run(%s.MainAsync())\n\t\t\tfmt.Println(\"Main returned\", v)\n\t\t\tif err != nil {\n\t\t\t\tfmt.Println(\"Run:\", err)\n\t\t\t}\n", c.pkg)
+			fmt.Fprintf(&b, "\t\t\tv, err := runtime.Run(%s.MainAsync(), opts...)\n\t\t\tfmt.Println(\"Main returned\", v)\n\t\t\tif err != nil {\n\t\t\t\tfmt.Println(\"Run:\", err)\n\t\t\t}\n", c.pkg)
 		default:
-			fmt.Fprintf(&b, "\t\t\tv, err := runtime.Run(%s.MainAsync())\n\t\t\tfmt.Println(\"Main returned\", v, err)\n", c.pkg)
+			fmt.Fprintf(&b, "\t\t\tv, err := runtime.Run(%s.MainAsync(), opts...)\n\t\t\tfmt.Println(\"Main returned\", v, err)\n", c.pkg)
 		}
 		b.WriteString("\t\t} else {\n")
 		switch {
@@ -302,7 +310,11 @@ func runCases(t *testing.T, dir string, cases []*goldenCase) {
 	must(t, os.MkdirAll(filepath.Join(dir, "cmd", "run"), 0o755))
 	must(t, os.WriteFile(filepath.Join(dir, "cmd", "run", "main.go"), []byte(b.String()), 0o644))
 	bin := filepath.Join(dir, "run.bin")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/run")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "./cmd/run")...)
 	build.Dir = dir
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the golden cases failed:\n%s", out)
@@ -334,6 +346,15 @@ func runCases(t *testing.T, dir string, cases []*goldenCase) {
 			if apanic != tpanic {
 				t.Errorf("the coroutine panicked with %q, the blocking twin with %q", apanic, tpanic)
 			}
+			// On the virtual-time loop, the same output: the cases do not
+			// depend on how long their sleeps take in real time.
+			if _, skip := c.section("virtual.skip"); skip {
+				return
+			}
+			virtual, vpanic := runCase(t, bin, c.pkg, "virtual")
+			if virtual != async || vpanic != apanic {
+				t.Errorf("on the virtual-time loop it printed:\n%s(panic %q)\non the real loop:\n%s(panic %q)", virtual, vpanic, async, apanic)
+			}
 		})
 	}
 }
@@ -342,10 +363,18 @@ var panicLine = regexp.MustCompile(`(?m)^panic: (.*?)( \[recovered.*\])?$`)
 
 // runCase runs one case and returns its stdout and the value it panicked with.
 func runCase(t *testing.T, bin, pkg, mode string) (stdout, panicked string) {
-	cmd := exec.Command(bin, pkg, mode)
+	// A case that hangs fails, with its goroutines' stacks (SIGQUIT).
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, pkg, mode)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) }
+	cmd.WaitDelay = 10 * time.Second
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Errorf("%s %s: still running after a minute:\n%s", pkg, mode, errb.String())
+	}
 	if m := panicLine.FindStringSubmatch(errb.String()); m != nil {
 		panicked = m[1]
 		// the goroutine dump that follows a panic, kept short
