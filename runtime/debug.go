@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -322,8 +323,8 @@ func (d *loopDebug) finished(l *loop, f *Fiber) {
 		return
 	}
 	err := f.task().rootErr()
-	if err == nil {
-		return
+	if err == nil || f.canceled() && errors.Is(err, ErrCanceled) {
+		return // as asyncio does not report a task that ended by its cancel
 	}
 	r := &taskRec{key: uintptr(unsafe.Pointer(f)), label: f.label(), err: err, loop: l, out: d.out}
 	f.flags |= fErrUnseen

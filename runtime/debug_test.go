@@ -168,6 +168,41 @@ func TestDebugTaskErrorNeverRetrieved(t *testing.T) {
 	}
 }
 
+// TestDebugTaskErrorReadElsewhere: an error that Run returns, or that a
+// ConcurrentFuture gives, was retrieved; a task that ended with the
+// ErrCanceled of its own cancel is not reported, as asyncio does not report
+// a cancelled task.
+func TestDebugTaskErrorReadElsewhere(t *testing.T) {
+	boom := errors.New("boom")
+	failing := func() runtime.Awaitable[int] {
+		return script(func(s *scriptResult[int]) { s.Err = boom })
+	}
+	var out syncBuffer
+	if _, err := runtime.Run(failing(), runtime.Debug(), runtime.DebugOutput(&out)); err != boom {
+		t.Fatalf("Run = %v", err)
+	}
+	_, err := runtime.Run(script[struct{}](nil,
+		do(func() {
+			l := runtime.CurrentLoop()
+			runtime.Spawn(runtime.ToThread(func() (int, error) {
+				if _, err := runtime.RunCoroutineThreadsafe(l, failing()).Result(); err != boom {
+					t.Errorf("ConcurrentFuture.Result: %v", err)
+				}
+				return 0, nil
+			}))
+			cancelled := runtime.Spawn(runtime.Sleep(time.Hour))
+			cancelled.Cancel()
+		}),
+		aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(50 * time.Millisecond) }, nil),
+	), runtime.Debug(), runtime.DebugOutput(&out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); strings.Contains(got, "never retrieved") {
+		t.Errorf("debug mode reported errors that were read, or a cancel:\n%s", got)
+	}
+}
+
 func TestDebugTaskPendingAtClose(t *testing.T) {
 	// A task panics with nobody waiting: the loop stops. Shutdown cancels
 	// the others; the first to run panics again and stops the loop for

@@ -341,6 +341,7 @@ func runMain[T any](a Awaitable[T], opts []Option) (T, error, *panicRec) {
 	if err != nil {
 		return zero, err, nil
 	}
+	main.fiber.retrieved() // Run returns it
 	r := main.root()
 	if p := r.panicked(); p != nil {
 		return zero, nil, p

@@ -83,6 +83,7 @@ func (cf *ConcurrentFuture[T]) start(a Awaitable[T]) {
 		if p := t.root().panicked(); p != nil {
 			pe = &PanicError{Value: p.value, Stack: p.stack}
 		}
+		t.fiber.retrieved() // the future's Result returns it
 		if !cf.complete(t.root().Ret, t.root().Err, pe) && pe != nil {
 			l.fail(pe) // cancelled meanwhile: the panic is nobody's
 		}
