@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -21,37 +22,40 @@ import (
 // made with (WithContext's, or the spawning task's), the contexts Context
 // made that are not done yet, and the watch on the base that cancels it.
 
-// taskCtx is a context of a task: a cancelCtx child of the task's base
-// context, cancelled from the loop.
+// taskCtx is a context of a task, cancelled from the loop. It is a Context
+// of its own rather than a wrapped cancelCtx so that its Err is what ended
+// it (DeadlineExceeded when a scope expired), and so are the Errs of the
+// contexts derived from it: the context package propagates a cancel
+// through AfterFunc, with the parent's Err.
 type taskCtx struct {
-	context.Context
-	cancel   context.CancelCauseFunc
-	scope    *Scope    // the innermost scope open when it was made, nil if none
-	vars     *taskVars // the task's values when it was made
-	deadline time.Time // the earliest deadline of the scopes that can end it, on the wall clock
+	values   context.Context // where Value looks for other keys: the base's values, or Background
+	scope    *Scope          // the innermost scope open when it was made, nil if none
+	vars     *taskVars       // the task's values when it was made
+	deadline time.Time       // the earliest deadline that can end it, on the wall clock
+
+	mu     sync.Mutex
+	done   chan struct{} // closed when it ends
+	err    error         // why it ended
+	afters map[*func()]struct{}
 }
 
 // newTaskCtx makes a context for f's code at scope s: its Value has f's
 // task-local values, its Deadline the earliest of the scopes' deadlines
 // that can end it (on a real clock; a virtual clock has none).
 func newTaskCtx(f *Fiber, s *Scope) *taskCtx {
-	base := context.Background()
-	var vars *taskVars
-	var deadline time.Time
+	c := &taskCtx{values: context.Background(), scope: s, done: make(chan struct{})}
 	if x := f.x; x != nil {
-		vars = x.vars
+		c.vars = x.vars
 		if x.base != nil {
 			// The base's values, not its cancellation: that reaches the
 			// task's contexts as the task's cancel (WithContext), when its
 			// awaits fail too, never before.
-			base = context.WithoutCancel(x.base)
+			c.values = context.WithoutCancel(x.base)
 			if d, ok := x.base.Deadline(); ok && x.watchBase {
-				deadline = d
+				c.deadline = d
 			}
 		}
 	}
-	inner, cancel := context.WithCancelCause(base)
-	c := &taskCtx{Context: inner, cancel: cancel, scope: s, vars: vars, deadline: deadline}
 	if l := f.loop; !l.virtual {
 		for ; s != nil; s = s.parent {
 			d := time.Now().Add(time.Duration(s.deadline - l.now()))
@@ -66,45 +70,83 @@ func newTaskCtx(f *Fiber, s *Scope) *taskCtx {
 	return c
 }
 
-// Deadline returns the earlier of the base context's deadline and the
-// scopes'.
-func (c *taskCtx) Deadline() (time.Time, bool) {
-	d, ok := c.Context.Deadline()
-	if !c.deadline.IsZero() && (!ok || c.deadline.Before(d)) {
-		return c.deadline, true
+// cancel ends c, once: why is ErrCanceled (the task's cancel), ErrTimeout
+// (a scope's expiry) or nil (the region or the task ended).
+func (c *taskCtx) cancel(why error) {
+	err := context.Canceled
+	if errors.Is(why, ErrTimeout) {
+		err = context.DeadlineExceeded
 	}
-	return d, ok
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	close(c.done)
+	afters := c.afters
+	c.afters = nil
+	c.mu.Unlock()
+	for f := range afters {
+		go (*f)()
+	}
 }
 
-// Err returns context.DeadlineExceeded when a timeout scope ended the
-// context, as a context with a deadline would.
+func (c *taskCtx) Deadline() (time.Time, bool) { return c.deadline, !c.deadline.IsZero() }
+
+func (c *taskCtx) Done() <-chan struct{} { return c.done }
+
+// Err returns nil until c ends; then context.Canceled, or
+// context.DeadlineExceeded if a timeout scope ended it.
 func (c *taskCtx) Err() error {
-	err := c.Context.Err()
-	if err == context.Canceled && errors.Is(context.Cause(c.Context), ErrTimeout) {
-		return context.DeadlineExceeded
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// AfterFunc arranges for f to run on its own goroutine once c ends, as
+// context.AfterFunc does; the context package calls it to propagate the
+// end to derived contexts without a goroutine of its own.
+func (c *taskCtx) AfterFunc(f func()) (stop func() bool) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		go f()
+		return func() bool { return false }
 	}
-	return err
+	if c.afters == nil {
+		c.afters = map[*func()]struct{}{}
+	}
+	c.afters[&f] = struct{}{}
+	c.mu.Unlock()
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, ok := c.afters[&f]
+		delete(c.afters, &f)
+		return ok
+	}
 }
 
 // Value returns, for a *TaskVar key, the task's value of it when the
-// context was made.
+// context was made; for other keys, the value in the context the task was
+// made with (WithContext), if any.
 func (c *taskCtx) Value(key any) any {
 	if k, ok := key.(taskVarKey); ok {
 		if v, ok := c.vars.lookup(k.taskVarID()); ok {
 			return v
 		}
 	}
-	return c.Context.Value(key)
+	return c.values.Value(key)
 }
 
 func (c *taskCtx) String() string { return "runtime.Context" }
 
 // Context returns a context.Context for the current task's code at this
 // point. It is done when the task is cancelled (its Err is then
-// context.Canceled and context.Cause gives ErrCanceled), when a timeout
-// scope open around the call expires (Err context.DeadlineExceeded, cause
-// ErrTimeout; Deadline reports the scopes' earliest deadline on a real
-// clock), when the innermost of those scopes is closed, or when the task
+// context.Canceled), when a timeout scope open around the call expires
+// (Err context.DeadlineExceeded, in the contexts derived from it too;
+// Deadline reports the scopes' earliest deadline on a real clock), when the innermost of those scopes is closed, or when the task
 // finishes: whichever comes first. Inside a shielded scope, only that
 // scope and those inside it count, as for awaits. It is done at once if
 // the task's awaits already fail. The context carries the task's
@@ -299,7 +341,8 @@ func (v *TaskVar[T]) Lookup() (T, bool) {
 }
 
 // Get returns the current task's value of v, or the zero value if it has
-// not been set (or outside a task).
+// not been set, or outside a task (in a function run by ToThread, use
+// ToThreadContext and ctx.Value(v)).
 func (v *TaskVar[T]) Get() T {
 	x, _ := v.Lookup()
 	return x

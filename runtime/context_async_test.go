@@ -38,10 +38,10 @@ func (_s *sleepWithContextCoro) Info() *runtime.FuncInfo {
 var sleepWithContextInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 46,
+		Line: 54,
 	}},
 	File: "context_test.go",
-	Line: 44,
+	Line: 52,
 	Name: "runtime_test.sleepWithContext",
 }
 
@@ -56,9 +56,9 @@ func (_s *sleepWithContextCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:45
+//line context_test.go:53
 	*_s.ctx = runtime.Context()
-//line context_test.go:46
+//line context_test.go:54
 	_s._a0 = runtime.Sleep(time.Hour)
 	_s.PC = 1
 	_s.ctx = nil
@@ -66,7 +66,7 @@ func (_s *sleepWithContextCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line context_test.go:46
+//line context_test.go:54
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
@@ -101,13 +101,13 @@ func (_s *cancelAfterYieldCoro) Info() *runtime.FuncInfo {
 var cancelAfterYieldInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 56,
+		Line: 64,
 	}, {
 		Col:  2,
-		Line: 59,
+		Line: 67,
 	}},
 	File: "context_test.go",
-	Line: 53,
+	Line: 61,
 	Name: "runtime_test.cancelAfterYield",
 }
 
@@ -125,28 +125,28 @@ func (_s *cancelAfterYieldCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:54
+//line context_test.go:62
 	_s.ctx = nil
-//line context_test.go:55
+//line context_test.go:63
 	_s.task = runtime.Spawn(sleepWithContextAsync(&_s.ctx))
-//line context_test.go:56
+//line context_test.go:64
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line context_test.go:56
+//line context_test.go:64
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line context_test.go:57
+//line context_test.go:65
 	wantCtxLive(_s.t, _s.ctx, "before the cancel")
-//line context_test.go:58
+//line context_test.go:66
 	_s.task.Cancel()
-//line context_test.go:59
+//line context_test.go:67
 	_s._a0 = _s.task
 	_s.PC = 2
 	_s.t = nil
@@ -155,13 +155,13 @@ _r1:
 		return false
 	}
 _r2:
-//line context_test.go:59
+//line context_test.go:67
 	_, _t2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t2) {
 		return _s.Unwind(_t2)
 	}
-//line context_test.go:60
+//line context_test.go:68
 	_s.Ret = _s.ctx
 	return _s.Return()
 //line context_async_test.go:168
@@ -191,10 +191,10 @@ func (_s *scopesCoro) Info() *runtime.FuncInfo {
 var scopesInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  18,
-		Line: 99,
+		Line: 113,
 	}},
 	File: "context_test.go",
-	Line: 88,
+	Line: 99,
 	Name: "runtime_test.scopes",
 }
 
@@ -209,45 +209,53 @@ func (_s *scopesCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:89
+//line context_test.go:100
 	_s.r.outer = runtime.Context()
-//line context_test.go:90
+//line context_test.go:101
 	s = runtime.Timeout(time.Hour)
-//line context_test.go:91
+//line context_test.go:102
 	_s.r.inScope = runtime.Context()
-//line context_test.go:92
+//line context_test.go:103
 	s.Close()
-//line context_test.go:93
+//line context_test.go:104
 	wantCtxLive(_s.t, _s.r.outer, "after an inner scope closed")
-//line context_test.go:94
+//line context_test.go:105
 	s = runtime.Timeout(20 * time.Millisecond)
-//line context_test.go:95
+//line context_test.go:106
 	{
 		_d1 := s.Close
 		_s.Defer(func() {
 			_d1()
 		})
 	}
-//line context_test.go:96
+//line context_test.go:107
 	_s.r.expired = runtime.Context()
-//line context_test.go:97
+//line context_test.go:108
+	_s.r.derived, _s.r.stopDerived = context.WithCancel(_s.r.expired)
+//line context_test.go:109
+	_s.r.after = make(chan struct{})
+//line context_test.go:110
+	context.AfterFunc(_s.r.expired, func() {
+		close(_s.r.after)
+	})
+//line context_test.go:111
 	_s.r.deadline, _ = _s.r.expired.Deadline()
-//line context_test.go:98
+//line context_test.go:112
 	wantCtxLive(_s.t, _s.r.expired, "before the deadline")
-//line context_test.go:99
+//line context_test.go:113
 	_s._a0 = runtime.Sleep(time.Hour)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line context_test.go:99
+//line context_test.go:113
 	_, _s.r.sleepErr = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line context_test.go:100
+//line context_test.go:114
 	wantCtxLive(_s.t, _s.r.outer, "after the inner scope expired")
 	return _s.Return()
-//line context_async_test.go:251
+//line context_async_test.go:259
 }
 
 var _ func(t *testing.T, r *scopeCtxs) = scopes
@@ -275,16 +283,16 @@ func (_s *shieldedCleanupCoro) Info() *runtime.FuncInfo {
 var shieldedCleanupInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  12,
-		Line: 135,
+		Line: 155,
 	}, {
 		Col:  2,
-		Line: 144,
+		Line: 164,
 	}, {
 		Col:  11,
-		Line: 146,
+		Line: 166,
 	}},
 	File: "context_test.go",
-	Line: 133,
+	Line: 153,
 	Name: "runtime_test.shieldedCleanup",
 }
 
@@ -305,38 +313,38 @@ func (_s *shieldedCleanupCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:134
+//line context_test.go:154
 	_s.before = runtime.Context()
-//line context_test.go:135
+//line context_test.go:155
 	_s._a0 = runtime.Sleep(time.Hour)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line context_test.go:135
+//line context_test.go:155
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line context_test.go:136
+//line context_test.go:156
 	if err != runtime.ErrCanceled {
 		_s.t.Errorf("sleep: %v, want ErrCanceled", err)
 	}
-//line context_test.go:139
-	wantCtxEnded(_s.t, _s.before, context.Canceled, runtime.ErrCanceled)
-//line context_test.go:140
+//line context_test.go:159
+	wantCtxEnded(_s.t, _s.before, context.Canceled)
+//line context_test.go:160
 	s = runtime.Shielded(30 * time.Millisecond)
-//line context_test.go:141
+//line context_test.go:161
 	{
 		_d1 := s.Close
 		_s.Defer(func() {
 			_d1()
 		})
 	}
-//line context_test.go:142
+//line context_test.go:162
 	*_s.inShield = runtime.Context()
-//line context_test.go:143
+//line context_test.go:163
 	wantCtxLive(_s.t, *_s.inShield, "in a shielded scope of a cancelled task")
-//line context_test.go:144
+//line context_test.go:164
 	_s._a0 = runtime.Sleep(time.Millisecond)
 	_s.PC = 2
 	_s.before = nil
@@ -344,15 +352,15 @@ _r1:
 		return false
 	}
 _r2:
-//line context_test.go:144
+//line context_test.go:164
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line context_test.go:145
+//line context_test.go:165
 	wantCtxLive(_s.t, *_s.inShield, "after an await in the shield")
-//line context_test.go:146
+//line context_test.go:166
 	_s._a0 = runtime.Sleep(time.Hour)
 	_s.PC = 3
 	_s.inShield = nil
@@ -361,15 +369,15 @@ _r2:
 		return false
 	}
 _r3:
-//line context_test.go:146
+//line context_test.go:166
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line context_test.go:147
+//line context_test.go:167
 	if err != runtime.ErrTimeout {
 		_s.t.Errorf("sleep in the shield: %v, want ErrTimeout", err)
 	}
 	return _s.Return()
-//line context_async_test.go:373
+//line context_async_test.go:381
 }
 
 var _ func(t *testing.T, inShield *context.Context) = shieldedCleanup
@@ -397,13 +405,13 @@ func (_s *cancelShieldedCoro) Info() *runtime.FuncInfo {
 var cancelShieldedInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 158,
+		Line: 178,
 	}, {
 		Col:  2,
-		Line: 160,
+		Line: 180,
 	}},
 	File: "context_test.go",
-	Line: 155,
+	Line: 175,
 	Name: "runtime_test.cancelShielded",
 }
 
@@ -421,11 +429,11 @@ func (_s *cancelShieldedCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:156
+//line context_test.go:176
 	_s.ctx = nil
-//line context_test.go:157
+//line context_test.go:177
 	_s.task = runtime.Spawn(shieldedCleanupAsync(_s.t, &_s.ctx))
-//line context_test.go:158
+//line context_test.go:178
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	_s.t = nil
@@ -433,15 +441,15 @@ func (_s *cancelShieldedCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line context_test.go:158
+//line context_test.go:178
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line context_test.go:159
+//line context_test.go:179
 	_s.task.Cancel()
-//line context_test.go:160
+//line context_test.go:180
 	_s._a0 = _s.task
 	_s.PC = 2
 	_s.t = nil
@@ -450,16 +458,16 @@ _r1:
 		return false
 	}
 _r2:
-//line context_test.go:160
+//line context_test.go:180
 	_, _t2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t2) {
 		return _s.Unwind(_t2)
 	}
-//line context_test.go:161
+//line context_test.go:181
 	_s.Ret = _s.ctx
 	return _s.Return()
-//line context_async_test.go:463
+//line context_async_test.go:471
 }
 
 var _ func(t *testing.T) context.Context = cancelShielded
@@ -486,10 +494,10 @@ func (_s *fetchWithContextCoro) Info() *runtime.FuncInfo {
 var fetchWithContextInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  9,
-		Line: 181,
+		Line: 201,
 	}},
 	File: "context_test.go",
-	Line: 180,
+	Line: 200,
 	Name: "runtime_test.fetchWithContext",
 }
 
@@ -505,7 +513,7 @@ func (_s *fetchWithContextCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:181
+//line context_test.go:201
 	_s._a0 = runtime.ToThreadContext(func(ctx context.Context) (string, error) {
 		req, err := http.NewRequestWithContext(ctx, "GET", _s.url, nil)
 		if err != nil {
@@ -527,12 +535,12 @@ func (_s *fetchWithContextCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line context_test.go:181
+//line context_test.go:201
 	_t1, _t2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	_s.Ret, _s.Err = _t1, _t2
 	return _s.Return()
-//line context_async_test.go:536
+//line context_async_test.go:544
 }
 
 var _ func(url string, ended chan<- error) (string, error) = fetchWithContext
@@ -561,16 +569,16 @@ func (_s *cancelThreadCoro) Info() *runtime.FuncInfo {
 var cancelThreadInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 257,
+		Line: 277,
 	}, {
 		Col:  15,
-		Line: 259,
+		Line: 279,
 	}, {
 		Col:  15,
-		Line: 263,
+		Line: 283,
 	}},
 	File: "context_test.go",
-	Line: 251,
+	Line: 271,
 	Name: "runtime_test.cancelThread",
 }
 
@@ -591,28 +599,28 @@ func (_s *cancelThreadCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:252
+//line context_test.go:272
 	_s.task = runtime.Spawn(runtime.ToThreadContext(func(ctx context.Context) (int, error) {
 		<-ctx.Done()
 		_s.got <- ctx
 		return 0, ctx.Err()
 	}))
-//line context_test.go:257
+//line context_test.go:277
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line context_test.go:257
+//line context_test.go:277
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line context_test.go:258
+//line context_test.go:278
 	_s.task.Cancel()
-//line context_test.go:259
+//line context_test.go:279
 	_s._a1 = _s.task
 	_s.PC = 2
 	_s.task = nil
@@ -620,19 +628,19 @@ _r1:
 		return false
 	}
 _r2:
-//line context_test.go:259
+//line context_test.go:279
 	_, err_1 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 	if err_1 == runtime.ErrCanceled {
 		goto _l1
 	}
-//line context_test.go:260
+//line context_test.go:280
 	_s.Err = fmt.Errorf("the cancelled task gave %v", err_1)
 	return _s.Return()
 _l1:
-//line context_test.go:262
+//line context_test.go:282
 	_s.quick = nil
-//line context_test.go:263
+//line context_test.go:283
 	_s._a1 = runtime.ToThreadContext(func(ctx context.Context) (int, error) {
 		_s.quick = ctx
 		return 0, ctx.Err()
@@ -643,22 +651,22 @@ _l1:
 		return false
 	}
 _r3:
-//line context_test.go:263
+//line context_test.go:283
 	_, err_2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 	if err_2 == nil {
 		goto _l2
 	}
-//line context_test.go:267
+//line context_test.go:287
 	_s.Err = err_2
 	return _s.Return()
 _l2:
-//line context_test.go:269
+//line context_test.go:289
 	_s.got <- _s.quick
-//line context_test.go:270
+//line context_test.go:290
 	_s.Err = nil
 	return _s.Return()
-//line context_async_test.go:662
+//line context_async_test.go:670
 }
 
 var _ func(got chan<- context.Context) error = cancelThread
@@ -684,10 +692,10 @@ func (_s *waitForeverCoro) Info() *runtime.FuncInfo {
 var waitForeverInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  12,
-		Line: 277,
+		Line: 297,
 	}},
 	File: "context_test.go",
-	Line: 276,
+	Line: 296,
 	Name: "runtime_test.waitForever",
 }
 
@@ -702,22 +710,22 @@ func (_s *waitForeverCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:277
+//line context_test.go:297
 	_s._a0 = runtime.NewEvent().Wait()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line context_test.go:277
+//line context_test.go:297
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line context_test.go:278
+//line context_test.go:298
 	*_s.ended = err
-//line context_test.go:279
+//line context_test.go:299
 	_s.Err = err
 	return _s.Return()
-//line context_async_test.go:721
+//line context_async_test.go:729
 }
 
 var _ func(ended *error) error = waitForever
@@ -743,10 +751,10 @@ func (_s *handleRequestCoro) Info() *runtime.FuncInfo {
 var handleRequestInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  12,
-		Line: 326,
+		Line: 346,
 	}},
 	File: "context_test.go",
-	Line: 323,
+	Line: 343,
 	Name: "runtime_test.handleRequest",
 }
 
@@ -762,26 +770,26 @@ func (_s *handleRequestCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:324
+//line context_test.go:344
 	v, _ = runtime.Context().Value(ctxKey{}).(string)
-//line context_test.go:325
+//line context_test.go:345
 	_s.seen <- v
-//line context_test.go:326
+//line context_test.go:346
 	_s._a0 = runtime.Sleep(time.Hour)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line context_test.go:326
+//line context_test.go:346
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line context_test.go:327
+//line context_test.go:347
 	_s.seen <- fmt.Sprint("ended: ", err)
-//line context_test.go:328
+//line context_test.go:348
 	_s.Err = err
 	return _s.Return()
-//line context_async_test.go:785
+//line context_async_test.go:793
 }
 
 var _ func(seen chan<- string) error = handleRequest
@@ -809,10 +817,10 @@ func (_s *serveOnLoopCoro) Info() *runtime.FuncInfo {
 var serveOnLoopInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 345,
+		Line: 365,
 	}},
 	File: "context_test.go",
-	Line: 336,
+	Line: 356,
 	Name: "runtime_test.serveOnLoop",
 }
 
@@ -828,19 +836,19 @@ func (_s *serveOnLoopCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:337
+//line context_test.go:357
 	_s.l = runtime.CurrentLoop()
-//line context_test.go:338
+//line context_test.go:358
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), ctxKey{}, r.URL.Path)
 		_, err := runtime.RunCoroutineThreadsafe(_s.l, runtime.WithContext(ctx, handleRequestAsync(_s.seen))).Result()
 		fmt.Fprint(w, err)
 	}))
-//line context_test.go:343
+//line context_test.go:363
 	_s.Defer(srv.Close)
-//line context_test.go:344
+//line context_test.go:364
 	_s.url <- srv.URL
-//line context_test.go:345
+//line context_test.go:365
 	_s._a0 = runtime.NewEvent().Wait()
 	_s.PC = 1
 	_s.url = nil
@@ -848,16 +856,16 @@ func (_s *serveOnLoopCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line context_test.go:345
+//line context_test.go:365
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line context_test.go:346
+//line context_test.go:366
 	_s.Err = nil
 	return _s.Return()
-//line context_async_test.go:861
+//line context_async_test.go:869
 }
 
 var _ func(url chan<- string, seen chan<- string) error = serveOnLoop
@@ -883,10 +891,10 @@ func (_s *logLineCoro) Info() *runtime.FuncInfo {
 var logLineInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 394,
+		Line: 414,
 	}},
 	File: "context_test.go",
-	Line: 393,
+	Line: 413,
 	Name: "runtime_test.logLine",
 }
 
@@ -901,23 +909,23 @@ func (_s *logLineCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:394
+//line context_test.go:414
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line context_test.go:394
+//line context_test.go:414
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line context_test.go:395
+//line context_test.go:415
 	_s.Ret = requestID.Get() + ": " + _s.msg
 	return _s.Return()
-//line context_async_test.go:921
+//line context_async_test.go:929
 }
 
 var _ func(msg string) string = logLine
@@ -945,16 +953,16 @@ func (_s *childCoro) Info() *runtime.FuncInfo {
 var childInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  13,
-		Line: 402,
+		Line: 422,
 	}, {
 		Col:  2,
-		Line: 405,
+		Line: 425,
 	}, {
 		Col:  12,
-		Line: 406,
+		Line: 426,
 	}},
 	File: "context_test.go",
-	Line: 401,
+	Line: 421,
 	Name: "runtime_test.child",
 }
 
@@ -976,24 +984,24 @@ func (_s *childCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:402
+//line context_test.go:422
 	_s._a0 = logLineAsync("child starts")
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line context_test.go:402
+//line context_test.go:422
 	line, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line context_test.go:403
+//line context_test.go:423
 	*_s.out = append(*_s.out, line)
-//line context_test.go:404
+//line context_test.go:424
 	requestID.Set("child")
-//line context_test.go:405
+//line context_test.go:425
 	_s._a1 = _s.gate.Wait()
 	_s.PC = 2
 	_s.gate = nil
@@ -1001,13 +1009,13 @@ _r1:
 		return false
 	}
 _r2:
-//line context_test.go:405
+//line context_test.go:425
 	_, _t2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 	if _f.Unwinds(_t2) {
 		return _s.Unwind(_t2)
 	}
-//line context_test.go:406
+//line context_test.go:426
 	_s._a0 = logLineAsync("child ends")
 	_s.PC = 3
 	_s.gate = nil
@@ -1015,16 +1023,16 @@ _r2:
 		return false
 	}
 _r3:
-//line context_test.go:406
+//line context_test.go:426
 	line, _t3 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t3) {
 		return _s.Unwind(_t3)
 	}
-//line context_test.go:407
+//line context_test.go:427
 	*_s.out = append(*_s.out, line)
 	return _s.Return()
-//line context_async_test.go:1028
+//line context_async_test.go:1036
 }
 
 var _ func(out *[]string, gate *runtime.Event) = child
@@ -1055,28 +1063,28 @@ func (_s *parentCoro) Info() *runtime.FuncInfo {
 var parentInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  13,
-		Line: 416,
+		Line: 436,
 	}, {
 		Col:  2,
-		Line: 423,
+		Line: 443,
 	}, {
 		Col:  2,
-		Line: 425,
+		Line: 445,
 	}, {
 		Col:  2,
-		Line: 426,
+		Line: 446,
 	}, {
 		Col:  12,
-		Line: 427,
+		Line: 447,
 	}, {
 		Col:  12,
-		Line: 429,
+		Line: 449,
 	}, {
 		Col:  14,
-		Line: 435,
+		Line: 455,
 	}},
 	File: "context_test.go",
-	Line: 411,
+	Line: 431,
 	Name: "runtime_test.parent",
 }
 
@@ -1112,54 +1120,54 @@ func (_s *parentCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line context_test.go:412
+//line context_test.go:432
 	if v, ok := requestID.Lookup(); ok || v != "" {
 		_s.Err = fmt.Errorf("unset var: Lookup = %q, %v", v, ok)
 		return _s.Return()
 	}
-//line context_test.go:415
+//line context_test.go:435
 	requestID.Set("req-1")
-//line context_test.go:416
+//line context_test.go:436
 	_s._a0 = logLineAsync("parent")
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line context_test.go:416
+//line context_test.go:436
 	line, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line context_test.go:417
+//line context_test.go:437
 	*_s.out = append(*_s.out, line)
-//line context_test.go:418
+//line context_test.go:438
 	_s.gate = runtime.NewEvent()
-//line context_test.go:419
+//line context_test.go:439
 	_s.task = runtime.Spawn(childAsync(_s.out, _s.gate))
-//line context_test.go:420
+//line context_test.go:440
 	_s.g = runtime.NewTaskGroup()
-//line context_test.go:421
+//line context_test.go:441
 	_s.grouped = runtime.SpawnIn(_s.g, logLineAsync("in a group"))
-//line context_test.go:422
+//line context_test.go:442
 	requestID.Set("req-2")
-//line context_test.go:423
+//line context_test.go:443
 	_s._a1 = runtime.Yield()
 	_s.PC = 2
 	if _f.Suspend(_s._a1) {
 		return false
 	}
 _r2:
-//line context_test.go:423
+//line context_test.go:443
 	_, _t2 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 	if _f.Unwinds(_t2) {
 		return _s.Unwind(_t2)
 	}
-//line context_test.go:424
+//line context_test.go:444
 	_s.gate.Set()
-//line context_test.go:425
+//line context_test.go:445
 	_s._a1 = _s.task
 	_s.PC = 3
 	_s.gate = nil
@@ -1168,13 +1176,13 @@ _r2:
 		return false
 	}
 _r3:
-//line context_test.go:425
+//line context_test.go:445
 	_, _t3 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 	if _f.Unwinds(_t3) {
 		return _s.Unwind(_t3)
 	}
-//line context_test.go:426
+//line context_test.go:446
 	_s._a1 = _s.g.Wait()
 	_s.PC = 4
 	_s.gate = nil
@@ -1184,13 +1192,13 @@ _r3:
 		return false
 	}
 _r4:
-//line context_test.go:426
+//line context_test.go:446
 	_, _t4 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 	if _f.Unwinds(_t4) {
 		return _s.Unwind(_t4)
 	}
-//line context_test.go:427
+//line context_test.go:447
 	_s._a0 = _s.grouped
 	_s.PC = 5
 	_s.gate = nil
@@ -1201,15 +1209,15 @@ _r4:
 		return false
 	}
 _r5:
-//line context_test.go:427
+//line context_test.go:447
 	line, _t5 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t5) {
 		return _s.Unwind(_t5)
 	}
-//line context_test.go:428
+//line context_test.go:448
 	*_s.out = append(*_s.out, line)
-//line context_test.go:429
+//line context_test.go:449
 	_s._a0 = logLineAsync("parent again")
 	_s.PC = 6
 	_s.gate = nil
@@ -1220,22 +1228,22 @@ _r5:
 		return false
 	}
 _r6:
-//line context_test.go:429
+//line context_test.go:449
 	line, _t6 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t6) {
 		return _s.Unwind(_t6)
 	}
-//line context_test.go:430
+//line context_test.go:450
 	*_s.out = append(*_s.out, line)
-//line context_test.go:431
+//line context_test.go:451
 	ctx_1 = runtime.Context()
-//line context_test.go:432
+//line context_test.go:452
 	if v := ctx_1.Value(requestID); v != "req-2" {
 		_s.Err = fmt.Errorf("Context().Value(requestID) = %v, want req-2", v)
 		return _s.Return()
 	}
-//line context_test.go:435
+//line context_test.go:455
 	_s._a0 = runtime.ToThreadContext(func(ctx context.Context) (string, error) {
 		return ctx.Value(requestID).(string), nil
 	})
@@ -1248,15 +1256,15 @@ _r6:
 		return false
 	}
 _r7:
-//line context_test.go:435
+//line context_test.go:455
 	got, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line context_test.go:438
+//line context_test.go:458
 	*_s.out = append(*_s.out, "thread: "+got)
-//line context_test.go:439
+//line context_test.go:459
 	_s.Err = err
 	return _s.Return()
-//line context_async_test.go:1260
+//line context_async_test.go:1268
 }
 
 var _ func(out *[]string) error = parent

@@ -34,10 +34,10 @@ func (_s *stubbornCoro) Info() *runtime.FuncInfo {
 var stubbornInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 210,
+		Line: 245,
 	}},
 	File: "debug_test.go",
-	Line: 208,
+	Line: 243,
 	Name: "runtime_test.stubborn",
 }
 
@@ -53,22 +53,22 @@ func (_s *stubbornCoro) Step(_f *runtime.Fiber) bool {
 		panic(runtime.BadPC(_s.PC))
 	}
 _l1:
-//line debug_test.go:210
+//line debug_test.go:245
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line debug_test.go:210
+//line debug_test.go:245
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if err == nil {
 		goto _l4
 	}
-//line debug_test.go:211
+//line debug_test.go:246
 	*_s.failed++
-//line debug_test.go:212
+//line debug_test.go:247
 	if *_s.failed == _s.limit {
 		_s.Err = err
 		return _s.Return()
@@ -101,10 +101,10 @@ func (_s *spinnerCoro) Info() *runtime.FuncInfo {
 var spinnerInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  3,
-		Line: 224,
+		Line: 259,
 	}},
 	File: "debug_test.go",
-	Line: 222,
+	Line: 257,
 	Name: "runtime_test.spinner",
 }
 
@@ -120,20 +120,20 @@ func (_s *spinnerCoro) Step(_f *runtime.Fiber) bool {
 		panic(runtime.BadPC(_s.PC))
 	}
 _l1:
-//line debug_test.go:224
+//line debug_test.go:259
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line debug_test.go:224
+//line debug_test.go:259
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line debug_test.go:225
+//line debug_test.go:260
 	*_s.n++
 	goto _l1
 //line debug_async_test.go:140
@@ -165,16 +165,16 @@ func (_s *cancelBothCoro) Info() *runtime.FuncInfo {
 var cancelBothInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 237,
+		Line: 272,
 	}, {
 		Col:  15,
-		Line: 240,
+		Line: 275,
 	}, {
 		Col:  15,
-		Line: 243,
+		Line: 278,
 	}},
 	File: "debug_test.go",
-	Line: 233,
+	Line: 268,
 	Name: "runtime_test.cancelBoth",
 }
 
@@ -195,13 +195,13 @@ func (_s *cancelBothCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line debug_test.go:234
+//line debug_test.go:269
 	_s.s = runtime.Spawn(stubbornAsync(_s.failed, 2500))
-//line debug_test.go:235
+//line debug_test.go:270
 	_s.s.SetName("stubborn")
-//line debug_test.go:236
+//line debug_test.go:271
 	_s.p = runtime.Spawn(spinnerAsync(_s.spins))
-//line debug_test.go:237
+//line debug_test.go:272
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	_s.failed = nil
@@ -210,17 +210,17 @@ func (_s *cancelBothCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line debug_test.go:237
+//line debug_test.go:272
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line debug_test.go:238
+//line debug_test.go:273
 	_s.s.Cancel()
-//line debug_test.go:239
+//line debug_test.go:274
 	_s.p.Cancel()
-//line debug_test.go:240
+//line debug_test.go:275
 	_s._a0 = _s.s
 	_s.PC = 2
 	_s.failed = nil
@@ -230,17 +230,17 @@ _r1:
 		return false
 	}
 _r2:
-//line debug_test.go:240
+//line debug_test.go:275
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if errors.Is(err_1, runtime.ErrCanceled) {
 		goto _l1
 	}
-//line debug_test.go:241
+//line debug_test.go:276
 	_s.Err = fmt.Errorf("stubborn: %v", err_1)
 	return _s.Return()
 _l1:
-//line debug_test.go:243
+//line debug_test.go:278
 	_s._a0 = _s.p
 	_s.PC = 3
 	_s.failed = nil
@@ -251,17 +251,17 @@ _l1:
 		return false
 	}
 _r3:
-//line debug_test.go:243
+//line debug_test.go:278
 	_, err_2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if errors.Is(err_2, runtime.ErrCanceled) {
 		goto _l2
 	}
-//line debug_test.go:244
+//line debug_test.go:279
 	_s.Err = fmt.Errorf("spinner: %v", err_2)
 	return _s.Return()
 _l2:
-//line debug_test.go:246
+//line debug_test.go:281
 	_s.Err = nil
 	return _s.Return()
 //line debug_async_test.go:268

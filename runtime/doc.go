@@ -448,7 +448,12 @@
 // the *Loop with CurrentLoop in a task and hand it over. A goroutine that
 // will call it later does not by itself keep Run from reporting a
 // deadlock; a pending timer, a ToThread in flight or a pending
-// RunCoroutineThreadsafe does. From a plain goroutine,
+// RunCoroutineThreadsafe does. A loop that only serves other goroutines
+// (asyncio's run_forever: a net/http server handing each request to it)
+// keeps running while its main task awaits something that only they can
+// end, such as a Future that one of them sets to stop it, or a task made by
+// WithContext with a context they cancel; awaiting an Event instead is a
+// deadlock. From a plain goroutine,
 //
 //	func RunCoroutineThreadsafe[T any](l *Loop, a Awaitable[T]) *ConcurrentFuture[T]
 //	func (cf *ConcurrentFuture[T]) Result() (T, error)   // blocks; panics with *PanicError if a did
@@ -491,8 +496,8 @@
 //
 // Into a task: Context returns a context.Context that is done when the
 // task's awaits at that point start to fail: on the task's cancel (Err
-// context.Canceled, context.Cause ErrCanceled), on the expiry of a timeout
-// scope around the call (context.DeadlineExceeded, cause ErrTimeout; its
+// context.Canceled), on the expiry of a timeout scope around the call
+// (context.DeadlineExceeded, in the contexts derived from it too; its
 // Deadline is the scopes' on a real clock), and otherwise when the
 // innermost scope around the call is closed or the task finishes. Inside a
 // shielded scope only that scope's deadline and the scopes inside it count,
@@ -501,7 +506,7 @@
 // From outside: WithContext(ctx, a) is a task, not yet started, that ctx
 // cancels as Task.Cancel would. Run(WithContext(ctx, main)) bounds a run
 // by ctx (signal.NotifyContext's, say); from a net/http handler,
-// RunCoroutineThreadsafe(loop, WithContext(r.Context(), handle(r))) ends
+// RunCoroutineThreadsafe(loop, WithContext(r.Context(), handleAsync(r))) ends
 // the coroutine when the client goes away. While such a task is pending
 // and ctx can still be done, the loop does not report a deadlock. Context
 // in it, and in the tasks it spawns, has ctx's values; ctx's cancel reaches
@@ -514,9 +519,10 @@
 // copy of its spawner's values taken at the spawn, so later Sets in either
 // are not seen by the other. A TaskVar is also a key of the contexts
 // above: ctx.Value(v) is the task's value when the context was made, so a
-// function run by ToThreadContext sees the request ID too. Blocking twins
-// and callbacks run in no task: Get returns the zero value there, and Set
-// panics.
+// function run by ToThreadContext sees the request ID too. Blocking twins,
+// callbacks and the functions run by ToThread run in no task: Get returns
+// the zero value there, and Set panics; hand a thread its values through
+// ToThreadContext's context.
 //
 // # Streams
 //

@@ -37,7 +37,8 @@ var (
 // Panic messages, kept here so that tests and docs quote the same text.
 const (
 	msgBlockingAwait = "asyncgen: blocking await called on a goroutine that is running an event loop; " +
-		"a blocking twin was called from async code: await its Async form instead"
+		"a blocking twin was called from async code: await its Async form instead " +
+		"(or await was called in a function that is not marked: add the line // async directly above its func, and run go generate)"
 	msgAwaitedTwice = "asyncgen: coroutine awaited twice"
 	msgNoInit       = "asyncgen: coroutine frame used before Init"
 	msgOtherLoop    = "asyncgen: task belongs to a different event loop"
@@ -90,10 +91,11 @@ func (timeoutError) Is(target error) bool { return target == context.DeadlineExc
 
 // Panic messages of the task and combinator API.
 const (
-	msgTimeoutOutsideTask = "asyncgen: Timeout called outside a running task"
-	msgAwaitedConcurrent  = "asyncgen: awaitable awaited by two tasks at once"
-	msgGroupFinished      = "asyncgen: SpawnIn on a TaskGroup whose Wait has completed"
-	msgAsCompletedDone    = "asyncgen: AsCompleted: Next awaited after every result was taken"
+	msgTimeoutOutsideTask  = "asyncgen: Timeout called outside a running task"
+	msgShieldedOutsideTask = "asyncgen: Shielded called outside a running task"
+	msgAwaitedConcurrent   = "asyncgen: awaitable awaited by two tasks at once"
+	msgGroupFinished       = "asyncgen: SpawnIn on a TaskGroup whose Wait has completed"
+	msgAsCompletedDone     = "asyncgen: AsCompleted: Next awaited after every result was taken"
 )
 
 // Errors of the synchronisation primitives and queues (sync.go, queue.go).

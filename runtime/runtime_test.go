@@ -515,7 +515,8 @@ func TestBlockingAwaitInsideTaskPanics(t *testing.T) {
 		runtime.Run(script[struct{}](nil, do(func() { runtime.Await(runtime.Yield()) })))
 	})
 	want := "asyncgen: blocking await called on a goroutine that is running an event loop; " +
-		"a blocking twin was called from async code: await its Async form instead"
+		"a blocking twin was called from async code: await its Async form instead " +
+		"(or await was called in a function that is not marked: add the line // async directly above its func, and run go generate)"
 	if pe.Value != want {
 		t.Errorf("panic = %q\nwant %q", pe.Value, want)
 	}

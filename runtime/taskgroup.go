@@ -57,6 +57,9 @@ func NewTaskGroup() *TaskGroup { return &TaskGroup{} }
 // the task is cancelled at once (so it never runs its body). SpawnIn panics
 // if g's Wait has completed.
 func SpawnIn[T any](g *TaskGroup, a Awaitable[T]) *Task[T] {
+	if !onlyLoopHere() {
+		onLoop("SpawnIn")
+	}
 	if g.finished {
 		panic(msgGroupFinished)
 	}

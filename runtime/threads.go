@@ -122,10 +122,10 @@ func ToThreadContext[T any](fn func(ctx context.Context) (T, error)) Awaitable[T
 // context, which is done when the awaiter gives up: when the awaiting task
 // is cancelled, or a timeout scope around the await (WaitFor's, Timeout's)
 // expires, the await returns at once, as with RunInExecutor, and fn's
-// context is done with context.Canceled, cause ErrCanceled, or
-// context.DeadlineExceeded, cause ErrTimeout. Pass it on to what fn blocks
-// in (http.NewRequestWithContext, net.Dialer.DialContext, database/sql) so
-// that fn stops too, instead of running on with nobody to take its result.
+// context is done with context.Canceled or context.DeadlineExceeded. Pass
+// it on to what fn blocks in (http.NewRequestWithContext,
+// net.Dialer.DialContext, database/sql) so that fn stops too, instead of
+// running on with nobody to take its result.
 // The context is otherwise Context's at the await, with the task's values
 // and deadline; it is done in any case once fn has returned.
 func RunInExecutorContext[T any](e *Executor, fn func(ctx context.Context) (T, error)) Awaitable[T] {

@@ -72,7 +72,7 @@ func Timeout(d time.Duration) *Scope {
 func Shielded(d time.Duration) *Scope {
 	l := currentLoop()
 	if l == nil || l.cur == nil {
-		panic(msgTimeoutOutsideTask)
+		panic(msgShieldedOutsideTask)
 	}
 	s := openScope(l.cur, d)
 	s.shield = true
