@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Options controls a run of the generator.
@@ -37,10 +38,8 @@ type Diagnostic struct {
 
 func (d Diagnostic) String() string {
 	pos := d.Pos
-	if wd, err := os.Getwd(); err == nil && pos.Filename != "" {
-		if rel, err := filepath.Rel(wd, pos.Filename); err == nil && !strings.HasPrefix(rel, "..") {
-			pos.Filename = rel
-		}
+	if pos.Filename != "" {
+		pos.Filename = DisplayPath(pos.Filename)
 	}
 	where := pos.String()
 	if where == "" || where == "-" {
@@ -92,3 +91,40 @@ func (r *Result) sort() {
 	}
 	r.Diagnostics = out
 }
+
+// DisplayPath returns path as asyncgen prints it: relative to the directory
+// its messages are read from, when path is below it. That is the current
+// directory, except under go generate, which runs asyncgen in each
+// package's directory ($GOFILE set) while its output is read where
+// go generate ./... ran, usually the module root: paths are then relative
+// to the module root, so that an editor or terminal opens them from there.
+func DisplayPath(path string) string {
+	base := displayBase()
+	if base == "" {
+		return path
+	}
+	if r, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}
+
+var displayBase = sync.OnceValue(func() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	if os.Getenv("GOFILE") == "" {
+		return wd
+	}
+	for dir := wd; ; {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return wd
+		}
+		dir = parent
+	}
+})

@@ -42,7 +42,6 @@ import (
 	"log"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/asyncgen/asyncgen/transform"
@@ -188,13 +187,7 @@ func inspect(opts transform.Options, format string, args []string) int {
 	return 0
 }
 
-func rel(path string) string {
-	wd, _ := os.Getwd()
-	if r, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(r, "..") {
-		return r
-	}
-	return path
-}
+func rel(path string) string { return transform.DisplayPath(path) }
 
 // diff prints a unified diff of every stale output, using diff(1) when present.
 func diff(res *transform.Result) int {

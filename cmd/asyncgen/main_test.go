@@ -417,6 +417,36 @@ func Twice(n int) (int, error) {
 	}
 }
 
+// TestGoGenerateMessagePaths: under go generate ./..., run from the module
+// root, a diagnostic names its file relative to the module root, where it
+// can be opened from, not to the package directory go generate ran
+// asyncgen in.
+func TestGoGenerateMessagePaths(t *testing.T) {
+	t.Parallel()
+	dir := newModule(t, map[string]string{
+		"deep/lib/lib.go": `package lib
+
+//go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
+
+import "github.com/asyncgen/asyncgen/runtime"
+
+//async
+func Two() (int, string) {
+	await(runtime.Yield())
+	return 0, ""
+}
+`,
+	})
+	r := command(t, dir, "go", "generate", "./...")
+	if r.code == 0 {
+		t.Fatalf("go generate accepted a rejected function:\n%s", r.stderr)
+	}
+	want := filepath.Join("deep", "lib", "lib.go") + ":8:12: async function Two: "
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("go generate printed:\n%s\nwant a line starting %q", r.stderr, want)
+	}
+}
+
 var diagRE = regexp.MustCompile(`^([\w.-]+\.go):(\d+):(\d+): async function (\w+): (.+)$`)
 
 // TestRejected checks that input with rejected forms gets positioned
