@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"fmt"
 	"runtime/debug"
 	"unsafe"
 )
@@ -201,7 +202,7 @@ func (c *Coro[T]) Unwind(err error) bool {
 // it next, on the same fiber.
 func (c *Coro[T]) begin(f *Fiber) bool {
 	if c.state != stateFresh {
-		panic(msgAwaitedTwice)
+		panic(awaitedTwice(&c.coro, f))
 	}
 	if c.tab == 0 {
 		panic(msgNoInit)
@@ -292,4 +293,49 @@ func sameValue(a, b any) bool {
 	wa := (*[2]unsafe.Pointer)(unsafe.Pointer(&a))
 	wb := (*[2]unsafe.Pointer)(unsafe.Pointer(&b))
 	return *wa == *wb
+}
+
+// awaitedTwice is the panic of a second await of coroutine c, by fiber f:
+// it names the coroutine, the second await and, while the coroutine still
+// runs, the first.
+func awaitedTwice(c *coro, f *Fiber) string {
+	msg := msgAwaitedTwice + ": " + funcPos(c.self())
+	if f.depth > 0 {
+		msg += ", again at " + framePos(f.top.self(), f.top.PC) + " in " + f.label()
+	}
+	switch c.state {
+	case stateDone:
+		msg += ", after it had returned"
+	case stateRunning:
+		if first, task := firstAwaiter(c, f.loop); first != "" {
+			msg += ", first at " + first + " in " + task
+		}
+	}
+	return msg + ": a coroutine runs once; to await one result many times, await a Task (Spawn it)"
+}
+
+// firstAwaiter finds the frame awaiting the running coroutine c on l: its
+// position and its task.
+func firstAwaiter(c *coro, l *loop) (where, task string) {
+	if l == nil {
+		return "", ""
+	}
+	for _, g := range l.tasks.slice() {
+		for i := 1; i < int(g.depth); i++ {
+			if g.frame(i).header() == c {
+				parent := g.frame(i - 1)
+				return framePos(parent, parent.header().PC), g.label()
+			}
+		}
+	}
+	return "", ""
+}
+
+// funcPos names the function of frame fr and where it is declared.
+func funcPos(fr Frame) string {
+	info := fr.Info()
+	if info == nil {
+		return fmt.Sprintf("%T", fr)
+	}
+	return fmt.Sprintf("%s (%s:%d)", info.Name, info.File, info.Line)
 }

@@ -596,7 +596,7 @@ func TestCoroutineAwaitedTwicePanics(t *testing.T) {
 			aw(func() runtime.Awaitable[int] { return c }, nil),
 			aw(func() runtime.Awaitable[int] { return c }, nil)))
 	})
-	if pe.Value != "asyncgen: coroutine awaited twice" {
+	if msg := fmt.Sprint(pe.Value); !strings.HasPrefix(msg, "asyncgen: coroutine awaited twice: ") {
 		t.Errorf("panic = %v", pe.Value)
 	}
 }
