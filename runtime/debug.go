@@ -219,6 +219,7 @@ func (f *Fiber) label() string {
 type coroRec struct {
 	addr uintptr
 	name string
+	in   string // the async function that was running when it was created, if any
 	pcs  [6]uintptr
 	n    int
 	loop *loop
@@ -237,8 +238,13 @@ func trackCoro(c *coro, self Frame) {
 		r.name = info.Name
 	}
 	r.n = goruntime.Callers(3, r.pcs[:]) // from the caller of Init
-	if l := currentLoop(); l != nil && l.gid == goid() && l.dbg != nil {
+	if l := currentLoop(); l != nil && l.dbg != nil {
 		r.loop, r.out = l, l.dbg.out
+		if f := l.cur; f != nil && f.depth > 0 {
+			if info := f.top.self().Info(); info != nil {
+				r.in = info.Name
+			}
+		}
 	}
 	coroMu.Lock()
 	coroRecs[r.addr] = r
@@ -285,7 +291,11 @@ func (r *coroRec) report() {
 	}
 	where := "an unknown place"
 	if len(all) > 0 && all[at].PC != 0 {
-		where = fmt.Sprintf("%s:%d in %s", all[at].File, all[at].Line, all[at].Function)
+		fn := all[at].Function
+		if strings.HasSuffix(fn, ").Step") && r.in != "" {
+			fn = r.in // the Step method of a generated frame: name its async function
+		}
+		where = fmt.Sprintf("%s:%d in %s", all[at].File, all[at].Line, fn)
 	}
 	debugReport(r.out, "coroutine %s was never awaited; it was created at %s", r.name, where)
 }

@@ -6,11 +6,71 @@ import (
 	"errors"
 	"fmt"
 	"github.com/asyncgen/asyncgen/runtime"
+	"time"
 )
 
 // The generated code's protocol with the runtime; a runtime that no longer speaks it
 // does not declare this: run the asyncgen that comes with that runtime.
 const _ = runtime.Protocol1
+
+// forgetsCoro is the state of the async function forgets while it runs.
+type forgetsCoro struct {
+	runtime.Coro[struct{}]
+	_a0 runtime.Awaitable[struct{}]
+}
+
+// forgetsAsync returns a coroutine that runs forgets when it is awaited or spawned.
+func forgetsAsync() runtime.Awaitable[struct{}] {
+	_s := &forgetsCoro{}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *forgetsCoro) Info() *runtime.FuncInfo {
+	return &forgetsInfo
+}
+
+var forgetsInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  2,
+		Line: 84,
+	}},
+	File: "debug_test.go",
+	Line: 82,
+	Name: "runtime_test.forgets",
+}
+
+func (_s *forgetsCoro) Step(_f *runtime.Fiber) bool {
+	var (
+		_t1 error
+	)
+	switch _s.PC {
+	case 0:
+	case 1:
+		goto _r1
+	default:
+		panic(runtime.BadPC(_s.PC))
+	}
+//line debug_test.go:83
+	napAsync(time.Millisecond, 1)
+//line debug_test.go:84
+	_s._a0 = runtime.Yield()
+	_s.PC = 1
+	if _f.Suspend(_s._a0) {
+		return false
+	}
+_r1:
+//line debug_test.go:84
+	_, _t1 = runtime.Resume(_f, _s._a0)
+	_s._a0 = nil
+	if _f.Unwinds(_t1) {
+		return _s.Unwind(_t1)
+	}
+	return _s.Return()
+//line debug_async_test.go:71
+}
+
+var _ func() = forgets
 
 // stubbornCoro is the state of the async function stubborn while it runs.
 type stubbornCoro struct {
@@ -34,10 +94,10 @@ func (_s *stubbornCoro) Info() *runtime.FuncInfo {
 var stubbornInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 245,
+		Line: 268,
 	}},
 	File: "debug_test.go",
-	Line: 243,
+	Line: 266,
 	Name: "runtime_test.stubborn",
 }
 
@@ -53,29 +113,29 @@ func (_s *stubbornCoro) Step(_f *runtime.Fiber) bool {
 		panic(runtime.BadPC(_s.PC))
 	}
 _l1:
-//line debug_test.go:245
+//line debug_test.go:268
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line debug_test.go:245
+//line debug_test.go:268
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if err == nil {
 		goto _l4
 	}
-//line debug_test.go:246
+//line debug_test.go:269
 	*_s.failed++
-//line debug_test.go:247
+//line debug_test.go:270
 	if *_s.failed == _s.limit {
 		_s.Err = err
 		return _s.Return()
 	}
 _l4:
 	goto _l1
-//line debug_async_test.go:79
+//line debug_async_test.go:139
 }
 
 var _ func(failed *int, limit int) error = stubborn
@@ -101,10 +161,10 @@ func (_s *spinnerCoro) Info() *runtime.FuncInfo {
 var spinnerInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  3,
-		Line: 259,
+		Line: 282,
 	}},
 	File: "debug_test.go",
-	Line: 257,
+	Line: 280,
 	Name: "runtime_test.spinner",
 }
 
@@ -120,23 +180,23 @@ func (_s *spinnerCoro) Step(_f *runtime.Fiber) bool {
 		panic(runtime.BadPC(_s.PC))
 	}
 _l1:
-//line debug_test.go:259
+//line debug_test.go:282
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line debug_test.go:259
+//line debug_test.go:282
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line debug_test.go:260
+//line debug_test.go:283
 	*_s.n++
 	goto _l1
-//line debug_async_test.go:140
+//line debug_async_test.go:200
 }
 
 var _ func(n *int) = spinner
@@ -165,16 +225,16 @@ func (_s *cancelBothCoro) Info() *runtime.FuncInfo {
 var cancelBothInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 272,
+		Line: 295,
 	}, {
 		Col:  15,
-		Line: 275,
+		Line: 298,
 	}, {
 		Col:  15,
-		Line: 278,
+		Line: 301,
 	}},
 	File: "debug_test.go",
-	Line: 268,
+	Line: 291,
 	Name: "runtime_test.cancelBoth",
 }
 
@@ -195,13 +255,13 @@ func (_s *cancelBothCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line debug_test.go:269
+//line debug_test.go:292
 	_s.s = runtime.Spawn(stubbornAsync(_s.failed, 2500))
-//line debug_test.go:270
+//line debug_test.go:293
 	_s.s.SetName("stubborn")
-//line debug_test.go:271
+//line debug_test.go:294
 	_s.p = runtime.Spawn(spinnerAsync(_s.spins))
-//line debug_test.go:272
+//line debug_test.go:295
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	_s.failed = nil
@@ -210,17 +270,17 @@ func (_s *cancelBothCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line debug_test.go:272
+//line debug_test.go:295
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line debug_test.go:273
+//line debug_test.go:296
 	_s.s.Cancel()
-//line debug_test.go:274
+//line debug_test.go:297
 	_s.p.Cancel()
-//line debug_test.go:275
+//line debug_test.go:298
 	_s._a0 = _s.s
 	_s.PC = 2
 	_s.failed = nil
@@ -230,17 +290,17 @@ _r1:
 		return false
 	}
 _r2:
-//line debug_test.go:275
+//line debug_test.go:298
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if errors.Is(err_1, runtime.ErrCanceled) {
 		goto _l1
 	}
-//line debug_test.go:276
+//line debug_test.go:299
 	_s.Err = fmt.Errorf("stubborn: %v", err_1)
 	return _s.Return()
 _l1:
-//line debug_test.go:278
+//line debug_test.go:301
 	_s._a0 = _s.p
 	_s.PC = 3
 	_s.failed = nil
@@ -251,20 +311,20 @@ _l1:
 		return false
 	}
 _r3:
-//line debug_test.go:278
+//line debug_test.go:301
 	_, err_2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if errors.Is(err_2, runtime.ErrCanceled) {
 		goto _l2
 	}
-//line debug_test.go:279
+//line debug_test.go:302
 	_s.Err = fmt.Errorf("spinner: %v", err_2)
 	return _s.Return()
 _l2:
-//line debug_test.go:281
+//line debug_test.go:304
 	_s.Err = nil
 	return _s.Return()
-//line debug_async_test.go:268
+//line debug_async_test.go:328
 }
 
 var _ func(failed *int, spins *int) error = cancelBoth

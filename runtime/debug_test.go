@@ -76,6 +76,29 @@ func TestDebugSlowStepOffByDefault(t *testing.T) {
 	}
 }
 
+// forgets creates a coroutine and never awaits it.
+//
+// async
+func forgets() {
+	napAsync(time.Millisecond, 1) // never awaited
+	await(runtime.Yield())
+}
+
+// TestDebugNeverAwaitedNamesAsyncFunction: a coroutine created in an async
+// function is reported as created in that function, not in its generated
+// Step method.
+func TestDebugNeverAwaitedNamesAsyncFunction(t *testing.T) {
+	out, err := debugRun(t, forgetsAsync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if !strings.Contains(got, "asyncgen: coroutine runtime_test.nap was never awaited; it was created at ") ||
+		!strings.Contains(got, "debug_test.go:83 in runtime_test.forgets") || strings.Contains(got, "Step") {
+		t.Errorf("got:\n%s\nwant the report to name forgets and its line", got)
+	}
+}
+
 func TestDebugCoroutineNeverAwaited(t *testing.T) {
 	var log []string
 	out, err := debugRun(t, script[struct{}](nil,
