@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"time"
 )
 
 // The generated code's protocol with the runtime; a runtime that no longer speaks it
@@ -34,10 +35,10 @@ func (_s *spawnFromThreadCoro) Info() *runtime.FuncInfo {
 var spawnFromThreadInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  12,
-		Line: 43,
+		Line: 44,
 	}},
 	File: "border_test.go",
-	Line: 42,
+	Line: 43,
 	Name: "runtime_test.spawnFromThread",
 }
 
@@ -52,7 +53,7 @@ func (_s *spawnFromThreadCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line border_test.go:43
+//line border_test.go:44
 	_s._a0 = runtime.ToThread(func() (int, error) {
 		runtime.Spawn(runtime.Sleep(0))
 		return 0, nil
@@ -62,13 +63,13 @@ func (_s *spawnFromThreadCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line border_test.go:43
+//line border_test.go:44
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line border_test.go:47
+//line border_test.go:48
 	_s.Err = err
 	return _s.Return()
-//line border_async_test.go:72
+//line border_async_test.go:73
 }
 
 var _ func() error = spawnFromThread
@@ -94,10 +95,10 @@ func (_s *fetchCoro) Info() *runtime.FuncInfo {
 var fetchInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  9,
-		Line: 63,
+		Line: 64,
 	}},
 	File: "border_test.go",
-	Line: 62,
+	Line: 63,
 	Name: "runtime_test.fetch",
 }
 
@@ -113,7 +114,7 @@ func (_s *fetchCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line border_test.go:63
+//line border_test.go:64
 	_s._a0 = runtime.ToThread(func() (string, error) {
 		resp, err := http.Get(_s.url)
 		if err != nil {
@@ -128,12 +129,12 @@ func (_s *fetchCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line border_test.go:63
+//line border_test.go:64
 	_t1, _t2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	_s.Ret, _s.Err = _t1, _t2
 	return _s.Return()
-//line border_async_test.go:137
+//line border_async_test.go:138
 }
 
 var _ func(url string) (string, error) = fetch
@@ -165,16 +166,16 @@ func (_s *waitForHandlerCoro) Info() *runtime.FuncInfo {
 var waitForHandlerInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  15,
-		Line: 97,
+		Line: 98,
 	}, {
 		Col:  2,
-		Line: 105,
+		Line: 106,
 	}, {
 		Col:  15,
-		Line: 106,
+		Line: 107,
 	}},
 	File: "border_test.go",
-	Line: 79,
+	Line: 80,
 	Name: "runtime_test.waitForHandler",
 }
 
@@ -196,15 +197,15 @@ func (_s *waitForHandlerCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line border_test.go:80
-	_s.l = runtime.CurrentLoop()
 //line border_test.go:81
-	_s.ev = runtime.NewEvent()
+	_s.l = runtime.CurrentLoop()
 //line border_test.go:82
-	_s.q = runtime.NewQueue[string](0)
+	_s.ev = runtime.NewEvent()
 //line border_test.go:83
-	_s.getter = runtime.Spawn(_s.q.Get())
+	_s.q = runtime.NewQueue[string](0)
 //line border_test.go:84
+	_s.getter = runtime.Spawn(_s.q.Get())
+//line border_test.go:85
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if p := recover(); p != nil {
@@ -217,43 +218,43 @@ func (_s *waitForHandlerCoro) Step(_f *runtime.Fiber) bool {
 		}
 		fmt.Fprint(w, "ok")
 	}))
-//line border_test.go:96
-	_s.Defer(srv.Close)
 //line border_test.go:97
+	_s.Defer(srv.Close)
+//line border_test.go:98
 	_s._a0 = fetchAsync(srv.URL)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line border_test.go:97
+//line border_test.go:98
 	_s.body, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line border_test.go:98
+//line border_test.go:99
 	if err_1 != nil {
 		_s.Ret, _s.Err = "", err_1
 		return _s.Return()
 	}
-//line border_test.go:101
+//line border_test.go:102
 	if _s.body != "ok" {
 		_s.getter.Cancel()
 		_s.Ret, _s.Err = _s.body, nil
 		return _s.Return()
 	}
-//line border_test.go:105
+//line border_test.go:106
 	_s._a1 = _s.ev.Wait()
 	_s.PC = 2
 	if _f.Suspend(_s._a1) {
 		return false
 	}
 _r2:
-//line border_test.go:105
+//line border_test.go:106
 	_, _t1 = runtime.Resume(_f, _s._a1)
 	_s._a1 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line border_test.go:106
+//line border_test.go:107
 	_s._a0 = _s.getter
 	_s.PC = 3
 	_s.getter = nil
@@ -261,23 +262,23 @@ _r2:
 		return false
 	}
 _r3:
-//line border_test.go:106
+//line border_test.go:107
 	item, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line border_test.go:107
+//line border_test.go:108
 	if err_1 != nil {
 		_s.Ret, _s.Err = "", err_1
 		return _s.Return()
 	}
-//line border_test.go:110
+//line border_test.go:111
 	if item != "from the handler" {
 		_s.Ret, _s.Err = "", fmt.Errorf("the queue gave %q", item)
 		return _s.Return()
 	}
-//line border_test.go:113
+//line border_test.go:114
 	_s.Ret, _s.Err = _s.body, nil
 	return _s.Return()
-//line border_async_test.go:281
+//line border_async_test.go:282
 }
 
 var _ func(touch func(l *runtime.Loop, ev *runtime.Event, q *runtime.Queue[string]) error) (string, error) = waitForHandler
@@ -303,22 +304,89 @@ func (_s *putAndSetCoro) Info() *runtime.FuncInfo {
 var putAndSetInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}},
 	File:   "border_test.go",
-	Line:   153,
+	Line:   154,
 	Name:   "runtime_test.putAndSet",
 }
 
 func (_s *putAndSetCoro) Step(_f *runtime.Fiber) bool {
-//line border_test.go:154
+//line border_test.go:155
 	if err := _s.q.PutNowait("from the handler"); err != nil {
 		_s.Err = err
 		return _s.Return()
 	}
-//line border_test.go:157
-	_s.ev.Set()
 //line border_test.go:158
+	_s.ev.Set()
+//line border_test.go:159
 	_s.Err = nil
 	return _s.Return()
-//line border_async_test.go:322
+//line border_async_test.go:323
 }
 
 var _ func(ev *runtime.Event, q *runtime.Queue[string]) error = putAndSet
+
+// listenOnlyCoro is the state of the async function listenOnly while it runs.
+type listenOnlyCoro struct {
+	runtime.Coro[leftovers]
+	ln   *runtime.Listener
+	task *runtime.Task[struct{}]
+	_a0  runtime.Awaitable[struct{}]
+}
+
+// listenOnlyAsync returns a coroutine that runs listenOnly when it is awaited or spawned.
+func listenOnlyAsync() runtime.Awaitable[leftovers] {
+	_s := &listenOnlyCoro{}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *listenOnlyCoro) Info() *runtime.FuncInfo {
+	return &listenOnlyInfo
+}
+
+var listenOnlyInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  11,
+		Line: 220,
+	}},
+	File: "border_test.go",
+	Line: 214,
+	Name: "runtime_test.listenOnly",
+}
+
+func (_s *listenOnlyCoro) Step(_f *runtime.Fiber) bool {
+	var (
+		err error
+	)
+	switch _s.PC {
+	case 0:
+	case 1:
+		goto _r1
+	default:
+		panic(runtime.BadPC(_s.PC))
+	}
+//line border_test.go:215
+	_s.ln, err = runtime.Listen("tcp", "127.0.0.1:0")
+//line border_test.go:216
+	if err != nil {
+		_s.Ret, _s.Err = leftovers{}, err
+		return _s.Return()
+	}
+//line border_test.go:219
+	_s.task = runtime.Spawn(runtime.Sleep(time.Hour))
+//line border_test.go:220
+	_s._a0 = runtime.Sleep(time.Millisecond)
+	_s.PC = 1
+	if _f.Suspend(_s._a0) {
+		return false
+	}
+_r1:
+//line border_test.go:220
+	_, err = runtime.Resume(_f, _s._a0)
+	_s._a0 = nil
+//line border_test.go:221
+	_s.Ret, _s.Err = leftovers{_s.ln, _s.task}, err
+	return _s.Return()
+//line border_async_test.go:390
+}
+
+var _ func() (leftovers, error) = listenOnly

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/asyncgen/asyncgen/runtime"
 )
@@ -197,5 +198,53 @@ func TestCurrentLoopIsNilOffTheLoop(t *testing.T) {
 				t.Errorf("CurrentLoop on a thread = %v, %v; want nil", got, err)
 			}
 		})
+	}
+}
+
+// leftovers is what listenOnly leaves behind.
+type leftovers struct {
+	ln   *runtime.Listener
+	task *runtime.Task[struct{}]
+}
+
+// listenOnly listens, spawns a sleeping task, and returns both, with its
+// loop ending.
+//
+// async
+func listenOnly() (leftovers, error) {
+	ln, err := runtime.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return leftovers{}, err
+	}
+	task := runtime.Spawn(runtime.Sleep(time.Hour))
+	_, err = await(runtime.Sleep(time.Millisecond))
+	return leftovers{ln, task}, err
+}
+
+// TestBorderObjectsOfAStoppedLoop: what a loop leaves behind when its Run
+// has returned (a listener, a task) belongs to no running loop: another
+// goroutine may close or cancel it while other loops run, as a server's
+// loops do when one of them stops before the others.
+func TestBorderObjectsOfAStoppedLoop(t *testing.T) {
+	running, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() { // another loop, running throughout
+		defer close(done)
+		runtime.Run(runtime.ToThread(func() (int, error) {
+			close(running)
+			<-release
+			return 0, nil
+		}))
+	}()
+	<-running
+	defer func() { close(release); <-done }()
+	left, err := runtime.Run(listenOnlyAsync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := left.ln.Close(); err != nil {
+		t.Errorf("Listener.Close: %v", err)
+	}
+	if left.task.Cancel() {
+		t.Errorf("Cancel of a task its loop's shutdown ended returned true")
 	}
 }

@@ -142,16 +142,19 @@ func onLoop(what string) *loop {
 	return cur
 }
 
-// owns panics unless the calling goroutine runs l, or no loop runs; a nil l
-// (an object no loop has used yet) is checked as onLoop does.
+// owns panics if l runs, on another goroutine than the caller's. A nil l
+// (an object no loop has used: an unbound task, a listener not yet
+// attached) and a loop that has stopped own nothing that can race.
 func (l *loop) owns(what string) {
-	if l == nil {
-		onLoop(what)
-		return
-	}
-	if l.g != thisG() && nloops.Load() != 0 {
+	if l != nil && l.g != thisG() && l.running() {
 		panic(offLoop(what, currentLoop() != nil))
 	}
+}
+
+// running reports whether l runs now.
+func (l *loop) running() bool {
+	m := loopsByG.Load()
+	return m != nil && (*m)[l.g] == l
 }
 
 // onLoopOf panics unless the calling goroutine runs a loop or no loop runs,
