@@ -14,8 +14,9 @@ package transform
 // coroutines (runtime.Run(MainAsync())), as coroutines on the virtual-time
 // loop (runtime.VirtualTime(0)) and as the blocking twin (Main()). All must
 // print the same and panic with the same value. All runnable cases are built
-// into one binary, so the suite costs one go build; under -race, the binary
-// is built with -race too.
+// into one binary, so the suite costs one go build. (Not with -race: the
+// runtime's own tests run under it; a race-built binary made this suite
+// take minutes.)
 
 import (
 	"bytes"
@@ -310,11 +311,7 @@ func runCases(t *testing.T, dir string, cases []*goldenCase) {
 	must(t, os.MkdirAll(filepath.Join(dir, "cmd", "run"), 0o755))
 	must(t, os.WriteFile(filepath.Join(dir, "cmd", "run", "main.go"), []byte(b.String()), 0o644))
 	bin := filepath.Join(dir, "run.bin")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	build := exec.Command("go", append(args, "./cmd/run")...)
+	build := exec.Command("go", "build", "-o", bin, "./cmd/run")
 	build.Dir = dir
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the golden cases failed:\n%s", out)
