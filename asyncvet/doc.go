@@ -1,0 +1,44 @@
+// Package asyncvet reports mistakes in asyncgen code that the compiler cannot
+// see: blocking calls inside //async functions, coroutines that are never
+// awaited or spawned, tasks whose results are dropped, and swallowed
+// cancellation. Run it as a vet tool:
+//
+//	go install github.com/asyncgen/asyncgen/cmd/asyncvet
+//	go vet -vettool=$(which asyncvet) ./...
+//
+// # Blocking calls
+//
+// An async function runs on the event loop's goroutine: a call that blocks
+// that goroutine stops every task. Inside an //async function (outside the
+// function literals in it) asyncvet reports time.Sleep (fix: await
+// runtime.Sleep), network dials, os file I/O, sync.Mutex, RWMutex, WaitGroup
+// and Cond waits, channel sends and receives, selects without a default,
+// range over a channel, and calls of blocking twins of async functions (fix:
+// await the Async form).
+//
+// # Coroutines never awaited
+//
+// Calling FAsync runs nothing. A call whose result, a runtime.Awaitable, is
+// discarded is reported anywhere (fix: await it), except runtime.File's
+// Close, which starts closing when called.
+//
+// # Dropped tasks
+//
+// runtime.Spawn's *Task carries the task's result and error; a Spawn whose
+// result is discarded loses them (and a panic in the task then ends the
+// program). Keep the task and await it, or spawn it in a TaskGroup.
+//
+// # Swallowed cancellation
+//
+// Cancellation is level-triggered: once a task is cancelled every await
+// fails with runtime.ErrCanceled until the function returns. A branch taken
+// when an error is ErrCanceled that neither returns nor panics hides the
+// cancel from the caller; asyncvet reports it.
+//
+// # Silencing a finding
+//
+// A comment "//asyncvet:ignore reason" on the line of a finding, or alone
+// on the line above it, silences asyncvet there (a deliberate blocking call
+// in a demonstration, a child task's ErrCanceled handled after cancelling
+// it, a connection task that is spawned and left to run).
+package asyncvet
