@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -313,9 +314,12 @@ func twinAsync(f *types.Func) *types.Func {
 }
 
 // checkSwallowed reports `if errors.Is(err, runtime.ErrCanceled) { ... }` and
-// `if err == runtime.ErrCanceled { ... }` whose body neither returns nor panics.
+// `if err == runtime.ErrCanceled { ... }` whose body neither returns, nor
+// panics, nor passes the error on by assigning another error to err (as
+// `err = context.Cause(ctx)` turns the cancel into its context's cause).
 func checkSwallowed(pass *analysis.Pass, s *ast.IfStmt) {
-	if !mentionsCanceled(pass, s.Cond) || terminates(s.Body) {
+	found, tested := mentionsCanceled(pass, s.Cond)
+	if !found || terminates(s.Body) || passesOn(pass, s.Body, tested) {
 		return
 	}
 	pass.Report(analysis.Diagnostic{
@@ -324,30 +328,100 @@ func checkSwallowed(pass *analysis.Pass, s *ast.IfStmt) {
 	})
 }
 
-func mentionsCanceled(pass *analysis.Pass, cond ast.Expr) bool {
-	found := false
-	ast.Inspect(cond, func(n ast.Node) bool {
-		if u, ok := n.(*ast.UnaryExpr); ok && u.Op == token.NOT {
-			return false // !errors.Is(err, ErrCanceled): the branch is for other errors
-		}
-		if b, ok := n.(*ast.BinaryExpr); ok && b.Op == token.NEQ {
-			return false
-		}
+// mentionsCanceled reports whether cond tests for runtime.ErrCanceled other
+// than under a negation, and returns the variables it tests: X of
+// errors.Is(X, runtime.ErrCanceled) and of X == runtime.ErrCanceled.
+func mentionsCanceled(pass *analysis.Pass, cond ast.Expr) (found bool, tested []types.Object) {
+	isCanceled := func(e ast.Expr) bool {
 		var id *ast.Ident
-		switch x := n.(type) {
+		switch x := ast.Unparen(e).(type) {
 		case *ast.SelectorExpr:
 			id = x.Sel
 		case *ast.Ident:
 			id = x
 		}
-		if id != nil {
-			if v, ok := pass.TypesInfo.Uses[id].(*types.Var); ok && v.Pkg() != nil && v.Pkg().Path() == RuntimePath && v.Name() == "ErrCanceled" {
+		if id == nil {
+			return false
+		}
+		v, ok := pass.TypesInfo.Uses[id].(*types.Var)
+		return ok && v.Pkg() != nil && v.Pkg().Path() == RuntimePath && v.Name() == "ErrCanceled"
+	}
+	note := func(e ast.Expr) {
+		if obj := refersTo(pass, e); obj != nil {
+			tested = append(tested, obj)
+		}
+	}
+	ast.Inspect(cond, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.UnaryExpr:
+			if x.Op == token.NOT {
+				return false // !errors.Is(err, ErrCanceled): the branch is for other errors
+			}
+		case *ast.BinaryExpr:
+			switch {
+			case x.Op == token.NEQ:
+				return false
+			case x.Op == token.EQL && isCanceled(x.Y):
+				note(x.X)
+			case x.Op == token.EQL && isCanceled(x.X):
+				note(x.Y)
+			}
+		case *ast.CallExpr:
+			if f := callee(pass, x); f != nil && f.Pkg() != nil && f.Pkg().Path() == "errors" &&
+				f.Name() == "Is" && len(x.Args) == 2 && isCanceled(x.Args[1]) {
+				note(x.Args[0])
+			}
+		case ast.Expr:
+			if isCanceled(x) {
 				found = true
+			}
+		}
+		return true
+	})
+	return found, tested
+}
+
+// refersTo returns the variable or field that e (x or a.x) names, or nil.
+func refersTo(pass *analysis.Pass, e ast.Expr) types.Object {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		return pass.TypesInfo.ObjectOf(x)
+	case *ast.SelectorExpr:
+		return pass.TypesInfo.ObjectOf(x.Sel)
+	}
+	return nil
+}
+
+// passesOn reports whether body assigns to one of the tested error
+// variables something other than nil: the error goes on, converted.
+func passesOn(pass *analysis.Pass, body *ast.BlockStmt, tested []types.Object) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			if x.Tok != token.ASSIGN {
+				return true
+			}
+			for i, l := range x.Lhs {
+				obj := refersTo(pass, l)
+				if obj == nil || !slices.Contains(tested, obj) {
+					continue
+				}
+				if len(x.Rhs) != len(x.Lhs) || !isNil(pass, x.Rhs[i]) {
+					found = true
+				}
 			}
 		}
 		return !found
 	})
 	return found
+}
+
+func isNil(pass *analysis.Pass, e ast.Expr) bool {
+	tv, ok := pass.TypesInfo.Types[ast.Unparen(e)]
+	return ok && tv.IsNil()
 }
 
 func terminates(b *ast.BlockStmt) bool {

@@ -33,7 +33,12 @@
 // Cancellation is level-triggered: once a task is cancelled every await
 // fails with runtime.ErrCanceled until the function returns. A branch taken
 // when an error is ErrCanceled that neither returns nor panics hides the
-// cancel from the caller; asyncvet reports it.
+// cancel from the caller; asyncvet reports it, unless the branch passes the
+// error on by assigning another error to the variable it tested:
+//
+//	if errors.Is(err, runtime.ErrCanceled) && ctx.Err() != nil {
+//		err = context.Cause(ctx) // the cancel came from ctx: say why
+//	}
 //
 // # Silencing a finding
 //

@@ -1,7 +1,9 @@
 package a
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"time"
@@ -66,6 +68,9 @@ func Main() error {
 	if err != nil && !errors.Is(err, runtime.ErrCanceled) {
 		println("other error")
 	}
+	if err == runtime.ErrCanceled { // want `runtime.ErrCanceled is swallowed here`
+		err = nil
+	}
 	time.Sleep(time.Millisecond) // want `time.Sleep blocks`
 	time.Sleep(time.Millisecond) //asyncvet:ignore a deliberate stall
 	//asyncvet:ignore the directive alone on the line above
@@ -84,4 +89,23 @@ func plain() {
 	ch := make(chan int)
 	close(ch)
 	<-ch
+}
+
+// Passing the error on, converted, is not swallowing it.
+//
+// async
+func Convert(ctx context.Context) error {
+	_, err := await(FetchAsync("x"))
+	if errors.Is(err, runtime.ErrCanceled) && ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
+	if err == runtime.ErrCanceled {
+		err = fmt.Errorf("fetching x: %w", err)
+	}
+	if errors.Is(err, runtime.ErrCanceled) { // want `runtime.ErrCanceled is swallowed here`
+		other := err
+		other = fmt.Errorf("not err: %w", other)
+		println(other)
+	}
+	return err
 }
