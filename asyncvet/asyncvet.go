@@ -201,6 +201,7 @@ func checkAsyncBody(pass *analysis.Pass, fd *ast.FuncDecl) {
 		}
 		pass.Report(analysis.Diagnostic{Pos: n.Pos(), End: n.End(), Message: msg})
 	}
+	roomy := roomySends(pass, fd.Body)
 	var visit func(n ast.Node) bool
 	visit = func(n ast.Node) bool {
 		switch x := n.(type) {
@@ -216,10 +217,12 @@ func checkAsyncBody(pass *analysis.Pass, fd *ast.FuncDecl) {
 			}
 			return false
 		case *ast.SendStmt:
-			report(x, "a channel send", "")
+			if !roomy[x] {
+				report(x, "a channel send", "a runtime.Queue (await(q.Put(v))), a select with a default case, or a channel made in this function with room for every send to it")
+			}
 		case *ast.UnaryExpr:
 			if x.Op == token.ARROW {
-				report(x, "a channel receive", "")
+				report(x, "a channel receive", "a runtime.Queue (await(q.Get())), a runtime.Future, or a select with a default case")
 			}
 		case *ast.SelectStmt:
 			hasDefault := false
@@ -229,7 +232,7 @@ func checkAsyncBody(pass *analysis.Pass, fd *ast.FuncDecl) {
 				}
 			}
 			if !hasDefault {
-				report(x, "a select without a default case", "")
+				report(x, "a select without a default case", "runtime.Wait on awaitables, or add a default case")
 			}
 			// The communications are the select's own; look only at the bodies.
 			for _, c := range x.Body.List {
@@ -241,7 +244,7 @@ func checkAsyncBody(pass *analysis.Pass, fd *ast.FuncDecl) {
 		case *ast.RangeStmt:
 			if t := pass.TypesInfo.TypeOf(x.X); t != nil {
 				if _, ok := t.Underlying().(*types.Chan); ok {
-					report(x.X, "a range over a channel", "")
+					report(x.X, "a range over a channel", "a runtime.Queue and await(q.Get()) in a loop")
 				}
 			}
 		case *ast.CallExpr:

@@ -14,7 +14,15 @@
 // runtime.Sleep), network dials, os file I/O, sync.Mutex, RWMutex, WaitGroup
 // and Cond waits, channel sends and receives, selects without a default,
 // range over a channel, and calls of blocking twins of async functions (fix:
-// await the Async form).
+// await the Async form). A send is not reported when it provably cannot
+// block: the channel is made in the function with a constant capacity, at
+// least the number of sends to it, none of them in a loop the make is not
+// also in, and the channel is only sent on, received from, closed or
+// measured there, never passed on or captured by a function literal that
+// sends:
+//
+//	done := make(chan error, 1)
+//	done <- err // room for it: not reported
 //
 // # Coroutines never awaited
 //

@@ -21,8 +21,8 @@ func Fetch(name string) (string, error) {
 	mu.Lock() // want `sync.Mutex.Lock blocks the event loop in async function Fetch; use a runtime.Lock`
 	mu.Unlock()
 	ch := make(chan int, 1)
-	ch <- 1  // want `a channel send blocks the event loop`
-	<-ch     // want `a channel receive blocks the event loop`
+	ch <- 1  // room for it: fine
+	<-ch     // want `a channel receive blocks the event loop in async function Fetch; use a runtime.Queue \(await\(q.Get\(\)\)\)`
 	select { // want `a select without a default case blocks the event loop`
 	case v := <-ch:
 		_ = v
@@ -109,3 +109,77 @@ func Convert(ctx context.Context) error {
 	}
 	return err
 }
+
+// Sends on a channel made here with room for every send cannot block; any
+// other send is reported.
+//
+// async
+func Sends(in chan int, n int) {
+	in <- 1 // want `a channel send blocks the event loop in async function Sends; use a runtime.Queue \(await\(q.Put\(v\)\)\), a select with a default case, or a channel made in this function with room for every send to it`
+
+	one := make(chan error, 1)
+	one <- nil
+	two := make(chan int, 2)
+	if n > 0 {
+		two <- 1
+	} else {
+		(two) <- 2
+	}
+	go func() { <-two }()
+	println(len(one), cap(one), <-one) // want `a channel receive blocks`
+	close(one)
+
+	full := make(chan int, 1)
+	full <- 1 // want `a channel send blocks`
+	full <- 2 // want `a channel send blocks`
+
+	unbuffered := make(chan int)
+	unbuffered <- 1 // want `a channel send blocks`
+	zero := make(chan int, 0)
+	zero <- 1 // want `a channel send blocks`
+	var sized = make(chan int, n)
+	sized <- 1 // want `a channel send blocks`
+
+	looped := make(chan int, 1)
+	for i := 0; i < n; i++ {
+		looped <- i // want `a channel send blocks`
+		fresh := make(chan int, 1)
+		fresh <- i
+	}
+	for once := make(chan int, 1); ; {
+		once <- 1 // want `a channel send blocks`
+	}
+}
+
+// async
+func Escapes(n int) {
+	passed := make(chan int, 1)
+	fill(passed)
+	passed <- 1 // want `a channel send blocks`
+
+	captured := make(chan int, 1)
+	go func() { captured <- 1 }()
+	captured <- 1 // want `a channel send blocks`
+
+	aliased := make(chan int, 1)
+	other := aliased
+	other <- 1   // want `a channel send blocks`
+	aliased <- 1 // want `a channel send blocks`
+
+	selected := make(chan int, 1)
+	select {
+	case selected <- 1:
+	default:
+	}
+	selected <- 2 // want `a channel send blocks`
+
+	jumped := make(chan int, 1)
+again:
+	jumped <- 1 // want `a channel send blocks`
+	if n > 0 {
+		n--
+		goto again
+	}
+}
+
+func fill(ch chan int) { ch <- 1 }
