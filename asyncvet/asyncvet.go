@@ -41,9 +41,14 @@ func run(pass *analysis.Pass) (any, error) {
 			continue
 		}
 		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil && isAsyncDoc(fd.Doc) {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			if isAsyncDoc(fd.Doc) {
 				checkAsyncBody(pass, fd)
 			}
+			checkAwaitedTwice(pass, fd.Body)
 		}
 	}
 	// Anywhere: discarded awaitables and tasks.

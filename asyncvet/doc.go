@@ -1,7 +1,7 @@
 // Package asyncvet reports mistakes in asyncgen code that the compiler cannot
 // see: blocking calls inside //async functions, coroutines that are never
-// awaited or spawned, tasks whose results are dropped, and swallowed
-// cancellation. Run it as a vet tool:
+// awaited or spawned or are awaited twice, tasks whose results are dropped,
+// and swallowed cancellation. Run it as a vet tool:
 //
 //	go install github.com/asyncgen/asyncgen/cmd/asyncvet
 //	go vet -vettool=$(which asyncvet) ./...
@@ -29,6 +29,20 @@
 // Calling FAsync runs nothing. A call whose result, a runtime.Awaitable, is
 // discarded is reported anywhere (fix: await it), except runtime.File's
 // Close, which starts closing when called.
+//
+// # Coroutines awaited twice
+//
+// A coroutine, the value FAsync returns, may be awaited once: awaiting it
+// again panics. asyncvet follows each local variable that only ever holds
+// coroutines (every assignment to it calls a constructor FAsync whose
+// blocking twin F is declared beside it, its address is never taken, and no
+// function literal uses it) through the function's control flow, and
+// reports an await of it that some path reaches after an earlier await with
+// no assignment between: twice in a row, after an if that awaited it, or in
+// a loop that does not make it anew on each pass. Fix: keep the first
+// await's result, call FAsync again, or spawn the coroutine and await the
+// *Task, which may be awaited any number of times. Variables that may hold
+// a Task are not followed.
 //
 // # Dropped tasks
 //

@@ -183,3 +183,73 @@ again:
 }
 
 func fill(ch chan int) { ch <- 1 }
+
+// A coroutine may be awaited once; a Task any number of times.
+//
+// async
+func Twice(n int) error {
+	c := FetchAsync("c")
+	if _, err := await(c); err != nil {
+		return err
+	}
+	await(c) // want `the coroutine c is awaited again, after the await on line 192; a coroutine may be awaited once, and awaiting it again panics: keep the first await's result, make a new one with FetchAsync\(...\), or spawn it \(t := runtime.Spawn\(c\)\) and await the \*Task as often as needed`
+
+	d := FetchAsync("d")
+	if n > 0 {
+		await(d)
+	} else {
+		await(d)
+	}
+	e := FetchAsync("e")
+	for i := 0; i < n; i++ {
+		await(e) // want `the coroutine e is awaited on every pass of a loop; a coroutine may be awaited once, and awaiting it again panics: make it in the loop \(e := FetchAsync\(...\) before the await\), or spawn it before the loop \(t := runtime.Spawn\(e\)\) and await the \*Task`
+	}
+	for i := 0; i < n; i++ {
+		f := FetchAsync("f")
+		await(f)
+	}
+	g := FetchAsync("g")
+	for i := 0; i < n; i++ {
+		await(g)
+		g = FetchAsync("g")
+	}
+	h := FetchAsync("h")
+	for {
+		await(h)
+		break
+	}
+	w := HelperAsync()
+	await(w)
+	if n > 1 {
+		v, _ := await(w) // want `the coroutine w is awaited again, after the await on line 222`
+		println(v)
+	}
+
+	t := runtime.Spawn(FetchAsync("t"))
+	await(t)
+	await(t)
+	var a runtime.Awaitable[string] = FetchAsync("a")
+	if n > 2 {
+		a = runtime.Spawn(a)
+	}
+	await(a) // a may hold a Task: not followed
+	await(a)
+	k := FetchAsync("k")
+	go func() { _ = k }()
+	await(k) // seen by a function literal: not followed
+	await(k)
+	p := FetchAsync("p")
+	keep(&p)
+	await(p) // its address is taken: not followed
+	await(p)
+	return nil
+}
+
+func keep(p *runtime.Awaitable[string]) {}
+
+// Outside async functions too: the blocking await panics the same way.
+func plainTwice() {
+	c := FetchAsync("c")
+	runtime.Await(c)
+	runtime.Await(c) // want `the coroutine c is awaited again`
+}
