@@ -19,7 +19,7 @@ const RuntimePath = "github.com/asyncgen/asyncgen/runtime"
 // Analyzer is the asyncvet analysis.
 var Analyzer = &analysis.Analyzer{
 	Name:     "asyncvet",
-	Doc:      "report blocking calls in //async functions, coroutines never awaited, dropped tasks and swallowed cancellation",
+	Doc:      "report blocking calls in //async functions, awaits in unmarked functions, coroutines never awaited or awaited twice, dropped tasks and swallowed cancellation",
 	URL:      "https://pkg.go.dev/github.com/asyncgen/asyncgen/asyncvet",
 	Requires: []*analysis.Analyzer{inspect.Analyzer},
 	Run:      run,
@@ -47,6 +47,8 @@ func run(pass *analysis.Pass) (any, error) {
 			}
 			if isAsyncDoc(fd.Doc) {
 				checkAsyncBody(pass, fd)
+			} else {
+				checkUnmarked(pass, fd)
 			}
 			checkAwaitedTwice(pass, fd.Body)
 		}

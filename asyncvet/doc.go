@@ -1,7 +1,8 @@
 // Package asyncvet reports mistakes in asyncgen code that the compiler cannot
-// see: blocking calls inside //async functions, coroutines that are never
-// awaited or spawned or are awaited twice, tasks whose results are dropped,
-// and swallowed cancellation. Run it as a vet tool:
+// see: blocking calls inside //async functions, functions that call await
+// without the mark, coroutines that are never awaited or spawned or are
+// awaited twice, tasks whose results are dropped, and swallowed
+// cancellation. Run it as a vet tool:
 //
 //	go install github.com/asyncgen/asyncgen/cmd/asyncvet
 //	go vet -vettool=$(which asyncvet) ./...
@@ -23,6 +24,17 @@
 //
 //	done := make(chan error, 1)
 //	done <- err // room for it: not reported
+//
+// # Functions that await without the mark
+//
+// asyncgen turns only marked functions into coroutines. A function that
+// calls the package's await but lacks the mark stays a plain function whose
+// awaits block (and panic inside a task); asyncvet reports its first await
+// and says to add the line "// async" directly above its func and run go
+// generate, which its suggested fix begins. main and init cannot be async:
+// for them it says to move the awaits into an async Main run with
+// runtime.Run(MainAsync()). runtime.Await, the blocking form meant for code
+// outside tasks, is not reported.
 //
 // # Coroutines never awaited
 //
