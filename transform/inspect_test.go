@@ -12,8 +12,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/asyncgen/asyncgen/internal/testmod"
 )
 
 // TestInspect describes examples/callapi and checks what a reader of the
@@ -132,14 +135,72 @@ func Q() { await(runtime.Yield()) }
 `,
 }
 
-func writeInspectModule(t *testing.T) string {
-	dir := t.TempDir()
-	writeModule(t, dir)
-	for name, src := range inspectSrc {
-		must(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755))
-		must(t, os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644))
+// inspected is what Inspect reports on inspectSrc, loaded once for the
+// tests that read it (each load takes seconds).
+var inspected struct {
+	once    sync.Once
+	reports []FuncReport
+	err     error
+}
+
+func inspectReports(t *testing.T) []FuncReport {
+	t.Helper()
+	inspected.once.Do(func() {
+		dir, err := os.MkdirTemp("", "asyncgen-inspect-")
+		if err != nil {
+			inspected.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		if inspected.err = writeInspectModule(dir); inspected.err != nil {
+			return
+		}
+		reports, res, err := Inspect(Options{Dir: dir}, nil, "./q", "./p")
+		if err == nil && len(res.Diagnostics) > 0 {
+			err = errors.New(diagText(res.Diagnostics))
+		}
+		inspected.reports, inspected.err = reports, err
+	})
+	if inspected.err != nil {
+		t.Fatal(inspected.err)
 	}
-	return dir
+	return inspected.reports
+}
+
+// writeInspectModule writes inspectSrc into dir as a module.
+func writeInspectModule(dir string) error {
+	root, err := filepath.Abs("..") // the tests run in transform
+	if err != nil {
+		return err
+	}
+	mod, sum, err := testmod.Files(root, "example.com/golden")
+	if err != nil {
+		return err
+	}
+	files := map[string]string{"go.mod": string(mod), "go.sum": string(sum)}
+	for name, src := range inspectSrc {
+		files[name] = src
+	}
+	for name, src := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func reportNamed(t *testing.T, reports []FuncReport, name string) FuncReport {
+	t.Helper()
+	for _, r := range reports {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no report of %s in %s", name, reportNames(reports))
+	return FuncReport{}
 }
 
 func reportNames(rs []FuncReport) string {
@@ -154,14 +215,7 @@ func reportNames(rs []FuncReport) string {
 // lists functions in source order, and selects them by the names F, T.M and
 // (*T).M, with or without the package's name.
 func TestInspectPatternsAndNames(t *testing.T) {
-	dir := writeInspectModule(t)
-	reports, res, err := Inspect(Options{Dir: dir}, nil, "./q", "./p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Diagnostics) > 0 {
-		t.Fatal(diagText(res.Diagnostics))
-	}
+	reports := inspectReports(t)
 	if got, want := reportNames(reports), "p.T.Ptr p.T.Val p.Late p.Early q.Q"; got != want {
 		t.Errorf("reports in the order %s, want source order %s", got, want)
 	}
@@ -175,25 +229,35 @@ func TestInspectPatternsAndNames(t *testing.T) {
 		t.Errorf("text output does not head each package's functions with its path:\n%s", b.String())
 	}
 
+	dir := t.TempDir()
+	must(t, writeInspectModule(dir))
+	selected, _, err := Inspect(Options{Dir: dir}, []string{"q.Q", "Early", "(*T).Ptr", "T.Val"}, "./p", "./q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := reportNames(selected), "p.T.Ptr p.T.Val p.Early q.Q"; got != want {
+		t.Errorf("q.Q, Early, (*T).Ptr and T.Val select %s, want %s", got, want)
+	}
 	for _, c := range []struct {
-		names []string
-		want  string
+		q, pkg, name string
+		want         bool
 	}{
-		{[]string{"Early", "(*T).Ptr", "(T).Val"}, "p.T.Ptr p.T.Val p.Early"},
-		{[]string{"(*T).Val", "T.Ptr"}, "p.T.Ptr p.T.Val"},
-		{[]string{"q.Q", "p.(*T).Ptr", "p.Late"}, "p.T.Ptr p.Late q.Q"},
+		{"F", "p", "F", true},
+		{"p.F", "p", "F", true},
+		{"q.F", "p", "F", false},
+		{"T.M", "p", "T.M", true},
+		{"(*T).M", "p", "T.M", true},
+		{"(T).M", "p", "T.M", true},
+		{"p.(*T).M", "p", "T.M", true},
+		{"M", "p", "T.M", false},
+		{"T", "p", "T.M", false},
 	} {
-		reports, _, err := Inspect(Options{Dir: dir}, c.names, "./p", "./q")
-		if err != nil {
-			t.Errorf("%v: %v", c.names, err)
-			continue
-		}
-		if got := reportNames(reports); got != c.want {
-			t.Errorf("%v selects %s, want %s", c.names, got, c.want)
+		if got := matchFunc(c.q, c.pkg, c.name); got != c.want {
+			t.Errorf("matchFunc(%q, %q, %q) = %v", c.q, c.pkg, c.name, got)
 		}
 	}
-	_, _, err = Inspect(Options{Dir: dir}, []string{"Early", "Nope"}, "./p")
-	if err == nil || err.Error() != "no async function Nope in ./p; name one of p.Early, p.Late, p.T.Ptr, p.T.Val as F, T.M or (*T).M" {
+	err = noFunc("Nope", []string{"./p"}, []string{"p.T.Val", "p.Late", "p.T.Val"})
+	if err.Error() != "no async function Nope in ./p; name one of p.Late, p.T.Val as F, T.M or (*T).M" {
 		t.Errorf("an unknown name gives %v", err)
 	}
 }
@@ -220,12 +284,9 @@ func TestShortAwait(t *testing.T) {
 // lines takes one line in every format but JSON, which keeps it whole, and
 // that graphviz takes the DOT output.
 func TestInspectFormatsMultilineAwait(t *testing.T) {
-	dir := writeInspectModule(t)
-	reports, _, err := Inspect(Options{Dir: dir}, []string{"Late"}, "./p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(reports) != 1 || len(reports[0].States) != 3 || !strings.Contains(reports[0].States[1].Await, "\n") {
+	all := inspectReports(t)
+	reports := []FuncReport{reportNamed(t, all, "p.Late")}
+	if len(reports[0].States) != 3 || !strings.Contains(reports[0].States[1].Await, "\n") {
 		t.Fatalf("reports = %+v", reports)
 	}
 	for _, format := range []string{"text", "dot", "mermaid"} {
@@ -272,18 +333,7 @@ func TestInspectMermaidParses(t *testing.T) {
 	}
 	parser := mermaidParser(t, npm)
 
-	dir := writeInspectModule(t)
-	var reports []FuncReport
-	for _, pattern := range []string{"./p", "./q", repoRoot(t) + "/examples/graceful"} {
-		rs, res, err := Inspect(Options{Dir: dir}, nil, pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res.Diagnostics) > 0 {
-			t.Fatal(diagText(res.Diagnostics))
-		}
-		reports = append(reports, rs...)
-	}
+	reports := inspectReports(t)
 	var diagrams []string
 	for _, r := range reports {
 		var b bytes.Buffer
