@@ -63,7 +63,7 @@ type Var struct {
 // functions in source order: by package path, then file, then position. When
 // funcs is not empty, only the functions it names are described; a name is
 // written F, T.M or (*T).M, optionally after the package name (pkg.F, as the
-// reports name them). A name that matches no async function is an error that
+// reports name them), or M for the methods M of every type. A name that matches no async function is an error that
 // lists the async functions there are.
 func Inspect(opts Options, funcs []string, patterns ...string) ([]FuncReport, *Result, error) {
 	type found struct {
@@ -138,10 +138,12 @@ func noFunc(q string, patterns, names []string) error {
 }
 
 // matchFunc reports whether the query q (F, T.M, (*T).M, or one of those
-// after "pkg.") names the async function name (F or T.M) of package pkg.
+// after "pkg."; or M alone for every method M) names the async function name
+// (F or T.M) of package pkg.
 func matchFunc(q, pkg, name string) bool {
 	q = strings.NewReplacer("(*", "", "(", "", ")", "").Replace(q)
-	return q == name || q == pkg+"."+name
+	_, method, _ := strings.Cut(name, ".")
+	return q == name || q == pkg+"."+name || q == method
 }
 
 func report(st *funcState) FuncReport {

@@ -249,7 +249,8 @@ func TestInspectPatternsAndNames(t *testing.T) {
 		{"(*T).M", "p", "T.M", true},
 		{"(T).M", "p", "T.M", true},
 		{"p.(*T).M", "p", "T.M", true},
-		{"M", "p", "T.M", false},
+		{"M", "p", "T.M", true}, // every method M, as before
+		{"M", "p", "M.F", false},
 		{"T", "p", "T.M", false},
 	} {
 		if got := matchFunc(c.q, c.pkg, c.name); got != c.want {
