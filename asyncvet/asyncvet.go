@@ -1,52 +1,10 @@
-// Package asyncvet reports mistakes in asyncgen code that the compiler cannot
-// see: blocking calls inside //async functions, coroutines that are never
-// awaited or spawned, tasks whose results are dropped, and swallowed
-// cancellation. Run it as a vet tool:
-//
-//	go install github.com/asyncgen/asyncgen/cmd/asyncvet
-//	go vet -vettool=$(which asyncvet) ./...
-//
-// # Blocking calls
-//
-// An async function runs on the event loop's goroutine: a call that blocks
-// that goroutine stops every task. Inside an //async function (outside the
-// function literals in it) asyncvet reports time.Sleep (fix: await
-// runtime.Sleep), network dials, os file I/O, sync.Mutex, RWMutex, WaitGroup
-// and Cond waits, channel sends and receives, selects without a default,
-// range over a channel, and calls of blocking twins of async functions (fix:
-// await the Async form).
-//
-// # Coroutines never awaited
-//
-// Calling FAsync runs nothing. A call whose result, a runtime.Awaitable, is
-// discarded is reported anywhere (fix: await it), except runtime.File's
-// Close, which starts closing when called.
-//
-// # Dropped tasks
-//
-// runtime.Spawn's *Task carries the task's result and error; a Spawn whose
-// result is discarded loses them (and a panic in the task then ends the
-// program). Keep the task and await it, or spawn it in a TaskGroup.
-//
-// # Swallowed cancellation
-//
-// Cancellation is level-triggered: once a task is cancelled every await
-// fails with runtime.ErrCanceled until the function returns. A branch taken
-// when an error is ErrCanceled that neither returns nor panics hides the
-// cancel from the caller; asyncvet reports it.
-//
-// # Silencing a finding
-//
-// A comment "//asyncvet:ignore reason" on the line of a finding, or alone
-// on the line above it, silences asyncvet there (a deliberate blocking call
-// in a demonstration, a child task's ErrCanceled handled after cancelling
-// it, a connection task that is spawned and left to run).
 package asyncvet
 
 import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -61,7 +19,7 @@ const RuntimePath = "github.com/asyncgen/asyncgen/runtime"
 // Analyzer is the asyncvet analysis.
 var Analyzer = &analysis.Analyzer{
 	Name:     "asyncvet",
-	Doc:      "report blocking calls in //async functions, coroutines never awaited, dropped tasks and swallowed cancellation",
+	Doc:      "report blocking calls in //async functions, awaits in unmarked functions, coroutines never awaited or awaited twice, dropped tasks and swallowed cancellation",
 	URL:      "https://pkg.go.dev/github.com/asyncgen/asyncgen/asyncvet",
 	Requires: []*analysis.Analyzer{inspect.Analyzer},
 	Run:      run,
@@ -83,9 +41,16 @@ func run(pass *analysis.Pass) (any, error) {
 			continue
 		}
 		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil && isAsyncDoc(fd.Doc) {
-				checkAsyncBody(pass, fd)
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
 			}
+			if isAsyncDoc(fd.Doc) {
+				checkAsyncBody(pass, fd)
+			} else {
+				checkUnmarked(pass, fd)
+			}
+			checkAwaitedTwice(pass, fd.Body)
 		}
 	}
 	// Anywhere: discarded awaitables and tasks.
@@ -243,6 +208,7 @@ func checkAsyncBody(pass *analysis.Pass, fd *ast.FuncDecl) {
 		}
 		pass.Report(analysis.Diagnostic{Pos: n.Pos(), End: n.End(), Message: msg})
 	}
+	roomy := roomySends(pass, fd.Body)
 	var visit func(n ast.Node) bool
 	visit = func(n ast.Node) bool {
 		switch x := n.(type) {
@@ -258,10 +224,12 @@ func checkAsyncBody(pass *analysis.Pass, fd *ast.FuncDecl) {
 			}
 			return false
 		case *ast.SendStmt:
-			report(x, "a channel send", "")
+			if !roomy[x] {
+				report(x, "a channel send", "a runtime.Queue (await(q.Put(v))), a select with a default case, or a channel made in this function with room for every send to it")
+			}
 		case *ast.UnaryExpr:
 			if x.Op == token.ARROW {
-				report(x, "a channel receive", "")
+				report(x, "a channel receive", "a runtime.Queue (await(q.Get())), a runtime.Future, or a select with a default case")
 			}
 		case *ast.SelectStmt:
 			hasDefault := false
@@ -271,7 +239,7 @@ func checkAsyncBody(pass *analysis.Pass, fd *ast.FuncDecl) {
 				}
 			}
 			if !hasDefault {
-				report(x, "a select without a default case", "")
+				report(x, "a select without a default case", "runtime.Wait on awaitables, or add a default case")
 			}
 			// The communications are the select's own; look only at the bodies.
 			for _, c := range x.Body.List {
@@ -283,7 +251,7 @@ func checkAsyncBody(pass *analysis.Pass, fd *ast.FuncDecl) {
 		case *ast.RangeStmt:
 			if t := pass.TypesInfo.TypeOf(x.X); t != nil {
 				if _, ok := t.Underlying().(*types.Chan); ok {
-					report(x.X, "a range over a channel", "")
+					report(x.X, "a range over a channel", "a runtime.Queue and await(q.Get()) in a loop")
 				}
 			}
 		case *ast.CallExpr:
@@ -356,9 +324,12 @@ func twinAsync(f *types.Func) *types.Func {
 }
 
 // checkSwallowed reports `if errors.Is(err, runtime.ErrCanceled) { ... }` and
-// `if err == runtime.ErrCanceled { ... }` whose body neither returns nor panics.
+// `if err == runtime.ErrCanceled { ... }` whose body neither returns, nor
+// panics, nor passes the error on by assigning another error to err (as
+// `err = context.Cause(ctx)` turns the cancel into its context's cause).
 func checkSwallowed(pass *analysis.Pass, s *ast.IfStmt) {
-	if !mentionsCanceled(pass, s.Cond) || terminates(s.Body) {
+	found, tested := mentionsCanceled(pass, s.Cond)
+	if !found || terminates(s.Body) || passesOn(pass, s.Body, tested) {
 		return
 	}
 	pass.Report(analysis.Diagnostic{
@@ -367,30 +338,100 @@ func checkSwallowed(pass *analysis.Pass, s *ast.IfStmt) {
 	})
 }
 
-func mentionsCanceled(pass *analysis.Pass, cond ast.Expr) bool {
-	found := false
-	ast.Inspect(cond, func(n ast.Node) bool {
-		if u, ok := n.(*ast.UnaryExpr); ok && u.Op == token.NOT {
-			return false // !errors.Is(err, ErrCanceled): the branch is for other errors
-		}
-		if b, ok := n.(*ast.BinaryExpr); ok && b.Op == token.NEQ {
-			return false
-		}
+// mentionsCanceled reports whether cond tests for runtime.ErrCanceled other
+// than under a negation, and returns the variables it tests: X of
+// errors.Is(X, runtime.ErrCanceled) and of X == runtime.ErrCanceled.
+func mentionsCanceled(pass *analysis.Pass, cond ast.Expr) (found bool, tested []types.Object) {
+	isCanceled := func(e ast.Expr) bool {
 		var id *ast.Ident
-		switch x := n.(type) {
+		switch x := ast.Unparen(e).(type) {
 		case *ast.SelectorExpr:
 			id = x.Sel
 		case *ast.Ident:
 			id = x
 		}
-		if id != nil {
-			if v, ok := pass.TypesInfo.Uses[id].(*types.Var); ok && v.Pkg() != nil && v.Pkg().Path() == RuntimePath && v.Name() == "ErrCanceled" {
+		if id == nil {
+			return false
+		}
+		v, ok := pass.TypesInfo.Uses[id].(*types.Var)
+		return ok && v.Pkg() != nil && v.Pkg().Path() == RuntimePath && v.Name() == "ErrCanceled"
+	}
+	note := func(e ast.Expr) {
+		if obj := refersTo(pass, e); obj != nil {
+			tested = append(tested, obj)
+		}
+	}
+	ast.Inspect(cond, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.UnaryExpr:
+			if x.Op == token.NOT {
+				return false // !errors.Is(err, ErrCanceled): the branch is for other errors
+			}
+		case *ast.BinaryExpr:
+			switch {
+			case x.Op == token.NEQ:
+				return false
+			case x.Op == token.EQL && isCanceled(x.Y):
+				note(x.X)
+			case x.Op == token.EQL && isCanceled(x.X):
+				note(x.Y)
+			}
+		case *ast.CallExpr:
+			if f := callee(pass, x); f != nil && f.Pkg() != nil && f.Pkg().Path() == "errors" &&
+				f.Name() == "Is" && len(x.Args) == 2 && isCanceled(x.Args[1]) {
+				note(x.Args[0])
+			}
+		case ast.Expr:
+			if isCanceled(x) {
 				found = true
+			}
+		}
+		return true
+	})
+	return found, tested
+}
+
+// refersTo returns the variable or field that e (x or a.x) names, or nil.
+func refersTo(pass *analysis.Pass, e ast.Expr) types.Object {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		return pass.TypesInfo.ObjectOf(x)
+	case *ast.SelectorExpr:
+		return pass.TypesInfo.ObjectOf(x.Sel)
+	}
+	return nil
+}
+
+// passesOn reports whether body assigns to one of the tested error
+// variables something other than nil: the error goes on, converted.
+func passesOn(pass *analysis.Pass, body *ast.BlockStmt, tested []types.Object) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			if x.Tok != token.ASSIGN {
+				return true
+			}
+			for i, l := range x.Lhs {
+				obj := refersTo(pass, l)
+				if obj == nil || !slices.Contains(tested, obj) {
+					continue
+				}
+				if len(x.Rhs) != len(x.Lhs) || !isNil(pass, x.Rhs[i]) {
+					found = true
+				}
 			}
 		}
 		return !found
 	})
 	return found
+}
+
+func isNil(pass *analysis.Pass, e ast.Expr) bool {
+	tv, ok := pass.TypesInfo.Types[ast.Unparen(e)]
+	return ok && tv.IsNil()
 }
 
 func terminates(b *ast.BlockStmt) bool {

@@ -5,19 +5,24 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
 	"go/token"
 	"go/types"
 	"io"
 	goruntime "runtime"
+	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // FuncReport describes the state machine of one async function. Its JSON form
 // is what `asyncgen inspect -format json` prints (an array of these).
 type FuncReport struct {
-	Name string `json:"name"` // package.F or package.T.M
-	Pos  string `json:"pos"`  // file:line of the declaration
+	Name    string `json:"name"`    // package.F or package.T.M
+	Package string `json:"package"` // the package's import path
+	Pos     string `json:"pos"`     // file:line of the declaration
 	// States are the points Step can start from: 0 is the entry, and state k
 	// is the resume point of the k-th await.
 	States []State `json:"states"`
@@ -54,22 +59,91 @@ type Var struct {
 	Size    int64  `json:"size"`    // bytes it takes in the frame (-1 if unknown)
 }
 
-// Inspect loads the packages like Generate and describes every async function
-// whose name (F or T.M) matches fn, or all when fn is "".
-func Inspect(opts Options, fn string, patterns ...string) ([]FuncReport, *Result, error) {
-	var reports []FuncReport
+// Inspect loads the packages like Generate and describes their async
+// functions in source order: by package path, then file, then position. When
+// funcs is not empty, only the functions it names are described; a name is
+// written F, T.M or (*T).M, optionally after the package name (pkg.F, as the
+// reports name them), or M for the methods M of every type. A name that matches no async function is an error that
+// lists the async functions there are.
+func Inspect(opts Options, funcs []string, patterns ...string) ([]FuncReport, *Result, error) {
+	type found struct {
+		r    FuncReport
+		file string
+		off  int
+	}
+	var all []found
+	matched := make([]bool, len(funcs))
+	var names []string // every async function seen, for the error
 	opts.observe = func(st *funcState) {
-		if fn != "" && st.fn.name != fn && st.fn.decl.Name.Name != fn {
+		u, fn := st.fn.u, st.fn
+		names = append(names, u.pkg.Name()+"."+fn.name)
+		keep := len(funcs) == 0
+		for i, q := range funcs {
+			if matchFunc(q, u.pkg.Name(), fn.name) {
+				matched[i], keep = true, true
+			}
+		}
+		if !keep {
 			return
 		}
-		reports = append(reports, report(st))
+		p := u.fset.Position(fn.decl.Pos())
+		all = append(all, found{report(st), p.Filename, p.Offset})
 	}
 	res, err := Generate(opts, patterns...)
 	if err != nil {
 		return nil, nil, err
 	}
-	sort.SliceStable(reports, func(i, j int) bool { return reports[i].Pos < reports[j].Pos })
+	if len(res.Diagnostics) == 0 {
+		for i, q := range funcs {
+			if !matched[i] {
+				return nil, nil, noFunc(q, patterns, names)
+			}
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.r.Package != b.r.Package {
+			return a.r.Package < b.r.Package
+		}
+		if a.file != b.file {
+			return a.file < b.file
+		}
+		return a.off < b.off
+	})
+	reports := make([]FuncReport, len(all))
+	for i, f := range all {
+		reports[i] = f.r
+	}
 	return reports, res, nil
+}
+
+// noFunc is the error for a function name that matched nothing: it names the
+// async functions there are, the first few of them.
+func noFunc(q string, patterns, names []string) error {
+	where := strings.Join(patterns, " ")
+	if where == "" {
+		where = "."
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("no async function %s: %s has no async functions", q, where)
+	}
+	sort.Strings(names)
+	names = slices.Compact(names)
+	const most = 12
+	list := strings.Join(names[:min(len(names), most)], ", ")
+	if len(names) > most {
+		list += fmt.Sprintf(" and %d more", len(names)-most)
+	}
+	return fmt.Errorf("no async function %s in %s; name one of %s as F, T.M or (*T).M", q, where, list)
+}
+
+// matchFunc reports whether the query q (F, T.M, (*T).M, or one of those
+// after "pkg."; or M alone for every method M) names the async function name
+// (F or T.M) of package pkg.
+func matchFunc(q, pkg, name string) bool {
+	q = strings.NewReplacer("(*", "", "(", "", ")", "").Replace(q)
+	_, method, _ := strings.Cut(name, ".")
+	return q == name || q == pkg+"."+name || q == method
 }
 
 func report(st *funcState) FuncReport {
@@ -80,7 +154,7 @@ func report(st *funcState) FuncReport {
 		return fmt.Sprintf("%s:%d:%d", baseName(ps.Filename), ps.Line, ps.Column)
 	}
 	dp := u.fset.Position(fn.decl.Pos())
-	r := FuncReport{Name: u.pkg.Name() + "." + fn.name, Pos: fmt.Sprintf("%s:%d", baseName(dp.Filename), dp.Line)}
+	r := FuncReport{Name: u.pkg.Name() + "." + fn.name, Package: u.pkg.Path(), Pos: fmt.Sprintf("%s:%d", baseName(dp.Filename), dp.Line)}
 	r.States = append(r.States, State{PC: 0})
 	for _, ap := range l.awaits {
 		r.States = append(r.States, State{PC: ap.pc, Pos: pos(ap.pos), Await: render(ap.x)})
@@ -298,9 +372,13 @@ func WriteReports(w io.Writer, format string, reports []FuncReport) error {
 		}
 		return enc.Encode(reports)
 	case "text":
+		several := len(reports) > 0 && reports[0].Package != reports[len(reports)-1].Package
 		for i, r := range reports {
 			if i > 0 {
 				fmt.Fprintln(w)
+			}
+			if several && (i == 0 || r.Package != reports[i-1].Package) {
+				fmt.Fprintf(w, "package %s\n\n", r.Package)
 			}
 			fmt.Fprintf(w, "%s (%s): %d states, frame %s\n", r.Name, r.Pos, len(r.States), sizeText(r.FrameSize))
 			fmt.Fprintln(w, "  states:")
@@ -309,7 +387,7 @@ func WriteReports(w io.Writer, format string, reports []FuncReport) error {
 					fmt.Fprintln(w, "    0  entry")
 					continue
 				}
-				fmt.Fprintf(w, "    %d  %s  await(%s)\n", s.PC, s.Pos, s.Await)
+				fmt.Fprintf(w, "    %d  %s  await(%s)\n", s.PC, s.Pos, ShortAwait(s.Await))
 			}
 			fmt.Fprintln(w, "  transitions:")
 			for _, t := range r.Transitions {
@@ -331,13 +409,13 @@ func WriteReports(w io.Writer, format string, reports []FuncReport) error {
 		fmt.Fprintln(w, "digraph asyncgen {")
 		fmt.Fprintln(w, "\trankdir=TB;\n\tnode [shape=box, fontname=\"monospace\"];")
 		for i, r := range reports {
-			fmt.Fprintf(w, "\tsubgraph cluster_%d {\n\t\tlabel=%q;\n", i, r.Name+" ("+r.Pos+"), frame "+sizeText(r.FrameSize))
+			fmt.Fprintf(w, "\tsubgraph cluster_%d {\n\t\tlabel=\"%s\";\n", i, dotEscape(r.Name+" ("+r.Pos+"), frame "+sizeText(r.FrameSize)))
 			for _, s := range r.States {
 				label := "entry"
 				if s.PC > 0 {
-					label = fmt.Sprintf("%d: await(%s)\\n%s", s.PC, s.Await, s.Pos)
+					label = fmt.Sprintf("%d: await(%s)\\n%s", s.PC, dotEscape(ShortAwait(s.Await)), s.Pos)
 				}
-				fmt.Fprintf(w, "\t\tf%d_s%d [label=%s];\n", i, s.PC, dotQuote(label))
+				fmt.Fprintf(w, "\t\tf%d_s%d [label=\"%s\"];\n", i, s.PC, label)
 			}
 			fmt.Fprintf(w, "\t\tf%d_end [label=\"return\", shape=oval];\n", i)
 			for _, t := range r.Transitions {
@@ -356,10 +434,12 @@ func WriteReports(w io.Writer, format string, reports []FuncReport) error {
 			if i > 0 {
 				fmt.Fprintln(w)
 			}
-			fmt.Fprintf(w, "---\ntitle: %s (%s), frame %s\n---\nstateDiagram-v2\n", r.Name, r.Pos, sizeText(r.FrameSize))
+			// The title is a YAML string in double quotes, whose escapes
+			// include Go's.
+			fmt.Fprintf(w, "---\ntitle: %q\n---\nstateDiagram-v2\n", r.Name+" ("+r.Pos+"), frame "+sizeText(r.FrameSize))
 			for _, s := range r.States {
 				if s.PC > 0 {
-					fmt.Fprintf(w, "    s%d : await(%s) at %s\n", s.PC, strings.ReplaceAll(s.Await, ":", "#58;"), s.Pos)
+					fmt.Fprintf(w, "    s%d : %s\n", s.PC, mermaidEscape("await("+ShortAwait(s.Await)+") at "+s.Pos))
 				}
 			}
 			fmt.Fprintln(w, "    [*] --> s0")
@@ -390,7 +470,52 @@ func sizeText(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-func dotQuote(s string) string {
-	s = strings.ReplaceAll(s, `"`, `\"`)
-	return `"` + s + `"`
+// dotEscape makes s safe inside a double-quoted DOT label, where a
+// backslash starts an escape (\n, \l) and a quote ends the string.
+func dotEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+}
+
+// mermaidEscape makes s safe as a mermaid state description, which ends at a
+// newline or a semicolon, takes its first colon as the separator, strips
+// what looks like HTML or a %% comment, and reads #NN; as a character
+// entity: each of those characters is written as an entity.
+func mermaidEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '#', ':', ';', '<', '>', '%', '&', '"', '\n', '\r':
+			fmt.Fprintf(&b, "#%d;", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// maxAwait is the most characters of an await's argument that text, dot and
+// mermaid output show.
+const maxAwait = 80
+
+// ShortAwait returns the awaited expression x (Go source, as in State.Await)
+// on one line, short enough for a line of a report: the bodies of function
+// literals become "{ … }", runs of white space one space, and what is left
+// past maxAwait characters is cut, ending with "…".
+func ShortAwait(x string) string {
+	if e, err := parser.ParseExpr(x); err == nil {
+		ast.Inspect(e, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.FuncLit); ok && lit.Body != nil && len(lit.Body.List) > 0 {
+				lit.Body = &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: ast.NewIdent("…")}}}
+				return false
+			}
+			return true
+		})
+		x = render(e)
+	}
+	x = strings.Join(strings.Fields(x), " ")
+	if utf8.RuneCountInString(x) > maxAwait {
+		r := []rune(x)
+		x = strings.TrimRight(string(r[:maxAwait-1]), " …") + "…"
+	}
+	return x
 }

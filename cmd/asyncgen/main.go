@@ -23,9 +23,11 @@
 //
 //	asyncgen check [packages]   exit 1 and name every generated file that is stale or missing
 //	asyncgen diff [packages]    show what a regeneration would change
-//	asyncgen inspect [-format text|dot|json|mermaid] PATTERN [FUNC]
+//	asyncgen inspect [-format text|dot|json|mermaid] PATTERN... [FUNC...]
 //	                            show each async function's states, await points,
-//	                            transitions, frame variables and frame size
+//	                            transitions, frame variables and frame size, in
+//	                            source order; a FUNC (F, T.M or (*T).M) selects
+//	                            functions
 //
 // Flags:
 //
@@ -42,6 +44,7 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 
 	"github.com/asyncgen/asyncgen/transform"
@@ -51,7 +54,7 @@ func usage(fs *flag.FlagSet) {
 	fmt.Fprintf(os.Stderr, `usage: asyncgen [flags] [packages | files]
        asyncgen check [flags] [packages | files]
        asyncgen diff [flags] [packages | files]
-       asyncgen inspect [-format text|dot|json|mermaid] PATTERN [FUNC]
+       asyncgen inspect [-format text|dot|json|mermaid] PATTERN... [FUNC...]
 flags:
 `)
 	fs.PrintDefaults()
@@ -148,8 +151,10 @@ func run(args []string) int {
 	return 0
 }
 
-// inspect prints the state machines of the async functions in a pattern,
-// optionally only the function named by the second argument (F or T.M).
+// inspect prints the state machines of the async functions in the packages
+// that args name. The first argument is a package pattern; a later one
+// spelled like a function name (F, T.M or (*T).M, optionally after the
+// package's name) selects that function, and the others are patterns too.
 func inspect(opts transform.Options, format string, args []string) int {
 	switch format {
 	case "text", "dot", "json", "mermaid":
@@ -157,15 +162,19 @@ func inspect(opts transform.Options, format string, args []string) int {
 		log.Printf("unknown -format %q: use text, dot, json or mermaid", format)
 		return 2
 	}
-	if len(args) == 0 || len(args) > 2 {
-		log.Printf("inspect takes a package pattern and, optionally, a function name (F or T.M)")
+	if len(args) == 0 {
+		log.Printf("inspect takes package patterns and, after the first, optionally names of functions (F, T.M or (*T).M)")
 		return 2
 	}
-	fn := ""
-	if len(args) == 2 {
-		fn = args[1]
+	patterns, funcs := args[:1], []string(nil)
+	for _, a := range args[1:] {
+		if isFuncName(a) {
+			funcs = append(funcs, a)
+		} else {
+			patterns = append(patterns, a)
+		}
 	}
-	reports, res, err := transform.Inspect(opts, fn, args[0])
+	reports, res, err := transform.Inspect(opts, funcs, patterns...)
 	if err != nil {
 		log.Print(err)
 		return 1
@@ -176,15 +185,23 @@ func inspect(opts transform.Options, format string, args []string) int {
 		}
 		return 1
 	}
-	if fn != "" && len(reports) == 0 {
-		log.Printf("no async function %s in %s", fn, args[0])
-		return 1
-	}
 	if err := transform.WriteReports(os.Stdout, format, reports); err != nil {
 		log.Print(err)
 		return 1
 	}
 	return 0
+}
+
+// funcName matches the spellings of a function inspect accepts: F, T.M,
+// (*T).M and (T).M, each optionally after a package name.
+var funcName = regexp.MustCompile(`^(?:` + ident + `\.)?(?:` + ident + `|\(\*?` + ident + `\))(?:\.` + ident + `)?$`)
+
+const ident = `[\p{L}_][\p{L}\p{Nd}_]*`
+
+// isFuncName reports whether a later argument of inspect names a function
+// rather than packages: it is spelled like one and is not a file name.
+func isFuncName(arg string) bool {
+	return funcName.MatchString(arg) && !strings.HasSuffix(arg, ".go")
 }
 
 func rel(path string) string { return transform.DisplayPath(path) }

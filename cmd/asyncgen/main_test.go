@@ -915,3 +915,58 @@ func main() {
 		t.Errorf("code after the blocking await ran:\n%s", r.stdout)
 	}
 }
+
+// TestInspect runs inspect on two packages at once, selecting functions by
+// name, as a user would.
+func TestInspect(t *testing.T) {
+	t.Parallel()
+	dir := newModule(t, map[string]string{
+		"a/a.go": `package a
+
+import "github.com/asyncgen/asyncgen/runtime"
+
+type T struct{}
+
+//async
+func (t *T) M() { await(runtime.Yield()) }
+
+//async
+func B() { await(runtime.Yield()) }
+
+//async
+func A() { await(runtime.Yield()) }
+`,
+		"b/b.go": `package b
+
+import "github.com/asyncgen/asyncgen/runtime"
+
+//async
+func C() { await(runtime.Yield()) }
+`,
+	})
+	r := mustAsyncgen(t, dir, "inspect", "./b", "./a")
+	var heads []string
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(line, "package ") || strings.Contains(line, "states, frame") {
+			heads = append(heads, strings.Fields(line)[0]+" "+strings.Fields(line)[1])
+		}
+	}
+	if got, want := strings.Join(heads, ", "), "package example.com/m/a, a.T.M (a.go:8):, a.B (a.go:11):, a.A (a.go:14):, package example.com/m/b, b.C (b.go:6):"; got != want {
+		t.Errorf("inspect ./b ./a lists %s\nwant %s\n%s", got, want, r.stdout)
+	}
+	r = mustAsyncgen(t, dir, "inspect", "-format", "json", "./a", "(*T).M", "./b", "C", "a.A")
+	var names []string
+	for _, m := range regexp.MustCompile(`(?m)^    "name": "([^"]*)"`).FindAllStringSubmatch(r.stdout, -1) {
+		names = append(names, m[1])
+	}
+	if got := strings.Join(names, " "); got != "a.T.M a.A b.C" {
+		t.Errorf("inspect ./a (*T).M ./b C a.A describes %s, want a.T.M a.A b.C", got)
+	}
+	r = asyncgen(t, dir, "inspect", "./a", "Nope")
+	if r.code != 1 || !strings.Contains(r.stderr, "asyncgen: no async function Nope in ./a; name one of a.A, a.B, a.T.M as F, T.M or (*T).M") {
+		t.Errorf("inspect of an unknown function: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := asyncgen(t, dir, "inspect"); r.code != 2 || !strings.Contains(r.stderr, "inspect takes package patterns") {
+		t.Errorf("inspect without arguments: exit %d\n%s", r.code, r.stderr)
+	}
+}

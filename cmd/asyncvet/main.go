@@ -1,6 +1,7 @@
 // Command asyncvet is asyncgen's vet tool: it reports blocking calls inside
-// //async functions, coroutines never awaited or spawned, dropped tasks and
-// swallowed cancellation. See package asyncvet.
+// //async functions, awaits in functions without the mark, coroutines never
+// awaited or spawned or awaited twice, dropped tasks and swallowed
+// cancellation. See package asyncvet.
 //
 //	go install github.com/asyncgen/asyncgen/cmd/asyncvet
 //	go vet -vettool=$(which asyncvet) ./...

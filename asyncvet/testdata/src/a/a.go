@@ -1,7 +1,9 @@
 package a
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"time"
@@ -19,8 +21,8 @@ func Fetch(name string) (string, error) {
 	mu.Lock() // want `sync.Mutex.Lock blocks the event loop in async function Fetch; use a runtime.Lock`
 	mu.Unlock()
 	ch := make(chan int, 1)
-	ch <- 1  // want `a channel send blocks the event loop`
-	<-ch     // want `a channel receive blocks the event loop`
+	ch <- 1  // room for it: fine
+	<-ch     // want `a channel receive blocks the event loop in async function Fetch; use a runtime.Queue \(await\(q.Get\(\)\)\)`
 	select { // want `a select without a default case blocks the event loop`
 	case v := <-ch:
 		_ = v
@@ -66,6 +68,9 @@ func Main() error {
 	if err != nil && !errors.Is(err, runtime.ErrCanceled) {
 		println("other error")
 	}
+	if err == runtime.ErrCanceled { // want `runtime.ErrCanceled is swallowed here`
+		err = nil
+	}
 	time.Sleep(time.Millisecond) // want `time.Sleep blocks`
 	time.Sleep(time.Millisecond) //asyncvet:ignore a deliberate stall
 	//asyncvet:ignore the directive alone on the line above
@@ -84,4 +89,167 @@ func plain() {
 	ch := make(chan int)
 	close(ch)
 	<-ch
+}
+
+// Passing the error on, converted, is not swallowing it.
+//
+// async
+func Convert(ctx context.Context) error {
+	_, err := await(FetchAsync("x"))
+	if errors.Is(err, runtime.ErrCanceled) && ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
+	if err == runtime.ErrCanceled {
+		err = fmt.Errorf("fetching x: %w", err)
+	}
+	if errors.Is(err, runtime.ErrCanceled) { // want `runtime.ErrCanceled is swallowed here`
+		other := err
+		other = fmt.Errorf("not err: %w", other)
+		println(other)
+	}
+	return err
+}
+
+// Sends on a channel made here with room for every send cannot block; any
+// other send is reported.
+//
+// async
+func Sends(in chan int, n int) {
+	in <- 1 // want `a channel send blocks the event loop in async function Sends; use a runtime.Queue \(await\(q.Put\(v\)\)\), a select with a default case, or a channel made in this function with room for every send to it`
+
+	one := make(chan error, 1)
+	one <- nil
+	two := make(chan int, 2)
+	if n > 0 {
+		two <- 1
+	} else {
+		(two) <- 2
+	}
+	go func() { <-two }()
+	println(len(one), cap(one), <-one) // want `a channel receive blocks`
+	close(one)
+
+	full := make(chan int, 1)
+	full <- 1 // want `a channel send blocks`
+	full <- 2 // want `a channel send blocks`
+
+	unbuffered := make(chan int)
+	unbuffered <- 1 // want `a channel send blocks`
+	zero := make(chan int, 0)
+	zero <- 1 // want `a channel send blocks`
+	var sized = make(chan int, n)
+	sized <- 1 // want `a channel send blocks`
+
+	looped := make(chan int, 1)
+	for i := 0; i < n; i++ {
+		looped <- i // want `a channel send blocks`
+		fresh := make(chan int, 1)
+		fresh <- i
+	}
+	for once := make(chan int, 1); ; {
+		once <- 1 // want `a channel send blocks`
+	}
+}
+
+// async
+func Escapes(n int) {
+	passed := make(chan int, 1)
+	fill(passed)
+	passed <- 1 // want `a channel send blocks`
+
+	captured := make(chan int, 1)
+	go func() { captured <- 1 }()
+	captured <- 1 // want `a channel send blocks`
+
+	aliased := make(chan int, 1)
+	other := aliased
+	other <- 1   // want `a channel send blocks`
+	aliased <- 1 // want `a channel send blocks`
+
+	selected := make(chan int, 1)
+	select {
+	case selected <- 1:
+	default:
+	}
+	selected <- 2 // want `a channel send blocks`
+
+	jumped := make(chan int, 1)
+again:
+	jumped <- 1 // want `a channel send blocks`
+	if n > 0 {
+		n--
+		goto again
+	}
+}
+
+func fill(ch chan int) { ch <- 1 }
+
+// A coroutine may be awaited once; a Task any number of times.
+//
+// async
+func Twice(n int) error {
+	c := FetchAsync("c")
+	if _, err := await(c); err != nil {
+		return err
+	}
+	await(c) // want `the coroutine c is awaited again, after the await on line 192; a coroutine may be awaited once, and awaiting it again panics: keep the first await's result, make a new one with FetchAsync\(...\), or spawn it \(t := runtime.Spawn\(c\)\) and await the \*Task as often as needed`
+
+	d := FetchAsync("d")
+	if n > 0 {
+		await(d)
+	} else {
+		await(d)
+	}
+	e := FetchAsync("e")
+	for i := 0; i < n; i++ {
+		await(e) // want `the coroutine e is awaited on every pass of a loop; a coroutine may be awaited once, and awaiting it again panics: make it in the loop \(e := FetchAsync\(...\) before the await\), or spawn it before the loop \(t := runtime.Spawn\(e\)\) and await the \*Task`
+	}
+	for i := 0; i < n; i++ {
+		f := FetchAsync("f")
+		await(f)
+	}
+	g := FetchAsync("g")
+	for i := 0; i < n; i++ {
+		await(g)
+		g = FetchAsync("g")
+	}
+	h := FetchAsync("h")
+	for {
+		await(h)
+		break
+	}
+	w := HelperAsync()
+	await(w)
+	if n > 1 {
+		v, _ := await(w) // want `the coroutine w is awaited again, after the await on line 222`
+		println(v)
+	}
+
+	t := runtime.Spawn(FetchAsync("t"))
+	await(t)
+	await(t)
+	var a runtime.Awaitable[string] = FetchAsync("a")
+	if n > 2 {
+		a = runtime.Spawn(a)
+	}
+	await(a) // a may hold a Task: not followed
+	await(a)
+	k := FetchAsync("k")
+	go func() { _ = k }()
+	await(k) // seen by a function literal: not followed
+	await(k)
+	p := FetchAsync("p")
+	keep(&p)
+	await(p) // its address is taken: not followed
+	await(p)
+	return nil
+}
+
+func keep(p *runtime.Awaitable[string]) {}
+
+// Outside async functions too: the blocking await panics the same way.
+func plainTwice() {
+	c := FetchAsync("c")
+	runtime.Await(c)
+	runtime.Await(c) // want `the coroutine c is awaited again`
 }

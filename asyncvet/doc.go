@@ -1,0 +1,83 @@
+// Package asyncvet reports mistakes in asyncgen code that the compiler cannot
+// see: blocking calls inside //async functions, functions that call await
+// without the mark, coroutines that are never awaited or spawned or are
+// awaited twice, tasks whose results are dropped, and swallowed
+// cancellation. Run it as a vet tool:
+//
+//	go install github.com/asyncgen/asyncgen/cmd/asyncvet
+//	go vet -vettool=$(which asyncvet) ./...
+//
+// # Blocking calls
+//
+// An async function runs on the event loop's goroutine: a call that blocks
+// that goroutine stops every task. Inside an //async function (outside the
+// function literals in it) asyncvet reports time.Sleep (fix: await
+// runtime.Sleep), network dials, os file I/O, sync.Mutex, RWMutex, WaitGroup
+// and Cond waits, channel sends and receives, selects without a default,
+// range over a channel, and calls of blocking twins of async functions (fix:
+// await the Async form). A send is not reported when it provably cannot
+// block: the channel is made in the function with a constant capacity, at
+// least the number of sends to it, none of them in a loop the make is not
+// also in, and the channel is only sent on, received from, closed or
+// measured there, never passed on or captured by a function literal that
+// sends:
+//
+//	done := make(chan error, 1)
+//	done <- err // room for it: not reported
+//
+// # Functions that await without the mark
+//
+// asyncgen turns only marked functions into coroutines. A function that
+// calls the package's await but lacks the mark stays a plain function whose
+// awaits block (and panic inside a task); asyncvet reports its first await
+// and says to add the line "// async" directly above its func and run go
+// generate, which its suggested fix begins. main and init cannot be async:
+// for them it says to move the awaits into an async Main run with
+// runtime.Run(MainAsync()). runtime.Await, the blocking form meant for code
+// outside tasks, is not reported.
+//
+// # Coroutines never awaited
+//
+// Calling FAsync runs nothing. A call whose result, a runtime.Awaitable, is
+// discarded is reported anywhere (fix: await it), except runtime.File's
+// Close, which starts closing when called.
+//
+// # Coroutines awaited twice
+//
+// A coroutine, the value FAsync returns, may be awaited once: awaiting it
+// again panics. asyncvet follows each local variable that only ever holds
+// coroutines (every assignment to it calls a constructor FAsync whose
+// blocking twin F is declared beside it, its address is never taken, and no
+// function literal uses it) through the function's control flow, and
+// reports an await of it that some path reaches after an earlier await with
+// no assignment between: twice in a row, after an if that awaited it, or in
+// a loop that does not make it anew on each pass. Fix: keep the first
+// await's result, call FAsync again, or spawn the coroutine and await the
+// *Task, which may be awaited any number of times. Variables that may hold
+// a Task are not followed.
+//
+// # Dropped tasks
+//
+// runtime.Spawn's *Task carries the task's result and error; a Spawn whose
+// result is discarded loses them (and a panic in the task then ends the
+// program). Keep the task and await it, or spawn it in a TaskGroup.
+//
+// # Swallowed cancellation
+//
+// Cancellation is level-triggered: once a task is cancelled every await
+// fails with runtime.ErrCanceled until the function returns. A branch taken
+// when an error is ErrCanceled that neither returns nor panics hides the
+// cancel from the caller; asyncvet reports it, unless the branch passes the
+// error on by assigning another error to the variable it tested:
+//
+//	if errors.Is(err, runtime.ErrCanceled) && ctx.Err() != nil {
+//		err = context.Cause(ctx) // the cancel came from ctx: say why
+//	}
+//
+// # Silencing a finding
+//
+// A comment "//asyncvet:ignore reason" on the line of a finding, or alone
+// on the line above it, silences asyncvet there (a deliberate blocking call
+// in a demonstration, a child task's ErrCanceled handled after cancelling
+// it, a connection task that is spawned and left to run).
+package asyncvet
