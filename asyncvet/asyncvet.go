@@ -1,5 +1,5 @@
 // Package asyncvet reports mistakes in asyncgen code that the compiler cannot
-// see: blocking calls inside //async functions, coroutines that are never
+// see: blocking calls inside async functions, coroutines that are never
 // awaited or spawned, tasks whose results are dropped, and swallowed
 // cancellation. Run it as a vet tool:
 //
@@ -9,7 +9,7 @@
 // # Blocking calls
 //
 // An async function runs on the event loop's goroutine: a call that blocks
-// that goroutine stops every task. Inside an //async function (outside the
+// that goroutine stops every task. Inside an async function (outside the
 // function literals in it) asyncvet reports time.Sleep (fix: await
 // runtime.Sleep), network dials, os file I/O, sync.Mutex, RWMutex, WaitGroup
 // and Cond waits, channel sends and receives, selects without a default,
@@ -63,7 +63,7 @@ const RuntimePath = "github.com/asyncgen/asyncgen/runtime"
 // Analyzer is the asyncvet analysis.
 var Analyzer = &analysis.Analyzer{
 	Name:     "asyncvet",
-	Doc:      "report blocking calls in //async functions, coroutines never awaited, dropped tasks and swallowed cancellation",
+	Doc:      "report blocking calls in async functions, coroutines never awaited, dropped tasks and swallowed cancellation",
 	URL:      "https://pkg.go.dev/github.com/asyncgen/asyncgen/asyncvet",
 	Requires: []*analysis.Analyzer{inspect.Analyzer},
 	Run:      run,

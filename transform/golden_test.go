@@ -3,7 +3,7 @@ package transform
 // Golden tests. Each testdata/cases/NAME.txtar holds one case:
 //
 //	comment: what the case tests
-//	-- in.go --                 the input, a package with //async functions
+//	-- in.go --                 the input, a package with async functions
 //	-- want_async.go --         the generated file (rewritten by -update)
 //	-- want.diagnostics --      for rejected input: the expected diagnostics
 //	-- want.stdout --           what the async Main prints (rewritten by -update)

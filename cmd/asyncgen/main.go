@@ -1,11 +1,11 @@
-// Command asyncgen turns Go functions marked //async into coroutines that the
+// Command asyncgen turns Go functions marked "// async" into coroutines that the
 // asyncgen runtime runs on an event loop.
 //
 // Mark a function and call await inside it:
 //
 //	//go:generate asyncgen
 //
-//	//async
+//	// async
 //	func Fetch(url string) (string, error) {
 //		await(runtime.Sleep(time.Second))
 //		return url, nil

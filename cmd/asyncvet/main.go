@@ -1,5 +1,5 @@
 // Command asyncvet is asyncgen's vet tool: it reports blocking calls inside
-// //async functions, coroutines never awaited or spawned, dropped tasks and
+// async functions, coroutines never awaited or spawned, dropped tasks and
 // swallowed cancellation. See package asyncvet.
 //
 //	go install github.com/asyncgen/asyncgen/cmd/asyncvet

@@ -34,7 +34,7 @@ func plainErr(err error) (struct{}, error) { return struct{}{}, err }
 `
 
 // Plain returns the plain form of a program's async source: the same
-// package without //async marks and without await, importing no asyncgen
+// package without async marks and without await, importing no asyncgen
 // package. Each await(fAsync(args)) becomes a call of f that gives the same
 // (T, error): f(args) itself when f returns (T, error), plainT(f(args)) for
 // (T), plainErr(f(args)) for (error), and a function literal that calls f and
