@@ -215,6 +215,9 @@ func TestGolden(t *testing.T) {
 	}
 	for _, c := range good {
 		got := byPkg[c.pkg]
+		if !gofmted(string(got)) {
+			t.Errorf("%s: gofmt changes the generated code", c.name)
+		}
 		want, _ := c.section("want_async.go")
 		if *update {
 			c.set("want_async.go", got)
