@@ -11,6 +11,11 @@
 //		return url, nil
 //	}
 //
+// The mark is the last line of the function's doc comment; gofmt leaves
+// "// async" alone and rewrites "//async", which is accepted too, to it.
+// Directives such as //go:noinline may come before or after the mark, as
+// gofmt moves them after it.
+//
 // Then run
 //
 //	asyncgen [flags] [packages | files]
