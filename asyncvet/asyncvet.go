@@ -11,6 +11,8 @@ import (
 	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/asyncgen/asyncgen/internal/mark"
 )
 
 // RuntimePath is the import path of asyncgen's runtime.
@@ -19,19 +21,15 @@ const RuntimePath = "github.com/asyncgen/asyncgen/runtime"
 // Analyzer is the asyncvet analysis.
 var Analyzer = &analysis.Analyzer{
 	Name:     "asyncvet",
-	Doc:      "report blocking calls in //async functions, awaits in unmarked functions, coroutines never awaited or awaited twice, dropped tasks and swallowed cancellation",
+	Doc:      "report blocking calls in async functions, awaits in unmarked functions, coroutines never awaited or awaited twice, dropped tasks and swallowed cancellation",
 	URL:      "https://pkg.go.dev/github.com/asyncgen/asyncgen/asyncvet",
 	Requires: []*analysis.Analyzer{inspect.Analyzer},
 	Run:      run,
 }
 
-func isAsyncDoc(doc *ast.CommentGroup) bool {
-	if doc == nil || len(doc.List) == 0 {
-		return false
-	}
-	t := strings.TrimRight(doc.List[len(doc.List)-1].Text, " \t\r")
-	return t == "//async" || t == "// async"
-}
+// isAsyncDoc reports whether a doc comment marks its function async, as
+// asyncgen decides it (internal/mark).
+func isAsyncDoc(doc *ast.CommentGroup) bool { return mark.Of(doc) != nil }
 
 func run(pass *analysis.Pass) (any, error) {
 	pass = honorIgnores(pass)

@@ -1,5 +1,5 @@
 // Package asyncvet reports mistakes in asyncgen code that the compiler cannot
-// see: blocking calls inside //async functions, functions that call await
+// see: blocking calls inside async functions, functions that call await
 // without the mark, coroutines that are never awaited or spawned or are
 // awaited twice, tasks whose results are dropped, and swallowed
 // cancellation. Run it as a vet tool:
@@ -10,7 +10,7 @@
 // # Blocking calls
 //
 // An async function runs on the event loop's goroutine: a call that blocks
-// that goroutine stops every task. Inside an //async function (outside the
+// that goroutine stops every task. Inside an async function (outside the
 // function literals in it) asyncvet reports time.Sleep (fix: await
 // runtime.Sleep), network dials, os file I/O, sync.Mutex, RWMutex, WaitGroup
 // and Cond waits, channel sends and receives, selects without a default,

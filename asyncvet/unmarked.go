@@ -2,7 +2,6 @@ package asyncvet
 
 import (
 	"go/ast"
-	"strings"
 
 	"golang.org/x/tools/go/analysis"
 )
@@ -11,7 +10,7 @@ import (
 // marked async: asyncgen generates nothing for it, so its awaits block (and
 // panic when it runs in a task). The fix adds the mark.
 func checkUnmarked(pass *analysis.Pass, fd *ast.FuncDecl) {
-	if hasMark(fd.Doc) || fd.Recv == nil && fd.Name.Name == "await" {
+	if isAsyncDoc(fd.Doc) || fd.Recv == nil && fd.Name.Name == "await" {
 		return // marked, or the package's await itself
 	}
 	var first *ast.CallExpr
@@ -68,39 +67,4 @@ func recvTypeName(e ast.Expr) string {
 			return "?"
 		}
 	}
-}
-
-// hasMark reports whether a doc comment carries the async mark, "//async" or
-// "// async", as its last line or the last before the directives (and the
-// empty line) that gofmt puts after it: a function so marked is not
-// "unmarked" even where the mark is misplaced (asyncgen reports that).
-func hasMark(doc *ast.CommentGroup) bool {
-	if doc == nil {
-		return false
-	}
-	for i := len(doc.List) - 1; i >= 0; i-- {
-		t := strings.TrimRight(doc.List[i].Text, " \t\r")
-		if t == "//async" || t == "// async" {
-			return true
-		}
-		if t != "//" && !isDirective(t) {
-			return false
-		}
-	}
-	return false
-}
-
-// isDirective reports whether a comment line is a directive, as go/ast
-// tells them: //tool:name (//go:noinline, //asyncvet:ignore), //line,
-// //export or //extern.
-func isDirective(c string) bool {
-	if _, ok := ast.ParseDirective(0, c); ok {
-		return true
-	}
-	for _, p := range []string{"//line ", "//export ", "//extern "} {
-		if strings.HasPrefix(c, p) {
-			return true
-		}
-	}
-	return false
 }

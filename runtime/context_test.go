@@ -90,7 +90,7 @@ type scopeCtxs struct {
 	outer, inScope, expired context.Context
 	derived                 context.Context // derived from expired before it ended
 	stopDerived             context.CancelFunc
-	after                   chan struct{}   // closed by context.AfterFunc(expired)
+	after                   chan struct{} // closed by context.AfterFunc(expired)
 	deadline                time.Time
 	sleepErr                error
 }

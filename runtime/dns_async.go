@@ -139,7 +139,7 @@ _l3:
 }
 
 // await suspends the calling async function until a finishes, and returns its result.
-// asyncgen rewrites every call of it inside //async functions; anywhere else it
+// asyncgen rewrites every call of it inside async functions; anywhere else it
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a Awaitable[T]) (T, error) {
 	return Await(a)

@@ -1,5 +1,5 @@
 // Package runtime is the runtime of asyncgen: a single-threaded event loop
-// that runs coroutines generated from Go functions marked //async, in the
+// that runs coroutines generated from Go functions marked "// async", in the
 // manner of Python's asyncio.
 //
 // # Model
@@ -47,7 +47,7 @@
 // The exported names Coro, Frame, FuncInfo, AwaitInfo, Fiber, Fiber.Suspend,
 // Resume and BadPC are for generated code; do not use them directly. For
 //
-//	//async
+//	// async
 //	func CallAPI(name string) (string, error) {
 //		fmt.Println("Hello", name)
 //		await(runtime.Sleep(3 * time.Second))
@@ -342,7 +342,7 @@
 // (Dial and DialPacket of a host name), runtime.dialTLS,
 // runtime.Process.communicate and runtime.readPipe (Communicate), and a
 // server loop's runtime.serverLoop.serve and runtime.serverLoop.accept, at
-// the positions of their awaits in the runtime's source. They are //async
+// the positions of their awaits in the runtime's source. They are async
 // functions of this package, which asyncgen generates (x_async.go beside
 // x.go, as in any package); those that need what a generated Step keeps in
 // _f, the fiber, await thisFiber. The root frames the runtime adds to a task

@@ -2,7 +2,7 @@ package runtime
 
 // AnyOf returns an awaitable of a's outcome as an any: awaiting it awaits
 // a itself (a coroutine runs inline; a leaf parks the fiber on itself), so
-// that the test scripts, //async functions that await awaitables of any
+// that the test scripts, async functions that await awaitables of any
 // type in turn, behave as if they awaited a.
 func AnyOf[T any](a Awaitable[T]) Awaitable[any] { return anyOf[T]{a} }
 

@@ -186,7 +186,7 @@ func (f *Fiber) unwinds(err error) bool {
 }
 
 // thisFiber returns an awaitable of the fiber that awaits it. It is for the
-// runtime's own //async functions, whose source cannot name what a
+// runtime's own async functions, whose source cannot name what a
 // generated Step holds in _f: the task's loop, its cancel flag, its timeout
 // scopes. The await completes at once, never suspends, and allocates
 // nothing; it begins nothing, so it also completes in a cancelled task or

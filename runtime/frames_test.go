@@ -1,6 +1,6 @@
 package runtime_test
 
-// Coroutines for the tests: small //async functions, and runScript, a
+// Coroutines for the tests: small async functions, and runScript, a
 // coroutine that runs steps (code, or an await of anything) for short test
 // scenarios.
 

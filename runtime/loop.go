@@ -61,6 +61,10 @@ type loop struct {
 
 	procs map[*Process]struct{} // subprocesses with a pipe open or an exit unreaped (subprocess.go)
 	sigs  *loopSignals          // signal handlers and waits (signal.go); nil until used
+
+	// monitorReplies are the task monitor's replies to the cancels this
+	// loop made, which Run waits for before it returns (monitor.go).
+	monitorReplies []chan struct{}
 }
 
 // chainPass reports whether the next pass can start at once from inside

@@ -53,6 +53,8 @@ type Monitor struct {
 //	help          the list of commands
 //	quit          close the connection
 //
+// A cancel that ends the main task of Run is answered before Run returns,
+// so a program that exits then does not leave its client without a reply.
 // Close stops the monitor. cmd/asyncmon is a client.
 func StartMonitor(network, address string) (*Monitor, error) {
 	switch network {
@@ -150,12 +152,15 @@ func (m *Monitor) handle(c net.Conn) {
 			return
 		}
 		var b bytes.Buffer
-		monitorCommand(&b, fields)
+		replied := make(chan struct{})
+		monitorCommand(&b, fields, replied)
 		if b.Len() > 0 && b.Bytes()[b.Len()-1] != '\n' {
 			b.WriteByte('\n')
 		}
 		b.WriteByte('\n')
-		if _, err := c.Write(b.Bytes()); err != nil {
+		_, err = c.Write(b.Bytes())
+		close(replied)
+		if err != nil {
 			return
 		}
 	}
@@ -169,8 +174,9 @@ const monitorHelp = `commands:
   quit          close the connection
 `
 
-// monitorCommand writes the reply to one command.
-func monitorCommand(w io.Writer, fields []string) {
+// monitorCommand writes the reply to one command. The caller closes replied
+// once it has sent the reply (or failed to).
+func monitorCommand(w io.Writer, fields []string, replied chan struct{}) {
 	switch fields[0] {
 	case "ps":
 		DumpTasks(w)
@@ -179,7 +185,7 @@ func monitorCommand(w io.Writer, fields []string) {
 			fmt.Fprintln(w, "error: usage: cancel TASK")
 			return
 		}
-		fmt.Fprintln(w, cancelByName(fields[1]))
+		fmt.Fprintln(w, cancelByName(fields[1], replied))
 	case "help":
 		io.WriteString(w, monitorHelp)
 	default:
@@ -190,7 +196,13 @@ func monitorCommand(w io.Writer, fields []string) {
 // cancelByName cancels the one live task, on any running loop, whose
 // Task-N or name is name, and describes the outcome. It asks each loop for
 // its matching tasks, then, if exactly one matched, cancels it on its loop.
-func cancelByName(name string) string {
+//
+// The cancel may end the loop's main task, and Run may then return and the
+// program exit at once, before this goroutine has written the reply: the
+// client would see the connection close with no answer. So the cancel also
+// gives the loop replied, which the caller closes once the reply is sent,
+// and Run waits for it before it returns (see awaitMonitorReplies).
+func cancelByName(name string, replied chan struct{}) string {
 	var id uint64
 	if n, ok := strings.CutPrefix(name, "Task-"); ok {
 		id, _ = strconv.ParseUint(n, 10, 64)
@@ -252,7 +264,13 @@ func cancelByName(name string) string {
 	}
 	m := matches[0]
 	done := make(chan bool, 1)
-	if !m.l.callSoonThreadsafe(func() { done <- m.f.cancel() }) {
+	if !m.l.callSoonThreadsafe(func() {
+		ok := m.f.cancel()
+		if ok {
+			m.l.addMonitorReply(replied)
+		}
+		done <- ok
+	}) {
 		return fmt.Sprintf("error: %s: its loop has closed", m.label)
 	}
 	select {
@@ -264,6 +282,45 @@ func cancelByName(name string) string {
 	case <-time.After(DumpTimeout):
 		return fmt.Sprintf("error: %s: its loop did not answer within %v (a step is running); the cancel is queued", m.label, DumpTimeout)
 	}
+}
+
+// addMonitorReply records, on the loop, a monitor reply that Run must not
+// return before: that of a cancel the loop has just made. The replies
+// already sent are forgotten, so that the list stays short on a loop that
+// runs for long.
+func (l *loop) addMonitorReply(replied chan struct{}) {
+	keep := l.monitorReplies[:0]
+	for _, r := range l.monitorReplies {
+		select {
+		case <-r:
+		default:
+			keep = append(keep, r)
+		}
+	}
+	clear(l.monitorReplies[len(keep):])
+	l.monitorReplies = append(keep, replied)
+}
+
+// awaitMonitorReplies waits until the monitor has sent the replies to the
+// cancels this loop made, or for DumpTimeout at most (a client that does not
+// read can hold a reply up); Run calls it as it returns, after the loop has
+// closed. A reply is usually sent within microseconds of the cancel, so Run
+// waits only when that cancel is what ended the loop's main task: the
+// program might exit as soon as Run returns.
+func (l *loop) awaitMonitorReplies() {
+	if len(l.monitorReplies) == 0 {
+		return
+	}
+	timeout := time.NewTimer(DumpTimeout)
+	defer timeout.Stop()
+	for _, r := range l.monitorReplies {
+		select {
+		case <-r:
+		case <-timeout.C:
+			return
+		}
+	}
+	l.monitorReplies = nil
 }
 
 // MonitorNetwork splits a monitor address as MonitorEnv and cmd/asyncmon

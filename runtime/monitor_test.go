@@ -259,3 +259,36 @@ func TestMonitorLoopbackOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestMonitorCancelRepliesBeforeRunReturns cancels the main task through the
+// monitor and closes the monitor as soon as Run returns, as a program that
+// exits then would: the client must have its reply all the same.
+func TestMonitorCancelRepliesBeforeRunReturns(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		m, err := runtime.StartMonitor("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mc := dialMonitor(t, m)
+		main := runtime.Spawn(runtime.Sleep(forever))
+		main.SetName("main")
+		done := make(chan error, 1)
+		go func() {
+			_, err := runtime.Run(main)
+			m.Close() // the program exits
+			done <- err
+		}()
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(mc.do("ps"), "waiting on Sleep"); {
+			if time.Now().After(deadline) {
+				t.Fatal("the main task did not park")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if got := mc.do("cancel main"); !regexp.MustCompile(`^cancelled Task-\d+ "main"\n$`).MatchString(got) {
+			t.Fatalf("cancel main = %q", got)
+		}
+		if err := <-done; !errors.Is(err, runtime.ErrCanceled) {
+			t.Fatalf("Run: %v", err)
+		}
+	}
+}

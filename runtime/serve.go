@@ -54,7 +54,7 @@ type serverLoop struct {
 //
 // For each connection a loop accepts, it spawns a task that awaits
 // handler(s) (call it with a generated FAsync function, such as
-// HandleAsync for "//async func Handle(s *runtime.Stream) error"). When
+// HandleAsync for an async function Handle(s *runtime.Stream) error). When
 // the handler returns, the server closes the stream (Close: what is
 // buffered is still sent; when the server is closing, Abort). A handler's error is not the server's concern:
 // it is the result of the connection's task, which nobody reads (debug

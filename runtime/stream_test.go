@@ -4,7 +4,7 @@ package runtime_test
 
 // Streams over real sockets on 127.0.0.1, with peers written with Go's net
 // package, driven by scripts (frames_test.go). The echo server and
-// the many-connection tests, written as //async code, are in
+// the many-connection tests, written as async code, are in
 // examples/echo.
 
 import (

@@ -316,6 +316,7 @@ func runMain[T any](a Awaitable[T], opts []Option) (T, error, *panicRec) {
 			l.dbg.atClose(l)
 		}
 		l.close()
+		l.awaitMonitorReplies()
 	}()
 
 	var main *Task[T]

@@ -58,7 +58,7 @@ func Timeout(d time.Duration) *Scope {
 // awaits the work as a coroutine, reads its error (so the cancel does not
 // end this function too), then cleans up in a shielded scope:
 //
-//	//async
+//	// async
 //	func Serve(l *runtime.Listener) error {
 //		_, err := await(acceptLoopAsync(l)) // ends with ErrCanceled when the task is cancelled
 //		scope := runtime.Shielded(5 * time.Second)

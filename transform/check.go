@@ -51,7 +51,7 @@ func renderList(list []ast.Expr) string {
 	return strings.Join(parts, ", ")
 }
 
-// asyncFunc is one //async function with its type information.
+// asyncFunc is one async function with its type information.
 type asyncFunc struct {
 	u      *unit
 	file   *ast.File
@@ -214,7 +214,7 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 						if _, isGo := lit.(*ast.GoStmt); isGo {
 							errorf(x.Pos(), "await inside a go statement's function literal is not allowed: the literal runs on another goroutine, outside the event loop")
 						} else {
-							errorf(x.Pos(), "await inside a function literal is not allowed: a function literal is not async; move the await out of it or make it a //async function")
+							errorf(x.Pos(), "await inside a function literal is not allowed: a function literal is not async; move the await out of it or into an async function")
 						}
 					}
 					return true

@@ -1,7 +1,9 @@
-// Package transform rewrites //async Go functions into state machines that the
+// Package transform rewrites async Go functions into state machines that the
 // asyncgen runtime steps as coroutines.
 //
-// For each function F marked //async in x.go, the generator writes x_async.go with
+// For each function F marked "// async" in x.go (the last line of its doc
+// comment, directives aside: see internal/mark), the generator writes
+// x_async.go with
 //
 //   - fCoro, the state struct (the frame): a runtime.Coro header, then the
 //     variables that must survive a suspension;
@@ -14,7 +16,7 @@
 //
 // F itself stays in the build as the blocking twin. This comment is the theory
 // of operation: the passes, then one section per construct, each showing a
-// small //async source and what the generator makes of it. The generated code
+// small async source and what the generator makes of it. The generated code
 // quoted here is real output of asyncgen -lines=false, trimmed to the lines
 // that matter; "..." marks what was cut. The protocol between Step and the
 // runtime (Coro, Fiber.Suspend, Resume, Defer, Return) is documented in package
@@ -31,7 +33,7 @@
 //
 //	pass    file            per       guarantees
 //	parse   load.go         run       every file of the listed packages (and their test variants) parsed
-//	find    find.go         run       the //async marks, in source order; a misplaced one reported; the
+//	find    find.go         run       the async marks, in source order; a misplaced one reported; the
 //	                                  fCoro and fInfo names of every marked function of the package;
 //	                                  a declaration already named FAsync reported
 //	load    load.go         run       each package type-checked with its generated files replaced by
@@ -123,7 +125,7 @@
 //
 // # The frame and the resume dispatch
 //
-//	//async
+//	// async
 //	func CallAPI(name string) (string, error) {
 //		fmt.Println("Hello", name)
 //		await(runtime.Sleep(3 * time.Second))
@@ -210,7 +212,7 @@
 // switch; its value at a resume point does not matter, because it is
 // assigned before it is read again.
 //
-//	//async
+//	// async
 //	func Live(n int) {
 //		s := strings.Repeat("x", n) // used before the await only
 //		fmt.Println(len(s))
@@ -269,7 +271,7 @@
 // it points to while the task waits. Parameters are cleared too once dead;
 // variables a closure captured are never cleared.
 //
-//	//async
+//	// async
 //	func Dead() {
 //		buf := &strings.Builder{}
 //		await(runtime.Yield())
@@ -302,7 +304,7 @@
 // The condition becomes a conditional jump over the then-branch; an await in
 // the init statement or the condition is split off before it.
 //
-//	//async
+//	// async
 //	func If(x int) int {
 //		if ok, _ := await(ready()); ok && x > 0 {
 //			x++
@@ -341,7 +343,7 @@
 //
 // # Await in for: condition and post statement
 //
-//	//async
+//	// async
 //	func For() int {
 //		n := 0
 //		for i := 0; must(await(more())); i, _ = await(next(i)) {
@@ -396,7 +398,7 @@
 // an await in a case expression is evaluated only when the cases before it did
 // not match, as in Go. fallthrough is a jump to the next body.
 //
-//	//async
+//	// async
 //	func Switch2(x int) string {
 //		s := "other"
 //		switch x {
@@ -441,7 +443,7 @@
 // evaluation and its last comparison. With an await in the init statement, a
 // fallthrough and an await in the default clause,
 //
-//	//async
+//	// async
 //	func SwitchInit(x int) int {
 //		switch v, _ := await(get("a")); x {
 //		case v:
@@ -499,7 +501,7 @@
 // variable in each clause, so it gets the clause's type, and each clause's
 // variable is a separate variable of F with its own storage.
 //
-//	//async
+//	// async
 //	func TypeSwitch(x any) {
 //		switch v := x.(type) {
 //		case int:
@@ -565,7 +567,7 @@
 // case bodies are jumps; what a case receives is copied to the case's
 // variables before the jump, and the bodies are flattened after it.
 //
-//	//async
+//	// async
 //	func Select(c chan int, done chan struct{}) {
 //		select {
 //		case v, ok := <-c:
@@ -618,7 +620,7 @@
 // Go's rule that all operands are evaluated once, in source order, on entering
 // the select still holds:
 //
-//	//async
+//	// async
 //	func SelectOperands(c chan int) {
 //		select {
 //		case <-ch():
@@ -654,7 +656,7 @@
 //
 // Slices and arrays: an index and the length taken once.
 //
-//	//async
+//	// async
 //	func RangeSlice(xs []int) {
 //		for i, x := range xs {
 //			await(runtime.Yield())
@@ -681,7 +683,7 @@
 // Strings: runes decoded with utf8.DecodeRuneInString (the generated file
 // imports unicode/utf8).
 //
-//	//async
+//	// async
 //	func RangeString(s string) {
 //		for i, r := range s {
 //			await(runtime.Yield())
@@ -708,7 +710,7 @@
 // requires; a key added during the loop is not produced, which the spec
 // allows. The order is Go's random map order.
 //
-//	//async
+//	// async
 //	func RangeMap(m map[string]int) {
 //		for k, v := range m {
 //			await(runtime.Yield())
@@ -744,7 +746,7 @@
 //
 // Channels: a receive with ok at the head.
 //
-//	//async
+//	// async
 //	func RangeChan(c chan int) {
 //		for v := range c {
 //			await(runtime.Yield())
@@ -765,7 +767,7 @@
 //
 // Integers: like a slice without the element.
 //
-//	//async
+//	// async
 //	func RangeInt(n int) {
 //		for i := range n {
 //			await(runtime.Yield())
@@ -810,7 +812,7 @@
 //
 // testdata/cases/range_func_exits.txtar checks each of these against Go.
 //
-//	//async
+//	// async
 //	func RangeFunc(seq iter.Seq2[int, string]) {
 //		for i, s := range seq {
 //			if i > 2 {
@@ -860,7 +862,7 @@
 // return sequence. A goto out of a block is legal Go; a goto never needs to
 // enter one, because resume and jump targets are all at the top level.
 //
-//	//async
+//	// async
 //	func Labels(grid [][]int) {
 //	outer:
 //		for _, row := range grid {
@@ -921,7 +923,7 @@
 // closure that assigns a named result changes what the awaiter receives, as in
 // Go. A return inside a verbatim statement is rewritten in place.
 //
-//	//async
+//	// async
 //	func Named(x int) (n int, err error) {
 //		n = x
 //		if _, err = await(runtime.Yield()); err != nil {
@@ -969,7 +971,7 @@
 // calls, so a cancelled task always ends (see Cancellation in package
 // runtime). An await whose error the code reads is left to the code.
 //
-//	//async
+//	// async
 //	func Tick(n *int) {
 //		for {
 //			await(runtime.Sleep(time.Second))
@@ -997,7 +999,7 @@
 // the _dN temporaries of a block (constants are used as they are; an argument
 // is converted to its parameter's type there, as Go converts it then):
 //
-//	//async
+//	// async
 //	func DeferArgs(n int) {
 //		defer fmt.Println("n was", n)
 //		n++
@@ -1025,7 +1027,7 @@
 // recover() inside it returns nil. Defer a function literal that calls
 // recover (or a function of no arguments) to stop a panic.
 //
-//	//async
+//	// async
 //	func Defer() (err error) {
 //		defer cleanup("a")
 //		defer func() {
@@ -1062,7 +1064,7 @@
 // completes before the statement, and its results become the saved
 // arguments:
 //
-//	//async
+//	// async
 //	func DeferAwait() {
 //		defer fmt.Println(await(valAsync(5)))
 //	}
@@ -1107,7 +1109,7 @@
 // created, as a parameter of a wrapper called at once, not by reading the
 // frame field later.
 //
-//	//async
+//	// async
 //	func Boxes() {
 //		var fs []func()
 //		for i := 0; i < 3; i++ {
@@ -1174,7 +1176,7 @@
 // operands of && and || keep their short circuit: the right operand, with its
 // await, runs only when the left one did not decide.
 //
-//	//async
+//	// async
 //	func Spill(x int) int {
 //		y := two(f("a"), x, must(await(valAsync(x))))
 //		if cond() && must(await(valAsync(1))) > 0 {
@@ -1231,7 +1233,7 @@
 // generic function, which cannot have package-level helpers of its own type
 // parameters, they go to the top of Step instead.
 //
-//	//async
+//	// async
 //	func Local() {
 //		const limit = 3
 //		type pair struct{ a, b int }
@@ -1267,10 +1269,10 @@
 // from syntax alone: the same FAsync declarations with bodies that panic, and
 // the package's await helper in the first file of the package. For
 //
-//	//async
+//	// async
 //	func CallAPI(name string) (string, error) { ... }
 //
-//	//async
+//	// async
 //	func (c *Client) Get(k string) int { ... }
 //
 // the stub is
@@ -1288,7 +1290,7 @@
 //
 // The stub imports only what its signatures use, under a runtime name that
 // cannot clash with the user's. A generated file whose source lost its last
-// //async function is overlaid with an empty file and reported stale, to be
+// async function is overlaid with an empty file and reported stale, to be
 // removed. A package that declares its own await gets no helper. The real
 // generated file later declares the same names, so the source type-checks the
 // same way before and after generation.

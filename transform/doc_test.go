@@ -1,12 +1,14 @@
 package transform
 
 // TestDocExamples keeps the theory of operation in doc.go honest: every
-// //async example there is generated, and the code quoted after it must be
-// what asyncgen writes.
+// async example there is generated, and the code quoted after it must be
+// what asyncgen writes. The examples are as gofmt leaves them, so that code
+// copied from them keeps its mark.
 
 import (
 	"fmt"
 	"go/doc/comment"
+	"go/format"
 	"go/parser"
 	"go/token"
 	"os"
@@ -14,6 +16,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/asyncgen/asyncgen/internal/mark"
 )
 
 // docPrelude declares what the examples in doc.go use besides the runtime:
@@ -38,7 +42,7 @@ var (
 	_ = time.Second
 )
 
-//async
+// async
 func val[T any](v T) (T, error) {
 	await(runtime.Yield())
 	return v, nil
@@ -58,10 +62,10 @@ func must[T any](v T, err error) T          { return v }
 type Client struct{}
 `
 
-// docExample is an //async example of doc.go and the code quoted after it.
+// docExample is an async example of doc.go and the code quoted after it.
 type docExample struct {
 	line     int    // of the example in doc.go's comment
-	src      string // the //async function(s)
+	src      string // the async function(s)
 	want     string // the quoted output, or "" if none follows
 	wantLine int
 }
@@ -94,7 +98,7 @@ func docExamples(t *testing.T) []docExample {
 			continue
 		}
 		switch {
-		case strings.HasPrefix(c.Text, "//async\n") && !strings.Contains(c.Text, "{ ... }"):
+		case strings.HasPrefix(c.Text, mark.Spelling+"\n") && !strings.Contains(c.Text, "{ ... }"):
 			out = append(out, docExample{line: line(c.Text), src: c.Text})
 			cur = &out[len(out)-1]
 		case cur != nil && cur.want == "":
@@ -114,6 +118,9 @@ func TestDocExamples(t *testing.T) {
 	writeModule(t, dir)
 	var patterns []string
 	for i, ex := range examples {
+		if src := "package p\n\n" + ex.src; !gofmted(src) {
+			t.Errorf("doc.go:%d: gofmt changes the example", ex.line)
+		}
 		pkg := fmt.Sprintf("ex%02d", i)
 		must(t, os.MkdirAll(filepath.Join(dir, pkg), 0o755))
 		must(t, os.WriteFile(filepath.Join(dir, pkg, "prelude.go"), []byte(fmt.Sprintf(docPrelude, pkg)), 0o644))
@@ -151,6 +158,12 @@ func TestDocExamples(t *testing.T) {
 			t.Errorf("doc.go:%d: the code quoted for the example at line %d is not what asyncgen writes: %s\n--- asyncgen writes:\n%s", ex.wantLine, ex.line, msg, out)
 		}
 	}
+}
+
+// gofmted reports whether gofmt leaves src as it is.
+func gofmted(src string) bool {
+	out, err := format.Source([]byte(src))
+	return err == nil && string(out) == src
 }
 
 // quoted reports how want, a trimmed quote, differs from got: each run of
@@ -213,4 +226,45 @@ func equalLines(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestDocsGofmt checks that what the docs show survives gofmt: the README's
+// Go blocks are as gofmt leaves them, and every mark in the code blocks of
+// the package docs has the spelling gofmt leaves alone, mark.Spelling
+// (gofmt would rewrite "//async" in a user's file to "// async").
+func TestDocsGofmt(t *testing.T) {
+	root := repoRoot(t)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
+	if len(blocks) < 2 {
+		t.Fatalf("found %d Go blocks in README.md", len(blocks))
+	}
+	for _, b := range blocks {
+		if !gofmted("package p\n\n" + b[1]) {
+			t.Errorf("README.md: gofmt changes the block\n%s", b[1])
+		}
+	}
+	for _, name := range []string{"transform/doc.go", "runtime/doc.go", "runtime/timeout.go", "cmd/asyncgen/main.go", "asyncvet/asyncvet.go", "internal/mark/mark.go"} {
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(root, name), nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cg := range f.Comments {
+			var p comment.Parser
+			for _, b := range p.Parse(cg.Text()).Content {
+				c, ok := b.(*comment.Code)
+				if !ok {
+					continue
+				}
+				for _, ln := range strings.Split(c.Text, "\n") {
+					if mark.Is(ln) && ln != mark.Spelling {
+						t.Errorf("%s: a code block spells the mark %q, which gofmt rewrites to %q", name, ln, mark.Spelling)
+					}
+				}
+			}
+		}
+	}
 }

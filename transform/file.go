@@ -114,7 +114,7 @@ func (u *unit) jenFile(f *ast.File, fi *fileImports) *jen.File {
 	}
 	if f == u.helper {
 		jf.Comment("await suspends the calling async function until a finishes, and returns its result.")
-		jf.Comment("asyncgen rewrites every call of it inside //async functions; anywhere else it")
+		jf.Comment("asyncgen rewrites every call of it inside async functions; anywhere else it")
 		jf.Comment("blocks, running a on an event loop of its own (see runtime.Await).")
 		jf.Func().Id("await").Types(jen.Id("T").Any()).Params(jen.Id("a").Qual(RuntimePath, "Awaitable").Types(jen.Id("T"))).
 			Params(jen.Id("T"), jen.Error()).Block(jen.Return(jen.Qual(RuntimePath, "Await").Call(jen.Id("a"))))

@@ -1,12 +1,13 @@
 package transform
 
-// Pass "find": locate the //async marks in the parsed files, before type
+// Pass "find": locate the async marks in the parsed files, before type
 // checking, and name the package-level declarations each async function gets.
 //
 // Assumes: parse has run; files are parsed with comments.
-// Guarantees: every FuncDecl whose doc comment ends with the line "//async" is
-// marked, in source order; every other "//async" line is reported as
-// misplaced. Each package (a directory and package name) has a namer that
+// Guarantees: every FuncDecl whose doc comment ends with the mark, "// async"
+// or "//async" (internal/mark: only directives such as //go:noinline and
+// empty "//" lines may follow it) is marked, in source order; every other
+// mark line is reported as misplaced. Each package (a directory and package name) has a namer that
 // knows every identifier of its files, and each marked function has its
 // fCoro and fInfo names from it, chosen in file and source order over all the
 // package's marked functions, so they do not depend on which files a run
@@ -18,7 +19,8 @@ import (
 	"go/ast"
 	"go/token"
 	"path/filepath"
-	"strings"
+
+	"github.com/asyncgen/asyncgen/internal/mark"
 )
 
 func findPass(st *runState) error {
@@ -137,15 +139,6 @@ func shortPos(p token.Position) string {
 	return fmt.Sprintf("%s:%d:%d", filepath.Base(p.Filename), p.Line, p.Column)
 }
 
-const asyncMark = "//async"
-
-// isMark reports whether a comment line is the async mark. gofmt rewrites a
-// "//async" line in a doc comment to "// async", so both spellings count.
-func isMark(text string) bool {
-	text = strings.TrimRight(text, " \t\r")
-	return text == asyncMark || text == "// async"
-}
-
 // marked is an async function found by syntax alone, and the names of the
 // package-level declarations generated for it.
 type marked struct {
@@ -154,35 +147,31 @@ type marked struct {
 	coro, info string
 }
 
-// isAsyncDoc reports whether a doc comment marks its function async: the mark is
-// alone on its line and is the last line of the comment group.
-func isAsyncDoc(doc *ast.CommentGroup) bool {
-	if doc == nil || len(doc.List) == 0 {
-		return false
-	}
-	return isMark(doc.List[len(doc.List)-1].Text)
-}
+// isAsyncDoc reports whether a doc comment marks its function async.
+func isAsyncDoc(doc *ast.CommentGroup) bool { return mark.Of(doc) != nil }
 
 // findMarked returns the async functions of f, and a diagnostic for each
-// "//async" line that marks nothing.
+// mark line that marks nothing.
 func findMarked(fset *token.FileSet, f *ast.File) ([]*marked, []Diagnostic) {
 	var out []*marked
 	used := map[*ast.Comment]bool{}
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
-		if !ok || !isAsyncDoc(fd.Doc) {
+		if !ok {
 			continue
 		}
-		used[fd.Doc.List[len(fd.Doc.List)-1]] = true
-		out = append(out, &marked{file: f, decl: fd})
+		if c := mark.Of(fd.Doc); c != nil {
+			used[c] = true
+			out = append(out, &marked{file: f, decl: fd})
+		}
 	}
 	var diags []Diagnostic
 	for _, cg := range f.Comments {
 		for _, c := range cg.List {
-			if isMark(c.Text) && !used[c] {
+			if mark.Is(c.Text) && !used[c] {
 				diags = append(diags, Diagnostic{
 					Pos: fset.Position(c.Pos()),
-					Msg: "//async must be the last line of a function's doc comment, directly above the func keyword",
+					Msg: "the async mark must end a function's doc comment, directly above the func keyword; only directives such as //go:noinline may follow it",
 				})
 			}
 		}

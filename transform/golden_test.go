@@ -3,7 +3,7 @@ package transform
 // Golden tests. Each testdata/cases/NAME.txtar holds one case:
 //
 //	comment: what the case tests
-//	-- in.go --                 the input, a package with //async functions
+//	-- in.go --                 the input, a package with async functions
 //	-- want_async.go --         the generated file (rewritten by -update)
 //	-- want.diagnostics --      for rejected input: the expected diagnostics
 //	-- want.stdout --           what the async Main prints (rewritten by -update)
@@ -216,6 +216,9 @@ func TestGolden(t *testing.T) {
 	}
 	for _, c := range good {
 		got := byPkg[c.pkg]
+		if !gofmted(string(got)) {
+			t.Errorf("%s: gofmt changes the generated code", c.name)
+		}
 		want, _ := c.section("want_async.go")
 		if *update {
 			c.set("want_async.go", got)

@@ -100,13 +100,13 @@ import "github.com/asyncgen/asyncgen/runtime"
 
 type T struct{}
 
-//async
+// async
 func (t *T) Ptr() { await(runtime.Yield()) }
 
-//async
+// async
 func (t T) Val() { await(runtime.Yield()) }
 
-//async
+// async
 func Late() (int, error) {
 	n, err := await(runtime.ToThread(func() (int, error) {
 		x := len("a:b;c<d>e%%{init}%%#58;\\\"")
@@ -123,14 +123,14 @@ func Late() (int, error) {
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func Early() { await(runtime.Yield()) }
 `,
 	"q/q.go": `package q
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func Q() { await(runtime.Yield()) }
 `,
 }

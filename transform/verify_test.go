@@ -23,7 +23,7 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
-//async
+// async
 func Hello(name string) {
 	fmt.Println("hello", name)
 	await(runtime.Yield())

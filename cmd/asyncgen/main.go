@@ -1,15 +1,20 @@
-// Command asyncgen turns Go functions marked //async into coroutines that the
+// Command asyncgen turns Go functions marked "// async" into coroutines that the
 // asyncgen runtime runs on an event loop.
 //
 // Mark a function and call await inside it:
 //
 //	//go:generate asyncgen
 //
-//	//async
+//	// async
 //	func Fetch(url string) (string, error) {
 //		await(runtime.Sleep(time.Second))
 //		return url, nil
 //	}
+//
+// The mark is the last line of the function's doc comment; gofmt leaves
+// "// async" alone and rewrites "//async", which is accepted too, to it.
+// Directives such as //go:noinline may come before or after the mark, as
+// gofmt moves them after it.
 //
 // Then run
 //

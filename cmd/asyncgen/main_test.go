@@ -252,13 +252,13 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
-//async
+// async
 func Add(a, b int) (int, error) {
 	await(runtime.Yield())
 	return a + b, nil
 }
 
-//async
+// async
 func Main() error {
 	n, err := await(AddAsync(2, 3))
 	if err != nil {
@@ -290,7 +290,7 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
-//async
+// async
 func seven() int {
 	await(runtime.Yield())
 	return 7
@@ -307,7 +307,7 @@ const xOSSrc = `package main
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func lin() int {
 	await(runtime.Yield())
 	return 8
@@ -392,7 +392,7 @@ func TestGoGenerate(t *testing.T) {
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func Twice(n int) (int, error) {
 	await(runtime.Yield())
 	return 2 * n, nil
@@ -430,7 +430,7 @@ func TestGoGenerateMessagePaths(t *testing.T) {
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func Two() (int, string) {
 	await(runtime.Yield())
 	return 0, ""
@@ -457,7 +457,7 @@ func TestRejected(t *testing.T) {
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func A() int {
 	await(runtime.Yield())
 	return 1
@@ -473,7 +473,7 @@ func main() {}
 
 	// Break a.go itself, whose generated file exists, and add a new file.
 	a := good + `
-//async
+// async
 func Two() (int, string) {
 	await(runtime.Yield())
 	return 0, ""
@@ -483,7 +483,7 @@ func Two() (int, string) {
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func Lit() {
 	f := func() {
 		await(runtime.Yield()) // in a literal
@@ -597,7 +597,7 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
-//async
+// async
 func A() int {
 	await(runtime.Yield())
 	return 1
@@ -611,7 +611,7 @@ func main() {
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func B() int {
 	await(runtime.Yield())
 	return 2
@@ -621,7 +621,7 @@ func B() int {
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func D() int {
 	await(runtime.Yield())
 	return 4
@@ -646,7 +646,7 @@ func D() int {
 
 	mustAsyncgen(t, dir)
 	if exists(filepath.Join(dir, "b_async.go")) {
-		t.Error("b_async.go is still there after b.go lost its //async mark")
+		t.Error("b_async.go is still there after b.go lost its async mark")
 	}
 	if exists(filepath.Join(dir, "d_async.go")) {
 		t.Error("d_async.go is still there after d.go was removed")
@@ -666,7 +666,7 @@ func D() int {
 	writeFile(t, filepath.Join(dir, "a.go"), "package main\n\nfunc main() {}\n")
 	mustAsyncgen(t, dir)
 	if exists(filepath.Join(dir, "a_async.go")) {
-		t.Error("a_async.go is still there after a.go lost its //async mark")
+		t.Error("a_async.go is still there after a.go lost its async mark")
 	}
 	if got := readFile(t, filepath.Join(dir, "c_async.go")); got != foreign {
 		t.Errorf("c_async.go, which has no header, was changed to:\n%s", got)
@@ -681,7 +681,7 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
-//async
+// async
 func Main() error {
 	n, err := await(BAsync())
 	fmt.Println("result", n)
@@ -697,7 +697,7 @@ const twoFilesB = `package main
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func B() (int, error) {
 	await(runtime.Yield())
 	return 2, nil
@@ -809,7 +809,7 @@ import (
 	"github.com/asyncgen/asyncgen/runtime"
 )
 
-//async
+// async
 func Crash(n int) error {
 	await(runtime.Yield())
 	if n > 0 {
@@ -818,7 +818,7 @@ func Crash(n int) error {
 	return nil
 }
 
-//async
+// async
 func Main() error {
 	_, err := await(CrashAsync(1))
 	return err
@@ -881,7 +881,7 @@ func helper() {
 	fmt.Println("helper returned")
 }
 
-//async
+// async
 func Main() error {
 	await(runtime.Yield())
 	h := helper
@@ -927,20 +927,20 @@ import "github.com/asyncgen/asyncgen/runtime"
 
 type T struct{}
 
-//async
+// async
 func (t *T) M() { await(runtime.Yield()) }
 
-//async
+// async
 func B() { await(runtime.Yield()) }
 
-//async
+// async
 func A() { await(runtime.Yield()) }
 `,
 		"b/b.go": `package b
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func C() { await(runtime.Yield()) }
 `,
 	})

@@ -1,5 +1,5 @@
 // Command asyncvet is asyncgen's vet tool: it reports blocking calls inside
-// //async functions, awaits in functions without the mark, coroutines never
+// async functions, awaits in functions without the mark, coroutines never
 // awaited or spawned or awaited twice, dropped tasks and swallowed
 // cancellation. See package asyncvet.
 //

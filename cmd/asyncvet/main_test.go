@@ -33,7 +33,7 @@ import (
 
 func await[T any](a runtime.Awaitable[T]) (T, error) { return runtime.Await(a) }
 
-//async
+// async
 func Nap() {
 	time.Sleep(time.Millisecond)
 	await(runtime.Yield())

@@ -28,7 +28,7 @@
 //	        print("group 2:", *eg.exceptions)
 //	    ...
 //
-// written with //async functions.
+// written with async functions.
 package main
 
 //go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen

@@ -268,7 +268,7 @@ _r2:
 var _ func(w io.Writer, jobs []Job, blocking bool, tick time.Duration) error = Main
 
 // await suspends the calling async function until a finishes, and returns its result.
-// asyncgen rewrites every call of it inside //async functions; anywhere else it
+// asyncgen rewrites every call of it inside async functions; anywhere else it
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)

@@ -292,7 +292,7 @@ _r2:
 var _ func(addr string, msg []byte, timeout time.Duration) ([]byte, error) = Send
 
 // await suspends the calling async function until a finishes, and returns its result.
-// asyncgen rewrites every call of it inside //async functions; anywhere else it
+// asyncgen rewrites every call of it inside async functions; anywhere else it
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)

@@ -933,7 +933,7 @@ _r1:
 var _ func(urls []string, w io.Writer) (int, error) = Wget
 
 // await suspends the calling async function until a finishes, and returns its result.
-// asyncgen rewrites every call of it inside //async functions; anywhere else it
+// asyncgen rewrites every call of it inside async functions; anywhere else it
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)

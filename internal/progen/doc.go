@@ -1,5 +1,5 @@
 // Package progen tests asyncgen differentially: it writes random programs
-// of //async functions, runs each of them three ways, and checks that the
+// of async functions, runs each of them three ways, and checks that the
 // three print the same.
 //
 // # The programs
@@ -13,7 +13,7 @@
 // the random async functions f1..fN and an async Main that calls them. Each
 // program is printed in three forms:
 //
-//   - async: the source with //async marks and await(...), which asyncgen
+//   - async: the source with "// async" marks and await(...), which asyncgen
 //     transforms; run as runtime.Run(p.MainAsync());
 //   - twin: the same source, run by calling p.Main(), the blocking twin
 //     (Main's body runs as Go, its awaits each on a private loop);

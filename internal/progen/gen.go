@@ -123,9 +123,7 @@ func gofmt(src string) []byte {
 		// the build will report again.
 		return []byte(src + "\n// gofmt: " + err.Error() + "\n")
 	}
-	// gofmt makes the mark a doc comment, "// async"; asyncgen wants
-	// "//async".
-	return bytes.ReplaceAll(out, []byte("\n// async\n"), []byte("\n//async\n"))
+	return out
 }
 
 // The types of values the generator keeps track of.

@@ -152,7 +152,7 @@ func sortedKeys(keys []string) []string {
 
 // val suspends once, then returns v.
 //
-//async
+// async
 func val[T any](v T) (T, error) {
 	await(runtime.Yield())
 	return v, nil
@@ -160,23 +160,23 @@ func val[T any](v T) (T, error) {
 
 // now returns v without suspending.
 //
-//async
+// async
 func now[T any](v T) (T, error) {
 	return v, nil
 }
 
-//async
+// async
 func pause() {
 	await(runtime.Yield())
 }
 
-//async
+// async
 func one(v int) int {
 	await(runtime.Yield())
 	return v + 1
 }
 
-//async
+// async
 func note(s string) error {
 	await(runtime.Yield())
 	fmt.Println("note", s)
@@ -186,7 +186,7 @@ func note(s string) error {
 	return nil
 }
 
-//async
+// async
 func fail(v int) (int, error) {
 	await(runtime.Yield())
 	return v, errors.New("fail " + str(v))
@@ -194,7 +194,7 @@ func fail(v int) (int, error) {
 
 // take is an async method of a generic type.
 //
-//async
+// async
 func (b *bx[T]) take(k int) (T, error) {
 	defer fmt.Println("take done", k, b.n)
 	for i := range k {
@@ -206,7 +206,7 @@ func (b *bx[T]) take(k int) (T, error) {
 
 // depth awaits itself n times.
 //
-//async
+// async
 func depth(n int) (int, error) {
 	if n <= 0 {
 		await(runtime.Yield())
@@ -216,19 +216,19 @@ func depth(n int) (int, error) {
 	return v + 1, err
 }
 
-//async
+// async
 func boom(msg string) (int, error) {
 	await(runtime.Yield())
 	panic(msg)
 }
 
-//async
+// async
 func (PT pt) get() (int, error) {
 	await(runtime.Yield())
 	return PT.a * PT.b, nil
 }
 
-//async
+// async
 func (RECV *counter) bump(d int) (int, error) {
 	RECV.n += d
 	await(runtime.Yield())

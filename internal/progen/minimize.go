@@ -365,15 +365,14 @@ func walkEdits(files []File, kind string, site int, hit func()) []File {
 		if err := format.Node(&b, fset, af); err != nil {
 			return nil
 		}
-		out = append(out, File{Name: f.Name, Src: fixMarks(b.Bytes())})
+		out = append(out, File{Name: f.Name, Src: fixBlanks(b.Bytes())})
 	}
 	return out
 }
 
-// fixMarks undoes what printing does to the //async marks, and drops the
-// blank lines that deleted statements leave before a closing brace.
-func fixMarks(src []byte) []byte {
-	src = bytes.ReplaceAll(src, []byte("\n// async\n"), []byte("\n//async\n"))
+// fixBlanks drops the blank lines that deleted statements leave before a
+// closing brace.
+func fixBlanks(src []byte) []byte {
 	src = blankBeforeBrace.ReplaceAll(src, []byte("\n$1}"))
 	return blankAfterBrace.ReplaceAll(src, []byte("{\n"))
 }
@@ -602,7 +601,7 @@ func mergeFiles(files []File) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []File{{Name: "in.go", Src: fixMarks(src)}}, nil
+	return []File{{Name: "in.go", Src: fixBlanks(src)}}, nil
 }
 
 var (

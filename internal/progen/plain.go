@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/ast/astutil"
+
+	"github.com/asyncgen/asyncgen/internal/mark"
 )
 
 const runtimePath = "github.com/asyncgen/asyncgen/runtime"
@@ -32,7 +34,7 @@ func plainErr(err error) (struct{}, error) { return struct{}{}, err }
 `
 
 // Plain returns the plain form of a program's async source: the same
-// package without //async marks and without await, importing no asyncgen
+// package without async marks and without await, importing no asyncgen
 // package. Each await(fAsync(args)) becomes a call of f that gives the same
 // (T, error): f(args) itself when f returns (T, error), plainT(f(args)) for
 // (T), plainErr(f(args)) for (error), and a function literal that calls f and
@@ -95,7 +97,7 @@ func Plain(files []File) ([]File, error) {
 			if fd, ok := fd.(*ast.FuncDecl); ok && fd.Doc != nil {
 				var keep []*ast.Comment
 				for _, c := range fd.Doc.List {
-					if strings.TrimSpace(c.Text) != "//async" {
+					if !mark.Is(c.Text) {
 						keep = append(keep, c)
 					}
 				}
@@ -109,7 +111,7 @@ func Plain(files []File) ([]File, error) {
 		for _, cg := range af.Comments {
 			var keep []*ast.Comment
 			for _, c := range cg.List {
-				if strings.TrimSpace(c.Text) != "//async" {
+				if !mark.Is(c.Text) {
 					keep = append(keep, c)
 				}
 			}
@@ -147,13 +149,7 @@ func Plain(files []File) ([]File, error) {
 	return out, nil
 }
 
-func isAsync(fd *ast.FuncDecl) bool {
-	if fd.Doc == nil {
-		return false
-	}
-	l := fd.Doc.List
-	return strings.TrimSpace(l[len(l)-1].Text) == "//async"
-}
+func isAsync(fd *ast.FuncDecl) bool { return mark.Of(fd.Doc) != nil }
 
 func shapeOf(ft *ast.FuncType) int {
 	if ft.Results == nil || len(ft.Results.List) == 0 {

@@ -156,22 +156,22 @@ func TestPlain(t *testing.T) {
 
 import "github.com/asyncgen/asyncgen/runtime"
 
-//async
+// async
 func f(x int) (int, error) {
 	await(runtime.Yield())
 	return x, nil
 }
 
-//async
+// async
 func g() {}
 
-//async
+// async
 func h() int { return 1 }
 
-//async
+// async
 func e() error { return nil }
 
-//async
+// async
 func Main() {
 	await(gAsync())
 	v, err := await(fAsync(1))

@@ -248,7 +248,7 @@ func (g *gen) function(f *fnInfo) {
 	if f.generic {
 		head += "[T any]"
 	}
-	g.line("//async")
+	g.line("// async")
 	g.line("%s(%s)%s {", head, strings.Join(params, ", "), f.results())
 	g.ind++
 	g.line("show(%q)", "enter "+f.name)

@@ -45,6 +45,21 @@ func Fetch(name string) (string, error) {
 // async
 func Helper() int { return 1 }
 
+// Tick is async: gofmt puts the directives after the mark.
+//
+// async
+//
+//go:noinline
+//lint:ignore U1000 an example
+func Tick() {
+	time.Sleep(time.Millisecond) // want `time.Sleep blocks the event loop in async function Tick`
+}
+
+// NotAsync mentions the mark in its text only, so it is not async:
+// async
+// is not its last line.
+func NotAsync() { time.Sleep(time.Millisecond) }
+
 func HelperAsync() runtime.Awaitable[int] { return nil }
 
 func FetchAsync(name string) runtime.Awaitable[string] { return nil }
