@@ -207,7 +207,7 @@ func Twice(n int) error {
 	if _, err := await(c); err != nil {
 		return err
 	}
-	await(c) // want `the coroutine c is awaited again, after the await on line 192; a coroutine may be awaited once, and awaiting it again panics: keep the first await's result, make a new one with FetchAsync\(...\), or spawn it \(t := runtime.Spawn\(c\)\) and await the \*Task as often as needed`
+	await(c) // want `the coroutine c is awaited again, after the await on line 207; a coroutine may be awaited once, and awaiting it again panics: keep the first await's result, make a new one with FetchAsync\(...\), or spawn it \(t := runtime.Spawn\(c\)\) and await the \*Task as often as needed`
 
 	d := FetchAsync("d")
 	if n > 0 {
@@ -236,7 +236,7 @@ func Twice(n int) error {
 	w := HelperAsync()
 	await(w)
 	if n > 1 {
-		v, _ := await(w) // want `the coroutine w is awaited again, after the await on line 222`
+		v, _ := await(w) // want `the coroutine w is awaited again, after the await on line 237`
 		println(v)
 	}
 
