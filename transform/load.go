@@ -24,6 +24,7 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -107,6 +108,7 @@ func parsePass(st *runState) error {
 	if err := st.list(native); err != nil || len(st.res.Diagnostics) > 0 {
 		return err
 	}
+	st.walkExcluded(native)
 	// Marked files that build constraints leave out of the native
 	// configuration are loaded under configurations that include them.
 	var left []string
@@ -207,7 +209,7 @@ func (st *runState) list(c *buildConfig) error {
 		roots[p.PkgPath] = true
 		for _, name := range p.GoFiles {
 			if pf := st.parsed[name]; pf != nil {
-				pf.listed = true
+				pf.listed, pf.pkgPath = true, p.PkgPath
 				continue
 			}
 			if pf := st.parseFile(name, p.PkgPath); pf != nil {
@@ -236,6 +238,60 @@ func (st *runState) list(c *buildConfig) error {
 		}
 	})
 	return nil
+}
+
+// walkExcluded finds the marked files of packages that a pattern dir/...
+// matches but the go command did not list, because build constraints leave
+// out all their files (a package of x_darwin.go files on linux): they are
+// loaded under a configuration that includes them, as the left-out files of
+// listed packages are. Like the go command, it skips directories named
+// testdata or vendor or starting with . or _, and nested modules.
+func (st *runState) walkExcluded(c *buildConfig) {
+	listedDirs := map[string]bool{}
+	for _, p := range c.listed {
+		for _, name := range p.GoFiles {
+			listedDirs[filepath.Dir(name)] = true
+		}
+	}
+	for _, pat := range st.pkgPatterns {
+		root, ok := strings.CutSuffix(pat, "...")
+		if !ok || !(filepath.IsAbs(root) || root == "" || strings.HasPrefix(root, "./") || strings.HasPrefix(root, "../")) {
+			continue
+		}
+		top := filepath.Join(st.dir, strings.TrimSuffix(root, "/"))
+		if filepath.IsAbs(root) {
+			top = filepath.Clean(root)
+		}
+		filepath.WalkDir(top, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			base := d.Name()
+			if d.IsDir() {
+				if path != top && (strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") || base == "testdata" || base == "vendor" ||
+					fileExists(filepath.Join(path, "go.mod"))) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !strings.HasSuffix(base, ".go") || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") ||
+				listedDirs[filepath.Dir(path)] || st.parsed[path] != nil || isGeneratedName(path) {
+				return nil
+			}
+			if src, err := os.ReadFile(path); err != nil || !bytes.Contains(src, []byte("async")) {
+				return nil
+			}
+			if pf := st.parseFile(path, ""); pf != nil && !hasMarks(pf.ast) {
+				delete(st.parsed, path)
+			}
+			return nil
+		})
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // parseFile parses a file of a listed package and records it.
