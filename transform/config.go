@@ -58,7 +58,7 @@ func (c *buildConfig) note() string {
 	if c.native {
 		return ""
 	}
-	return fmt.Sprintf(" (under %s, a build that compiles the package's files that the native one leaves out)", c)
+	return fmt.Sprintf(" (type-checked under %s, a build that compiles files the native one leaves out)", c)
 }
 
 // fromGoEnv sets the GOOS, GOARCH and cgo of the native configuration as the

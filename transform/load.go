@@ -3,18 +3,26 @@ package transform
 // Passes "parse" and "load".
 //
 // parse lists the packages that the patterns match with the go command (each
-// with its test variants), and parses every Go file of them once.
+// with its test variants), and parses every Go file of them once, the files
+// build constraints leave out of the native configuration included; for the
+// marked ones among those it chooses configurations that compile them
+// (config.go) and lists their packages again under each. It also parses the
+// files with async functions of dependencies on disk, for their stubs.
 // Assumes: patterns name packages, or .go files of one directory each.
 // Guarantees: st.parsed holds every file of the listed packages, with
-// comments; st.pkgNames names every package they import, directly or not.
+// comments, and every marked file of the main module's dependencies;
+// st.configs holds the native configuration, then one per group of left-out
+// marked files; st.pkgNames names every package they import, directly or not.
 //
-// load replaces each generated file by a stub (see stub.go) and type-checks the
-// packages with go/packages, then makes one unit per package variant that has
-// files to generate.
+// load decides which generated files declare await (await.go), replaces each
+// generated file by a stub (see stub.go), and type-checks the packages under
+// each configuration (typecheck.go), then makes one unit per package variant
+// that has files to generate.
 // Assumes: find has run: st.parsed carries the marks.
 // Guarantees: every unit type-checked without errors, and holds the syntax and
 // type information of all its files; each marked file is in exactly one unit,
-// the variant that compiles it alongside the fewest other files.
+// the variant that compiles it alongside the fewest other files, under the
+// first configuration that compiles it.
 
 import (
 	"bytes"

@@ -19,6 +19,8 @@ import (
 	"go/token"
 	"go/types"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 
 	"golang.org/x/tools/go/gcexportdata"
@@ -35,6 +37,7 @@ type checker struct {
 	done     map[string]*checkedPkg    // by ID
 	exported map[string]*types.Package // by path: the packages read from export data
 	extra    map[string]*packages.Package
+	reported map[string]bool // IDs of dependencies whose errors are reported
 }
 
 // checkedPkg is a package type-checked from source.
@@ -98,12 +101,8 @@ func (c *checker) fromExport(p *packages.Package) (*types.Package, error) {
 		return tp, nil
 	}
 	if p.ExportFile == "" {
-		msg := "no export data"
-		for _, e := range p.Errors {
-			msg = strings.TrimPrefix(e.Msg, "# "+p.PkgPath+"\n")
-			break
-		}
-		return nil, fmt.Errorf("%s: %s", p.PkgPath, msg)
+		c.reportDep(p)
+		return nil, fmt.Errorf("%s does not compile", p.PkgPath)
 	}
 	f, err := os.Open(p.ExportFile)
 	if err != nil {
@@ -120,6 +119,39 @@ func (c *checker) fromExport(p *packages.Package) (*types.Package, error) {
 	}
 	return tp, nil
 }
+
+// reportDep reports, once, the errors of a dependency the go command could
+// not compile, each at its position: "# path" blocks of the go command's
+// output, whose lines name files relative to the directory it ran in.
+func (c *checker) reportDep(p *packages.Package) {
+	if c.reported[p.ID] {
+		return
+	}
+	if c.reported == nil {
+		c.reported = map[string]bool{}
+	}
+	c.reported[p.ID] = true
+	for _, e := range p.Errors {
+		for _, line := range strings.Split(e.Msg, "\n") {
+			if line == "" || strings.HasPrefix(line, "# ") {
+				continue
+			}
+			if m := compileError.FindStringSubmatch(line); m != nil {
+				file := m[1]
+				if !filepath.IsAbs(file) {
+					file = filepath.Join(c.st.dir, file)
+				}
+				pos := errPos(packages.Error{Pos: file + ":" + m[2]})
+				c.st.res.errorf(pos, "", "%s%s", m[3], c.note())
+				continue
+			}
+			c.st.res.errorf(errPos(e), "", "%s%s", line, c.note())
+		}
+	}
+}
+
+// compileError matches a line of the go command's report of a failed compile.
+var compileError = regexp.MustCompile(`^(.+\.go):(\d+(?::\d+)?): (.*)$`)
 
 // importer resolves the imports of p's files.
 func (c *checker) importer(p *packages.Package) types.Importer {
