@@ -283,7 +283,7 @@ func (st *runState) walkExcluded(c *buildConfig) {
 				return nil
 			}
 			if !strings.HasSuffix(base, ".go") || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") ||
-				listedDirs[filepath.Dir(path)] || st.parsed[path] != nil || isGeneratedName(path) {
+				listedDirs[filepath.Dir(path)] || st.parsed[path] != nil || isGeneratedName(path) || isAwaitFileName(path) {
 				return nil
 			}
 			if src, err := os.ReadFile(path); err != nil || !bytes.Contains(src, []byte("async")) {
@@ -314,7 +314,7 @@ func (st *runState) parseFile(name, pkgPath string) *parsedFile {
 		addParseErrors(st.res, err)
 		return nil
 	}
-	pf := &parsedFile{name: name, ast: f, gen: isGeneratedName(name) && (!isAwaitFileName(name) || ours(f)),
+	pf := &parsedFile{name: name, ast: f, gen: isGeneratedName(name) || isAwaitFileName(name) && ours(f),
 		test: strings.HasSuffix(name, "_test.go"), pkgPath: pkgPath}
 	st.parsed[name] = pf
 	return pf
@@ -350,7 +350,7 @@ func (st *runState) parseDep(p *packages.Package) {
 	var got []*parsedFile
 	missing := false
 	for _, name := range p.GoFiles {
-		if st.parsed[name] != nil || isGeneratedName(name) {
+		if st.parsed[name] != nil || isGeneratedName(name) || isAwaitFileName(name) && hasHeader(name) {
 			continue
 		}
 		src, err := os.ReadFile(name)
@@ -378,7 +378,7 @@ func (st *runState) parseDep(p *packages.Package) {
 		st.parsed[pf.name] = pf
 	}
 	for _, name := range p.GoFiles {
-		if isGeneratedName(name) {
+		if isGeneratedName(name) || isAwaitFileName(name) && hasHeader(name) {
 			st.depGen = append(st.depGen, name)
 		}
 	}

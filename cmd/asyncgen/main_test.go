@@ -1121,6 +1121,24 @@ func Z() { await(runtime.Yield()) }
 		t.Errorf("go run ./app printed %q, want %q", out, "q linux\n")
 	}
 
+	// Once the package has an async function in a file without constraint,
+	// its generated file declares await, and async_await.go goes.
+	writeFile(t, filepath.Join(dir, "p", "plain.go"), `package p
+
+import "github.com/asyncgen/asyncgen/runtime"
+
+// async
+func Plain() { await(runtime.Yield()) }
+`)
+	mustAsyncgen(t, dir, "./p")
+	if exists(filepath.Join(dir, "p", "async_await.go")) {
+		t.Errorf("asyncgen kept p/async_await.go after plain.go, without constraint, got an async function")
+	}
+	if src := readFile(t, filepath.Join(dir, "p", "plain_async.go")); !strings.Contains(src, "\nfunc await[") {
+		t.Errorf("p/plain_async.go does not declare await:\n%s", src)
+	}
+	goTool(t, dir, "build", "./...")
+
 	// A tagged file that changed is stale.
 	fancy := filepath.Join(dir, "p", "fancy.go")
 	writeFile(t, fancy, strings.Replace(readFile(t, fancy), `"fancy", nil`, `"fancier", nil`, 1))
