@@ -153,6 +153,15 @@ func parsePass(st *runState) error {
 		if err := st.list(c); err != nil {
 			return err
 		}
+		// The go command may leave out what go/build's matching includes (a
+		// file that imports "C" when cgo is off).
+		for _, name := range left {
+			if pf := st.parsed[name]; c.includes(ctx, name) && !pf.listed && len(st.res.Diagnostics) == 0 {
+				st.res.errorf(st.fset.Position(pf.ast.Package), "",
+					"the go command leaves this file out under %s too, the build asyncgen chose for it (%s), so its async functions cannot be generated",
+					c, describeConstraint(name, pf.ast))
+			}
+		}
 	}
 	return nil
 }
