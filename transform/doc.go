@@ -32,12 +32,16 @@
 // function.
 //
 //	pass    file            per       guarantees
-//	parse   load.go         run       every file of the listed packages (and their test variants) parsed
+//	parse   load.go         run       every file of the listed packages (and their test variants) parsed,
+//	        config.go                 those build constraints leave out too, with a configuration
+//	                                  that compiles each; the marked files of dependencies on disk
 //	find    find.go         run       the async marks, in source order; a misplaced one reported; the
 //	                                  fCoro and fInfo names of every marked function of the package;
 //	                                  a declaration already named FAsync reported
-//	load    load.go         run       each package type-checked with its generated files replaced by
-//	        stub.go                   stubs (a go/packages Overlay); one unit per package variant
+//	load    load.go         run       each package type-checked, under each configuration, with its
+//	        stub.go                   generated files and its dependencies' replaced by stubs (the go
+//	        typecheck.go              command's -overlay); one unit per package variant; the files
+//	        await.go                  that declare await chosen
 //	check   check.go        function  results are (), (T), (error) or (T, error); no await in a function
 //	                                  literal, go or defer; no call of a blocking twin; await only
 //	                                  called; main and init are not async
@@ -1266,10 +1270,12 @@
 // Before asyncgen has run, a package that calls await and FAsync does not
 // type-check: both are declared in the generated file. A stale generated file
 // may not type-check either. So load first lists the packages and parses them,
-// finds the marks (find), and then type-checks with go/packages, giving it an
-// Overlay in which each generated file x_async.go is replaced by a stub built
-// from syntax alone: the same FAsync declarations with bodies that panic, and
-// the package's await helper in the first file of the package. For
+// finds the marks (find), and then type-checks them with an overlay (the go
+// command's -overlay flag) in which each generated file x_async.go is replaced
+// by a stub built from syntax alone: the same FAsync declarations with bodies
+// that panic, and the package's await in the file that declares it (see
+// await.go: the first marked file without build constraint, else a file of
+// its own, async_await.go). For
 //
 //	// async
 //	func CallAPI(name string) (string, error) { ... }
@@ -1296,6 +1302,28 @@
 // removed. A package that declares its own await gets no helper. The real
 // generated file later declares the same names, so the source type-checks the
 // same way before and after generation.
+//
+// The generated files of the dependencies in the main module that have async
+// functions are replaced by their stubs too (and those of a module replaced by
+// a directory, when one is missing), so a package that awaits another's
+// FAsync type-checks before that package is generated, and against its
+// current signatures. The go command compiles the dependencies with the stubs
+// in place, into its build cache, and the load reads their export data: only
+// the listed packages are type-checked from source (typecheck.go).
+//
+// # Build constraints
+//
+// A marked file that the native build leaves out (x_darwin.go on linux, a file
+// with //go:build fancy) is still generated: the parse pass finds, for the
+// left-out marked files, configurations that compile them (their GOOS and
+// GOARCH, the fewest tags their constraint needs, the native port first, as
+// few configurations as cover them: config.go), and lists and type-checks
+// their packages again under each. Each marked file is generated under the
+// first configuration that compiles it, and its generated file has the
+// constraint of its source: GeneratedName keeps a GOOS or GOARCH suffix last
+// (x_linux.go -> x_async_linux.go), and the file pass copies the //go:build
+// line. Names are chosen over the files of every configuration, so they do not
+// depend on the one that generates a file.
 //
 // # Line directives
 //

@@ -8,7 +8,9 @@ package transform
 // header, the source's build constraint, every import the code uses under the
 // name the file's fileImports gives it (so jennifer never picks a name of its
 // own), the protocol check, the functions' code, the package-local await in
-// the helper file, gofmt'd, then every Step, its lines placed in the source.
+// the file planAwait chose (await.go), then every Step, its lines placed in
+// the source, gofmt'd; and the generated files of await's own that the unit
+// needs.
 
 import (
 	"bytes"
@@ -39,6 +41,16 @@ func filePass(st *runState) error {
 			}
 			name := u.names[f]
 			o := Output{Path: GeneratedName(name), Source: name, Content: out}
+			u.outputs = append(u.outputs, o)
+			st.res.Outputs = append(st.res.Outputs, o)
+		}
+		for _, h := range u.awaitFiles {
+			out, err := assembleAwait(h)
+			if err != nil {
+				st.res.errorf(token.Position{Filename: h.path}, "", "internal error: %v, please report it", err)
+				continue
+			}
+			o := Output{Path: h.path, Content: out}
 			u.outputs = append(u.outputs, o)
 			st.res.Outputs = append(st.res.Outputs, o)
 		}
@@ -116,12 +128,8 @@ func (u *unit) jenFile(f *ast.File, fi *fileImports) *jen.File {
 			add(fs.code)
 		}
 	}
-	if f == u.helper {
-		jf.Comment("await suspends the calling async function until a finishes, and returns its result.")
-		jf.Comment("asyncgen rewrites every call of it inside async functions; anywhere else it")
-		jf.Comment("blocks, running a on an event loop of its own (see runtime.Await).")
-		jf.Func().Id("await").Types(jen.Id("T").Any()).Params(jen.Id("a").Qual(RuntimePath, "Awaitable").Types(jen.Id("T"))).
-			Params(jen.Id("T"), jen.Error()).Block(jen.Return(jen.Qual(RuntimePath, "Await").Call(jen.Id("a"))))
+	if u.helpers[f] {
+		awaitDecl(jf)
 		jf.Line()
 	}
 	// The Step methods come last: what a //line directive places in the

@@ -28,6 +28,9 @@ func findPass(st *runState) error {
 	names := sortedKeys(st.parsed)
 	for _, name := range names {
 		pf := st.parsed[name]
+		if pf.dep {
+			continue // parsed for its stubs only: its marks are found
+		}
 		key := scopeKey{filepath.Dir(name), pf.ast.Name.Name}
 		if st.scopes[key] == nil {
 			st.scopes[key] = newPkgNamer()
@@ -42,6 +45,9 @@ func findPass(st *runState) error {
 	}
 	for _, name := range names {
 		pf := st.parsed[name]
+		if pf.dep {
+			continue
+		}
 		scope := st.scopes[scopeKey{filepath.Dir(name), pf.ast.Name.Name}]
 		for _, m := range pf.marks {
 			base := declBase(m.decl)
@@ -80,7 +86,7 @@ func (st *runState) checkAsyncNames() {
 		var files []*parsedFile
 		for _, name := range sortedKeys(st.parsed) {
 			pf := st.parsed[name]
-			if pf.gen || filepath.Dir(name) != key.dir || pf.ast.Name.Name != key.name {
+			if pf.gen || pf.dep || filepath.Dir(name) != key.dir || pf.ast.Name.Name != key.name {
 				continue
 			}
 			files = append(files, pf)

@@ -3,26 +3,36 @@ package transform
 // Passes "parse" and "load".
 //
 // parse lists the packages that the patterns match with the go command (each
-// with its test variants), and parses every Go file of them once.
+// with its test variants), and parses every Go file of them once, the files
+// build constraints leave out of the native configuration included; for the
+// marked ones among those it chooses configurations that compile them
+// (config.go) and lists their packages again under each. It also parses the
+// files with async functions of dependencies on disk, for their stubs.
 // Assumes: patterns name packages, or .go files of one directory each.
 // Guarantees: st.parsed holds every file of the listed packages, with
-// comments; st.pkgNames names every package they import, directly or not.
+// comments, and every marked file of the main module's dependencies;
+// st.configs holds the native configuration, then one per group of left-out
+// marked files; st.pkgNames names every package they import, directly or not.
 //
-// load replaces each generated file by a stub (see stub.go) and type-checks the
-// packages with go/packages, then makes one unit per package variant that has
-// files to generate.
+// load decides which generated files declare await (await.go), replaces each
+// generated file by a stub (see stub.go), and type-checks the packages under
+// each configuration (typecheck.go), then makes one unit per package variant
+// that has files to generate.
 // Assumes: find has run: st.parsed carries the marks.
 // Guarantees: every unit type-checked without errors, and holds the syntax and
 // type information of all its files; each marked file is in exactly one unit,
-// the variant that compiles it alongside the fewest other files.
+// the variant that compiles it alongside the fewest other files, under the
+// first configuration that compiles it.
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -33,7 +43,8 @@ import (
 	"golang.org/x/tools/go/packages"
 )
 
-// parsedFile is one Go file of the listed packages.
+// parsedFile is one Go file of the listed packages, or of a dependency whose
+// generated files the load replaces by stubs.
 type parsedFile struct {
 	name    string // absolute
 	ast     *ast.File
@@ -41,6 +52,13 @@ type parsedFile struct {
 	gen     bool      // its name has the form of a generated file
 	test    bool
 	pkgPath string // the import path of its package
+	// listed: a configuration loaded so far compiles it in a listed package;
+	// a file of a listed package's directory that none does yet was left out
+	// by build constraints.
+	listed bool
+	// dep: a file of a dependency on disk (its module is the main module, or
+	// a directory it is replaced by), parsed only for its stubs.
+	dep bool
 }
 
 // Generate loads the packages matched by patterns and returns the files to write.
@@ -84,164 +102,420 @@ func parsePass(st *runState) error {
 				abs = filepath.Join(st.dir, p)
 			}
 			st.only[abs] = true
-			st.pkgPatterns = append(st.pkgPatterns, "./"+mustRel(st.dir, filepath.Dir(abs)))
+			st.pkgPatterns = append(st.pkgPatterns, dirPattern(st.dir, filepath.Dir(abs)))
 			continue
 		}
 		st.pkgPatterns = append(st.pkgPatterns, p)
 	}
-	if len(st.opts.Tags) > 0 {
-		st.buildFlags = append(st.buildFlags, "-tags="+strings.Join(st.opts.Tags, ","))
+	st.fset = token.NewFileSet()
+	st.parsed = map[string]*parsedFile{}
+	st.pkgNames = map[string]string{}
+	native := nativeConfig(st.opts.Tags)
+	native.patterns = st.pkgPatterns
+	st.configs = []*buildConfig{native}
+	if err := st.list(native); err != nil || len(st.res.Diagnostics) > 0 {
+		return err
 	}
+	st.walkExcluded(native)
+	// Marked files that build constraints leave out of the native
+	// configuration are loaded under configurations that include them.
+	var left []string
+	for _, name := range sortedKeys(st.parsed) {
+		if pf := st.parsed[name]; !pf.listed && !pf.dep && !pf.gen && hasMarks(pf.ast) && (len(st.only) == 0 || st.only[name]) {
+			left = append(left, name)
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	if err := native.fromGoEnv(st.dir); err != nil {
+		return err
+	}
+	head := func(name string) []byte { return fileHead(st.parsed[name].ast) }
+	configs, never := chooseConfigs(native, left, head, func() [][2]string { return goPorts(st.dir, native) })
+	for _, name := range never {
+		st.res.errorf(st.fset.Position(st.parsed[name].ast.Package), "",
+			"no build that asyncgen can load compiles this file (%s), so its async functions cannot be generated",
+			describeConstraint(name, st.parsed[name].ast))
+	}
+	for _, c := range configs {
+		dirs := map[string]bool{}
+		ctx := c.context(head)
+		for _, name := range left {
+			if c.includes(ctx, name) {
+				dirs[filepath.Dir(name)] = true
+			}
+		}
+		for _, d := range sortedKeys(dirs) {
+			c.patterns = append(c.patterns, dirPattern(st.dir, d))
+		}
+		st.configs = append(st.configs, c)
+		if err := st.list(c); err != nil {
+			return err
+		}
+		// The go command may leave out what go/build's matching includes (a
+		// file that imports "C" when cgo is off).
+		for _, name := range left {
+			if pf := st.parsed[name]; c.includes(ctx, name) && !pf.listed && len(st.res.Diagnostics) == 0 {
+				st.res.errorf(st.fset.Position(pf.ast.Package), "",
+					"the go command leaves this file out under %s too, the build asyncgen chose for it (%s), so its async functions cannot be generated",
+					c, describeConstraint(name, pf.ast))
+			}
+		}
+	}
+	return nil
+}
+
+// dirPattern is the go command's pattern for the package in dir.
+func dirPattern(base, dir string) string {
+	if r := mustRel(base, dir); !strings.HasPrefix(r, "../") && r != ".." {
+		return "./" + r
+	}
+	return dir
+}
+
+// describeConstraint says what leaves a file out of builds: its name, its
+// //go:build line, or both.
+func describeConstraint(name string, f *ast.File) string {
+	var why []string
+	if constrained(name, &ast.File{Name: f.Name}) {
+		why = append(why, "its name ends in "+filepath.Base(name)[strings.LastIndex(filepath.Base(name), "_"):])
+	}
+	if c := buildConstraint(f); c != "" {
+		why = append(why, c)
+	}
+	return strings.Join(why, ", ")
+}
+
+// hasMarks reports whether f has an async function, by syntax alone.
+func hasMarks(f *ast.File) bool {
+	ms, _ := findMarked(token.NewFileSet(), f)
+	return len(ms) > 0
+}
+
+// list lists the packages c.patterns match under c, with their dependencies,
+// and parses the files of the listed packages (those the configuration
+// compiles, and the Go files of the same package it leaves out), and those of
+// dependencies on disk that have async functions.
+func (st *runState) list(c *buildConfig) error {
 	cfg := &packages.Config{
-		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps,
+		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule,
 		Dir:        st.dir,
 		Tests:      true,
-		BuildFlags: st.buildFlags,
+		BuildFlags: c.flags(),
+		Env:        c.env(),
 	}
-	listed, err := packages.Load(cfg, st.pkgPatterns...)
+	listed, err := packages.Load(cfg, c.patterns...)
 	if err != nil {
 		return err
 	}
-	st.pkgNames = map[string]string{}
+	c.listed = listed
 	packages.Visit(listed, nil, func(p *packages.Package) { st.pkgNames[p.PkgPath] = p.Name })
 	for _, p := range listed {
 		for _, e := range p.Errors {
-			if e.Kind == packages.ListError || e.Kind == packages.ParseError {
-				st.res.errorf(errPos(e), "", "%s", e.Msg)
+			if (e.Kind == packages.ListError || e.Kind == packages.ParseError) && !excludesAll(e) {
+				st.res.errorf(errPos(e), "", "%s%s", e.Msg, c.note())
 			}
 		}
 	}
 	if len(st.res.Diagnostics) > 0 {
 		return nil
 	}
-	st.fset = token.NewFileSet()
-	st.parsed = map[string]*parsedFile{}
+	roots := map[string]bool{}
 	for _, p := range listed {
-		st.listed = append(st.listed, &listedPkg{id: p.ID, name: p.Name, files: p.GoFiles})
-		path := p.PkgPath
+		roots[p.PkgPath] = true
 		for _, name := range p.GoFiles {
-			if _, done := st.parsed[name]; done {
+			if pf := st.parsed[name]; pf != nil {
+				pf.listed, pf.pkgPath = true, p.PkgPath
 				continue
 			}
-			src, err := os.ReadFile(name)
-			if err != nil {
-				return err
+			if pf := st.parseFile(name, p.PkgPath); pf != nil {
+				pf.listed = true
 			}
-			f, err := parser.ParseFile(st.fset, name, src, parser.ParseComments|parser.SkipObjectResolution)
-			if err != nil {
-				addParseErrors(st.res, err)
-				continue
-			}
-			st.parsed[name] = &parsedFile{name: name, ast: f, gen: isGeneratedName(name), test: strings.HasSuffix(name, "_test.go"), pkgPath: path}
 		}
 	}
+	// The Go files of the package that the configuration leaves out. A file
+	// with another package clause (a program with //go:build ignore) is
+	// not the package's.
+	for _, p := range listed {
+		for _, name := range p.IgnoredFiles {
+			if !strings.HasSuffix(name, ".go") || st.parsed[name] != nil {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.PackageClauseOnly)
+			if err != nil || p.Name != "" && f.Name.Name != p.Name && f.Name.Name != p.Name+"_test" {
+				continue
+			}
+			st.parseFile(name, p.PkgPath)
+		}
+	}
+	packages.Visit(listed, nil, func(p *packages.Package) {
+		if !roots[p.PkgPath] && onDisk(p) {
+			st.parseDep(p)
+		}
+	})
 	return nil
 }
 
-// listedPkg is a package variant as the go command listed it.
-type listedPkg struct {
-	id    string
-	name  string
-	files []string
+// walkExcluded finds the marked files of packages that a pattern dir/...
+// matches but the go command did not list, because build constraints leave
+// out all their files (a package of x_darwin.go files on linux): they are
+// loaded under a configuration that includes them, as the left-out files of
+// listed packages are. Like the go command, it skips directories named
+// testdata or vendor or starting with . or _, and nested modules.
+func (st *runState) walkExcluded(c *buildConfig) {
+	listedDirs := map[string]bool{}
+	for _, p := range c.listed {
+		for _, name := range p.GoFiles {
+			listedDirs[filepath.Dir(name)] = true
+		}
+	}
+	for _, pat := range st.pkgPatterns {
+		root, ok := strings.CutSuffix(pat, "...")
+		if !ok || !(filepath.IsAbs(root) || root == "" || strings.HasPrefix(root, "./") || strings.HasPrefix(root, "../")) {
+			continue
+		}
+		top := filepath.Join(st.dir, strings.TrimSuffix(root, "/"))
+		if filepath.IsAbs(root) {
+			top = filepath.Clean(root)
+		}
+		filepath.WalkDir(top, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			base := d.Name()
+			if d.IsDir() {
+				if path != top && (strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") || base == "testdata" || base == "vendor" ||
+					fileExists(filepath.Join(path, "go.mod"))) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !strings.HasSuffix(base, ".go") || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") ||
+				listedDirs[filepath.Dir(path)] || st.parsed[path] != nil || isGeneratedName(path) || isAwaitFileName(path) {
+				return nil
+			}
+			if src, err := os.ReadFile(path); err != nil || !bytes.Contains(src, []byte("async")) {
+				return nil
+			}
+			if pf := st.parseFile(path, ""); pf != nil && !hasMarks(pf.ast) {
+				delete(st.parsed, path)
+			}
+			return nil
+		})
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// parseFile parses a file of a listed package and records it.
+func (st *runState) parseFile(name, pkgPath string) *parsedFile {
+	src, err := os.ReadFile(name)
+	if err != nil {
+		st.res.errorf(token.Position{Filename: name}, "", "%v", err)
+		return nil
+	}
+	f, err := parser.ParseFile(st.fset, name, src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		addParseErrors(st.res, err)
+		return nil
+	}
+	pf := &parsedFile{name: name, ast: f, gen: isGeneratedName(name) || isAwaitFileName(name) && ours(f),
+		test: strings.HasSuffix(name, "_test.go"), pkgPath: pkgPath}
+	st.parsed[name] = pf
+	return pf
+}
+
+// excludesAll reports whether e says that build constraints leave out every
+// file of a package: its files are then loaded under a configuration that
+// includes them, if any has an async function.
+func excludesAll(e packages.Error) bool {
+	return strings.Contains(e.Msg, "build constraints exclude all Go files")
+}
+
+// onDisk reports whether p is in a module whose files may be edited, and so
+// whose generated files may be missing or stale: the main module (or a module
+// of the workspace), or a module replaced by a directory. Packages of the
+// standard library and the module cache are left alone.
+func onDisk(p *packages.Package) bool {
+	m := p.Module
+	return m != nil && (m.Main || m.Replace != nil && m.Replace.Version == "")
+}
+
+// parseDep parses what the stubs of a dependency need: its files that may
+// have async functions or declare await. A dependency of another module is
+// stubbed only when one of its marked files has no generated file (a clone
+// that nobody generated); the main module's always are, so that a package
+// type-checks against its dependencies' current async functions whatever
+// state their generated files are in.
+func (st *runState) parseDep(p *packages.Package) {
+	files := map[string]bool{}
+	for _, name := range p.GoFiles {
+		files[name] = true
+	}
+	var got []*parsedFile
+	missing := false
+	for _, name := range p.GoFiles {
+		if st.parsed[name] != nil || isGeneratedName(name) || isAwaitFileName(name) && hasHeader(name) {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil || !bytes.Contains(src, []byte("async")) && !bytes.Contains(src, []byte("await")) {
+			continue
+		}
+		f, err := parser.ParseFile(st.fset, name, src, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			continue // the go command reports it
+		}
+		pf := &parsedFile{name: name, ast: f, pkgPath: p.PkgPath, dep: true}
+		pf.marks, _ = findMarked(st.fset, f)
+		if len(pf.marks) == 0 && !declaresAwait(f) {
+			continue
+		}
+		if len(pf.marks) > 0 && !files[GeneratedName(name)] {
+			missing = true
+		}
+		got = append(got, pf)
+	}
+	if !missing && !p.Module.Main {
+		return
+	}
+	for _, pf := range got {
+		st.parsed[pf.name] = pf
+	}
+	for _, name := range p.GoFiles {
+		if isGeneratedName(name) || isAwaitFileName(name) && hasHeader(name) {
+			st.depGen = append(st.depGen, name)
+		}
+	}
 }
 
 func loadPass(st *runState) error {
 	if st.mem != nil {
 		return st.mem.load(st)
 	}
-	overlay, helperOf := st.overlay()
+	overlay := st.overlay()
 	if len(st.res.Diagnostics) > 0 {
 		return nil
 	}
-	// Type-check everything with the stubs in place.
-	cfg := &packages.Config{
-		Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes |
-			packages.NeedTypesInfo | packages.NeedImports | packages.NeedModule | packages.NeedTypesSizes,
-		Dir:        st.dir,
-		Tests:      true,
-		BuildFlags: st.buildFlags,
-		Overlay:    overlay,
-		Fset:       st.fset,
-		ParseFile: func(fset *token.FileSet, name string, src []byte) (*ast.File, error) {
-			// The files parse pass read are reused, so that find's marks point
-			// into the syntax the type information describes.
-			if pf, ok := st.parsed[name]; ok && overlay[name] == nil {
-				return pf.ast, nil
-			}
-			return parser.ParseFile(fset, name, src, parser.ParseComments|parser.SkipObjectResolution)
-		},
-	}
-	pkgs, err := packages.Load(cfg, st.pkgPatterns...)
+	flag, cleanup, err := writeOverlay(overlay)
 	if err != nil {
 		return err
 	}
-	for _, p := range pkgs {
-		for _, e := range p.Errors {
-			// The go command's own compile of a package (for export data)
-			// repeats the type checker's errors in one block.
-			if e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ") {
-				continue
-			}
-			e.Msg = absPath.ReplaceAllString(e.Msg, "$1")
-			st.res.errorf(errPos(e), "", "%s%s", e.Msg, st.generatedHint(e.Msg))
-		}
-	}
-	if len(st.res.Diagnostics) > 0 {
-		return nil
-	}
-	// Each marked file is generated once, from the variant that compiles it
-	// alongside the fewest other files (the plain package for non-test files).
+	defer cleanup()
 	done := map[string]bool{}
-	sort.SliceStable(pkgs, func(i, j int) bool { return len(pkgs[i].GoFiles) < len(pkgs[j].GoFiles) })
-	for _, p := range pkgs {
-		u := &unit{fset: p.Fset, pkg: p.Types, info: p.TypesInfo, syntax: p.Syntax, sizes: p.TypesSizes,
-			importer: packageImporter(p, st), pkgName: st.pkgName}
-		if p.Module != nil {
-			u.goVersion = "go" + p.Module.GoVersion
+	for _, c := range st.configs {
+		cfg := &packages.Config{
+			Mode: packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles | packages.NeedImports |
+				packages.NeedDeps | packages.NeedExportFile | packages.NeedModule | packages.NeedTypesSizes,
+			Dir:        st.dir,
+			Tests:      true,
+			BuildFlags: append(c.flags(), flag),
+			Env:        c.env(),
 		}
-		helper := helperOf[p.ID]
-		var files []*ast.File
-		for _, f := range p.Syntax {
-			name := p.Fset.Position(f.Package).Filename
-			pf := st.parsed[name]
-			if pf == nil || len(pf.marks) == 0 || done[name] || len(st.only) > 0 && !st.only[name] {
+		pkgs, err := packages.Load(cfg, c.patterns...)
+		if err != nil {
+			return err
+		}
+		ch := newChecker(st, c, overlay, pkgs)
+		var roots []*checkedPkg
+		for _, p := range pkgs {
+			if ch.roots[p.ID] && len(p.CompiledGoFiles) > 0 {
+				roots = append(roots, ch.check(p))
+			}
+		}
+		if len(st.res.Diagnostics) > 0 {
+			return nil
+		}
+		// Each marked file is generated once, from the variant that compiles
+		// it alongside the fewest other files (the plain package for non-test
+		// files), under the first configuration that compiles it.
+		sort.SliceStable(roots, func(i, j int) bool { return len(roots[i].p.GoFiles) < len(roots[j].p.GoFiles) })
+		for _, cp := range roots {
+			p := cp.p
+			u := &unit{fset: st.fset, pkg: cp.types, info: cp.info, syntax: cp.syntax, sizes: p.TypesSizes,
+				importer: ch.importerFor(p), pkgName: st.pkgName, helpers: map[*ast.File]bool{}}
+			if p.Module != nil {
+				u.goVersion = "go" + p.Module.GoVersion
+			}
+			var files []*ast.File
+			for _, f := range cp.syntax {
+				name := st.fset.Position(f.Package).Filename
+				if h := st.awaitFiles[name]; h != nil && !done[name] {
+					done[name] = true
+					u.awaitFiles = append(u.awaitFiles, h)
+				}
+				pf := st.parsed[name]
+				if pf == nil || pf.dep || len(pf.marks) == 0 || done[name] || len(st.only) > 0 && !st.only[name] {
+					continue
+				}
+				done[name] = true
+				files = append(files, f)
+				if st.helperIn[name] {
+					u.helpers[f] = true
+				}
+			}
+			if len(files) == 0 && len(u.awaitFiles) == 0 {
 				continue
 			}
-			done[name] = true
-			files = append(files, f)
-			if name == helper {
-				u.helper = f
-			}
+			st.addUnit(u, files)
 		}
-		if len(files) == 0 {
-			continue
-		}
-		st.addUnit(u, files)
 	}
 	return nil
 }
 
-// overlay returns the go/packages Overlay that replaces each generated file
-// by its stub (an empty file when its source has no async function left,
-// which makes it stale), and the file of each package variant whose stub
-// declares the package-local await. A generated file in the way that is not
-// asyncgen's is reported.
-func (st *runState) overlay() (overlay map[string][]byte, helperOf map[string]string) {
-	// Generated files: ours are replaced by stubs or emptied; a file in the way that
-	// is not ours stops the run.
-	overlay = map[string][]byte{}
+// writeOverlay writes the overlay for the go command's -overlay flag into a
+// new temporary directory, and returns the flag and a function that removes
+// the directory.
+func writeOverlay(overlay map[string][]byte) (flag string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "asyncgen-overlay-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	replace := map[string]string{}
+	for i, name := range sortedKeys(overlay) {
+		tmp := filepath.Join(dir, strconv.Itoa(i)+".go")
+		if err := os.WriteFile(tmp, overlay[name], 0o600); err != nil {
+			cleanup()
+			return "", nil, err
+		}
+		replace[name] = tmp
+	}
+	js, err := json.Marshal(struct{ Replace map[string]string }{replace})
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "overlay.json"), js, 0o600)
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return "-overlay=" + filepath.Join(dir, "overlay.json"), cleanup, nil
+}
+
+// overlay returns the overlay that replaces each generated file by its stub
+// (an empty file when its source has no async function left, which makes it
+// stale), and adds the files of their own that declare await. It decides
+// which generated files declare await (st.helperIn, st.awaitFiles). A
+// generated file in the way that is not asyncgen's is reported.
+func (st *runState) overlay() map[string][]byte {
+	st.planAwait()
+	overlay := map[string][]byte{}
 	for _, name := range sortedKeys(st.parsed) {
 		pf := st.parsed[name]
 		gen := GeneratedName(name)
 		if len(pf.marks) > 0 {
-			if isForeign(gen) {
+			if !pf.dep && isForeign(gen) {
 				st.res.errorf(token.Position{Filename: gen}, "",
 					"%s exists and was not generated by asyncgen (its first line is not %q); rename it or remove it, and run asyncgen again",
 					filepath.Base(gen), Header)
 			}
 			continue
 		}
-		if pf.gen && ours(pf.ast) {
+		if pf.gen && ours(pf.ast) && st.awaitFiles[name] == nil {
 			if owner := sourceOf(name, st.parsed); owner == "" || len(st.parsed[owner].marks) == 0 {
 				overlay[name] = []byte(Header + "\n\npackage " + pf.ast.Name.Name + "\n")
 				if len(st.only) == 0 || st.only[owner] {
@@ -250,21 +524,33 @@ func (st *runState) overlay() (overlay map[string][]byte, helperOf map[string]st
 			}
 		}
 	}
-	if len(st.res.Diagnostics) > 0 {
-		return nil, nil
+	for _, gen := range st.depGen {
+		if owner := sourceOf(gen, st.parsed); (owner == "" || len(st.parsed[owner].marks) == 0) && hasHeader(gen) {
+			f, err := parser.ParseFile(token.NewFileSet(), gen, nil, parser.PackageClauseOnly)
+			if err == nil {
+				overlay[gen] = []byte(Header + "\n\npackage " + f.Name.Name + "\n")
+			}
+		}
 	}
-	helperOf = st.helpers()
-	helperFiles := map[string]bool{}
-	for _, h := range helperOf {
-		helperFiles[h] = true
+	for _, name := range sortedKeys(st.awaitFiles) {
+		if isForeign(name) {
+			st.res.errorf(token.Position{Filename: name}, "",
+				"%s exists and was not generated by asyncgen (its first line is not %q); asyncgen declares await there; rename it or remove it, and run asyncgen again",
+				filepath.Base(name), Header)
+		}
+	}
+	if len(st.res.Diagnostics) > 0 {
+		return nil
 	}
 	for name, pf := range st.parsed {
 		if len(pf.marks) > 0 {
-			overlay[GeneratedName(name)] = stubSource(st.fset, pf.ast, pf.marks, helperFiles[name], st.pkgNames, pf.pkgPath == RuntimePath)
+			overlay[GeneratedName(name)] = stubSource(st.fset, pf.ast, pf.marks, st.helperIn[name], st.pkgNames, pf.pkgPath == RuntimePath)
 		}
 	}
-
-	return overlay, helperOf
+	for name, h := range st.awaitFiles {
+		overlay[name] = awaitStub(h)
+	}
+	return overlay
 }
 
 // generatedHint explains an undefined name that asyncgen generates besides
@@ -286,40 +572,6 @@ func (st *runState) generatedHint(msg string) string {
 
 // pkgName returns the name of the package at path, "" if it is unknown.
 func (st *runState) pkgName(path string) string { return st.pkgNames[path] }
-
-// helpers chooses, for each package variant, the file whose generated file
-// declares the package-local await: the first marked file, non-test files
-// first, unless the package declares await itself.
-func (st *runState) helpers() map[string]string {
-	helperOf := map[string]string{} // package ID -> source file
-	for _, p := range st.listed {
-		var cands []string
-		for _, name := range p.files {
-			pf := st.parsed[name]
-			if pf == nil {
-				continue
-			}
-			if !pf.gen && declaresAwait(pf.ast) {
-				cands = nil
-				break
-			}
-			if len(pf.marks) > 0 {
-				cands = append(cands, name)
-			}
-		}
-		sort.Slice(cands, func(i, j int) bool {
-			ti, tj := strings.HasSuffix(cands[i], "_test.go"), strings.HasSuffix(cands[j], "_test.go")
-			if ti != tj {
-				return !ti
-			}
-			return cands[i] < cands[j]
-		})
-		if len(cands) > 0 {
-			helperOf[p.id] = cands[0]
-		}
-	}
-	return helperOf
-}
 
 // sourceOf returns the source file a generated file belongs to, or "".
 func sourceOf(gen string, parsed map[string]*parsedFile) string {

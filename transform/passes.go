@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
-	"go/types"
 	"io"
 	"runtime/debug"
 	"strings"
@@ -122,20 +121,21 @@ type runState struct {
 	// parse
 	dir         string
 	fset        *token.FileSet
-	listed      []*listedPkg           // package variants as the go command listed them
+	configs     []*buildConfig         // the native configuration, then those left-out files need
 	parsed      map[string]*parsedFile // every Go file of those packages, by absolute name
 	pkgNames    map[string]string      // import path -> package name, for every package involved
 	only        map[string]bool        // file arguments: generate only these sources
 	pkgPatterns []string
-	buildFlags  []string
-	extra       map[string]*types.Package // packages loaded for verify alone
+	depGen      []string // the generated files of dependencies that are stubbed
 
 	// find
 	scopes map[scopeKey]*pkgNamer // package-level names, one namer per package
 	stale  []string               // generated files no source needs any more
 
 	// load
-	units []*unit
+	helperIn   map[string]bool       // marked files whose generated file declares await
+	awaitFiles map[string]*awaitOnly // generated files of await's own, by path
+	units      []*unit
 }
 
 // funcState is what the per-function passes hand each other.

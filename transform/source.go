@@ -92,7 +92,7 @@ func (m *memSource) load(st *runState) error {
 	}
 	u := &unit{fset: st.fset, pkg: pkg, info: info, syntax: files, importer: m.imp, pkgName: st.pkgName}
 	if !declaresAwait(f) {
-		u.helper = f
+		u.helpers = map[*ast.File]bool{f: true}
 	}
 	st.addUnit(u, []*ast.File{f})
 	return nil

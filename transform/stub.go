@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/build/constraint"
 	"go/printer"
 	"go/token"
 	"path/filepath"
@@ -86,19 +87,47 @@ func setOf(xs ...string) map[string]bool {
 	return m
 }
 
-// buildConstraint returns the //go:build line of f, or "".
+// buildConstraint returns the build constraint of f as a //go:build line, or
+// "": its //go:build line, or the // +build lines of an older file combined
+// into one.
 func buildConstraint(f *ast.File) string {
+	var plus constraint.Expr
 	for _, cg := range f.Comments {
 		if cg.Pos() > f.Package {
 			break
 		}
 		for _, c := range cg.List {
-			if strings.HasPrefix(c.Text, "//go:build ") {
+			if constraint.IsGoBuild(c.Text) {
 				return c.Text
+			}
+			if constraint.IsPlusBuild(c.Text) {
+				if x, err := constraint.Parse(c.Text); err == nil {
+					if plus == nil {
+						plus = x
+					} else {
+						plus = &constraint.AndExpr{X: plus, Y: x}
+					}
+				}
 			}
 		}
 	}
+	if plus != nil {
+		return "//go:build " + plus.String()
+	}
 	return ""
+}
+
+// constrained reports whether the Go file at path, with syntax f, is left out
+// of some build: it has a build constraint, or its name ends in a GOOS or
+// GOARCH (x_linux.go, x_arm64_test.go).
+func constrained(path string, f *ast.File) bool {
+	if buildConstraint(f) != "" {
+		return true
+	}
+	stem := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".go"), "_test")
+	parts := strings.Split(stem, "_")[1:] // as go/build, from the first underscore on
+	n := len(parts)
+	return n >= 1 && (knownOS[parts[n-1]] || knownArch[parts[n-1]])
 }
 
 // stubSource returns the stub of the file generated for f: one FAsync declaration

@@ -6,8 +6,6 @@ import (
 	"go/types"
 	"path/filepath"
 	"sort"
-
-	"golang.org/x/tools/go/packages"
 )
 
 // A unit is one type-checked package variant (a package, or a package with its
@@ -35,9 +33,10 @@ type unit struct {
 	names   map[*ast.File]string
 	imports map[*ast.File]*fileImports
 	funcs   []*funcState
-	// helper is the file whose output declares the package-local await, or nil
-	// when none of this unit's does.
-	helper *ast.File
+	// helpers are the files whose outputs declare the package-local await,
+	// and awaitFiles the generated files of await's own the unit writes.
+	helpers    map[*ast.File]bool
+	awaitFiles []*awaitOnly
 	// hoisted names the local types and constants moved to package level.
 	hoisted map[types.Object]string
 	// pkgName returns the name of the package at an import path.
@@ -78,65 +77,3 @@ func (u *unit) noteOwner(name string, fn *asyncFunc) {
 	}
 	u.owner[name] = fn
 }
-
-// packageImporter resolves the imports of p's files, and of the files
-// generated for them, to the packages the load used: p's direct imports and
-// everything they refer to. A path the load did not see (such as iter, when
-// only the generated code uses it) is loaded on demand.
-func packageImporter(p *packages.Package, st *runState) types.Importer {
-	known := map[string]*types.Package{}
-	var walk func(tp *types.Package)
-	walk = func(tp *types.Package) {
-		if tp == nil || known[tp.Path()] != nil {
-			return
-		}
-		known[tp.Path()] = tp
-		for _, ip := range tp.Imports() {
-			walk(ip)
-		}
-	}
-	for path, ip := range p.Imports {
-		if ip.Types != nil {
-			known[path] = ip.Types
-			walk(ip.Types)
-		}
-	}
-	return importerFunc(func(path string) (*types.Package, error) {
-		if tp := known[path]; tp != nil {
-			return tp, nil
-		}
-		tp, err := st.loadExtra(path)
-		if err == nil {
-			known[path] = tp
-		}
-		return tp, err
-	})
-}
-
-type importerFunc func(path string) (*types.Package, error)
-
-func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
-
-// loadExtra type-checks a package that no loaded package imports, for verify.
-func (st *runState) loadExtra(path string) (*types.Package, error) {
-	if tp := st.extra[path]; tp != nil {
-		return tp, nil
-	}
-	cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes, Dir: st.dir, BuildFlags: st.buildFlags}
-	pkgs, err := packages.Load(cfg, path)
-	if err != nil {
-		return nil, err
-	}
-	if len(pkgs) != 1 || pkgs[0].Types == nil || len(pkgs[0].Errors) > 0 {
-		return nil, &importError{path}
-	}
-	if st.extra == nil {
-		st.extra = map[string]*types.Package{}
-	}
-	st.extra[path] = pkgs[0].Types
-	return pkgs[0].Types, nil
-}
-
-type importError struct{ path string }
-
-func (e *importError) Error() string { return "cannot load package " + e.path }

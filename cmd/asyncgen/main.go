@@ -24,6 +24,13 @@
 // FetchAsync(url) returning a runtime.Awaitable[string]. With no arguments it
 // works on the package in the current directory.
 //
+// Files with build constraints are generated too, whatever the current build:
+// x_linux.go gets x_async_linux.go, a file with //go:build fancy a generated file
+// with the same line, each type-checked under a build that compiles it. A
+// package that awaits another package's async functions is type-checked
+// against stubs of them, so go generate ./... works before anything is
+// generated, in any order.
+//
 // Subcommands:
 //
 //	asyncgen check [packages]   exit 1 and name every generated file that is stale or missing

@@ -1097,3 +1097,193 @@ func TestAdd(t *testing.T) {
 		t.Errorf("go tool cover -html wrote no page for calc.go")
 	}
 }
+
+// TestConstraintsAndGoGenerate generates, with one go generate ./... on a
+// module that nobody generated, three packages that await each other's async
+// functions (app awaits q, q awaits p: go generate visits app first) and
+// whose async functions are in files with build constraints: p's only in
+// a_linux.go, a_darwin.go and a file with //go:build fancy, so that await
+// gets a file of its own; q's in q.go and q_darwin.go. z has only z_darwin.go,
+// so that neither go generate nor go list ./... sees it on linux, and
+// asyncgen ./... generates it. The module then builds and vets under linux
+// and darwin, with and without -tags fancy, and asyncgen check notices a
+// tagged file that is stale.
+func TestConstraintsAndGoGenerate(t *testing.T) {
+	if goruntime.GOOS != "linux" {
+		t.Skip("the module's files are constrained with linux as the native system")
+	}
+	t.Parallel()
+	sys := func(name, constraint, os string) string {
+		return constraint + `package p
+
+import "github.com/asyncgen/asyncgen/runtime"
+
+// async
+func ` + name + `() (string, error) {
+	await(runtime.Yield())
+	return "` + os + `", nil
+}
+`
+	}
+	dir := newModule(t, map[string]string{
+		"p/doc.go": `// Package p has async functions only in files with build constraints.
+package p
+
+//go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
+`,
+		"p/a_linux.go":  sys("Sys", "", "linux"),
+		"p/a_darwin.go": sys("Sys", "", "darwin"),
+		"p/fancy.go":    sys("Fancy", "//go:build fancy\n\n", "fancy"),
+		"q/q.go": `package q
+
+//go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
+
+import "example.com/m/p"
+
+// async
+func Both() (string, error) {
+	s, err := await(p.SysAsync())
+	return "q " + s, err
+}
+`,
+		"q/q_darwin.go": `package q
+
+import "github.com/asyncgen/asyncgen/runtime"
+
+// async
+func Mac() int {
+	await(runtime.Yield())
+	return 1
+}
+`,
+		"app/main.go": `package main
+
+//go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
+
+import (
+	"fmt"
+
+	"example.com/m/q"
+	"github.com/asyncgen/asyncgen/runtime"
+)
+
+// async
+func Main() error {
+	s, err := await(q.BothAsync())
+	fmt.Println(s)
+	return err
+}
+
+func main() { runtime.Run(MainAsync()) }
+`,
+		"z/z_darwin.go": `package z
+
+//go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
+
+import "github.com/asyncgen/asyncgen/runtime"
+
+// async
+func Z() { await(runtime.Yield()) }
+`,
+	})
+	goTool(t, dir, "generate", "./...")
+	want := map[string]string{ // generated file: its build constraint, or "" for none
+		"p/a_async_linux.go":  "",
+		"p/a_async_darwin.go": "",
+		"p/fancy_async.go":    "//go:build fancy",
+		"p/async_await.go":    "",
+		"q/q_async.go":        "",
+		"q/q_async_darwin.go": "",
+		"app/main_async.go":   "",
+	}
+	awaits := map[string]bool{"p/async_await.go": true, "q/q_async.go": true, "app/main_async.go": true}
+	for name, constraint := range want {
+		path := filepath.Join(dir, name)
+		if !exists(path) {
+			t.Fatalf("go generate ./... did not write %s; files: %v", name, names(snapshot(t, dir)))
+		}
+		checkGenerated(t, path)
+		src := readFile(t, path)
+		if got := buildConstraintOf(src); got != constraint {
+			t.Errorf("%s has the build constraint %q, want %q", name, got, constraint)
+		}
+		if got := strings.Contains(src, "\nfunc await["); got != awaits[name] {
+			t.Errorf("%s declares await: %v, want %v", name, got, awaits[name])
+		}
+	}
+
+	// go generate did not visit z, whose files linux leaves out: check says
+	// so, and asyncgen ./... generates it.
+	r := asyncgen(t, dir, "check", "./...")
+	if r.code != 1 || !strings.Contains(r.stderr, filepath.Join("z", "z_async_darwin.go")+": missing") {
+		t.Errorf("asyncgen check ./... before z is generated: exit %d, stderr:\n%s\nwant exit 1 naming z/z_async_darwin.go missing", r.code, r.stderr)
+	}
+	mustAsyncgen(t, dir, "./...")
+	for _, name := range []string{"z/z_async_darwin.go", "z/async_await.go"} {
+		if !exists(filepath.Join(dir, name)) {
+			t.Errorf("asyncgen ./... did not write %s", name)
+		}
+	}
+	if r := asyncgen(t, dir, "check", "./..."); r.code != 0 {
+		t.Errorf("asyncgen check ./... after generating: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+
+	// Every build has its own files and one await.
+	for _, b := range []struct{ goos, tags string }{{"linux", ""}, {"linux", "fancy"}, {"darwin", ""}, {"darwin", "fancy"}} {
+		args := []string{"-tags=" + b.tags, "./..."}
+		verbs := []string{"build", "vet"}
+		if b.tags != "" {
+			verbs = verbs[:1] // vet once per system
+		}
+		for _, verb := range verbs {
+			cmd := exec.Command("go", append([]string{verb}, args...)...)
+			cmd.Dir = dir
+			cmd.Env = append(goEnv(), "GOOS="+b.goos, "GOARCH=amd64", "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("GOOS=%s go %s -tags=%q ./...: %v\n%s", b.goos, verb, b.tags, err, out)
+			}
+		}
+	}
+	if out := goTool(t, dir, "run", "./app"); out != "q linux\n" {
+		t.Errorf("go run ./app printed %q, want %q", out, "q linux\n")
+	}
+
+	// Once the package has an async function in a file without constraint,
+	// its generated file declares await, and async_await.go goes.
+	writeFile(t, filepath.Join(dir, "p", "plain.go"), `package p
+
+import "github.com/asyncgen/asyncgen/runtime"
+
+// async
+func Plain() { await(runtime.Yield()) }
+`)
+	mustAsyncgen(t, dir, "./p")
+	if exists(filepath.Join(dir, "p", "async_await.go")) {
+		t.Errorf("asyncgen kept p/async_await.go after plain.go, without constraint, got an async function")
+	}
+	if src := readFile(t, filepath.Join(dir, "p", "plain_async.go")); !strings.Contains(src, "\nfunc await[") {
+		t.Errorf("p/plain_async.go does not declare await:\n%s", src)
+	}
+	goTool(t, dir, "build", "./...")
+
+	// A tagged file that changed is stale.
+	fancy := filepath.Join(dir, "p", "fancy.go")
+	writeFile(t, fancy, strings.Replace(readFile(t, fancy), `"fancy", nil`, `"fancier", nil`, 1))
+	r = asyncgen(t, dir, "check", "./...")
+	if r.code != 1 || !strings.Contains(r.stderr, filepath.Join("p", "fancy_async.go")+": stale") {
+		t.Errorf("asyncgen check ./... after fancy.go changed: exit %d, stderr:\n%s\nwant exit 1 naming p/fancy_async.go stale", r.code, r.stderr)
+	}
+}
+
+// buildConstraintOf returns the //go:build line of a Go file's header, or "".
+func buildConstraintOf(src string) string {
+	for _, line := range strings.Split(src, "\n") {
+		if strings.HasPrefix(line, "package ") {
+			break
+		}
+		if strings.HasPrefix(line, "//go:build ") {
+			return line
+		}
+	}
+	return ""
+}
