@@ -56,8 +56,8 @@
 //	        emitfunc.go               through its storage; defers through the frame; returns through
 //	        emitraw.go                Coro.Return; every resume point reachable from the dispatch switch
 //	file    file.go         run       one file per source file: the header, imports under the names the
-//	                                  namers chose, the package's await helper once, gofmt'd, with the
-//	                                  //line resets numbered
+//	                                  namers chose, the package's await helper once, then each Step
+//	                                  with every line placed in the source, gofmt'd
 //	verify  verify.go       run       each package type-checks with its generated files in place
 //
 // Write (write.go) is separate, so that "asyncgen check" and "asyncgen diff"
