@@ -51,9 +51,10 @@
 //	emit    emit.go         function  the state struct, FAsync, Info and Step; every variable referred to
 //	        emitfunc.go               through its storage; defers through the frame; returns through
 //	        emitraw.go                Coro.Return; every resume point reachable from the dispatch switch
-//	file    file.go         run       one file per source file: the header, imports under the names the
-//	                                  namers chose, the package's await helper once, gofmt'd, with the
-//	                                  //line resets numbered
+//	file    file.go         run       one file per source file: the header, the records of what it was
+//	        record.go                 generated from, imports under the names the namers chose, the
+//	                                  package's await helper once, gofmt'd, with the //line resets
+//	                                  numbered and the sum of the code recorded
 //	verify  verify.go       run       each package type-checks with its generated files in place
 //
 // Write (write.go) is separate, so that "asyncgen check" and "asyncgen diff"

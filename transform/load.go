@@ -37,6 +37,7 @@ import (
 type parsedFile struct {
 	name    string // absolute
 	ast     *ast.File
+	src     []byte    // what ast was parsed from
 	marks   []*marked // its async functions, in source order (set by find)
 	gen     bool      // its name has the form of a generated file
 	test    bool
@@ -132,7 +133,7 @@ func parsePass(st *runState) error {
 				addParseErrors(st.res, err)
 				continue
 			}
-			st.parsed[name] = &parsedFile{name: name, ast: f, gen: isGeneratedName(name), test: strings.HasSuffix(name, "_test.go"), pkgPath: path}
+			st.parsed[name] = &parsedFile{name: name, ast: f, src: src, gen: isGeneratedName(name), test: strings.HasSuffix(name, "_test.go"), pkgPath: path}
 		}
 	}
 	return nil
