@@ -33,6 +33,7 @@ func isAsyncDoc(doc *ast.CommentGroup) bool { return mark.Of(doc) != nil }
 
 func run(pass *analysis.Pass) (any, error) {
 	pass = honorIgnores(pass)
+	checkStale(pass)
 	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	for _, f := range pass.Files {
 		if ast.IsGenerated(f) {

@@ -362,6 +362,9 @@ type StaleFunc struct {
 	// Changed, Missing and Moved; the record's line in the generated file
 	// for Removed; the line concerned in the generated file otherwise.
 	Pos token.Position
+	// content is the generated file's, for the Foreign message.
+	content []byte
+	noFile  bool // Missing: there is no generated file
 }
 
 // Message says what a finding means and what to do, naming the generated
@@ -372,17 +375,20 @@ func (s StaleFunc) Message(genName string) string {
 	case Changed:
 		return fmt.Sprintf("async function %s has changed since %s was generated, so its old code runs; run go generate (or asyncgen)", s.Name, gen)
 	case Missing:
+		if s.noFile {
+			return fmt.Sprintf("async function %s has no generated code (%s does not exist); run go generate (or asyncgen)", s.Name, gen)
+		}
 		return fmt.Sprintf("async function %s has no generated code in %s; run go generate (or asyncgen)", s.Name, gen)
 	case Removed:
 		return fmt.Sprintf("%s has generated code for %s, which its source no longer declares as an async function; run go generate (or asyncgen) to remove it", gen, s.Name)
 	case Moved:
-		return fmt.Sprintf("async function %s has moved or its comments or layout changed since %s was generated: the code is current, but its //line directives point at old lines; run go generate (or asyncgen)", s.Name, gen)
+		return fmt.Sprintf("async function %s moved, or its comments or layout changed, since %s was generated: its code is current, but its //line directives and task-dump positions point at the old lines; run go generate (or asyncgen)", s.Name, gen)
 	case Edited:
 		return fmt.Sprintf("%s was edited after asyncgen generated it; do not edit it: run go generate (or asyncgen) to generate it again", gen)
 	case Conflict:
 		return fmt.Sprintf("%s has merge conflict markers; do not resolve them by hand: run go generate (or asyncgen) to generate it again", gen)
 	case Foreign:
-		return fmt.Sprintf("%s is in the place of the file asyncgen generates, but its first line is not %q, so asyncgen does not overwrite it: if it is generated code (a merge or an edit may have removed that line), delete it and run go generate (or asyncgen); if it is yours, rename it", gen, Header)
+		return gen + ": " + foreignMessage(s.content)
 	case Unrecorded:
 		return fmt.Sprintf("%s does not record what it was generated from (an older asyncgen wrote it, or a merge lost its header); run go generate (or asyncgen)", gen)
 	}
@@ -425,12 +431,12 @@ func StaleFuncs(srcName string, src []byte, genName string, gen []byte) ([]Stale
 	var out []StaleFunc
 	if gen == nil {
 		for _, r := range have {
-			out = append(out, StaleFunc{Kind: Missing, Name: r.Name, Pos: fset.Position(decls[r.Name].Name.Pos())})
+			out = append(out, StaleFunc{Kind: Missing, Name: r.Name, Pos: fset.Position(decls[r.Name].Name.Pos()), noFile: true})
 		}
 		return out, nil
 	}
 	if !bytes.HasPrefix(gen, []byte(Header+"\n")) && !bytes.HasPrefix(gen, []byte(Header+"\r\n")) {
-		return append(out, StaleFunc{Kind: Foreign, Pos: genPos(0)}), nil
+		return append(out, StaleFunc{Kind: Foreign, Pos: genPos(0), content: gen}), nil
 	}
 	if off, ok := conflictMarker(gen); ok {
 		out = append(out, StaleFunc{Kind: Conflict, Pos: genPos(off)})
