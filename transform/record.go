@@ -364,7 +364,8 @@ type StaleFunc struct {
 	Pos token.Position
 	// content is the generated file's, for the Foreign message.
 	content []byte
-	noFile  bool // Missing: there is no generated file
+	noFile  bool   // Missing: there is no generated file
+	src     string // Removed: the source file, if there is one
 }
 
 // Message says what a finding means and what to do, naming the generated
@@ -380,7 +381,11 @@ func (s StaleFunc) Message(genName string) string {
 		}
 		return fmt.Sprintf("async function %s has no generated code in %s; run go generate (or asyncgen)", s.Name, gen)
 	case Removed:
-		return fmt.Sprintf("%s has generated code for %s, which its source no longer declares as an async function; run go generate (or asyncgen) to remove it", gen, s.Name)
+		src := "its source"
+		if s.src != "" {
+			src = filepath.Base(s.src)
+		}
+		return fmt.Sprintf("%s still has generated code for %s, which %s no longer declares as an async function; run go generate (or asyncgen) to remove it", gen, s.Name, src)
 	case Moved:
 		return fmt.Sprintf("async function %s moved, or its comments or layout changed, since %s was generated: its code is current, but its //line directives and task-dump positions point at the old lines; run go generate (or asyncgen)", s.Name, gen)
 	case Edited:
@@ -469,7 +474,7 @@ func StaleFuncs(srcName string, src []byte, genName string, gen []byte) ([]Stale
 	}
 	for _, r := range recs.Funcs {
 		if _, ok := decls[r.Name]; !ok {
-			out = append(out, StaleFunc{Kind: Removed, Name: r.Name, Pos: genPos(recs.offsets[r.Name])})
+			out = append(out, StaleFunc{Kind: Removed, Name: r.Name, Pos: genPos(recs.offsets[r.Name]), src: srcName})
 		}
 	}
 	return out, nil

@@ -28,7 +28,7 @@ func (c *Counter) Add(k int) int {
 }
 
 // Gone is no longer async, and a_async.go still has its coroutine.
-func Gone() { // want `a_async.go has generated code for Gone, which its source no longer declares as an async function; run go generate \(or asyncgen\) to remove it`
+func Gone() { // want `a_async.go still has generated code for Gone, which a.go no longer declares as an async function; run go generate \(or asyncgen\) to remove it`
 	runtime.Await(runtime.Yield())
 }
 
