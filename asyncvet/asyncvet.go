@@ -21,7 +21,7 @@ const RuntimePath = "github.com/asyncgen/asyncgen/runtime"
 // Analyzer is the asyncvet analysis.
 var Analyzer = &analysis.Analyzer{
 	Name:     "asyncvet",
-	Doc:      "report blocking calls in async functions, awaits in unmarked functions, coroutines never awaited or awaited twice, dropped tasks and swallowed cancellation",
+	Doc:      "report blocking calls in async functions, awaits in unmarked functions, coroutines never awaited or awaited twice, dropped tasks, swallowed cancellation and stale generated code",
 	URL:      "https://pkg.go.dev/github.com/asyncgen/asyncgen/asyncvet",
 	Requires: []*analysis.Analyzer{inspect.Analyzer},
 	Run:      run,

@@ -1346,6 +1346,16 @@
 //
 //	b_async.go:66: cannot use CallAPI (value of type func(name string, n int) (string, error)) as func(name string) (string, error) value in variable declaration
 //
-// "asyncgen check" catches every other kind of staleness, by generating again
-// and comparing with the files on disk.
+// Below its header, the generated file also records what it was generated
+// from: per async function a hash of its code and one of its exact text and
+// position, and a hash of the generated code (record.go). StaleFuncs compares
+// them with the source, from the two files' contents alone: asyncvet reports
+// a function whose code changed since generation, and "asyncgen check",
+// which catches every kind of staleness by generating again and comparing
+// with the files on disk, names the functions that make a file stale.
+//
+// A generated file that does not parse (a merge's conflict markers, a hand
+// edit) does not stop the run that replaces it, and its errors are never
+// reported against the source lines its //line directives name
+// (damaged.go).
 package transform

@@ -26,7 +26,8 @@
 //
 // Subcommands:
 //
-//	asyncgen check [packages]   exit 1 and name every generated file that is stale or missing
+//	asyncgen check [packages]   exit 1 and name every generated file that is stale or missing,
+//	                            and the async functions that make it stale
 //	asyncgen diff [packages]    show what a regeneration would change
 //	asyncgen inspect [-format text|dot|json|mermaid] PATTERN... [FUNC...]
 //	                            show each async function's states, await points,
