@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -52,6 +53,19 @@ func checkStale(pass *analysis.Pass) {
 		stale, err := transform.StaleFuncs(name, src, gen, genSrc)
 		if err != nil {
 			continue
+		}
+		if files[gen] == nil {
+			if _, err := os.Stat(gen); err == nil {
+				// There, but not compiled with its source.
+				for _, s := range stale {
+					if s.Kind == transform.Missing {
+						pass.Reportf(pass.Fset.File(f.Pos()).Pos(s.Pos.Offset),
+							"async function %s has no generated code in this build: %s is not compiled with %s (their build constraints or package clauses differ); run go generate (or asyncgen)",
+							s.Name, filepath.Base(gen), filepath.Base(name))
+					}
+				}
+				continue
+			}
 		}
 		report(pass, stale, gen, f, files[gen])
 	}
