@@ -90,6 +90,40 @@ func (st *runState) releaseHeld() {
 	}
 }
 
+// dropStubErrors drops the type errors positioned in the stubs that the
+// overlay puts in place of generated files: a stub repeats the signatures of
+// its source's async functions, so its errors repeat the source's, at lines
+// of a file that is not on disk. When nothing else was reported, they stay,
+// saying where they come from.
+func (st *runState) dropStubErrors(overlay map[string][]byte) {
+	inStub := func(d Diagnostic) bool {
+		if d.Pos.Filename == "" {
+			return false
+		}
+		name := d.Pos.Filename
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(st.dir, name)
+		}
+		_, ok := overlay[name]
+		return ok
+	}
+	var kept []Diagnostic
+	for _, d := range st.res.Diagnostics {
+		if !inStub(d) {
+			kept = append(kept, d)
+		}
+	}
+	if len(kept) > 0 {
+		st.res.Diagnostics = kept
+		return
+	}
+	for i, d := range st.res.Diagnostics {
+		if inStub(d) {
+			st.res.Diagnostics[i].Msg += " (in the declarations of the async functions' FAsync that asyncgen type-checks the package with, in place of " + filepath.Base(d.Pos.Filename) + ")"
+		}
+	}
+}
+
 func startsWithHeader(src []byte) bool {
 	line, _, _ := bytes.Cut(src, []byte("\n"))
 	return string(bytes.TrimRight(line, "\r")) == Header

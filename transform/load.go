@@ -202,6 +202,7 @@ func loadPass(st *runState) error {
 			st.res.errorf(errPos(e), "", "%s%s", e.Msg, st.generatedHint(e.Msg))
 		}
 	}
+	st.dropStubErrors(overlay)
 	if len(st.res.Diagnostics) > 0 {
 		return nil
 	}

@@ -1048,4 +1048,14 @@ func TestDamagedGenerated(t *testing.T) {
 		}
 		sameSnapshot(t, "asyncgen with a_async.go's first line gone", before, snapshot(t, dir))
 	}
+
+	// A type error in an async function's signature is the source's: the
+	// stub that stands in for a_async.go while the package is type-checked
+	// repeats it, at lines that a_async.go does not have, and is not blamed.
+	writeFile(t, gen, good)
+	writeFile(t, filepath.Join(dir, "a.go"), strings.Replace(twoFilesA, "func Main() error", "func Main(x Undefined) error", 1))
+	r := asyncgen(t, dir)
+	if r.code != 1 || !strings.Contains(r.stderr, "a.go:10:13: undefined: Undefined\n") || strings.Contains(r.stderr, "a_async.go") {
+		t.Errorf("asyncgen with an undefined type in a signature: exit %d, want 1 and the error at a.go:10:13 only:\n%s", r.code, r.stderr)
+	}
 }
