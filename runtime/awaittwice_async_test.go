@@ -5,7 +5,7 @@
 //asyncgen:func holder 61b966d55e415136 e6297154a8b4cf01
 //asyncgen:func awaitDone c4a8900177e4efef ffbf9cde7851b36f
 //asyncgen:func awaitRunning 70d36de9e0474118 dd962c2c603fe339
-//asyncgen:sum b7253b0d01bfff00
+//asyncgen:sum ebe921f510ddd312
 
 package runtime_test
 
@@ -47,36 +47,6 @@ var napInfo = runtime.FuncInfo{
 	Name: "runtime_test.nap",
 }
 
-func (_s *napCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line awaittwice_test.go:16
-	_s._a0 = runtime.Sleep(_s.d)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line awaittwice_test.go:16
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line awaittwice_test.go:17
-	_s.Ret = _s.n
-	return _s.Return()
-//line awaittwice_async_test.go:78
-}
-
 var _ func(d time.Duration, n int) int = nap
 
 // holderCoro is the state of the async function holder while it runs.
@@ -105,38 +75,6 @@ var holderInfo = runtime.FuncInfo{
 	File: "awaittwice_test.go",
 	Line: 23,
 	Name: "runtime_test.holder",
-}
-
-func (_s *holderCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		n   int
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line awaittwice_test.go:24
-	_s._a0 = _s.c
-	_s.PC = 1
-	_s.c = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line awaittwice_test.go:24
-	n, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line awaittwice_test.go:25
-	_s.Ret = n
-	return _s.Return()
-//line awaittwice_async_test.go:140
 }
 
 var _ func(c runtime.Awaitable[int]) int = holder
@@ -170,53 +108,6 @@ var awaitDoneInfo = runtime.FuncInfo{
 	File: "awaittwice_test.go",
 	Line: 31,
 	Name: "runtime_test.awaitDone",
-}
-
-func (_s *awaitDoneCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-		_t2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line awaittwice_test.go:32
-	_s.c = napAsync(0, 1)
-//line awaittwice_test.go:33
-	_s._a0 = _s.c
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line awaittwice_test.go:33
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line awaittwice_test.go:34
-	_s._a0 = _s.c
-	_s.PC = 2
-	_s.c = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line awaittwice_test.go:34
-	_, _t2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t2) {
-		return _s.Unwind(_t2)
-	}
-	return _s.Return()
-//line awaittwice_async_test.go:220
 }
 
 var _ func() = awaitDone
@@ -253,55 +144,6 @@ var awaitRunningInfo = runtime.FuncInfo{
 	Name: "runtime_test.awaitRunning",
 }
 
-func (_s *awaitRunningCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-		_t2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line awaittwice_test.go:41
-	_s.c = napAsync(time.Hour, 1)
-//line awaittwice_test.go:42
-	runtime.Spawn(holderAsync(_s.c)).SetName("holder")
-//line awaittwice_test.go:43
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line awaittwice_test.go:43
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line awaittwice_test.go:44
-	_s._a1 = _s.c
-	_s.PC = 2
-	_s.c = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line awaittwice_test.go:44
-	_, _t2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if _f.Unwinds(_t2) {
-		return _s.Unwind(_t2)
-	}
-	return _s.Return()
-//line awaittwice_async_test.go:303
-}
-
 var _ func() = awaitRunning
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -309,4 +151,274 @@ var _ func() = awaitRunning
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line awaittwice_test.go:15:1
+func (_s *napCoro) Step(_f *runtime.Fiber) bool {
+//line awaittwice_test.go:15:1
+	var (
+//line awaittwice_test.go:15:1
+		_t1 error
+//line awaittwice_test.go:15:1
+	)
+//line awaittwice_test.go:15:1
+	switch _s.PC {
+//line awaittwice_test.go:15:1
+	case 0:
+//line awaittwice_test.go:15:1
+	case 1:
+//line awaittwice_test.go:15:1
+		goto _r1
+//line awaittwice_test.go:15:1
+	default:
+//line awaittwice_test.go:15:1
+		panic(runtime.BadPC(_s.PC))
+//line awaittwice_test.go:15:1
+	}
+//line awaittwice_test.go:16:1
+	_s._a0 = runtime.Sleep(_s.d)
+//line awaittwice_test.go:16:1
+	_s.PC = 1
+//line awaittwice_test.go:16:1
+	if _f.Suspend(_s._a0) {
+//line awaittwice_test.go:16:1
+		return false
+//line awaittwice_test.go:16:1
+	}
+//line awaittwice_test.go:16:2
+_r1:
+//line awaittwice_test.go:16:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line awaittwice_test.go:16:1
+	_s._a0 = nil
+//line awaittwice_test.go:16:1
+	if _f.Unwinds(_t1) {
+//line awaittwice_test.go:16:1
+		return _s.Unwind(_t1)
+//line awaittwice_test.go:16:1
+	}
+//line awaittwice_test.go:17:1
+	_s.Ret = _s.n
+//line awaittwice_test.go:17:1
+	return _s.Return()
+//line awaittwice_test.go:17:2
+}
+
+//line awaittwice_test.go:23:1
+func (_s *holderCoro) Step(_f *runtime.Fiber) bool {
+//line awaittwice_test.go:23:1
+	var (
+//line awaittwice_test.go:23:1
+		n int
+//line awaittwice_test.go:23:1
+		_t1 error
+//line awaittwice_test.go:23:1
+	)
+//line awaittwice_test.go:23:1
+	switch _s.PC {
+//line awaittwice_test.go:23:1
+	case 0:
+//line awaittwice_test.go:23:1
+	case 1:
+//line awaittwice_test.go:23:1
+		goto _r1
+//line awaittwice_test.go:23:1
+	default:
+//line awaittwice_test.go:23:1
+		panic(runtime.BadPC(_s.PC))
+//line awaittwice_test.go:23:1
+	}
+//line awaittwice_test.go:24:9
+	_s._a0 = _s.c
+//line awaittwice_test.go:24:9
+	_s.PC = 1
+//line awaittwice_test.go:24:9
+	_s.c = nil
+//line awaittwice_test.go:24:9
+	if _f.Suspend(_s._a0) {
+//line awaittwice_test.go:24:8
+		return false
+//line awaittwice_test.go:24:9
+	}
+//line awaittwice_test.go:24:10
+_r1:
+//line awaittwice_test.go:24:9
+	n, _t1 = runtime.Resume(_f, _s._a0)
+//line awaittwice_test.go:24:9
+	_s._a0 = nil
+//line awaittwice_test.go:24:9
+	if _f.Unwinds(_t1) {
+//line awaittwice_test.go:24:8
+		return _s.Unwind(_t1)
+//line awaittwice_test.go:24:9
+	}
+//line awaittwice_test.go:25:1
+	_s.Ret = n
+//line awaittwice_test.go:25:1
+	return _s.Return()
+//line awaittwice_test.go:25:2
+}
+
+//line awaittwice_test.go:31:1
+func (_s *awaitDoneCoro) Step(_f *runtime.Fiber) bool {
+//line awaittwice_test.go:31:1
+	var (
+//line awaittwice_test.go:31:1
+		_t1 error
+//line awaittwice_test.go:31:1
+		_t2 error
+//line awaittwice_test.go:31:1
+	)
+//line awaittwice_test.go:31:1
+	switch _s.PC {
+//line awaittwice_test.go:31:1
+	case 0:
+//line awaittwice_test.go:31:1
+	case 1:
+//line awaittwice_test.go:31:1
+		goto _r1
+//line awaittwice_test.go:31:1
+	case 2:
+//line awaittwice_test.go:31:1
+		goto _r2
+//line awaittwice_test.go:31:1
+	default:
+//line awaittwice_test.go:31:1
+		panic(runtime.BadPC(_s.PC))
+//line awaittwice_test.go:31:1
+	}
+//line awaittwice_test.go:32:1
+	_s.c = napAsync(0, 1)
+//line awaittwice_test.go:33:1
+	_s._a0 = _s.c
+//line awaittwice_test.go:33:1
+	_s.PC = 1
+//line awaittwice_test.go:33:1
+	if _f.Suspend(_s._a0) {
+//line awaittwice_test.go:33:1
+		return false
+//line awaittwice_test.go:33:1
+	}
+//line awaittwice_test.go:33:2
+_r1:
+//line awaittwice_test.go:33:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line awaittwice_test.go:33:1
+	_s._a0 = nil
+//line awaittwice_test.go:33:1
+	if _f.Unwinds(_t1) {
+//line awaittwice_test.go:33:1
+		return _s.Unwind(_t1)
+//line awaittwice_test.go:33:1
+	}
+//line awaittwice_test.go:34:1
+	_s._a0 = _s.c
+//line awaittwice_test.go:34:1
+	_s.PC = 2
+//line awaittwice_test.go:34:1
+	_s.c = nil
+//line awaittwice_test.go:34:1
+	if _f.Suspend(_s._a0) {
+//line awaittwice_test.go:34:1
+		return false
+//line awaittwice_test.go:34:1
+	}
+//line awaittwice_test.go:34:2
+_r2:
+//line awaittwice_test.go:34:1
+	_, _t2 = runtime.Resume(_f, _s._a0)
+//line awaittwice_test.go:34:1
+	_s._a0 = nil
+//line awaittwice_test.go:34:1
+	if _f.Unwinds(_t2) {
+//line awaittwice_test.go:34:1
+		return _s.Unwind(_t2)
+//line awaittwice_test.go:34:1
+	}
+//line awaittwice_test.go:34:1
+	return _s.Return()
+//line awaittwice_test.go:34:2
+}
+
+//line awaittwice_test.go:40:1
+func (_s *awaitRunningCoro) Step(_f *runtime.Fiber) bool {
+//line awaittwice_test.go:40:1
+	var (
+//line awaittwice_test.go:40:1
+		_t1 error
+//line awaittwice_test.go:40:1
+		_t2 error
+//line awaittwice_test.go:40:1
+	)
+//line awaittwice_test.go:40:1
+	switch _s.PC {
+//line awaittwice_test.go:40:1
+	case 0:
+//line awaittwice_test.go:40:1
+	case 1:
+//line awaittwice_test.go:40:1
+		goto _r1
+//line awaittwice_test.go:40:1
+	case 2:
+//line awaittwice_test.go:40:1
+		goto _r2
+//line awaittwice_test.go:40:1
+	default:
+//line awaittwice_test.go:40:1
+		panic(runtime.BadPC(_s.PC))
+//line awaittwice_test.go:40:1
+	}
+//line awaittwice_test.go:41:1
+	_s.c = napAsync(time.Hour, 1)
+//line awaittwice_test.go:42:1
+	runtime.Spawn(holderAsync(_s.c)).SetName("holder")
+//line awaittwice_test.go:43:1
+	_s._a0 = runtime.Yield()
+//line awaittwice_test.go:43:1
+	_s.PC = 1
+//line awaittwice_test.go:43:1
+	if _f.Suspend(_s._a0) {
+//line awaittwice_test.go:43:1
+		return false
+//line awaittwice_test.go:43:1
+	}
+//line awaittwice_test.go:43:2
+_r1:
+//line awaittwice_test.go:43:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line awaittwice_test.go:43:1
+	_s._a0 = nil
+//line awaittwice_test.go:43:1
+	if _f.Unwinds(_t1) {
+//line awaittwice_test.go:43:1
+		return _s.Unwind(_t1)
+//line awaittwice_test.go:43:1
+	}
+//line awaittwice_test.go:44:1
+	_s._a1 = _s.c
+//line awaittwice_test.go:44:1
+	_s.PC = 2
+//line awaittwice_test.go:44:1
+	_s.c = nil
+//line awaittwice_test.go:44:1
+	if _f.Suspend(_s._a1) {
+//line awaittwice_test.go:44:1
+		return false
+//line awaittwice_test.go:44:1
+	}
+//line awaittwice_test.go:44:2
+_r2:
+//line awaittwice_test.go:44:1
+	_, _t2 = runtime.Resume(_f, _s._a1)
+//line awaittwice_test.go:44:1
+	_s._a1 = nil
+//line awaittwice_test.go:44:1
+	if _f.Unwinds(_t2) {
+//line awaittwice_test.go:44:1
+		return _s.Unwind(_t2)
+//line awaittwice_test.go:44:1
+	}
+//line awaittwice_test.go:44:1
+	return _s.Return()
+//line awaittwice_test.go:44:2
 }

@@ -9,7 +9,7 @@
 //asyncgen:func waitEvent fd165877c41a756f 1cefebc45488b33d
 //asyncgen:func sleeper 279675865c2578be 8d6b3a59e145056f
 //asyncgen:func waitForMany 4bf0717718e3e487 3a8945133c85fcea
-//asyncgen:sum 881fd7bd0a49f57a
+//asyncgen:sum f73ba0d34b244def
 
 package runtime_test
 
@@ -45,11 +45,6 @@ var trivialInfo = runtime.FuncInfo{
 	Name:   "runtime_test.trivial",
 }
 
-func (_s *trivialCoro) Step(_f *runtime.Fiber) bool {
-	return _s.Return()
-//line bench_async_test.go:51
-}
-
 var _ func() = trivial
 
 // spawnManyCoro is the state of the async function spawnMany while it runs.
@@ -82,67 +77,6 @@ var spawnManyInfo = runtime.FuncInfo{
 	File: "bench_test.go",
 	Line: 23,
 	Name: "runtime_test.spawnMany",
-}
-
-func (_s *spawnManyCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-		_t2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line bench_test.go:24
-	_s.i = 0
-_l1:
-	if _s.i >= _s.n {
-		goto _l3
-	}
-//line bench_test.go:25
-	runtime.Spawn(trivialAsync())
-//line bench_test.go:26
-	if _s.i%1024 != 1023 {
-		goto _l4
-	}
-//line bench_test.go:27
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line bench_test.go:27
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-_l4:
-//line bench_test.go:24
-	_s.i++
-	goto _l1
-_l3:
-//line bench_test.go:30
-	_s._a0 = runtime.Yield()
-	_s.PC = 2
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line bench_test.go:30
-	_, _t2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t2) {
-		return _s.Unwind(_t2)
-	}
-	return _s.Return()
-//line bench_async_test.go:146
 }
 
 var _ func(n int) = spawnMany
@@ -180,72 +114,6 @@ var spawnLeavesInfo = runtime.FuncInfo{
 	Name: "runtime_test.spawnLeaves",
 }
 
-func (_s *spawnLeavesCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-		_t2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line bench_test.go:69
-	_s.done = runtime.NewFuture[struct{}]()
-//line bench_test.go:70
-	_s.done.SetResult(struct{}{})
-//line bench_test.go:71
-	_s.i = 0
-_l1:
-	if _s.i >= _s.n {
-		goto _l3
-	}
-//line bench_test.go:72
-	runtime.Spawn[struct{}](_s.done)
-//line bench_test.go:73
-	if _s.i%1024 != 1023 {
-		goto _l4
-	}
-//line bench_test.go:74
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line bench_test.go:74
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-_l4:
-//line bench_test.go:71
-	_s.i++
-	goto _l1
-_l3:
-//line bench_test.go:77
-	_s._a0 = runtime.Yield()
-	_s.PC = 2
-	_s.done = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line bench_test.go:77
-	_, _t2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t2) {
-		return _s.Unwind(_t2)
-	}
-	return _s.Return()
-//line bench_async_test.go:247
-}
-
 var _ func(n int) = spawnLeaves
 
 // pingerCoro is the state of the async function pinger while it runs.
@@ -280,54 +148,6 @@ var pingerInfo = runtime.FuncInfo{
 	Name: "runtime_test.pinger",
 }
 
-func (_s *pingerCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line bench_test.go:101
-	_s.i = 0
-_l1:
-	if _s.i >= _s.n {
-		goto _l3
-	}
-//line bench_test.go:102
-	if _s.signalFirst {
-		_s.signal.Set()
-	}
-//line bench_test.go:105
-	_s._a0 = _s.wait.Wait()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line bench_test.go:105
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line bench_test.go:106
-	_s.wait.Clear()
-//line bench_test.go:107
-	if !_s.signalFirst {
-		_s.signal.Set()
-	}
-//line bench_test.go:101
-	_s.i++
-	goto _l1
-_l3:
-	return _s.Return()
-//line bench_async_test.go:329
-}
-
 var _ func(n int, wait *runtime.Event, signal *runtime.Event, signalFirst bool) = pinger
 
 // yielderCoro is the state of the async function yielder while it runs.
@@ -357,44 +177,6 @@ var yielderInfo = runtime.FuncInfo{
 	File: "bench_test.go",
 	Line: 144,
 	Name: "runtime_test.yielder",
-}
-
-func (_s *yielderCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line bench_test.go:145
-	_s.i = 0
-_l1:
-	if _s.i >= _s.n {
-		goto _l3
-	}
-//line bench_test.go:146
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line bench_test.go:146
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line bench_test.go:145
-	_s.i++
-	goto _l1
-_l3:
-	return _s.Return()
-//line bench_async_test.go:398
 }
 
 var _ func(n int) = yielder
@@ -427,35 +209,6 @@ var waitEventInfo = runtime.FuncInfo{
 	Name: "runtime_test.waitEvent",
 }
 
-func (_s *waitEventCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line bench_test.go:178
-	_s._a0 = _s.ev.Wait()
-	_s.PC = 1
-	_s.ev = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line bench_test.go:178
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-	return _s.Return()
-//line bench_async_test.go:457
-}
-
 var _ func(ev *runtime.Event) = waitEvent
 
 // sleeperCoro is the state of the async function sleeper while it runs.
@@ -484,34 +237,6 @@ var sleeperInfo = runtime.FuncInfo{
 	File: "bench_test.go",
 	Line: 237,
 	Name: "runtime_test.sleeper",
-}
-
-func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line bench_test.go:237
-	_s._a0 = runtime.Sleep(_s.d)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line bench_test.go:237
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-	return _s.Return()
-//line bench_async_test.go:515
 }
 
 var _ func(d time.Duration) = sleeper
@@ -545,42 +270,532 @@ var waitForManyInfo = runtime.FuncInfo{
 	Name: "runtime_test.waitForMany",
 }
 
-func (_s *waitForManyCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line bench_test.go:296
-	_s.i = 0
-_l1:
-	if _s.i >= _s.n {
-		goto _l3
-	}
-//line bench_test.go:297
-	_s._a0 = runtime.WaitFor(runtime.Yield(), time.Hour)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line bench_test.go:297
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line bench_test.go:296
-	_s.i++
-	goto _l1
-_l3:
+var _ func(n int) = waitForMany
+
+//line bench_test.go:20:1
+func (_s *trivialCoro) Step(_f *runtime.Fiber) bool {
+//line bench_test.go:20:1
 	return _s.Return()
-//line bench_async_test.go:584
+//line bench_test.go:20:1
 }
 
-var _ func(n int) = waitForMany
+//line bench_test.go:23:1
+func (_s *spawnManyCoro) Step(_f *runtime.Fiber) bool {
+//line bench_test.go:23:1
+	var (
+//line bench_test.go:23:1
+		_t1 error
+//line bench_test.go:23:1
+		_t2 error
+//line bench_test.go:23:1
+	)
+//line bench_test.go:23:1
+	switch _s.PC {
+//line bench_test.go:23:1
+	case 0:
+//line bench_test.go:23:1
+	case 1:
+//line bench_test.go:23:1
+		goto _r1
+//line bench_test.go:23:1
+	case 2:
+//line bench_test.go:23:1
+		goto _r2
+//line bench_test.go:23:1
+	default:
+//line bench_test.go:23:1
+		panic(runtime.BadPC(_s.PC))
+//line bench_test.go:23:1
+	}
+//line bench_test.go:24:5
+	_s.i = 0
+//line bench_test.go:24:6
+_l1:
+//line bench_test.go:24:5
+	if _s.i >= _s.n {
+//line bench_test.go:24:4
+		goto _l3
+//line bench_test.go:24:5
+	}
+//line bench_test.go:25:2
+	runtime.Spawn(trivialAsync())
+//line bench_test.go:26:2
+	if _s.i%1024 != 1023 {
+//line bench_test.go:26:1
+		goto _l4
+//line bench_test.go:26:2
+	}
+//line bench_test.go:27:3
+	_s._a0 = runtime.Yield()
+//line bench_test.go:27:3
+	_s.PC = 1
+//line bench_test.go:27:3
+	if _f.Suspend(_s._a0) {
+//line bench_test.go:27:2
+		return false
+//line bench_test.go:27:3
+	}
+//line bench_test.go:27:4
+_r1:
+//line bench_test.go:27:3
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line bench_test.go:27:3
+	_s._a0 = nil
+//line bench_test.go:27:3
+	if _f.Unwinds(_t1) {
+//line bench_test.go:27:2
+		return _s.Unwind(_t1)
+//line bench_test.go:27:3
+	}
+//line bench_test.go:27:4
+_l4:
+//line bench_test.go:24:20
+	_s.i++
+//line bench_test.go:24:20
+	goto _l1
+//line bench_test.go:24:21
+_l3:
+//line bench_test.go:30:1
+	_s._a0 = runtime.Yield()
+//line bench_test.go:30:1
+	_s.PC = 2
+//line bench_test.go:30:1
+	if _f.Suspend(_s._a0) {
+//line bench_test.go:30:1
+		return false
+//line bench_test.go:30:1
+	}
+//line bench_test.go:30:2
+_r2:
+//line bench_test.go:30:1
+	_, _t2 = runtime.Resume(_f, _s._a0)
+//line bench_test.go:30:1
+	_s._a0 = nil
+//line bench_test.go:30:1
+	if _f.Unwinds(_t2) {
+//line bench_test.go:30:1
+		return _s.Unwind(_t2)
+//line bench_test.go:30:1
+	}
+//line bench_test.go:30:1
+	return _s.Return()
+//line bench_test.go:30:2
+}
+
+//line bench_test.go:68:1
+func (_s *spawnLeavesCoro) Step(_f *runtime.Fiber) bool {
+//line bench_test.go:68:1
+	var (
+//line bench_test.go:68:1
+		_t1 error
+//line bench_test.go:68:1
+		_t2 error
+//line bench_test.go:68:1
+	)
+//line bench_test.go:68:1
+	switch _s.PC {
+//line bench_test.go:68:1
+	case 0:
+//line bench_test.go:68:1
+	case 1:
+//line bench_test.go:68:1
+		goto _r1
+//line bench_test.go:68:1
+	case 2:
+//line bench_test.go:68:1
+		goto _r2
+//line bench_test.go:68:1
+	default:
+//line bench_test.go:68:1
+		panic(runtime.BadPC(_s.PC))
+//line bench_test.go:68:1
+	}
+//line bench_test.go:69:1
+	_s.done = runtime.NewFuture[struct{}]()
+//line bench_test.go:70:1
+	_s.done.SetResult(struct{}{})
+//line bench_test.go:71:5
+	_s.i = 0
+//line bench_test.go:71:6
+_l1:
+//line bench_test.go:71:5
+	if _s.i >= _s.n {
+//line bench_test.go:71:4
+		goto _l3
+//line bench_test.go:71:5
+	}
+//line bench_test.go:72:2
+	runtime.Spawn[struct{}](_s.done)
+//line bench_test.go:73:2
+	if _s.i%1024 != 1023 {
+//line bench_test.go:73:1
+		goto _l4
+//line bench_test.go:73:2
+	}
+//line bench_test.go:74:3
+	_s._a0 = runtime.Yield()
+//line bench_test.go:74:3
+	_s.PC = 1
+//line bench_test.go:74:3
+	if _f.Suspend(_s._a0) {
+//line bench_test.go:74:2
+		return false
+//line bench_test.go:74:3
+	}
+//line bench_test.go:74:4
+_r1:
+//line bench_test.go:74:3
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line bench_test.go:74:3
+	_s._a0 = nil
+//line bench_test.go:74:3
+	if _f.Unwinds(_t1) {
+//line bench_test.go:74:2
+		return _s.Unwind(_t1)
+//line bench_test.go:74:3
+	}
+//line bench_test.go:74:4
+_l4:
+//line bench_test.go:71:20
+	_s.i++
+//line bench_test.go:71:20
+	goto _l1
+//line bench_test.go:71:21
+_l3:
+//line bench_test.go:77:1
+	_s._a0 = runtime.Yield()
+//line bench_test.go:77:1
+	_s.PC = 2
+//line bench_test.go:77:1
+	_s.done = nil
+//line bench_test.go:77:1
+	if _f.Suspend(_s._a0) {
+//line bench_test.go:77:1
+		return false
+//line bench_test.go:77:1
+	}
+//line bench_test.go:77:2
+_r2:
+//line bench_test.go:77:1
+	_, _t2 = runtime.Resume(_f, _s._a0)
+//line bench_test.go:77:1
+	_s._a0 = nil
+//line bench_test.go:77:1
+	if _f.Unwinds(_t2) {
+//line bench_test.go:77:1
+		return _s.Unwind(_t2)
+//line bench_test.go:77:1
+	}
+//line bench_test.go:77:1
+	return _s.Return()
+//line bench_test.go:77:2
+}
+
+//line bench_test.go:100:1
+func (_s *pingerCoro) Step(_f *runtime.Fiber) bool {
+//line bench_test.go:100:1
+	var (
+//line bench_test.go:100:1
+		_t1 error
+//line bench_test.go:100:1
+	)
+//line bench_test.go:100:1
+	switch _s.PC {
+//line bench_test.go:100:1
+	case 0:
+//line bench_test.go:100:1
+	case 1:
+//line bench_test.go:100:1
+		goto _r1
+//line bench_test.go:100:1
+	default:
+//line bench_test.go:100:1
+		panic(runtime.BadPC(_s.PC))
+//line bench_test.go:100:1
+	}
+//line bench_test.go:101:5
+	_s.i = 0
+//line bench_test.go:101:6
+_l1:
+//line bench_test.go:101:5
+	if _s.i >= _s.n {
+//line bench_test.go:101:4
+		goto _l3
+//line bench_test.go:101:5
+	}
+//line bench_test.go:102:2
+	if _s.signalFirst {
+//line bench_test.go:103:2
+		_s.signal.Set()
+//line bench_test.go:103:3
+	}
+//line bench_test.go:105:2
+	_s._a0 = _s.wait.Wait()
+//line bench_test.go:105:2
+	_s.PC = 1
+//line bench_test.go:105:2
+	if _f.Suspend(_s._a0) {
+//line bench_test.go:105:1
+		return false
+//line bench_test.go:105:2
+	}
+//line bench_test.go:105:3
+_r1:
+//line bench_test.go:105:2
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line bench_test.go:105:2
+	_s._a0 = nil
+//line bench_test.go:105:2
+	if _f.Unwinds(_t1) {
+//line bench_test.go:105:1
+		return _s.Unwind(_t1)
+//line bench_test.go:105:2
+	}
+//line bench_test.go:106:2
+	_s.wait.Clear()
+//line bench_test.go:107:2
+	if !_s.signalFirst {
+//line bench_test.go:108:2
+		_s.signal.Set()
+//line bench_test.go:108:3
+	}
+//line bench_test.go:101:20
+	_s.i++
+//line bench_test.go:101:20
+	goto _l1
+//line bench_test.go:101:21
+_l3:
+//line bench_test.go:101:20
+	return _s.Return()
+//line bench_test.go:101:21
+}
+
+//line bench_test.go:144:1
+func (_s *yielderCoro) Step(_f *runtime.Fiber) bool {
+//line bench_test.go:144:1
+	var (
+//line bench_test.go:144:1
+		_t1 error
+//line bench_test.go:144:1
+	)
+//line bench_test.go:144:1
+	switch _s.PC {
+//line bench_test.go:144:1
+	case 0:
+//line bench_test.go:144:1
+	case 1:
+//line bench_test.go:144:1
+		goto _r1
+//line bench_test.go:144:1
+	default:
+//line bench_test.go:144:1
+		panic(runtime.BadPC(_s.PC))
+//line bench_test.go:144:1
+	}
+//line bench_test.go:145:5
+	_s.i = 0
+//line bench_test.go:145:6
+_l1:
+//line bench_test.go:145:5
+	if _s.i >= _s.n {
+//line bench_test.go:145:4
+		goto _l3
+//line bench_test.go:145:5
+	}
+//line bench_test.go:146:2
+	_s._a0 = runtime.Yield()
+//line bench_test.go:146:2
+	_s.PC = 1
+//line bench_test.go:146:2
+	if _f.Suspend(_s._a0) {
+//line bench_test.go:146:1
+		return false
+//line bench_test.go:146:2
+	}
+//line bench_test.go:146:3
+_r1:
+//line bench_test.go:146:2
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line bench_test.go:146:2
+	_s._a0 = nil
+//line bench_test.go:146:2
+	if _f.Unwinds(_t1) {
+//line bench_test.go:146:1
+		return _s.Unwind(_t1)
+//line bench_test.go:146:2
+	}
+//line bench_test.go:145:20
+	_s.i++
+//line bench_test.go:145:20
+	goto _l1
+//line bench_test.go:145:21
+_l3:
+//line bench_test.go:145:20
+	return _s.Return()
+//line bench_test.go:145:21
+}
+
+//line bench_test.go:178:1
+func (_s *waitEventCoro) Step(_f *runtime.Fiber) bool {
+//line bench_test.go:178:1
+	var (
+//line bench_test.go:178:1
+		_t1 error
+//line bench_test.go:178:1
+	)
+//line bench_test.go:178:1
+	switch _s.PC {
+//line bench_test.go:178:1
+	case 0:
+//line bench_test.go:178:1
+	case 1:
+//line bench_test.go:178:1
+		goto _r1
+//line bench_test.go:178:1
+	default:
+//line bench_test.go:178:1
+		panic(runtime.BadPC(_s.PC))
+//line bench_test.go:178:1
+	}
+//line bench_test.go:178:36
+	_s._a0 = _s.ev.Wait()
+//line bench_test.go:178:36
+	_s.PC = 1
+//line bench_test.go:178:36
+	_s.ev = nil
+//line bench_test.go:178:36
+	if _f.Suspend(_s._a0) {
+//line bench_test.go:178:35
+		return false
+//line bench_test.go:178:36
+	}
+//line bench_test.go:178:37
+_r1:
+//line bench_test.go:178:36
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line bench_test.go:178:36
+	_s._a0 = nil
+//line bench_test.go:178:36
+	if _f.Unwinds(_t1) {
+//line bench_test.go:178:35
+		return _s.Unwind(_t1)
+//line bench_test.go:178:36
+	}
+//line bench_test.go:178:36
+	return _s.Return()
+//line bench_test.go:178:37
+}
+
+//line bench_test.go:237:1
+func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
+//line bench_test.go:237:1
+	var (
+//line bench_test.go:237:1
+		_t1 error
+//line bench_test.go:237:1
+	)
+//line bench_test.go:237:1
+	switch _s.PC {
+//line bench_test.go:237:1
+	case 0:
+//line bench_test.go:237:1
+	case 1:
+//line bench_test.go:237:1
+		goto _r1
+//line bench_test.go:237:1
+	default:
+//line bench_test.go:237:1
+		panic(runtime.BadPC(_s.PC))
+//line bench_test.go:237:1
+	}
+//line bench_test.go:237:32
+	_s._a0 = runtime.Sleep(_s.d)
+//line bench_test.go:237:32
+	_s.PC = 1
+//line bench_test.go:237:32
+	if _f.Suspend(_s._a0) {
+//line bench_test.go:237:31
+		return false
+//line bench_test.go:237:32
+	}
+//line bench_test.go:237:33
+_r1:
+//line bench_test.go:237:32
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line bench_test.go:237:32
+	_s._a0 = nil
+//line bench_test.go:237:32
+	if _f.Unwinds(_t1) {
+//line bench_test.go:237:31
+		return _s.Unwind(_t1)
+//line bench_test.go:237:32
+	}
+//line bench_test.go:237:32
+	return _s.Return()
+//line bench_test.go:237:33
+}
+
+//line bench_test.go:295:1
+func (_s *waitForManyCoro) Step(_f *runtime.Fiber) bool {
+//line bench_test.go:295:1
+	var (
+//line bench_test.go:295:1
+		_t1 error
+//line bench_test.go:295:1
+	)
+//line bench_test.go:295:1
+	switch _s.PC {
+//line bench_test.go:295:1
+	case 0:
+//line bench_test.go:295:1
+	case 1:
+//line bench_test.go:295:1
+		goto _r1
+//line bench_test.go:295:1
+	default:
+//line bench_test.go:295:1
+		panic(runtime.BadPC(_s.PC))
+//line bench_test.go:295:1
+	}
+//line bench_test.go:296:5
+	_s.i = 0
+//line bench_test.go:296:6
+_l1:
+//line bench_test.go:296:5
+	if _s.i >= _s.n {
+//line bench_test.go:296:4
+		goto _l3
+//line bench_test.go:296:5
+	}
+//line bench_test.go:297:2
+	_s._a0 = runtime.WaitFor(runtime.Yield(), time.Hour)
+//line bench_test.go:297:2
+	_s.PC = 1
+//line bench_test.go:297:2
+	if _f.Suspend(_s._a0) {
+//line bench_test.go:297:1
+		return false
+//line bench_test.go:297:2
+	}
+//line bench_test.go:297:3
+_r1:
+//line bench_test.go:297:2
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line bench_test.go:297:2
+	_s._a0 = nil
+//line bench_test.go:297:2
+	if _f.Unwinds(_t1) {
+//line bench_test.go:297:1
+		return _s.Unwind(_t1)
+//line bench_test.go:297:2
+	}
+//line bench_test.go:296:20
+	_s.i++
+//line bench_test.go:296:20
+	goto _l1
+//line bench_test.go:296:21
+_l3:
+//line bench_test.go:296:20
+	return _s.Return()
+//line bench_test.go:296:21
+}

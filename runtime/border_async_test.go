@@ -6,7 +6,7 @@
 //asyncgen:func waitForHandler ea2f26ee0a1661f0 171458941a0f09cb
 //asyncgen:func putAndSet 32a7f41176272a59 51894d33270e03ce
 //asyncgen:func listenOnly 82061733b9a612ed 799428ae318b54af
-//asyncgen:sum 1bf57d91ceeec32e
+//asyncgen:sum b8a17c76ef04d587
 
 package runtime_test
 
@@ -50,36 +50,6 @@ var spawnFromThreadInfo = runtime.FuncInfo{
 	Name: "runtime_test.spawnFromThread",
 }
 
-func (_s *spawnFromThreadCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line border_test.go:44
-	_s._a0 = runtime.ToThread(func() (int, error) {
-		runtime.Spawn(runtime.Sleep(0))
-		return 0, nil
-	})
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line border_test.go:44
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line border_test.go:48
-	_s.Err = err
-	return _s.Return()
-//line border_async_test.go:81
-}
-
 var _ func() error = spawnFromThread
 
 // fetchCoro is the state of the async function fetch while it runs.
@@ -108,41 +78,6 @@ var fetchInfo = runtime.FuncInfo{
 	File: "border_test.go",
 	Line: 63,
 	Name: "runtime_test.fetch",
-}
-
-func (_s *fetchCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 string
-		_t2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line border_test.go:64
-	_s._a0 = runtime.ToThread(func() (string, error) {
-		resp, err := http.Get(_s.url)
-		if err != nil {
-			return "", err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return string(b), err
-	})
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line border_test.go:64
-	_t1, _t2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	_s.Ret, _s.Err = _t1, _t2
-	return _s.Return()
-//line border_async_test.go:146
 }
 
 var _ func(url string) (string, error) = fetch
@@ -187,108 +122,6 @@ var waitForHandlerInfo = runtime.FuncInfo{
 	Name: "runtime_test.waitForHandler",
 }
 
-func (_s *waitForHandlerCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		srv   *httptest.Server
-		err_1 error
-		_t1   error
-		item  string
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line border_test.go:81
-	_s.l = runtime.CurrentLoop()
-//line border_test.go:82
-	_s.ev = runtime.NewEvent()
-//line border_test.go:83
-	_s.q = runtime.NewQueue[string](0)
-//line border_test.go:84
-	_s.getter = runtime.Spawn(_s.q.Get())
-//line border_test.go:85
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if p := recover(); p != nil {
-				fmt.Fprint(w, p)
-			}
-		}()
-		if err := _s.touch(_s.l, _s.ev, _s.q); err != nil {
-			fmt.Fprint(w, err)
-			return
-		}
-		fmt.Fprint(w, "ok")
-	}))
-//line border_test.go:97
-	_s.Defer(srv.Close)
-//line border_test.go:98
-	_s._a0 = fetchAsync(srv.URL)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line border_test.go:98
-	_s.body, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line border_test.go:99
-	if err_1 != nil {
-		_s.Ret, _s.Err = "", err_1
-		return _s.Return()
-	}
-//line border_test.go:102
-	if _s.body != "ok" {
-		_s.getter.Cancel()
-		_s.Ret, _s.Err = _s.body, nil
-		return _s.Return()
-	}
-//line border_test.go:106
-	_s._a1 = _s.ev.Wait()
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line border_test.go:106
-	_, _t1 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line border_test.go:107
-	_s._a0 = _s.getter
-	_s.PC = 3
-	_s.getter = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r3:
-//line border_test.go:107
-	item, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line border_test.go:108
-	if err_1 != nil {
-		_s.Ret, _s.Err = "", err_1
-		return _s.Return()
-	}
-//line border_test.go:111
-	if item != "from the handler" {
-		_s.Ret, _s.Err = "", fmt.Errorf("the queue gave %q", item)
-		return _s.Return()
-	}
-//line border_test.go:114
-	_s.Ret, _s.Err = _s.body, nil
-	return _s.Return()
-//line border_async_test.go:290
-}
-
 var _ func(touch func(l *runtime.Loop, ev *runtime.Event, q *runtime.Queue[string]) error) (string, error) = waitForHandler
 
 // putAndSetCoro is the state of the async function putAndSet while it runs.
@@ -314,20 +147,6 @@ var putAndSetInfo = runtime.FuncInfo{
 	File:   "border_test.go",
 	Line:   154,
 	Name:   "runtime_test.putAndSet",
-}
-
-func (_s *putAndSetCoro) Step(_f *runtime.Fiber) bool {
-//line border_test.go:155
-	if err := _s.q.PutNowait("from the handler"); err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line border_test.go:158
-	_s.ev.Set()
-//line border_test.go:159
-	_s.Err = nil
-	return _s.Return()
-//line border_async_test.go:331
 }
 
 var _ func(ev *runtime.Event, q *runtime.Queue[string]) error = putAndSet
@@ -361,40 +180,361 @@ var listenOnlyInfo = runtime.FuncInfo{
 	Name: "runtime_test.listenOnly",
 }
 
-func (_s *listenOnlyCoro) Step(_f *runtime.Fiber) bool {
+var _ func() (leftovers, error) = listenOnly
+
+//line border_test.go:43:1
+func (_s *spawnFromThreadCoro) Step(_f *runtime.Fiber) bool {
+//line border_test.go:43:1
 	var (
+//line border_test.go:43:1
 		err error
+//line border_test.go:43:1
 	)
+//line border_test.go:43:1
 	switch _s.PC {
+//line border_test.go:43:1
 	case 0:
+//line border_test.go:43:1
 	case 1:
+//line border_test.go:43:1
 		goto _r1
+//line border_test.go:43:1
 	default:
+//line border_test.go:43:1
 		panic(runtime.BadPC(_s.PC))
+//line border_test.go:43:1
 	}
-//line border_test.go:215
-	_s.ln, err = runtime.Listen("tcp", "127.0.0.1:0")
-//line border_test.go:216
-	if err != nil {
-		_s.Ret, _s.Err = leftovers{}, err
-		return _s.Return()
-	}
-//line border_test.go:219
-	_s.task = runtime.Spawn(runtime.Sleep(time.Hour))
-//line border_test.go:220
-	_s._a0 = runtime.Sleep(time.Millisecond)
+//line border_test.go:44:11
+	_s._a0 = runtime.ToThread(func() (int, error) {
+//line border_test.go:44:10
+		runtime.Spawn(runtime.Sleep(0))
+//line border_test.go:44:10
+		return 0, nil
+//line border_test.go:44:11
+	})
+//line border_test.go:44:11
 	_s.PC = 1
+//line border_test.go:44:11
 	if _f.Suspend(_s._a0) {
+//line border_test.go:44:10
 		return false
+//line border_test.go:44:11
 	}
+//line border_test.go:44:12
 _r1:
-//line border_test.go:220
+//line border_test.go:44:11
 	_, err = runtime.Resume(_f, _s._a0)
+//line border_test.go:44:11
 	_s._a0 = nil
-//line border_test.go:221
-	_s.Ret, _s.Err = leftovers{_s.ln, _s.task}, err
+//line border_test.go:48:1
+	_s.Err = err
+//line border_test.go:48:1
 	return _s.Return()
-//line border_async_test.go:398
+//line border_test.go:48:2
 }
 
-var _ func() (leftovers, error) = listenOnly
+//line border_test.go:63:1
+func (_s *fetchCoro) Step(_f *runtime.Fiber) bool {
+//line border_test.go:63:1
+	var (
+//line border_test.go:63:1
+		_t1 string
+//line border_test.go:63:1
+		_t2 error
+//line border_test.go:63:1
+	)
+//line border_test.go:63:1
+	switch _s.PC {
+//line border_test.go:63:1
+	case 0:
+//line border_test.go:63:1
+	case 1:
+//line border_test.go:63:1
+		goto _r1
+//line border_test.go:63:1
+	default:
+//line border_test.go:63:1
+		panic(runtime.BadPC(_s.PC))
+//line border_test.go:63:1
+	}
+//line border_test.go:64:8
+	_s._a0 = runtime.ToThread(func() (string, error) {
+//line border_test.go:64:7
+		resp, err := http.Get(_s.url)
+//line border_test.go:64:7
+		if err != nil {
+//line border_test.go:64:6
+			return "", err
+//line border_test.go:64:7
+		}
+//line border_test.go:64:7
+		defer resp.Body.Close()
+//line border_test.go:64:7
+		b, err := io.ReadAll(resp.Body)
+//line border_test.go:64:7
+		return string(b), err
+//line border_test.go:64:8
+	})
+//line border_test.go:64:8
+	_s.PC = 1
+//line border_test.go:64:8
+	if _f.Suspend(_s._a0) {
+//line border_test.go:64:7
+		return false
+//line border_test.go:64:8
+	}
+//line border_test.go:64:9
+_r1:
+//line border_test.go:64:8
+	_t1, _t2 = runtime.Resume(_f, _s._a0)
+//line border_test.go:64:8
+	_s._a0 = nil
+//line border_test.go:64:8
+	_s.Ret, _s.Err = _t1, _t2
+//line border_test.go:64:8
+	return _s.Return()
+//line border_test.go:64:9
+}
+
+//line border_test.go:80:1
+func (_s *waitForHandlerCoro) Step(_f *runtime.Fiber) bool {
+//line border_test.go:80:1
+	var (
+//line border_test.go:80:1
+		srv *httptest.Server
+//line border_test.go:80:1
+		err_1 error
+//line border_test.go:80:1
+		_t1 error
+//line border_test.go:80:1
+		item string
+//line border_test.go:80:1
+	)
+//line border_test.go:80:1
+	switch _s.PC {
+//line border_test.go:80:1
+	case 0:
+//line border_test.go:80:1
+	case 1:
+//line border_test.go:80:1
+		goto _r1
+//line border_test.go:80:1
+	case 2:
+//line border_test.go:80:1
+		goto _r2
+//line border_test.go:80:1
+	case 3:
+//line border_test.go:80:1
+		goto _r3
+//line border_test.go:80:1
+	default:
+//line border_test.go:80:1
+		panic(runtime.BadPC(_s.PC))
+//line border_test.go:80:1
+	}
+//line border_test.go:81:1
+	_s.l = runtime.CurrentLoop()
+//line border_test.go:82:1
+	_s.ev = runtime.NewEvent()
+//line border_test.go:83:1
+	_s.q = runtime.NewQueue[string](0)
+//line border_test.go:84:1
+	_s.getter = runtime.Spawn(_s.q.Get())
+//line border_test.go:85:1
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//line border_test.go:85:1
+		defer func() {
+//line border_test.go:85:1
+			if p := recover(); p != nil {
+//line border_test.go:85:1
+				fmt.Fprint(w, p)
+//line border_test.go:85:1
+			}
+//line border_test.go:85:1
+		}()
+//line border_test.go:85:1
+		if err := _s.touch(_s.l, _s.ev, _s.q); err != nil {
+//line border_test.go:85:1
+			fmt.Fprint(w, err)
+//line border_test.go:85:1
+			return
+//line border_test.go:85:1
+		}
+//line border_test.go:85:1
+		fmt.Fprint(w, "ok")
+//line border_test.go:85:1
+	}))
+//line border_test.go:97:1
+	_s.Defer(srv.Close)
+//line border_test.go:98:14
+	_s._a0 = fetchAsync(srv.URL)
+//line border_test.go:98:14
+	_s.PC = 1
+//line border_test.go:98:14
+	if _f.Suspend(_s._a0) {
+//line border_test.go:98:13
+		return false
+//line border_test.go:98:14
+	}
+//line border_test.go:98:15
+_r1:
+//line border_test.go:98:14
+	_s.body, err_1 = runtime.Resume(_f, _s._a0)
+//line border_test.go:98:14
+	_s._a0 = nil
+//line border_test.go:99:1
+	if err_1 != nil {
+//line border_test.go:100:1
+		_s.Ret, _s.Err = "", err_1
+//line border_test.go:100:1
+		return _s.Return()
+//line border_test.go:100:2
+	}
+//line border_test.go:102:1
+	if _s.body != "ok" {
+//line border_test.go:103:1
+		_s.getter.Cancel()
+//line border_test.go:104:1
+		_s.Ret, _s.Err = _s.body, nil
+//line border_test.go:104:1
+		return _s.Return()
+//line border_test.go:104:2
+	}
+//line border_test.go:106:1
+	_s._a1 = _s.ev.Wait()
+//line border_test.go:106:1
+	_s.PC = 2
+//line border_test.go:106:1
+	if _f.Suspend(_s._a1) {
+//line border_test.go:106:1
+		return false
+//line border_test.go:106:1
+	}
+//line border_test.go:106:2
+_r2:
+//line border_test.go:106:1
+	_, _t1 = runtime.Resume(_f, _s._a1)
+//line border_test.go:106:1
+	_s._a1 = nil
+//line border_test.go:106:1
+	if _f.Unwinds(_t1) {
+//line border_test.go:106:1
+		return _s.Unwind(_t1)
+//line border_test.go:106:1
+	}
+//line border_test.go:107:14
+	_s._a0 = _s.getter
+//line border_test.go:107:14
+	_s.PC = 3
+//line border_test.go:107:14
+	_s.getter = nil
+//line border_test.go:107:14
+	if _f.Suspend(_s._a0) {
+//line border_test.go:107:13
+		return false
+//line border_test.go:107:14
+	}
+//line border_test.go:107:15
+_r3:
+//line border_test.go:107:14
+	item, err_1 = runtime.Resume(_f, _s._a0)
+//line border_test.go:107:14
+	_s._a0 = nil
+//line border_test.go:108:1
+	if err_1 != nil {
+//line border_test.go:109:1
+		_s.Ret, _s.Err = "", err_1
+//line border_test.go:109:1
+		return _s.Return()
+//line border_test.go:109:2
+	}
+//line border_test.go:111:1
+	if item != "from the handler" {
+//line border_test.go:112:1
+		_s.Ret, _s.Err = "", fmt.Errorf("the queue gave %q", item)
+//line border_test.go:112:1
+		return _s.Return()
+//line border_test.go:112:2
+	}
+//line border_test.go:114:1
+	_s.Ret, _s.Err = _s.body, nil
+//line border_test.go:114:1
+	return _s.Return()
+//line border_test.go:114:2
+}
+
+//line border_test.go:154:1
+func (_s *putAndSetCoro) Step(_f *runtime.Fiber) bool {
+//line border_test.go:155:1
+	if err := _s.q.PutNowait("from the handler"); err != nil {
+//line border_test.go:156:1
+		_s.Err = err
+//line border_test.go:156:1
+		return _s.Return()
+//line border_test.go:156:2
+	}
+//line border_test.go:158:1
+	_s.ev.Set()
+//line border_test.go:159:1
+	_s.Err = nil
+//line border_test.go:159:1
+	return _s.Return()
+//line border_test.go:159:2
+}
+
+//line border_test.go:214:1
+func (_s *listenOnlyCoro) Step(_f *runtime.Fiber) bool {
+//line border_test.go:214:1
+	var (
+//line border_test.go:214:1
+		err error
+//line border_test.go:214:1
+	)
+//line border_test.go:214:1
+	switch _s.PC {
+//line border_test.go:214:1
+	case 0:
+//line border_test.go:214:1
+	case 1:
+//line border_test.go:214:1
+		goto _r1
+//line border_test.go:214:1
+	default:
+//line border_test.go:214:1
+		panic(runtime.BadPC(_s.PC))
+//line border_test.go:214:1
+	}
+//line border_test.go:215:1
+	_s.ln, err = runtime.Listen("tcp", "127.0.0.1:0")
+//line border_test.go:216:1
+	if err != nil {
+//line border_test.go:217:1
+		_s.Ret, _s.Err = leftovers{}, err
+//line border_test.go:217:1
+		return _s.Return()
+//line border_test.go:217:2
+	}
+//line border_test.go:219:1
+	_s.task = runtime.Spawn(runtime.Sleep(time.Hour))
+//line border_test.go:220:10
+	_s._a0 = runtime.Sleep(time.Millisecond)
+//line border_test.go:220:10
+	_s.PC = 1
+//line border_test.go:220:10
+	if _f.Suspend(_s._a0) {
+//line border_test.go:220:9
+		return false
+//line border_test.go:220:10
+	}
+//line border_test.go:220:11
+_r1:
+//line border_test.go:220:10
+	_, err = runtime.Resume(_f, _s._a0)
+//line border_test.go:220:10
+	_s._a0 = nil
+//line border_test.go:221:1
+	_s.Ret, _s.Err = leftovers{_s.ln, _s.task}, err
+//line border_test.go:221:1
+	return _s.Return()
+//line border_test.go:221:2
+}

@@ -11,10 +11,10 @@
 //asyncgen:func waitForever b40c64e03eb15716 535eb78c0ccbd165
 //asyncgen:func handleRequest b2a9289308f46951 bdd35b0a16d02870
 //asyncgen:func serveOnLoop e66b5246990ad444 4152f0403374e7f6
-//asyncgen:func logLine ad0da880ba8699f4 655e63cabd100385
-//asyncgen:func child 89613e73651d98b6 752fa189eb76a32f
-//asyncgen:func parent 800d2be5aef00d18 932c65ba9b10518e
-//asyncgen:sum 5c45077920f116ba
+//asyncgen:func logLine ad0da880ba8699f4 f96892c492169ccc
+//asyncgen:func child 89613e73651d98b6 e9669bf0a39967cd
+//asyncgen:func parent 800d2be5aef00d18 4a3c68568c2a6c26
+//asyncgen:sum 9d3b42bbe1981b07
 
 package runtime_test
 
@@ -61,37 +61,6 @@ var sleepWithContextInfo = runtime.FuncInfo{
 	Name: "runtime_test.sleepWithContext",
 }
 
-func (_s *sleepWithContextCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:53
-	*_s.ctx = runtime.Context()
-//line context_test.go:54
-	_s._a0 = runtime.Sleep(time.Hour)
-	_s.PC = 1
-	_s.ctx = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:54
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-	return _s.Return()
-//line context_async_test.go:93
-}
-
 var _ func(ctx *context.Context) = sleepWithContext
 
 // cancelAfterYieldCoro is the state of the async function cancelAfterYield while it runs.
@@ -127,62 +96,6 @@ var cancelAfterYieldInfo = runtime.FuncInfo{
 	Name: "runtime_test.cancelAfterYield",
 }
 
-func (_s *cancelAfterYieldCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-		_t2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:62
-	_s.ctx = nil
-//line context_test.go:63
-	_s.task = runtime.Spawn(sleepWithContextAsync(&_s.ctx))
-//line context_test.go:64
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:64
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line context_test.go:65
-	wantCtxLive(_s.t, _s.ctx, "before the cancel")
-//line context_test.go:66
-	_s.task.Cancel()
-//line context_test.go:67
-	_s._a0 = _s.task
-	_s.PC = 2
-	_s.t = nil
-	_s.task = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line context_test.go:67
-	_, _t2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t2) {
-		return _s.Unwind(_t2)
-	}
-//line context_test.go:68
-	_s.Ret = _s.ctx
-	return _s.Return()
-//line context_async_test.go:184
-}
-
 var _ func(t *testing.T) context.Context = cancelAfterYield
 
 // scopesCoro is the state of the async function scopes while it runs.
@@ -212,66 +125,6 @@ var scopesInfo = runtime.FuncInfo{
 	File: "context_test.go",
 	Line: 99,
 	Name: "runtime_test.scopes",
-}
-
-func (_s *scopesCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		s *runtime.Scope
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:100
-	_s.r.outer = runtime.Context()
-//line context_test.go:101
-	s = runtime.Timeout(time.Hour)
-//line context_test.go:102
-	_s.r.inScope = runtime.Context()
-//line context_test.go:103
-	s.Close()
-//line context_test.go:104
-	wantCtxLive(_s.t, _s.r.outer, "after an inner scope closed")
-//line context_test.go:105
-	s = runtime.Timeout(20 * time.Millisecond)
-//line context_test.go:106
-	{
-		_d1 := s.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line context_test.go:107
-	_s.r.expired = runtime.Context()
-//line context_test.go:108
-	_s.r.derived, _s.r.stopDerived = context.WithCancel(_s.r.expired)
-//line context_test.go:109
-	_s.r.after = make(chan struct{})
-//line context_test.go:110
-	context.AfterFunc(_s.r.expired, func() {
-		close(_s.r.after)
-	})
-//line context_test.go:111
-	_s.r.deadline, _ = _s.r.expired.Deadline()
-//line context_test.go:112
-	wantCtxLive(_s.t, _s.r.expired, "before the deadline")
-//line context_test.go:113
-	_s._a0 = runtime.Sleep(time.Hour)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:113
-	_, _s.r.sleepErr = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line context_test.go:114
-	wantCtxLive(_s.t, _s.r.outer, "after the inner scope expired")
-	return _s.Return()
-//line context_async_test.go:275
 }
 
 var _ func(t *testing.T, r *scopeCtxs) = scopes
@@ -312,90 +165,6 @@ var shieldedCleanupInfo = runtime.FuncInfo{
 	Name: "runtime_test.shieldedCleanup",
 }
 
-func (_s *shieldedCleanupCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-		s   *runtime.Scope
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:154
-	_s.before = runtime.Context()
-//line context_test.go:155
-	_s._a0 = runtime.Sleep(time.Hour)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:155
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line context_test.go:156
-	if err != runtime.ErrCanceled {
-		_s.t.Errorf("sleep: %v, want ErrCanceled", err)
-	}
-//line context_test.go:159
-	wantCtxEnded(_s.t, _s.before, context.Canceled)
-//line context_test.go:160
-	s = runtime.Shielded(30 * time.Millisecond)
-//line context_test.go:161
-	{
-		_d1 := s.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line context_test.go:162
-	*_s.inShield = runtime.Context()
-//line context_test.go:163
-	wantCtxLive(_s.t, *_s.inShield, "in a shielded scope of a cancelled task")
-//line context_test.go:164
-	_s._a0 = runtime.Sleep(time.Millisecond)
-	_s.PC = 2
-	_s.before = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line context_test.go:164
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line context_test.go:165
-	wantCtxLive(_s.t, *_s.inShield, "after an await in the shield")
-//line context_test.go:166
-	_s._a0 = runtime.Sleep(time.Hour)
-	_s.PC = 3
-	_s.inShield = nil
-	_s.before = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r3:
-//line context_test.go:166
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line context_test.go:167
-	if err != runtime.ErrTimeout {
-		_s.t.Errorf("sleep in the shield: %v, want ErrTimeout", err)
-	}
-	return _s.Return()
-//line context_async_test.go:397
-}
-
 var _ func(t *testing.T, inShield *context.Context) = shieldedCleanup
 
 // cancelShieldedCoro is the state of the async function cancelShielded while it runs.
@@ -431,61 +200,6 @@ var cancelShieldedInfo = runtime.FuncInfo{
 	Name: "runtime_test.cancelShielded",
 }
 
-func (_s *cancelShieldedCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-		_t2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:176
-	_s.ctx = nil
-//line context_test.go:177
-	_s.task = runtime.Spawn(shieldedCleanupAsync(_s.t, &_s.ctx))
-//line context_test.go:178
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	_s.t = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:178
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line context_test.go:179
-	_s.task.Cancel()
-//line context_test.go:180
-	_s._a0 = _s.task
-	_s.PC = 2
-	_s.t = nil
-	_s.task = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line context_test.go:180
-	_, _t2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t2) {
-		return _s.Unwind(_t2)
-	}
-//line context_test.go:181
-	_s.Ret = _s.ctx
-	return _s.Return()
-//line context_async_test.go:487
-}
-
 var _ func(t *testing.T) context.Context = cancelShielded
 
 // fetchWithContextCoro is the state of the async function fetchWithContext while it runs.
@@ -515,48 +229,6 @@ var fetchWithContextInfo = runtime.FuncInfo{
 	File: "context_test.go",
 	Line: 200,
 	Name: "runtime_test.fetchWithContext",
-}
-
-func (_s *fetchWithContextCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 string
-		_t2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:201
-	_s._a0 = runtime.ToThreadContext(func(ctx context.Context) (string, error) {
-		req, err := http.NewRequestWithContext(ctx, "GET", _s.url, nil)
-		if err != nil {
-			return "", err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			var b []byte
-			b, err = io.ReadAll(resp.Body)
-			resp.Body.Close()
-			_s.ended <- err
-			return string(b), err
-		}
-		_s.ended <- err
-		return "", err
-	})
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:201
-	_t1, _t2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	_s.Ret, _s.Err = _t1, _t2
-	return _s.Return()
-//line context_async_test.go:560
 }
 
 var _ func(url string, ended chan<- error) (string, error) = fetchWithContext
@@ -598,93 +270,6 @@ var cancelThreadInfo = runtime.FuncInfo{
 	Name: "runtime_test.cancelThread",
 }
 
-func (_s *cancelThreadCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1   error
-		err_1 error
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:272
-	_s.task = runtime.Spawn(runtime.ToThreadContext(func(ctx context.Context) (int, error) {
-		<-ctx.Done()
-		_s.got <- ctx
-		return 0, ctx.Err()
-	}))
-//line context_test.go:277
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:277
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line context_test.go:278
-	_s.task.Cancel()
-//line context_test.go:279
-	_s._a1 = _s.task
-	_s.PC = 2
-	_s.task = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line context_test.go:279
-	_, err_1 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_1 == runtime.ErrCanceled {
-		goto _l1
-	}
-//line context_test.go:280
-	_s.Err = fmt.Errorf("the cancelled task gave %v", err_1)
-	return _s.Return()
-_l1:
-//line context_test.go:282
-	_s.quick = nil
-//line context_test.go:283
-	_s._a1 = runtime.ToThreadContext(func(ctx context.Context) (int, error) {
-		_s.quick = ctx
-		return 0, ctx.Err()
-	})
-	_s.PC = 3
-	_s.task = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r3:
-//line context_test.go:283
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l2
-	}
-//line context_test.go:287
-	_s.Err = err_2
-	return _s.Return()
-_l2:
-//line context_test.go:289
-	_s.got <- _s.quick
-//line context_test.go:290
-	_s.Err = nil
-	return _s.Return()
-//line context_async_test.go:686
-}
-
 var _ func(got chan<- context.Context) error = cancelThread
 
 // waitForeverCoro is the state of the async function waitForever while it runs.
@@ -715,35 +300,6 @@ var waitForeverInfo = runtime.FuncInfo{
 	Name: "runtime_test.waitForever",
 }
 
-func (_s *waitForeverCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:297
-	_s._a0 = runtime.NewEvent().Wait()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:297
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line context_test.go:298
-	*_s.ended = err
-//line context_test.go:299
-	_s.Err = err
-	return _s.Return()
-//line context_async_test.go:745
-}
-
 var _ func(ended *error) error = waitForever
 
 // handleRequestCoro is the state of the async function handleRequest while it runs.
@@ -772,40 +328,6 @@ var handleRequestInfo = runtime.FuncInfo{
 	File: "context_test.go",
 	Line: 343,
 	Name: "runtime_test.handleRequest",
-}
-
-func (_s *handleRequestCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		v   string
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:344
-	v, _ = runtime.Context().Value(ctxKey{}).(string)
-//line context_test.go:345
-	_s.seen <- v
-//line context_test.go:346
-	_s._a0 = runtime.Sleep(time.Hour)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:346
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line context_test.go:347
-	_s.seen <- fmt.Sprint("ended: ", err)
-//line context_test.go:348
-	_s.Err = err
-	return _s.Return()
-//line context_async_test.go:809
 }
 
 var _ func(seen chan<- string) error = handleRequest
@@ -840,50 +362,6 @@ var serveOnLoopInfo = runtime.FuncInfo{
 	Name: "runtime_test.serveOnLoop",
 }
 
-func (_s *serveOnLoopCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		srv *httptest.Server
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:357
-	_s.l = runtime.CurrentLoop()
-//line context_test.go:358
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), ctxKey{}, r.URL.Path)
-		_, err := runtime.RunCoroutineThreadsafe(_s.l, runtime.WithContext(ctx, handleRequestAsync(_s.seen))).Result()
-		fmt.Fprint(w, err)
-	}))
-//line context_test.go:363
-	_s.Defer(srv.Close)
-//line context_test.go:364
-	_s.url <- srv.URL
-//line context_test.go:365
-	_s._a0 = runtime.NewEvent().Wait()
-	_s.PC = 1
-	_s.url = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:365
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line context_test.go:366
-	_s.Err = nil
-	return _s.Return()
-//line context_async_test.go:885
-}
-
 var _ func(url chan<- string, seen chan<- string) error = serveOnLoop
 
 // logLineCoro is the state of the async function logLine while it runs.
@@ -907,41 +385,11 @@ func (_s *logLineCoro) Info() *runtime.FuncInfo {
 var logLineInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 414,
+		Line: 423,
 	}},
 	File: "context_test.go",
-	Line: 413,
+	Line: 422,
 	Name: "runtime_test.logLine",
-}
-
-func (_s *logLineCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:414
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:414
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line context_test.go:415
-	_s.Ret = requestID.Get() + ": " + _s.msg
-	return _s.Return()
-//line context_async_test.go:945
 }
 
 var _ func(msg string) string = logLine
@@ -969,86 +417,17 @@ func (_s *childCoro) Info() *runtime.FuncInfo {
 var childInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  13,
-		Line: 422,
+		Line: 431,
 	}, {
 		Col:  2,
-		Line: 425,
+		Line: 434,
 	}, {
 		Col:  12,
-		Line: 426,
+		Line: 435,
 	}},
 	File: "context_test.go",
-	Line: 421,
+	Line: 430,
 	Name: "runtime_test.child",
-}
-
-func (_s *childCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line string
-		_t1  error
-		_t2  error
-		_t3  error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line context_test.go:422
-	_s._a0 = logLineAsync("child starts")
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line context_test.go:422
-	line, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line context_test.go:423
-	*_s.out = append(*_s.out, line)
-//line context_test.go:424
-	requestID.Set("child")
-//line context_test.go:425
-	_s._a1 = _s.gate.Wait()
-	_s.PC = 2
-	_s.gate = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line context_test.go:425
-	_, _t2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if _f.Unwinds(_t2) {
-		return _s.Unwind(_t2)
-	}
-//line context_test.go:426
-	_s._a0 = logLineAsync("child ends")
-	_s.PC = 3
-	_s.gate = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r3:
-//line context_test.go:426
-	line, _t3 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t3) {
-		return _s.Unwind(_t3)
-	}
-//line context_test.go:427
-	*_s.out = append(*_s.out, line)
-	return _s.Return()
-//line context_async_test.go:1052
 }
 
 var _ func(out *[]string, gate *runtime.Event) = child
@@ -1079,208 +458,1342 @@ func (_s *parentCoro) Info() *runtime.FuncInfo {
 var parentInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  13,
-		Line: 436,
-	}, {
-		Col:  2,
-		Line: 443,
-	}, {
-		Col:  2,
 		Line: 445,
 	}, {
 		Col:  2,
-		Line: 446,
+		Line: 452,
+	}, {
+		Col:  2,
+		Line: 454,
+	}, {
+		Col:  2,
+		Line: 455,
 	}, {
 		Col:  12,
-		Line: 447,
+		Line: 456,
 	}, {
 		Col:  12,
-		Line: 449,
+		Line: 458,
 	}, {
 		Col:  14,
-		Line: 455,
+		Line: 464,
 	}},
 	File: "context_test.go",
-	Line: 431,
+	Line: 440,
 	Name: "runtime_test.parent",
 }
 
-func (_s *parentCoro) Step(_f *runtime.Fiber) bool {
+var _ func(out *[]string) error = parent
+
+//line context_test.go:52:1
+func (_s *sleepWithContextCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:52:1
 	var (
-		line  string
-		_t1   error
-		_t2   error
-		_t3   error
-		_t4   error
-		_t5   error
-		_t6   error
-		ctx_1 context.Context
-		got   string
-		err   error
+//line context_test.go:52:1
+		_t1 error
+//line context_test.go:52:1
 	)
+//line context_test.go:52:1
 	switch _s.PC {
+//line context_test.go:52:1
 	case 0:
+//line context_test.go:52:1
 	case 1:
+//line context_test.go:52:1
 		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	case 4:
-		goto _r4
-	case 5:
-		goto _r5
-	case 6:
-		goto _r6
-	case 7:
-		goto _r7
+//line context_test.go:52:1
 	default:
+//line context_test.go:52:1
 		panic(runtime.BadPC(_s.PC))
+//line context_test.go:52:1
 	}
-//line context_test.go:432
-	if v, ok := requestID.Lookup(); ok || v != "" {
-		_s.Err = fmt.Errorf("unset var: Lookup = %q, %v", v, ok)
-		return _s.Return()
-	}
-//line context_test.go:435
-	requestID.Set("req-1")
-//line context_test.go:436
-	_s._a0 = logLineAsync("parent")
+//line context_test.go:53:1
+	*_s.ctx = runtime.Context()
+//line context_test.go:54:1
+	_s._a0 = runtime.Sleep(time.Hour)
+//line context_test.go:54:1
 	_s.PC = 1
+//line context_test.go:54:1
+	_s.ctx = nil
+//line context_test.go:54:1
 	if _f.Suspend(_s._a0) {
+//line context_test.go:54:1
 		return false
+//line context_test.go:54:1
 	}
+//line context_test.go:54:2
 _r1:
-//line context_test.go:436
-	line, _t1 = runtime.Resume(_f, _s._a0)
+//line context_test.go:54:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line context_test.go:54:1
 	_s._a0 = nil
+//line context_test.go:54:1
 	if _f.Unwinds(_t1) {
+//line context_test.go:54:1
 		return _s.Unwind(_t1)
+//line context_test.go:54:1
 	}
-//line context_test.go:437
-	*_s.out = append(*_s.out, line)
-//line context_test.go:438
-	_s.gate = runtime.NewEvent()
-//line context_test.go:439
-	_s.task = runtime.Spawn(childAsync(_s.out, _s.gate))
-//line context_test.go:440
-	_s.g = runtime.NewTaskGroup()
-//line context_test.go:441
-	_s.grouped = runtime.SpawnIn(_s.g, logLineAsync("in a group"))
-//line context_test.go:442
-	requestID.Set("req-2")
-//line context_test.go:443
-	_s._a1 = runtime.Yield()
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line context_test.go:443
-	_, _t2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if _f.Unwinds(_t2) {
-		return _s.Unwind(_t2)
-	}
-//line context_test.go:444
-	_s.gate.Set()
-//line context_test.go:445
-	_s._a1 = _s.task
-	_s.PC = 3
-	_s.gate = nil
-	_s.task = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r3:
-//line context_test.go:445
-	_, _t3 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if _f.Unwinds(_t3) {
-		return _s.Unwind(_t3)
-	}
-//line context_test.go:446
-	_s._a1 = _s.g.Wait()
-	_s.PC = 4
-	_s.gate = nil
-	_s.task = nil
-	_s.g = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r4:
-//line context_test.go:446
-	_, _t4 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if _f.Unwinds(_t4) {
-		return _s.Unwind(_t4)
-	}
-//line context_test.go:447
-	_s._a0 = _s.grouped
-	_s.PC = 5
-	_s.gate = nil
-	_s.task = nil
-	_s.g = nil
-	_s.grouped = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r5:
-//line context_test.go:447
-	line, _t5 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t5) {
-		return _s.Unwind(_t5)
-	}
-//line context_test.go:448
-	*_s.out = append(*_s.out, line)
-//line context_test.go:449
-	_s._a0 = logLineAsync("parent again")
-	_s.PC = 6
-	_s.gate = nil
-	_s.task = nil
-	_s.g = nil
-	_s.grouped = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r6:
-//line context_test.go:449
-	line, _t6 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t6) {
-		return _s.Unwind(_t6)
-	}
-//line context_test.go:450
-	*_s.out = append(*_s.out, line)
-//line context_test.go:451
-	ctx_1 = runtime.Context()
-//line context_test.go:452
-	if v := ctx_1.Value(requestID); v != "req-2" {
-		_s.Err = fmt.Errorf("Context().Value(requestID) = %v, want req-2", v)
-		return _s.Return()
-	}
-//line context_test.go:455
-	_s._a0 = runtime.ToThreadContext(func(ctx context.Context) (string, error) {
-		return ctx.Value(requestID).(string), nil
-	})
-	_s.PC = 7
-	_s.gate = nil
-	_s.task = nil
-	_s.g = nil
-	_s.grouped = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r7:
-//line context_test.go:455
-	got, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line context_test.go:458
-	*_s.out = append(*_s.out, "thread: "+got)
-//line context_test.go:459
-	_s.Err = err
+//line context_test.go:54:1
 	return _s.Return()
-//line context_async_test.go:1284
+//line context_test.go:54:2
 }
 
-var _ func(out *[]string) error = parent
+//line context_test.go:61:1
+func (_s *cancelAfterYieldCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:61:1
+	var (
+//line context_test.go:61:1
+		_t1 error
+//line context_test.go:61:1
+		_t2 error
+//line context_test.go:61:1
+	)
+//line context_test.go:61:1
+	switch _s.PC {
+//line context_test.go:61:1
+	case 0:
+//line context_test.go:61:1
+	case 1:
+//line context_test.go:61:1
+		goto _r1
+//line context_test.go:61:1
+	case 2:
+//line context_test.go:61:1
+		goto _r2
+//line context_test.go:61:1
+	default:
+//line context_test.go:61:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:61:1
+	}
+//line context_test.go:62:1
+	_s.ctx = nil
+//line context_test.go:63:1
+	_s.task = runtime.Spawn(sleepWithContextAsync(&_s.ctx))
+//line context_test.go:64:1
+	_s._a0 = runtime.Yield()
+//line context_test.go:64:1
+	_s.PC = 1
+//line context_test.go:64:1
+	if _f.Suspend(_s._a0) {
+//line context_test.go:64:1
+		return false
+//line context_test.go:64:1
+	}
+//line context_test.go:64:2
+_r1:
+//line context_test.go:64:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line context_test.go:64:1
+	_s._a0 = nil
+//line context_test.go:64:1
+	if _f.Unwinds(_t1) {
+//line context_test.go:64:1
+		return _s.Unwind(_t1)
+//line context_test.go:64:1
+	}
+//line context_test.go:65:1
+	wantCtxLive(_s.t, _s.ctx, "before the cancel")
+//line context_test.go:66:1
+	_s.task.Cancel()
+//line context_test.go:67:1
+	_s._a0 = _s.task
+//line context_test.go:67:1
+	_s.PC = 2
+//line context_test.go:67:1
+	_s.t = nil
+//line context_test.go:67:1
+	_s.task = nil
+//line context_test.go:67:1
+	if _f.Suspend(_s._a0) {
+//line context_test.go:67:1
+		return false
+//line context_test.go:67:1
+	}
+//line context_test.go:67:2
+_r2:
+//line context_test.go:67:1
+	_, _t2 = runtime.Resume(_f, _s._a0)
+//line context_test.go:67:1
+	_s._a0 = nil
+//line context_test.go:67:1
+	if _f.Unwinds(_t2) {
+//line context_test.go:67:1
+		return _s.Unwind(_t2)
+//line context_test.go:67:1
+	}
+//line context_test.go:68:1
+	_s.Ret = _s.ctx
+//line context_test.go:68:1
+	return _s.Return()
+//line context_test.go:68:2
+}
+
+//line context_test.go:99:1
+func (_s *scopesCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:99:1
+	var (
+//line context_test.go:99:1
+		s *runtime.Scope
+//line context_test.go:99:1
+	)
+//line context_test.go:99:1
+	switch _s.PC {
+//line context_test.go:99:1
+	case 0:
+//line context_test.go:99:1
+	case 1:
+//line context_test.go:99:1
+		goto _r1
+//line context_test.go:99:1
+	default:
+//line context_test.go:99:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:99:1
+	}
+//line context_test.go:100:1
+	_s.r.outer = runtime.Context()
+//line context_test.go:101:1
+	s = runtime.Timeout(time.Hour)
+//line context_test.go:102:1
+	_s.r.inScope = runtime.Context()
+//line context_test.go:103:1
+	s.Close()
+//line context_test.go:104:1
+	wantCtxLive(_s.t, _s.r.outer, "after an inner scope closed")
+//line context_test.go:105:1
+	s = runtime.Timeout(20 * time.Millisecond)
+//line context_test.go:106:1
+	{
+//line context_test.go:106:1
+		_d1 := s.Close
+//line context_test.go:106:1
+		_s.Defer(func() {
+//line context_test.go:106:1
+			_d1()
+//line context_test.go:106:1
+		})
+//line context_test.go:106:1
+	}
+//line context_test.go:107:1
+	_s.r.expired = runtime.Context()
+//line context_test.go:108:1
+	_s.r.derived, _s.r.stopDerived = context.WithCancel(_s.r.expired)
+//line context_test.go:109:1
+	_s.r.after = make(chan struct{})
+//line context_test.go:110:1
+	context.AfterFunc(_s.r.expired, func() {
+//line context_test.go:110:1
+		close(_s.r.after)
+//line context_test.go:110:1
+	})
+//line context_test.go:111:1
+	_s.r.deadline, _ = _s.r.expired.Deadline()
+//line context_test.go:112:1
+	wantCtxLive(_s.t, _s.r.expired, "before the deadline")
+//line context_test.go:113:17
+	_s._a0 = runtime.Sleep(time.Hour)
+//line context_test.go:113:17
+	_s.PC = 1
+//line context_test.go:113:17
+	if _f.Suspend(_s._a0) {
+//line context_test.go:113:16
+		return false
+//line context_test.go:113:17
+	}
+//line context_test.go:113:18
+_r1:
+//line context_test.go:113:17
+	_, _s.r.sleepErr = runtime.Resume(_f, _s._a0)
+//line context_test.go:113:17
+	_s._a0 = nil
+//line context_test.go:114:1
+	wantCtxLive(_s.t, _s.r.outer, "after the inner scope expired")
+//line context_test.go:114:1
+	return _s.Return()
+//line context_test.go:114:2
+}
+
+//line context_test.go:153:1
+func (_s *shieldedCleanupCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:153:1
+	var (
+//line context_test.go:153:1
+		err error
+//line context_test.go:153:1
+		s *runtime.Scope
+//line context_test.go:153:1
+		_t1 error
+//line context_test.go:153:1
+	)
+//line context_test.go:153:1
+	switch _s.PC {
+//line context_test.go:153:1
+	case 0:
+//line context_test.go:153:1
+	case 1:
+//line context_test.go:153:1
+		goto _r1
+//line context_test.go:153:1
+	case 2:
+//line context_test.go:153:1
+		goto _r2
+//line context_test.go:153:1
+	case 3:
+//line context_test.go:153:1
+		goto _r3
+//line context_test.go:153:1
+	default:
+//line context_test.go:153:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:153:1
+	}
+//line context_test.go:154:1
+	_s.before = runtime.Context()
+//line context_test.go:155:11
+	_s._a0 = runtime.Sleep(time.Hour)
+//line context_test.go:155:11
+	_s.PC = 1
+//line context_test.go:155:11
+	if _f.Suspend(_s._a0) {
+//line context_test.go:155:10
+		return false
+//line context_test.go:155:11
+	}
+//line context_test.go:155:12
+_r1:
+//line context_test.go:155:11
+	_, err = runtime.Resume(_f, _s._a0)
+//line context_test.go:155:11
+	_s._a0 = nil
+//line context_test.go:156:1
+	if err != runtime.ErrCanceled {
+//line context_test.go:157:1
+		_s.t.Errorf("sleep: %v, want ErrCanceled", err)
+//line context_test.go:157:2
+	}
+//line context_test.go:159:1
+	wantCtxEnded(_s.t, _s.before, context.Canceled)
+//line context_test.go:160:1
+	s = runtime.Shielded(30 * time.Millisecond)
+//line context_test.go:161:1
+	{
+//line context_test.go:161:1
+		_d1 := s.Close
+//line context_test.go:161:1
+		_s.Defer(func() {
+//line context_test.go:161:1
+			_d1()
+//line context_test.go:161:1
+		})
+//line context_test.go:161:1
+	}
+//line context_test.go:162:1
+	*_s.inShield = runtime.Context()
+//line context_test.go:163:1
+	wantCtxLive(_s.t, *_s.inShield, "in a shielded scope of a cancelled task")
+//line context_test.go:164:1
+	_s._a0 = runtime.Sleep(time.Millisecond)
+//line context_test.go:164:1
+	_s.PC = 2
+//line context_test.go:164:1
+	_s.before = nil
+//line context_test.go:164:1
+	if _f.Suspend(_s._a0) {
+//line context_test.go:164:1
+		return false
+//line context_test.go:164:1
+	}
+//line context_test.go:164:2
+_r2:
+//line context_test.go:164:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line context_test.go:164:1
+	_s._a0 = nil
+//line context_test.go:164:1
+	if _f.Unwinds(_t1) {
+//line context_test.go:164:1
+		return _s.Unwind(_t1)
+//line context_test.go:164:1
+	}
+//line context_test.go:165:1
+	wantCtxLive(_s.t, *_s.inShield, "after an await in the shield")
+//line context_test.go:166:10
+	_s._a0 = runtime.Sleep(time.Hour)
+//line context_test.go:166:10
+	_s.PC = 3
+//line context_test.go:166:10
+	_s.inShield = nil
+//line context_test.go:166:10
+	_s.before = nil
+//line context_test.go:166:10
+	if _f.Suspend(_s._a0) {
+//line context_test.go:166:9
+		return false
+//line context_test.go:166:10
+	}
+//line context_test.go:166:11
+_r3:
+//line context_test.go:166:10
+	_, err = runtime.Resume(_f, _s._a0)
+//line context_test.go:166:10
+	_s._a0 = nil
+//line context_test.go:167:1
+	if err != runtime.ErrTimeout {
+//line context_test.go:168:1
+		_s.t.Errorf("sleep in the shield: %v, want ErrTimeout", err)
+//line context_test.go:168:2
+	}
+//line context_test.go:168:2
+	return _s.Return()
+//line context_test.go:168:3
+}
+
+//line context_test.go:175:1
+func (_s *cancelShieldedCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:175:1
+	var (
+//line context_test.go:175:1
+		_t1 error
+//line context_test.go:175:1
+		_t2 error
+//line context_test.go:175:1
+	)
+//line context_test.go:175:1
+	switch _s.PC {
+//line context_test.go:175:1
+	case 0:
+//line context_test.go:175:1
+	case 1:
+//line context_test.go:175:1
+		goto _r1
+//line context_test.go:175:1
+	case 2:
+//line context_test.go:175:1
+		goto _r2
+//line context_test.go:175:1
+	default:
+//line context_test.go:175:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:175:1
+	}
+//line context_test.go:176:1
+	_s.ctx = nil
+//line context_test.go:177:1
+	_s.task = runtime.Spawn(shieldedCleanupAsync(_s.t, &_s.ctx))
+//line context_test.go:178:1
+	_s._a0 = runtime.Yield()
+//line context_test.go:178:1
+	_s.PC = 1
+//line context_test.go:178:1
+	_s.t = nil
+//line context_test.go:178:1
+	if _f.Suspend(_s._a0) {
+//line context_test.go:178:1
+		return false
+//line context_test.go:178:1
+	}
+//line context_test.go:178:2
+_r1:
+//line context_test.go:178:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line context_test.go:178:1
+	_s._a0 = nil
+//line context_test.go:178:1
+	if _f.Unwinds(_t1) {
+//line context_test.go:178:1
+		return _s.Unwind(_t1)
+//line context_test.go:178:1
+	}
+//line context_test.go:179:1
+	_s.task.Cancel()
+//line context_test.go:180:1
+	_s._a0 = _s.task
+//line context_test.go:180:1
+	_s.PC = 2
+//line context_test.go:180:1
+	_s.t = nil
+//line context_test.go:180:1
+	_s.task = nil
+//line context_test.go:180:1
+	if _f.Suspend(_s._a0) {
+//line context_test.go:180:1
+		return false
+//line context_test.go:180:1
+	}
+//line context_test.go:180:2
+_r2:
+//line context_test.go:180:1
+	_, _t2 = runtime.Resume(_f, _s._a0)
+//line context_test.go:180:1
+	_s._a0 = nil
+//line context_test.go:180:1
+	if _f.Unwinds(_t2) {
+//line context_test.go:180:1
+		return _s.Unwind(_t2)
+//line context_test.go:180:1
+	}
+//line context_test.go:181:1
+	_s.Ret = _s.ctx
+//line context_test.go:181:1
+	return _s.Return()
+//line context_test.go:181:2
+}
+
+//line context_test.go:200:1
+func (_s *fetchWithContextCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:200:1
+	var (
+//line context_test.go:200:1
+		_t1 string
+//line context_test.go:200:1
+		_t2 error
+//line context_test.go:200:1
+	)
+//line context_test.go:200:1
+	switch _s.PC {
+//line context_test.go:200:1
+	case 0:
+//line context_test.go:200:1
+	case 1:
+//line context_test.go:200:1
+		goto _r1
+//line context_test.go:200:1
+	default:
+//line context_test.go:200:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:200:1
+	}
+//line context_test.go:201:8
+	_s._a0 = runtime.ToThreadContext(func(ctx context.Context) (string, error) {
+//line context_test.go:201:7
+		req, err := http.NewRequestWithContext(ctx, "GET", _s.url, nil)
+//line context_test.go:201:7
+		if err != nil {
+//line context_test.go:201:6
+			return "", err
+//line context_test.go:201:7
+		}
+//line context_test.go:201:7
+		resp, err := http.DefaultClient.Do(req)
+//line context_test.go:201:7
+		if err == nil {
+//line context_test.go:201:6
+			var b []byte
+//line context_test.go:201:6
+			b, err = io.ReadAll(resp.Body)
+//line context_test.go:201:6
+			resp.Body.Close()
+//line context_test.go:201:6
+			_s.ended <- err
+//line context_test.go:201:6
+			return string(b), err
+//line context_test.go:201:7
+		}
+//line context_test.go:201:7
+		_s.ended <- err
+//line context_test.go:201:7
+		return "", err
+//line context_test.go:201:8
+	})
+//line context_test.go:201:8
+	_s.PC = 1
+//line context_test.go:201:8
+	if _f.Suspend(_s._a0) {
+//line context_test.go:201:7
+		return false
+//line context_test.go:201:8
+	}
+//line context_test.go:201:9
+_r1:
+//line context_test.go:201:8
+	_t1, _t2 = runtime.Resume(_f, _s._a0)
+//line context_test.go:201:8
+	_s._a0 = nil
+//line context_test.go:201:8
+	_s.Ret, _s.Err = _t1, _t2
+//line context_test.go:201:8
+	return _s.Return()
+//line context_test.go:201:9
+}
+
+//line context_test.go:271:1
+func (_s *cancelThreadCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:271:1
+	var (
+//line context_test.go:271:1
+		_t1 error
+//line context_test.go:271:1
+		err_1 error
+//line context_test.go:271:1
+		err_2 error
+//line context_test.go:271:1
+	)
+//line context_test.go:271:1
+	switch _s.PC {
+//line context_test.go:271:1
+	case 0:
+//line context_test.go:271:1
+	case 1:
+//line context_test.go:271:1
+		goto _r1
+//line context_test.go:271:1
+	case 2:
+//line context_test.go:271:1
+		goto _r2
+//line context_test.go:271:1
+	case 3:
+//line context_test.go:271:1
+		goto _r3
+//line context_test.go:271:1
+	default:
+//line context_test.go:271:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:271:1
+	}
+//line context_test.go:272:1
+	_s.task = runtime.Spawn(runtime.ToThreadContext(func(ctx context.Context) (int, error) {
+//line context_test.go:272:1
+		<-ctx.Done()
+//line context_test.go:272:1
+		_s.got <- ctx
+//line context_test.go:272:1
+		return 0, ctx.Err()
+//line context_test.go:272:1
+	}))
+//line context_test.go:277:1
+	_s._a0 = runtime.Yield()
+//line context_test.go:277:1
+	_s.PC = 1
+//line context_test.go:277:1
+	if _f.Suspend(_s._a0) {
+//line context_test.go:277:1
+		return false
+//line context_test.go:277:1
+	}
+//line context_test.go:277:2
+_r1:
+//line context_test.go:277:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line context_test.go:277:1
+	_s._a0 = nil
+//line context_test.go:277:1
+	if _f.Unwinds(_t1) {
+//line context_test.go:277:1
+		return _s.Unwind(_t1)
+//line context_test.go:277:1
+	}
+//line context_test.go:278:1
+	_s.task.Cancel()
+//line context_test.go:279:14
+	_s._a1 = _s.task
+//line context_test.go:279:14
+	_s.PC = 2
+//line context_test.go:279:14
+	_s.task = nil
+//line context_test.go:279:14
+	if _f.Suspend(_s._a1) {
+//line context_test.go:279:13
+		return false
+//line context_test.go:279:14
+	}
+//line context_test.go:279:15
+_r2:
+//line context_test.go:279:14
+	_, err_1 = runtime.Resume(_f, _s._a1)
+//line context_test.go:279:14
+	_s._a1 = nil
+//line context_test.go:279:14
+	if err_1 == runtime.ErrCanceled {
+//line context_test.go:279:13
+		goto _l1
+//line context_test.go:279:14
+	}
+//line context_test.go:280:2
+	_s.Err = fmt.Errorf("the cancelled task gave %v", err_1)
+//line context_test.go:280:2
+	return _s.Return()
+//line context_test.go:280:3
+_l1:
+//line context_test.go:282:1
+	_s.quick = nil
+//line context_test.go:283:14
+	_s._a1 = runtime.ToThreadContext(func(ctx context.Context) (int, error) {
+//line context_test.go:283:13
+		_s.quick = ctx
+//line context_test.go:283:13
+		return 0, ctx.Err()
+//line context_test.go:283:14
+	})
+//line context_test.go:283:14
+	_s.PC = 3
+//line context_test.go:283:14
+	_s.task = nil
+//line context_test.go:283:14
+	if _f.Suspend(_s._a1) {
+//line context_test.go:283:13
+		return false
+//line context_test.go:283:14
+	}
+//line context_test.go:283:15
+_r3:
+//line context_test.go:283:14
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line context_test.go:283:14
+	_s._a1 = nil
+//line context_test.go:283:14
+	if err_2 == nil {
+//line context_test.go:283:13
+		goto _l2
+//line context_test.go:283:14
+	}
+//line context_test.go:287:2
+	_s.Err = err_2
+//line context_test.go:287:2
+	return _s.Return()
+//line context_test.go:287:3
+_l2:
+//line context_test.go:289:1
+	_s.got <- _s.quick
+//line context_test.go:290:1
+	_s.Err = nil
+//line context_test.go:290:1
+	return _s.Return()
+//line context_test.go:290:2
+}
+
+//line context_test.go:296:1
+func (_s *waitForeverCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:296:1
+	var (
+//line context_test.go:296:1
+		err error
+//line context_test.go:296:1
+	)
+//line context_test.go:296:1
+	switch _s.PC {
+//line context_test.go:296:1
+	case 0:
+//line context_test.go:296:1
+	case 1:
+//line context_test.go:296:1
+		goto _r1
+//line context_test.go:296:1
+	default:
+//line context_test.go:296:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:296:1
+	}
+//line context_test.go:297:11
+	_s._a0 = runtime.NewEvent().Wait()
+//line context_test.go:297:11
+	_s.PC = 1
+//line context_test.go:297:11
+	if _f.Suspend(_s._a0) {
+//line context_test.go:297:10
+		return false
+//line context_test.go:297:11
+	}
+//line context_test.go:297:12
+_r1:
+//line context_test.go:297:11
+	_, err = runtime.Resume(_f, _s._a0)
+//line context_test.go:297:11
+	_s._a0 = nil
+//line context_test.go:298:1
+	*_s.ended = err
+//line context_test.go:299:1
+	_s.Err = err
+//line context_test.go:299:1
+	return _s.Return()
+//line context_test.go:299:2
+}
+
+//line context_test.go:343:1
+func (_s *handleRequestCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:343:1
+	var (
+//line context_test.go:343:1
+		v string
+//line context_test.go:343:1
+		err error
+//line context_test.go:343:1
+	)
+//line context_test.go:343:1
+	switch _s.PC {
+//line context_test.go:343:1
+	case 0:
+//line context_test.go:343:1
+	case 1:
+//line context_test.go:343:1
+		goto _r1
+//line context_test.go:343:1
+	default:
+//line context_test.go:343:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:343:1
+	}
+//line context_test.go:344:1
+	v, _ = runtime.Context().Value(ctxKey{}).(string)
+//line context_test.go:345:1
+	_s.seen <- v
+//line context_test.go:346:11
+	_s._a0 = runtime.Sleep(time.Hour)
+//line context_test.go:346:11
+	_s.PC = 1
+//line context_test.go:346:11
+	if _f.Suspend(_s._a0) {
+//line context_test.go:346:10
+		return false
+//line context_test.go:346:11
+	}
+//line context_test.go:346:12
+_r1:
+//line context_test.go:346:11
+	_, err = runtime.Resume(_f, _s._a0)
+//line context_test.go:346:11
+	_s._a0 = nil
+//line context_test.go:347:1
+	_s.seen <- fmt.Sprint("ended: ", err)
+//line context_test.go:348:1
+	_s.Err = err
+//line context_test.go:348:1
+	return _s.Return()
+//line context_test.go:348:2
+}
+
+//line context_test.go:356:1
+func (_s *serveOnLoopCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:356:1
+	var (
+//line context_test.go:356:1
+		srv *httptest.Server
+//line context_test.go:356:1
+		_t1 error
+//line context_test.go:356:1
+	)
+//line context_test.go:356:1
+	switch _s.PC {
+//line context_test.go:356:1
+	case 0:
+//line context_test.go:356:1
+	case 1:
+//line context_test.go:356:1
+		goto _r1
+//line context_test.go:356:1
+	default:
+//line context_test.go:356:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:356:1
+	}
+//line context_test.go:357:1
+	_s.l = runtime.CurrentLoop()
+//line context_test.go:358:1
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//line context_test.go:358:1
+		ctx := context.WithValue(r.Context(), ctxKey{}, r.URL.Path)
+//line context_test.go:358:1
+		_, err := runtime.RunCoroutineThreadsafe(_s.l, runtime.WithContext(ctx, handleRequestAsync(_s.seen))).Result()
+//line context_test.go:358:1
+		fmt.Fprint(w, err)
+//line context_test.go:358:1
+	}))
+//line context_test.go:363:1
+	_s.Defer(srv.Close)
+//line context_test.go:364:1
+	_s.url <- srv.URL
+//line context_test.go:365:1
+	_s._a0 = runtime.NewEvent().Wait()
+//line context_test.go:365:1
+	_s.PC = 1
+//line context_test.go:365:1
+	_s.url = nil
+//line context_test.go:365:1
+	if _f.Suspend(_s._a0) {
+//line context_test.go:365:1
+		return false
+//line context_test.go:365:1
+	}
+//line context_test.go:365:2
+_r1:
+//line context_test.go:365:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line context_test.go:365:1
+	_s._a0 = nil
+//line context_test.go:365:1
+	if _f.Unwinds(_t1) {
+//line context_test.go:365:1
+		return _s.Unwind(_t1)
+//line context_test.go:365:1
+	}
+//line context_test.go:366:1
+	_s.Err = nil
+//line context_test.go:366:1
+	return _s.Return()
+//line context_test.go:366:2
+}
+
+//line context_test.go:422:1
+func (_s *logLineCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:422:1
+	var (
+//line context_test.go:422:1
+		_t1 error
+//line context_test.go:422:1
+	)
+//line context_test.go:422:1
+	switch _s.PC {
+//line context_test.go:422:1
+	case 0:
+//line context_test.go:422:1
+	case 1:
+//line context_test.go:422:1
+		goto _r1
+//line context_test.go:422:1
+	default:
+//line context_test.go:422:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:422:1
+	}
+//line context_test.go:423:1
+	_s._a0 = runtime.Yield()
+//line context_test.go:423:1
+	_s.PC = 1
+//line context_test.go:423:1
+	if _f.Suspend(_s._a0) {
+//line context_test.go:423:1
+		return false
+//line context_test.go:423:1
+	}
+//line context_test.go:423:2
+_r1:
+//line context_test.go:423:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line context_test.go:423:1
+	_s._a0 = nil
+//line context_test.go:423:1
+	if _f.Unwinds(_t1) {
+//line context_test.go:423:1
+		return _s.Unwind(_t1)
+//line context_test.go:423:1
+	}
+//line context_test.go:424:1
+	_s.Ret = requestID.Get() + ": " + _s.msg
+//line context_test.go:424:1
+	return _s.Return()
+//line context_test.go:424:2
+}
+
+//line context_test.go:430:1
+func (_s *childCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:430:1
+	var (
+//line context_test.go:430:1
+		line string
+//line context_test.go:430:1
+		_t1 error
+//line context_test.go:430:1
+		_t2 error
+//line context_test.go:430:1
+		_t3 error
+//line context_test.go:430:1
+	)
+//line context_test.go:430:1
+	switch _s.PC {
+//line context_test.go:430:1
+	case 0:
+//line context_test.go:430:1
+	case 1:
+//line context_test.go:430:1
+		goto _r1
+//line context_test.go:430:1
+	case 2:
+//line context_test.go:430:1
+		goto _r2
+//line context_test.go:430:1
+	case 3:
+//line context_test.go:430:1
+		goto _r3
+//line context_test.go:430:1
+	default:
+//line context_test.go:430:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:430:1
+	}
+//line context_test.go:431:12
+	_s._a0 = logLineAsync("child starts")
+//line context_test.go:431:12
+	_s.PC = 1
+//line context_test.go:431:12
+	if _f.Suspend(_s._a0) {
+//line context_test.go:431:11
+		return false
+//line context_test.go:431:12
+	}
+//line context_test.go:431:13
+_r1:
+//line context_test.go:431:12
+	line, _t1 = runtime.Resume(_f, _s._a0)
+//line context_test.go:431:12
+	_s._a0 = nil
+//line context_test.go:431:12
+	if _f.Unwinds(_t1) {
+//line context_test.go:431:11
+		return _s.Unwind(_t1)
+//line context_test.go:431:12
+	}
+//line context_test.go:432:1
+	*_s.out = append(*_s.out, line)
+//line context_test.go:433:1
+	requestID.Set("child")
+//line context_test.go:434:1
+	_s._a1 = _s.gate.Wait()
+//line context_test.go:434:1
+	_s.PC = 2
+//line context_test.go:434:1
+	_s.gate = nil
+//line context_test.go:434:1
+	if _f.Suspend(_s._a1) {
+//line context_test.go:434:1
+		return false
+//line context_test.go:434:1
+	}
+//line context_test.go:434:2
+_r2:
+//line context_test.go:434:1
+	_, _t2 = runtime.Resume(_f, _s._a1)
+//line context_test.go:434:1
+	_s._a1 = nil
+//line context_test.go:434:1
+	if _f.Unwinds(_t2) {
+//line context_test.go:434:1
+		return _s.Unwind(_t2)
+//line context_test.go:434:1
+	}
+//line context_test.go:435:11
+	_s._a0 = logLineAsync("child ends")
+//line context_test.go:435:11
+	_s.PC = 3
+//line context_test.go:435:11
+	_s.gate = nil
+//line context_test.go:435:11
+	if _f.Suspend(_s._a0) {
+//line context_test.go:435:10
+		return false
+//line context_test.go:435:11
+	}
+//line context_test.go:435:12
+_r3:
+//line context_test.go:435:11
+	line, _t3 = runtime.Resume(_f, _s._a0)
+//line context_test.go:435:11
+	_s._a0 = nil
+//line context_test.go:435:11
+	if _f.Unwinds(_t3) {
+//line context_test.go:435:10
+		return _s.Unwind(_t3)
+//line context_test.go:435:11
+	}
+//line context_test.go:436:1
+	*_s.out = append(*_s.out, line)
+//line context_test.go:436:1
+	return _s.Return()
+//line context_test.go:436:2
+}
+
+//line context_test.go:440:1
+func (_s *parentCoro) Step(_f *runtime.Fiber) bool {
+//line context_test.go:440:1
+	var (
+//line context_test.go:440:1
+		line string
+//line context_test.go:440:1
+		_t1 error
+//line context_test.go:440:1
+		_t2 error
+//line context_test.go:440:1
+		_t3 error
+//line context_test.go:440:1
+		_t4 error
+//line context_test.go:440:1
+		_t5 error
+//line context_test.go:440:1
+		_t6 error
+//line context_test.go:440:1
+		ctx_1 context.Context
+//line context_test.go:440:1
+		got string
+//line context_test.go:440:1
+		err error
+//line context_test.go:440:1
+	)
+//line context_test.go:440:1
+	switch _s.PC {
+//line context_test.go:440:1
+	case 0:
+//line context_test.go:440:1
+	case 1:
+//line context_test.go:440:1
+		goto _r1
+//line context_test.go:440:1
+	case 2:
+//line context_test.go:440:1
+		goto _r2
+//line context_test.go:440:1
+	case 3:
+//line context_test.go:440:1
+		goto _r3
+//line context_test.go:440:1
+	case 4:
+//line context_test.go:440:1
+		goto _r4
+//line context_test.go:440:1
+	case 5:
+//line context_test.go:440:1
+		goto _r5
+//line context_test.go:440:1
+	case 6:
+//line context_test.go:440:1
+		goto _r6
+//line context_test.go:440:1
+	case 7:
+//line context_test.go:440:1
+		goto _r7
+//line context_test.go:440:1
+	default:
+//line context_test.go:440:1
+		panic(runtime.BadPC(_s.PC))
+//line context_test.go:440:1
+	}
+//line context_test.go:441:1
+	if v, ok := requestID.Lookup(); ok || v != "" {
+//line context_test.go:442:1
+		_s.Err = fmt.Errorf("unset var: Lookup = %q, %v", v, ok)
+//line context_test.go:442:1
+		return _s.Return()
+//line context_test.go:442:2
+	}
+//line context_test.go:444:1
+	requestID.Set("req-1")
+//line context_test.go:445:12
+	_s._a0 = logLineAsync("parent")
+//line context_test.go:445:12
+	_s.PC = 1
+//line context_test.go:445:12
+	if _f.Suspend(_s._a0) {
+//line context_test.go:445:11
+		return false
+//line context_test.go:445:12
+	}
+//line context_test.go:445:13
+_r1:
+//line context_test.go:445:12
+	line, _t1 = runtime.Resume(_f, _s._a0)
+//line context_test.go:445:12
+	_s._a0 = nil
+//line context_test.go:445:12
+	if _f.Unwinds(_t1) {
+//line context_test.go:445:11
+		return _s.Unwind(_t1)
+//line context_test.go:445:12
+	}
+//line context_test.go:446:1
+	*_s.out = append(*_s.out, line)
+//line context_test.go:447:1
+	_s.gate = runtime.NewEvent()
+//line context_test.go:448:1
+	_s.task = runtime.Spawn(childAsync(_s.out, _s.gate))
+//line context_test.go:449:1
+	_s.g = runtime.NewTaskGroup()
+//line context_test.go:450:1
+	_s.grouped = runtime.SpawnIn(_s.g, logLineAsync("in a group"))
+//line context_test.go:451:1
+	requestID.Set("req-2")
+//line context_test.go:452:1
+	_s._a1 = runtime.Yield()
+//line context_test.go:452:1
+	_s.PC = 2
+//line context_test.go:452:1
+	if _f.Suspend(_s._a1) {
+//line context_test.go:452:1
+		return false
+//line context_test.go:452:1
+	}
+//line context_test.go:452:2
+_r2:
+//line context_test.go:452:1
+	_, _t2 = runtime.Resume(_f, _s._a1)
+//line context_test.go:452:1
+	_s._a1 = nil
+//line context_test.go:452:1
+	if _f.Unwinds(_t2) {
+//line context_test.go:452:1
+		return _s.Unwind(_t2)
+//line context_test.go:452:1
+	}
+//line context_test.go:453:1
+	_s.gate.Set()
+//line context_test.go:454:1
+	_s._a1 = _s.task
+//line context_test.go:454:1
+	_s.PC = 3
+//line context_test.go:454:1
+	_s.gate = nil
+//line context_test.go:454:1
+	_s.task = nil
+//line context_test.go:454:1
+	if _f.Suspend(_s._a1) {
+//line context_test.go:454:1
+		return false
+//line context_test.go:454:1
+	}
+//line context_test.go:454:2
+_r3:
+//line context_test.go:454:1
+	_, _t3 = runtime.Resume(_f, _s._a1)
+//line context_test.go:454:1
+	_s._a1 = nil
+//line context_test.go:454:1
+	if _f.Unwinds(_t3) {
+//line context_test.go:454:1
+		return _s.Unwind(_t3)
+//line context_test.go:454:1
+	}
+//line context_test.go:455:1
+	_s._a1 = _s.g.Wait()
+//line context_test.go:455:1
+	_s.PC = 4
+//line context_test.go:455:1
+	_s.gate = nil
+//line context_test.go:455:1
+	_s.task = nil
+//line context_test.go:455:1
+	_s.g = nil
+//line context_test.go:455:1
+	if _f.Suspend(_s._a1) {
+//line context_test.go:455:1
+		return false
+//line context_test.go:455:1
+	}
+//line context_test.go:455:2
+_r4:
+//line context_test.go:455:1
+	_, _t4 = runtime.Resume(_f, _s._a1)
+//line context_test.go:455:1
+	_s._a1 = nil
+//line context_test.go:455:1
+	if _f.Unwinds(_t4) {
+//line context_test.go:455:1
+		return _s.Unwind(_t4)
+//line context_test.go:455:1
+	}
+//line context_test.go:456:11
+	_s._a0 = _s.grouped
+//line context_test.go:456:11
+	_s.PC = 5
+//line context_test.go:456:11
+	_s.gate = nil
+//line context_test.go:456:11
+	_s.task = nil
+//line context_test.go:456:11
+	_s.g = nil
+//line context_test.go:456:11
+	_s.grouped = nil
+//line context_test.go:456:11
+	if _f.Suspend(_s._a0) {
+//line context_test.go:456:10
+		return false
+//line context_test.go:456:11
+	}
+//line context_test.go:456:12
+_r5:
+//line context_test.go:456:11
+	line, _t5 = runtime.Resume(_f, _s._a0)
+//line context_test.go:456:11
+	_s._a0 = nil
+//line context_test.go:456:11
+	if _f.Unwinds(_t5) {
+//line context_test.go:456:10
+		return _s.Unwind(_t5)
+//line context_test.go:456:11
+	}
+//line context_test.go:457:1
+	*_s.out = append(*_s.out, line)
+//line context_test.go:458:11
+	_s._a0 = logLineAsync("parent again")
+//line context_test.go:458:11
+	_s.PC = 6
+//line context_test.go:458:11
+	_s.gate = nil
+//line context_test.go:458:11
+	_s.task = nil
+//line context_test.go:458:11
+	_s.g = nil
+//line context_test.go:458:11
+	_s.grouped = nil
+//line context_test.go:458:11
+	if _f.Suspend(_s._a0) {
+//line context_test.go:458:10
+		return false
+//line context_test.go:458:11
+	}
+//line context_test.go:458:12
+_r6:
+//line context_test.go:458:11
+	line, _t6 = runtime.Resume(_f, _s._a0)
+//line context_test.go:458:11
+	_s._a0 = nil
+//line context_test.go:458:11
+	if _f.Unwinds(_t6) {
+//line context_test.go:458:10
+		return _s.Unwind(_t6)
+//line context_test.go:458:11
+	}
+//line context_test.go:459:1
+	*_s.out = append(*_s.out, line)
+//line context_test.go:460:1
+	ctx_1 = runtime.Context()
+//line context_test.go:461:1
+	if v := ctx_1.Value(requestID); v != "req-2" {
+//line context_test.go:462:1
+		_s.Err = fmt.Errorf("Context().Value(requestID) = %v, want req-2", v)
+//line context_test.go:462:1
+		return _s.Return()
+//line context_test.go:462:2
+	}
+//line context_test.go:464:13
+	_s._a0 = runtime.ToThreadContext(func(ctx context.Context) (string, error) {
+//line context_test.go:464:12
+		return ctx.Value(requestID).(string), nil
+//line context_test.go:464:13
+	})
+//line context_test.go:464:13
+	_s.PC = 7
+//line context_test.go:464:13
+	_s.gate = nil
+//line context_test.go:464:13
+	_s.task = nil
+//line context_test.go:464:13
+	_s.g = nil
+//line context_test.go:464:13
+	_s.grouped = nil
+//line context_test.go:464:13
+	if _f.Suspend(_s._a0) {
+//line context_test.go:464:12
+		return false
+//line context_test.go:464:13
+	}
+//line context_test.go:464:14
+_r7:
+//line context_test.go:464:13
+	got, err = runtime.Resume(_f, _s._a0)
+//line context_test.go:464:13
+	_s._a0 = nil
+//line context_test.go:467:1
+	*_s.out = append(*_s.out, "thread: "+got)
+//line context_test.go:468:1
+	_s.Err = err
+//line context_test.go:468:1
+	return _s.Return()
+//line context_test.go:468:2
+}

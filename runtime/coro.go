@@ -132,6 +132,8 @@ type deferRec struct {
 type panicRec struct {
 	value any
 	stack []byte
+	pcs   []uintptr    // the origin stack's program counters (see newPanicRec)
+	chain []chainFrame // the async frames it ended, innermost first
 }
 
 // Coro is for generated code; do not use it directly. A generated frame
@@ -253,7 +255,7 @@ func runDeferredPanicking(h *coro, p *panicRec) (out *panicRec) {
 		case sameValue(r, p.value):
 			out = p
 		default:
-			out = &panicRec{value: r, stack: panicStack()}
+			out = newPanicRec(r)
 		}
 	}()
 	for d := list; d != nil; d = d.next {

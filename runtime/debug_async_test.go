@@ -5,7 +5,7 @@
 //asyncgen:func stubborn 498292406289aaa9 dfa17d1824e96171
 //asyncgen:func spinner 4ad675a0545dd450 530e44c431901070
 //asyncgen:func cancelBoth cbb559823d3b7ea3 ec63bb1774898f69
-//asyncgen:sum 58eca4de8a58955f
+//asyncgen:sum ed9bb34f65680714
 
 package runtime_test
 
@@ -47,36 +47,6 @@ var forgetsInfo = runtime.FuncInfo{
 	Name: "runtime_test.forgets",
 }
 
-func (_s *forgetsCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line debug_test.go:83
-	napAsync(time.Millisecond, 1)
-//line debug_test.go:84
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line debug_test.go:84
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-	return _s.Return()
-//line debug_async_test.go:78
-}
-
 var _ func() = forgets
 
 // stubbornCoro is the state of the async function stubborn while it runs.
@@ -108,43 +78,6 @@ var stubbornInfo = runtime.FuncInfo{
 	Name: "runtime_test.stubborn",
 }
 
-func (_s *stubbornCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line debug_test.go:268
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line debug_test.go:268
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l4
-	}
-//line debug_test.go:269
-	*_s.failed++
-//line debug_test.go:270
-	if *_s.failed == _s.limit {
-		_s.Err = err
-		return _s.Return()
-	}
-_l4:
-	goto _l1
-//line debug_async_test.go:146
-}
-
 var _ func(failed *int, limit int) error = stubborn
 
 // spinnerCoro is the state of the async function spinner while it runs.
@@ -173,37 +106,6 @@ var spinnerInfo = runtime.FuncInfo{
 	File: "debug_test.go",
 	Line: 280,
 	Name: "runtime_test.spinner",
-}
-
-func (_s *spinnerCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line debug_test.go:282
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line debug_test.go:282
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line debug_test.go:283
-	*_s.n++
-	goto _l1
-//line debug_async_test.go:207
 }
 
 var _ func(n *int) = spinner
@@ -245,93 +147,318 @@ var cancelBothInfo = runtime.FuncInfo{
 	Name: "runtime_test.cancelBoth",
 }
 
-func (_s *cancelBothCoro) Step(_f *runtime.Fiber) bool {
+var _ func(failed *int, spins *int) error = cancelBoth
+
+//line debug_test.go:82:1
+func (_s *forgetsCoro) Step(_f *runtime.Fiber) bool {
+//line debug_test.go:82:1
 	var (
-		_t1   error
-		err_1 error
-		err_2 error
+//line debug_test.go:82:1
+		_t1 error
+//line debug_test.go:82:1
 	)
+//line debug_test.go:82:1
 	switch _s.PC {
+//line debug_test.go:82:1
 	case 0:
+//line debug_test.go:82:1
 	case 1:
+//line debug_test.go:82:1
 		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
+//line debug_test.go:82:1
 	default:
+//line debug_test.go:82:1
 		panic(runtime.BadPC(_s.PC))
+//line debug_test.go:82:1
 	}
-//line debug_test.go:292
-	_s.s = runtime.Spawn(stubbornAsync(_s.failed, 2500))
-//line debug_test.go:293
-	_s.s.SetName("stubborn")
-//line debug_test.go:294
-	_s.p = runtime.Spawn(spinnerAsync(_s.spins))
-//line debug_test.go:295
+//line debug_test.go:83:1
+	napAsync(time.Millisecond, 1)
+//line debug_test.go:84:1
 	_s._a0 = runtime.Yield()
+//line debug_test.go:84:1
 	_s.PC = 1
-	_s.failed = nil
-	_s.spins = nil
+//line debug_test.go:84:1
 	if _f.Suspend(_s._a0) {
+//line debug_test.go:84:1
 		return false
+//line debug_test.go:84:1
 	}
+//line debug_test.go:84:2
 _r1:
-//line debug_test.go:295
+//line debug_test.go:84:1
 	_, _t1 = runtime.Resume(_f, _s._a0)
+//line debug_test.go:84:1
 	_s._a0 = nil
+//line debug_test.go:84:1
 	if _f.Unwinds(_t1) {
+//line debug_test.go:84:1
 		return _s.Unwind(_t1)
+//line debug_test.go:84:1
 	}
-//line debug_test.go:296
-	_s.s.Cancel()
-//line debug_test.go:297
-	_s.p.Cancel()
-//line debug_test.go:298
-	_s._a0 = _s.s
-	_s.PC = 2
-	_s.failed = nil
-	_s.spins = nil
-	_s.s = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line debug_test.go:298
-	_, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if errors.Is(err_1, runtime.ErrCanceled) {
-		goto _l1
-	}
-//line debug_test.go:299
-	_s.Err = fmt.Errorf("stubborn: %v", err_1)
+//line debug_test.go:84:1
 	return _s.Return()
-_l1:
-//line debug_test.go:301
-	_s._a0 = _s.p
-	_s.PC = 3
-	_s.failed = nil
-	_s.spins = nil
-	_s.s = nil
-	_s.p = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r3:
-//line debug_test.go:301
-	_, err_2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if errors.Is(err_2, runtime.ErrCanceled) {
-		goto _l2
-	}
-//line debug_test.go:302
-	_s.Err = fmt.Errorf("spinner: %v", err_2)
-	return _s.Return()
-_l2:
-//line debug_test.go:304
-	_s.Err = nil
-	return _s.Return()
-//line debug_async_test.go:335
+//line debug_test.go:84:2
 }
 
-var _ func(failed *int, spins *int) error = cancelBoth
+//line debug_test.go:266:1
+func (_s *stubbornCoro) Step(_f *runtime.Fiber) bool {
+//line debug_test.go:266:1
+	var (
+//line debug_test.go:266:1
+		err error
+//line debug_test.go:266:1
+	)
+//line debug_test.go:266:1
+	switch _s.PC {
+//line debug_test.go:266:1
+	case 0:
+//line debug_test.go:266:1
+	case 1:
+//line debug_test.go:266:1
+		goto _r1
+//line debug_test.go:266:1
+	default:
+//line debug_test.go:266:1
+		panic(runtime.BadPC(_s.PC))
+//line debug_test.go:266:1
+	}
+//line debug_test.go:266:1
+_l1:
+//line debug_test.go:268:15
+	_s._a0 = runtime.Yield()
+//line debug_test.go:268:15
+	_s.PC = 1
+//line debug_test.go:268:15
+	if _f.Suspend(_s._a0) {
+//line debug_test.go:268:14
+		return false
+//line debug_test.go:268:15
+	}
+//line debug_test.go:268:16
+_r1:
+//line debug_test.go:268:15
+	_, err = runtime.Resume(_f, _s._a0)
+//line debug_test.go:268:15
+	_s._a0 = nil
+//line debug_test.go:268:15
+	if err == nil {
+//line debug_test.go:268:14
+		goto _l4
+//line debug_test.go:268:15
+	}
+//line debug_test.go:269:3
+	*_s.failed++
+//line debug_test.go:270:3
+	if *_s.failed == _s.limit {
+//line debug_test.go:271:3
+		_s.Err = err
+//line debug_test.go:271:3
+		return _s.Return()
+//line debug_test.go:271:4
+	}
+//line debug_test.go:271:5
+_l4:
+//line debug_test.go:271:4
+	goto _l1
+//line debug_test.go:271:5
+}
+
+//line debug_test.go:280:1
+func (_s *spinnerCoro) Step(_f *runtime.Fiber) bool {
+//line debug_test.go:280:1
+	var (
+//line debug_test.go:280:1
+		_t1 error
+//line debug_test.go:280:1
+	)
+//line debug_test.go:280:1
+	switch _s.PC {
+//line debug_test.go:280:1
+	case 0:
+//line debug_test.go:280:1
+	case 1:
+//line debug_test.go:280:1
+		goto _r1
+//line debug_test.go:280:1
+	default:
+//line debug_test.go:280:1
+		panic(runtime.BadPC(_s.PC))
+//line debug_test.go:280:1
+	}
+//line debug_test.go:280:1
+_l1:
+//line debug_test.go:282:2
+	_s._a0 = runtime.Yield()
+//line debug_test.go:282:2
+	_s.PC = 1
+//line debug_test.go:282:2
+	if _f.Suspend(_s._a0) {
+//line debug_test.go:282:1
+		return false
+//line debug_test.go:282:2
+	}
+//line debug_test.go:282:3
+_r1:
+//line debug_test.go:282:2
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line debug_test.go:282:2
+	_s._a0 = nil
+//line debug_test.go:282:2
+	if _f.Unwinds(_t1) {
+//line debug_test.go:282:1
+		return _s.Unwind(_t1)
+//line debug_test.go:282:2
+	}
+//line debug_test.go:283:2
+	*_s.n++
+//line debug_test.go:283:2
+	goto _l1
+//line debug_test.go:283:3
+}
+
+//line debug_test.go:291:1
+func (_s *cancelBothCoro) Step(_f *runtime.Fiber) bool {
+//line debug_test.go:291:1
+	var (
+//line debug_test.go:291:1
+		_t1 error
+//line debug_test.go:291:1
+		err_1 error
+//line debug_test.go:291:1
+		err_2 error
+//line debug_test.go:291:1
+	)
+//line debug_test.go:291:1
+	switch _s.PC {
+//line debug_test.go:291:1
+	case 0:
+//line debug_test.go:291:1
+	case 1:
+//line debug_test.go:291:1
+		goto _r1
+//line debug_test.go:291:1
+	case 2:
+//line debug_test.go:291:1
+		goto _r2
+//line debug_test.go:291:1
+	case 3:
+//line debug_test.go:291:1
+		goto _r3
+//line debug_test.go:291:1
+	default:
+//line debug_test.go:291:1
+		panic(runtime.BadPC(_s.PC))
+//line debug_test.go:291:1
+	}
+//line debug_test.go:292:1
+	_s.s = runtime.Spawn(stubbornAsync(_s.failed, 2500))
+//line debug_test.go:293:1
+	_s.s.SetName("stubborn")
+//line debug_test.go:294:1
+	_s.p = runtime.Spawn(spinnerAsync(_s.spins))
+//line debug_test.go:295:1
+	_s._a0 = runtime.Yield()
+//line debug_test.go:295:1
+	_s.PC = 1
+//line debug_test.go:295:1
+	_s.failed = nil
+//line debug_test.go:295:1
+	_s.spins = nil
+//line debug_test.go:295:1
+	if _f.Suspend(_s._a0) {
+//line debug_test.go:295:1
+		return false
+//line debug_test.go:295:1
+	}
+//line debug_test.go:295:2
+_r1:
+//line debug_test.go:295:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line debug_test.go:295:1
+	_s._a0 = nil
+//line debug_test.go:295:1
+	if _f.Unwinds(_t1) {
+//line debug_test.go:295:1
+		return _s.Unwind(_t1)
+//line debug_test.go:295:1
+	}
+//line debug_test.go:296:1
+	_s.s.Cancel()
+//line debug_test.go:297:1
+	_s.p.Cancel()
+//line debug_test.go:298:14
+	_s._a0 = _s.s
+//line debug_test.go:298:14
+	_s.PC = 2
+//line debug_test.go:298:14
+	_s.failed = nil
+//line debug_test.go:298:14
+	_s.spins = nil
+//line debug_test.go:298:14
+	_s.s = nil
+//line debug_test.go:298:14
+	if _f.Suspend(_s._a0) {
+//line debug_test.go:298:13
+		return false
+//line debug_test.go:298:14
+	}
+//line debug_test.go:298:15
+_r2:
+//line debug_test.go:298:14
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line debug_test.go:298:14
+	_s._a0 = nil
+//line debug_test.go:298:14
+	if errors.Is(err_1, runtime.ErrCanceled) {
+//line debug_test.go:298:13
+		goto _l1
+//line debug_test.go:298:14
+	}
+//line debug_test.go:299:2
+	_s.Err = fmt.Errorf("stubborn: %v", err_1)
+//line debug_test.go:299:2
+	return _s.Return()
+//line debug_test.go:299:3
+_l1:
+//line debug_test.go:301:14
+	_s._a0 = _s.p
+//line debug_test.go:301:14
+	_s.PC = 3
+//line debug_test.go:301:14
+	_s.failed = nil
+//line debug_test.go:301:14
+	_s.spins = nil
+//line debug_test.go:301:14
+	_s.s = nil
+//line debug_test.go:301:14
+	_s.p = nil
+//line debug_test.go:301:14
+	if _f.Suspend(_s._a0) {
+//line debug_test.go:301:13
+		return false
+//line debug_test.go:301:14
+	}
+//line debug_test.go:301:15
+_r3:
+//line debug_test.go:301:14
+	_, err_2 = runtime.Resume(_f, _s._a0)
+//line debug_test.go:301:14
+	_s._a0 = nil
+//line debug_test.go:301:14
+	if errors.Is(err_2, runtime.ErrCanceled) {
+//line debug_test.go:301:13
+		goto _l2
+//line debug_test.go:301:14
+	}
+//line debug_test.go:302:2
+	_s.Err = fmt.Errorf("spinner: %v", err_2)
+//line debug_test.go:302:2
+	return _s.Return()
+//line debug_test.go:302:3
+_l2:
+//line debug_test.go:304:1
+	_s.Err = nil
+//line debug_test.go:304:1
+	return _s.Return()
+//line debug_test.go:304:2
+}

@@ -2,7 +2,7 @@
 
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func dialHost dca1416875e11f49 71e3fb34507240ed
-//asyncgen:sum d86ac07275d6bb2b
+//asyncgen:sum 911d080407eb90bd
 
 package runtime
 
@@ -55,96 +55,154 @@ var dialHostInfo = FuncInfo{
 	Name: "runtime.dialHost",
 }
 
-func (_s *dialHostCoro[T]) Step(_f *Fiber) bool {
-	var (
-		addrs []string
-		err_1 error
-		a     string
-		v     T
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(BadPC(_s.PC))
-	}
-//line dns.go:166
-	_s.zero = *new(T)
-//line dns.go:167
-	_s._a0 = _s.resolve(_s.network, _s.address)
-	_s.PC = 1
-	_s.resolve = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line dns.go:167
-	addrs, err_1 = Resume(_f, _s._a0)
-	_s._a0 = nil
-//line dns.go:168
-	if err_1 != nil {
-		if !errors.Is(err_1, ErrCanceled) && !errors.Is(err_1, ErrTimeout) {
-			err_1 = &net.OpError{Op: "dial", Net: _s.network, Err: err_1}
-		}
-		_s.Ret, _s.Err = _s.zero, err_1
-		return _s.Return()
-	}
-//line dns.go:174
-	_s.first = nil
-//line dns.go:175
-	_s._t1 = addrs
-	_s._t2 = len(_s._t1)
-	_s._t3 = 0
-_l1:
-	if _s._t3 >= _s._t2 {
-		goto _l3
-	}
-	a = _s._t1[_s._t3]
-//line dns.go:176
-	_s._a1 = _s.connect(_s.network, a)
-	_s.PC = 2
-	_s.resolve = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line dns.go:176
-	v, err_2 = Resume(_f, _s._a1)
-	_s._a1 = nil
-//line dns.go:177
-	if err_2 == nil {
-		_s.Ret, _s.Err = v, nil
-		return _s.Return()
-	}
-//line dns.go:180
-	if errors.Is(err_2, ErrCanceled) || errors.Is(err_2, ErrTimeout) {
-		_s.Ret, _s.Err = _s.zero, err_2
-		return _s.Return()
-	}
-//line dns.go:183
-	if _s.first == nil {
-		_s.first = err_2
-	}
-	_s._t3++
-	goto _l1
-_l3:
-//line dns.go:187
-	if _s.first == nil {
-		_s.first = &net.OpError{Op: "dial", Net: _s.network, Err: &net.DNSError{Err: "no suitable address", Name: _s.address}}
-	}
-//line dns.go:190
-	_s.Ret, _s.Err = _s.zero, _s.first
-	return _s.Return()
-//line dns_async.go:143
-}
-
 // await suspends the calling async function until a finishes, and returns its result.
 // asyncgen rewrites every call of it inside async functions; anywhere else it
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a Awaitable[T]) (T, error) {
 	return Await(a)
+}
+
+//line dns.go:165:1
+func (_s *dialHostCoro[T]) Step(_f *Fiber) bool {
+//line dns.go:165:1
+	var (
+//line dns.go:165:1
+		addrs []string
+//line dns.go:165:1
+		err_1 error
+//line dns.go:165:1
+		a string
+//line dns.go:165:1
+		v T
+//line dns.go:165:1
+		err_2 error
+//line dns.go:165:1
+	)
+//line dns.go:165:1
+	switch _s.PC {
+//line dns.go:165:1
+	case 0:
+//line dns.go:165:1
+	case 1:
+//line dns.go:165:1
+		goto _r1
+//line dns.go:165:1
+	case 2:
+//line dns.go:165:1
+		goto _r2
+//line dns.go:165:1
+	default:
+//line dns.go:165:1
+		panic(BadPC(_s.PC))
+//line dns.go:165:1
+	}
+//line dns.go:166:1
+	_s.zero = *new(T)
+//line dns.go:167:15
+	_s._a0 = _s.resolve(_s.network, _s.address)
+//line dns.go:167:15
+	_s.PC = 1
+//line dns.go:167:15
+	_s.resolve = nil
+//line dns.go:167:15
+	if _f.Suspend(_s._a0) {
+//line dns.go:167:14
+		return false
+//line dns.go:167:15
+	}
+//line dns.go:167:16
+_r1:
+//line dns.go:167:15
+	addrs, err_1 = Resume(_f, _s._a0)
+//line dns.go:167:15
+	_s._a0 = nil
+//line dns.go:168:1
+	if err_1 != nil {
+//line dns.go:169:1
+		if !errors.Is(err_1, ErrCanceled) && !errors.Is(err_1, ErrTimeout) {
+//line dns.go:170:1
+			err_1 = &net.OpError{Op: "dial", Net: _s.network, Err: err_1}
+//line dns.go:170:2
+		}
+//line dns.go:172:1
+		_s.Ret, _s.Err = _s.zero, err_1
+//line dns.go:172:1
+		return _s.Return()
+//line dns.go:172:2
+	}
+//line dns.go:174:1
+	_s.first = nil
+//line dns.go:175:1
+	_s._t1 = addrs
+//line dns.go:175:1
+	_s._t2 = len(_s._t1)
+//line dns.go:175:1
+	_s._t3 = 0
+//line dns.go:175:2
+_l1:
+//line dns.go:175:1
+	if _s._t3 >= _s._t2 {
+//line dns.go:175:1
+		goto _l3
+//line dns.go:175:1
+	}
+//line dns.go:175:1
+	a = _s._t1[_s._t3]
+//line dns.go:176:12
+	_s._a1 = _s.connect(_s.network, a)
+//line dns.go:176:12
+	_s.PC = 2
+//line dns.go:176:12
+	_s.resolve = nil
+//line dns.go:176:12
+	if _f.Suspend(_s._a1) {
+//line dns.go:176:11
+		return false
+//line dns.go:176:12
+	}
+//line dns.go:176:13
+_r2:
+//line dns.go:176:12
+	v, err_2 = Resume(_f, _s._a1)
+//line dns.go:176:12
+	_s._a1 = nil
+//line dns.go:177:2
+	if err_2 == nil {
+//line dns.go:178:2
+		_s.Ret, _s.Err = v, nil
+//line dns.go:178:2
+		return _s.Return()
+//line dns.go:178:3
+	}
+//line dns.go:180:2
+	if errors.Is(err_2, ErrCanceled) || errors.Is(err_2, ErrTimeout) {
+//line dns.go:181:2
+		_s.Ret, _s.Err = _s.zero, err_2
+//line dns.go:181:2
+		return _s.Return()
+//line dns.go:181:3
+	}
+//line dns.go:183:2
+	if _s.first == nil {
+//line dns.go:184:2
+		_s.first = err_2
+//line dns.go:184:3
+	}
+//line dns.go:184:3
+	_s._t3++
+//line dns.go:184:3
+	goto _l1
+//line dns.go:184:4
+_l3:
+//line dns.go:187:1
+	if _s.first == nil {
+//line dns.go:188:1
+		_s.first = &net.OpError{Op: "dial", Net: _s.network, Err: &net.DNSError{Err: "no suitable address", Name: _s.address}}
+//line dns.go:188:2
+	}
+//line dns.go:190:1
+	_s.Ret, _s.Err = _s.zero, _s.first
+//line dns.go:190:1
+	return _s.Return()
+//line dns.go:190:2
 }

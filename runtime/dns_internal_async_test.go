@@ -3,7 +3,7 @@
 
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func waitCancel 2f93ccec4ba1d25c ce2707afb8277ef8
-//asyncgen:sum 4d551fdbcb8a201e
+//asyncgen:sum a61afb86dfb29b91
 
 package runtime
 
@@ -48,51 +48,83 @@ var waitCancelInfo = FuncInfo{
 	Name: "runtime.waitCancel",
 }
 
-func (_s *waitCancelCoro) Step(_f *Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(BadPC(_s.PC))
-	}
-//line dns_internal_test.go:93
-	_s.t = Spawn(_s.a)
-//line dns_internal_test.go:94
-	_s._a0 = Sleep(_s.d)
-	_s.PC = 1
-	_s.a = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line dns_internal_test.go:94
-	_, _t1 = Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line dns_internal_test.go:95
-	_s.t.Cancel()
-//line dns_internal_test.go:96
-	_s._a1 = _s.t
-	_s.PC = 2
-	_s.a = nil
-	_s.t = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line dns_internal_test.go:96
-	_, *_s.got = Resume(_f, _s._a1)
-	_s._a1 = nil
-	return _s.Return()
-//line dns_internal_async_test.go:96
-}
-
 var _ func(a Awaitable[*Stream], d time.Duration, got *error) = waitCancel
+
+//line dns_internal_test.go:92:1
+func (_s *waitCancelCoro) Step(_f *Fiber) bool {
+//line dns_internal_test.go:92:1
+	var (
+//line dns_internal_test.go:92:1
+		_t1 error
+//line dns_internal_test.go:92:1
+	)
+//line dns_internal_test.go:92:1
+	switch _s.PC {
+//line dns_internal_test.go:92:1
+	case 0:
+//line dns_internal_test.go:92:1
+	case 1:
+//line dns_internal_test.go:92:1
+		goto _r1
+//line dns_internal_test.go:92:1
+	case 2:
+//line dns_internal_test.go:92:1
+		goto _r2
+//line dns_internal_test.go:92:1
+	default:
+//line dns_internal_test.go:92:1
+		panic(BadPC(_s.PC))
+//line dns_internal_test.go:92:1
+	}
+//line dns_internal_test.go:93:1
+	_s.t = Spawn(_s.a)
+//line dns_internal_test.go:94:1
+	_s._a0 = Sleep(_s.d)
+//line dns_internal_test.go:94:1
+	_s.PC = 1
+//line dns_internal_test.go:94:1
+	_s.a = nil
+//line dns_internal_test.go:94:1
+	if _f.Suspend(_s._a0) {
+//line dns_internal_test.go:94:1
+		return false
+//line dns_internal_test.go:94:1
+	}
+//line dns_internal_test.go:94:2
+_r1:
+//line dns_internal_test.go:94:1
+	_, _t1 = Resume(_f, _s._a0)
+//line dns_internal_test.go:94:1
+	_s._a0 = nil
+//line dns_internal_test.go:94:1
+	if _f.Unwinds(_t1) {
+//line dns_internal_test.go:94:1
+		return _s.Unwind(_t1)
+//line dns_internal_test.go:94:1
+	}
+//line dns_internal_test.go:95:1
+	_s.t.Cancel()
+//line dns_internal_test.go:96:11
+	_s._a1 = _s.t
+//line dns_internal_test.go:96:11
+	_s.PC = 2
+//line dns_internal_test.go:96:11
+	_s.a = nil
+//line dns_internal_test.go:96:11
+	_s.t = nil
+//line dns_internal_test.go:96:11
+	if _f.Suspend(_s._a1) {
+//line dns_internal_test.go:96:10
+		return false
+//line dns_internal_test.go:96:11
+	}
+//line dns_internal_test.go:96:12
+_r2:
+//line dns_internal_test.go:96:11
+	_, *_s.got = Resume(_f, _s._a1)
+//line dns_internal_test.go:96:11
+	_s._a1 = nil
+//line dns_internal_test.go:96:11
+	return _s.Return()
+//line dns_internal_test.go:96:12
+}

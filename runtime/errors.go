@@ -53,13 +53,24 @@ const (
 type PanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the stack of the goroutine at the original panic
+	// Traceback is where the panic was raised and the async functions it
+	// went through, innermost first: the frames of Stack from the panic
+	// call to the async function it was raised in (the event loop's own
+	// frames left out), then each async function that awaited it, at that
+	// await, with its task. Python prints a traceback through coroutines the
+	// same way, outermost first.
+	Traceback []TraceFrame
 }
 
-// Error returns fmt.Sprint(Value), a blank line and the origin stack, so that
-// an unrecovered *PanicError prints as "panic: <value>" followed by where the
-// panic really happened.
+// Error returns fmt.Sprint(Value), a blank line and the traceback, so that
+// an unrecovered *PanicError prints as "panic: <value>" followed by where
+// the panic really happened and the awaits it went through; Go's own stack
+// below it is where Run raised it again.
 func (e *PanicError) Error() string {
-	return fmt.Sprint(e.Value) + "\n\n" + string(e.Stack)
+	if len(e.Traceback) == 0 {
+		return fmt.Sprint(e.Value) + "\n\n" + string(e.Stack)
+	}
+	return fmt.Sprint(e.Value) + "\n\n" + formatTraceback(e.Traceback)
 }
 
 // Unwrap returns Value if it is an error.

@@ -285,13 +285,13 @@ func (l *loop) runItems(n int, f *Fiber, p *panicRec) (left int, pf *Fiber, pp *
 		r := recover()
 		pf = l.cur
 		if pf == nil { // a callback
-			l.fail(&PanicError{Value: r, Stack: panicStack()})
+			l.fail(newPanicRec(r).asError())
 			return
 		}
 		if rp := l.repanic; rp != nil && sameValue(r, rp.value) {
 			pp = rp
 		} else {
-			pp = &panicRec{value: r, stack: panicStack()}
+			pp = newPanicRec(r)
 		}
 		l.repanic = nil
 	}()
@@ -352,7 +352,7 @@ func (l *loop) stepFiber(f *Fiber, p *panicRec) {
 	if p != nil && f.depth == 0 {
 		// Not a step's panic: what finishing f ran (its waiters' callbacks)
 		// panicked. It is nobody's: it ends the loop.
-		l.fail(&PanicError{Value: p.value, Stack: p.stack})
+		l.fail(p.asError())
 		l.cur = nil
 		return
 	}
@@ -370,7 +370,11 @@ func (l *loop) stepFiber(f *Fiber, p *panicRec) {
 		h := f.top
 		var done bool
 		if p != nil {
-			h.setPanic(runDeferredPanicking(h, p))
+			q := runDeferredPanicking(h, p)
+			if q != nil {
+				q.passed(h, f)
+			}
+			h.setPanic(q)
 			p = nil
 			done = true
 		} else {
@@ -444,7 +448,7 @@ func (l *loop) finish(f *Fiber) {
 		l.chain = false // Run stops after this pass
 	}
 	if p := f.root.panicked(); p != nil && f.waiters.head == nil && f.flags&fMain == 0 {
-		l.fail(&PanicError{Value: p.value, Stack: p.stack})
+		l.fail(p.asError())
 	}
 	f.waiters.notifyAll()
 }

@@ -7,7 +7,7 @@
 //asyncgen:func boom 3ce444e6fee30d68 d9890dc12c976b29
 //asyncgen:func catch 40d1618e28d0b9e2 ed799c356b834288
 //asyncgen:func runScript f2e15491cb22413d c31ff64163597844
-//asyncgen:sum dcd24c45dbfe5322
+//asyncgen:sum 327953e7c067c026
 
 package runtime_test
 
@@ -51,40 +51,6 @@ var helloInfo = runtime.FuncInfo{
 	Name: "runtime_test.hello",
 }
 
-func (_s *helloCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line frames_test.go:19
-	*_s.log = append(*_s.log, "Hello "+_s.name)
-//line frames_test.go:20
-	_s._a0 = runtime.Sleep(_s.d)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line frames_test.go:20
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line frames_test.go:21
-	*_s.log = append(*_s.log, "World "+_s.name)
-//line frames_test.go:22
-	_s.Ret, _s.Err = _s.name, nil
-	return _s.Return()
-//line frames_async_test.go:86
-}
-
 var _ func(name string, d time.Duration, log *[]string) (string, error) = hello
 
 // mainHelloCoro is the state of the async function mainHello while it runs.
@@ -114,40 +80,6 @@ var mainHelloInfo = runtime.FuncInfo{
 	File: "frames_test.go",
 	Line: 26,
 	Name: "runtime_test.mainHello",
-}
-
-func (_s *mainHelloCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		a   *runtime.Task[string]
-		b   *runtime.Task[string]
-		_t1 []string
-		_t2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line frames_test.go:27
-	a = runtime.Spawn(helloAsync("a", _s.d, _s.log))
-//line frames_test.go:28
-	b = runtime.Spawn(helloAsync("b", _s.d, _s.log))
-//line frames_test.go:29
-	_s._a0 = runtime.Gather[string](a, b)
-	_s.PC = 1
-	_s.log = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line frames_test.go:29
-	_t1, _t2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	_s.Ret, _s.Err = _t1, _t2
-	return _s.Return()
-//line frames_async_test.go:151
 }
 
 var _ func(d time.Duration, log *[]string) ([]string, error) = mainHello
@@ -186,76 +118,6 @@ var chainInfo = runtime.FuncInfo{
 	Name: "runtime_test.chain",
 }
 
-func (_s *chainCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-		v   int
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line frames_test.go:51
-	_s.rec.step()
-//line frames_test.go:52
-	if _s.depth != 0 {
-		goto _l1
-	}
-//line frames_test.go:53
-	_s.i = 0
-_l2:
-	if _s.i >= 3 {
-		goto _l4
-	}
-//line frames_test.go:54
-	_s._a0 = runtime.Sleep(time.Millisecond)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line frames_test.go:54
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line frames_test.go:55
-	_s.rec.step()
-//line frames_test.go:56
-	_s.rec.resumed = append(_s.rec.resumed, _s.rec.steps)
-//line frames_test.go:53
-	_s.i++
-	goto _l2
-_l4:
-//line frames_test.go:58
-	_s.Ret, _s.Err = 0, nil
-	return _s.Return()
-_l1:
-//line frames_test.go:60
-	_s._a1 = chainAsync(_s.depth-1, _s.rec)
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line frames_test.go:60
-	v, err = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line frames_test.go:61
-	_s.rec.step()
-//line frames_test.go:62
-	_s.Ret, _s.Err = v+1, err
-	return _s.Return()
-//line frames_async_test.go:257
-}
-
 var _ func(depth int, rec *chainRecord) (int, error) = chain
 
 // boomCoro is the state of the async function boom while it runs.
@@ -283,35 +145,6 @@ var boomInfo = runtime.FuncInfo{
 	File: "frames_test.go",
 	Line: 66,
 	Name: "runtime_test.boom",
-}
-
-func (_s *boomCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line frames_test.go:67
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line frames_test.go:67
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line frames_test.go:68
-	panic("boom")
-//line frames_async_test.go:315
 }
 
 var _ func() (int, error) = boom
@@ -342,48 +175,6 @@ var catchInfo = runtime.FuncInfo{
 	File: "frames_test.go",
 	Line: 72,
 	Name: "runtime_test.catch",
-}
-
-func (_s *catchCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line frames_test.go:73
-	_s.Defer(func() {
-		*_s.log = append(*_s.log, "defer 1")
-	})
-//line frames_test.go:74
-	_s.Defer(func() {
-		r := recover()
-		*_s.log = append(*_s.log, fmt.Sprint("defer 2 recovered ", r))
-		if r != nil {
-			_s.Ret, _s.Err = "recovered", fmt.Errorf("caught: %v", r)
-		}
-	})
-//line frames_test.go:81
-	_s._a0 = boomAsync()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line frames_test.go:81
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line frames_test.go:82
-	_s.Ret, _s.Err = "not reached", nil
-	return _s.Return()
-//line frames_async_test.go:387
 }
 
 var _ func(log *[]string) (s string, err error) = catch
@@ -419,54 +210,428 @@ var runScriptInfo = runtime.FuncInfo{
 	Name: "runtime_test.runScript",
 }
 
-func (_s *runScriptCoro[R]) Step(_f *runtime.Fiber) bool {
+//line frames_test.go:18:1
+func (_s *helloCoro) Step(_f *runtime.Fiber) bool {
+//line frames_test.go:18:1
 	var (
-		ok  bool
-		v   any
-		err error
+//line frames_test.go:18:1
+		_t1 error
+//line frames_test.go:18:1
 	)
+//line frames_test.go:18:1
 	switch _s.PC {
+//line frames_test.go:18:1
 	case 0:
+//line frames_test.go:18:1
 	case 1:
+//line frames_test.go:18:1
 		goto _r1
+//line frames_test.go:18:1
 	default:
+//line frames_test.go:18:1
 		panic(runtime.BadPC(_s.PC))
+//line frames_test.go:18:1
 	}
-_l1:
-//line frames_test.go:121
-	_s.st, ok = _s.next()
-//line frames_test.go:122
-	if !ok {
-		goto _l3
-	}
-//line frames_test.go:125
-	if _s.st.start == nil {
-		_s.st.do()
-		goto _l2
-	}
-//line frames_test.go:129
-	_s._a0 = _s.st.start()
+//line frames_test.go:19:1
+	*_s.log = append(*_s.log, "Hello "+_s.name)
+//line frames_test.go:20:1
+	_s._a0 = runtime.Sleep(_s.d)
+//line frames_test.go:20:1
 	_s.PC = 1
+//line frames_test.go:20:1
 	if _f.Suspend(_s._a0) {
+//line frames_test.go:20:1
 		return false
+//line frames_test.go:20:1
 	}
+//line frames_test.go:20:2
 _r1:
-//line frames_test.go:129
-	v, err = runtime.Resume(_f, _s._a0)
+//line frames_test.go:20:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line frames_test.go:20:1
 	_s._a0 = nil
-//line frames_test.go:130
-	_s.st.then(v, err)
-_l2:
-	goto _l1
-_l3:
-//line frames_test.go:132
-	_s.r = scriptResult[R]{}
-//line frames_test.go:133
-	if _s.fin != nil {
-		_s.fin(&_s.r)
+//line frames_test.go:20:1
+	if _f.Unwinds(_t1) {
+//line frames_test.go:20:1
+		return _s.Unwind(_t1)
+//line frames_test.go:20:1
 	}
-//line frames_test.go:136
-	_s.Ret, _s.Err = _s.r.Ret, _s.r.Err
+//line frames_test.go:21:1
+	*_s.log = append(*_s.log, "World "+_s.name)
+//line frames_test.go:22:1
+	_s.Ret, _s.Err = _s.name, nil
+//line frames_test.go:22:1
 	return _s.Return()
-//line frames_async_test.go:472
+//line frames_test.go:22:2
+}
+
+//line frames_test.go:26:1
+func (_s *mainHelloCoro) Step(_f *runtime.Fiber) bool {
+//line frames_test.go:26:1
+	var (
+//line frames_test.go:26:1
+		a *runtime.Task[string]
+//line frames_test.go:26:1
+		b *runtime.Task[string]
+//line frames_test.go:26:1
+		_t1 []string
+//line frames_test.go:26:1
+		_t2 error
+//line frames_test.go:26:1
+	)
+//line frames_test.go:26:1
+	switch _s.PC {
+//line frames_test.go:26:1
+	case 0:
+//line frames_test.go:26:1
+	case 1:
+//line frames_test.go:26:1
+		goto _r1
+//line frames_test.go:26:1
+	default:
+//line frames_test.go:26:1
+		panic(runtime.BadPC(_s.PC))
+//line frames_test.go:26:1
+	}
+//line frames_test.go:27:1
+	a = runtime.Spawn(helloAsync("a", _s.d, _s.log))
+//line frames_test.go:28:1
+	b = runtime.Spawn(helloAsync("b", _s.d, _s.log))
+//line frames_test.go:29:8
+	_s._a0 = runtime.Gather[string](a, b)
+//line frames_test.go:29:8
+	_s.PC = 1
+//line frames_test.go:29:8
+	_s.log = nil
+//line frames_test.go:29:8
+	if _f.Suspend(_s._a0) {
+//line frames_test.go:29:7
+		return false
+//line frames_test.go:29:8
+	}
+//line frames_test.go:29:9
+_r1:
+//line frames_test.go:29:8
+	_t1, _t2 = runtime.Resume(_f, _s._a0)
+//line frames_test.go:29:8
+	_s._a0 = nil
+//line frames_test.go:29:8
+	_s.Ret, _s.Err = _t1, _t2
+//line frames_test.go:29:8
+	return _s.Return()
+//line frames_test.go:29:9
+}
+
+//line frames_test.go:50:1
+func (_s *chainCoro) Step(_f *runtime.Fiber) bool {
+//line frames_test.go:50:1
+	var (
+//line frames_test.go:50:1
+		_t1 error
+//line frames_test.go:50:1
+		v int
+//line frames_test.go:50:1
+		err error
+//line frames_test.go:50:1
+	)
+//line frames_test.go:50:1
+	switch _s.PC {
+//line frames_test.go:50:1
+	case 0:
+//line frames_test.go:50:1
+	case 1:
+//line frames_test.go:50:1
+		goto _r1
+//line frames_test.go:50:1
+	case 2:
+//line frames_test.go:50:1
+		goto _r2
+//line frames_test.go:50:1
+	default:
+//line frames_test.go:50:1
+		panic(runtime.BadPC(_s.PC))
+//line frames_test.go:50:1
+	}
+//line frames_test.go:51:1
+	_s.rec.step()
+//line frames_test.go:52:1
+	if _s.depth != 0 {
+//line frames_test.go:52:1
+		goto _l1
+//line frames_test.go:52:1
+	}
+//line frames_test.go:53:6
+	_s.i = 0
+//line frames_test.go:53:7
+_l2:
+//line frames_test.go:53:6
+	if _s.i >= 3 {
+//line frames_test.go:53:5
+		goto _l4
+//line frames_test.go:53:6
+	}
+//line frames_test.go:54:3
+	_s._a0 = runtime.Sleep(time.Millisecond)
+//line frames_test.go:54:3
+	_s.PC = 1
+//line frames_test.go:54:3
+	if _f.Suspend(_s._a0) {
+//line frames_test.go:54:2
+		return false
+//line frames_test.go:54:3
+	}
+//line frames_test.go:54:4
+_r1:
+//line frames_test.go:54:3
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line frames_test.go:54:3
+	_s._a0 = nil
+//line frames_test.go:54:3
+	if _f.Unwinds(_t1) {
+//line frames_test.go:54:2
+		return _s.Unwind(_t1)
+//line frames_test.go:54:3
+	}
+//line frames_test.go:55:3
+	_s.rec.step()
+//line frames_test.go:56:3
+	_s.rec.resumed = append(_s.rec.resumed, _s.rec.steps)
+//line frames_test.go:53:21
+	_s.i++
+//line frames_test.go:53:21
+	goto _l2
+//line frames_test.go:53:22
+_l4:
+//line frames_test.go:58:2
+	_s.Ret, _s.Err = 0, nil
+//line frames_test.go:58:2
+	return _s.Return()
+//line frames_test.go:58:3
+_l1:
+//line frames_test.go:60:11
+	_s._a1 = chainAsync(_s.depth-1, _s.rec)
+//line frames_test.go:60:11
+	_s.PC = 2
+//line frames_test.go:60:11
+	if _f.Suspend(_s._a1) {
+//line frames_test.go:60:10
+		return false
+//line frames_test.go:60:11
+	}
+//line frames_test.go:60:12
+_r2:
+//line frames_test.go:60:11
+	v, err = runtime.Resume(_f, _s._a1)
+//line frames_test.go:60:11
+	_s._a1 = nil
+//line frames_test.go:61:1
+	_s.rec.step()
+//line frames_test.go:62:1
+	_s.Ret, _s.Err = v+1, err
+//line frames_test.go:62:1
+	return _s.Return()
+//line frames_test.go:62:2
+}
+
+//line frames_test.go:66:1
+func (_s *boomCoro) Step(_f *runtime.Fiber) bool {
+//line frames_test.go:66:1
+	var (
+//line frames_test.go:66:1
+		_t1 error
+//line frames_test.go:66:1
+	)
+//line frames_test.go:66:1
+	switch _s.PC {
+//line frames_test.go:66:1
+	case 0:
+//line frames_test.go:66:1
+	case 1:
+//line frames_test.go:66:1
+		goto _r1
+//line frames_test.go:66:1
+	default:
+//line frames_test.go:66:1
+		panic(runtime.BadPC(_s.PC))
+//line frames_test.go:66:1
+	}
+//line frames_test.go:67:1
+	_s._a0 = runtime.Yield()
+//line frames_test.go:67:1
+	_s.PC = 1
+//line frames_test.go:67:1
+	if _f.Suspend(_s._a0) {
+//line frames_test.go:67:1
+		return false
+//line frames_test.go:67:1
+	}
+//line frames_test.go:67:2
+_r1:
+//line frames_test.go:67:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line frames_test.go:67:1
+	_s._a0 = nil
+//line frames_test.go:67:1
+	if _f.Unwinds(_t1) {
+//line frames_test.go:67:1
+		return _s.Unwind(_t1)
+//line frames_test.go:67:1
+	}
+//line frames_test.go:68:1
+	panic("boom")
+//line frames_test.go:68:2
+}
+
+//line frames_test.go:72:1
+func (_s *catchCoro) Step(_f *runtime.Fiber) bool {
+//line frames_test.go:72:1
+	var (
+//line frames_test.go:72:1
+		_t1 error
+//line frames_test.go:72:1
+	)
+//line frames_test.go:72:1
+	switch _s.PC {
+//line frames_test.go:72:1
+	case 0:
+//line frames_test.go:72:1
+	case 1:
+//line frames_test.go:72:1
+		goto _r1
+//line frames_test.go:72:1
+	default:
+//line frames_test.go:72:1
+		panic(runtime.BadPC(_s.PC))
+//line frames_test.go:72:1
+	}
+//line frames_test.go:73:1
+	_s.Defer(func() {
+//line frames_test.go:73:1
+		*_s.log = append(*_s.log, "defer 1")
+//line frames_test.go:73:1
+	})
+//line frames_test.go:74:1
+	_s.Defer(func() {
+//line frames_test.go:74:1
+		r := recover()
+//line frames_test.go:74:1
+		*_s.log = append(*_s.log, fmt.Sprint("defer 2 recovered ", r))
+//line frames_test.go:74:1
+		if r != nil {
+//line frames_test.go:74:1
+			_s.Ret, _s.Err = "recovered", fmt.Errorf("caught: %v", r)
+//line frames_test.go:74:1
+		}
+//line frames_test.go:74:1
+	})
+//line frames_test.go:81:8
+	_s._a0 = boomAsync()
+//line frames_test.go:81:8
+	_s.PC = 1
+//line frames_test.go:81:8
+	if _f.Suspend(_s._a0) {
+//line frames_test.go:81:7
+		return false
+//line frames_test.go:81:8
+	}
+//line frames_test.go:81:9
+_r1:
+//line frames_test.go:81:8
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line frames_test.go:81:8
+	_s._a0 = nil
+//line frames_test.go:81:8
+	if _f.Unwinds(_t1) {
+//line frames_test.go:81:7
+		return _s.Unwind(_t1)
+//line frames_test.go:81:8
+	}
+//line frames_test.go:82:1
+	_s.Ret, _s.Err = "not reached", nil
+//line frames_test.go:82:1
+	return _s.Return()
+//line frames_test.go:82:2
+}
+
+//line frames_test.go:119:1
+func (_s *runScriptCoro[R]) Step(_f *runtime.Fiber) bool {
+//line frames_test.go:119:1
+	var (
+//line frames_test.go:119:1
+		ok bool
+//line frames_test.go:119:1
+		v any
+//line frames_test.go:119:1
+		err error
+//line frames_test.go:119:1
+	)
+//line frames_test.go:119:1
+	switch _s.PC {
+//line frames_test.go:119:1
+	case 0:
+//line frames_test.go:119:1
+	case 1:
+//line frames_test.go:119:1
+		goto _r1
+//line frames_test.go:119:1
+	default:
+//line frames_test.go:119:1
+		panic(runtime.BadPC(_s.PC))
+//line frames_test.go:119:1
+	}
+//line frames_test.go:119:1
+_l1:
+//line frames_test.go:121:2
+	_s.st, ok = _s.next()
+//line frames_test.go:122:2
+	if !ok {
+//line frames_test.go:123:2
+		goto _l3
+//line frames_test.go:123:3
+	}
+//line frames_test.go:125:2
+	if _s.st.start == nil {
+//line frames_test.go:126:2
+		_s.st.do()
+//line frames_test.go:127:2
+		goto _l2
+//line frames_test.go:127:3
+	}
+//line frames_test.go:129:12
+	_s._a0 = _s.st.start()
+//line frames_test.go:129:12
+	_s.PC = 1
+//line frames_test.go:129:12
+	if _f.Suspend(_s._a0) {
+//line frames_test.go:129:11
+		return false
+//line frames_test.go:129:12
+	}
+//line frames_test.go:129:13
+_r1:
+//line frames_test.go:129:12
+	v, err = runtime.Resume(_f, _s._a0)
+//line frames_test.go:129:12
+	_s._a0 = nil
+//line frames_test.go:130:2
+	_s.st.then(v, err)
+//line frames_test.go:130:3
+_l2:
+//line frames_test.go:130:2
+	goto _l1
+//line frames_test.go:130:3
+_l3:
+//line frames_test.go:132:1
+	_s.r = scriptResult[R]{}
+//line frames_test.go:133:1
+	if _s.fin != nil {
+//line frames_test.go:134:1
+		_s.fin(&_s.r)
+//line frames_test.go:134:2
+	}
+//line frames_test.go:136:1
+	_s.Ret, _s.Err = _s.r.Ret, _s.r.Err
+//line frames_test.go:136:1
+	return _s.Return()
+//line frames_test.go:136:2
 }

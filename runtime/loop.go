@@ -317,7 +317,7 @@ func (l *loop) runCallback(fn func()) {
 	ok := false
 	defer func() {
 		if !ok {
-			l.fail(&PanicError{Value: recover(), Stack: panicStack()})
+			l.fail(newPanicRec(recover()).asError())
 		}
 	}()
 	fn()

@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func serverLoop.serve 416ac48e6a708fda 40ad66e8abdb7ffa
 //asyncgen:func serverLoop.accept 6c48c6385f52747c 13eaf9a244ddbd1b
-//asyncgen:sum b60becc9a3548c35
+//asyncgen:sum 5bdacea12d737129
 
 package runtime
 
@@ -45,37 +45,6 @@ var serverLoopServeInfo = FuncInfo{
 	Name: "runtime.serverLoop.serve",
 }
 
-func (_s *serverLoopServeCoro) Step(_f *Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(BadPC(_s.PC))
-	}
-//line serve.go:226
-	Spawn(_s.sl.acceptAsync())
-//line serve.go:227
-	_s._a0 = _s.sl.stop
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line serve.go:227
-	_, err = Resume(_f, _s._a0)
-	_s._a0 = nil
-//line serve.go:228
-	_s.sl.ln.Close()
-//line serve.go:229
-	_s.Err = err
-	return _s.Return()
-//line serve_async.go:77
-}
-
 var _ func(*serverLoop) error = (*serverLoop).serve
 
 // serverLoopAcceptCoro is the state of the async function serverLoop.accept while it runs.
@@ -106,40 +75,114 @@ var serverLoopAcceptInfo = FuncInfo{
 	Name: "runtime.serverLoop.accept",
 }
 
-func (_s *serverLoopAcceptCoro) Step(_f *Fiber) bool {
+var _ func(*serverLoop) = (*serverLoop).accept
+
+//line serve.go:225:1
+func (_s *serverLoopServeCoro) Step(_f *Fiber) bool {
+//line serve.go:225:1
 	var (
-		s   *Stream
+//line serve.go:225:1
 		err error
+//line serve.go:225:1
 	)
+//line serve.go:225:1
 	switch _s.PC {
+//line serve.go:225:1
 	case 0:
+//line serve.go:225:1
 	case 1:
+//line serve.go:225:1
 		goto _r1
+//line serve.go:225:1
 	default:
+//line serve.go:225:1
 		panic(BadPC(_s.PC))
+//line serve.go:225:1
 	}
-_l1:
-//line serve.go:239
-	_s._a0 = _s.sl.ln.Accept()
+//line serve.go:226:1
+	Spawn(_s.sl.acceptAsync())
+//line serve.go:227:11
+	_s._a0 = _s.sl.stop
+//line serve.go:227:11
 	_s.PC = 1
+//line serve.go:227:11
 	if _f.Suspend(_s._a0) {
+//line serve.go:227:10
 		return false
+//line serve.go:227:11
 	}
+//line serve.go:227:12
 _r1:
-//line serve.go:239
-	s, err = Resume(_f, _s._a0)
+//line serve.go:227:11
+	_, err = Resume(_f, _s._a0)
+//line serve.go:227:11
 	_s._a0 = nil
-//line serve.go:240
-	if err != nil {
-		if !errors.Is(err, net.ErrClosed) && !errors.Is(err, ErrCanceled) {
-			_s.sl.stop.SetError(fmt.Errorf("asyncgen: server on %s: %w", _s.sl.ln.Addr(), err))
-		}
-		return _s.Return()
-	}
-//line serve.go:246
-	newServeConn(s, _s.sl.handler).bind(s.l)
-	goto _l1
-//line serve_async.go:143
+//line serve.go:228:1
+	_s.sl.ln.Close()
+//line serve.go:229:1
+	_s.Err = err
+//line serve.go:229:1
+	return _s.Return()
+//line serve.go:229:2
 }
 
-var _ func(*serverLoop) = (*serverLoop).accept
+//line serve.go:237:1
+func (_s *serverLoopAcceptCoro) Step(_f *Fiber) bool {
+//line serve.go:237:1
+	var (
+//line serve.go:237:1
+		s *Stream
+//line serve.go:237:1
+		err error
+//line serve.go:237:1
+	)
+//line serve.go:237:1
+	switch _s.PC {
+//line serve.go:237:1
+	case 0:
+//line serve.go:237:1
+	case 1:
+//line serve.go:237:1
+		goto _r1
+//line serve.go:237:1
+	default:
+//line serve.go:237:1
+		panic(BadPC(_s.PC))
+//line serve.go:237:1
+	}
+//line serve.go:237:1
+_l1:
+//line serve.go:239:12
+	_s._a0 = _s.sl.ln.Accept()
+//line serve.go:239:12
+	_s.PC = 1
+//line serve.go:239:12
+	if _f.Suspend(_s._a0) {
+//line serve.go:239:11
+		return false
+//line serve.go:239:12
+	}
+//line serve.go:239:13
+_r1:
+//line serve.go:239:12
+	s, err = Resume(_f, _s._a0)
+//line serve.go:239:12
+	_s._a0 = nil
+//line serve.go:240:2
+	if err != nil {
+//line serve.go:241:2
+		if !errors.Is(err, net.ErrClosed) && !errors.Is(err, ErrCanceled) {
+//line serve.go:242:2
+			_s.sl.stop.SetError(fmt.Errorf("asyncgen: server on %s: %w", _s.sl.ln.Addr(), err))
+//line serve.go:242:3
+		}
+//line serve.go:244:2
+		return _s.Return()
+//line serve.go:244:3
+	}
+//line serve.go:246:2
+	newServeConn(s, _s.sl.handler).bind(s.l)
+//line serve.go:246:2
+	goto _l1
+//line serve.go:246:3
+}

@@ -3,7 +3,7 @@
 
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func lineHandler.serve 8ff0d232e247464e 85ffdaebacecd8b1
-//asyncgen:sum 2d0365851180028d
+//asyncgen:sum 6c9e22b49855277c
 
 package runtime_test
 
@@ -42,45 +42,73 @@ var lineHandlerServeInfo = runtime.FuncInfo{
 	Name: "runtime_test.lineHandler.serve",
 }
 
-func (_s *lineHandlerServeCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line []byte
-		err  error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line serve_test.go:35
-	if _s.h.started != nil {
-		_s.h.started()
-	}
-_l1:
-//line serve_test.go:39
-	_s._a0 = _s.s.ReadLine()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line serve_test.go:39
-	line, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line serve_test.go:40
-	if err != nil {
-		if _s.h.ended != nil {
-			_s.h.ended(err)
-		}
-		_s.Err = nil
-		return _s.Return()
-	}
-//line serve_test.go:46
-	_s.s.Write(_s.h.reply(line))
-	goto _l1
-//line serve_async_test.go:84
-}
-
 var _ func(_ *lineHandler, s *runtime.Stream) error = (*lineHandler).serve
+
+//line serve_test.go:34:1
+func (_s *lineHandlerServeCoro) Step(_f *runtime.Fiber) bool {
+//line serve_test.go:34:1
+	var (
+//line serve_test.go:34:1
+		line []byte
+//line serve_test.go:34:1
+		err error
+//line serve_test.go:34:1
+	)
+//line serve_test.go:34:1
+	switch _s.PC {
+//line serve_test.go:34:1
+	case 0:
+//line serve_test.go:34:1
+	case 1:
+//line serve_test.go:34:1
+		goto _r1
+//line serve_test.go:34:1
+	default:
+//line serve_test.go:34:1
+		panic(runtime.BadPC(_s.PC))
+//line serve_test.go:34:1
+	}
+//line serve_test.go:35:1
+	if _s.h.started != nil {
+//line serve_test.go:36:1
+		_s.h.started()
+//line serve_test.go:36:2
+	}
+//line serve_test.go:36:3
+_l1:
+//line serve_test.go:39:15
+	_s._a0 = _s.s.ReadLine()
+//line serve_test.go:39:15
+	_s.PC = 1
+//line serve_test.go:39:15
+	if _f.Suspend(_s._a0) {
+//line serve_test.go:39:14
+		return false
+//line serve_test.go:39:15
+	}
+//line serve_test.go:39:16
+_r1:
+//line serve_test.go:39:15
+	line, err = runtime.Resume(_f, _s._a0)
+//line serve_test.go:39:15
+	_s._a0 = nil
+//line serve_test.go:40:2
+	if err != nil {
+//line serve_test.go:41:2
+		if _s.h.ended != nil {
+//line serve_test.go:42:2
+			_s.h.ended(err)
+//line serve_test.go:42:3
+		}
+//line serve_test.go:44:2
+		_s.Err = nil
+//line serve_test.go:44:2
+		return _s.Return()
+//line serve_test.go:44:3
+	}
+//line serve_test.go:46:2
+	_s.s.Write(_s.h.reply(line))
+//line serve_test.go:46:2
+	goto _l1
+//line serve_test.go:46:3
+}

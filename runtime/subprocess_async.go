@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Process.communicate fa55b2af631ff195 6f51b3522a0f56cd
 //asyncgen:func readPipe c75e2bddc3be342f 136751f4cc96d1ce
-//asyncgen:sum edeb6a26124f82b0
+//asyncgen:sum e92c11e7828f2e4b
 
 package runtime
 
@@ -59,120 +59,6 @@ var processCommunicateInfo = FuncInfo{
 	Name: "runtime.Process.communicate",
 }
 
-func (_s *processCommunicateCoro) Step(_f *Fiber) bool {
-	var (
-		f     *Fiber
-		_t1   error
-		err_1 error
-		err_2 error
-		res   CommunicateResult
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	default:
-		panic(BadPC(_s.PC))
-	}
-//line subprocess.go:423
-	_s._a0 = thisFiber()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line subprocess.go:423
-	f, _t1 = Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line subprocess.go:424
-	if err := _s.p.startCommunicate(f, _s.input); err != nil {
-		_s.Ret, _s.Err = CommunicateResult{}, err
-		return _s.Return()
-	}
-//line subprocess.go:427
-	_s.rerr = nil
-//line subprocess.go:428
-	_s._t2 = [2]*Task[struct{}]{_s.p.comm.outTask, _s.p.comm.errTask}
-	_s._t3 = len(_s._t2)
-	_s._t4 = 0
-_l1:
-	if _s._t4 >= _s._t3 {
-		goto _l3
-	}
-	_s.t = _s._t2[_s._t4]
-//line subprocess.go:429
-	if _s.t == nil {
-		goto _l2
-	}
-//line subprocess.go:432
-	_s._a1 = _s.t
-	_s.PC = 2
-	_s.input = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line subprocess.go:432
-	_, err_1 = Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_1 == nil {
-		goto _l4
-	}
-//line subprocess.go:433
-	if !_s.t.Done() {
-		_s.Ret, _s.Err = CommunicateResult{}, err_1
-		return _s.Return()
-	}
-//line subprocess.go:439
-	if _s.rerr == nil {
-		_s.rerr = err_1
-	}
-_l4:
-_l2:
-	_s._t4++
-	goto _l1
-_l3:
-//line subprocess.go:444
-	_s._a2 = _s.p.Wait()
-	_s.PC = 3
-	_s.input = nil
-	_s.t = nil
-	_s._t2 = [2]*Task[struct{}]{}
-	if _f.Suspend(_s._a2) {
-		return false
-	}
-_r3:
-//line subprocess.go:444
-	_, err_2 = Resume(_f, _s._a2)
-	_s._a2 = nil
-	if !(errors.Is(err_2, ErrCanceled) || errors.Is(err_2, ErrTimeout)) {
-		goto _l5
-	}
-//line subprocess.go:445
-	_s.Ret, _s.Err = CommunicateResult{}, err_2
-	return _s.Return()
-_l5:
-//line subprocess.go:447
-	res = CommunicateResult{Stdout: _s.p.comm.out, Stderr: _s.p.comm.errb, State: _s.p.state}
-//line subprocess.go:448
-	if _s.rerr == nil {
-		_s.rerr = _s.p.werr
-	}
-//line subprocess.go:451
-	_s.p.forget()
-//line subprocess.go:452
-	_s.Ret, _s.Err = res, _s.rerr
-	return _s.Return()
-//line subprocess_async.go:174
-}
-
 var _ func(_ *Process, input []byte) (CommunicateResult, error) = (*Process).communicate
 
 // readPipeCoro is the state of the async function readPipe while it runs.
@@ -204,42 +90,260 @@ var readPipeInfo = FuncInfo{
 	Name: "runtime.readPipe",
 }
 
-func (_s *readPipeCoro) Step(_f *Fiber) bool {
+var _ func(s *Stream, dst *[]byte) error = readPipe
+
+//line subprocess.go:422:1
+func (_s *processCommunicateCoro) Step(_f *Fiber) bool {
+//line subprocess.go:422:1
 	var (
-		b   []byte
-		err error
+//line subprocess.go:422:1
+		f *Fiber
+//line subprocess.go:422:1
+		_t1 error
+//line subprocess.go:422:1
+		err_1 error
+//line subprocess.go:422:1
+		err_2 error
+//line subprocess.go:422:1
+		res CommunicateResult
+//line subprocess.go:422:1
 	)
+//line subprocess.go:422:1
 	switch _s.PC {
+//line subprocess.go:422:1
 	case 0:
+//line subprocess.go:422:1
 	case 1:
+//line subprocess.go:422:1
 		goto _r1
+//line subprocess.go:422:1
+	case 2:
+//line subprocess.go:422:1
+		goto _r2
+//line subprocess.go:422:1
+	case 3:
+//line subprocess.go:422:1
+		goto _r3
+//line subprocess.go:422:1
 	default:
+//line subprocess.go:422:1
 		panic(BadPC(_s.PC))
+//line subprocess.go:422:1
 	}
-_l1:
-//line subprocess.go:496
-	_s._a0 = _s.s.Read(0)
+//line subprocess.go:423:9
+	_s._a0 = thisFiber()
+//line subprocess.go:423:9
 	_s.PC = 1
+//line subprocess.go:423:9
 	if _f.Suspend(_s._a0) {
+//line subprocess.go:423:8
 		return false
+//line subprocess.go:423:9
 	}
+//line subprocess.go:423:10
 _r1:
-//line subprocess.go:496
-	b, err = Resume(_f, _s._a0)
+//line subprocess.go:423:9
+	f, _t1 = Resume(_f, _s._a0)
+//line subprocess.go:423:9
 	_s._a0 = nil
-//line subprocess.go:497
-	*_s.dst = append(*_s.dst, b...)
-//line subprocess.go:498
-	if err != nil {
-		if err == io.EOF {
-			err = nil
-		}
-		_s.s.Close()
-		_s.Err = err
-		return _s.Return()
+//line subprocess.go:423:9
+	if _f.Unwinds(_t1) {
+//line subprocess.go:423:8
+		return _s.Unwind(_t1)
+//line subprocess.go:423:9
 	}
+//line subprocess.go:424:1
+	if err := _s.p.startCommunicate(f, _s.input); err != nil {
+//line subprocess.go:425:1
+		_s.Ret, _s.Err = CommunicateResult{}, err
+//line subprocess.go:425:1
+		return _s.Return()
+//line subprocess.go:425:2
+	}
+//line subprocess.go:427:1
+	_s.rerr = nil
+//line subprocess.go:428:1
+	_s._t2 = [2]*Task[struct{}]{_s.p.comm.outTask, _s.p.comm.errTask}
+//line subprocess.go:428:1
+	_s._t3 = len(_s._t2)
+//line subprocess.go:428:1
+	_s._t4 = 0
+//line subprocess.go:428:2
+_l1:
+//line subprocess.go:428:1
+	if _s._t4 >= _s._t3 {
+//line subprocess.go:428:1
+		goto _l3
+//line subprocess.go:428:1
+	}
+//line subprocess.go:428:1
+	_s.t = _s._t2[_s._t4]
+//line subprocess.go:429:2
+	if _s.t == nil {
+//line subprocess.go:430:2
+		goto _l2
+//line subprocess.go:430:3
+	}
+//line subprocess.go:432:15
+	_s._a1 = _s.t
+//line subprocess.go:432:15
+	_s.PC = 2
+//line subprocess.go:432:15
+	_s.input = nil
+//line subprocess.go:432:15
+	if _f.Suspend(_s._a1) {
+//line subprocess.go:432:14
+		return false
+//line subprocess.go:432:15
+	}
+//line subprocess.go:432:16
+_r2:
+//line subprocess.go:432:15
+	_, err_1 = Resume(_f, _s._a1)
+//line subprocess.go:432:15
+	_s._a1 = nil
+//line subprocess.go:432:15
+	if err_1 == nil {
+//line subprocess.go:432:14
+		goto _l4
+//line subprocess.go:432:15
+	}
+//line subprocess.go:433:3
+	if !_s.t.Done() {
+//line subprocess.go:437:3
+		_s.Ret, _s.Err = CommunicateResult{}, err_1
+//line subprocess.go:437:3
+		return _s.Return()
+//line subprocess.go:437:4
+	}
+//line subprocess.go:439:3
+	if _s.rerr == nil {
+//line subprocess.go:440:3
+		_s.rerr = err_1
+//line subprocess.go:440:4
+	}
+//line subprocess.go:440:5
+_l4:
+//line subprocess.go:440:5
+_l2:
+//line subprocess.go:440:4
+	_s._t4++
+//line subprocess.go:440:4
 	goto _l1
-//line subprocess_async.go:243
+//line subprocess.go:440:5
+_l3:
+//line subprocess.go:444:14
+	_s._a2 = _s.p.Wait()
+//line subprocess.go:444:14
+	_s.PC = 3
+//line subprocess.go:444:14
+	_s.input = nil
+//line subprocess.go:444:14
+	_s.t = nil
+//line subprocess.go:444:14
+	_s._t2 = [2]*Task[struct{}]{}
+//line subprocess.go:444:14
+	if _f.Suspend(_s._a2) {
+//line subprocess.go:444:13
+		return false
+//line subprocess.go:444:14
+	}
+//line subprocess.go:444:15
+_r3:
+//line subprocess.go:444:14
+	_, err_2 = Resume(_f, _s._a2)
+//line subprocess.go:444:14
+	_s._a2 = nil
+//line subprocess.go:444:14
+	if !(errors.Is(err_2, ErrCanceled) || errors.Is(err_2, ErrTimeout)) {
+//line subprocess.go:444:13
+		goto _l5
+//line subprocess.go:444:14
+	}
+//line subprocess.go:445:2
+	_s.Ret, _s.Err = CommunicateResult{}, err_2
+//line subprocess.go:445:2
+	return _s.Return()
+//line subprocess.go:445:3
+_l5:
+//line subprocess.go:447:1
+	res = CommunicateResult{Stdout: _s.p.comm.out, Stderr: _s.p.comm.errb, State: _s.p.state}
+//line subprocess.go:448:1
+	if _s.rerr == nil {
+//line subprocess.go:449:1
+		_s.rerr = _s.p.werr
+//line subprocess.go:449:2
+	}
+//line subprocess.go:451:1
+	_s.p.forget()
+//line subprocess.go:452:1
+	_s.Ret, _s.Err = res, _s.rerr
+//line subprocess.go:452:1
+	return _s.Return()
+//line subprocess.go:452:2
 }
 
-var _ func(s *Stream, dst *[]byte) error = readPipe
+//line subprocess.go:494:1
+func (_s *readPipeCoro) Step(_f *Fiber) bool {
+//line subprocess.go:494:1
+	var (
+//line subprocess.go:494:1
+		b []byte
+//line subprocess.go:494:1
+		err error
+//line subprocess.go:494:1
+	)
+//line subprocess.go:494:1
+	switch _s.PC {
+//line subprocess.go:494:1
+	case 0:
+//line subprocess.go:494:1
+	case 1:
+//line subprocess.go:494:1
+		goto _r1
+//line subprocess.go:494:1
+	default:
+//line subprocess.go:494:1
+		panic(BadPC(_s.PC))
+//line subprocess.go:494:1
+	}
+//line subprocess.go:494:1
+_l1:
+//line subprocess.go:496:12
+	_s._a0 = _s.s.Read(0)
+//line subprocess.go:496:12
+	_s.PC = 1
+//line subprocess.go:496:12
+	if _f.Suspend(_s._a0) {
+//line subprocess.go:496:11
+		return false
+//line subprocess.go:496:12
+	}
+//line subprocess.go:496:13
+_r1:
+//line subprocess.go:496:12
+	b, err = Resume(_f, _s._a0)
+//line subprocess.go:496:12
+	_s._a0 = nil
+//line subprocess.go:497:2
+	*_s.dst = append(*_s.dst, b...)
+//line subprocess.go:498:2
+	if err != nil {
+//line subprocess.go:499:2
+		if err == io.EOF {
+//line subprocess.go:500:2
+			err = nil
+//line subprocess.go:500:3
+		}
+//line subprocess.go:502:2
+		_s.s.Close()
+//line subprocess.go:503:2
+		_s.Err = err
+//line subprocess.go:503:2
+		return _s.Return()
+//line subprocess.go:503:3
+	}
+//line subprocess.go:503:3
+	goto _l1
+//line subprocess.go:503:4
+}

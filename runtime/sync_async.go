@@ -2,7 +2,7 @@
 
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Condition.waitFor e720f4eca84efbe2 78da2dac9b73a669
-//asyncgen:sum c33a1302129fe827
+//asyncgen:sum c7f135d13d65fbf2
 
 package runtime
 
@@ -39,45 +39,73 @@ var conditionWaitForInfo = FuncInfo{
 	Name: "runtime.Condition.waitFor",
 }
 
-func (_s *conditionWaitForCoro) Step(_f *Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(BadPC(_s.PC))
-	}
-_l1:
-//line sync.go:152
-	if _s.pred() {
-		goto _l3
-	}
-//line sync.go:153
-	_s._a0 = _s.c.Wait()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line sync.go:153
-	_, err = Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l4
-	}
-//line sync.go:154
-	_s.Err = err
-	return _s.Return()
-_l4:
-	goto _l1
-_l3:
-//line sync.go:157
-	_s.Err = nil
-	return _s.Return()
-//line sync_async.go:81
-}
-
 var _ func(_ *Condition, pred func() bool) error = (*Condition).waitFor
+
+//line sync.go:151:1
+func (_s *conditionWaitForCoro) Step(_f *Fiber) bool {
+//line sync.go:151:1
+	var (
+//line sync.go:151:1
+		err error
+//line sync.go:151:1
+	)
+//line sync.go:151:1
+	switch _s.PC {
+//line sync.go:151:1
+	case 0:
+//line sync.go:151:1
+	case 1:
+//line sync.go:151:1
+		goto _r1
+//line sync.go:151:1
+	default:
+//line sync.go:151:1
+		panic(BadPC(_s.PC))
+//line sync.go:151:1
+	}
+//line sync.go:151:1
+_l1:
+//line sync.go:152:5
+	if _s.pred() {
+//line sync.go:152:4
+		goto _l3
+//line sync.go:152:5
+	}
+//line sync.go:153:15
+	_s._a0 = _s.c.Wait()
+//line sync.go:153:15
+	_s.PC = 1
+//line sync.go:153:15
+	if _f.Suspend(_s._a0) {
+//line sync.go:153:14
+		return false
+//line sync.go:153:15
+	}
+//line sync.go:153:16
+_r1:
+//line sync.go:153:15
+	_, err = Resume(_f, _s._a0)
+//line sync.go:153:15
+	_s._a0 = nil
+//line sync.go:153:15
+	if err == nil {
+//line sync.go:153:14
+		goto _l4
+//line sync.go:153:15
+	}
+//line sync.go:154:3
+	_s.Err = err
+//line sync.go:154:3
+	return _s.Return()
+//line sync.go:154:4
+_l4:
+//line sync.go:154:3
+	goto _l1
+//line sync.go:154:4
+_l3:
+//line sync.go:157:1
+	_s.Err = nil
+//line sync.go:157:1
+	return _s.Return()
+//line sync.go:157:2
+}

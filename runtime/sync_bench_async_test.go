@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func lockLoop 86137a75df3750a4 02955bae001f2344
 //asyncgen:func queueLoop 2c45688eeec708ee 7a75dfd3dae6c3b1
-//asyncgen:sum b74b9d4e17f9bb3a
+//asyncgen:sum 2be08526ecf8c05f
 
 package runtime_test
 
@@ -43,46 +43,6 @@ var lockLoopInfo = runtime.FuncInfo{
 	Name: "runtime_test.lockLoop",
 }
 
-func (_s *lockLoopCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line sync_bench_test.go:11
-	_s.i = 0
-_l1:
-	if _s.i >= _s.n {
-		goto _l3
-	}
-//line sync_bench_test.go:12
-	_s._a0 = _s.mu.Acquire()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line sync_bench_test.go:12
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line sync_bench_test.go:13
-	_s.mu.Release()
-//line sync_bench_test.go:11
-	_s.i++
-	goto _l1
-_l3:
-	return _s.Return()
-//line sync_bench_async_test.go:84
-}
-
 var _ func(mu *runtime.Lock, n int) = lockLoop
 
 // queueLoopCoro is the state of the async function queueLoop while it runs.
@@ -119,58 +79,164 @@ var queueLoopInfo = runtime.FuncInfo{
 	Name: "runtime_test.queueLoop",
 }
 
-func (_s *queueLoopCoro) Step(_f *runtime.Fiber) bool {
+var _ func(q *runtime.Queue[int], n int) = queueLoop
+
+//line sync_bench_test.go:10:1
+func (_s *lockLoopCoro) Step(_f *runtime.Fiber) bool {
+//line sync_bench_test.go:10:1
 	var (
+//line sync_bench_test.go:10:1
 		_t1 error
-		_t2 error
+//line sync_bench_test.go:10:1
 	)
+//line sync_bench_test.go:10:1
 	switch _s.PC {
+//line sync_bench_test.go:10:1
 	case 0:
+//line sync_bench_test.go:10:1
 	case 1:
+//line sync_bench_test.go:10:1
 		goto _r1
-	case 2:
-		goto _r2
+//line sync_bench_test.go:10:1
 	default:
+//line sync_bench_test.go:10:1
 		panic(runtime.BadPC(_s.PC))
+//line sync_bench_test.go:10:1
 	}
-//line sync_bench_test.go:19
+//line sync_bench_test.go:11:5
 	_s.i = 0
+//line sync_bench_test.go:11:6
 _l1:
+//line sync_bench_test.go:11:5
 	if _s.i >= _s.n {
+//line sync_bench_test.go:11:4
 		goto _l3
+//line sync_bench_test.go:11:5
 	}
-//line sync_bench_test.go:20
-	_s._a0 = _s.q.Put(_s.i)
+//line sync_bench_test.go:12:2
+	_s._a0 = _s.mu.Acquire()
+//line sync_bench_test.go:12:2
 	_s.PC = 1
+//line sync_bench_test.go:12:2
 	if _f.Suspend(_s._a0) {
+//line sync_bench_test.go:12:1
 		return false
+//line sync_bench_test.go:12:2
 	}
+//line sync_bench_test.go:12:3
 _r1:
-//line sync_bench_test.go:20
+//line sync_bench_test.go:12:2
 	_, _t1 = runtime.Resume(_f, _s._a0)
+//line sync_bench_test.go:12:2
 	_s._a0 = nil
+//line sync_bench_test.go:12:2
 	if _f.Unwinds(_t1) {
+//line sync_bench_test.go:12:1
 		return _s.Unwind(_t1)
+//line sync_bench_test.go:12:2
 	}
-//line sync_bench_test.go:21
-	_s._a1 = _s.q.Get()
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line sync_bench_test.go:21
-	_, _t2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if _f.Unwinds(_t2) {
-		return _s.Unwind(_t2)
-	}
-//line sync_bench_test.go:19
+//line sync_bench_test.go:13:2
+	_s.mu.Release()
+//line sync_bench_test.go:11:20
 	_s.i++
+//line sync_bench_test.go:11:20
 	goto _l1
+//line sync_bench_test.go:11:21
 _l3:
+//line sync_bench_test.go:11:20
 	return _s.Return()
-//line sync_bench_async_test.go:174
+//line sync_bench_test.go:11:21
 }
 
-var _ func(q *runtime.Queue[int], n int) = queueLoop
+//line sync_bench_test.go:18:1
+func (_s *queueLoopCoro) Step(_f *runtime.Fiber) bool {
+//line sync_bench_test.go:18:1
+	var (
+//line sync_bench_test.go:18:1
+		_t1 error
+//line sync_bench_test.go:18:1
+		_t2 error
+//line sync_bench_test.go:18:1
+	)
+//line sync_bench_test.go:18:1
+	switch _s.PC {
+//line sync_bench_test.go:18:1
+	case 0:
+//line sync_bench_test.go:18:1
+	case 1:
+//line sync_bench_test.go:18:1
+		goto _r1
+//line sync_bench_test.go:18:1
+	case 2:
+//line sync_bench_test.go:18:1
+		goto _r2
+//line sync_bench_test.go:18:1
+	default:
+//line sync_bench_test.go:18:1
+		panic(runtime.BadPC(_s.PC))
+//line sync_bench_test.go:18:1
+	}
+//line sync_bench_test.go:19:5
+	_s.i = 0
+//line sync_bench_test.go:19:6
+_l1:
+//line sync_bench_test.go:19:5
+	if _s.i >= _s.n {
+//line sync_bench_test.go:19:4
+		goto _l3
+//line sync_bench_test.go:19:5
+	}
+//line sync_bench_test.go:20:2
+	_s._a0 = _s.q.Put(_s.i)
+//line sync_bench_test.go:20:2
+	_s.PC = 1
+//line sync_bench_test.go:20:2
+	if _f.Suspend(_s._a0) {
+//line sync_bench_test.go:20:1
+		return false
+//line sync_bench_test.go:20:2
+	}
+//line sync_bench_test.go:20:3
+_r1:
+//line sync_bench_test.go:20:2
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line sync_bench_test.go:20:2
+	_s._a0 = nil
+//line sync_bench_test.go:20:2
+	if _f.Unwinds(_t1) {
+//line sync_bench_test.go:20:1
+		return _s.Unwind(_t1)
+//line sync_bench_test.go:20:2
+	}
+//line sync_bench_test.go:21:2
+	_s._a1 = _s.q.Get()
+//line sync_bench_test.go:21:2
+	_s.PC = 2
+//line sync_bench_test.go:21:2
+	if _f.Suspend(_s._a1) {
+//line sync_bench_test.go:21:1
+		return false
+//line sync_bench_test.go:21:2
+	}
+//line sync_bench_test.go:21:3
+_r2:
+//line sync_bench_test.go:21:2
+	_, _t2 = runtime.Resume(_f, _s._a1)
+//line sync_bench_test.go:21:2
+	_s._a1 = nil
+//line sync_bench_test.go:21:2
+	if _f.Unwinds(_t2) {
+//line sync_bench_test.go:21:1
+		return _s.Unwind(_t2)
+//line sync_bench_test.go:21:2
+	}
+//line sync_bench_test.go:19:20
+	_s.i++
+//line sync_bench_test.go:19:20
+	goto _l1
+//line sync_bench_test.go:19:21
+_l3:
+//line sync_bench_test.go:19:20
+	return _s.Return()
+//line sync_bench_test.go:19:21
+}

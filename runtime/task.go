@@ -283,7 +283,7 @@ func (t *Task[T]) SetName(name string) { t.fiber.extra().name = &name }
 func Run[T any](a Awaitable[T], opts ...Option) (T, error) {
 	v, err, p := runMain(a, opts)
 	if p != nil {
-		panic(&PanicError{Value: p.value, Stack: p.stack})
+		panic(p.asError())
 	}
 	return v, err
 }

@@ -185,7 +185,7 @@ func (c *threadCall[T]) call(fn func() (T, error)) {
 				c.panic = &panicRec{value: msgGoexit, stack: debug.Stack()}
 				return
 			}
-			c.panic = &panicRec{value: r, stack: panicStack()}
+			c.panic = newPanicRec(r)
 		}
 	}()
 	c.val, c.err = fn()

@@ -81,7 +81,7 @@ func (cf *ConcurrentFuture[T]) start(a Awaitable[T]) {
 	t.AddDoneCallback(func(t *Task[T]) {
 		var pe *PanicError
 		if p := t.root().panicked(); p != nil {
-			pe = &PanicError{Value: p.value, Stack: p.stack}
+			pe = p.asError()
 		}
 		t.fiber.retrieved() // the future's Result returns it
 		if !cf.complete(t.root().Ret, t.root().Err, pe) && pe != nil {

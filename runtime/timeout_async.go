@@ -49,88 +49,143 @@ var waitForInfo = FuncInfo{
 	Name: "runtime.waitFor",
 }
 
+//line timeout.go:225:1
 func (_s *waitForCoro[T]) Step(_f *Fiber) bool {
+//line timeout.go:225:1
 	var (
-		f   *Fiber
+//line timeout.go:225:1
+		f *Fiber
+//line timeout.go:225:1
 		_t1 error
-		v   T
+//line timeout.go:225:1
+		v T
+//line timeout.go:225:1
 		err error
-		t   *Task[T]
-		ok  bool
+//line timeout.go:225:1
+		t *Task[T]
+//line timeout.go:225:1
+		ok bool
+//line timeout.go:225:1
 		_t2 error
+//line timeout.go:225:1
 	)
+//line timeout.go:225:1
 	switch _s.PC {
+//line timeout.go:225:1
 	case 0:
+//line timeout.go:225:1
 	case 1:
+//line timeout.go:225:1
 		goto _r1
+//line timeout.go:225:1
 	case 2:
+//line timeout.go:225:1
 		goto _r2
+//line timeout.go:225:1
 	case 3:
+//line timeout.go:225:1
 		goto _r3
+//line timeout.go:225:1
 	default:
+//line timeout.go:225:1
 		panic(BadPC(_s.PC))
+//line timeout.go:225:1
 	}
-//line timeout.go:226
+//line timeout.go:226:9
 	_s._a0 = thisFiber()
+//line timeout.go:226:9
 	_s.PC = 1
+//line timeout.go:226:9
 	if _f.Suspend(_s._a0) {
+//line timeout.go:226:8
 		return false
+//line timeout.go:226:9
 	}
+//line timeout.go:226:10
 _r1:
-//line timeout.go:226
+//line timeout.go:226:9
 	f, _t1 = Resume(_f, _s._a0)
+//line timeout.go:226:9
 	_s._a0 = nil
+//line timeout.go:226:9
 	if _f.Unwinds(_t1) {
+//line timeout.go:226:8
 		return _s.Unwind(_t1)
+//line timeout.go:226:9
 	}
-//line timeout.go:227
+//line timeout.go:227:1
 	_s.scope = openScope(f, _s.d)
-//line timeout.go:228
+//line timeout.go:228:1
 	_s.Defer(func() {
+//line timeout.go:228:1
 		_s.scope.Close()
+//line timeout.go:228:1
 	})
-//line timeout.go:229
+//line timeout.go:229:11
 	_s._a1 = _s.a
+//line timeout.go:229:11
 	_s.PC = 2
+//line timeout.go:229:11
 	if _f.Suspend(_s._a1) {
+//line timeout.go:229:10
 		return false
+//line timeout.go:229:11
 	}
+//line timeout.go:229:12
 _r2:
-//line timeout.go:229
+//line timeout.go:229:11
 	v, err = Resume(_f, _s._a1)
+//line timeout.go:229:11
 	_s._a1 = nil
-//line timeout.go:230
+//line timeout.go:230:1
 	t, ok = _s.a.(*Task[T])
-//line timeout.go:231
+//line timeout.go:231:1
 	if !ok || !_s.scope.expired || t.Done() {
+//line timeout.go:232:1
 		_s.Ret, _s.Err = v, err
+//line timeout.go:232:1
 		return _s.Return()
+//line timeout.go:232:2
 	}
-//line timeout.go:234
+//line timeout.go:234:1
 	t.Cancel()
-//line timeout.go:235
+//line timeout.go:235:1
 	_s.scope.Close()
-//line timeout.go:236
+//line timeout.go:236:1
 	_s._a1 = t
+//line timeout.go:236:1
 	_s.PC = 3
+//line timeout.go:236:1
 	_s.a = nil
+//line timeout.go:236:1
 	if _f.Suspend(_s._a1) {
+//line timeout.go:236:1
 		return false
+//line timeout.go:236:1
 	}
+//line timeout.go:236:2
 _r3:
-//line timeout.go:236
+//line timeout.go:236:1
 	_, _t2 = Resume(_f, _s._a1)
+//line timeout.go:236:1
 	_s._a1 = nil
+//line timeout.go:236:1
 	if _f.Unwinds(_t2) {
+//line timeout.go:236:1
 		return _s.Unwind(_t2)
+//line timeout.go:236:1
 	}
-//line timeout.go:237
+//line timeout.go:237:1
 	if _s.scope.fiber.canceled() {
+//line timeout.go:238:1
 		_s.Ret, _s.Err = *new(T), ErrCanceled
+//line timeout.go:238:1
 		return _s.Return()
+//line timeout.go:238:2
 	}
-//line timeout.go:240
+//line timeout.go:240:1
 	_s.Ret, _s.Err = *new(T), ErrTimeout
+//line timeout.go:240:1
 	return _s.Return()
-//line timeout_async.go:136
+//line timeout.go:240:2
 }

@@ -363,7 +363,7 @@ func (t *tlsState) handshakeDone(err error, p *panicRec) {
 	if p != nil {
 		t.panic = p
 		err = fmt.Errorf("panic in a tls.Config callback: %v", p.value)
-		l.fail(&PanicError{Value: p.value, Stack: p.stack})
+		l.fail(p.asError())
 	}
 	if err == nil && s.closing {
 		err = net.ErrClosed

@@ -2,7 +2,7 @@
 
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func dialTLS 770a9b5e8bafd488 16b4b9edbfdb8876
-//asyncgen:sum 9f6c7d84cb6003eb
+//asyncgen:sum 4a31865c9541bb09
 
 package runtime
 
@@ -47,68 +47,111 @@ var dialTLSInfo = FuncInfo{
 	Name: "runtime.dialTLS",
 }
 
-func (_s *dialTLSCoro) Step(_f *Fiber) bool {
-	var (
-		err_1 error
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(BadPC(_s.PC))
-	}
-//line tls.go:121
-	if err := checkTLSConfig(_s.cfg); err != nil {
-		_s.Ret, _s.Err = nil, err
-		return _s.Return()
-	}
-//line tls.go:124
-	_s._a0 = Dial(_s.network, _s.address)
-	_s.PC = 1
-	_s.network = ""
-	_s.address = ""
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line tls.go:124
-	_s.s, err_1 = Resume(_f, _s._a0)
-	_s._a0 = nil
-//line tls.go:125
-	if err_1 != nil {
-		_s.Ret, _s.Err = nil, err_1
-		return _s.Return()
-	}
-//line tls.go:128
-	_s._a1 = _s.s.StartTLSClient(_s.cfg)
-	_s.PC = 2
-	_s.network = ""
-	_s.address = ""
-	_s.cfg = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line tls.go:128
-	_, err_2 = Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l1
-	}
-//line tls.go:129
-	_s.s.Abort()
-//line tls.go:130
-	_s.Ret, _s.Err = nil, err_2
-	return _s.Return()
-_l1:
-//line tls.go:132
-	_s.Ret, _s.Err = _s.s, nil
-	return _s.Return()
-//line tls_async.go:112
-}
-
 var _ func(network string, address string, cfg *tls.Config) (*Stream, error) = dialTLS
+
+//line tls.go:120:1
+func (_s *dialTLSCoro) Step(_f *Fiber) bool {
+//line tls.go:120:1
+	var (
+//line tls.go:120:1
+		err_1 error
+//line tls.go:120:1
+		err_2 error
+//line tls.go:120:1
+	)
+//line tls.go:120:1
+	switch _s.PC {
+//line tls.go:120:1
+	case 0:
+//line tls.go:120:1
+	case 1:
+//line tls.go:120:1
+		goto _r1
+//line tls.go:120:1
+	case 2:
+//line tls.go:120:1
+		goto _r2
+//line tls.go:120:1
+	default:
+//line tls.go:120:1
+		panic(BadPC(_s.PC))
+//line tls.go:120:1
+	}
+//line tls.go:121:1
+	if err := checkTLSConfig(_s.cfg); err != nil {
+//line tls.go:122:1
+		_s.Ret, _s.Err = nil, err
+//line tls.go:122:1
+		return _s.Return()
+//line tls.go:122:2
+	}
+//line tls.go:124:11
+	_s._a0 = Dial(_s.network, _s.address)
+//line tls.go:124:11
+	_s.PC = 1
+//line tls.go:124:11
+	_s.network = ""
+//line tls.go:124:11
+	_s.address = ""
+//line tls.go:124:11
+	if _f.Suspend(_s._a0) {
+//line tls.go:124:10
+		return false
+//line tls.go:124:11
+	}
+//line tls.go:124:12
+_r1:
+//line tls.go:124:11
+	_s.s, err_1 = Resume(_f, _s._a0)
+//line tls.go:124:11
+	_s._a0 = nil
+//line tls.go:125:1
+	if err_1 != nil {
+//line tls.go:126:1
+		_s.Ret, _s.Err = nil, err_1
+//line tls.go:126:1
+		return _s.Return()
+//line tls.go:126:2
+	}
+//line tls.go:128:14
+	_s._a1 = _s.s.StartTLSClient(_s.cfg)
+//line tls.go:128:14
+	_s.PC = 2
+//line tls.go:128:14
+	_s.network = ""
+//line tls.go:128:14
+	_s.address = ""
+//line tls.go:128:14
+	_s.cfg = nil
+//line tls.go:128:14
+	if _f.Suspend(_s._a1) {
+//line tls.go:128:13
+		return false
+//line tls.go:128:14
+	}
+//line tls.go:128:15
+_r2:
+//line tls.go:128:14
+	_, err_2 = Resume(_f, _s._a1)
+//line tls.go:128:14
+	_s._a1 = nil
+//line tls.go:128:14
+	if err_2 == nil {
+//line tls.go:128:13
+		goto _l1
+//line tls.go:128:14
+	}
+//line tls.go:129:2
+	_s.s.Abort()
+//line tls.go:130:2
+	_s.Ret, _s.Err = nil, err_2
+//line tls.go:130:2
+	return _s.Return()
+//line tls.go:130:3
+_l1:
+//line tls.go:132:1
+	_s.Ret, _s.Err = _s.s, nil
+//line tls.go:132:1
+	return _s.Return()
+//line tls.go:132:2
+}

@@ -4,7 +4,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func udpPing e3aa55e85a48a0e3 6737b8cf73d7d876
 //asyncgen:func udpEcho 1121b2c74a6ddef7 9b1150a947b25a08
-//asyncgen:sum a6c5b994f97f5638
+//asyncgen:sum 82ec8a22ab254733
 
 package runtime
 
@@ -45,58 +45,6 @@ var udpPingInfo = FuncInfo{
 	Name: "runtime.udpPing",
 }
 
-func (_s *udpPingCoro) Step(_f *Fiber) bool {
-	var (
-		d     Datagram
-		err_1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(BadPC(_s.PC))
-	}
-//line udp_internal_test.go:16
-	Spawn(udpEchoAsync(_s.echo, make([]byte, 64)))
-//line udp_internal_test.go:17
-	_s.i = 0
-_l1:
-	if _s.i >= _s.n {
-		goto _l3
-	}
-//line udp_internal_test.go:18
-	if err := _s.c.WriteTo(_s.msg, _s.echo.LocalAddr()); err != nil {
-		panic(err)
-	}
-//line udp_internal_test.go:21
-	_s._a0 = _s.c.ReadFrom(_s.buf)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line udp_internal_test.go:21
-	d, err_1 = Resume(_f, _s._a0)
-	_s._a0 = nil
-	if !(err_1 != nil || len(d.Data) != len(_s.msg)) {
-		goto _l4
-	}
-//line udp_internal_test.go:22
-	panic(err_1)
-_l4:
-//line udp_internal_test.go:17
-	_s.i++
-	goto _l1
-_l3:
-//line udp_internal_test.go:25
-	_s.c.Close()
-//line udp_internal_test.go:26
-	_s.echo.Close()
-	return _s.Return()
-//line udp_internal_async_test.go:98
-}
-
 var _ func(c *PacketConn, echo *PacketConn, buf []byte, msg []byte, n int) = udpPing
 
 // udpEchoCoro is the state of the async function udpEcho while it runs.
@@ -128,39 +76,146 @@ var udpEchoInfo = FuncInfo{
 	Name: "runtime.udpEcho",
 }
 
-func (_s *udpEchoCoro) Step(_f *Fiber) bool {
+var _ func(c *PacketConn, buf []byte) = udpEcho
+
+//line udp_internal_test.go:15:1
+func (_s *udpPingCoro) Step(_f *Fiber) bool {
+//line udp_internal_test.go:15:1
 	var (
-		d     Datagram
+//line udp_internal_test.go:15:1
+		d Datagram
+//line udp_internal_test.go:15:1
 		err_1 error
+//line udp_internal_test.go:15:1
 	)
+//line udp_internal_test.go:15:1
 	switch _s.PC {
+//line udp_internal_test.go:15:1
 	case 0:
+//line udp_internal_test.go:15:1
 	case 1:
+//line udp_internal_test.go:15:1
 		goto _r1
+//line udp_internal_test.go:15:1
 	default:
+//line udp_internal_test.go:15:1
 		panic(BadPC(_s.PC))
+//line udp_internal_test.go:15:1
 	}
+//line udp_internal_test.go:16:1
+	Spawn(udpEchoAsync(_s.echo, make([]byte, 64)))
+//line udp_internal_test.go:17:5
+	_s.i = 0
+//line udp_internal_test.go:17:6
 _l1:
-//line udp_internal_test.go:34
-	_s._a0 = _s.c.ReadFrom(_s.buf)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
+//line udp_internal_test.go:17:5
+	if _s.i >= _s.n {
+//line udp_internal_test.go:17:4
+		goto _l3
+//line udp_internal_test.go:17:5
 	}
-_r1:
-//line udp_internal_test.go:34
-	d, err_1 = Resume(_f, _s._a0)
-	_s._a0 = nil
-//line udp_internal_test.go:35
-	if err_1 != nil {
-		return _s.Return()
-	}
-//line udp_internal_test.go:38
-	if err := _s.c.WriteTo(d.Data, d.Addr); err != nil {
+//line udp_internal_test.go:18:2
+	if err := _s.c.WriteTo(_s.msg, _s.echo.LocalAddr()); err != nil {
+//line udp_internal_test.go:19:2
 		panic(err)
+//line udp_internal_test.go:19:3
 	}
+//line udp_internal_test.go:21:15
+	_s._a0 = _s.c.ReadFrom(_s.buf)
+//line udp_internal_test.go:21:15
+	_s.PC = 1
+//line udp_internal_test.go:21:15
+	if _f.Suspend(_s._a0) {
+//line udp_internal_test.go:21:14
+		return false
+//line udp_internal_test.go:21:15
+	}
+//line udp_internal_test.go:21:16
+_r1:
+//line udp_internal_test.go:21:15
+	d, err_1 = Resume(_f, _s._a0)
+//line udp_internal_test.go:21:15
+	_s._a0 = nil
+//line udp_internal_test.go:21:15
+	if !(err_1 != nil || len(d.Data) != len(_s.msg)) {
+//line udp_internal_test.go:21:14
+		goto _l4
+//line udp_internal_test.go:21:15
+	}
+//line udp_internal_test.go:22:3
+	panic(err_1)
+//line udp_internal_test.go:22:4
+_l4:
+//line udp_internal_test.go:17:20
+	_s.i++
+//line udp_internal_test.go:17:20
 	goto _l1
-//line udp_internal_async_test.go:164
+//line udp_internal_test.go:17:21
+_l3:
+//line udp_internal_test.go:25:1
+	_s.c.Close()
+//line udp_internal_test.go:26:1
+	_s.echo.Close()
+//line udp_internal_test.go:26:1
+	return _s.Return()
+//line udp_internal_test.go:26:2
 }
 
-var _ func(c *PacketConn, buf []byte) = udpEcho
+//line udp_internal_test.go:32:1
+func (_s *udpEchoCoro) Step(_f *Fiber) bool {
+//line udp_internal_test.go:32:1
+	var (
+//line udp_internal_test.go:32:1
+		d Datagram
+//line udp_internal_test.go:32:1
+		err_1 error
+//line udp_internal_test.go:32:1
+	)
+//line udp_internal_test.go:32:1
+	switch _s.PC {
+//line udp_internal_test.go:32:1
+	case 0:
+//line udp_internal_test.go:32:1
+	case 1:
+//line udp_internal_test.go:32:1
+		goto _r1
+//line udp_internal_test.go:32:1
+	default:
+//line udp_internal_test.go:32:1
+		panic(BadPC(_s.PC))
+//line udp_internal_test.go:32:1
+	}
+//line udp_internal_test.go:32:1
+_l1:
+//line udp_internal_test.go:34:12
+	_s._a0 = _s.c.ReadFrom(_s.buf)
+//line udp_internal_test.go:34:12
+	_s.PC = 1
+//line udp_internal_test.go:34:12
+	if _f.Suspend(_s._a0) {
+//line udp_internal_test.go:34:11
+		return false
+//line udp_internal_test.go:34:12
+	}
+//line udp_internal_test.go:34:13
+_r1:
+//line udp_internal_test.go:34:12
+	d, err_1 = Resume(_f, _s._a0)
+//line udp_internal_test.go:34:12
+	_s._a0 = nil
+//line udp_internal_test.go:35:2
+	if err_1 != nil {
+//line udp_internal_test.go:36:2
+		return _s.Return()
+//line udp_internal_test.go:36:3
+	}
+//line udp_internal_test.go:38:2
+	if err := _s.c.WriteTo(d.Data, d.Addr); err != nil {
+//line udp_internal_test.go:39:2
+		panic(err)
+//line udp_internal_test.go:39:3
+	}
+//line udp_internal_test.go:39:3
+	goto _l1
+//line udp_internal_test.go:39:4
+}

@@ -42,6 +42,10 @@ type converter struct {
 	// literals, field and method names in struct and interface types, labels, declared names in
 	// parameter lists and specs) are not passed to expr.
 	expr func(e ast.Expr) (code jen.Code, ok bool)
+	// before, if set, is called for every statement of a statement list
+	// (a block, a case or comm clause, at any depth); code it returns goes
+	// on the line before the statement.
+	before func(s ast.Stmt) jen.Code
 
 	// pkg is the package the converted code belongs to. It is optional: when nil it is inferred
 	// from info.Defs. It is used to recognise identifiers that come from dot imports.
@@ -87,6 +91,11 @@ func (c *converter) Stmt(s ast.Stmt) jen.Code {
 func (c *converter) Stmts(list []ast.Stmt) []jen.Code {
 	out := make([]jen.Code, 0, len(list))
 	for _, s := range list {
+		if c.before != nil {
+			if code := c.before(s); code != nil {
+				out = append(out, code)
+			}
+		}
 		out = append(out, c.Stmt(s))
 	}
 	return out

@@ -159,6 +159,10 @@
 //		... the source file, the line of the func keyword, the name
 //	}
 //
+//	var _ func(name string) (string, error) = CallAPI
+//
+//	... the package's await, in one generated file of the package
+//
 //	func (_s *callAPICoro) Step(_f *runtime.Fiber) bool {
 //		...
 //		switch _s.PC {
@@ -184,8 +188,6 @@
 //		_s.Ret, _s.Err = _s.name, nil
 //		return _s.Return()
 //	}
-//
-//	var _ func(name string) (string, error) = CallAPI
 //
 // PC 0 is the entry; await number N stores N in PC before it suspends, and the
 // dispatch switch at the top of Step jumps to its label _rN when the fiber is
@@ -1298,44 +1300,52 @@
 //
 // # Line directives
 //
-// With -lines (the default), each statement of Step is preceded by a //line
-// directive naming its source line, so panics, stack traces and coverage point
-// at the user's code. The code that follows Step must have its real positions
-// again, so a directive that names the generated file itself is written before
-// Step's closing brace; its line number is filled in after formatting, when the
-// final layout is known.
+// With -lines (the default), the generated file places Step's code in the
+// source, so that panics, stack traces and coverage point at the user's
+// lines. Every Step comes after all other code of the file, after a //line
+// directive that places it at F's declaration: a directive applies until the
+// next one, and none can give the generated file's own lines back their full
+// path, so nothing else may follow. Each statement of Step, those of blocks
+// kept as written included, is preceded by a directive naming its source line
+// and column (the column counted so that the statement, after its
+// indentation, starts at the source's column), and every other line, the
+// code asyncgen adds around a statement, is pinned to the statement it
+// belongs to by a directive of its own (placeLines, in file.go):
 //
+//	//line b.go:11:1
 //	func (_s *callAPICoro) Step(_f *runtime.Fiber) bool {
+//	//line b.go:11:1
 //		switch _s.PC {
 //		...
-//		}
-//	//line b.go:12
+//	//line b.go:12:1
 //		fmt.Println("Hello", _s.name)
-//	//line b.go:13
+//	//line b.go:13:1
 //		_s._a0 = runtime.Sleep(3 * time.Second)
+//	//line b.go:13:1
 //		_s.PC = 1
+//	//line b.go:13:1
 //		if _f.Suspend(_s._a0) {
+//	//line b.go:13:1
 //			return false
+//	//line b.go:13:1
 //		}
-//	_r1:
-//		runtime.Resume(_f, _s._a0)
-//		_s._a0 = nil
-//	//line b.go:14
-//		fmt.Println("World", _s.name)
-//	//line b.go:15
-//		_s.Ret, _s.Err = _s.name, nil
-//		return _s.Return()
-//	//line b_async.go:64
-//	}
+//	...
 //
-//	var _ func(name string) (string, error) = CallAPI
+// So a panic raised while an await begins (a coroutine awaited twice) points
+// at the await, not at the source lines that follow it, and Go's coverage
+// tool, which names a function's blocks after the file its declaration is
+// placed in, counts Step's blocks on the source lines of the statements they
+// run. The blocking twin, F itself, has blocks on the same lines: a profile
+// holds both, -func counts the statements of both in F's percentage, and
+// -html, which expects blocks that do not overlap, can paint an async
+// function's lines wrongly.
 //
 // The FuncInfo records the position of F and of each await from the source
 // positions directly, whatever -lines says, for task dumps.
 //
 // # The staleness check
 //
-// After each Step, the generated file declares
+// Before the Step methods, the generated file declares
 //
 //	var _ func(name string) (string, error) = CallAPI
 //	var _ func(_ *Client, k string) int = (*Client).Get

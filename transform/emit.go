@@ -25,7 +25,7 @@ import (
 func emitPass(st *funcState) error {
 	e := st.e
 	e.conv = e.newConverter()
-	st.code = e.function()
+	st.code, st.step = e.function()
 	return e.err
 }
 
@@ -70,6 +70,7 @@ type emitter struct {
 	lines        bool
 	file         string
 	lastLn       int
+	inStep       bool // Step's body is being written
 	err          error
 	// inLit maps a boxed variable to the name of the parameter that carries
 	// its box into the function literal being written (see funcLit).
@@ -173,6 +174,17 @@ func (e *emitter) newConverter() *converter {
 			}
 		}
 		return nil, false
+	}
+	c.before = func(s ast.Stmt) jen.Code {
+		// In Step, each statement of a block kept as written is placed
+		// at its own line (see placeLines).
+		if !e.lines || !e.inStep {
+			return nil
+		}
+		if _, ok := s.(*ast.EmptyStmt); ok {
+			return nil
+		}
+		return jen.Comment(e.lineAt(e.fn.u.fset.Position(s.Pos())))
 	}
 	c.stmt = func(s ast.Stmt) (jen.Code, bool) {
 		switch s := s.(type) {
@@ -694,7 +706,7 @@ func (e *emitter) await(ap *awaitPoint) []jen.Code {
 	// The resume belongs to the await's line too (a panic re-raised by Resume
 	// points there): the dispatch jumps in below the await's directive.
 	if e.lines {
-		out = append(out, jen.Comment(fmt.Sprintf("//line %s:%d", e.file, e.fn.u.fset.Position(ap.pos).Line)))
+		out = append(out, jen.Comment(e.lineAt(e.fn.u.fset.Position(ap.pos))))
 	}
 	resume := rt("Resume").Call(jen.Id(e.fib), field.Clone())
 	if len(ap.lhs) == 0 {

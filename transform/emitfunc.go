@@ -13,19 +13,26 @@ import (
 // function writes the declarations generated for fn, in this order: the
 // local types and constants moved to package level, the state struct, the
 // constructor, Info and its FuncInfo, Step, and the staleness check.
-func (e *emitter) function() []jen.Code {
+//
+// Step is returned apart: the file writes every Step after all other code,
+// since the //line directives that place a Step's lines in the source apply
+// to the end of the file (a directive cannot give the generated file's
+// lines back their full path).
+func (e *emitter) function() (decls, step []jen.Code) {
 	g := e.generics()
-	var out []jen.Code
 	if e.hoistDecls {
 		for _, d := range e.decls {
-			out = append(out, e.localDecl(d.stmt.(*ast.DeclStmt)))
+			decls = append(decls, e.localDecl(d.stmt.(*ast.DeclStmt)))
 		}
 	}
-	out = append(out, e.stateStruct(g), e.constructor(g), e.infoMethod(g), e.infoVar(), e.step(g))
+	decls = append(decls, e.stateStruct(g), e.constructor(g), e.infoMethod(g), e.infoVar())
 	if c := e.staleCheck(g); c != nil {
-		out = append(out, c)
+		decls = append(decls, c)
 	}
-	return out
+	if p := e.stepPlace(); p != nil {
+		step = append(step, p)
+	}
+	return decls, append(step, e.step(g))
 }
 
 func rt(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
@@ -204,12 +211,37 @@ func (e *emitter) step(g typeParams) jen.Code {
 		cases = append(cases, jen.Default().Block(jen.Panic(rt("BadPC").Call(jen.Id(e.recv).Dot("PC")))))
 		body = append(body, jen.Switch(jen.Id(e.recv).Dot("PC")).Block(cases...))
 	}
+	e.inStep = true
 	body = append(body, e.items()...)
-	if e.lines {
-		body = append(body, jen.Comment(lineReset))
-	}
+	e.inStep = false
 	return jen.Func().Params(e.recvDecl(g)).Id("Step").Params(jen.Id(e.fib).Op("*").Add(rt("Fiber"))).Bool().Block(body...)
 }
+
+// stepPlace places Step at the async function's declaration, so that its
+// code, and its coverage units, belong to the source file; the dispatch
+// above the first statement is pinned there too (see placeLines). It is nil
+// without -lines.
+func (e *emitter) stepPlace() jen.Code {
+	if !e.lines {
+		return nil
+	}
+	pos := e.fn.u.fset.Position(e.fn.decl.Pos())
+	return lineComment{jen.Comment(e.lineAt(pos))}
+}
+
+// lineAt is the //line directive that places the next line at p, in the
+// source file (without a column when p has none: the source's own //line
+// directive gave none).
+func (e *emitter) lineAt(p token.Position) string {
+	if p.Column == 0 {
+		return fmt.Sprintf("//line %s:%d", e.file, p.Line)
+	}
+	return fmt.Sprintf("//line %s:%d:%d", e.file, p.Line, p.Column)
+}
+
+// lineComment is a //line directive among a file's declarations: the file
+// writes the declaration it places on the very next line.
+type lineComment struct{ *jen.Statement }
 
 // items writes the flattened body, each statement after a //line directive
 // naming its source line when it differs from the last one, and the return
@@ -242,9 +274,9 @@ func (e *emitter) items() []jen.Code {
 			continue
 		}
 		if e.lines && it.kind != kLabel {
-			if ln := e.fn.u.fset.Position(it.pos).Line; ln > 0 && ln != e.lastLn {
-				body = append(body, jen.Comment(fmt.Sprintf("//line %s:%d", e.file, ln)))
-				e.lastLn = ln
+			if p := e.fn.u.fset.Position(it.pos); p.Line > 0 && p.Line != e.lastLn {
+				body = append(body, jen.Comment(e.lineAt(p)))
+				e.lastLn = p.Line
 			}
 		}
 		body = append(body, written[i]...)
@@ -288,7 +320,3 @@ func (e *emitter) staleCheck(g typeParams) jen.Code {
 	}
 	return jen.Var().Id("_").Add(tc).Op("=").Add(ref)
 }
-
-// lineReset marks where //line directives stop applying; render replaces it
-// with a directive naming the generated file and its real line.
-const lineReset = "//line asyncgen-reset:1"

@@ -9,7 +9,7 @@ package transform
 // generated from (record.go), every import the code uses under the
 // name the file's fileImports gives it (so jennifer never picks a name of its
 // own), the protocol check, the functions' code, the package-local await in
-// the helper file, gofmt'd, with the //line resets numbered.
+// the helper file, gofmt'd, then every Step, its lines placed in the source.
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
-	"path/filepath"
+	"regexp"
 	"strconv"
 
 	"github.com/dave/jennifer/jen"
@@ -79,7 +79,7 @@ func (u *unit) assemble(f *ast.File, records string) ([]byte, error) {
 			break
 		}
 	}
-	return fillSum(fixLineResets(buf.Bytes(), filepath.Base(GeneratedName(u.names[f])))), nil
+	return fillSum(placeLines(buf.Bytes())), nil
 }
 
 // jenFile builds the generated file of f.
@@ -109,13 +109,17 @@ func (u *unit) jenFile(f *ast.File, fi *fileImports, records string) *jen.File {
 	jf.Comment("does not declare this: run the asyncgen that comes with that runtime.")
 	jf.Const().Id("_").Op("=").Qual(RuntimePath, ProtocolName)
 	jf.Line()
-	for _, fs := range u.funcs {
-		if fs.file != f {
-			continue
-		}
-		for _, c := range fs.code {
+	add := func(code []jen.Code) {
+		for _, c := range code {
 			jf.Add(c)
-			jf.Line()
+			if _, ok := c.(lineComment); !ok {
+				jf.Line()
+			}
+		}
+	}
+	for _, fs := range u.funcs {
+		if fs.file == f {
+			add(fs.code)
 		}
 	}
 	if f == u.helper {
@@ -124,22 +128,126 @@ func (u *unit) jenFile(f *ast.File, fi *fileImports, records string) *jen.File {
 		jf.Comment("blocks, running a on an event loop of its own (see runtime.Await).")
 		jf.Func().Id("await").Types(jen.Id("T").Any()).Params(jen.Id("a").Qual(RuntimePath, "Awaitable").Types(jen.Id("T"))).
 			Params(jen.Id("T"), jen.Error()).Block(jen.Return(jen.Qual(RuntimePath, "Await").Call(jen.Id("a"))))
+		jf.Line()
+	}
+	// The Step methods come last: what a //line directive places in the
+	// source stays there to the end of the file.
+	for _, fs := range u.funcs {
+		if fs.file == f {
+			add(fs.step)
+		}
 	}
 	return jf
 }
 
-// fixLineResets replaces each lineReset marker with a //line directive that
-// gives the following line its real position in the generated file.
-func fixLineResets(src []byte, genName string) []byte {
+// placeLines finishes the //line directives of a formatted generated file.
+//
+// The Step methods come last in the file, each after a directive that
+// places it at its async function's declaration. From there on every line
+// gets an explicit position: a line that no directive precedes is pinned to
+// the position of the last one, so that the code the generator adds around
+// a statement (an await's suspend and resume, a lowered loop's jumps, the
+// dispatch at the top) is placed at that statement and not at the source
+// lines that happen to follow it. A panic raised while an await begins
+// points at the await, and the coverage units of Step lie on the statements
+// they count. The emitter places each statement, those of blocks kept as
+// written too; the lines inside a string or a comment that spans lines keep
+// the positions that follow from the line above them.
+//
+// A directive's column becomes the column of the next line's first byte, so
+// that the statement after its indentation starts at the source's column
+// (or as near as the indentation allows).
+func placeLines(src []byte) []byte {
 	lines := bytes.Split(src, []byte("\n"))
+	keep := continuedLines(src, len(lines))
+	out := make([][]byte, 0, len(lines)+len(lines)/2)
+	var cur *lineDirective // the position that applies
+	after := false         // the line before was a directive
 	for i, ln := range lines {
-		if string(bytes.TrimSpace(ln)) == lineReset {
-			lines[i] = []byte(fmt.Sprintf("//line %s:%d", genName, i+2))
+		if d, ok := parseLineDirective(ln); ok {
+			cur = &d
+			out = append(out, d.render(nextIndent(lines, i)))
+			after = true
+			continue
+		}
+		if cur != nil && !after && !keep[i] && len(bytes.TrimSpace(ln)) > 0 {
+			out = append(out, cur.render(indent(ln)))
+		}
+		out = append(out, ln)
+		after = false
+	}
+	src = bytes.Join(out, []byte("\n"))
+	if f, err := format.Source(src); err == nil {
+		src = f
+	}
+	return src
+}
+
+// lineDirective is a //line directive: file:line, or file:line:col.
+type lineDirective struct {
+	file      string
+	line, col int // col is 0 when the directive has none
+}
+
+var lineDirectiveRE = regexp.MustCompile(`^//line (.+?):(\d+)(?::(\d+))?$`)
+
+func parseLineDirective(ln []byte) (lineDirective, bool) {
+	m := lineDirectiveRE.FindSubmatch(bytes.TrimRight(ln, " \t\r"))
+	if m == nil {
+		return lineDirective{}, false
+	}
+	d := lineDirective{file: string(m[1])}
+	d.line, _ = strconv.Atoi(string(m[2]))
+	if len(m[3]) > 0 {
+		d.col, _ = strconv.Atoi(string(m[3]))
+	}
+	return d, true
+}
+
+// render writes d for a next line indented by ind bytes: the column names
+// that line's first byte, so that its first token lands on d's column.
+func (d *lineDirective) render(ind int) []byte {
+	if d.col == 0 {
+		return fmt.Appendf(nil, "//line %s:%d", d.file, d.line)
+	}
+	return fmt.Appendf(nil, "//line %s:%d:%d", d.file, d.line, max(1, d.col-ind))
+}
+
+func indent(ln []byte) int { return len(ln) - len(bytes.TrimLeft(ln, " \t")) }
+
+func nextIndent(lines [][]byte, i int) int {
+	if i+1 < len(lines) {
+		return indent(lines[i+1])
+	}
+	return 0
+}
+
+// continuedLines marks the lines (0-based) that continue a string or a
+// comment begun on an earlier line: a directive before them would change the
+// text.
+func continuedLines(src []byte, n int) []bool {
+	keep := make([]bool, n)
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return keep
+	}
+	mark := func(from, to token.Pos) {
+		a, b := fset.PositionFor(from, false).Line, fset.PositionFor(to, false).Line
+		for l := a + 1; l <= b && l <= n; l++ {
+			keep[l-1] = true
 		}
 	}
-	out := bytes.Join(lines, []byte("\n"))
-	if f, err := format.Source(out); err == nil {
-		return f
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n, ok := n.(*ast.BasicLit); ok {
+			mark(n.Pos(), n.End())
+		}
+		return true
+	})
+	for _, cg := range f.Comments {
+		for _, c := range cg.List {
+			mark(c.Pos(), c.End())
+		}
 	}
-	return out
+	return keep
 }

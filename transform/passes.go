@@ -148,8 +148,9 @@ type funcState struct {
 	fn   *asyncFunc
 	l    *lowerer
 	e    *emitter
-	code []jen.Code
-	bad  bool // a pass reported a diagnostic: the later ones do not run
+	code []jen.Code // the declarations, Step methods excepted
+	step []jen.Code // Step, placed at the source (see placeLines)
+	bad  bool       // a pass reported a diagnostic: the later ones do not run
 }
 
 // run runs the passes in order.

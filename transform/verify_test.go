@@ -37,12 +37,13 @@ func Hello(name string) {
 		want   string
 	}{
 		{
-			// Inside Step, a //line directive maps the error to line 13.
+			// Inside Step, a //line directive maps the error to line 13, at
+			// the column of the operand in the source.
 			"in Step",
 			func(b []byte) []byte {
 				return bytes.Replace(b, []byte(`fmt.Println("bye", _s.name)`), []byte(`fmt.Println("bye", _s.name + 1)`), 1)
 			},
-			`^p\.go:13:2: async function Hello: internal error: generated code does not compile: p_async\.go:\d+:\d+: .*mismatched types string and untyped int.*, please report it$`,
+			`^p\.go:13:21: async function Hello: internal error: generated code does not compile: p_async\.go:\d+:\d+: .*mismatched types string and untyped int.*, please report it$`,
 		},
 		{
 			// Outside Step: reported at the function.

@@ -8,7 +8,7 @@
 //asyncgen:func Pinger eb6760ab6acaa110 93339b208168c9e1
 //asyncgen:func Sleeper fa2628b9a08d4afb 84179de13ebad884
 //asyncgen:func SleepMany 75d5b087da8228ef 7e276ea53898259c
-//asyncgen:sum d54165eaa6707672
+//asyncgen:sum 3a4c3d790f96f65a
 
 package main
 
@@ -43,13 +43,6 @@ var trivialInfo = runtime.FuncInfo{
 	File:   "async.go",
 	Line:   17,
 	Name:   "main.Trivial",
-}
-
-func (_s *trivialCoro) Step(_f *runtime.Fiber) bool {
-//line async.go:17
-	*_s.left--
-	return _s.Return()
-//line async_async.go:53
 }
 
 var _ func(left *int) = Trivial
@@ -87,76 +80,6 @@ var spawnManyInfo = runtime.FuncInfo{
 	Name: "main.SpawnMany",
 }
 
-func (_s *spawnManyCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-		_t2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line async.go:24
-	_s.left = _s.n
-//line async.go:25
-	_s.i = 0
-_l1:
-	if _s.i >= _s.n {
-		goto _l3
-	}
-//line async.go:26
-	runtime.Spawn(TrivialAsync(&_s.left))
-//line async.go:27
-	if _s.i%1024 != 1023 {
-		goto _l4
-	}
-//line async.go:28
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line async.go:28
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-_l4:
-//line async.go:25
-	_s.i++
-	goto _l1
-_l3:
-_l5:
-//line async.go:31
-	if _s.left <= 0 {
-		goto _l7
-	}
-//line async.go:32
-	_s._a0 = runtime.Yield()
-	_s.PC = 2
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line async.go:32
-	_, _t2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t2) {
-		return _s.Unwind(_t2)
-	}
-	goto _l5
-_l7:
-	return _s.Return()
-//line async_async.go:158
-}
-
 var _ func(n int) = SpawnMany
 
 // waitEventCoro is the state of the async function WaitEvent while it runs.
@@ -185,35 +108,6 @@ var waitEventInfo = runtime.FuncInfo{
 	File: "async.go",
 	Line: 37,
 	Name: "main.WaitEvent",
-}
-
-func (_s *waitEventCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line async.go:38
-	_s._a0 = _s.ev.Wait()
-	_s.PC = 1
-	_s.ev = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line async.go:38
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-	return _s.Return()
-//line async_async.go:217
 }
 
 var _ func(ev *runtime.Event) = WaitEvent
@@ -251,62 +145,6 @@ var parkInfo = runtime.FuncInfo{
 	Name: "main.Park",
 }
 
-func (_s *parkCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-		_t2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line async.go:43
-	_s.ev = runtime.NewEvent()
-//line async.go:44
-	for i := 0; i < _s.n; i++ {
-		runtime.Spawn(WaitEventAsync(_s.ev))
-	}
-//line async.go:47
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line async.go:47
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line async.go:48
-	_s.measure()
-//line async.go:49
-	_s.ev.Set()
-//line async.go:50
-	_s._a0 = runtime.Yield()
-	_s.PC = 2
-	_s.measure = nil
-	_s.ev = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line async.go:50
-	_, _t2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t2) {
-		return _s.Unwind(_t2)
-	}
-	return _s.Return()
-//line async_async.go:308
-}
-
 var _ func(n int, measure func()) = Park
 
 // pingerCoro is the state of the async function Pinger while it runs.
@@ -341,54 +179,6 @@ var pingerInfo = runtime.FuncInfo{
 	Name: "main.Pinger",
 }
 
-func (_s *pingerCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line async.go:55
-	_s.i = 0
-_l1:
-	if _s.i >= _s.n {
-		goto _l3
-	}
-//line async.go:56
-	if _s.signalFirst {
-		_s.signal.Set()
-	}
-//line async.go:59
-	_s._a0 = _s.wait.Wait()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line async.go:59
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line async.go:60
-	_s.wait.Clear()
-//line async.go:61
-	if !_s.signalFirst {
-		_s.signal.Set()
-	}
-//line async.go:55
-	_s.i++
-	goto _l1
-_l3:
-	return _s.Return()
-//line async_async.go:390
-}
-
 var _ func(n int, wait *runtime.Event, signal *runtime.Event, signalFirst bool) = Pinger
 
 // sleeperCoro is the state of the async function Sleeper while it runs.
@@ -417,34 +207,6 @@ var sleeperInfo = runtime.FuncInfo{
 	File: "async.go",
 	Line: 68,
 	Name: "main.Sleeper",
-}
-
-func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line async.go:69
-	_s._a0 = runtime.Sleep(_s.d)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line async.go:69
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-	return _s.Return()
-//line async_async.go:448
 }
 
 var _ func(d time.Duration) = Sleeper
@@ -481,54 +243,6 @@ var sleepManyInfo = runtime.FuncInfo{
 	Name: "main.SleepMany",
 }
 
-func (_s *sleepManyCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		ts  []*runtime.Task[struct{}]
-		t   *runtime.Task[struct{}]
-		_t4 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line async.go:74
-	ts = make([]*runtime.Task[struct{}], _s.n)
-//line async.go:75
-	for i := range ts {
-		ts[i] = runtime.Spawn(SleeperAsync(_s.d))
-	}
-//line async.go:78
-	_s._t1 = ts
-	_s._t2 = len(_s._t1)
-	_s._t3 = 0
-_l1:
-	if _s._t3 >= _s._t2 {
-		goto _l3
-	}
-	t = _s._t1[_s._t3]
-//line async.go:79
-	_s._a0 = t
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line async.go:79
-	_, _t4 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t4) {
-		return _s.Unwind(_t4)
-	}
-	_s._t3++
-	goto _l1
-_l3:
-	return _s.Return()
-//line async_async.go:530
-}
-
 var _ func(n int, d time.Duration) = SleepMany
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -536,4 +250,485 @@ var _ func(n int, d time.Duration) = SleepMany
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line async.go:17:1
+func (_s *trivialCoro) Step(_f *runtime.Fiber) bool {
+//line async.go:17:26
+	*_s.left--
+//line async.go:17:26
+	return _s.Return()
+//line async.go:17:27
+}
+
+//line async.go:23:1
+func (_s *spawnManyCoro) Step(_f *runtime.Fiber) bool {
+//line async.go:23:1
+	var (
+//line async.go:23:1
+		_t1 error
+//line async.go:23:1
+		_t2 error
+//line async.go:23:1
+	)
+//line async.go:23:1
+	switch _s.PC {
+//line async.go:23:1
+	case 0:
+//line async.go:23:1
+	case 1:
+//line async.go:23:1
+		goto _r1
+//line async.go:23:1
+	case 2:
+//line async.go:23:1
+		goto _r2
+//line async.go:23:1
+	default:
+//line async.go:23:1
+		panic(runtime.BadPC(_s.PC))
+//line async.go:23:1
+	}
+//line async.go:24:1
+	_s.left = _s.n
+//line async.go:25:5
+	_s.i = 0
+//line async.go:25:6
+_l1:
+//line async.go:25:5
+	if _s.i >= _s.n {
+//line async.go:25:4
+		goto _l3
+//line async.go:25:5
+	}
+//line async.go:26:2
+	runtime.Spawn(TrivialAsync(&_s.left))
+//line async.go:27:2
+	if _s.i%1024 != 1023 {
+//line async.go:27:1
+		goto _l4
+//line async.go:27:2
+	}
+//line async.go:28:3
+	_s._a0 = runtime.Yield()
+//line async.go:28:3
+	_s.PC = 1
+//line async.go:28:3
+	if _f.Suspend(_s._a0) {
+//line async.go:28:2
+		return false
+//line async.go:28:3
+	}
+//line async.go:28:4
+_r1:
+//line async.go:28:3
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line async.go:28:3
+	_s._a0 = nil
+//line async.go:28:3
+	if _f.Unwinds(_t1) {
+//line async.go:28:2
+		return _s.Unwind(_t1)
+//line async.go:28:3
+	}
+//line async.go:28:4
+_l4:
+//line async.go:25:20
+	_s.i++
+//line async.go:25:20
+	goto _l1
+//line async.go:25:21
+_l3:
+//line async.go:25:21
+_l5:
+//line async.go:31:5
+	if _s.left <= 0 {
+//line async.go:31:4
+		goto _l7
+//line async.go:31:5
+	}
+//line async.go:32:2
+	_s._a0 = runtime.Yield()
+//line async.go:32:2
+	_s.PC = 2
+//line async.go:32:2
+	if _f.Suspend(_s._a0) {
+//line async.go:32:1
+		return false
+//line async.go:32:2
+	}
+//line async.go:32:3
+_r2:
+//line async.go:32:2
+	_, _t2 = runtime.Resume(_f, _s._a0)
+//line async.go:32:2
+	_s._a0 = nil
+//line async.go:32:2
+	if _f.Unwinds(_t2) {
+//line async.go:32:1
+		return _s.Unwind(_t2)
+//line async.go:32:2
+	}
+//line async.go:32:2
+	goto _l5
+//line async.go:32:3
+_l7:
+//line async.go:32:2
+	return _s.Return()
+//line async.go:32:3
+}
+
+//line async.go:37:1
+func (_s *waitEventCoro) Step(_f *runtime.Fiber) bool {
+//line async.go:37:1
+	var (
+//line async.go:37:1
+		_t1 error
+//line async.go:37:1
+	)
+//line async.go:37:1
+	switch _s.PC {
+//line async.go:37:1
+	case 0:
+//line async.go:37:1
+	case 1:
+//line async.go:37:1
+		goto _r1
+//line async.go:37:1
+	default:
+//line async.go:37:1
+		panic(runtime.BadPC(_s.PC))
+//line async.go:37:1
+	}
+//line async.go:38:1
+	_s._a0 = _s.ev.Wait()
+//line async.go:38:1
+	_s.PC = 1
+//line async.go:38:1
+	_s.ev = nil
+//line async.go:38:1
+	if _f.Suspend(_s._a0) {
+//line async.go:38:1
+		return false
+//line async.go:38:1
+	}
+//line async.go:38:2
+_r1:
+//line async.go:38:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line async.go:38:1
+	_s._a0 = nil
+//line async.go:38:1
+	if _f.Unwinds(_t1) {
+//line async.go:38:1
+		return _s.Unwind(_t1)
+//line async.go:38:1
+	}
+//line async.go:38:1
+	return _s.Return()
+//line async.go:38:2
+}
+
+//line async.go:42:1
+func (_s *parkCoro) Step(_f *runtime.Fiber) bool {
+//line async.go:42:1
+	var (
+//line async.go:42:1
+		_t1 error
+//line async.go:42:1
+		_t2 error
+//line async.go:42:1
+	)
+//line async.go:42:1
+	switch _s.PC {
+//line async.go:42:1
+	case 0:
+//line async.go:42:1
+	case 1:
+//line async.go:42:1
+		goto _r1
+//line async.go:42:1
+	case 2:
+//line async.go:42:1
+		goto _r2
+//line async.go:42:1
+	default:
+//line async.go:42:1
+		panic(runtime.BadPC(_s.PC))
+//line async.go:42:1
+	}
+//line async.go:43:1
+	_s.ev = runtime.NewEvent()
+//line async.go:44:1
+	for i := 0; i < _s.n; i++ {
+//line async.go:45:1
+		runtime.Spawn(WaitEventAsync(_s.ev))
+//line async.go:45:2
+	}
+//line async.go:47:1
+	_s._a0 = runtime.Yield()
+//line async.go:47:1
+	_s.PC = 1
+//line async.go:47:1
+	if _f.Suspend(_s._a0) {
+//line async.go:47:1
+		return false
+//line async.go:47:1
+	}
+//line async.go:47:2
+_r1:
+//line async.go:47:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line async.go:47:1
+	_s._a0 = nil
+//line async.go:47:1
+	if _f.Unwinds(_t1) {
+//line async.go:47:1
+		return _s.Unwind(_t1)
+//line async.go:47:1
+	}
+//line async.go:48:1
+	_s.measure()
+//line async.go:49:1
+	_s.ev.Set()
+//line async.go:50:1
+	_s._a0 = runtime.Yield()
+//line async.go:50:1
+	_s.PC = 2
+//line async.go:50:1
+	_s.measure = nil
+//line async.go:50:1
+	_s.ev = nil
+//line async.go:50:1
+	if _f.Suspend(_s._a0) {
+//line async.go:50:1
+		return false
+//line async.go:50:1
+	}
+//line async.go:50:2
+_r2:
+//line async.go:50:1
+	_, _t2 = runtime.Resume(_f, _s._a0)
+//line async.go:50:1
+	_s._a0 = nil
+//line async.go:50:1
+	if _f.Unwinds(_t2) {
+//line async.go:50:1
+		return _s.Unwind(_t2)
+//line async.go:50:1
+	}
+//line async.go:50:1
+	return _s.Return()
+//line async.go:50:2
+}
+
+//line async.go:54:1
+func (_s *pingerCoro) Step(_f *runtime.Fiber) bool {
+//line async.go:54:1
+	var (
+//line async.go:54:1
+		_t1 error
+//line async.go:54:1
+	)
+//line async.go:54:1
+	switch _s.PC {
+//line async.go:54:1
+	case 0:
+//line async.go:54:1
+	case 1:
+//line async.go:54:1
+		goto _r1
+//line async.go:54:1
+	default:
+//line async.go:54:1
+		panic(runtime.BadPC(_s.PC))
+//line async.go:54:1
+	}
+//line async.go:55:5
+	_s.i = 0
+//line async.go:55:6
+_l1:
+//line async.go:55:5
+	if _s.i >= _s.n {
+//line async.go:55:4
+		goto _l3
+//line async.go:55:5
+	}
+//line async.go:56:2
+	if _s.signalFirst {
+//line async.go:57:2
+		_s.signal.Set()
+//line async.go:57:3
+	}
+//line async.go:59:2
+	_s._a0 = _s.wait.Wait()
+//line async.go:59:2
+	_s.PC = 1
+//line async.go:59:2
+	if _f.Suspend(_s._a0) {
+//line async.go:59:1
+		return false
+//line async.go:59:2
+	}
+//line async.go:59:3
+_r1:
+//line async.go:59:2
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line async.go:59:2
+	_s._a0 = nil
+//line async.go:59:2
+	if _f.Unwinds(_t1) {
+//line async.go:59:1
+		return _s.Unwind(_t1)
+//line async.go:59:2
+	}
+//line async.go:60:2
+	_s.wait.Clear()
+//line async.go:61:2
+	if !_s.signalFirst {
+//line async.go:62:2
+		_s.signal.Set()
+//line async.go:62:3
+	}
+//line async.go:55:20
+	_s.i++
+//line async.go:55:20
+	goto _l1
+//line async.go:55:21
+_l3:
+//line async.go:55:20
+	return _s.Return()
+//line async.go:55:21
+}
+
+//line async.go:68:1
+func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
+//line async.go:68:1
+	var (
+//line async.go:68:1
+		_t1 error
+//line async.go:68:1
+	)
+//line async.go:68:1
+	switch _s.PC {
+//line async.go:68:1
+	case 0:
+//line async.go:68:1
+	case 1:
+//line async.go:68:1
+		goto _r1
+//line async.go:68:1
+	default:
+//line async.go:68:1
+		panic(runtime.BadPC(_s.PC))
+//line async.go:68:1
+	}
+//line async.go:69:1
+	_s._a0 = runtime.Sleep(_s.d)
+//line async.go:69:1
+	_s.PC = 1
+//line async.go:69:1
+	if _f.Suspend(_s._a0) {
+//line async.go:69:1
+		return false
+//line async.go:69:1
+	}
+//line async.go:69:2
+_r1:
+//line async.go:69:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line async.go:69:1
+	_s._a0 = nil
+//line async.go:69:1
+	if _f.Unwinds(_t1) {
+//line async.go:69:1
+		return _s.Unwind(_t1)
+//line async.go:69:1
+	}
+//line async.go:69:1
+	return _s.Return()
+//line async.go:69:2
+}
+
+//line async.go:73:1
+func (_s *sleepManyCoro) Step(_f *runtime.Fiber) bool {
+//line async.go:73:1
+	var (
+//line async.go:73:1
+		ts []*runtime.Task[struct{}]
+//line async.go:73:1
+		t *runtime.Task[struct{}]
+//line async.go:73:1
+		_t4 error
+//line async.go:73:1
+	)
+//line async.go:73:1
+	switch _s.PC {
+//line async.go:73:1
+	case 0:
+//line async.go:73:1
+	case 1:
+//line async.go:73:1
+		goto _r1
+//line async.go:73:1
+	default:
+//line async.go:73:1
+		panic(runtime.BadPC(_s.PC))
+//line async.go:73:1
+	}
+//line async.go:74:1
+	ts = make([]*runtime.Task[struct{}], _s.n)
+//line async.go:75:1
+	for i := range ts {
+//line async.go:76:1
+		ts[i] = runtime.Spawn(SleeperAsync(_s.d))
+//line async.go:76:2
+	}
+//line async.go:78:1
+	_s._t1 = ts
+//line async.go:78:1
+	_s._t2 = len(_s._t1)
+//line async.go:78:1
+	_s._t3 = 0
+//line async.go:78:2
+_l1:
+//line async.go:78:1
+	if _s._t3 >= _s._t2 {
+//line async.go:78:1
+		goto _l3
+//line async.go:78:1
+	}
+//line async.go:78:1
+	t = _s._t1[_s._t3]
+//line async.go:79:2
+	_s._a0 = t
+//line async.go:79:2
+	_s.PC = 1
+//line async.go:79:2
+	if _f.Suspend(_s._a0) {
+//line async.go:79:1
+		return false
+//line async.go:79:2
+	}
+//line async.go:79:3
+_r1:
+//line async.go:79:2
+	_, _t4 = runtime.Resume(_f, _s._a0)
+//line async.go:79:2
+	_s._a0 = nil
+//line async.go:79:2
+	if _f.Unwinds(_t4) {
+//line async.go:79:1
+		return _s.Unwind(_t4)
+//line async.go:79:2
+	}
+//line async.go:79:2
+	_s._t3++
+//line async.go:79:2
+	goto _l1
+//line async.go:79:3
+_l3:
+//line async.go:79:2
+	return _s.Return()
+//line async.go:79:3
 }

@@ -808,6 +808,7 @@ func TestLineMapping(t *testing.T) {
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/asyncgen/asyncgen/runtime"
 )
@@ -822,13 +823,32 @@ func Crash(n int) error {
 }
 
 // async
-func Main() error {
-	_, err := await(CrashAsync(1))
+func Middle(n int) error {
+	await(runtime.Yield())
+	_, err := await(CrashAsync(n)) // the middle await
+	return err
+}
+
+// async
+func Twice() error {
+	c := CrashAsync(0)
+	await(c)
+	await(c) // the second await
+	return nil
+}
+
+// async
+func Main(mode string) error {
+	if mode == "twice" {
+		_, err := await(TwiceAsync()) // main awaits twice
+		return err
+	}
+	_, err := await(MiddleAsync(1)) // main awaits middle
 	return err
 }
 
 func main() {
-	fmt.Println(runtime.Run(MainAsync()))
+	fmt.Println(runtime.Run(MainAsync(os.Args[1])))
 }
 `
 	dir := newModule(t, map[string]string{"main.go": src})
@@ -837,18 +857,52 @@ func main() {
 	if !strings.Contains(gen, "//line main.go:") {
 		t.Errorf("main_async.go has no //line directive")
 	}
+	checkGenerated(t, filepath.Join(dir, "main_async.go"))
 	bin := filepath.Join(t.TempDir(), "prog")
 	goTool(t, dir, "build", "-o", bin, ".")
-	r := command(t, dir, bin)
-	if r.code == 0 {
-		t.Errorf("the program did not fail; stdout:\n%s", r.stdout)
+	file := filepath.Join(dir, "main.go")
+	at := func(marker string) string {
+		line, _ := lineOf(t, src, marker, "")
+		return file + ":" + strconv.Itoa(line)
 	}
-	line, _ := lineOf(t, src, "// the panic line", "panic")
-	if !strings.Contains(r.stderr, "crash 1") {
-		t.Errorf("the panic output lacks the panic value:\n%s", r.stderr)
+
+	// The traceback: where the panic was raised, then each async function
+	// it went through at its await, innermost first, with full paths; the
+	// stack is printed once, without the loop's frames.
+	r := command(t, dir, bin, "raise")
+	if r.code == 0 || !strings.Contains(r.stderr, "panic: crash 1") {
+		t.Fatalf("the program did not panic with crash 1: exit %d\n%s", r.code, r.stderr)
 	}
-	if !regexp.MustCompile(`(?m)\bmain\.go:` + strconv.Itoa(line) + `\b`).MatchString(r.stderr) {
-		t.Errorf("the panic output does not mention main.go:%d:\n%s", line, r.stderr)
+	want := []string{
+		"main.Crash (async function, task Task-1)\n\t\t" + at("// the panic line"),
+		"main.Middle (async function, task Task-1, at await)\n\t\t" + at("// the middle await"),
+		"main.Main (async function, task Task-1, at await)\n\t\t" + at("// main awaits middle"),
+	}
+	last := 0
+	for _, w := range want {
+		i := strings.Index(r.stderr, w)
+		if i < last {
+			t.Errorf("the panic output lacks %q after what came before:\n%s", w, r.stderr)
+			continue
+		}
+		last = i
+	}
+	if n := strings.Count(r.stderr, at("// the panic line")); n != 1 {
+		t.Errorf("the panic line is printed %d times, want once:\n%s", n, r.stderr)
+	}
+	for _, internal := range []string{"resumeFiber", "runItems", "stepFiber", "runOnce"} {
+		if strings.Contains(r.stderr, internal) {
+			t.Errorf("the panic output shows the loop's frame %s:\n%s", internal, r.stderr)
+		}
+	}
+
+	// A panic raised while an await begins points at that await.
+	r = command(t, dir, bin, "twice")
+	if !strings.Contains(r.stderr, "awaited twice") {
+		t.Fatalf("awaiting a coroutine twice did not panic:\n%s", r.stderr)
+	}
+	if w := "main.Twice (async function, task Task-1)\n\t\t" + at("// the second await") + "\n"; !strings.Contains(r.stderr, w) {
+		t.Errorf("the panic output lacks %q:\n%s", w, r.stderr)
 	}
 
 	mustAsyncgen(t, dir, "-lines=false")
@@ -1057,5 +1111,78 @@ func TestDamagedGenerated(t *testing.T) {
 	r := asyncgen(t, dir)
 	if r.code != 1 || !strings.Contains(r.stderr, "a.go:10:13: undefined: Undefined\n") || strings.Contains(r.stderr, "a_async.go") {
 		t.Errorf("asyncgen with an undefined type in a signature: exit %d, want 1 and the error at a.go:10:13 only:\n%s", r.code, r.stderr)
+	}
+}
+
+// TestCoverage runs go test -cover, -coverprofile and go tool cover -func and
+// -html on a package whose async functions ran as coroutines: the profile
+// holds the coroutine's blocks at the source file's lines, so the lines that
+// ran show as covered and the branch that did not run does not.
+func TestCoverage(t *testing.T) {
+	t.Parallel()
+	const src = `package calc
+
+import (
+	"errors"
+
+	"github.com/asyncgen/asyncgen/runtime"
+)
+
+// async
+func Add(a, b int) (int, error) {
+	await(runtime.Yield())
+	s := a + b // the sum
+	if s > 100 {
+		return 0, errors.New("too big") // not run
+	}
+	return s, nil // the return
+}
+`
+	const test = `package calc
+
+import (
+	"testing"
+
+	"github.com/asyncgen/asyncgen/runtime"
+)
+
+func TestAdd(t *testing.T) {
+	if s, err := runtime.Run(AddAsync(1, 2)); s != 3 || err != nil {
+		t.Fatal(s, err)
+	}
+}
+`
+	dir := newModule(t, map[string]string{"calc/calc.go": src, "calc/calc_test.go": test})
+	mustAsyncgen(t, dir, "./calc")
+	if out := goTool(t, dir, "test", "-cover", "./calc"); !strings.Contains(out, "coverage:") {
+		t.Errorf("go test -cover printed no coverage:\n%s", out)
+	}
+	goTool(t, dir, "test", "-coverprofile=c.out", "./calc")
+	profile := readFile(t, filepath.Join(dir, "c.out"))
+	covered := map[int]bool{} // source lines a block that ran starts on
+	block := regexp.MustCompile(`(?m)^example\.com/m/calc/calc\.go:(\d+)\.\d+,(\d+)\.\d+ \d+ (\d+)$`)
+	for _, m := range block.FindAllStringSubmatch(profile, -1) {
+		if m[3] != "0" {
+			from, _ := strconv.Atoi(m[1])
+			covered[from] = true
+		}
+	}
+	for _, marker := range []string{"// the sum", "// the return"} {
+		if line, _ := lineOf(t, src, marker, ""); !covered[line] {
+			t.Errorf("calc.go:%d (%s) ran as a coroutine, but no block that ran starts there:\n%s", line, marker, profile)
+		}
+	}
+	if line, _ := lineOf(t, src, "// not run", ""); covered[line] {
+		t.Errorf("calc.go:%d did not run, but a block starting there has a count:\n%s", line, profile)
+	}
+	fn := goTool(t, dir, "tool", "cover", "-func=c.out")
+	addLine, _ := lineOf(t, src, "func Add", "")
+	m := regexp.MustCompile(`calc\.go:` + strconv.Itoa(addLine) + `:\s+Add\s+([\d.]+)%`).FindStringSubmatch(fn)
+	if m == nil || m[1] == "0.0" {
+		t.Errorf("go tool cover -func does not show Add covered:\n%s", fn)
+	}
+	goTool(t, dir, "tool", "cover", "-html=c.out", "-o", "c.html")
+	if html := readFile(t, filepath.Join(dir, "c.html")); !strings.Contains(html, "calc.go") {
+		t.Errorf("go tool cover -html wrote no page for calc.go")
 	}
 }

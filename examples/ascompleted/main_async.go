@@ -4,7 +4,7 @@
 //asyncgen:func Work c533868d3426ab77 e0646adee692a04c
 //asyncgen:func Collect 934f156264b111f9 25d317a15d5f5fb7
 //asyncgen:func Run 7cdffc34b960b029 5112237d837637a8
-//asyncgen:sum ba5de38e8b31e14a
+//asyncgen:sum eee3b308e317285d
 
 package main
 
@@ -48,45 +48,6 @@ var workInfo = runtime.FuncInfo{
 	Name: "main.Work",
 }
 
-func (_s *workCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:75
-	_s._a0 = runtime.Sleep(_s.j.D)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:75
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l1
-	}
-//line main.go:76
-	_s.Ret, _s.Err = "", fmt.Errorf("%s: %w", _s.j.Name, err)
-	return _s.Return()
-_l1:
-//line main.go:78
-	if _s.j.Fail != "" {
-		_s.Ret, _s.Err = "", fmt.Errorf("%s: failed: %s", _s.j.Name, _s.j.Fail)
-		return _s.Return()
-	}
-//line main.go:81
-	_s.Ret, _s.Err = _s.j.Name+": "+_s.j.Done, nil
-	return _s.Return()
-//line main_async.go:88
-}
-
 var _ func(j Job) (string, error) = Work
 
 // collectCoro is the state of the async function Collect while it runs.
@@ -118,61 +79,6 @@ var collectInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 95,
 	Name: "main.Collect",
-}
-
-func (_s *collectCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		scope *runtime.Scope
-		v     string
-		err   error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:96
-	scope = runtime.Timeout(_s.deadline)
-//line main.go:97
-	{
-		_d1 := scope.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-_l1:
-//line main.go:98
-	if _s.c.Remaining() <= 0 {
-		goto _l3
-	}
-//line main.go:99
-	_s._a0 = _s.c.Next()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:99
-	v, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:100
-	switch {
-	case errors.Is(err, runtime.ErrTimeout):
-		_s.Ret = _s.c.Remaining()
-		return _s.Return()
-	case err != nil:
-		stamp(_s.w, _s.start, "%v", err)
-	default:
-		stamp(_s.w, _s.start, "%s", v)
-	}
-	goto _l1
-_l3:
-//line main.go:109
-	_s.Ret = 0
-	return _s.Return()
-//line main_async.go:176
 }
 
 var _ func(c *runtime.Completions[string], w io.Writer, start time.Time, deadline time.Duration) int = Collect
@@ -217,102 +123,6 @@ var runInfo = runtime.FuncInfo{
 	Name: "main.Run",
 }
 
-func (_s *runCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		as      []runtime.Awaitable[string]
-		c       *runtime.Completions[string]
-		left    int
-		err_1   error
-		jobWord string
-		t       *runtime.Task[string]
-		err_2   error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:117
-	_s.start = runtime.Now()
-//line main.go:118
-	_s.tasks = make([]*runtime.Task[string], len(_s.jobs))
-//line main.go:119
-	as = make([]runtime.Awaitable[string], len(_s.jobs))
-//line main.go:120
-	for i, j := range _s.jobs {
-		_s.tasks[i] = runtime.Spawn(WorkAsync(j))
-		as[i] = _s.tasks[i]
-	}
-//line main.go:124
-	c = runtime.AsCompleted(as...)
-//line main.go:125
-	_s._a0 = CollectAsync(c, _s.w, _s.start, _s.deadline)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:125
-	left, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:126
-	if err_1 != nil || left == 0 {
-		_s.Err = err_1
-		return _s.Return()
-	}
-//line main.go:129
-	jobWord = "jobs"
-//line main.go:130
-	if left == 1 {
-		jobWord = "job"
-	}
-//line main.go:133
-	stamp(_s.w, _s.start, "timed out, %d %s still running", left, jobWord)
-//line main.go:134
-	_s._t1 = _s.tasks
-	_s._t2 = len(_s._t1)
-	_s._t3 = 0
-_l1:
-	if _s._t3 >= _s._t2 {
-		goto _l3
-	}
-	_s.i = _s._t3
-	t = _s._t1[_s._t3]
-//line main.go:135
-	if !t.Cancel() {
-		goto _l4
-	}
-//line main.go:136
-	_s._a1 = t
-	_s.PC = 2
-	_s.tasks = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:136
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:138
-	if errors.Is(err_2, runtime.ErrCanceled) {
-		stamp(_s.w, _s.start, "%s: cancelled", _s.jobs[_s.i].Name)
-	} else {
-		stamp(_s.w, _s.start, "%s: %v", _s.jobs[_s.i].Name, err_2)
-	}
-_l4:
-	_s._t3++
-	goto _l1
-_l3:
-//line main.go:145
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:314
-}
-
 var _ func(jobs []Job, w io.Writer, deadline time.Duration) error = Run
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -320,4 +130,317 @@ var _ func(jobs []Job, w io.Writer, deadline time.Duration) error = Run
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:74:1
+func (_s *workCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:74:1
+	var (
+//line main.go:74:1
+		err error
+//line main.go:74:1
+	)
+//line main.go:74:1
+	switch _s.PC {
+//line main.go:74:1
+	case 0:
+//line main.go:74:1
+	case 1:
+//line main.go:74:1
+		goto _r1
+//line main.go:74:1
+	default:
+//line main.go:74:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:74:1
+	}
+//line main.go:75:14
+	_s._a0 = runtime.Sleep(_s.j.D)
+//line main.go:75:14
+	_s.PC = 1
+//line main.go:75:14
+	if _f.Suspend(_s._a0) {
+//line main.go:75:13
+		return false
+//line main.go:75:14
+	}
+//line main.go:75:15
+_r1:
+//line main.go:75:14
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:75:14
+	_s._a0 = nil
+//line main.go:75:14
+	if err == nil {
+//line main.go:75:13
+		goto _l1
+//line main.go:75:14
+	}
+//line main.go:76:2
+	_s.Ret, _s.Err = "", fmt.Errorf("%s: %w", _s.j.Name, err)
+//line main.go:76:2
+	return _s.Return()
+//line main.go:76:3
+_l1:
+//line main.go:78:1
+	if _s.j.Fail != "" {
+//line main.go:79:1
+		_s.Ret, _s.Err = "", fmt.Errorf("%s: failed: %s", _s.j.Name, _s.j.Fail)
+//line main.go:79:1
+		return _s.Return()
+//line main.go:79:2
+	}
+//line main.go:81:1
+	_s.Ret, _s.Err = _s.j.Name+": "+_s.j.Done, nil
+//line main.go:81:1
+	return _s.Return()
+//line main.go:81:2
+}
+
+//line main.go:95:1
+func (_s *collectCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:95:1
+	var (
+//line main.go:95:1
+		scope *runtime.Scope
+//line main.go:95:1
+		v string
+//line main.go:95:1
+		err error
+//line main.go:95:1
+	)
+//line main.go:95:1
+	switch _s.PC {
+//line main.go:95:1
+	case 0:
+//line main.go:95:1
+	case 1:
+//line main.go:95:1
+		goto _r1
+//line main.go:95:1
+	default:
+//line main.go:95:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:95:1
+	}
+//line main.go:96:1
+	scope = runtime.Timeout(_s.deadline)
+//line main.go:97:1
+	{
+//line main.go:97:1
+		_d1 := scope.Close
+//line main.go:97:1
+		_s.Defer(func() {
+//line main.go:97:1
+			_d1()
+//line main.go:97:1
+		})
+//line main.go:97:1
+	}
+//line main.go:97:2
+_l1:
+//line main.go:98:5
+	if _s.c.Remaining() <= 0 {
+//line main.go:98:4
+		goto _l3
+//line main.go:98:5
+	}
+//line main.go:99:12
+	_s._a0 = _s.c.Next()
+//line main.go:99:12
+	_s.PC = 1
+//line main.go:99:12
+	if _f.Suspend(_s._a0) {
+//line main.go:99:11
+		return false
+//line main.go:99:12
+	}
+//line main.go:99:13
+_r1:
+//line main.go:99:12
+	v, err = runtime.Resume(_f, _s._a0)
+//line main.go:99:12
+	_s._a0 = nil
+//line main.go:100:2
+	switch {
+//line main.go:101:2
+	case errors.Is(err, runtime.ErrTimeout):
+//line main.go:102:2
+		_s.Ret = _s.c.Remaining()
+//line main.go:102:2
+		return _s.Return()
+//line main.go:103:2
+	case err != nil:
+//line main.go:104:2
+		stamp(_s.w, _s.start, "%v", err)
+//line main.go:105:2
+	default:
+//line main.go:106:2
+		stamp(_s.w, _s.start, "%s", v)
+//line main.go:106:3
+	}
+//line main.go:106:3
+	goto _l1
+//line main.go:106:4
+_l3:
+//line main.go:109:1
+	_s.Ret = 0
+//line main.go:109:1
+	return _s.Return()
+//line main.go:109:2
+}
+
+//line main.go:116:1
+func (_s *runCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:116:1
+	var (
+//line main.go:116:1
+		as []runtime.Awaitable[string]
+//line main.go:116:1
+		c *runtime.Completions[string]
+//line main.go:116:1
+		left int
+//line main.go:116:1
+		err_1 error
+//line main.go:116:1
+		jobWord string
+//line main.go:116:1
+		t *runtime.Task[string]
+//line main.go:116:1
+		err_2 error
+//line main.go:116:1
+	)
+//line main.go:116:1
+	switch _s.PC {
+//line main.go:116:1
+	case 0:
+//line main.go:116:1
+	case 1:
+//line main.go:116:1
+		goto _r1
+//line main.go:116:1
+	case 2:
+//line main.go:116:1
+		goto _r2
+//line main.go:116:1
+	default:
+//line main.go:116:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:116:1
+	}
+//line main.go:117:1
+	_s.start = runtime.Now()
+//line main.go:118:1
+	_s.tasks = make([]*runtime.Task[string], len(_s.jobs))
+//line main.go:119:1
+	as = make([]runtime.Awaitable[string], len(_s.jobs))
+//line main.go:120:1
+	for i, j := range _s.jobs {
+//line main.go:121:1
+		_s.tasks[i] = runtime.Spawn(WorkAsync(j))
+//line main.go:122:1
+		as[i] = _s.tasks[i]
+//line main.go:122:2
+	}
+//line main.go:124:1
+	c = runtime.AsCompleted(as...)
+//line main.go:125:14
+	_s._a0 = CollectAsync(c, _s.w, _s.start, _s.deadline)
+//line main.go:125:14
+	_s.PC = 1
+//line main.go:125:14
+	if _f.Suspend(_s._a0) {
+//line main.go:125:13
+		return false
+//line main.go:125:14
+	}
+//line main.go:125:15
+_r1:
+//line main.go:125:14
+	left, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:125:14
+	_s._a0 = nil
+//line main.go:126:1
+	if err_1 != nil || left == 0 {
+//line main.go:127:1
+		_s.Err = err_1
+//line main.go:127:1
+		return _s.Return()
+//line main.go:127:2
+	}
+//line main.go:129:1
+	jobWord = "jobs"
+//line main.go:130:1
+	if left == 1 {
+//line main.go:131:1
+		jobWord = "job"
+//line main.go:131:2
+	}
+//line main.go:133:1
+	stamp(_s.w, _s.start, "timed out, %d %s still running", left, jobWord)
+//line main.go:134:1
+	_s._t1 = _s.tasks
+//line main.go:134:1
+	_s._t2 = len(_s._t1)
+//line main.go:134:1
+	_s._t3 = 0
+//line main.go:134:2
+_l1:
+//line main.go:134:1
+	if _s._t3 >= _s._t2 {
+//line main.go:134:1
+		goto _l3
+//line main.go:134:1
+	}
+//line main.go:134:1
+	_s.i = _s._t3
+//line main.go:134:1
+	t = _s._t1[_s._t3]
+//line main.go:135:2
+	if !t.Cancel() {
+//line main.go:135:1
+		goto _l4
+//line main.go:135:2
+	}
+//line main.go:136:13
+	_s._a1 = t
+//line main.go:136:13
+	_s.PC = 2
+//line main.go:136:13
+	_s.tasks = nil
+//line main.go:136:13
+	if _f.Suspend(_s._a1) {
+//line main.go:136:12
+		return false
+//line main.go:136:13
+	}
+//line main.go:136:14
+_r2:
+//line main.go:136:13
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:136:13
+	_s._a1 = nil
+//line main.go:138:3
+	if errors.Is(err_2, runtime.ErrCanceled) {
+//line main.go:139:3
+		stamp(_s.w, _s.start, "%s: cancelled", _s.jobs[_s.i].Name)
+//line main.go:139:4
+	} else {
+//line main.go:141:3
+		stamp(_s.w, _s.start, "%s: %v", _s.jobs[_s.i].Name, err_2)
+//line main.go:141:4
+	}
+//line main.go:141:5
+_l4:
+//line main.go:141:4
+	_s._t3++
+//line main.go:141:4
+	goto _l1
+//line main.go:141:5
+_l3:
+//line main.go:145:1
+	_s.Err = nil
+//line main.go:145:1
+	return _s.Return()
+//line main.go:145:2
 }

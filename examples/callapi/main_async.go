@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func CallAPI dd9327079b3246ca 9cfed1a0d6c16c6c
 //asyncgen:func Main 4e6dddd0dd7fcf1a 5acd6a1bdf00fed9
-//asyncgen:sum 4d2ece4c0867288a
+//asyncgen:sum 7d550424b283721d
 
 package main
 
@@ -45,49 +45,6 @@ var callAPIInfo = runtime.FuncInfo{
 	Name: "main.CallAPI",
 }
 
-func (_s *callAPICoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:27
-	fmt.Println("Hello", _s.name)
-//line main.go:28
-	if !*blocking {
-		goto _l1
-	}
-//line main.go:29
-	time.Sleep(3 * time.Second)
-	goto _l2
-_l1:
-//line main.go:31
-	_s._a0 = runtime.Sleep(3 * time.Second)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:31
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-_l2:
-//line main.go:33
-	fmt.Println("World", _s.name)
-//line main.go:34
-	_s.Ret, _s.Err = _s.name, nil
-	return _s.Return()
-//line main_async.go:89
-}
-
 var _ func(name string) (string, error) = CallAPI
 
 // mainCoro is the state of the async function Main while it runs.
@@ -118,44 +75,6 @@ var mainInfo = runtime.FuncInfo{
 	Name: "main.Main",
 }
 
-func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		a     *runtime.Task[string]
-		b     *runtime.Task[string]
-		names []string
-		err   error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:39
-	_s.start = time.Now()
-//line main.go:40
-	a = runtime.Spawn(CallAPIAsync("a"))
-//line main.go:41
-	b = runtime.Spawn(CallAPIAsync("b"))
-//line main.go:42
-	_s._a0 = runtime.Gather[string](a, b)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:42
-	names, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:43
-	fmt.Printf("%v in %.1f s\n", names, time.Since(_s.start).Seconds())
-//line main.go:44
-	_s.Err = err
-	return _s.Return()
-//line main_async.go:157
-}
-
 var _ func() error = Main
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -163,4 +82,132 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:26:1
+func (_s *callAPICoro) Step(_f *runtime.Fiber) bool {
+//line main.go:26:1
+	var (
+//line main.go:26:1
+		_t1 error
+//line main.go:26:1
+	)
+//line main.go:26:1
+	switch _s.PC {
+//line main.go:26:1
+	case 0:
+//line main.go:26:1
+	case 1:
+//line main.go:26:1
+		goto _r1
+//line main.go:26:1
+	default:
+//line main.go:26:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:26:1
+	}
+//line main.go:27:1
+	fmt.Println("Hello", _s.name)
+//line main.go:28:1
+	if !*blocking {
+//line main.go:28:1
+		goto _l1
+//line main.go:28:1
+	}
+//line main.go:29:2
+	time.Sleep(3 * time.Second)
+//line main.go:29:2
+	goto _l2
+//line main.go:29:3
+_l1:
+//line main.go:31:2
+	_s._a0 = runtime.Sleep(3 * time.Second)
+//line main.go:31:2
+	_s.PC = 1
+//line main.go:31:2
+	if _f.Suspend(_s._a0) {
+//line main.go:31:1
+		return false
+//line main.go:31:2
+	}
+//line main.go:31:3
+_r1:
+//line main.go:31:2
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line main.go:31:2
+	_s._a0 = nil
+//line main.go:31:2
+	if _f.Unwinds(_t1) {
+//line main.go:31:1
+		return _s.Unwind(_t1)
+//line main.go:31:2
+	}
+//line main.go:31:3
+_l2:
+//line main.go:33:1
+	fmt.Println("World", _s.name)
+//line main.go:34:1
+	_s.Ret, _s.Err = _s.name, nil
+//line main.go:34:1
+	return _s.Return()
+//line main.go:34:2
+}
+
+//line main.go:38:1
+func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:38:1
+	var (
+//line main.go:38:1
+		a *runtime.Task[string]
+//line main.go:38:1
+		b *runtime.Task[string]
+//line main.go:38:1
+		names []string
+//line main.go:38:1
+		err error
+//line main.go:38:1
+	)
+//line main.go:38:1
+	switch _s.PC {
+//line main.go:38:1
+	case 0:
+//line main.go:38:1
+	case 1:
+//line main.go:38:1
+		goto _r1
+//line main.go:38:1
+	default:
+//line main.go:38:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:38:1
+	}
+//line main.go:39:1
+	_s.start = time.Now()
+//line main.go:40:1
+	a = runtime.Spawn(CallAPIAsync("a"))
+//line main.go:41:1
+	b = runtime.Spawn(CallAPIAsync("b"))
+//line main.go:42:15
+	_s._a0 = runtime.Gather[string](a, b)
+//line main.go:42:15
+	_s.PC = 1
+//line main.go:42:15
+	if _f.Suspend(_s._a0) {
+//line main.go:42:14
+		return false
+//line main.go:42:15
+	}
+//line main.go:42:16
+_r1:
+//line main.go:42:15
+	names, err = runtime.Resume(_f, _s._a0)
+//line main.go:42:15
+	_s._a0 = nil
+//line main.go:43:1
+	fmt.Printf("%v in %.1f s\n", names, time.Since(_s.start).Seconds())
+//line main.go:44:1
+	_s.Err = err
+//line main.go:44:1
+	return _s.Return()
+//line main.go:44:2
 }

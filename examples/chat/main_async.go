@@ -4,7 +4,7 @@
 //asyncgen:func Session ece09bd845b4da4e c20705965517a691
 //asyncgen:func Writer ca7eeb4f84542d19 10d841bf90f0c918
 //asyncgen:func Serve 5f83afe2f6695da2 8d57bb2d4bf3d405
-//asyncgen:sum 242633b4adfb758f
+//asyncgen:sum 97f7eb27978fe826
 
 package main
 
@@ -56,93 +56,6 @@ var sessionInfo = runtime.FuncInfo{
 	Name: "main.Session",
 }
 
-func (_s *sessionCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line  []byte
-		err_1 error
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:177
-	{
-		_d1 := _s.s.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:178
-	_s.s.SetLimit(MaxLine)
-//line main.go:179
-	_s.c = _s.r.join(_s.s)
-//line main.go:180
-	_s.w = runtime.Spawn(WriterAsync(_s.c))
-//line main.go:181
-	_s.why = ""
-_l1:
-//line main.go:183
-	_s._a0 = _s.s.ReadLine()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:183
-	line, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:184
-	if err_1 != nil {
-		switch {
-		case errors.Is(err_1, runtime.ErrLimitOverrun):
-			_s.why = " (line too long)"
-		case err_1 != io.EOF && !errors.Is(err_1, net.ErrClosed):
-			_s.why = " (connection lost)"
-		}
-		goto _l3
-	}
-//line main.go:193
-	line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
-//line main.go:194
-	if !_s.r.handle(_s.c, line) {
-		goto _l3
-	}
-	goto _l1
-_l3:
-//line main.go:198
-	_s.r.leave(_s.c, _s.why)
-//line main.go:201
-	_s._a1 = runtime.WaitFor(_s.w, FlushTimeout)
-	_s.PC = 2
-	_s.r = nil
-	_s.c = nil
-	_s.w = nil
-	_s.why = ""
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:201
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l4
-	}
-//line main.go:202
-	_s.s.Abort()
-_l4:
-//line main.go:204
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:144
-}
-
 var _ func(r *Room, s *runtime.Stream) error = Session
 
 // writerCoro is the state of the async function Writer while it runs.
@@ -177,63 +90,6 @@ var writerInfo = runtime.FuncInfo{
 	Name: "main.Writer",
 }
 
-func (_s *writerCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line  []byte
-		err_1 error
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:213
-	_s._a0 = _s.c.outbox.Get()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:213
-	line, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:214
-	if err_1 != nil {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:217
-	if _s.c.s.Write(line) != nil {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:220
-	_s._a1 = _s.c.s.Drain()
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:220
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l4
-	}
-//line main.go:221
-	_s.Err = nil
-	return _s.Return()
-_l4:
-	goto _l1
-//line main_async.go:235
-}
-
 var _ func(c *Client) error = Writer
 
 // serveCoro is the state of the async function Serve while it runs.
@@ -265,42 +121,6 @@ var serveInfo = runtime.FuncInfo{
 	Name: "main.Serve",
 }
 
-func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		s   *runtime.Stream
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:231
-	_s.r = NewRoom()
-_l1:
-//line main.go:233
-	_s._a0 = _s.ln.Accept()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:233
-	s, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:234
-	if err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:237
-	runtime.Spawn(SessionAsync(_s.r, s))
-	goto _l1
-//line main_async.go:302
-}
-
 var _ func(ln *runtime.Listener) error = Serve
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -308,4 +128,301 @@ var _ func(ln *runtime.Listener) error = Serve
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:176:1
+func (_s *sessionCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:176:1
+	var (
+//line main.go:176:1
+		line []byte
+//line main.go:176:1
+		err_1 error
+//line main.go:176:1
+		err_2 error
+//line main.go:176:1
+	)
+//line main.go:176:1
+	switch _s.PC {
+//line main.go:176:1
+	case 0:
+//line main.go:176:1
+	case 1:
+//line main.go:176:1
+		goto _r1
+//line main.go:176:1
+	case 2:
+//line main.go:176:1
+		goto _r2
+//line main.go:176:1
+	default:
+//line main.go:176:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:176:1
+	}
+//line main.go:177:1
+	{
+//line main.go:177:1
+		_d1 := _s.s.Close
+//line main.go:177:1
+		_s.Defer(func() {
+//line main.go:177:1
+			_d1()
+//line main.go:177:1
+		})
+//line main.go:177:1
+	}
+//line main.go:178:1
+	_s.s.SetLimit(MaxLine)
+//line main.go:179:1
+	_s.c = _s.r.join(_s.s)
+//line main.go:180:1
+	_s.w = runtime.Spawn(WriterAsync(_s.c))
+//line main.go:181:1
+	_s.why = ""
+//line main.go:181:2
+_l1:
+//line main.go:183:15
+	_s._a0 = _s.s.ReadLine()
+//line main.go:183:15
+	_s.PC = 1
+//line main.go:183:15
+	if _f.Suspend(_s._a0) {
+//line main.go:183:14
+		return false
+//line main.go:183:15
+	}
+//line main.go:183:16
+_r1:
+//line main.go:183:15
+	line, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:183:15
+	_s._a0 = nil
+//line main.go:184:2
+	if err_1 != nil {
+//line main.go:185:2
+		switch {
+//line main.go:186:2
+		case errors.Is(err_1, runtime.ErrLimitOverrun):
+//line main.go:187:2
+			_s.why = " (line too long)"
+//line main.go:188:2
+		case err_1 != io.EOF && !errors.Is(err_1, net.ErrClosed):
+//line main.go:189:2
+			_s.why = " (connection lost)"
+//line main.go:189:3
+		}
+//line main.go:191:2
+		goto _l3
+//line main.go:191:3
+	}
+//line main.go:193:2
+	line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+//line main.go:194:2
+	if !_s.r.handle(_s.c, line) {
+//line main.go:195:2
+		goto _l3
+//line main.go:195:3
+	}
+//line main.go:195:3
+	goto _l1
+//line main.go:195:4
+_l3:
+//line main.go:198:1
+	_s.r.leave(_s.c, _s.why)
+//line main.go:201:14
+	_s._a1 = runtime.WaitFor(_s.w, FlushTimeout)
+//line main.go:201:14
+	_s.PC = 2
+//line main.go:201:14
+	_s.r = nil
+//line main.go:201:14
+	_s.c = nil
+//line main.go:201:14
+	_s.w = nil
+//line main.go:201:14
+	_s.why = ""
+//line main.go:201:14
+	if _f.Suspend(_s._a1) {
+//line main.go:201:13
+		return false
+//line main.go:201:14
+	}
+//line main.go:201:15
+_r2:
+//line main.go:201:14
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:201:14
+	_s._a1 = nil
+//line main.go:201:14
+	if err_2 == nil {
+//line main.go:201:13
+		goto _l4
+//line main.go:201:14
+	}
+//line main.go:202:2
+	_s.s.Abort()
+//line main.go:202:3
+_l4:
+//line main.go:204:1
+	_s.Err = nil
+//line main.go:204:1
+	return _s.Return()
+//line main.go:204:2
+}
+
+//line main.go:211:1
+func (_s *writerCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:211:1
+	var (
+//line main.go:211:1
+		line []byte
+//line main.go:211:1
+		err_1 error
+//line main.go:211:1
+		err_2 error
+//line main.go:211:1
+	)
+//line main.go:211:1
+	switch _s.PC {
+//line main.go:211:1
+	case 0:
+//line main.go:211:1
+	case 1:
+//line main.go:211:1
+		goto _r1
+//line main.go:211:1
+	case 2:
+//line main.go:211:1
+		goto _r2
+//line main.go:211:1
+	default:
+//line main.go:211:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:211:1
+	}
+//line main.go:211:1
+_l1:
+//line main.go:213:15
+	_s._a0 = _s.c.outbox.Get()
+//line main.go:213:15
+	_s.PC = 1
+//line main.go:213:15
+	if _f.Suspend(_s._a0) {
+//line main.go:213:14
+		return false
+//line main.go:213:15
+	}
+//line main.go:213:16
+_r1:
+//line main.go:213:15
+	line, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:213:15
+	_s._a0 = nil
+//line main.go:214:2
+	if err_1 != nil {
+//line main.go:215:2
+		_s.Err = nil
+//line main.go:215:2
+		return _s.Return()
+//line main.go:215:3
+	}
+//line main.go:217:2
+	if _s.c.s.Write(line) != nil {
+//line main.go:218:2
+		_s.Err = nil
+//line main.go:218:2
+		return _s.Return()
+//line main.go:218:3
+	}
+//line main.go:220:15
+	_s._a1 = _s.c.s.Drain()
+//line main.go:220:15
+	_s.PC = 2
+//line main.go:220:15
+	if _f.Suspend(_s._a1) {
+//line main.go:220:14
+		return false
+//line main.go:220:15
+	}
+//line main.go:220:16
+_r2:
+//line main.go:220:15
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:220:15
+	_s._a1 = nil
+//line main.go:220:15
+	if err_2 == nil {
+//line main.go:220:14
+		goto _l4
+//line main.go:220:15
+	}
+//line main.go:221:3
+	_s.Err = nil
+//line main.go:221:3
+	return _s.Return()
+//line main.go:221:4
+_l4:
+//line main.go:221:3
+	goto _l1
+//line main.go:221:4
+}
+
+//line main.go:230:1
+func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:230:1
+	var (
+//line main.go:230:1
+		s *runtime.Stream
+//line main.go:230:1
+		err error
+//line main.go:230:1
+	)
+//line main.go:230:1
+	switch _s.PC {
+//line main.go:230:1
+	case 0:
+//line main.go:230:1
+	case 1:
+//line main.go:230:1
+		goto _r1
+//line main.go:230:1
+	default:
+//line main.go:230:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:230:1
+	}
+//line main.go:231:1
+	_s.r = NewRoom()
+//line main.go:231:2
+_l1:
+//line main.go:233:12
+	_s._a0 = _s.ln.Accept()
+//line main.go:233:12
+	_s.PC = 1
+//line main.go:233:12
+	if _f.Suspend(_s._a0) {
+//line main.go:233:11
+		return false
+//line main.go:233:12
+	}
+//line main.go:233:13
+_r1:
+//line main.go:233:12
+	s, err = runtime.Resume(_f, _s._a0)
+//line main.go:233:12
+	_s._a0 = nil
+//line main.go:234:2
+	if err != nil {
+//line main.go:235:2
+		_s.Err = err
+//line main.go:235:2
+		return _s.Return()
+//line main.go:235:3
+	}
+//line main.go:237:2
+	runtime.Spawn(SessionAsync(_s.r, s))
+//line main.go:237:2
+	goto _l1
+//line main.go:237:3
 }

@@ -5,7 +5,7 @@
 //asyncgen:func Serve fd51f0ae3453c0e1 5dbcb00c797a2a76
 //asyncgen:func Client dc83b4c8c1441852 37de7bccfd5e41a5
 //asyncgen:func Demo f2ba2d91ac5a053d 06a558c9ac07c40e
-//asyncgen:sum 9e8413895c042baf
+//asyncgen:sum 7efa6dfe00d1c450
 
 package main
 
@@ -53,75 +53,6 @@ var handleInfo = runtime.FuncInfo{
 	Name: "main.Handle",
 }
 
-func (_s *handleCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line  []byte
-		err_1 error
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:33
-	{
-		_d1 := _s.s.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-_l1:
-//line main.go:35
-	_s._a0 = _s.s.ReadLine()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:35
-	line, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:36
-	if err_1 == io.EOF {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:39
-	if err_1 != nil {
-		_s.Err = err_1
-		return _s.Return()
-	}
-//line main.go:42
-	if err := _s.s.Write(line); err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:45
-	_s._a1 = _s.s.Drain()
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:45
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l4
-	}
-//line main.go:46
-	_s.Err = err_2
-	return _s.Return()
-_l4:
-	goto _l1
-//line main_async.go:123
-}
-
 var _ func(s *runtime.Stream) error = Handle
 
 // serveCoro is the state of the async function Serve while it runs.
@@ -157,68 +88,6 @@ var serveInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 55,
 	Name: "main.Serve",
-}
-
-func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		s     *runtime.Stream
-		err_1 error
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:56
-	_s.tasks = nil
-//line main.go:57
-	_s.i = 0
-_l1:
-	if !(_s.n < 0 || _s.i < _s.n) {
-		goto _l3
-	}
-//line main.go:58
-	_s._a0 = _s.ln.Accept()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:58
-	s, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:59
-	if err_1 != nil {
-		_s.Err = err_1
-		return _s.Return()
-	}
-//line main.go:62
-	_s.tasks = append(_s.tasks, runtime.Spawn(HandleAsync(s)))
-//line main.go:57
-	_s.i++
-	goto _l1
-_l3:
-//line main.go:64
-	_s._a1 = runtime.Gather(_s.tasks...)
-	_s.PC = 2
-	_s.ln = nil
-	_s.tasks = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:64
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:65
-	_s.Err = err_2
-	return _s.Return()
-//line main_async.go:222
 }
 
 var _ func(ln *runtime.Listener, n int) error = Serve
@@ -263,117 +132,6 @@ var clientInfo = runtime.FuncInfo{
 	Name: "main.Client",
 }
 
-func (_s *clientCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err_1 error
-		got   []byte
-		err_2 error
-		b     []byte
-		err_3 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:73
-	_s._a0 = runtime.Dial("tcp", _s.addr)
-	_s.PC = 1
-	_s.addr = ""
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:73
-	_s.s, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:74
-	if err_1 != nil {
-		_s.Err = err_1
-		return _s.Return()
-	}
-//line main.go:77
-	{
-		_d1 := _s.s.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:78
-	_s.i = 0
-_l1:
-	if _s.i >= _s.lines {
-		goto _l3
-	}
-//line main.go:79
-	_s.msg = fmt.Appendf(nil, "client %d line %d\n", _s.id, _s.i)
-//line main.go:80
-	if err := _s.s.Write(_s.msg); err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:83
-	_s._a1 = _s.s.ReadLine()
-	_s.PC = 2
-	_s.addr = ""
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:83
-	got, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:84
-	if err_2 != nil {
-		_s.Err = err_2
-		return _s.Return()
-	}
-//line main.go:87
-	if !bytes.Equal(got, _s.msg) {
-		_s.Err = fmt.Errorf("client %d: echo %q, want %q", _s.id, got, _s.msg)
-		return _s.Return()
-	}
-//line main.go:78
-	_s.i++
-	goto _l1
-_l3:
-//line main.go:91
-	if err := _s.s.CloseWrite(); err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:94
-	_s._a1 = _s.s.Read(0)
-	_s.PC = 3
-	_s.addr = ""
-	_s.s = nil
-	_s.msg = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r3:
-//line main.go:94
-	b, err_3 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_3 == io.EOF {
-		goto _l4
-	}
-//line main.go:95
-	_s.Err = fmt.Errorf("client %d: after half-close: %q, %v; want EOF", _s.id, b, err_3)
-	return _s.Return()
-_l4:
-//line main.go:97
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:375
-}
-
 var _ func(addr string, id int, lines int) error = Client
 
 // demoCoro is the state of the async function Demo while it runs.
@@ -411,71 +169,6 @@ var demoInfo = runtime.FuncInfo{
 	Name: "main.Demo",
 }
 
-func (_s *demoCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		ln      *runtime.Listener
-		err     error
-		clients []runtime.Awaitable[struct{}]
-		serr    error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:105
-	ln, err = runtime.Listen("tcp", "127.0.0.1:0")
-//line main.go:106
-	if err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:109
-	{
-		_d1 := ln.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:110
-	_s.srv = runtime.Spawn(ServeAsync(ln, _s.n))
-//line main.go:111
-	clients = nil
-//line main.go:112
-	for i := 0; i < _s.n; i++ {
-		clients = append(clients, ClientAsync(ln.Addr().String(), i, _s.lines))
-	}
-//line main.go:115
-	_s._a0 = runtime.Gather(clients...)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:115
-	_, _s.cerr = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:116
-	_s._a1 = _s.srv
-	_s.PC = 2
-	_s.srv = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:116
-	_, serr = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:117
-	_s.Err = errors.Join(_s.cerr, serr)
-	return _s.Return()
-//line main_async.go:477
-}
-
 var _ func(n int, lines int) error = Demo
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -483,4 +176,512 @@ var _ func(n int, lines int) error = Demo
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:32:1
+func (_s *handleCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:32:1
+	var (
+//line main.go:32:1
+		line []byte
+//line main.go:32:1
+		err_1 error
+//line main.go:32:1
+		err_2 error
+//line main.go:32:1
+	)
+//line main.go:32:1
+	switch _s.PC {
+//line main.go:32:1
+	case 0:
+//line main.go:32:1
+	case 1:
+//line main.go:32:1
+		goto _r1
+//line main.go:32:1
+	case 2:
+//line main.go:32:1
+		goto _r2
+//line main.go:32:1
+	default:
+//line main.go:32:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:32:1
+	}
+//line main.go:33:1
+	{
+//line main.go:33:1
+		_d1 := _s.s.Close
+//line main.go:33:1
+		_s.Defer(func() {
+//line main.go:33:1
+			_d1()
+//line main.go:33:1
+		})
+//line main.go:33:1
+	}
+//line main.go:33:2
+_l1:
+//line main.go:35:15
+	_s._a0 = _s.s.ReadLine()
+//line main.go:35:15
+	_s.PC = 1
+//line main.go:35:15
+	if _f.Suspend(_s._a0) {
+//line main.go:35:14
+		return false
+//line main.go:35:15
+	}
+//line main.go:35:16
+_r1:
+//line main.go:35:15
+	line, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:35:15
+	_s._a0 = nil
+//line main.go:36:2
+	if err_1 == io.EOF {
+//line main.go:37:2
+		_s.Err = nil
+//line main.go:37:2
+		return _s.Return()
+//line main.go:37:3
+	}
+//line main.go:39:2
+	if err_1 != nil {
+//line main.go:40:2
+		_s.Err = err_1
+//line main.go:40:2
+		return _s.Return()
+//line main.go:40:3
+	}
+//line main.go:42:2
+	if err := _s.s.Write(line); err != nil {
+//line main.go:43:2
+		_s.Err = err
+//line main.go:43:2
+		return _s.Return()
+//line main.go:43:3
+	}
+//line main.go:45:15
+	_s._a1 = _s.s.Drain()
+//line main.go:45:15
+	_s.PC = 2
+//line main.go:45:15
+	if _f.Suspend(_s._a1) {
+//line main.go:45:14
+		return false
+//line main.go:45:15
+	}
+//line main.go:45:16
+_r2:
+//line main.go:45:15
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:45:15
+	_s._a1 = nil
+//line main.go:45:15
+	if err_2 == nil {
+//line main.go:45:14
+		goto _l4
+//line main.go:45:15
+	}
+//line main.go:46:3
+	_s.Err = err_2
+//line main.go:46:3
+	return _s.Return()
+//line main.go:46:4
+_l4:
+//line main.go:46:3
+	goto _l1
+//line main.go:46:4
+}
+
+//line main.go:55:1
+func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:55:1
+	var (
+//line main.go:55:1
+		s *runtime.Stream
+//line main.go:55:1
+		err_1 error
+//line main.go:55:1
+		err_2 error
+//line main.go:55:1
+	)
+//line main.go:55:1
+	switch _s.PC {
+//line main.go:55:1
+	case 0:
+//line main.go:55:1
+	case 1:
+//line main.go:55:1
+		goto _r1
+//line main.go:55:1
+	case 2:
+//line main.go:55:1
+		goto _r2
+//line main.go:55:1
+	default:
+//line main.go:55:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:55:1
+	}
+//line main.go:56:1
+	_s.tasks = nil
+//line main.go:57:5
+	_s.i = 0
+//line main.go:57:6
+_l1:
+//line main.go:57:5
+	if !(_s.n < 0 || _s.i < _s.n) {
+//line main.go:57:4
+		goto _l3
+//line main.go:57:5
+	}
+//line main.go:58:12
+	_s._a0 = _s.ln.Accept()
+//line main.go:58:12
+	_s.PC = 1
+//line main.go:58:12
+	if _f.Suspend(_s._a0) {
+//line main.go:58:11
+		return false
+//line main.go:58:12
+	}
+//line main.go:58:13
+_r1:
+//line main.go:58:12
+	s, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:58:12
+	_s._a0 = nil
+//line main.go:59:2
+	if err_1 != nil {
+//line main.go:60:2
+		_s.Err = err_1
+//line main.go:60:2
+		return _s.Return()
+//line main.go:60:3
+	}
+//line main.go:62:2
+	_s.tasks = append(_s.tasks, runtime.Spawn(HandleAsync(s)))
+//line main.go:57:29
+	_s.i++
+//line main.go:57:29
+	goto _l1
+//line main.go:57:30
+_l3:
+//line main.go:64:11
+	_s._a1 = runtime.Gather(_s.tasks...)
+//line main.go:64:11
+	_s.PC = 2
+//line main.go:64:11
+	_s.ln = nil
+//line main.go:64:11
+	_s.tasks = nil
+//line main.go:64:11
+	if _f.Suspend(_s._a1) {
+//line main.go:64:10
+		return false
+//line main.go:64:11
+	}
+//line main.go:64:12
+_r2:
+//line main.go:64:11
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:64:11
+	_s._a1 = nil
+//line main.go:65:1
+	_s.Err = err_2
+//line main.go:65:1
+	return _s.Return()
+//line main.go:65:2
+}
+
+//line main.go:72:1
+func (_s *clientCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:72:1
+	var (
+//line main.go:72:1
+		err_1 error
+//line main.go:72:1
+		got []byte
+//line main.go:72:1
+		err_2 error
+//line main.go:72:1
+		b []byte
+//line main.go:72:1
+		err_3 error
+//line main.go:72:1
+	)
+//line main.go:72:1
+	switch _s.PC {
+//line main.go:72:1
+	case 0:
+//line main.go:72:1
+	case 1:
+//line main.go:72:1
+		goto _r1
+//line main.go:72:1
+	case 2:
+//line main.go:72:1
+		goto _r2
+//line main.go:72:1
+	case 3:
+//line main.go:72:1
+		goto _r3
+//line main.go:72:1
+	default:
+//line main.go:72:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:72:1
+	}
+//line main.go:73:11
+	_s._a0 = runtime.Dial("tcp", _s.addr)
+//line main.go:73:11
+	_s.PC = 1
+//line main.go:73:11
+	_s.addr = ""
+//line main.go:73:11
+	if _f.Suspend(_s._a0) {
+//line main.go:73:10
+		return false
+//line main.go:73:11
+	}
+//line main.go:73:12
+_r1:
+//line main.go:73:11
+	_s.s, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:73:11
+	_s._a0 = nil
+//line main.go:74:1
+	if err_1 != nil {
+//line main.go:75:1
+		_s.Err = err_1
+//line main.go:75:1
+		return _s.Return()
+//line main.go:75:2
+	}
+//line main.go:77:1
+	{
+//line main.go:77:1
+		_d1 := _s.s.Close
+//line main.go:77:1
+		_s.Defer(func() {
+//line main.go:77:1
+			_d1()
+//line main.go:77:1
+		})
+//line main.go:77:1
+	}
+//line main.go:78:5
+	_s.i = 0
+//line main.go:78:6
+_l1:
+//line main.go:78:5
+	if _s.i >= _s.lines {
+//line main.go:78:4
+		goto _l3
+//line main.go:78:5
+	}
+//line main.go:79:2
+	_s.msg = fmt.Appendf(nil, "client %d line %d\n", _s.id, _s.i)
+//line main.go:80:2
+	if err := _s.s.Write(_s.msg); err != nil {
+//line main.go:81:2
+		_s.Err = err
+//line main.go:81:2
+		return _s.Return()
+//line main.go:81:3
+	}
+//line main.go:83:14
+	_s._a1 = _s.s.ReadLine()
+//line main.go:83:14
+	_s.PC = 2
+//line main.go:83:14
+	_s.addr = ""
+//line main.go:83:14
+	if _f.Suspend(_s._a1) {
+//line main.go:83:13
+		return false
+//line main.go:83:14
+	}
+//line main.go:83:15
+_r2:
+//line main.go:83:14
+	got, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:83:14
+	_s._a1 = nil
+//line main.go:84:2
+	if err_2 != nil {
+//line main.go:85:2
+		_s.Err = err_2
+//line main.go:85:2
+		return _s.Return()
+//line main.go:85:3
+	}
+//line main.go:87:2
+	if !bytes.Equal(got, _s.msg) {
+//line main.go:88:2
+		_s.Err = fmt.Errorf("client %d: echo %q, want %q", _s.id, got, _s.msg)
+//line main.go:88:2
+		return _s.Return()
+//line main.go:88:3
+	}
+//line main.go:78:24
+	_s.i++
+//line main.go:78:24
+	goto _l1
+//line main.go:78:25
+_l3:
+//line main.go:91:1
+	if err := _s.s.CloseWrite(); err != nil {
+//line main.go:92:1
+		_s.Err = err
+//line main.go:92:1
+		return _s.Return()
+//line main.go:92:2
+	}
+//line main.go:94:14
+	_s._a1 = _s.s.Read(0)
+//line main.go:94:14
+	_s.PC = 3
+//line main.go:94:14
+	_s.addr = ""
+//line main.go:94:14
+	_s.s = nil
+//line main.go:94:14
+	_s.msg = nil
+//line main.go:94:14
+	if _f.Suspend(_s._a1) {
+//line main.go:94:13
+		return false
+//line main.go:94:14
+	}
+//line main.go:94:15
+_r3:
+//line main.go:94:14
+	b, err_3 = runtime.Resume(_f, _s._a1)
+//line main.go:94:14
+	_s._a1 = nil
+//line main.go:94:14
+	if err_3 == io.EOF {
+//line main.go:94:13
+		goto _l4
+//line main.go:94:14
+	}
+//line main.go:95:2
+	_s.Err = fmt.Errorf("client %d: after half-close: %q, %v; want EOF", _s.id, b, err_3)
+//line main.go:95:2
+	return _s.Return()
+//line main.go:95:3
+_l4:
+//line main.go:97:1
+	_s.Err = nil
+//line main.go:97:1
+	return _s.Return()
+//line main.go:97:2
+}
+
+//line main.go:104:1
+func (_s *demoCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:104:1
+	var (
+//line main.go:104:1
+		ln *runtime.Listener
+//line main.go:104:1
+		err error
+//line main.go:104:1
+		clients []runtime.Awaitable[struct{}]
+//line main.go:104:1
+		serr error
+//line main.go:104:1
+	)
+//line main.go:104:1
+	switch _s.PC {
+//line main.go:104:1
+	case 0:
+//line main.go:104:1
+	case 1:
+//line main.go:104:1
+		goto _r1
+//line main.go:104:1
+	case 2:
+//line main.go:104:1
+		goto _r2
+//line main.go:104:1
+	default:
+//line main.go:104:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:104:1
+	}
+//line main.go:105:1
+	ln, err = runtime.Listen("tcp", "127.0.0.1:0")
+//line main.go:106:1
+	if err != nil {
+//line main.go:107:1
+		_s.Err = err
+//line main.go:107:1
+		return _s.Return()
+//line main.go:107:2
+	}
+//line main.go:109:1
+	{
+//line main.go:109:1
+		_d1 := ln.Close
+//line main.go:109:1
+		_s.Defer(func() {
+//line main.go:109:1
+			_d1()
+//line main.go:109:1
+		})
+//line main.go:109:1
+	}
+//line main.go:110:1
+	_s.srv = runtime.Spawn(ServeAsync(ln, _s.n))
+//line main.go:111:1
+	clients = nil
+//line main.go:112:1
+	for i := 0; i < _s.n; i++ {
+//line main.go:113:1
+		clients = append(clients, ClientAsync(ln.Addr().String(), i, _s.lines))
+//line main.go:113:2
+	}
+//line main.go:115:12
+	_s._a0 = runtime.Gather(clients...)
+//line main.go:115:12
+	_s.PC = 1
+//line main.go:115:12
+	if _f.Suspend(_s._a0) {
+//line main.go:115:11
+		return false
+//line main.go:115:12
+	}
+//line main.go:115:13
+_r1:
+//line main.go:115:12
+	_, _s.cerr = runtime.Resume(_f, _s._a0)
+//line main.go:115:12
+	_s._a0 = nil
+//line main.go:116:12
+	_s._a1 = _s.srv
+//line main.go:116:12
+	_s.PC = 2
+//line main.go:116:12
+	_s.srv = nil
+//line main.go:116:12
+	if _f.Suspend(_s._a1) {
+//line main.go:116:11
+		return false
+//line main.go:116:12
+	}
+//line main.go:116:13
+_r2:
+//line main.go:116:12
+	_, serr = runtime.Resume(_f, _s._a1)
+//line main.go:116:12
+	_s._a1 = nil
+//line main.go:117:1
+	_s.Err = errors.Join(_s.cerr, serr)
+//line main.go:117:1
+	return _s.Return()
+//line main.go:117:2
 }

@@ -6,7 +6,7 @@
 //asyncgen:func CopyFile 2b03160ce17c3d32 7c34be5a08e4d5d0
 //asyncgen:func CopyDir 08a844d9368c15e2 875442ad508411fc
 //asyncgen:func Demo 34e5cd9817b0135b d18ee605bc30f888
-//asyncgen:sum a1e0357dba683734
+//asyncgen:sum fd57d0663e2e66ea
 
 package main
 
@@ -59,90 +59,6 @@ var countFileInfo = runtime.FuncInfo{
 	Name: "main.CountFile",
 }
 
-func (_s *countFileCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err_1 error
-		n     int
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:39
-	_s.c = Count{Name: _s.name}
-//line main.go:40
-	_s._a0 = runtime.Open(_s.name)
-	_s.PC = 1
-	_s.name = ""
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:40
-	_s.f, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:41
-	if err_1 != nil {
-		_s.Ret, _s.Err = _s.c, err_1
-		return _s.Return()
-	}
-//line main.go:44
-	{
-		_d1 := _s.f.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:45
-	_s.buf = make([]byte, 32<<10)
-//line main.go:46
-	_s.inWord = false
-_l1:
-//line main.go:48
-	_s._a1 = _s.f.Read(_s.buf)
-	_s.PC = 2
-	_s.name = ""
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:48
-	n, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:49
-	for _, b := range _s.buf[:n] {
-		if b == '\n' {
-			_s.c.Lines++
-		}
-		if isSpace(b) {
-			_s.inWord = false
-		} else if !_s.inWord {
-			_s.inWord = true
-			_s.c.Words++
-		}
-	}
-//line main.go:60
-	_s.c.Bytes += n
-//line main.go:61
-	if err_2 == io.EOF {
-		_s.Ret, _s.Err = _s.c, nil
-		return _s.Return()
-	}
-//line main.go:64
-	if err_2 != nil {
-		_s.Ret, _s.Err = _s.c, err_2
-		return _s.Return()
-	}
-	goto _l1
-//line main_async.go:144
-}
-
 var _ func(name string) (Count, error) = CountFile
 
 // wordCountCoro is the state of the async function WordCount while it runs.
@@ -180,77 +96,6 @@ var wordCountInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 74,
 	Name: "main.WordCount",
-}
-
-func (_s *wordCountCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		entries []os.DirEntry
-		err     error
-		_t4     []Count
-		_t5     error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:75
-	_s.counts = nil
-//line main.go:76
-	_s._t1 = _s.dirs
-	_s._t2 = len(_s._t1)
-	_s._t3 = 0
-_l1:
-	if _s._t3 >= _s._t2 {
-		goto _l3
-	}
-	_s.dir = _s._t1[_s._t3]
-//line main.go:77
-	_s._a0 = runtime.ReadDir(_s.dir)
-	_s.PC = 1
-	_s.dirs = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:77
-	entries, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:78
-	if err != nil {
-		_s.Ret, _s.Err = nil, err
-		return _s.Return()
-	}
-//line main.go:81
-	for _, e := range entries {
-		if e.Type().IsRegular() {
-			_s.counts = append(_s.counts, CountFileAsync(filepath.Join(_s.dir, e.Name())))
-		}
-	}
-	_s._t3++
-	goto _l1
-_l3:
-//line main.go:87
-	_s._a1 = runtime.Gather(_s.counts...)
-	_s.PC = 2
-	_s.dirs = nil
-	_s.counts = nil
-	_s.dir = ""
-	_s._t1 = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:87
-	_t4, _t5 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	_s.Ret, _s.Err = _t4, _t5
-	return _s.Return()
-//line main_async.go:254
 }
 
 var _ func(dirs []string) ([]Count, error) = WordCount
@@ -304,149 +149,6 @@ var copyFileInfo = runtime.FuncInfo{
 	Name: "main.CopyFile",
 }
 
-func (_s *copyFileCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err_1 error
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	case 4:
-		goto _r4
-	case 5:
-		goto _r5
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:95
-	_s._a0 = runtime.Open(_s.src)
-	_s.PC = 1
-	_s.src = ""
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:95
-	_s.in, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:96
-	if err_1 != nil {
-		_s.Ret, _s.Err = 0, err_1
-		return _s.Return()
-	}
-//line main.go:99
-	{
-		_d1 := _s.in.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:100
-	_s._a0 = runtime.Create(_s.dst)
-	_s.PC = 2
-	_s.src = ""
-	_s.dst = ""
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line main.go:100
-	_s.out, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:101
-	if err_1 != nil {
-		_s.Ret, _s.Err = 0, err_1
-		return _s.Return()
-	}
-//line main.go:106
-	{
-		_d2 := _s.out.Close
-		_s.Defer(func() {
-			_d2()
-		})
-	}
-//line main.go:107
-	_s.buf = make([]byte, 64<<10)
-//line main.go:108
-	_s.total = 0
-_l1:
-//line main.go:110
-	_s._a1 = _s.in.Read(_s.buf)
-	_s.PC = 3
-	_s.src = ""
-	_s.dst = ""
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r3:
-//line main.go:110
-	_s.n, _s.rerr = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:111
-	if _s.n <= 0 {
-		goto _l4
-	}
-//line main.go:112
-	_s._a1 = _s.out.Write(_s.buf[:_s.n])
-	_s.PC = 4
-	_s.src = ""
-	_s.dst = ""
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r4:
-//line main.go:112
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l5
-	}
-//line main.go:113
-	_s.Ret, _s.Err = _s.total, err_2
-	return _s.Return()
-_l5:
-//line main.go:115
-	_s.total += _s.n
-_l4:
-//line main.go:117
-	if _s.rerr == io.EOF {
-		goto _l3
-	}
-//line main.go:120
-	if _s.rerr != nil {
-		_s.Ret, _s.Err = _s.total, _s.rerr
-		return _s.Return()
-	}
-	goto _l1
-_l3:
-//line main.go:124
-	_s._a2 = _s.out.Close()
-	_s.PC = 5
-	_s.src = ""
-	_s.dst = ""
-	_s.in = nil
-	_s.out = nil
-	_s.buf = nil
-	_s.rerr = nil
-	if _f.Suspend(_s._a2) {
-		return false
-	}
-_r5:
-//line main.go:124
-	_, err_1 = runtime.Resume(_f, _s._a2)
-	_s._a2 = nil
-//line main.go:125
-	_s.Ret, _s.Err = _s.total, err_1
-	return _s.Return()
-//line main_async.go:448
-}
-
 var _ func(src string, dst string) (int, error) = CopyFile
 
 // copyDirCoro is the state of the async function CopyDir while it runs.
@@ -485,89 +187,6 @@ var copyDirInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 132,
 	Name: "main.CopyDir",
-}
-
-func (_s *copyDirCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err_1   error
-		entries []os.DirEntry
-		err_2   error
-		results []runtime.Result[int]
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:133
-	_s._a0 = runtime.MkdirAll(_s.dst, 0o755)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:133
-	_, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_1 == nil {
-		goto _l1
-	}
-//line main.go:134
-	_s.Ret, _s.Err = 0, err_1
-	return _s.Return()
-_l1:
-//line main.go:136
-	_s._a1 = runtime.ReadDir(_s.src)
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:136
-	entries, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:137
-	if err_2 != nil {
-		_s.Ret, _s.Err = 0, err_2
-		return _s.Return()
-	}
-//line main.go:140
-	_s.copies = nil
-//line main.go:141
-	for _, e := range entries {
-		if e.Type().IsRegular() {
-			_s.copies = append(_s.copies, CopyFileAsync(filepath.Join(_s.src, e.Name()), filepath.Join(_s.dst, e.Name())))
-		}
-	}
-//line main.go:146
-	_s._a2 = runtime.GatherAll(_s.copies...)
-	_s.PC = 3
-	_s.src = ""
-	_s.dst = ""
-	if _f.Suspend(_s._a2) {
-		return false
-	}
-_r3:
-//line main.go:146
-	results, err_2 = runtime.Resume(_f, _s._a2)
-	_s._a2 = nil
-//line main.go:147
-	if err_2 != nil {
-		_s.Ret, _s.Err = 0, err_2
-		return _s.Return()
-	}
-//line main.go:150
-	_, err_2 = runtime.Values(results)
-//line main.go:151
-	_s.Ret, _s.Err = len(_s.copies), err_2
-	return _s.Return()
-//line main_async.go:571
 }
 
 var _ func(src string, dst string) (int, error) = CopyDir
@@ -615,110 +234,6 @@ var demoInfo = runtime.FuncInfo{
 	Name: "main.Demo",
 }
 
-func (_s *demoCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err_1  error
-		writes []runtime.Awaitable[struct{}]
-		err_2  error
-		err_3  error
-		_t1    []Count
-		_t2    error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	case 4:
-		goto _r4
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:159
-	_s.src, _s.dst = filepath.Join(_s.dir, "src"), filepath.Join(_s.dir, "dst")
-//line main.go:160
-	_s._a0 = runtime.Mkdir(_s.src, 0o755)
-	_s.PC = 1
-	_s.dir = ""
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:160
-	_, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_1 == nil {
-		goto _l1
-	}
-//line main.go:161
-	_s.Ret, _s.Err = nil, err_1
-	return _s.Return()
-_l1:
-//line main.go:163
-	writes = nil
-//line main.go:164
-	for i := range _s.n {
-		text := strings.Repeat(fmt.Sprintf("file %d says hello\n", i), i+1)
-		writes = append(writes, runtime.WriteFile(filepath.Join(_s.src, fmt.Sprintf("f%02d.txt", i)), []byte(text), 0o644))
-	}
-//line main.go:168
-	_s._a1 = runtime.Gather(writes...)
-	_s.PC = 2
-	_s.dir = ""
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:168
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l2
-	}
-//line main.go:169
-	_s.Ret, _s.Err = nil, err_2
-	return _s.Return()
-_l2:
-//line main.go:171
-	_s._a2 = CopyDirAsync(_s.src, _s.dst)
-	_s.PC = 3
-	_s.dir = ""
-	_s.src = ""
-	if _f.Suspend(_s._a2) {
-		return false
-	}
-_r3:
-//line main.go:171
-	_, err_3 = runtime.Resume(_f, _s._a2)
-	_s._a2 = nil
-	if err_3 == nil {
-		goto _l3
-	}
-//line main.go:172
-	_s.Ret, _s.Err = nil, err_3
-	return _s.Return()
-_l3:
-//line main.go:174
-	_s._a3 = WordCountAsync([]string{_s.dst})
-	_s.PC = 4
-	_s.dir = ""
-	_s.src = ""
-	_s.dst = ""
-	if _f.Suspend(_s._a3) {
-		return false
-	}
-_r4:
-//line main.go:174
-	_t1, _t2 = runtime.Resume(_f, _s._a3)
-	_s._a3 = nil
-	_s.Ret, _s.Err = _t1, _t2
-	return _s.Return()
-//line main_async.go:720
-}
-
 var _ func(dir string, n int) ([]Count, error) = Demo
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -726,4 +241,819 @@ var _ func(dir string, n int) ([]Count, error) = Demo
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:38:1
+func (_s *countFileCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:38:1
+	var (
+//line main.go:38:1
+		err_1 error
+//line main.go:38:1
+		n int
+//line main.go:38:1
+		err_2 error
+//line main.go:38:1
+	)
+//line main.go:38:1
+	switch _s.PC {
+//line main.go:38:1
+	case 0:
+//line main.go:38:1
+	case 1:
+//line main.go:38:1
+		goto _r1
+//line main.go:38:1
+	case 2:
+//line main.go:38:1
+		goto _r2
+//line main.go:38:1
+	default:
+//line main.go:38:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:38:1
+	}
+//line main.go:39:1
+	_s.c = Count{Name: _s.name}
+//line main.go:40:11
+	_s._a0 = runtime.Open(_s.name)
+//line main.go:40:11
+	_s.PC = 1
+//line main.go:40:11
+	_s.name = ""
+//line main.go:40:11
+	if _f.Suspend(_s._a0) {
+//line main.go:40:10
+		return false
+//line main.go:40:11
+	}
+//line main.go:40:12
+_r1:
+//line main.go:40:11
+	_s.f, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:40:11
+	_s._a0 = nil
+//line main.go:41:1
+	if err_1 != nil {
+//line main.go:42:1
+		_s.Ret, _s.Err = _s.c, err_1
+//line main.go:42:1
+		return _s.Return()
+//line main.go:42:2
+	}
+//line main.go:44:1
+	{
+//line main.go:44:1
+		_d1 := _s.f.Close
+//line main.go:44:1
+		_s.Defer(func() {
+//line main.go:44:1
+			_d1()
+//line main.go:44:1
+		})
+//line main.go:44:1
+	}
+//line main.go:45:1
+	_s.buf = make([]byte, 32<<10)
+//line main.go:46:1
+	_s.inWord = false
+//line main.go:46:2
+_l1:
+//line main.go:48:12
+	_s._a1 = _s.f.Read(_s.buf)
+//line main.go:48:12
+	_s.PC = 2
+//line main.go:48:12
+	_s.name = ""
+//line main.go:48:12
+	if _f.Suspend(_s._a1) {
+//line main.go:48:11
+		return false
+//line main.go:48:12
+	}
+//line main.go:48:13
+_r2:
+//line main.go:48:12
+	n, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:48:12
+	_s._a1 = nil
+//line main.go:49:2
+	for _, b := range _s.buf[:n] {
+//line main.go:50:2
+		if b == '\n' {
+//line main.go:51:2
+			_s.c.Lines++
+//line main.go:51:3
+		}
+//line main.go:53:2
+		if isSpace(b) {
+//line main.go:54:2
+			_s.inWord = false
+//line main.go:54:3
+		} else if !_s.inWord {
+//line main.go:56:2
+			_s.inWord = true
+//line main.go:57:2
+			_s.c.Words++
+//line main.go:57:3
+		}
+//line main.go:57:4
+	}
+//line main.go:60:2
+	_s.c.Bytes += n
+//line main.go:61:2
+	if err_2 == io.EOF {
+//line main.go:62:2
+		_s.Ret, _s.Err = _s.c, nil
+//line main.go:62:2
+		return _s.Return()
+//line main.go:62:3
+	}
+//line main.go:64:2
+	if err_2 != nil {
+//line main.go:65:2
+		_s.Ret, _s.Err = _s.c, err_2
+//line main.go:65:2
+		return _s.Return()
+//line main.go:65:3
+	}
+//line main.go:65:3
+	goto _l1
+//line main.go:65:4
+}
+
+//line main.go:74:1
+func (_s *wordCountCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:74:1
+	var (
+//line main.go:74:1
+		entries []os.DirEntry
+//line main.go:74:1
+		err error
+//line main.go:74:1
+		_t4 []Count
+//line main.go:74:1
+		_t5 error
+//line main.go:74:1
+	)
+//line main.go:74:1
+	switch _s.PC {
+//line main.go:74:1
+	case 0:
+//line main.go:74:1
+	case 1:
+//line main.go:74:1
+		goto _r1
+//line main.go:74:1
+	case 2:
+//line main.go:74:1
+		goto _r2
+//line main.go:74:1
+	default:
+//line main.go:74:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:74:1
+	}
+//line main.go:75:1
+	_s.counts = nil
+//line main.go:76:1
+	_s._t1 = _s.dirs
+//line main.go:76:1
+	_s._t2 = len(_s._t1)
+//line main.go:76:1
+	_s._t3 = 0
+//line main.go:76:2
+_l1:
+//line main.go:76:1
+	if _s._t3 >= _s._t2 {
+//line main.go:76:1
+		goto _l3
+//line main.go:76:1
+	}
+//line main.go:76:1
+	_s.dir = _s._t1[_s._t3]
+//line main.go:77:18
+	_s._a0 = runtime.ReadDir(_s.dir)
+//line main.go:77:18
+	_s.PC = 1
+//line main.go:77:18
+	_s.dirs = nil
+//line main.go:77:18
+	if _f.Suspend(_s._a0) {
+//line main.go:77:17
+		return false
+//line main.go:77:18
+	}
+//line main.go:77:19
+_r1:
+//line main.go:77:18
+	entries, err = runtime.Resume(_f, _s._a0)
+//line main.go:77:18
+	_s._a0 = nil
+//line main.go:78:2
+	if err != nil {
+//line main.go:79:2
+		_s.Ret, _s.Err = nil, err
+//line main.go:79:2
+		return _s.Return()
+//line main.go:79:3
+	}
+//line main.go:81:2
+	for _, e := range entries {
+//line main.go:82:2
+		if e.Type().IsRegular() {
+//line main.go:83:2
+			_s.counts = append(_s.counts, CountFileAsync(filepath.Join(_s.dir, e.Name())))
+//line main.go:83:3
+		}
+//line main.go:83:4
+	}
+//line main.go:83:4
+	_s._t3++
+//line main.go:83:4
+	goto _l1
+//line main.go:83:5
+_l3:
+//line main.go:87:8
+	_s._a1 = runtime.Gather(_s.counts...)
+//line main.go:87:8
+	_s.PC = 2
+//line main.go:87:8
+	_s.dirs = nil
+//line main.go:87:8
+	_s.counts = nil
+//line main.go:87:8
+	_s.dir = ""
+//line main.go:87:8
+	_s._t1 = nil
+//line main.go:87:8
+	if _f.Suspend(_s._a1) {
+//line main.go:87:7
+		return false
+//line main.go:87:8
+	}
+//line main.go:87:9
+_r2:
+//line main.go:87:8
+	_t4, _t5 = runtime.Resume(_f, _s._a1)
+//line main.go:87:8
+	_s._a1 = nil
+//line main.go:87:8
+	_s.Ret, _s.Err = _t4, _t5
+//line main.go:87:8
+	return _s.Return()
+//line main.go:87:9
+}
+
+//line main.go:94:1
+func (_s *copyFileCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:94:1
+	var (
+//line main.go:94:1
+		err_1 error
+//line main.go:94:1
+		err_2 error
+//line main.go:94:1
+	)
+//line main.go:94:1
+	switch _s.PC {
+//line main.go:94:1
+	case 0:
+//line main.go:94:1
+	case 1:
+//line main.go:94:1
+		goto _r1
+//line main.go:94:1
+	case 2:
+//line main.go:94:1
+		goto _r2
+//line main.go:94:1
+	case 3:
+//line main.go:94:1
+		goto _r3
+//line main.go:94:1
+	case 4:
+//line main.go:94:1
+		goto _r4
+//line main.go:94:1
+	case 5:
+//line main.go:94:1
+		goto _r5
+//line main.go:94:1
+	default:
+//line main.go:94:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:94:1
+	}
+//line main.go:95:12
+	_s._a0 = runtime.Open(_s.src)
+//line main.go:95:12
+	_s.PC = 1
+//line main.go:95:12
+	_s.src = ""
+//line main.go:95:12
+	if _f.Suspend(_s._a0) {
+//line main.go:95:11
+		return false
+//line main.go:95:12
+	}
+//line main.go:95:13
+_r1:
+//line main.go:95:12
+	_s.in, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:95:12
+	_s._a0 = nil
+//line main.go:96:1
+	if err_1 != nil {
+//line main.go:97:1
+		_s.Ret, _s.Err = 0, err_1
+//line main.go:97:1
+		return _s.Return()
+//line main.go:97:2
+	}
+//line main.go:99:1
+	{
+//line main.go:99:1
+		_d1 := _s.in.Close
+//line main.go:99:1
+		_s.Defer(func() {
+//line main.go:99:1
+			_d1()
+//line main.go:99:1
+		})
+//line main.go:99:1
+	}
+//line main.go:100:13
+	_s._a0 = runtime.Create(_s.dst)
+//line main.go:100:13
+	_s.PC = 2
+//line main.go:100:13
+	_s.src = ""
+//line main.go:100:13
+	_s.dst = ""
+//line main.go:100:13
+	if _f.Suspend(_s._a0) {
+//line main.go:100:12
+		return false
+//line main.go:100:13
+	}
+//line main.go:100:14
+_r2:
+//line main.go:100:13
+	_s.out, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:100:13
+	_s._a0 = nil
+//line main.go:101:1
+	if err_1 != nil {
+//line main.go:102:1
+		_s.Ret, _s.Err = 0, err_1
+//line main.go:102:1
+		return _s.Return()
+//line main.go:102:2
+	}
+//line main.go:106:1
+	{
+//line main.go:106:1
+		_d2 := _s.out.Close
+//line main.go:106:1
+		_s.Defer(func() {
+//line main.go:106:1
+			_d2()
+//line main.go:106:1
+		})
+//line main.go:106:1
+	}
+//line main.go:107:1
+	_s.buf = make([]byte, 64<<10)
+//line main.go:108:1
+	_s.total = 0
+//line main.go:108:2
+_l1:
+//line main.go:110:13
+	_s._a1 = _s.in.Read(_s.buf)
+//line main.go:110:13
+	_s.PC = 3
+//line main.go:110:13
+	_s.src = ""
+//line main.go:110:13
+	_s.dst = ""
+//line main.go:110:13
+	if _f.Suspend(_s._a1) {
+//line main.go:110:12
+		return false
+//line main.go:110:13
+	}
+//line main.go:110:14
+_r3:
+//line main.go:110:13
+	_s.n, _s.rerr = runtime.Resume(_f, _s._a1)
+//line main.go:110:13
+	_s._a1 = nil
+//line main.go:111:2
+	if _s.n <= 0 {
+//line main.go:111:1
+		goto _l4
+//line main.go:111:2
+	}
+//line main.go:112:16
+	_s._a1 = _s.out.Write(_s.buf[:_s.n])
+//line main.go:112:16
+	_s.PC = 4
+//line main.go:112:16
+	_s.src = ""
+//line main.go:112:16
+	_s.dst = ""
+//line main.go:112:16
+	if _f.Suspend(_s._a1) {
+//line main.go:112:15
+		return false
+//line main.go:112:16
+	}
+//line main.go:112:17
+_r4:
+//line main.go:112:16
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:112:16
+	_s._a1 = nil
+//line main.go:112:16
+	if err_2 == nil {
+//line main.go:112:15
+		goto _l5
+//line main.go:112:16
+	}
+//line main.go:113:4
+	_s.Ret, _s.Err = _s.total, err_2
+//line main.go:113:4
+	return _s.Return()
+//line main.go:113:5
+_l5:
+//line main.go:115:3
+	_s.total += _s.n
+//line main.go:115:4
+_l4:
+//line main.go:117:2
+	if _s.rerr == io.EOF {
+//line main.go:118:2
+		goto _l3
+//line main.go:118:3
+	}
+//line main.go:120:2
+	if _s.rerr != nil {
+//line main.go:121:2
+		_s.Ret, _s.Err = _s.total, _s.rerr
+//line main.go:121:2
+		return _s.Return()
+//line main.go:121:3
+	}
+//line main.go:121:3
+	goto _l1
+//line main.go:121:4
+_l3:
+//line main.go:124:10
+	_s._a2 = _s.out.Close()
+//line main.go:124:10
+	_s.PC = 5
+//line main.go:124:10
+	_s.src = ""
+//line main.go:124:10
+	_s.dst = ""
+//line main.go:124:10
+	_s.in = nil
+//line main.go:124:10
+	_s.out = nil
+//line main.go:124:10
+	_s.buf = nil
+//line main.go:124:10
+	_s.rerr = nil
+//line main.go:124:10
+	if _f.Suspend(_s._a2) {
+//line main.go:124:9
+		return false
+//line main.go:124:10
+	}
+//line main.go:124:11
+_r5:
+//line main.go:124:10
+	_, err_1 = runtime.Resume(_f, _s._a2)
+//line main.go:124:10
+	_s._a2 = nil
+//line main.go:125:1
+	_s.Ret, _s.Err = _s.total, err_1
+//line main.go:125:1
+	return _s.Return()
+//line main.go:125:2
+}
+
+//line main.go:132:1
+func (_s *copyDirCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:132:1
+	var (
+//line main.go:132:1
+		err_1 error
+//line main.go:132:1
+		entries []os.DirEntry
+//line main.go:132:1
+		err_2 error
+//line main.go:132:1
+		results []runtime.Result[int]
+//line main.go:132:1
+	)
+//line main.go:132:1
+	switch _s.PC {
+//line main.go:132:1
+	case 0:
+//line main.go:132:1
+	case 1:
+//line main.go:132:1
+		goto _r1
+//line main.go:132:1
+	case 2:
+//line main.go:132:1
+		goto _r2
+//line main.go:132:1
+	case 3:
+//line main.go:132:1
+		goto _r3
+//line main.go:132:1
+	default:
+//line main.go:132:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:132:1
+	}
+//line main.go:133:14
+	_s._a0 = runtime.MkdirAll(_s.dst, 0o755)
+//line main.go:133:14
+	_s.PC = 1
+//line main.go:133:14
+	if _f.Suspend(_s._a0) {
+//line main.go:133:13
+		return false
+//line main.go:133:14
+	}
+//line main.go:133:15
+_r1:
+//line main.go:133:14
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:133:14
+	_s._a0 = nil
+//line main.go:133:14
+	if err_1 == nil {
+//line main.go:133:13
+		goto _l1
+//line main.go:133:14
+	}
+//line main.go:134:2
+	_s.Ret, _s.Err = 0, err_1
+//line main.go:134:2
+	return _s.Return()
+//line main.go:134:3
+_l1:
+//line main.go:136:17
+	_s._a1 = runtime.ReadDir(_s.src)
+//line main.go:136:17
+	_s.PC = 2
+//line main.go:136:17
+	if _f.Suspend(_s._a1) {
+//line main.go:136:16
+		return false
+//line main.go:136:17
+	}
+//line main.go:136:18
+_r2:
+//line main.go:136:17
+	entries, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:136:17
+	_s._a1 = nil
+//line main.go:137:1
+	if err_2 != nil {
+//line main.go:138:1
+		_s.Ret, _s.Err = 0, err_2
+//line main.go:138:1
+		return _s.Return()
+//line main.go:138:2
+	}
+//line main.go:140:1
+	_s.copies = nil
+//line main.go:141:1
+	for _, e := range entries {
+//line main.go:142:1
+		if e.Type().IsRegular() {
+//line main.go:143:1
+			_s.copies = append(_s.copies, CopyFileAsync(filepath.Join(_s.src, e.Name()), filepath.Join(_s.dst, e.Name())))
+//line main.go:143:2
+		}
+//line main.go:143:3
+	}
+//line main.go:146:17
+	_s._a2 = runtime.GatherAll(_s.copies...)
+//line main.go:146:17
+	_s.PC = 3
+//line main.go:146:17
+	_s.src = ""
+//line main.go:146:17
+	_s.dst = ""
+//line main.go:146:17
+	if _f.Suspend(_s._a2) {
+//line main.go:146:16
+		return false
+//line main.go:146:17
+	}
+//line main.go:146:18
+_r3:
+//line main.go:146:17
+	results, err_2 = runtime.Resume(_f, _s._a2)
+//line main.go:146:17
+	_s._a2 = nil
+//line main.go:147:1
+	if err_2 != nil {
+//line main.go:148:1
+		_s.Ret, _s.Err = 0, err_2
+//line main.go:148:1
+		return _s.Return()
+//line main.go:148:2
+	}
+//line main.go:150:1
+	_, err_2 = runtime.Values(results)
+//line main.go:151:1
+	_s.Ret, _s.Err = len(_s.copies), err_2
+//line main.go:151:1
+	return _s.Return()
+//line main.go:151:2
+}
+
+//line main.go:158:1
+func (_s *demoCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:158:1
+	var (
+//line main.go:158:1
+		err_1 error
+//line main.go:158:1
+		writes []runtime.Awaitable[struct{}]
+//line main.go:158:1
+		err_2 error
+//line main.go:158:1
+		err_3 error
+//line main.go:158:1
+		_t1 []Count
+//line main.go:158:1
+		_t2 error
+//line main.go:158:1
+	)
+//line main.go:158:1
+	switch _s.PC {
+//line main.go:158:1
+	case 0:
+//line main.go:158:1
+	case 1:
+//line main.go:158:1
+		goto _r1
+//line main.go:158:1
+	case 2:
+//line main.go:158:1
+		goto _r2
+//line main.go:158:1
+	case 3:
+//line main.go:158:1
+		goto _r3
+//line main.go:158:1
+	case 4:
+//line main.go:158:1
+		goto _r4
+//line main.go:158:1
+	default:
+//line main.go:158:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:158:1
+	}
+//line main.go:159:1
+	_s.src, _s.dst = filepath.Join(_s.dir, "src"), filepath.Join(_s.dir, "dst")
+//line main.go:160:14
+	_s._a0 = runtime.Mkdir(_s.src, 0o755)
+//line main.go:160:14
+	_s.PC = 1
+//line main.go:160:14
+	_s.dir = ""
+//line main.go:160:14
+	if _f.Suspend(_s._a0) {
+//line main.go:160:13
+		return false
+//line main.go:160:14
+	}
+//line main.go:160:15
+_r1:
+//line main.go:160:14
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:160:14
+	_s._a0 = nil
+//line main.go:160:14
+	if err_1 == nil {
+//line main.go:160:13
+		goto _l1
+//line main.go:160:14
+	}
+//line main.go:161:2
+	_s.Ret, _s.Err = nil, err_1
+//line main.go:161:2
+	return _s.Return()
+//line main.go:161:3
+_l1:
+//line main.go:163:1
+	writes = nil
+//line main.go:164:1
+	for i := range _s.n {
+//line main.go:165:1
+		text := strings.Repeat(fmt.Sprintf("file %d says hello\n", i), i+1)
+//line main.go:166:1
+		writes = append(writes, runtime.WriteFile(filepath.Join(_s.src, fmt.Sprintf("f%02d.txt", i)), []byte(text), 0o644))
+//line main.go:166:2
+	}
+//line main.go:168:14
+	_s._a1 = runtime.Gather(writes...)
+//line main.go:168:14
+	_s.PC = 2
+//line main.go:168:14
+	_s.dir = ""
+//line main.go:168:14
+	if _f.Suspend(_s._a1) {
+//line main.go:168:13
+		return false
+//line main.go:168:14
+	}
+//line main.go:168:15
+_r2:
+//line main.go:168:14
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:168:14
+	_s._a1 = nil
+//line main.go:168:14
+	if err_2 == nil {
+//line main.go:168:13
+		goto _l2
+//line main.go:168:14
+	}
+//line main.go:169:2
+	_s.Ret, _s.Err = nil, err_2
+//line main.go:169:2
+	return _s.Return()
+//line main.go:169:3
+_l2:
+//line main.go:171:14
+	_s._a2 = CopyDirAsync(_s.src, _s.dst)
+//line main.go:171:14
+	_s.PC = 3
+//line main.go:171:14
+	_s.dir = ""
+//line main.go:171:14
+	_s.src = ""
+//line main.go:171:14
+	if _f.Suspend(_s._a2) {
+//line main.go:171:13
+		return false
+//line main.go:171:14
+	}
+//line main.go:171:15
+_r3:
+//line main.go:171:14
+	_, err_3 = runtime.Resume(_f, _s._a2)
+//line main.go:171:14
+	_s._a2 = nil
+//line main.go:171:14
+	if err_3 == nil {
+//line main.go:171:13
+		goto _l3
+//line main.go:171:14
+	}
+//line main.go:172:2
+	_s.Ret, _s.Err = nil, err_3
+//line main.go:172:2
+	return _s.Return()
+//line main.go:172:3
+_l3:
+//line main.go:174:8
+	_s._a3 = WordCountAsync([]string{_s.dst})
+//line main.go:174:8
+	_s.PC = 4
+//line main.go:174:8
+	_s.dir = ""
+//line main.go:174:8
+	_s.src = ""
+//line main.go:174:8
+	_s.dst = ""
+//line main.go:174:8
+	if _f.Suspend(_s._a3) {
+//line main.go:174:7
+		return false
+//line main.go:174:8
+	}
+//line main.go:174:9
+_r4:
+//line main.go:174:8
+	_t1, _t2 = runtime.Resume(_f, _s._a3)
+//line main.go:174:8
+	_s._a3 = nil
+//line main.go:174:8
+	_s.Ret, _s.Err = _t1, _t2
+//line main.go:174:8
+	return _s.Return()
+//line main.go:174:9
 }

@@ -6,7 +6,7 @@
 //asyncgen:func Server.conn 7e3b16fe0d613ac4 405ddbd86d794672
 //asyncgen:func session 5057fea5d1f9ee25 2b753da1120bca8a
 //asyncgen:func flood 4d2889cd8ee57310 61bb0a601467f058
-//asyncgen:sum 0a0b28a35febc832
+//asyncgen:sum 31a32811185686bc
 
 package main
 
@@ -59,120 +59,6 @@ var serverServeInfo = runtime.FuncInfo{
 	Name: "main.Server.Serve",
 }
 
-func (_s *serverServeCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err_1 error
-		scope *runtime.Scope
-		c_1   *runtime.Task[struct{}]
-		_t1   map[*runtime.Task[struct{}]]struct{}
-		_t2   []*runtime.Task[struct{}]
-		_t3   int
-		_t4   *runtime.Task[struct{}]
-		_t6   bool
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:86
-	_s.srv.conns = map[*runtime.Task[struct{}]]struct{}{}
-//line main.go:87
-	_s._a0 = _s.srv.acceptAsync(_s.ln)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:87
-	_, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:88
-	_s.ln.Close()
-//line main.go:89
-	if !errors.Is(err_1, runtime.ErrCanceled) {
-		_s.Err = err_1
-		return _s.Return()
-	}
-//line main.go:92
-	logf("shutting down: %d connections open, %v to close them", len(_s.srv.conns), _s.srv.Grace)
-//line main.go:93
-	scope = runtime.Shielded(_s.srv.Grace)
-//line main.go:94
-	{
-		_d1 := scope.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:95
-	for c := range _s.srv.conns {
-		c.Cancel()
-	}
-_l1:
-//line main.go:98
-	if len(_s.srv.conns) <= 0 {
-		goto _l3
-	}
-//line main.go:99
-	_t1 = _s.srv.conns
-	_t2 = make([]*runtime.Task[struct{}], 0, len(_t1))
-	for _k := range _t1 {
-		_t2 = append(_t2, _k)
-	}
-	_t3 = 0
-_l4:
-	if _t3 >= len(_t2) {
-		goto _l6
-	}
-	_t4 = _t2[_t3]
-	_, _t6 = _t1[_t4]
-	if !_t6 {
-		goto _l7
-	}
-	c_1 = _t4
-//line main.go:100
-	_s._a0 = c_1
-	_s.PC = 2
-	_s.ln = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line main.go:100
-	_, err_2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if !errors.Is(err_2, runtime.ErrTimeout) {
-		goto _l8
-	}
-//line main.go:101
-	logf("shutdown: grace period over, %d connections cut", len(_s.srv.conns))
-//line main.go:102
-	_s.Err = nil
-	return _s.Return()
-_l8:
-//line main.go:104
-	goto _l6
-_l7:
-	_t3++
-	goto _l4
-_l6:
-	_t2 = nil
-	goto _l1
-_l3:
-//line main.go:107
-	logf("shutdown complete")
-//line main.go:108
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:174
-}
-
 var _ func(_ *Server, ln *runtime.Listener) error = (*Server).Serve
 
 // serverAcceptCoro is the state of the async function Server.accept while it runs.
@@ -203,52 +89,6 @@ var serverAcceptInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 115,
 	Name: "main.Server.accept",
-}
-
-func (_s *serverAcceptCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		s   *runtime.Stream
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:116
-	logf("listening on %s", _s.ln.Addr())
-_l1:
-//line main.go:118
-	_s._a0 = _s.ln.Accept()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:118
-	s, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:119
-	if err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:122
-	_s.srv.n++
-//line main.go:123
-	_s.t = new(*runtime.Task[struct{}])
-//line main.go:124
-	(*_s.t) = runtime.Spawn(_s.srv.connAsync(s, _s.srv.n, func(t **runtime.Task[struct{}]) func() {
-		return func() {
-			delete(_s.srv.conns, (*t))
-		}
-	}(_s.t)))
-//line main.go:125
-	_s.srv.conns[(*_s.t)] = struct{}{}
-	goto _l1
-//line main_async.go:252
 }
 
 var _ func(_ *Server, ln *runtime.Listener) error = (*Server).accept
@@ -285,94 +125,6 @@ var serverConnInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 133,
 	Name: "main.Server.conn",
-}
-
-func (_s *serverConnCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		id    string
-		err_1 error
-		scope *runtime.Scope
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:134
-	_s.Defer(_s.gone)
-//line main.go:135
-	{
-		_d1 := _s.s.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:136
-	id = "conn-" + strconv.Itoa(_s.n)
-//line main.go:137
-	connID.Set(id)
-//line main.go:138
-	logger.Set(log.New(_s.srv.Log, "["+id+"] ", 0))
-//line main.go:139
-	logf("connected from %s", _s.s.RemoteAddr())
-//line main.go:140
-	_s._a0 = sessionAsync(_s.s)
-	_s.PC = 1
-	_s.gone = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:140
-	_, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:141
-	if !errors.Is(err_1, runtime.ErrCanceled) {
-		logf("closed: %v", err_1)
-		return _s.Return()
-	}
-//line main.go:148
-	scope = runtime.Shielded(_s.srv.Grace)
-//line main.go:149
-	{
-		_d2 := scope.Close
-		_s.Defer(func() {
-			_d2()
-		})
-	}
-//line main.go:150
-	_s.s.Write([]byte("* server shutting down, goodbye\n"))
-//line main.go:151
-	_s._a0 = _s.s.Drain()
-	_s.PC = 2
-	_s.srv = nil
-	_s.gone = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line main.go:151
-	_, err_2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_2 == nil {
-		goto _l1
-	}
-//line main.go:152
-	logf("goodbye not delivered: %v", err_2)
-//line main.go:153
-	_s.s.Abort()
-//line main.go:154
-	return _s.Return()
-_l1:
-//line main.go:156
-	logf("said goodbye")
-	return _s.Return()
-//line main_async.go:376
 }
 
 var _ func(_ *Server, s *runtime.Stream, n int, gone func()) = (*Server).conn
@@ -416,164 +168,6 @@ var sessionInfo = runtime.FuncInfo{
 	Name: "main.session",
 }
 
-func (_s *sessionCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line    []byte
-		err_1   error
-		cmd     string
-		arg     string
-		convErr error
-		reply   string
-		_t1     string
-		err_2   error
-		err_3   error
-		err_4   error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	case 4:
-		goto _r4
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:165
-	_s._a0 = _s.s.ReadLine()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:165
-	line, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:166
-	if err_1 == io.EOF {
-		_s.Err = io.EOF
-		return _s.Return()
-	}
-//line main.go:169
-	if err_1 != nil {
-		_s.Err = err_1
-		return _s.Return()
-	}
-//line main.go:172
-	cmd, arg, _ = strings.Cut(string(bytes.TrimSpace(line)), " ")
-//line main.go:173
-	_s.n = new(int)
-	(*_s.n), convErr = strconv.Atoi(arg)
-//line main.go:174
-	if convErr != nil || (*_s.n) < 0 {
-		_s.s.Write([]byte("? want: sleep MS | block MS | flood N\n"))
-		goto _l2
-	}
-//line main.go:178
-	logf("%s %d", cmd, (*_s.n))
-//line main.go:179
-	reply = ""
-//line main.go:180
-	_t1 = cmd
-//line main.go:181
-	if _t1 == "sleep" {
-		goto _l5
-	}
-//line main.go:186
-	if _t1 == "block" {
-		goto _l6
-	}
-//line main.go:193
-	if _t1 == "flood" {
-		goto _l7
-	}
-	goto _l8
-_l5:
-//line main.go:182
-	_s._a1 = runtime.Sleep(time.Duration((*_s.n)) * time.Millisecond)
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:182
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l9
-	}
-//line main.go:183
-	_s.Err = err_2
-	return _s.Return()
-_l9:
-//line main.go:185
-	reply = fmt.Sprintf("slept %d", (*_s.n))
-	goto _l4
-_l6:
-//line main.go:187
-	_s._a1 = runtime.ToThreadContext(func(n *int) func(ctx context.Context) (struct{}, error) {
-		return func(ctx context.Context) (struct{}, error) {
-			return blockingCall(ctx, time.Duration((*n))*time.Millisecond)
-		}
-	}(_s.n))
-	_s.PC = 3
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r3:
-//line main.go:187
-	_, err_3 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_3 == nil {
-		goto _l10
-	}
-//line main.go:190
-	_s.Err = err_3
-	return _s.Return()
-_l10:
-//line main.go:192
-	reply = fmt.Sprintf("blocked %d", (*_s.n))
-	goto _l4
-_l7:
-//line main.go:194
-	_s._a1 = floodAsync(_s.s, (*_s.n))
-	_s.PC = 4
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r4:
-//line main.go:194
-	_, err_4 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_4 == nil {
-		goto _l11
-	}
-//line main.go:195
-	_s.Err = err_4
-	return _s.Return()
-_l11:
-//line main.go:197
-	reply = fmt.Sprintf("flooded %d", (*_s.n))
-	goto _l4
-_l8:
-//line main.go:199
-	reply = "? unknown command " + strconv.Quote(cmd)
-	goto _l4
-_l4:
-//line main.go:201
-	if err := _s.s.Write([]byte(reply + "\n")); err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-_l2:
-	goto _l1
-//line main_async.go:575
-}
-
 var _ func(s *runtime.Stream) error = session
 
 // floodCoro is the state of the async function flood while it runs.
@@ -607,57 +201,6 @@ var floodInfo = runtime.FuncInfo{
 	Name: "main.flood",
 }
 
-func (_s *floodCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err_1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:227
-	_s.line = append(bytes.Repeat([]byte{'x'}, 1023), '\n')
-//line main.go:228
-	_s.i = 0
-_l1:
-	if _s.i >= _s.n {
-		goto _l3
-	}
-//line main.go:229
-	if err := _s.s.Write(_s.line); err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:232
-	_s._a0 = _s.s.Drain()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:232
-	_, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_1 == nil {
-		goto _l4
-	}
-//line main.go:233
-	_s.Err = err_1
-	return _s.Return()
-_l4:
-//line main.go:228
-	_s.i++
-	goto _l1
-_l3:
-//line main.go:236
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:659
-}
-
 var _ func(s *runtime.Stream, n int) error = flood
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -665,4 +208,745 @@ var _ func(s *runtime.Stream, n int) error = flood
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:85:1
+func (_s *serverServeCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:85:1
+	var (
+//line main.go:85:1
+		err_1 error
+//line main.go:85:1
+		scope *runtime.Scope
+//line main.go:85:1
+		c_1 *runtime.Task[struct{}]
+//line main.go:85:1
+		_t1 map[*runtime.Task[struct{}]]struct{}
+//line main.go:85:1
+		_t2 []*runtime.Task[struct{}]
+//line main.go:85:1
+		_t3 int
+//line main.go:85:1
+		_t4 *runtime.Task[struct{}]
+//line main.go:85:1
+		_t6 bool
+//line main.go:85:1
+		err_2 error
+//line main.go:85:1
+	)
+//line main.go:85:1
+	switch _s.PC {
+//line main.go:85:1
+	case 0:
+//line main.go:85:1
+	case 1:
+//line main.go:85:1
+		goto _r1
+//line main.go:85:1
+	case 2:
+//line main.go:85:1
+		goto _r2
+//line main.go:85:1
+	default:
+//line main.go:85:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:85:1
+	}
+//line main.go:86:1
+	_s.srv.conns = map[*runtime.Task[struct{}]]struct{}{}
+//line main.go:87:11
+	_s._a0 = _s.srv.acceptAsync(_s.ln)
+//line main.go:87:11
+	_s.PC = 1
+//line main.go:87:11
+	if _f.Suspend(_s._a0) {
+//line main.go:87:10
+		return false
+//line main.go:87:11
+	}
+//line main.go:87:12
+_r1:
+//line main.go:87:11
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:87:11
+	_s._a0 = nil
+//line main.go:88:1
+	_s.ln.Close()
+//line main.go:89:1
+	if !errors.Is(err_1, runtime.ErrCanceled) {
+//line main.go:90:1
+		_s.Err = err_1
+//line main.go:90:1
+		return _s.Return()
+//line main.go:90:2
+	}
+//line main.go:92:1
+	logf("shutting down: %d connections open, %v to close them", len(_s.srv.conns), _s.srv.Grace)
+//line main.go:93:1
+	scope = runtime.Shielded(_s.srv.Grace)
+//line main.go:94:1
+	{
+//line main.go:94:1
+		_d1 := scope.Close
+//line main.go:94:1
+		_s.Defer(func() {
+//line main.go:94:1
+			_d1()
+//line main.go:94:1
+		})
+//line main.go:94:1
+	}
+//line main.go:95:1
+	for c := range _s.srv.conns {
+//line main.go:96:1
+		c.Cancel()
+//line main.go:96:2
+	}
+//line main.go:96:3
+_l1:
+//line main.go:98:5
+	if len(_s.srv.conns) <= 0 {
+//line main.go:98:4
+		goto _l3
+//line main.go:98:5
+	}
+//line main.go:99:2
+	_t1 = _s.srv.conns
+//line main.go:99:2
+	_t2 = make([]*runtime.Task[struct{}], 0, len(_t1))
+//line main.go:99:2
+	for _k := range _t1 {
+//line main.go:99:1
+		_t2 = append(_t2, _k)
+//line main.go:99:2
+	}
+//line main.go:99:2
+	_t3 = 0
+//line main.go:99:3
+_l4:
+//line main.go:99:2
+	if _t3 >= len(_t2) {
+//line main.go:99:1
+		goto _l6
+//line main.go:99:2
+	}
+//line main.go:99:2
+	_t4 = _t2[_t3]
+//line main.go:99:2
+	_, _t6 = _t1[_t4]
+//line main.go:99:2
+	if !_t6 {
+//line main.go:99:1
+		goto _l7
+//line main.go:99:2
+	}
+//line main.go:99:2
+	c_1 = _t4
+//line main.go:100:16
+	_s._a0 = c_1
+//line main.go:100:16
+	_s.PC = 2
+//line main.go:100:16
+	_s.ln = nil
+//line main.go:100:16
+	if _f.Suspend(_s._a0) {
+//line main.go:100:15
+		return false
+//line main.go:100:16
+	}
+//line main.go:100:17
+_r2:
+//line main.go:100:16
+	_, err_2 = runtime.Resume(_f, _s._a0)
+//line main.go:100:16
+	_s._a0 = nil
+//line main.go:100:16
+	if !errors.Is(err_2, runtime.ErrTimeout) {
+//line main.go:100:15
+		goto _l8
+//line main.go:100:16
+	}
+//line main.go:101:4
+	logf("shutdown: grace period over, %d connections cut", len(_s.srv.conns))
+//line main.go:102:4
+	_s.Err = nil
+//line main.go:102:4
+	return _s.Return()
+//line main.go:102:5
+_l8:
+//line main.go:104:3
+	goto _l6
+//line main.go:104:4
+_l7:
+//line main.go:104:3
+	_t3++
+//line main.go:104:3
+	goto _l4
+//line main.go:104:4
+_l6:
+//line main.go:104:3
+	_t2 = nil
+//line main.go:104:3
+	goto _l1
+//line main.go:104:4
+_l3:
+//line main.go:107:1
+	logf("shutdown complete")
+//line main.go:108:1
+	_s.Err = nil
+//line main.go:108:1
+	return _s.Return()
+//line main.go:108:2
+}
+
+//line main.go:115:1
+func (_s *serverAcceptCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:115:1
+	var (
+//line main.go:115:1
+		s *runtime.Stream
+//line main.go:115:1
+		err error
+//line main.go:115:1
+	)
+//line main.go:115:1
+	switch _s.PC {
+//line main.go:115:1
+	case 0:
+//line main.go:115:1
+	case 1:
+//line main.go:115:1
+		goto _r1
+//line main.go:115:1
+	default:
+//line main.go:115:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:115:1
+	}
+//line main.go:116:1
+	logf("listening on %s", _s.ln.Addr())
+//line main.go:116:2
+_l1:
+//line main.go:118:12
+	_s._a0 = _s.ln.Accept()
+//line main.go:118:12
+	_s.PC = 1
+//line main.go:118:12
+	if _f.Suspend(_s._a0) {
+//line main.go:118:11
+		return false
+//line main.go:118:12
+	}
+//line main.go:118:13
+_r1:
+//line main.go:118:12
+	s, err = runtime.Resume(_f, _s._a0)
+//line main.go:118:12
+	_s._a0 = nil
+//line main.go:119:2
+	if err != nil {
+//line main.go:120:2
+		_s.Err = err
+//line main.go:120:2
+		return _s.Return()
+//line main.go:120:3
+	}
+//line main.go:122:2
+	_s.srv.n++
+//line main.go:123:2
+	_s.t = new(*runtime.Task[struct{}])
+//line main.go:124:2
+	(*_s.t) = runtime.Spawn(_s.srv.connAsync(s, _s.srv.n, func(t **runtime.Task[struct{}]) func() {
+//line main.go:124:1
+		return func() {
+//line main.go:124:1
+			delete(_s.srv.conns, (*t))
+//line main.go:124:1
+		}
+//line main.go:124:2
+	}(_s.t)))
+//line main.go:125:2
+	_s.srv.conns[(*_s.t)] = struct{}{}
+//line main.go:125:2
+	goto _l1
+//line main.go:125:3
+}
+
+//line main.go:133:1
+func (_s *serverConnCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:133:1
+	var (
+//line main.go:133:1
+		id string
+//line main.go:133:1
+		err_1 error
+//line main.go:133:1
+		scope *runtime.Scope
+//line main.go:133:1
+		err_2 error
+//line main.go:133:1
+	)
+//line main.go:133:1
+	switch _s.PC {
+//line main.go:133:1
+	case 0:
+//line main.go:133:1
+	case 1:
+//line main.go:133:1
+		goto _r1
+//line main.go:133:1
+	case 2:
+//line main.go:133:1
+		goto _r2
+//line main.go:133:1
+	default:
+//line main.go:133:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:133:1
+	}
+//line main.go:134:1
+	_s.Defer(_s.gone)
+//line main.go:135:1
+	{
+//line main.go:135:1
+		_d1 := _s.s.Close
+//line main.go:135:1
+		_s.Defer(func() {
+//line main.go:135:1
+			_d1()
+//line main.go:135:1
+		})
+//line main.go:135:1
+	}
+//line main.go:136:1
+	id = "conn-" + strconv.Itoa(_s.n)
+//line main.go:137:1
+	connID.Set(id)
+//line main.go:138:1
+	logger.Set(log.New(_s.srv.Log, "["+id+"] ", 0))
+//line main.go:139:1
+	logf("connected from %s", _s.s.RemoteAddr())
+//line main.go:140:11
+	_s._a0 = sessionAsync(_s.s)
+//line main.go:140:11
+	_s.PC = 1
+//line main.go:140:11
+	_s.gone = nil
+//line main.go:140:11
+	if _f.Suspend(_s._a0) {
+//line main.go:140:10
+		return false
+//line main.go:140:11
+	}
+//line main.go:140:12
+_r1:
+//line main.go:140:11
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:140:11
+	_s._a0 = nil
+//line main.go:141:1
+	if !errors.Is(err_1, runtime.ErrCanceled) {
+//line main.go:142:1
+		logf("closed: %v", err_1)
+//line main.go:143:1
+		return _s.Return()
+//line main.go:143:2
+	}
+//line main.go:148:1
+	scope = runtime.Shielded(_s.srv.Grace)
+//line main.go:149:1
+	{
+//line main.go:149:1
+		_d2 := scope.Close
+//line main.go:149:1
+		_s.Defer(func() {
+//line main.go:149:1
+			_d2()
+//line main.go:149:1
+		})
+//line main.go:149:1
+	}
+//line main.go:150:1
+	_s.s.Write([]byte("* server shutting down, goodbye\n"))
+//line main.go:151:14
+	_s._a0 = _s.s.Drain()
+//line main.go:151:14
+	_s.PC = 2
+//line main.go:151:14
+	_s.srv = nil
+//line main.go:151:14
+	_s.gone = nil
+//line main.go:151:14
+	if _f.Suspend(_s._a0) {
+//line main.go:151:13
+		return false
+//line main.go:151:14
+	}
+//line main.go:151:15
+_r2:
+//line main.go:151:14
+	_, err_2 = runtime.Resume(_f, _s._a0)
+//line main.go:151:14
+	_s._a0 = nil
+//line main.go:151:14
+	if err_2 == nil {
+//line main.go:151:13
+		goto _l1
+//line main.go:151:14
+	}
+//line main.go:152:2
+	logf("goodbye not delivered: %v", err_2)
+//line main.go:153:2
+	_s.s.Abort()
+//line main.go:154:2
+	return _s.Return()
+//line main.go:154:3
+_l1:
+//line main.go:156:1
+	logf("said goodbye")
+//line main.go:156:1
+	return _s.Return()
+//line main.go:156:2
+}
+
+//line main.go:163:1
+func (_s *sessionCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:163:1
+	var (
+//line main.go:163:1
+		line []byte
+//line main.go:163:1
+		err_1 error
+//line main.go:163:1
+		cmd string
+//line main.go:163:1
+		arg string
+//line main.go:163:1
+		convErr error
+//line main.go:163:1
+		reply string
+//line main.go:163:1
+		_t1 string
+//line main.go:163:1
+		err_2 error
+//line main.go:163:1
+		err_3 error
+//line main.go:163:1
+		err_4 error
+//line main.go:163:1
+	)
+//line main.go:163:1
+	switch _s.PC {
+//line main.go:163:1
+	case 0:
+//line main.go:163:1
+	case 1:
+//line main.go:163:1
+		goto _r1
+//line main.go:163:1
+	case 2:
+//line main.go:163:1
+		goto _r2
+//line main.go:163:1
+	case 3:
+//line main.go:163:1
+		goto _r3
+//line main.go:163:1
+	case 4:
+//line main.go:163:1
+		goto _r4
+//line main.go:163:1
+	default:
+//line main.go:163:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:163:1
+	}
+//line main.go:163:1
+_l1:
+//line main.go:165:15
+	_s._a0 = _s.s.ReadLine()
+//line main.go:165:15
+	_s.PC = 1
+//line main.go:165:15
+	if _f.Suspend(_s._a0) {
+//line main.go:165:14
+		return false
+//line main.go:165:15
+	}
+//line main.go:165:16
+_r1:
+//line main.go:165:15
+	line, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:165:15
+	_s._a0 = nil
+//line main.go:166:2
+	if err_1 == io.EOF {
+//line main.go:167:2
+		_s.Err = io.EOF
+//line main.go:167:2
+		return _s.Return()
+//line main.go:167:3
+	}
+//line main.go:169:2
+	if err_1 != nil {
+//line main.go:170:2
+		_s.Err = err_1
+//line main.go:170:2
+		return _s.Return()
+//line main.go:170:3
+	}
+//line main.go:172:2
+	cmd, arg, _ = strings.Cut(string(bytes.TrimSpace(line)), " ")
+//line main.go:173:2
+	_s.n = new(int)
+//line main.go:173:2
+	(*_s.n), convErr = strconv.Atoi(arg)
+//line main.go:174:2
+	if convErr != nil || (*_s.n) < 0 {
+//line main.go:175:2
+		_s.s.Write([]byte("? want: sleep MS | block MS | flood N\n"))
+//line main.go:176:2
+		goto _l2
+//line main.go:176:3
+	}
+//line main.go:178:2
+	logf("%s %d", cmd, (*_s.n))
+//line main.go:179:2
+	reply = ""
+//line main.go:180:2
+	_t1 = cmd
+//line main.go:181:7
+	if _t1 == "sleep" {
+//line main.go:181:6
+		goto _l5
+//line main.go:181:7
+	}
+//line main.go:186:7
+	if _t1 == "block" {
+//line main.go:186:6
+		goto _l6
+//line main.go:186:7
+	}
+//line main.go:193:7
+	if _t1 == "flood" {
+//line main.go:193:6
+		goto _l7
+//line main.go:193:7
+	}
+//line main.go:193:7
+	goto _l8
+//line main.go:193:8
+_l5:
+//line main.go:182:16
+	_s._a1 = runtime.Sleep(time.Duration((*_s.n)) * time.Millisecond)
+//line main.go:182:16
+	_s.PC = 2
+//line main.go:182:16
+	if _f.Suspend(_s._a1) {
+//line main.go:182:15
+		return false
+//line main.go:182:16
+	}
+//line main.go:182:17
+_r2:
+//line main.go:182:16
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:182:16
+	_s._a1 = nil
+//line main.go:182:16
+	if err_2 == nil {
+//line main.go:182:15
+		goto _l9
+//line main.go:182:16
+	}
+//line main.go:183:4
+	_s.Err = err_2
+//line main.go:183:4
+	return _s.Return()
+//line main.go:183:5
+_l9:
+//line main.go:185:3
+	reply = fmt.Sprintf("slept %d", (*_s.n))
+//line main.go:185:3
+	goto _l4
+//line main.go:185:4
+_l6:
+//line main.go:187:16
+	_s._a1 = runtime.ToThreadContext(func(n *int) func(ctx context.Context) (struct{}, error) {
+//line main.go:187:15
+		return func(ctx context.Context) (struct{}, error) {
+//line main.go:187:14
+			return blockingCall(ctx, time.Duration((*n))*time.Millisecond)
+//line main.go:187:15
+		}
+//line main.go:187:16
+	}(_s.n))
+//line main.go:187:16
+	_s.PC = 3
+//line main.go:187:16
+	if _f.Suspend(_s._a1) {
+//line main.go:187:15
+		return false
+//line main.go:187:16
+	}
+//line main.go:187:17
+_r3:
+//line main.go:187:16
+	_, err_3 = runtime.Resume(_f, _s._a1)
+//line main.go:187:16
+	_s._a1 = nil
+//line main.go:187:16
+	if err_3 == nil {
+//line main.go:187:15
+		goto _l10
+//line main.go:187:16
+	}
+//line main.go:190:4
+	_s.Err = err_3
+//line main.go:190:4
+	return _s.Return()
+//line main.go:190:5
+_l10:
+//line main.go:192:3
+	reply = fmt.Sprintf("blocked %d", (*_s.n))
+//line main.go:192:3
+	goto _l4
+//line main.go:192:4
+_l7:
+//line main.go:194:16
+	_s._a1 = floodAsync(_s.s, (*_s.n))
+//line main.go:194:16
+	_s.PC = 4
+//line main.go:194:16
+	if _f.Suspend(_s._a1) {
+//line main.go:194:15
+		return false
+//line main.go:194:16
+	}
+//line main.go:194:17
+_r4:
+//line main.go:194:16
+	_, err_4 = runtime.Resume(_f, _s._a1)
+//line main.go:194:16
+	_s._a1 = nil
+//line main.go:194:16
+	if err_4 == nil {
+//line main.go:194:15
+		goto _l11
+//line main.go:194:16
+	}
+//line main.go:195:4
+	_s.Err = err_4
+//line main.go:195:4
+	return _s.Return()
+//line main.go:195:5
+_l11:
+//line main.go:197:3
+	reply = fmt.Sprintf("flooded %d", (*_s.n))
+//line main.go:197:3
+	goto _l4
+//line main.go:197:4
+_l8:
+//line main.go:199:3
+	reply = "? unknown command " + strconv.Quote(cmd)
+//line main.go:199:3
+	goto _l4
+//line main.go:199:4
+_l4:
+//line main.go:201:2
+	if err := _s.s.Write([]byte(reply + "\n")); err != nil {
+//line main.go:202:2
+		_s.Err = err
+//line main.go:202:2
+		return _s.Return()
+//line main.go:202:3
+	}
+//line main.go:202:4
+_l2:
+//line main.go:202:3
+	goto _l1
+//line main.go:202:4
+}
+
+//line main.go:226:1
+func (_s *floodCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:226:1
+	var (
+//line main.go:226:1
+		err_1 error
+//line main.go:226:1
+	)
+//line main.go:226:1
+	switch _s.PC {
+//line main.go:226:1
+	case 0:
+//line main.go:226:1
+	case 1:
+//line main.go:226:1
+		goto _r1
+//line main.go:226:1
+	default:
+//line main.go:226:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:226:1
+	}
+//line main.go:227:1
+	_s.line = append(bytes.Repeat([]byte{'x'}, 1023), '\n')
+//line main.go:228:5
+	_s.i = 0
+//line main.go:228:6
+_l1:
+//line main.go:228:5
+	if _s.i >= _s.n {
+//line main.go:228:4
+		goto _l3
+//line main.go:228:5
+	}
+//line main.go:229:2
+	if err := _s.s.Write(_s.line); err != nil {
+//line main.go:230:2
+		_s.Err = err
+//line main.go:230:2
+		return _s.Return()
+//line main.go:230:3
+	}
+//line main.go:232:15
+	_s._a0 = _s.s.Drain()
+//line main.go:232:15
+	_s.PC = 1
+//line main.go:232:15
+	if _f.Suspend(_s._a0) {
+//line main.go:232:14
+		return false
+//line main.go:232:15
+	}
+//line main.go:232:16
+_r1:
+//line main.go:232:15
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:232:15
+	_s._a0 = nil
+//line main.go:232:15
+	if err_1 == nil {
+//line main.go:232:14
+		goto _l4
+//line main.go:232:15
+	}
+//line main.go:233:3
+	_s.Err = err_1
+//line main.go:233:3
+	return _s.Return()
+//line main.go:233:4
+_l4:
+//line main.go:228:20
+	_s.i++
+//line main.go:228:20
+	goto _l1
+//line main.go:228:21
+_l3:
+//line main.go:236:1
+	_s.Err = nil
+//line main.go:236:1
+	return _s.Return()
+//line main.go:236:2
 }

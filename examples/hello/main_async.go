@@ -4,7 +4,7 @@
 //asyncgen:func HelloWorld 17e67365079a9ca4 69e31ad123755450
 //asyncgen:func HelloLfzyx 394befb65df5844a 45fb79e2dbaf214a
 //asyncgen:func Main eefd42c5bd8cf414 0707b29ba9b9a237
-//asyncgen:sum f2280b7720d85663
+//asyncgen:sum c0c8590ffc787491
 
 package main
 
@@ -40,15 +40,6 @@ var helloWorldInfo = runtime.FuncInfo{
 	Name:   "main.HelloWorld",
 }
 
-func (_s *helloWorldCoro) Step(_f *runtime.Fiber) bool {
-//line main.go:44
-	fmt.Fprintln(out, "Hello World")
-//line main.go:45
-	_s.Ret = "Hello World"
-	return _s.Return()
-//line main_async.go:50
-}
-
 var _ func() string = HelloWorld
 
 // helloLfzyxCoro is the state of the async function HelloLfzyx while it runs.
@@ -72,15 +63,6 @@ var helloLfzyxInfo = runtime.FuncInfo{
 	File:   "main.go",
 	Line:   49,
 	Name:   "main.HelloLfzyx",
-}
-
-func (_s *helloLfzyxCoro) Step(_f *runtime.Fiber) bool {
-//line main.go:50
-	fmt.Fprintln(out, "Hello lfzyx")
-//line main.go:51
-	_s.Ret = "Hello lfzyx"
-	return _s.Return()
-//line main_async.go:84
 }
 
 var _ func() string = HelloLfzyx
@@ -112,42 +94,6 @@ var mainInfo = runtime.FuncInfo{
 	Name: "main.Main",
 }
 
-func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		tasks *runtime.Task[[]string]
-		err   error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:58
-	tasks = runtime.Spawn(runtime.Gather(HelloWorldAsync(), HelloLfzyxAsync()))
-//line main.go:59
-	tasks.AddDoneCallback(func(t *runtime.Task[[]string]) {
-		fmt.Fprintf(out, "%q\n", must(t.Result()))
-	})
-//line main.go:62
-	err = nil
-//line main.go:63
-	_s._a0 = tasks
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:63
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:64
-	_s.Err = err
-	return _s.Return()
-//line main_async.go:149
-}
-
 var _ func() error = Main
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -155,4 +101,83 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:43:1
+func (_s *helloWorldCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:44:1
+	fmt.Fprintln(out, "Hello World")
+//line main.go:45:1
+	_s.Ret = "Hello World"
+//line main.go:45:1
+	return _s.Return()
+//line main.go:45:2
+}
+
+//line main.go:49:1
+func (_s *helloLfzyxCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:50:1
+	fmt.Fprintln(out, "Hello lfzyx")
+//line main.go:51:1
+	_s.Ret = "Hello lfzyx"
+//line main.go:51:1
+	return _s.Return()
+//line main.go:51:2
+}
+
+//line main.go:55:1
+func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:55:1
+	var (
+//line main.go:55:1
+		tasks *runtime.Task[[]string]
+//line main.go:55:1
+		err error
+//line main.go:55:1
+	)
+//line main.go:55:1
+	switch _s.PC {
+//line main.go:55:1
+	case 0:
+//line main.go:55:1
+	case 1:
+//line main.go:55:1
+		goto _r1
+//line main.go:55:1
+	default:
+//line main.go:55:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:55:1
+	}
+//line main.go:58:1
+	tasks = runtime.Spawn(runtime.Gather(HelloWorldAsync(), HelloLfzyxAsync()))
+//line main.go:59:1
+	tasks.AddDoneCallback(func(t *runtime.Task[[]string]) {
+//line main.go:59:1
+		fmt.Fprintf(out, "%q\n", must(t.Result()))
+//line main.go:59:1
+	})
+//line main.go:62:1
+	err = nil
+//line main.go:63:10
+	_s._a0 = tasks
+//line main.go:63:10
+	_s.PC = 1
+//line main.go:63:10
+	if _f.Suspend(_s._a0) {
+//line main.go:63:9
+		return false
+//line main.go:63:10
+	}
+//line main.go:63:11
+_r1:
+//line main.go:63:10
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:63:10
+	_s._a0 = nil
+//line main.go:64:1
+	_s.Err = err
+//line main.go:64:1
+	return _s.Return()
+//line main.go:64:2
 }

@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Serve e45c28f340928f4b 538fda342b3454df
 //asyncgen:func ServeConn 0db29325b70c331d 372a39c1ab588dd7
-//asyncgen:sum e174937f634bb8b6
+//asyncgen:sum a7ff9c9513089e9d
 
 package main
 
@@ -39,40 +39,6 @@ var serveInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 42,
 	Name: "main.Serve",
-}
-
-func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		s   *runtime.Stream
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:44
-	_s._a0 = _s.ln.Accept()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:44
-	s, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:45
-	if err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:48
-	runtime.Spawn(ServeConnAsync(s))
-	goto _l1
-//line main_async.go:76
 }
 
 var _ func(ln *runtime.Listener) error = Serve
@@ -111,101 +77,6 @@ var serveConnInfo = runtime.FuncInfo{
 	Name: "main.ServeConn",
 }
 
-func (_s *serveConnCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		data  []byte
-		err_1 error
-		buf   []byte
-		rest  []byte
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:99
-	{
-		_d1 := _s.s.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:100
-	_s.c = &conn{}
-_l1:
-//line main.go:102
-	_s._a0 = _s.s.Read(0)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:102
-	data, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:103
-	if err_1 != nil {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:106
-	buf = data
-//line main.go:107
-	if len(_s.c.pending) > 0 {
-		_s.c.pending = append(_s.c.pending, data...)
-		buf = _s.c.pending
-	}
-//line main.go:111
-	_s.c.out = _s.c.out[:0]
-//line main.go:112
-	rest, _s.closing = _s.c.respond(buf)
-//line main.go:115
-	if len(_s.c.pending) > 0 {
-		_s.c.pending = _s.c.pending[:copy(_s.c.pending, rest)]
-	} else {
-		_s.c.pending = append(_s.c.pending, rest...)
-	}
-//line main.go:120
-	if len(_s.c.out) <= 0 {
-		goto _l4
-	}
-//line main.go:121
-	if _s.s.Write(_s.c.out) != nil {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:124
-	_s._a1 = _s.s.Drain()
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:124
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l5
-	}
-//line main.go:125
-	_s.Err = nil
-	return _s.Return()
-_l5:
-_l4:
-//line main.go:128
-	if _s.closing {
-		_s.Err = nil
-		return _s.Return()
-	}
-	goto _l1
-//line main_async.go:207
-}
-
 var _ func(s *runtime.Stream) error = ServeConn
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -213,4 +84,216 @@ var _ func(s *runtime.Stream) error = ServeConn
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:42:1
+func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:42:1
+	var (
+//line main.go:42:1
+		s *runtime.Stream
+//line main.go:42:1
+		err error
+//line main.go:42:1
+	)
+//line main.go:42:1
+	switch _s.PC {
+//line main.go:42:1
+	case 0:
+//line main.go:42:1
+	case 1:
+//line main.go:42:1
+		goto _r1
+//line main.go:42:1
+	default:
+//line main.go:42:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:42:1
+	}
+//line main.go:42:1
+_l1:
+//line main.go:44:12
+	_s._a0 = _s.ln.Accept()
+//line main.go:44:12
+	_s.PC = 1
+//line main.go:44:12
+	if _f.Suspend(_s._a0) {
+//line main.go:44:11
+		return false
+//line main.go:44:12
+	}
+//line main.go:44:13
+_r1:
+//line main.go:44:12
+	s, err = runtime.Resume(_f, _s._a0)
+//line main.go:44:12
+	_s._a0 = nil
+//line main.go:45:2
+	if err != nil {
+//line main.go:46:2
+		_s.Err = err
+//line main.go:46:2
+		return _s.Return()
+//line main.go:46:3
+	}
+//line main.go:48:2
+	runtime.Spawn(ServeConnAsync(s))
+//line main.go:48:2
+	goto _l1
+//line main.go:48:3
+}
+
+//line main.go:98:1
+func (_s *serveConnCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:98:1
+	var (
+//line main.go:98:1
+		data []byte
+//line main.go:98:1
+		err_1 error
+//line main.go:98:1
+		buf []byte
+//line main.go:98:1
+		rest []byte
+//line main.go:98:1
+		err_2 error
+//line main.go:98:1
+	)
+//line main.go:98:1
+	switch _s.PC {
+//line main.go:98:1
+	case 0:
+//line main.go:98:1
+	case 1:
+//line main.go:98:1
+		goto _r1
+//line main.go:98:1
+	case 2:
+//line main.go:98:1
+		goto _r2
+//line main.go:98:1
+	default:
+//line main.go:98:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:98:1
+	}
+//line main.go:99:1
+	{
+//line main.go:99:1
+		_d1 := _s.s.Close
+//line main.go:99:1
+		_s.Defer(func() {
+//line main.go:99:1
+			_d1()
+//line main.go:99:1
+		})
+//line main.go:99:1
+	}
+//line main.go:100:1
+	_s.c = &conn{}
+//line main.go:100:2
+_l1:
+//line main.go:102:15
+	_s._a0 = _s.s.Read(0)
+//line main.go:102:15
+	_s.PC = 1
+//line main.go:102:15
+	if _f.Suspend(_s._a0) {
+//line main.go:102:14
+		return false
+//line main.go:102:15
+	}
+//line main.go:102:16
+_r1:
+//line main.go:102:15
+	data, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:102:15
+	_s._a0 = nil
+//line main.go:103:2
+	if err_1 != nil {
+//line main.go:104:2
+		_s.Err = nil
+//line main.go:104:2
+		return _s.Return()
+//line main.go:104:3
+	}
+//line main.go:106:2
+	buf = data
+//line main.go:107:2
+	if len(_s.c.pending) > 0 {
+//line main.go:108:2
+		_s.c.pending = append(_s.c.pending, data...)
+//line main.go:109:2
+		buf = _s.c.pending
+//line main.go:109:3
+	}
+//line main.go:111:2
+	_s.c.out = _s.c.out[:0]
+//line main.go:112:2
+	rest, _s.closing = _s.c.respond(buf)
+//line main.go:115:2
+	if len(_s.c.pending) > 0 {
+//line main.go:116:2
+		_s.c.pending = _s.c.pending[:copy(_s.c.pending, rest)]
+//line main.go:116:3
+	} else {
+//line main.go:118:2
+		_s.c.pending = append(_s.c.pending, rest...)
+//line main.go:118:3
+	}
+//line main.go:120:2
+	if len(_s.c.out) <= 0 {
+//line main.go:120:1
+		goto _l4
+//line main.go:120:2
+	}
+//line main.go:121:3
+	if _s.s.Write(_s.c.out) != nil {
+//line main.go:122:3
+		_s.Err = nil
+//line main.go:122:3
+		return _s.Return()
+//line main.go:122:4
+	}
+//line main.go:124:16
+	_s._a1 = _s.s.Drain()
+//line main.go:124:16
+	_s.PC = 2
+//line main.go:124:16
+	if _f.Suspend(_s._a1) {
+//line main.go:124:15
+		return false
+//line main.go:124:16
+	}
+//line main.go:124:17
+_r2:
+//line main.go:124:16
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:124:16
+	_s._a1 = nil
+//line main.go:124:16
+	if err_2 == nil {
+//line main.go:124:15
+		goto _l5
+//line main.go:124:16
+	}
+//line main.go:125:4
+	_s.Err = nil
+//line main.go:125:4
+	return _s.Return()
+//line main.go:125:5
+_l5:
+//line main.go:125:5
+_l4:
+//line main.go:128:2
+	if _s.closing {
+//line main.go:129:2
+		_s.Err = nil
+//line main.go:129:2
+		return _s.Return()
+//line main.go:129:3
+	}
+//line main.go:129:3
+	goto _l1
+//line main.go:129:4
 }

@@ -6,7 +6,7 @@
 //asyncgen:func Consumer 7a472e758cf541c2 abf0ac98eb1e3d1f
 //asyncgen:func Produce 036360acd11d6d1e 90a2fccffe729293
 //asyncgen:func Main 8ebba03ea682dbb9 92ddaea914ca7d61
-//asyncgen:sum 448938f33e30f165
+//asyncgen:sum cbafd332c13bfe8b
 
 package main
 
@@ -49,59 +49,6 @@ var chanSendInfo = runtime.FuncInfo{
 	Name: "main.Chan.Send",
 }
 
-func (_s *chanSendCoro[T]) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:77
-	if !_s.c.full {
-		goto _l3
-	}
-//line main.go:78
-	_s.c.taken.Clear()
-//line main.go:79
-	err = nil
-//line main.go:80
-	_s._a0 = _s.c.taken.Wait()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:80
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l4
-	}
-//line main.go:81
-	_s.Err = err
-	return _s.Return()
-_l4:
-	goto _l1
-_l3:
-//line main.go:84
-	if _s.c.closed {
-		panic("send on closed Chan")
-	}
-//line main.go:87
-	_s.c.v, _s.c.full = _s.v, true
-//line main.go:88
-	_s.c.put.Set()
-//line main.go:89
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:103
-}
-
 // chanRecvCoro is the state of the async function Chan.Recv while it runs.
 type chanRecvCoro[T any] struct {
 	runtime.Coro[T]
@@ -129,62 +76,6 @@ var chanRecvInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 96,
 	Name: "main.Chan.Recv",
-}
-
-func (_s *chanRecvCoro[T]) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:97
-	_s.v = *new(T)
-_l1:
-//line main.go:98
-	if !(!_s.c.full && !_s.c.closed) {
-		goto _l3
-	}
-//line main.go:99
-	_s.c.put.Clear()
-//line main.go:100
-	err = nil
-//line main.go:101
-	_s._a0 = _s.c.put.Wait()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:101
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l4
-	}
-//line main.go:102
-	_s.Ret, _s.Err = _s.v, err
-	return _s.Return()
-_l4:
-	goto _l1
-_l3:
-//line main.go:105
-	if !_s.c.full {
-		_s.Ret, _s.Err = _s.v, errClosed
-		return _s.Return()
-	}
-//line main.go:108
-	_s.v, _s.c.v, _s.c.full = _s.c.v, _s.v, false
-//line main.go:109
-	_s.c.taken.Set()
-//line main.go:110
-	_s.Ret, _s.Err = _s.v, nil
-	return _s.Return()
-//line main_async.go:188
 }
 
 // consumerCoro is the state of the async function Consumer while it runs.
@@ -218,64 +109,6 @@ var consumerInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 124,
 	Name: "main.Consumer",
-}
-
-func (_s *consumerCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		n   int
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:126
-	_s._a0 = _s.nums.RecvAsync()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:126
-	n, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:127
-	if errors.Is(err, errClosed) {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:130
-	if err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:133
-	fmt.Fprintf(out, "[CONSUMER] Consuming %d...\n", n)
-//line main.go:134
-	_s._a1 = _s.replies.SendAsync("200 OK")
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:134
-	_, err = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err == nil {
-		goto _l4
-	}
-//line main.go:135
-	_s.Err = err
-	return _s.Return()
-_l4:
-	goto _l1
-//line main_async.go:279
 }
 
 var _ func(nums *Chan[int], replies *Chan[string]) error = Consumer
@@ -314,76 +147,6 @@ var produceInfo = runtime.FuncInfo{
 	Name: "main.Produce",
 }
 
-func (_s *produceCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-		r   string
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:145
-	_s.Defer(_s.nums.Close)
-//line main.go:146
-	_s.n = 1
-_l1:
-	if _s.n > 5 {
-		goto _l3
-	}
-//line main.go:147
-	fmt.Fprintf(out, "[PRODUCER] Producing %d...\n", _s.n)
-//line main.go:148
-	err = nil
-//line main.go:149
-	_s._a0 = _s.nums.SendAsync(_s.n)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:149
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l4
-	}
-//line main.go:150
-	_s.Err = err
-	return _s.Return()
-_l4:
-//line main.go:152
-	_s._a1 = _s.replies.RecvAsync()
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:152
-	r, err = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:153
-	if err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:156
-	fmt.Fprintf(out, "[PRODUCER] Consumer return: %s\n", r)
-//line main.go:146
-	_s.n++
-	goto _l1
-_l3:
-//line main.go:158
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:385
-}
-
 var _ func(nums *Chan[int], replies *Chan[string]) error = Produce
 
 // mainCoro is the state of the async function Main while it runs.
@@ -417,63 +180,6 @@ var mainInfo = runtime.FuncInfo{
 	Name: "main.Main",
 }
 
-func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		nums    *Chan[int]
-		replies *Chan[string]
-		err     error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:163
-	nums, replies = NewChan[int](), NewChan[string]()
-//line main.go:164
-	_s.consumer = runtime.Spawn(ConsumerAsync(nums, replies))
-//line main.go:165
-	err = nil
-//line main.go:166
-	_s._a0 = ProduceAsync(nums, replies)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:166
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l1
-	}
-//line main.go:167
-	_s.consumer.Cancel()
-//line main.go:168
-	_s.Err = err
-	return _s.Return()
-_l1:
-//line main.go:170
-	_s._a0 = _s.consumer
-	_s.PC = 2
-	_s.consumer = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line main.go:170
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:171
-	_s.Err = err
-	return _s.Return()
-//line main_async.go:475
-}
-
 var _ func() error = Main
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -481,4 +187,473 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:76:1
+func (_s *chanSendCoro[T]) Step(_f *runtime.Fiber) bool {
+//line main.go:76:1
+	var (
+//line main.go:76:1
+		err error
+//line main.go:76:1
+	)
+//line main.go:76:1
+	switch _s.PC {
+//line main.go:76:1
+	case 0:
+//line main.go:76:1
+	case 1:
+//line main.go:76:1
+		goto _r1
+//line main.go:76:1
+	default:
+//line main.go:76:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:76:1
+	}
+//line main.go:76:1
+_l1:
+//line main.go:77:5
+	if !_s.c.full {
+//line main.go:77:4
+		goto _l3
+//line main.go:77:5
+	}
+//line main.go:78:2
+	_s.c.taken.Clear()
+//line main.go:79:2
+	err = nil
+//line main.go:80:14
+	_s._a0 = _s.c.taken.Wait()
+//line main.go:80:14
+	_s.PC = 1
+//line main.go:80:14
+	if _f.Suspend(_s._a0) {
+//line main.go:80:13
+		return false
+//line main.go:80:14
+	}
+//line main.go:80:15
+_r1:
+//line main.go:80:14
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:80:14
+	_s._a0 = nil
+//line main.go:80:14
+	if err == nil {
+//line main.go:80:13
+		goto _l4
+//line main.go:80:14
+	}
+//line main.go:81:3
+	_s.Err = err
+//line main.go:81:3
+	return _s.Return()
+//line main.go:81:4
+_l4:
+//line main.go:81:3
+	goto _l1
+//line main.go:81:4
+_l3:
+//line main.go:84:1
+	if _s.c.closed {
+//line main.go:85:1
+		panic("send on closed Chan")
+//line main.go:85:2
+	}
+//line main.go:87:1
+	_s.c.v, _s.c.full = _s.v, true
+//line main.go:88:1
+	_s.c.put.Set()
+//line main.go:89:1
+	_s.Err = nil
+//line main.go:89:1
+	return _s.Return()
+//line main.go:89:2
+}
+
+//line main.go:96:1
+func (_s *chanRecvCoro[T]) Step(_f *runtime.Fiber) bool {
+//line main.go:96:1
+	var (
+//line main.go:96:1
+		err error
+//line main.go:96:1
+	)
+//line main.go:96:1
+	switch _s.PC {
+//line main.go:96:1
+	case 0:
+//line main.go:96:1
+	case 1:
+//line main.go:96:1
+		goto _r1
+//line main.go:96:1
+	default:
+//line main.go:96:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:96:1
+	}
+//line main.go:97:1
+	_s.v = *new(T)
+//line main.go:97:2
+_l1:
+//line main.go:98:5
+	if !(!_s.c.full && !_s.c.closed) {
+//line main.go:98:4
+		goto _l3
+//line main.go:98:5
+	}
+//line main.go:99:2
+	_s.c.put.Clear()
+//line main.go:100:2
+	err = nil
+//line main.go:101:14
+	_s._a0 = _s.c.put.Wait()
+//line main.go:101:14
+	_s.PC = 1
+//line main.go:101:14
+	if _f.Suspend(_s._a0) {
+//line main.go:101:13
+		return false
+//line main.go:101:14
+	}
+//line main.go:101:15
+_r1:
+//line main.go:101:14
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:101:14
+	_s._a0 = nil
+//line main.go:101:14
+	if err == nil {
+//line main.go:101:13
+		goto _l4
+//line main.go:101:14
+	}
+//line main.go:102:3
+	_s.Ret, _s.Err = _s.v, err
+//line main.go:102:3
+	return _s.Return()
+//line main.go:102:4
+_l4:
+//line main.go:102:3
+	goto _l1
+//line main.go:102:4
+_l3:
+//line main.go:105:1
+	if !_s.c.full {
+//line main.go:106:1
+		_s.Ret, _s.Err = _s.v, errClosed
+//line main.go:106:1
+		return _s.Return()
+//line main.go:106:2
+	}
+//line main.go:108:1
+	_s.v, _s.c.v, _s.c.full = _s.c.v, _s.v, false
+//line main.go:109:1
+	_s.c.taken.Set()
+//line main.go:110:1
+	_s.Ret, _s.Err = _s.v, nil
+//line main.go:110:1
+	return _s.Return()
+//line main.go:110:2
+}
+
+//line main.go:124:1
+func (_s *consumerCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:124:1
+	var (
+//line main.go:124:1
+		n int
+//line main.go:124:1
+		err error
+//line main.go:124:1
+	)
+//line main.go:124:1
+	switch _s.PC {
+//line main.go:124:1
+	case 0:
+//line main.go:124:1
+	case 1:
+//line main.go:124:1
+		goto _r1
+//line main.go:124:1
+	case 2:
+//line main.go:124:1
+		goto _r2
+//line main.go:124:1
+	default:
+//line main.go:124:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:124:1
+	}
+//line main.go:124:1
+_l1:
+//line main.go:126:12
+	_s._a0 = _s.nums.RecvAsync()
+//line main.go:126:12
+	_s.PC = 1
+//line main.go:126:12
+	if _f.Suspend(_s._a0) {
+//line main.go:126:11
+		return false
+//line main.go:126:12
+	}
+//line main.go:126:13
+_r1:
+//line main.go:126:12
+	n, err = runtime.Resume(_f, _s._a0)
+//line main.go:126:12
+	_s._a0 = nil
+//line main.go:127:2
+	if errors.Is(err, errClosed) {
+//line main.go:128:2
+		_s.Err = nil
+//line main.go:128:2
+		return _s.Return()
+//line main.go:128:3
+	}
+//line main.go:130:2
+	if err != nil {
+//line main.go:131:2
+		_s.Err = err
+//line main.go:131:2
+		return _s.Return()
+//line main.go:131:3
+	}
+//line main.go:133:2
+	fmt.Fprintf(out, "[CONSUMER] Consuming %d...\n", n)
+//line main.go:134:14
+	_s._a1 = _s.replies.SendAsync("200 OK")
+//line main.go:134:14
+	_s.PC = 2
+//line main.go:134:14
+	if _f.Suspend(_s._a1) {
+//line main.go:134:13
+		return false
+//line main.go:134:14
+	}
+//line main.go:134:15
+_r2:
+//line main.go:134:14
+	_, err = runtime.Resume(_f, _s._a1)
+//line main.go:134:14
+	_s._a1 = nil
+//line main.go:134:14
+	if err == nil {
+//line main.go:134:13
+		goto _l4
+//line main.go:134:14
+	}
+//line main.go:135:3
+	_s.Err = err
+//line main.go:135:3
+	return _s.Return()
+//line main.go:135:4
+_l4:
+//line main.go:135:3
+	goto _l1
+//line main.go:135:4
+}
+
+//line main.go:144:1
+func (_s *produceCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:144:1
+	var (
+//line main.go:144:1
+		err error
+//line main.go:144:1
+		r string
+//line main.go:144:1
+	)
+//line main.go:144:1
+	switch _s.PC {
+//line main.go:144:1
+	case 0:
+//line main.go:144:1
+	case 1:
+//line main.go:144:1
+		goto _r1
+//line main.go:144:1
+	case 2:
+//line main.go:144:1
+		goto _r2
+//line main.go:144:1
+	default:
+//line main.go:144:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:144:1
+	}
+//line main.go:145:1
+	_s.Defer(_s.nums.Close)
+//line main.go:146:5
+	_s.n = 1
+//line main.go:146:6
+_l1:
+//line main.go:146:5
+	if _s.n > 5 {
+//line main.go:146:4
+		goto _l3
+//line main.go:146:5
+	}
+//line main.go:147:2
+	fmt.Fprintf(out, "[PRODUCER] Producing %d...\n", _s.n)
+//line main.go:148:2
+	err = nil
+//line main.go:149:14
+	_s._a0 = _s.nums.SendAsync(_s.n)
+//line main.go:149:14
+	_s.PC = 1
+//line main.go:149:14
+	if _f.Suspend(_s._a0) {
+//line main.go:149:13
+		return false
+//line main.go:149:14
+	}
+//line main.go:149:15
+_r1:
+//line main.go:149:14
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:149:14
+	_s._a0 = nil
+//line main.go:149:14
+	if err == nil {
+//line main.go:149:13
+		goto _l4
+//line main.go:149:14
+	}
+//line main.go:150:3
+	_s.Err = err
+//line main.go:150:3
+	return _s.Return()
+//line main.go:150:4
+_l4:
+//line main.go:152:12
+	_s._a1 = _s.replies.RecvAsync()
+//line main.go:152:12
+	_s.PC = 2
+//line main.go:152:12
+	if _f.Suspend(_s._a1) {
+//line main.go:152:11
+		return false
+//line main.go:152:12
+	}
+//line main.go:152:13
+_r2:
+//line main.go:152:12
+	r, err = runtime.Resume(_f, _s._a1)
+//line main.go:152:12
+	_s._a1 = nil
+//line main.go:153:2
+	if err != nil {
+//line main.go:154:2
+		_s.Err = err
+//line main.go:154:2
+		return _s.Return()
+//line main.go:154:3
+	}
+//line main.go:156:2
+	fmt.Fprintf(out, "[PRODUCER] Consumer return: %s\n", r)
+//line main.go:146:21
+	_s.n++
+//line main.go:146:21
+	goto _l1
+//line main.go:146:22
+_l3:
+//line main.go:158:1
+	_s.Err = nil
+//line main.go:158:1
+	return _s.Return()
+//line main.go:158:2
+}
+
+//line main.go:162:1
+func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:162:1
+	var (
+//line main.go:162:1
+		nums *Chan[int]
+//line main.go:162:1
+		replies *Chan[string]
+//line main.go:162:1
+		err error
+//line main.go:162:1
+	)
+//line main.go:162:1
+	switch _s.PC {
+//line main.go:162:1
+	case 0:
+//line main.go:162:1
+	case 1:
+//line main.go:162:1
+		goto _r1
+//line main.go:162:1
+	case 2:
+//line main.go:162:1
+		goto _r2
+//line main.go:162:1
+	default:
+//line main.go:162:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:162:1
+	}
+//line main.go:163:1
+	nums, replies = NewChan[int](), NewChan[string]()
+//line main.go:164:1
+	_s.consumer = runtime.Spawn(ConsumerAsync(nums, replies))
+//line main.go:165:1
+	err = nil
+//line main.go:166:13
+	_s._a0 = ProduceAsync(nums, replies)
+//line main.go:166:13
+	_s.PC = 1
+//line main.go:166:13
+	if _f.Suspend(_s._a0) {
+//line main.go:166:12
+		return false
+//line main.go:166:13
+	}
+//line main.go:166:14
+_r1:
+//line main.go:166:13
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:166:13
+	_s._a0 = nil
+//line main.go:166:13
+	if err == nil {
+//line main.go:166:12
+		goto _l1
+//line main.go:166:13
+	}
+//line main.go:167:2
+	_s.consumer.Cancel()
+//line main.go:168:2
+	_s.Err = err
+//line main.go:168:2
+	return _s.Return()
+//line main.go:168:3
+_l1:
+//line main.go:170:10
+	_s._a0 = _s.consumer
+//line main.go:170:10
+	_s.PC = 2
+//line main.go:170:10
+	_s.consumer = nil
+//line main.go:170:10
+	if _f.Suspend(_s._a0) {
+//line main.go:170:9
+		return false
+//line main.go:170:10
+	}
+//line main.go:170:11
+_r2:
+//line main.go:170:10
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:170:10
+	_s._a0 = nil
+//line main.go:171:1
+	_s.Err = err
+//line main.go:171:1
+	return _s.Return()
+//line main.go:171:2
 }

@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func sendAll 87c85fc4860f0b93 dbb6a464687812ce
 //asyncgen:func recvAll 1ffa5c3edd978225 af3a7dffde5f8362
-//asyncgen:sum 6fbcb86ad5c6a536
+//asyncgen:sum f536d82e7d6dea69
 
 package main
 
@@ -47,56 +47,6 @@ var sendAllInfo = runtime.FuncInfo{
 	Name: "main.sendAll",
 }
 
-func (_s *sendAllCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main_test.go:54
-	_s.Defer(_s.c.Close)
-//line main_test.go:55
-	_s.n = 1
-_l1:
-	if _s.n > 3 {
-		goto _l3
-	}
-//line main_test.go:56
-	err = nil
-//line main_test.go:57
-	_s._a0 = _s.c.SendAsync(_s.n)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main_test.go:57
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l4
-	}
-//line main_test.go:58
-	_s.Err = err
-	return _s.Return()
-_l4:
-//line main_test.go:60
-	*_s.log = append(*_s.log, fmt.Sprint("sent ", _s.n))
-//line main_test.go:55
-	_s.n++
-	goto _l1
-_l3:
-//line main_test.go:62
-	_s.Err = nil
-	return _s.Return()
-//line main_async_test.go:98
-}
-
 var _ func(c *Chan[int], log *[]string) error = sendAll
 
 // recvAllCoro is the state of the async function recvAll while it runs.
@@ -136,86 +86,218 @@ var recvAllInfo = runtime.FuncInfo{
 	Name: "main.recvAll",
 }
 
-func (_s *recvAllCoro) Step(_f *runtime.Fiber) bool {
+var _ func(c *Chan[int], log *[]string) error = recvAll
+
+//line main_test.go:53:1
+func (_s *sendAllCoro) Step(_f *runtime.Fiber) bool {
+//line main_test.go:53:1
 	var (
-		err_1 error
-		n     int
-		err_2 error
+//line main_test.go:53:1
+		err error
+//line main_test.go:53:1
 	)
+//line main_test.go:53:1
 	switch _s.PC {
+//line main_test.go:53:1
 	case 0:
+//line main_test.go:53:1
 	case 1:
+//line main_test.go:53:1
 		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
+//line main_test.go:53:1
 	default:
+//line main_test.go:53:1
 		panic(runtime.BadPC(_s.PC))
+//line main_test.go:53:1
 	}
-//line main_test.go:71
-	_s.sender = runtime.Spawn(sendAllAsync(_s.c, _s.log))
+//line main_test.go:54:1
+	_s.Defer(_s.c.Close)
+//line main_test.go:55:5
+	_s.n = 1
+//line main_test.go:55:6
 _l1:
-//line main_test.go:73
-	err_1 = nil
-//line main_test.go:74
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main_test.go:74
-	_, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_1 == nil {
-		goto _l4
-	}
-//line main_test.go:75
-	_s.Err = err_1
-	return _s.Return()
-_l4:
-//line main_test.go:77
-	_s._a1 = _s.c.RecvAsync()
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main_test.go:77
-	n, err_1 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main_test.go:78
-	if errors.Is(err_1, errClosed) {
-		*_s.log = append(*_s.log, "closed")
+//line main_test.go:55:5
+	if _s.n > 3 {
+//line main_test.go:55:4
 		goto _l3
+//line main_test.go:55:5
 	}
-//line main_test.go:82
-	if err_1 != nil {
-		_s.Err = err_1
-		return _s.Return()
-	}
-//line main_test.go:85
-	*_s.log = append(*_s.log, fmt.Sprint("got ", n))
-	goto _l1
-_l3:
-//line main_test.go:87
-	_s._a0 = _s.sender
-	_s.PC = 3
-	_s.c = nil
-	_s.log = nil
-	_s.sender = nil
+//line main_test.go:56:2
+	err = nil
+//line main_test.go:57:14
+	_s._a0 = _s.c.SendAsync(_s.n)
+//line main_test.go:57:14
+	_s.PC = 1
+//line main_test.go:57:14
 	if _f.Suspend(_s._a0) {
+//line main_test.go:57:13
 		return false
+//line main_test.go:57:14
 	}
-_r3:
-//line main_test.go:87
-	_, err_2 = runtime.Resume(_f, _s._a0)
+//line main_test.go:57:15
+_r1:
+//line main_test.go:57:14
+	_, err = runtime.Resume(_f, _s._a0)
+//line main_test.go:57:14
 	_s._a0 = nil
-//line main_test.go:88
-	_s.Err = err_2
+//line main_test.go:57:14
+	if err == nil {
+//line main_test.go:57:13
+		goto _l4
+//line main_test.go:57:14
+	}
+//line main_test.go:58:3
+	_s.Err = err
+//line main_test.go:58:3
 	return _s.Return()
-//line main_async_test.go:219
+//line main_test.go:58:4
+_l4:
+//line main_test.go:60:2
+	*_s.log = append(*_s.log, fmt.Sprint("sent ", _s.n))
+//line main_test.go:55:21
+	_s.n++
+//line main_test.go:55:21
+	goto _l1
+//line main_test.go:55:22
+_l3:
+//line main_test.go:62:1
+	_s.Err = nil
+//line main_test.go:62:1
+	return _s.Return()
+//line main_test.go:62:2
 }
 
-var _ func(c *Chan[int], log *[]string) error = recvAll
+//line main_test.go:70:1
+func (_s *recvAllCoro) Step(_f *runtime.Fiber) bool {
+//line main_test.go:70:1
+	var (
+//line main_test.go:70:1
+		err_1 error
+//line main_test.go:70:1
+		n int
+//line main_test.go:70:1
+		err_2 error
+//line main_test.go:70:1
+	)
+//line main_test.go:70:1
+	switch _s.PC {
+//line main_test.go:70:1
+	case 0:
+//line main_test.go:70:1
+	case 1:
+//line main_test.go:70:1
+		goto _r1
+//line main_test.go:70:1
+	case 2:
+//line main_test.go:70:1
+		goto _r2
+//line main_test.go:70:1
+	case 3:
+//line main_test.go:70:1
+		goto _r3
+//line main_test.go:70:1
+	default:
+//line main_test.go:70:1
+		panic(runtime.BadPC(_s.PC))
+//line main_test.go:70:1
+	}
+//line main_test.go:71:1
+	_s.sender = runtime.Spawn(sendAllAsync(_s.c, _s.log))
+//line main_test.go:71:2
+_l1:
+//line main_test.go:73:2
+	err_1 = nil
+//line main_test.go:74:14
+	_s._a0 = runtime.Yield()
+//line main_test.go:74:14
+	_s.PC = 1
+//line main_test.go:74:14
+	if _f.Suspend(_s._a0) {
+//line main_test.go:74:13
+		return false
+//line main_test.go:74:14
+	}
+//line main_test.go:74:15
+_r1:
+//line main_test.go:74:14
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line main_test.go:74:14
+	_s._a0 = nil
+//line main_test.go:74:14
+	if err_1 == nil {
+//line main_test.go:74:13
+		goto _l4
+//line main_test.go:74:14
+	}
+//line main_test.go:75:3
+	_s.Err = err_1
+//line main_test.go:75:3
+	return _s.Return()
+//line main_test.go:75:4
+_l4:
+//line main_test.go:77:12
+	_s._a1 = _s.c.RecvAsync()
+//line main_test.go:77:12
+	_s.PC = 2
+//line main_test.go:77:12
+	if _f.Suspend(_s._a1) {
+//line main_test.go:77:11
+		return false
+//line main_test.go:77:12
+	}
+//line main_test.go:77:13
+_r2:
+//line main_test.go:77:12
+	n, err_1 = runtime.Resume(_f, _s._a1)
+//line main_test.go:77:12
+	_s._a1 = nil
+//line main_test.go:78:2
+	if errors.Is(err_1, errClosed) {
+//line main_test.go:79:2
+		*_s.log = append(*_s.log, "closed")
+//line main_test.go:80:2
+		goto _l3
+//line main_test.go:80:3
+	}
+//line main_test.go:82:2
+	if err_1 != nil {
+//line main_test.go:83:2
+		_s.Err = err_1
+//line main_test.go:83:2
+		return _s.Return()
+//line main_test.go:83:3
+	}
+//line main_test.go:85:2
+	*_s.log = append(*_s.log, fmt.Sprint("got ", n))
+//line main_test.go:85:2
+	goto _l1
+//line main_test.go:85:3
+_l3:
+//line main_test.go:87:11
+	_s._a0 = _s.sender
+//line main_test.go:87:11
+	_s.PC = 3
+//line main_test.go:87:11
+	_s.c = nil
+//line main_test.go:87:11
+	_s.log = nil
+//line main_test.go:87:11
+	_s.sender = nil
+//line main_test.go:87:11
+	if _f.Suspend(_s._a0) {
+//line main_test.go:87:10
+		return false
+//line main_test.go:87:11
+	}
+//line main_test.go:87:12
+_r3:
+//line main_test.go:87:11
+	_, err_2 = runtime.Resume(_f, _s._a0)
+//line main_test.go:87:11
+	_s._a0 = nil
+//line main_test.go:88:1
+	_s.Err = err_2
+//line main_test.go:88:1
+	return _s.Return()
+//line main_test.go:88:2
+}

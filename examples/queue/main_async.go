@@ -5,7 +5,7 @@
 //asyncgen:func Produce 668dd96321b15cad 1f43cb9cc0403b67
 //asyncgen:func Work 2022cc08871099c0 81efbac9ea778bd1
 //asyncgen:func Main 95dbabdfa0207988 824fb090da0901e9
-//asyncgen:sum 652368d1d90cebe2
+//asyncgen:sum 61504c07936426b5
 
 package main
 
@@ -52,66 +52,6 @@ var ledgerAddInfo = runtime.FuncInfo{
 	Name: "main.Ledger.Add",
 }
 
-func (_s *ledgerAddCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err_1 error
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:45
-	_s._a0 = _s.l.mu.Acquire()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:45
-	_, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_1 == nil {
-		goto _l1
-	}
-//line main.go:46
-	_s.Err = err_1
-	return _s.Return()
-_l1:
-//line main.go:48
-	_s.Defer(_s.l.mu.Release)
-//line main.go:49
-	_s.t = _s.l.total
-//line main.go:50
-	_s._a0 = runtime.Yield()
-	_s.PC = 2
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line main.go:50
-	_, err_2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_2 == nil {
-		goto _l2
-	}
-//line main.go:51
-	_s.Err = err_2
-	return _s.Return()
-_l2:
-//line main.go:53
-	_s.l.total = _s.t + _s.v
-//line main.go:54
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:113
-}
-
 var _ func(_ *Ledger, v int) error = (*Ledger).Add
 
 // produceCoro is the state of the async function Produce while it runs.
@@ -143,54 +83,6 @@ var produceInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 60,
 	Name: "main.Produce",
-}
-
-func (_s *produceCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:61
-	_s.i = 1
-_l1:
-	if _s.i > jobsPerProd {
-		goto _l3
-	}
-//line main.go:62
-	_s.job = _s.id*100 + _s.i
-//line main.go:63
-	_s._a0 = _s.q.Put(_s.job)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:63
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l4
-	}
-//line main.go:64
-	_s.Err = err
-	return _s.Return()
-_l4:
-//line main.go:66
-	fmt.Fprintf(out, "producer %d: put job %d\n", _s.id, _s.job)
-//line main.go:61
-	_s.i++
-	goto _l1
-_l3:
-//line main.go:68
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:194
 }
 
 var _ func(id int, q *runtime.Queue[int]) error = Produce
@@ -228,69 +120,6 @@ var workInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 75,
 	Name: "main.Work",
-}
-
-func (_s *workCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		job int
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:76
-	_s.n = 0
-_l1:
-//line main.go:78
-	_s._a0 = _s.q.Get()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:78
-	job, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:79
-	if errors.Is(err, runtime.ErrQueueShutDown) {
-		fmt.Fprintf(out, "worker %d: stopped after %d jobs\n", _s.id, _s.n)
-		_s.Ret, _s.Err = _s.n, nil
-		return _s.Return()
-	}
-//line main.go:83
-	if err != nil {
-		_s.Ret, _s.Err = _s.n, err
-		return _s.Return()
-	}
-//line main.go:86
-	fmt.Fprintf(out, "worker %d: job %d\n", _s.id, job)
-//line main.go:87
-	_s._a1 = _s.l.AddAsync(job)
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:87
-	_, err = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:88
-	_s.q.TaskDone()
-//line main.go:89
-	if err != nil {
-		_s.Ret, _s.Err = _s.n, err
-		return _s.Return()
-	}
-//line main.go:92
-	_s.n++
-	goto _l1
-//line main_async.go:294
 }
 
 var _ func(id int, q *runtime.Queue[int], l *Ledger) (int, error) = Work
@@ -333,112 +162,6 @@ var mainInfo = runtime.FuncInfo{
 	Name: "main.Main",
 }
 
-func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		ps     []runtime.Awaitable[struct{}]
-		err_1  error
-		err_2  error
-		counts []int
-		err_3  error
-		sum    int
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:98
-	_s.q = runtime.NewQueue[int](3)
-//line main.go:99
-	_s.l = &Ledger{mu: runtime.NewLock()}
-//line main.go:100
-	_s.ws = nil
-//line main.go:101
-	for w := 1; w <= workers; w++ {
-		_s.ws = append(_s.ws, runtime.Spawn(WorkAsync(w, _s.q, _s.l)))
-	}
-//line main.go:104
-	ps = nil
-//line main.go:105
-	for p := 1; p <= producers; p++ {
-		ps = append(ps, ProduceAsync(p, _s.q))
-	}
-//line main.go:108
-	_s._a0 = runtime.Gather(ps...)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:108
-	_, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_1 == nil {
-		goto _l1
-	}
-//line main.go:109
-	_s.Err = err_1
-	return _s.Return()
-_l1:
-//line main.go:111
-	_s._a1 = _s.q.Join()
-	_s.PC = 2
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:111
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l2
-	}
-//line main.go:112
-	_s.Err = err_2
-	return _s.Return()
-_l2:
-//line main.go:114
-	fmt.Fprintf(out, "all jobs done, total %d\n", _s.l.total)
-//line main.go:115
-	_s.q.Shutdown(false)
-//line main.go:116
-	_s._a2 = runtime.Gather(_s.ws...)
-	_s.PC = 3
-	_s.q = nil
-	_s.l = nil
-	_s.ws = nil
-	if _f.Suspend(_s._a2) {
-		return false
-	}
-_r3:
-//line main.go:116
-	counts, err_3 = runtime.Resume(_f, _s._a2)
-	_s._a2 = nil
-//line main.go:117
-	if err_3 != nil {
-		_s.Err = err_3
-		return _s.Return()
-	}
-//line main.go:120
-	sum = 0
-//line main.go:121
-	for _, n := range counts {
-		sum += n
-	}
-//line main.go:124
-	fmt.Fprintf(out, "workers did %d jobs\n", sum)
-//line main.go:125
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:440
-}
-
 var _ func() error = Main
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -446,4 +169,446 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:44:1
+func (_s *ledgerAddCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:44:1
+	var (
+//line main.go:44:1
+		err_1 error
+//line main.go:44:1
+		err_2 error
+//line main.go:44:1
+	)
+//line main.go:44:1
+	switch _s.PC {
+//line main.go:44:1
+	case 0:
+//line main.go:44:1
+	case 1:
+//line main.go:44:1
+		goto _r1
+//line main.go:44:1
+	case 2:
+//line main.go:44:1
+		goto _r2
+//line main.go:44:1
+	default:
+//line main.go:44:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:44:1
+	}
+//line main.go:45:14
+	_s._a0 = _s.l.mu.Acquire()
+//line main.go:45:14
+	_s.PC = 1
+//line main.go:45:14
+	if _f.Suspend(_s._a0) {
+//line main.go:45:13
+		return false
+//line main.go:45:14
+	}
+//line main.go:45:15
+_r1:
+//line main.go:45:14
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:45:14
+	_s._a0 = nil
+//line main.go:45:14
+	if err_1 == nil {
+//line main.go:45:13
+		goto _l1
+//line main.go:45:14
+	}
+//line main.go:46:2
+	_s.Err = err_1
+//line main.go:46:2
+	return _s.Return()
+//line main.go:46:3
+_l1:
+//line main.go:48:1
+	_s.Defer(_s.l.mu.Release)
+//line main.go:49:1
+	_s.t = _s.l.total
+//line main.go:50:14
+	_s._a0 = runtime.Yield()
+//line main.go:50:14
+	_s.PC = 2
+//line main.go:50:14
+	if _f.Suspend(_s._a0) {
+//line main.go:50:13
+		return false
+//line main.go:50:14
+	}
+//line main.go:50:15
+_r2:
+//line main.go:50:14
+	_, err_2 = runtime.Resume(_f, _s._a0)
+//line main.go:50:14
+	_s._a0 = nil
+//line main.go:50:14
+	if err_2 == nil {
+//line main.go:50:13
+		goto _l2
+//line main.go:50:14
+	}
+//line main.go:51:2
+	_s.Err = err_2
+//line main.go:51:2
+	return _s.Return()
+//line main.go:51:3
+_l2:
+//line main.go:53:1
+	_s.l.total = _s.t + _s.v
+//line main.go:54:1
+	_s.Err = nil
+//line main.go:54:1
+	return _s.Return()
+//line main.go:54:2
+}
+
+//line main.go:60:1
+func (_s *produceCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:60:1
+	var (
+//line main.go:60:1
+		err error
+//line main.go:60:1
+	)
+//line main.go:60:1
+	switch _s.PC {
+//line main.go:60:1
+	case 0:
+//line main.go:60:1
+	case 1:
+//line main.go:60:1
+		goto _r1
+//line main.go:60:1
+	default:
+//line main.go:60:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:60:1
+	}
+//line main.go:61:5
+	_s.i = 1
+//line main.go:61:6
+_l1:
+//line main.go:61:5
+	if _s.i > jobsPerProd {
+//line main.go:61:4
+		goto _l3
+//line main.go:61:5
+	}
+//line main.go:62:2
+	_s.job = _s.id*100 + _s.i
+//line main.go:63:15
+	_s._a0 = _s.q.Put(_s.job)
+//line main.go:63:15
+	_s.PC = 1
+//line main.go:63:15
+	if _f.Suspend(_s._a0) {
+//line main.go:63:14
+		return false
+//line main.go:63:15
+	}
+//line main.go:63:16
+_r1:
+//line main.go:63:15
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:63:15
+	_s._a0 = nil
+//line main.go:63:15
+	if err == nil {
+//line main.go:63:14
+		goto _l4
+//line main.go:63:15
+	}
+//line main.go:64:3
+	_s.Err = err
+//line main.go:64:3
+	return _s.Return()
+//line main.go:64:4
+_l4:
+//line main.go:66:2
+	fmt.Fprintf(out, "producer %d: put job %d\n", _s.id, _s.job)
+//line main.go:61:31
+	_s.i++
+//line main.go:61:31
+	goto _l1
+//line main.go:61:32
+_l3:
+//line main.go:68:1
+	_s.Err = nil
+//line main.go:68:1
+	return _s.Return()
+//line main.go:68:2
+}
+
+//line main.go:75:1
+func (_s *workCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:75:1
+	var (
+//line main.go:75:1
+		job int
+//line main.go:75:1
+		err error
+//line main.go:75:1
+	)
+//line main.go:75:1
+	switch _s.PC {
+//line main.go:75:1
+	case 0:
+//line main.go:75:1
+	case 1:
+//line main.go:75:1
+		goto _r1
+//line main.go:75:1
+	case 2:
+//line main.go:75:1
+		goto _r2
+//line main.go:75:1
+	default:
+//line main.go:75:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:75:1
+	}
+//line main.go:76:1
+	_s.n = 0
+//line main.go:76:2
+_l1:
+//line main.go:78:14
+	_s._a0 = _s.q.Get()
+//line main.go:78:14
+	_s.PC = 1
+//line main.go:78:14
+	if _f.Suspend(_s._a0) {
+//line main.go:78:13
+		return false
+//line main.go:78:14
+	}
+//line main.go:78:15
+_r1:
+//line main.go:78:14
+	job, err = runtime.Resume(_f, _s._a0)
+//line main.go:78:14
+	_s._a0 = nil
+//line main.go:79:2
+	if errors.Is(err, runtime.ErrQueueShutDown) {
+//line main.go:80:2
+		fmt.Fprintf(out, "worker %d: stopped after %d jobs\n", _s.id, _s.n)
+//line main.go:81:2
+		_s.Ret, _s.Err = _s.n, nil
+//line main.go:81:2
+		return _s.Return()
+//line main.go:81:3
+	}
+//line main.go:83:2
+	if err != nil {
+//line main.go:84:2
+		_s.Ret, _s.Err = _s.n, err
+//line main.go:84:2
+		return _s.Return()
+//line main.go:84:3
+	}
+//line main.go:86:2
+	fmt.Fprintf(out, "worker %d: job %d\n", _s.id, job)
+//line main.go:87:11
+	_s._a1 = _s.l.AddAsync(job)
+//line main.go:87:11
+	_s.PC = 2
+//line main.go:87:11
+	if _f.Suspend(_s._a1) {
+//line main.go:87:10
+		return false
+//line main.go:87:11
+	}
+//line main.go:87:12
+_r2:
+//line main.go:87:11
+	_, err = runtime.Resume(_f, _s._a1)
+//line main.go:87:11
+	_s._a1 = nil
+//line main.go:88:2
+	_s.q.TaskDone()
+//line main.go:89:2
+	if err != nil {
+//line main.go:90:2
+		_s.Ret, _s.Err = _s.n, err
+//line main.go:90:2
+		return _s.Return()
+//line main.go:90:3
+	}
+//line main.go:92:2
+	_s.n++
+//line main.go:92:2
+	goto _l1
+//line main.go:92:3
+}
+
+//line main.go:97:1
+func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:97:1
+	var (
+//line main.go:97:1
+		ps []runtime.Awaitable[struct{}]
+//line main.go:97:1
+		err_1 error
+//line main.go:97:1
+		err_2 error
+//line main.go:97:1
+		counts []int
+//line main.go:97:1
+		err_3 error
+//line main.go:97:1
+		sum int
+//line main.go:97:1
+	)
+//line main.go:97:1
+	switch _s.PC {
+//line main.go:97:1
+	case 0:
+//line main.go:97:1
+	case 1:
+//line main.go:97:1
+		goto _r1
+//line main.go:97:1
+	case 2:
+//line main.go:97:1
+		goto _r2
+//line main.go:97:1
+	case 3:
+//line main.go:97:1
+		goto _r3
+//line main.go:97:1
+	default:
+//line main.go:97:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:97:1
+	}
+//line main.go:98:1
+	_s.q = runtime.NewQueue[int](3)
+//line main.go:99:1
+	_s.l = &Ledger{mu: runtime.NewLock()}
+//line main.go:100:1
+	_s.ws = nil
+//line main.go:101:1
+	for w := 1; w <= workers; w++ {
+//line main.go:102:1
+		_s.ws = append(_s.ws, runtime.Spawn(WorkAsync(w, _s.q, _s.l)))
+//line main.go:102:2
+	}
+//line main.go:104:1
+	ps = nil
+//line main.go:105:1
+	for p := 1; p <= producers; p++ {
+//line main.go:106:1
+		ps = append(ps, ProduceAsync(p, _s.q))
+//line main.go:106:2
+	}
+//line main.go:108:14
+	_s._a0 = runtime.Gather(ps...)
+//line main.go:108:14
+	_s.PC = 1
+//line main.go:108:14
+	if _f.Suspend(_s._a0) {
+//line main.go:108:13
+		return false
+//line main.go:108:14
+	}
+//line main.go:108:15
+_r1:
+//line main.go:108:14
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:108:14
+	_s._a0 = nil
+//line main.go:108:14
+	if err_1 == nil {
+//line main.go:108:13
+		goto _l1
+//line main.go:108:14
+	}
+//line main.go:109:2
+	_s.Err = err_1
+//line main.go:109:2
+	return _s.Return()
+//line main.go:109:3
+_l1:
+//line main.go:111:14
+	_s._a1 = _s.q.Join()
+//line main.go:111:14
+	_s.PC = 2
+//line main.go:111:14
+	if _f.Suspend(_s._a1) {
+//line main.go:111:13
+		return false
+//line main.go:111:14
+	}
+//line main.go:111:15
+_r2:
+//line main.go:111:14
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:111:14
+	_s._a1 = nil
+//line main.go:111:14
+	if err_2 == nil {
+//line main.go:111:13
+		goto _l2
+//line main.go:111:14
+	}
+//line main.go:112:2
+	_s.Err = err_2
+//line main.go:112:2
+	return _s.Return()
+//line main.go:112:3
+_l2:
+//line main.go:114:1
+	fmt.Fprintf(out, "all jobs done, total %d\n", _s.l.total)
+//line main.go:115:1
+	_s.q.Shutdown(false)
+//line main.go:116:16
+	_s._a2 = runtime.Gather(_s.ws...)
+//line main.go:116:16
+	_s.PC = 3
+//line main.go:116:16
+	_s.q = nil
+//line main.go:116:16
+	_s.l = nil
+//line main.go:116:16
+	_s.ws = nil
+//line main.go:116:16
+	if _f.Suspend(_s._a2) {
+//line main.go:116:15
+		return false
+//line main.go:116:16
+	}
+//line main.go:116:17
+_r3:
+//line main.go:116:16
+	counts, err_3 = runtime.Resume(_f, _s._a2)
+//line main.go:116:16
+	_s._a2 = nil
+//line main.go:117:1
+	if err_3 != nil {
+//line main.go:118:1
+		_s.Err = err_3
+//line main.go:118:1
+		return _s.Return()
+//line main.go:118:2
+	}
+//line main.go:120:1
+	sum = 0
+//line main.go:121:1
+	for _, n := range counts {
+//line main.go:122:1
+		sum += n
+//line main.go:122:2
+	}
+//line main.go:124:1
+	fmt.Fprintf(out, "workers did %d jobs\n", sum)
+//line main.go:125:1
+	_s.Err = nil
+//line main.go:125:1
+	return _s.Return()
+//line main.go:125:2
 }

@@ -4,7 +4,7 @@
 //asyncgen:func Serve a50d8ff82ccead6d e7b21840e0672a8e
 //asyncgen:func Sweep 3714e9ae74339c8a 7e6b008746e93bb1
 //asyncgen:func ServeConn dc29f1b76344cb69 58ebd6a7230e9815
-//asyncgen:sum dcaaf179d2e40c5b
+//asyncgen:sum 591ca30c3c561246
 
 package main
 
@@ -46,52 +46,6 @@ var serveInfo = runtime.FuncInfo{
 	Name: "main.Serve",
 }
 
-func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		sweeper *runtime.Task[struct{}]
-		s       *runtime.Stream
-		err     error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:43
-	_s.d = newDB()
-//line main.go:44
-	sweeper = runtime.Spawn(SweepAsync(_s.d))
-//line main.go:45
-	{
-		_d1 := sweeper.Cancel
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-_l1:
-//line main.go:47
-	_s._a0 = _s.ln.Accept()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:47
-	s, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:48
-	if err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:51
-	runtime.Spawn(ServeConnAsync(s, _s.d))
-	goto _l1
-//line main_async.go:93
-}
-
 var _ func(ln *runtime.Listener) error = Serve
 
 // sweepCoro is the state of the async function Sweep while it runs.
@@ -120,41 +74,6 @@ var sweepInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 58,
 	Name: "main.Sweep",
-}
-
-func (_s *sweepCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:60
-	_s._a0 = runtime.Sleep(sweepInterval)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:60
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l4
-	}
-//line main.go:61
-	_s.Err = err
-	return _s.Return()
-_l4:
-//line main.go:63
-	_s.d.sweep(time.Now().UnixNano())
-	goto _l1
-//line main_async.go:158
 }
 
 var _ func(d *db) error = Sweep
@@ -194,107 +113,6 @@ var serveConnInfo = runtime.FuncInfo{
 	Name: "main.ServeConn",
 }
 
-func (_s *serveConnCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		data  []byte
-		err_1 error
-		buf   []byte
-		rest  []byte
-		err_2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:106
-	{
-		_d1 := _s.s.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:107
-	_s.c = &conn{d: _s.d}
-_l1:
-//line main.go:109
-	_s._a0 = _s.s.Read(0)
-	_s.PC = 1
-	_s.d = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:109
-	data, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:110
-	if err_1 != nil {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:113
-	buf = data
-//line main.go:114
-	if len(_s.c.pending) > 0 {
-		_s.c.pending = append(_s.c.pending, data...)
-		buf = _s.c.pending
-	}
-//line main.go:118
-	_s.c.out = _s.c.out[:0]
-//line main.go:119
-	rest, _s.closing = _s.c.respond(buf)
-//line main.go:122
-	if len(_s.c.pending) > 0 {
-		_s.c.pending = _s.c.pending[:copy(_s.c.pending, rest)]
-	} else {
-		_s.c.pending = append(_s.c.pending, rest...)
-	}
-//line main.go:127
-	if len(_s.c.out) <= 0 {
-		goto _l4
-	}
-//line main.go:128
-	if _s.s.Write(_s.c.out) != nil {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:131
-	_s._a1 = _s.s.Drain()
-	_s.PC = 2
-	_s.d = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:131
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l5
-	}
-//line main.go:132
-	_s.Err = nil
-	return _s.Return()
-_l5:
-_l4:
-//line main.go:135
-	if _s.closing {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:138
-	if cap(_s.c.out) > 1<<20 {
-		_s.c.out = nil
-	}
-	goto _l1
-//line main_async.go:296
-}
-
 var _ func(s *runtime.Stream, d *db) error = ServeConn
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -302,4 +120,303 @@ var _ func(s *runtime.Stream, d *db) error = ServeConn
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:42:1
+func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:42:1
+	var (
+//line main.go:42:1
+		sweeper *runtime.Task[struct{}]
+//line main.go:42:1
+		s *runtime.Stream
+//line main.go:42:1
+		err error
+//line main.go:42:1
+	)
+//line main.go:42:1
+	switch _s.PC {
+//line main.go:42:1
+	case 0:
+//line main.go:42:1
+	case 1:
+//line main.go:42:1
+		goto _r1
+//line main.go:42:1
+	default:
+//line main.go:42:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:42:1
+	}
+//line main.go:43:1
+	_s.d = newDB()
+//line main.go:44:1
+	sweeper = runtime.Spawn(SweepAsync(_s.d))
+//line main.go:45:1
+	{
+//line main.go:45:1
+		_d1 := sweeper.Cancel
+//line main.go:45:1
+		_s.Defer(func() {
+//line main.go:45:1
+			_d1()
+//line main.go:45:1
+		})
+//line main.go:45:1
+	}
+//line main.go:45:2
+_l1:
+//line main.go:47:12
+	_s._a0 = _s.ln.Accept()
+//line main.go:47:12
+	_s.PC = 1
+//line main.go:47:12
+	if _f.Suspend(_s._a0) {
+//line main.go:47:11
+		return false
+//line main.go:47:12
+	}
+//line main.go:47:13
+_r1:
+//line main.go:47:12
+	s, err = runtime.Resume(_f, _s._a0)
+//line main.go:47:12
+	_s._a0 = nil
+//line main.go:48:2
+	if err != nil {
+//line main.go:49:2
+		_s.Err = err
+//line main.go:49:2
+		return _s.Return()
+//line main.go:49:3
+	}
+//line main.go:51:2
+	runtime.Spawn(ServeConnAsync(s, _s.d))
+//line main.go:51:2
+	goto _l1
+//line main.go:51:3
+}
+
+//line main.go:58:1
+func (_s *sweepCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:58:1
+	var (
+//line main.go:58:1
+		err error
+//line main.go:58:1
+	)
+//line main.go:58:1
+	switch _s.PC {
+//line main.go:58:1
+	case 0:
+//line main.go:58:1
+	case 1:
+//line main.go:58:1
+		goto _r1
+//line main.go:58:1
+	default:
+//line main.go:58:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:58:1
+	}
+//line main.go:58:1
+_l1:
+//line main.go:60:15
+	_s._a0 = runtime.Sleep(sweepInterval)
+//line main.go:60:15
+	_s.PC = 1
+//line main.go:60:15
+	if _f.Suspend(_s._a0) {
+//line main.go:60:14
+		return false
+//line main.go:60:15
+	}
+//line main.go:60:16
+_r1:
+//line main.go:60:15
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:60:15
+	_s._a0 = nil
+//line main.go:60:15
+	if err == nil {
+//line main.go:60:14
+		goto _l4
+//line main.go:60:15
+	}
+//line main.go:61:3
+	_s.Err = err
+//line main.go:61:3
+	return _s.Return()
+//line main.go:61:4
+_l4:
+//line main.go:63:2
+	_s.d.sweep(time.Now().UnixNano())
+//line main.go:63:2
+	goto _l1
+//line main.go:63:3
+}
+
+//line main.go:105:1
+func (_s *serveConnCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:105:1
+	var (
+//line main.go:105:1
+		data []byte
+//line main.go:105:1
+		err_1 error
+//line main.go:105:1
+		buf []byte
+//line main.go:105:1
+		rest []byte
+//line main.go:105:1
+		err_2 error
+//line main.go:105:1
+	)
+//line main.go:105:1
+	switch _s.PC {
+//line main.go:105:1
+	case 0:
+//line main.go:105:1
+	case 1:
+//line main.go:105:1
+		goto _r1
+//line main.go:105:1
+	case 2:
+//line main.go:105:1
+		goto _r2
+//line main.go:105:1
+	default:
+//line main.go:105:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:105:1
+	}
+//line main.go:106:1
+	{
+//line main.go:106:1
+		_d1 := _s.s.Close
+//line main.go:106:1
+		_s.Defer(func() {
+//line main.go:106:1
+			_d1()
+//line main.go:106:1
+		})
+//line main.go:106:1
+	}
+//line main.go:107:1
+	_s.c = &conn{d: _s.d}
+//line main.go:107:2
+_l1:
+//line main.go:109:15
+	_s._a0 = _s.s.Read(0)
+//line main.go:109:15
+	_s.PC = 1
+//line main.go:109:15
+	_s.d = nil
+//line main.go:109:15
+	if _f.Suspend(_s._a0) {
+//line main.go:109:14
+		return false
+//line main.go:109:15
+	}
+//line main.go:109:16
+_r1:
+//line main.go:109:15
+	data, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:109:15
+	_s._a0 = nil
+//line main.go:110:2
+	if err_1 != nil {
+//line main.go:111:2
+		_s.Err = nil
+//line main.go:111:2
+		return _s.Return()
+//line main.go:111:3
+	}
+//line main.go:113:2
+	buf = data
+//line main.go:114:2
+	if len(_s.c.pending) > 0 {
+//line main.go:115:2
+		_s.c.pending = append(_s.c.pending, data...)
+//line main.go:116:2
+		buf = _s.c.pending
+//line main.go:116:3
+	}
+//line main.go:118:2
+	_s.c.out = _s.c.out[:0]
+//line main.go:119:2
+	rest, _s.closing = _s.c.respond(buf)
+//line main.go:122:2
+	if len(_s.c.pending) > 0 {
+//line main.go:123:2
+		_s.c.pending = _s.c.pending[:copy(_s.c.pending, rest)]
+//line main.go:123:3
+	} else {
+//line main.go:125:2
+		_s.c.pending = append(_s.c.pending, rest...)
+//line main.go:125:3
+	}
+//line main.go:127:2
+	if len(_s.c.out) <= 0 {
+//line main.go:127:1
+		goto _l4
+//line main.go:127:2
+	}
+//line main.go:128:3
+	if _s.s.Write(_s.c.out) != nil {
+//line main.go:129:3
+		_s.Err = nil
+//line main.go:129:3
+		return _s.Return()
+//line main.go:129:4
+	}
+//line main.go:131:16
+	_s._a1 = _s.s.Drain()
+//line main.go:131:16
+	_s.PC = 2
+//line main.go:131:16
+	_s.d = nil
+//line main.go:131:16
+	if _f.Suspend(_s._a1) {
+//line main.go:131:15
+		return false
+//line main.go:131:16
+	}
+//line main.go:131:17
+_r2:
+//line main.go:131:16
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:131:16
+	_s._a1 = nil
+//line main.go:131:16
+	if err_2 == nil {
+//line main.go:131:15
+		goto _l5
+//line main.go:131:16
+	}
+//line main.go:132:4
+	_s.Err = nil
+//line main.go:132:4
+	return _s.Return()
+//line main.go:132:5
+_l5:
+//line main.go:132:5
+_l4:
+//line main.go:135:2
+	if _s.closing {
+//line main.go:136:2
+		_s.Err = nil
+//line main.go:136:2
+		return _s.Return()
+//line main.go:136:3
+	}
+//line main.go:138:2
+	if cap(_s.c.out) > 1<<20 {
+//line main.go:139:2
+		_s.c.out = nil
+//line main.go:139:3
+	}
+//line main.go:139:3
+	goto _l1
+//line main.go:139:4
 }

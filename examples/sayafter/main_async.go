@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func SayAfter 42ac259b437490cc ae537bb3e72ca2fb
 //asyncgen:func Main 3a00478117d1e217 c3d363fb3b577961
-//asyncgen:sum f86f6a67b00bbd52
+//asyncgen:sum bc51227cdb66215f
 
 package main
 
@@ -46,36 +46,6 @@ var sayAfterInfo = runtime.FuncInfo{
 	Name: "main.SayAfter",
 }
 
-func (_s *sayAfterCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:43
-	_s._a0 = runtime.Sleep(_s.delay)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:43
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line main.go:44
-	fmt.Fprintln(out, _s.what)
-	return _s.Return()
-//line main_async.go:77
-}
-
 var _ func(delay time.Duration, what string) = SayAfter
 
 // mainCoro is the state of the async function Main while it runs.
@@ -105,45 +75,6 @@ var mainInfo = runtime.FuncInfo{
 	Name: "main.Main",
 }
 
-func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		task1 *runtime.Task[struct{}]
-		task2 *runtime.Task[struct{}]
-		err   error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:49
-	task1 = runtime.Spawn(SayAfterAsync(1*time.Second, "hello"))
-//line main.go:50
-	task2 = runtime.Spawn(SayAfterAsync(2*time.Second, "world"))
-//line main.go:51
-	fmt.Fprintf(out, "started at %s\n", time.Now().Format(time.TimeOnly))
-//line main.go:52
-	err = nil
-//line main.go:53
-	_s._a0 = runtime.Gather(task1, task2)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:53
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:54
-	fmt.Fprintf(out, "finished at %s\n", time.Now().Format(time.TimeOnly))
-//line main.go:55
-	_s.Err = err
-	return _s.Return()
-//line main_async.go:145
-}
-
 var _ func() error = Main
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -151,4 +82,114 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:42:1
+func (_s *sayAfterCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:42:1
+	var (
+//line main.go:42:1
+		_t1 error
+//line main.go:42:1
+	)
+//line main.go:42:1
+	switch _s.PC {
+//line main.go:42:1
+	case 0:
+//line main.go:42:1
+	case 1:
+//line main.go:42:1
+		goto _r1
+//line main.go:42:1
+	default:
+//line main.go:42:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:42:1
+	}
+//line main.go:43:1
+	_s._a0 = runtime.Sleep(_s.delay)
+//line main.go:43:1
+	_s.PC = 1
+//line main.go:43:1
+	if _f.Suspend(_s._a0) {
+//line main.go:43:1
+		return false
+//line main.go:43:1
+	}
+//line main.go:43:2
+_r1:
+//line main.go:43:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line main.go:43:1
+	_s._a0 = nil
+//line main.go:43:1
+	if _f.Unwinds(_t1) {
+//line main.go:43:1
+		return _s.Unwind(_t1)
+//line main.go:43:1
+	}
+//line main.go:44:1
+	fmt.Fprintln(out, _s.what)
+//line main.go:44:1
+	return _s.Return()
+//line main.go:44:2
+}
+
+//line main.go:48:1
+func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:48:1
+	var (
+//line main.go:48:1
+		task1 *runtime.Task[struct{}]
+//line main.go:48:1
+		task2 *runtime.Task[struct{}]
+//line main.go:48:1
+		err error
+//line main.go:48:1
+	)
+//line main.go:48:1
+	switch _s.PC {
+//line main.go:48:1
+	case 0:
+//line main.go:48:1
+	case 1:
+//line main.go:48:1
+		goto _r1
+//line main.go:48:1
+	default:
+//line main.go:48:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:48:1
+	}
+//line main.go:49:1
+	task1 = runtime.Spawn(SayAfterAsync(1*time.Second, "hello"))
+//line main.go:50:1
+	task2 = runtime.Spawn(SayAfterAsync(2*time.Second, "world"))
+//line main.go:51:1
+	fmt.Fprintf(out, "started at %s\n", time.Now().Format(time.TimeOnly))
+//line main.go:52:1
+	err = nil
+//line main.go:53:10
+	_s._a0 = runtime.Gather(task1, task2)
+//line main.go:53:10
+	_s.PC = 1
+//line main.go:53:10
+	if _f.Suspend(_s._a0) {
+//line main.go:53:9
+		return false
+//line main.go:53:10
+	}
+//line main.go:53:11
+_r1:
+//line main.go:53:10
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:53:10
+	_s._a0 = nil
+//line main.go:54:1
+	fmt.Fprintf(out, "finished at %s\n", time.Now().Format(time.TimeOnly))
+//line main.go:55:1
+	_s.Err = err
+//line main.go:55:1
+	return _s.Return()
+//line main.go:55:2
 }

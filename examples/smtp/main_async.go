@@ -5,7 +5,7 @@
 //asyncgen:func Linger 3e4bdcc834c8744a 36b19f64f8972e8f
 //asyncgen:func Server.Session a5aedb97a750637b d8be2ad7d92fd5e4
 //asyncgen:func readData aecd5d4046e0d7eb bb94fb0af4c688e7
-//asyncgen:sum 9d60f17f0e2cdfbe
+//asyncgen:sum 6f1ec4982a8ad4c5
 
 package main
 
@@ -50,40 +50,6 @@ var serverServeInfo = runtime.FuncInfo{
 	Name: "main.Server.Serve",
 }
 
-func (_s *serverServeCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		s   *runtime.Stream
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:174
-	_s._a0 = _s.ln.Accept()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:174
-	s, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:175
-	if err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:178
-	runtime.Spawn(_s.srv.SessionAsync(s))
-	goto _l1
-//line main_async.go:85
-}
-
 var _ func(_ *Server, ln *runtime.Listener) error = (*Server).Serve
 
 // lingerCoro is the state of the async function Linger while it runs.
@@ -113,58 +79,6 @@ var lingerInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 189,
 	Name: "main.Linger",
-}
-
-func (_s *lingerCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		scope *runtime.Scope
-		b     []byte
-		err   error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:190
-	_s.s.CloseWrite()
-//line main.go:191
-	scope = runtime.Timeout(time.Second)
-//line main.go:192
-	{
-		_d1 := scope.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:193
-	_s.n = 0
-_l1:
-	if _s.n >= 64<<10 {
-		goto _l3
-	}
-//line main.go:194
-	_s._a0 = _s.s.Read(0)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:194
-	b, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:195
-	if err != nil {
-		return _s.Return()
-	}
-//line main.go:198
-	_s.n += len(b)
-	goto _l1
-_l3:
-	return _s.Return()
-//line main_async.go:168
 }
 
 var _ func(s *runtime.Stream) = Linger
@@ -213,197 +127,6 @@ var serverSessionInfo = runtime.FuncInfo{
 	Name: "main.Server.Session",
 }
 
-func (_s *serverSessionCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line  []byte
-		_t1   error
-		text  string
-		act   action
-		_t2   action
-		err_1 error
-		msg_1 []byte
-		err_2 error
-		err_3 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	case 4:
-		goto _r4
-	case 5:
-		goto _r5
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:207
-	{
-		_d1 := _s.s.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:208
-	_s.s.SetLimit(maxLine)
-//line main.go:209
-	_s.ss = &session{}
-//line main.go:210
-	if err := reply(_s.s, "220 localhost ESMTP asyncgen"); err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-_l1:
-//line main.go:214
-	_s._a0 = _s.s.ReadLine()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:214
-	line, _s.err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:215
-	if !errors.Is(_s.err, runtime.ErrLimitOverrun) {
-		goto _l4
-	}
-//line main.go:216
-	reply(_s.s, "500 5.5.6 Line too long")
-//line main.go:217
-	_s._a1 = LingerAsync(_s.s)
-	_s.PC = 2
-	_s.srv = nil
-	_s.s = nil
-	_s.ss = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:217
-	_, _t1 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line main.go:218
-	_s.Err = _s.err
-	return _s.Return()
-_l4:
-//line main.go:220
-	if _s.err == io.EOF {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:223
-	if _s.err != nil {
-		_s.Err = _s.err
-		return _s.Return()
-	}
-//line main.go:226
-	text, act = _s.srv.command(_s.ss, string(line))
-//line main.go:227
-	if err := reply(_s.s, text); err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:230
-	_t2 = act
-//line main.go:231
-	if _t2 == startTLS {
-		goto _l6
-	}
-//line main.go:237
-	if _t2 == data {
-		goto _l7
-	}
-//line main.go:252
-	if _t2 == quit {
-		goto _l8
-	}
-	goto _l5
-_l6:
-//line main.go:233
-	_s._a1 = _s.s.StartTLSServer(_s.srv.TLS)
-	_s.PC = 3
-	_s.err = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r3:
-//line main.go:233
-	_, err_1 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_1 == nil {
-		goto _l9
-	}
-//line main.go:234
-	_s.Err = err_1
-	return _s.Return()
-_l9:
-//line main.go:236
-	*_s.ss = session{tls: true}
-	goto _l5
-_l7:
-//line main.go:238
-	_s._a0 = readDataAsync(_s.s)
-	_s.PC = 4
-	_s.err = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r4:
-//line main.go:238
-	msg_1, err_2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:239
-	if err_2 != nil {
-		_s.Err = err_2
-		return _s.Return()
-	}
-//line main.go:242
-	if msg_1 == nil {
-		reply(_s.s, "552 5.3.4 Message too big")
-	} else {
-		_s.ss.msg.Data = msg_1
-		if _s.srv.Deliver != nil {
-			_s.srv.Deliver(_s.ss.msg)
-		}
-		reply(_s.s, "250 2.0.0 Ok: queued")
-	}
-//line main.go:251
-	_s.ss.msg = nil
-	goto _l5
-_l8:
-//line main.go:253
-	_s.Err = nil
-	return _s.Return()
-_l5:
-//line main.go:255
-	_s._a1 = _s.s.Drain()
-	_s.PC = 5
-	_s.err = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r5:
-//line main.go:255
-	_, err_3 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_3 == nil {
-		goto _l10
-	}
-//line main.go:256
-	_s.Err = err_3
-	return _s.Return()
-_l10:
-	goto _l1
-//line main_async.go:405
-}
-
 var _ func(_ *Server, s *runtime.Stream) error = (*Server).Session
 
 // readDataCoro is the state of the async function readData while it runs.
@@ -436,71 +159,6 @@ var readDataInfo = runtime.FuncInfo{
 	Name: "main.readData",
 }
 
-func (_s *readDataCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line []byte
-		err  error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:267
-	_s.buf = bytes.Buffer{}
-//line main.go:268
-	_s.tooBig = false
-_l1:
-//line main.go:270
-	_s._a0 = _s.s.ReadLine()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:270
-	line, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:271
-	if err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		_s.Ret, _s.Err = nil, err
-		return _s.Return()
-	}
-//line main.go:277
-	if string(line) == ".\r\n" || string(line) == ".\n" {
-		goto _l3
-	}
-//line main.go:280
-	if line[0] == '.' {
-		line = line[1:]
-	}
-//line main.go:283
-	if _s.buf.Len()+len(line) > maxMessage {
-		_s.tooBig = true
-		_s.buf.Reset()
-	}
-//line main.go:287
-	if !_s.tooBig {
-		_s.buf.Write(line)
-	}
-	goto _l1
-_l3:
-//line main.go:291
-	if _s.tooBig {
-		_s.Ret, _s.Err = nil, nil
-		return _s.Return()
-	}
-//line main.go:294
-	_s.Ret, _s.Err = _s.buf.Bytes(), nil
-	return _s.Return()
-//line main_async.go:502
-}
-
 var _ func(s *runtime.Stream) ([]byte, error) = readData
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -508,4 +166,566 @@ var _ func(s *runtime.Stream) ([]byte, error) = readData
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:172:1
+func (_s *serverServeCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:172:1
+	var (
+//line main.go:172:1
+		s *runtime.Stream
+//line main.go:172:1
+		err error
+//line main.go:172:1
+	)
+//line main.go:172:1
+	switch _s.PC {
+//line main.go:172:1
+	case 0:
+//line main.go:172:1
+	case 1:
+//line main.go:172:1
+		goto _r1
+//line main.go:172:1
+	default:
+//line main.go:172:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:172:1
+	}
+//line main.go:172:1
+_l1:
+//line main.go:174:12
+	_s._a0 = _s.ln.Accept()
+//line main.go:174:12
+	_s.PC = 1
+//line main.go:174:12
+	if _f.Suspend(_s._a0) {
+//line main.go:174:11
+		return false
+//line main.go:174:12
+	}
+//line main.go:174:13
+_r1:
+//line main.go:174:12
+	s, err = runtime.Resume(_f, _s._a0)
+//line main.go:174:12
+	_s._a0 = nil
+//line main.go:175:2
+	if err != nil {
+//line main.go:176:2
+		_s.Err = err
+//line main.go:176:2
+		return _s.Return()
+//line main.go:176:3
+	}
+//line main.go:178:2
+	runtime.Spawn(_s.srv.SessionAsync(s))
+//line main.go:178:2
+	goto _l1
+//line main.go:178:3
+}
+
+//line main.go:189:1
+func (_s *lingerCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:189:1
+	var (
+//line main.go:189:1
+		scope *runtime.Scope
+//line main.go:189:1
+		b []byte
+//line main.go:189:1
+		err error
+//line main.go:189:1
+	)
+//line main.go:189:1
+	switch _s.PC {
+//line main.go:189:1
+	case 0:
+//line main.go:189:1
+	case 1:
+//line main.go:189:1
+		goto _r1
+//line main.go:189:1
+	default:
+//line main.go:189:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:189:1
+	}
+//line main.go:190:1
+	_s.s.CloseWrite()
+//line main.go:191:1
+	scope = runtime.Timeout(time.Second)
+//line main.go:192:1
+	{
+//line main.go:192:1
+		_d1 := scope.Close
+//line main.go:192:1
+		_s.Defer(func() {
+//line main.go:192:1
+			_d1()
+//line main.go:192:1
+		})
+//line main.go:192:1
+	}
+//line main.go:193:5
+	_s.n = 0
+//line main.go:193:6
+_l1:
+//line main.go:193:5
+	if _s.n >= 64<<10 {
+//line main.go:193:4
+		goto _l3
+//line main.go:193:5
+	}
+//line main.go:194:12
+	_s._a0 = _s.s.Read(0)
+//line main.go:194:12
+	_s.PC = 1
+//line main.go:194:12
+	if _f.Suspend(_s._a0) {
+//line main.go:194:11
+		return false
+//line main.go:194:12
+	}
+//line main.go:194:13
+_r1:
+//line main.go:194:12
+	b, err = runtime.Resume(_f, _s._a0)
+//line main.go:194:12
+	_s._a0 = nil
+//line main.go:195:2
+	if err != nil {
+//line main.go:196:2
+		return _s.Return()
+//line main.go:196:3
+	}
+//line main.go:198:2
+	_s.n += len(b)
+//line main.go:198:2
+	goto _l1
+//line main.go:198:3
+_l3:
+//line main.go:198:2
+	return _s.Return()
+//line main.go:198:3
+}
+
+//line main.go:206:1
+func (_s *serverSessionCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:206:1
+	var (
+//line main.go:206:1
+		line []byte
+//line main.go:206:1
+		_t1 error
+//line main.go:206:1
+		text string
+//line main.go:206:1
+		act action
+//line main.go:206:1
+		_t2 action
+//line main.go:206:1
+		err_1 error
+//line main.go:206:1
+		msg_1 []byte
+//line main.go:206:1
+		err_2 error
+//line main.go:206:1
+		err_3 error
+//line main.go:206:1
+	)
+//line main.go:206:1
+	switch _s.PC {
+//line main.go:206:1
+	case 0:
+//line main.go:206:1
+	case 1:
+//line main.go:206:1
+		goto _r1
+//line main.go:206:1
+	case 2:
+//line main.go:206:1
+		goto _r2
+//line main.go:206:1
+	case 3:
+//line main.go:206:1
+		goto _r3
+//line main.go:206:1
+	case 4:
+//line main.go:206:1
+		goto _r4
+//line main.go:206:1
+	case 5:
+//line main.go:206:1
+		goto _r5
+//line main.go:206:1
+	default:
+//line main.go:206:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:206:1
+	}
+//line main.go:207:1
+	{
+//line main.go:207:1
+		_d1 := _s.s.Close
+//line main.go:207:1
+		_s.Defer(func() {
+//line main.go:207:1
+			_d1()
+//line main.go:207:1
+		})
+//line main.go:207:1
+	}
+//line main.go:208:1
+	_s.s.SetLimit(maxLine)
+//line main.go:209:1
+	_s.ss = &session{}
+//line main.go:210:1
+	if err := reply(_s.s, "220 localhost ESMTP asyncgen"); err != nil {
+//line main.go:211:1
+		_s.Err = err
+//line main.go:211:1
+		return _s.Return()
+//line main.go:211:2
+	}
+//line main.go:211:3
+_l1:
+//line main.go:214:15
+	_s._a0 = _s.s.ReadLine()
+//line main.go:214:15
+	_s.PC = 1
+//line main.go:214:15
+	if _f.Suspend(_s._a0) {
+//line main.go:214:14
+		return false
+//line main.go:214:15
+	}
+//line main.go:214:16
+_r1:
+//line main.go:214:15
+	line, _s.err = runtime.Resume(_f, _s._a0)
+//line main.go:214:15
+	_s._a0 = nil
+//line main.go:215:2
+	if !errors.Is(_s.err, runtime.ErrLimitOverrun) {
+//line main.go:215:1
+		goto _l4
+//line main.go:215:2
+	}
+//line main.go:216:3
+	reply(_s.s, "500 5.5.6 Line too long")
+//line main.go:217:3
+	_s._a1 = LingerAsync(_s.s)
+//line main.go:217:3
+	_s.PC = 2
+//line main.go:217:3
+	_s.srv = nil
+//line main.go:217:3
+	_s.s = nil
+//line main.go:217:3
+	_s.ss = nil
+//line main.go:217:3
+	if _f.Suspend(_s._a1) {
+//line main.go:217:2
+		return false
+//line main.go:217:3
+	}
+//line main.go:217:4
+_r2:
+//line main.go:217:3
+	_, _t1 = runtime.Resume(_f, _s._a1)
+//line main.go:217:3
+	_s._a1 = nil
+//line main.go:217:3
+	if _f.Unwinds(_t1) {
+//line main.go:217:2
+		return _s.Unwind(_t1)
+//line main.go:217:3
+	}
+//line main.go:218:3
+	_s.Err = _s.err
+//line main.go:218:3
+	return _s.Return()
+//line main.go:218:4
+_l4:
+//line main.go:220:2
+	if _s.err == io.EOF {
+//line main.go:221:2
+		_s.Err = nil
+//line main.go:221:2
+		return _s.Return()
+//line main.go:221:3
+	}
+//line main.go:223:2
+	if _s.err != nil {
+//line main.go:224:2
+		_s.Err = _s.err
+//line main.go:224:2
+		return _s.Return()
+//line main.go:224:3
+	}
+//line main.go:226:2
+	text, act = _s.srv.command(_s.ss, string(line))
+//line main.go:227:2
+	if err := reply(_s.s, text); err != nil {
+//line main.go:228:2
+		_s.Err = err
+//line main.go:228:2
+		return _s.Return()
+//line main.go:228:3
+	}
+//line main.go:230:2
+	_t2 = act
+//line main.go:231:7
+	if _t2 == startTLS {
+//line main.go:231:6
+		goto _l6
+//line main.go:231:7
+	}
+//line main.go:237:7
+	if _t2 == data {
+//line main.go:237:6
+		goto _l7
+//line main.go:237:7
+	}
+//line main.go:252:7
+	if _t2 == quit {
+//line main.go:252:6
+		goto _l8
+//line main.go:252:7
+	}
+//line main.go:252:7
+	goto _l5
+//line main.go:252:8
+_l6:
+//line main.go:233:16
+	_s._a1 = _s.s.StartTLSServer(_s.srv.TLS)
+//line main.go:233:16
+	_s.PC = 3
+//line main.go:233:16
+	_s.err = nil
+//line main.go:233:16
+	if _f.Suspend(_s._a1) {
+//line main.go:233:15
+		return false
+//line main.go:233:16
+	}
+//line main.go:233:17
+_r3:
+//line main.go:233:16
+	_, err_1 = runtime.Resume(_f, _s._a1)
+//line main.go:233:16
+	_s._a1 = nil
+//line main.go:233:16
+	if err_1 == nil {
+//line main.go:233:15
+		goto _l9
+//line main.go:233:16
+	}
+//line main.go:234:4
+	_s.Err = err_1
+//line main.go:234:4
+	return _s.Return()
+//line main.go:234:5
+_l9:
+//line main.go:236:3
+	*_s.ss = session{tls: true}
+//line main.go:236:3
+	goto _l5
+//line main.go:236:4
+_l7:
+//line main.go:238:15
+	_s._a0 = readDataAsync(_s.s)
+//line main.go:238:15
+	_s.PC = 4
+//line main.go:238:15
+	_s.err = nil
+//line main.go:238:15
+	if _f.Suspend(_s._a0) {
+//line main.go:238:14
+		return false
+//line main.go:238:15
+	}
+//line main.go:238:16
+_r4:
+//line main.go:238:15
+	msg_1, err_2 = runtime.Resume(_f, _s._a0)
+//line main.go:238:15
+	_s._a0 = nil
+//line main.go:239:3
+	if err_2 != nil {
+//line main.go:240:3
+		_s.Err = err_2
+//line main.go:240:3
+		return _s.Return()
+//line main.go:240:4
+	}
+//line main.go:242:3
+	if msg_1 == nil {
+//line main.go:243:3
+		reply(_s.s, "552 5.3.4 Message too big")
+//line main.go:243:4
+	} else {
+//line main.go:245:3
+		_s.ss.msg.Data = msg_1
+//line main.go:246:3
+		if _s.srv.Deliver != nil {
+//line main.go:247:3
+			_s.srv.Deliver(_s.ss.msg)
+//line main.go:247:4
+		}
+//line main.go:249:3
+		reply(_s.s, "250 2.0.0 Ok: queued")
+//line main.go:249:4
+	}
+//line main.go:251:3
+	_s.ss.msg = nil
+//line main.go:251:3
+	goto _l5
+//line main.go:251:4
+_l8:
+//line main.go:253:3
+	_s.Err = nil
+//line main.go:253:3
+	return _s.Return()
+//line main.go:253:4
+_l5:
+//line main.go:255:15
+	_s._a1 = _s.s.Drain()
+//line main.go:255:15
+	_s.PC = 5
+//line main.go:255:15
+	_s.err = nil
+//line main.go:255:15
+	if _f.Suspend(_s._a1) {
+//line main.go:255:14
+		return false
+//line main.go:255:15
+	}
+//line main.go:255:16
+_r5:
+//line main.go:255:15
+	_, err_3 = runtime.Resume(_f, _s._a1)
+//line main.go:255:15
+	_s._a1 = nil
+//line main.go:255:15
+	if err_3 == nil {
+//line main.go:255:14
+		goto _l10
+//line main.go:255:15
+	}
+//line main.go:256:3
+	_s.Err = err_3
+//line main.go:256:3
+	return _s.Return()
+//line main.go:256:4
+_l10:
+//line main.go:256:3
+	goto _l1
+//line main.go:256:4
+}
+
+//line main.go:266:1
+func (_s *readDataCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:266:1
+	var (
+//line main.go:266:1
+		line []byte
+//line main.go:266:1
+		err error
+//line main.go:266:1
+	)
+//line main.go:266:1
+	switch _s.PC {
+//line main.go:266:1
+	case 0:
+//line main.go:266:1
+	case 1:
+//line main.go:266:1
+		goto _r1
+//line main.go:266:1
+	default:
+//line main.go:266:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:266:1
+	}
+//line main.go:267:1
+	_s.buf = bytes.Buffer{}
+//line main.go:268:1
+	_s.tooBig = false
+//line main.go:268:2
+_l1:
+//line main.go:270:15
+	_s._a0 = _s.s.ReadLine()
+//line main.go:270:15
+	_s.PC = 1
+//line main.go:270:15
+	if _f.Suspend(_s._a0) {
+//line main.go:270:14
+		return false
+//line main.go:270:15
+	}
+//line main.go:270:16
+_r1:
+//line main.go:270:15
+	line, err = runtime.Resume(_f, _s._a0)
+//line main.go:270:15
+	_s._a0 = nil
+//line main.go:271:2
+	if err != nil {
+//line main.go:272:2
+		if err == io.EOF {
+//line main.go:273:2
+			err = io.ErrUnexpectedEOF
+//line main.go:273:3
+		}
+//line main.go:275:2
+		_s.Ret, _s.Err = nil, err
+//line main.go:275:2
+		return _s.Return()
+//line main.go:275:3
+	}
+//line main.go:277:2
+	if string(line) == ".\r\n" || string(line) == ".\n" {
+//line main.go:278:2
+		goto _l3
+//line main.go:278:3
+	}
+//line main.go:280:2
+	if line[0] == '.' {
+//line main.go:281:2
+		line = line[1:]
+//line main.go:281:3
+	}
+//line main.go:283:2
+	if _s.buf.Len()+len(line) > maxMessage {
+//line main.go:284:2
+		_s.tooBig = true
+//line main.go:285:2
+		_s.buf.Reset()
+//line main.go:285:3
+	}
+//line main.go:287:2
+	if !_s.tooBig {
+//line main.go:288:2
+		_s.buf.Write(line)
+//line main.go:288:3
+	}
+//line main.go:288:3
+	goto _l1
+//line main.go:288:4
+_l3:
+//line main.go:291:1
+	if _s.tooBig {
+//line main.go:292:1
+		_s.Ret, _s.Err = nil, nil
+//line main.go:292:1
+		return _s.Return()
+//line main.go:292:2
+	}
+//line main.go:294:1
+	_s.Ret, _s.Err = _s.buf.Bytes(), nil
+//line main.go:294:1
+	return _s.Return()
+//line main.go:294:2
 }

@@ -4,7 +4,7 @@
 //asyncgen:func Forward 06205690ef775f2f 2076f73e11454c73
 //asyncgen:func RunCommand cbe18969651f4eca 37b9c8d4d05eaa70
 //asyncgen:func RunAll c7a9da47bb2bdcb9 ae5c1698a5880149
-//asyncgen:sum 7078db8617bd2671
+//asyncgen:sum 270b0426022403bf
 
 package main
 
@@ -49,50 +49,6 @@ var forwardInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 28,
 	Name: "main.Forward",
-}
-
-func (_s *forwardCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line []byte
-		err  error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:30
-	_s._a0 = _s.s.ReadLine()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:30
-	line, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:31
-	if len(line) > 0 {
-		fmt.Fprintf(_s.w, "%s %s", _s.prefix, line)
-		if line[len(line)-1] != '\n' {
-			fmt.Fprintln(_s.w)
-		}
-	}
-//line main.go:37
-	if err == io.EOF {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:40
-	if err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-	goto _l1
-//line main_async.go:96
 }
 
 var _ func(w io.Writer, prefix string, s *runtime.Stream) error = Forward
@@ -145,130 +101,6 @@ var runCommandInfo = runtime.FuncInfo{
 	Name: "main.RunCommand",
 }
 
-func (_s *runCommandCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		c  *runtime.Cmd
-		e2 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	case 4:
-		goto _r4
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:53
-	c = runtime.Shell(_s.command)
-//line main.go:54
-	c.Stdout, c.Stderr = runtime.StdioPipe, runtime.StdioPipe
-//line main.go:55
-	inNewGroup(c)
-//line main.go:56
-	_s.p, _s.err = c.Start()
-//line main.go:57
-	if _s.err != nil {
-		_s.Ret, _s.Err = -1, _s.err
-		return _s.Return()
-	}
-//line main.go:60
-	{
-		_d1 := _s.p.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:61
-	_s.out = runtime.Spawn(ForwardAsync(_s.w, fmt.Sprintf("[%d]", _s.id), _s.p.Stdout))
-//line main.go:62
-	_s.errOut = runtime.Spawn(ForwardAsync(_s.w, fmt.Sprintf("[%d!]", _s.id), _s.p.Stderr))
-//line main.go:64
-	_s.scope = runtime.Timeout(_s.timeout)
-//line main.go:65
-	_s._a0 = _s.p.Wait()
-	_s.PC = 1
-	_s.command = ""
-	_s.err = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:65
-	_s.st, _s.err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:66
-	_s.scope.Close()
-//line main.go:67
-	if !errors.Is(_s.err, runtime.ErrTimeout) {
-		goto _l1
-	}
-//line main.go:70
-	killGroup(_s.p)
-//line main.go:71
-	_s._a0 = _s.p.Wait()
-	_s.PC = 2
-	_s.command = ""
-	_s.p = nil
-	_s.err = nil
-	_s.scope = nil
-	_s.st = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line main.go:71
-	_s.st, _s.err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:72
-	fmt.Fprintf(_s.w, "[%d] killed after %v\n", _s.id, _s.timeout)
-_l1:
-//line main.go:74
-	_s._a1 = _s.out
-	_s.PC = 3
-	_s.command = ""
-	_s.p = nil
-	_s.out = nil
-	_s.scope = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r3:
-//line main.go:74
-	_, _s.e1 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:75
-	_s._a1 = _s.errOut
-	_s.PC = 4
-	_s.command = ""
-	_s.p = nil
-	_s.out = nil
-	_s.errOut = nil
-	_s.scope = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r4:
-//line main.go:75
-	_, e2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:76
-	if _s.err != nil {
-		_s.Ret, _s.Err = -1, _s.err
-		return _s.Return()
-	}
-//line main.go:79
-	fmt.Fprintf(_s.w, "[%d] %v\n", _s.id, _s.st)
-//line main.go:80
-	_s.Ret, _s.Err = _s.st.ExitCode(), errors.Join(_s.e1, e2)
-	return _s.Return()
-//line main_async.go:270
-}
-
 var _ func(w io.Writer, id int, command string, timeout time.Duration) (int, error) = RunCommand
 
 // runAllCoro is the state of the async function RunAll while it runs.
@@ -301,42 +133,6 @@ var runAllInfo = runtime.FuncInfo{
 	Name: "main.RunAll",
 }
 
-func (_s *runAllCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		runs []runtime.Awaitable[int]
-		_t1  []int
-		_t2  error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:88
-	runs = nil
-//line main.go:89
-	for i, command := range _s.commands {
-		runs = append(runs, RunCommandAsync(_s.w, i+1, command, _s.timeout))
-	}
-//line main.go:92
-	_s._a0 = runtime.Gather(runs...)
-	_s.PC = 1
-	_s.w = nil
-	_s.commands = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:92
-	_t1, _t2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	_s.Ret, _s.Err = _t1, _t2
-	return _s.Return()
-//line main_async.go:338
-}
-
 var _ func(w io.Writer, commands []string, timeout time.Duration) ([]int, error) = RunAll
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -344,4 +140,337 @@ var _ func(w io.Writer, commands []string, timeout time.Duration) ([]int, error)
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:28:1
+func (_s *forwardCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:28:1
+	var (
+//line main.go:28:1
+		line []byte
+//line main.go:28:1
+		err error
+//line main.go:28:1
+	)
+//line main.go:28:1
+	switch _s.PC {
+//line main.go:28:1
+	case 0:
+//line main.go:28:1
+	case 1:
+//line main.go:28:1
+		goto _r1
+//line main.go:28:1
+	default:
+//line main.go:28:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:28:1
+	}
+//line main.go:28:1
+_l1:
+//line main.go:30:15
+	_s._a0 = _s.s.ReadLine()
+//line main.go:30:15
+	_s.PC = 1
+//line main.go:30:15
+	if _f.Suspend(_s._a0) {
+//line main.go:30:14
+		return false
+//line main.go:30:15
+	}
+//line main.go:30:16
+_r1:
+//line main.go:30:15
+	line, err = runtime.Resume(_f, _s._a0)
+//line main.go:30:15
+	_s._a0 = nil
+//line main.go:31:2
+	if len(line) > 0 {
+//line main.go:32:2
+		fmt.Fprintf(_s.w, "%s %s", _s.prefix, line)
+//line main.go:33:2
+		if line[len(line)-1] != '\n' {
+//line main.go:34:2
+			fmt.Fprintln(_s.w)
+//line main.go:34:3
+		}
+//line main.go:34:4
+	}
+//line main.go:37:2
+	if err == io.EOF {
+//line main.go:38:2
+		_s.Err = nil
+//line main.go:38:2
+		return _s.Return()
+//line main.go:38:3
+	}
+//line main.go:40:2
+	if err != nil {
+//line main.go:41:2
+		_s.Err = err
+//line main.go:41:2
+		return _s.Return()
+//line main.go:41:3
+	}
+//line main.go:41:3
+	goto _l1
+//line main.go:41:4
+}
+
+//line main.go:52:1
+func (_s *runCommandCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:52:1
+	var (
+//line main.go:52:1
+		c *runtime.Cmd
+//line main.go:52:1
+		e2 error
+//line main.go:52:1
+	)
+//line main.go:52:1
+	switch _s.PC {
+//line main.go:52:1
+	case 0:
+//line main.go:52:1
+	case 1:
+//line main.go:52:1
+		goto _r1
+//line main.go:52:1
+	case 2:
+//line main.go:52:1
+		goto _r2
+//line main.go:52:1
+	case 3:
+//line main.go:52:1
+		goto _r3
+//line main.go:52:1
+	case 4:
+//line main.go:52:1
+		goto _r4
+//line main.go:52:1
+	default:
+//line main.go:52:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:52:1
+	}
+//line main.go:53:1
+	c = runtime.Shell(_s.command)
+//line main.go:54:1
+	c.Stdout, c.Stderr = runtime.StdioPipe, runtime.StdioPipe
+//line main.go:55:1
+	inNewGroup(c)
+//line main.go:56:1
+	_s.p, _s.err = c.Start()
+//line main.go:57:1
+	if _s.err != nil {
+//line main.go:58:1
+		_s.Ret, _s.Err = -1, _s.err
+//line main.go:58:1
+		return _s.Return()
+//line main.go:58:2
+	}
+//line main.go:60:1
+	{
+//line main.go:60:1
+		_d1 := _s.p.Close
+//line main.go:60:1
+		_s.Defer(func() {
+//line main.go:60:1
+			_d1()
+//line main.go:60:1
+		})
+//line main.go:60:1
+	}
+//line main.go:61:1
+	_s.out = runtime.Spawn(ForwardAsync(_s.w, fmt.Sprintf("[%d]", _s.id), _s.p.Stdout))
+//line main.go:62:1
+	_s.errOut = runtime.Spawn(ForwardAsync(_s.w, fmt.Sprintf("[%d!]", _s.id), _s.p.Stderr))
+//line main.go:64:1
+	_s.scope = runtime.Timeout(_s.timeout)
+//line main.go:65:12
+	_s._a0 = _s.p.Wait()
+//line main.go:65:12
+	_s.PC = 1
+//line main.go:65:12
+	_s.command = ""
+//line main.go:65:12
+	_s.err = nil
+//line main.go:65:12
+	if _f.Suspend(_s._a0) {
+//line main.go:65:11
+		return false
+//line main.go:65:12
+	}
+//line main.go:65:13
+_r1:
+//line main.go:65:12
+	_s.st, _s.err = runtime.Resume(_f, _s._a0)
+//line main.go:65:12
+	_s._a0 = nil
+//line main.go:66:1
+	_s.scope.Close()
+//line main.go:67:1
+	if !errors.Is(_s.err, runtime.ErrTimeout) {
+//line main.go:67:1
+		goto _l1
+//line main.go:67:1
+	}
+//line main.go:70:2
+	killGroup(_s.p)
+//line main.go:71:12
+	_s._a0 = _s.p.Wait()
+//line main.go:71:12
+	_s.PC = 2
+//line main.go:71:12
+	_s.command = ""
+//line main.go:71:12
+	_s.p = nil
+//line main.go:71:12
+	_s.err = nil
+//line main.go:71:12
+	_s.scope = nil
+//line main.go:71:12
+	_s.st = nil
+//line main.go:71:12
+	if _f.Suspend(_s._a0) {
+//line main.go:71:11
+		return false
+//line main.go:71:12
+	}
+//line main.go:71:13
+_r2:
+//line main.go:71:12
+	_s.st, _s.err = runtime.Resume(_f, _s._a0)
+//line main.go:71:12
+	_s._a0 = nil
+//line main.go:72:2
+	fmt.Fprintf(_s.w, "[%d] killed after %v\n", _s.id, _s.timeout)
+//line main.go:72:3
+_l1:
+//line main.go:74:10
+	_s._a1 = _s.out
+//line main.go:74:10
+	_s.PC = 3
+//line main.go:74:10
+	_s.command = ""
+//line main.go:74:10
+	_s.p = nil
+//line main.go:74:10
+	_s.out = nil
+//line main.go:74:10
+	_s.scope = nil
+//line main.go:74:10
+	if _f.Suspend(_s._a1) {
+//line main.go:74:9
+		return false
+//line main.go:74:10
+	}
+//line main.go:74:11
+_r3:
+//line main.go:74:10
+	_, _s.e1 = runtime.Resume(_f, _s._a1)
+//line main.go:74:10
+	_s._a1 = nil
+//line main.go:75:10
+	_s._a1 = _s.errOut
+//line main.go:75:10
+	_s.PC = 4
+//line main.go:75:10
+	_s.command = ""
+//line main.go:75:10
+	_s.p = nil
+//line main.go:75:10
+	_s.out = nil
+//line main.go:75:10
+	_s.errOut = nil
+//line main.go:75:10
+	_s.scope = nil
+//line main.go:75:10
+	if _f.Suspend(_s._a1) {
+//line main.go:75:9
+		return false
+//line main.go:75:10
+	}
+//line main.go:75:11
+_r4:
+//line main.go:75:10
+	_, e2 = runtime.Resume(_f, _s._a1)
+//line main.go:75:10
+	_s._a1 = nil
+//line main.go:76:1
+	if _s.err != nil {
+//line main.go:77:1
+		_s.Ret, _s.Err = -1, _s.err
+//line main.go:77:1
+		return _s.Return()
+//line main.go:77:2
+	}
+//line main.go:79:1
+	fmt.Fprintf(_s.w, "[%d] %v\n", _s.id, _s.st)
+//line main.go:80:1
+	_s.Ret, _s.Err = _s.st.ExitCode(), errors.Join(_s.e1, e2)
+//line main.go:80:1
+	return _s.Return()
+//line main.go:80:2
+}
+
+//line main.go:87:1
+func (_s *runAllCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:87:1
+	var (
+//line main.go:87:1
+		runs []runtime.Awaitable[int]
+//line main.go:87:1
+		_t1 []int
+//line main.go:87:1
+		_t2 error
+//line main.go:87:1
+	)
+//line main.go:87:1
+	switch _s.PC {
+//line main.go:87:1
+	case 0:
+//line main.go:87:1
+	case 1:
+//line main.go:87:1
+		goto _r1
+//line main.go:87:1
+	default:
+//line main.go:87:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:87:1
+	}
+//line main.go:88:1
+	runs = nil
+//line main.go:89:1
+	for i, command := range _s.commands {
+//line main.go:90:1
+		runs = append(runs, RunCommandAsync(_s.w, i+1, command, _s.timeout))
+//line main.go:90:2
+	}
+//line main.go:92:8
+	_s._a0 = runtime.Gather(runs...)
+//line main.go:92:8
+	_s.PC = 1
+//line main.go:92:8
+	_s.w = nil
+//line main.go:92:8
+	_s.commands = nil
+//line main.go:92:8
+	if _f.Suspend(_s._a0) {
+//line main.go:92:7
+		return false
+//line main.go:92:8
+	}
+//line main.go:92:9
+_r1:
+//line main.go:92:8
+	_t1, _t2 = runtime.Resume(_f, _s._a0)
+//line main.go:92:8
+	_s._a0 = nil
+//line main.go:92:8
+	_s.Ret, _s.Err = _t1, _t2
+//line main.go:92:8
+	return _s.Return()
+//line main.go:92:9
 }

@@ -8,7 +8,7 @@
 //asyncgen:func Reporter a3ce1eb55c231836 939bbb0b57224280
 //asyncgen:func Main cf68d23b09772497 efc45a72a008a96b
 //asyncgen:func Poll 17804b34f1db1e46 3bbfab804a58ad60
-//asyncgen:sum 5f1db6aae46ea4c7
+//asyncgen:sum 03cb4bddbd8ad4dd
 
 package main
 
@@ -50,34 +50,6 @@ var leafInfo = runtime.FuncInfo{
 	Name: "main.Leaf",
 }
 
-func (_s *leafCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:26
-	_s._a0 = _s.ev.Wait()
-	_s.PC = 1
-	_s.ev = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:26
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:27
-	_s.Err = err
-	return _s.Return()
-//line main_async.go:79
-}
-
 var _ func(ev *runtime.Event) error = Leaf
 
 // workerCoro is the state of the async function Worker while it runs.
@@ -106,34 +78,6 @@ var workerInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 31,
 	Name: "main.Worker",
-}
-
-func (_s *workerCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:32
-	_s._a0 = LeafAsync(_s.ev)
-	_s.PC = 1
-	_s.ev = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:32
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:33
-	_s.Err = err
-	return _s.Return()
-//line main_async.go:137
 }
 
 var _ func(ev *runtime.Event) error = Worker
@@ -165,33 +109,6 @@ var sleeperInfo = runtime.FuncInfo{
 	Name: "main.Sleeper",
 }
 
-func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:38
-	_s._a0 = runtime.Sleep(time.Hour)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:38
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:39
-	_s.Err = err
-	return _s.Return()
-//line main_async.go:193
-}
-
 var _ func() error = Sleeper
 
 // supervisorCoro is the state of the async function Supervisor while it runs.
@@ -220,34 +137,6 @@ var supervisorInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 43,
 	Name: "main.Supervisor",
-}
-
-func (_s *supervisorCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:44
-	_s._a0 = _s.w
-	_s.PC = 1
-	_s.w = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:44
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:45
-	_s.Err = err
-	return _s.Return()
-//line main_async.go:251
 }
 
 var _ func(w *runtime.Task[struct{}]) error = Supervisor
@@ -281,46 +170,6 @@ var reporterInfo = runtime.FuncInfo{
 	Name: "main.Reporter",
 }
 
-func (_s *reporterCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:50
-	_s._a0 = runtime.Yield()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:50
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l1
-	}
-//line main.go:51
-	_s.Err = err
-	return _s.Return()
-_l1:
-//line main.go:53
-	_s.s.Cancel()
-//line main.go:54
-	runtime.DumpTasks(out)
-//line main.go:55
-	_s.ev.Set()
-//line main.go:56
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:322
-}
-
 var _ func(s *runtime.Task[struct{}], ev *runtime.Event) error = Reporter
 
 // mainCoro is the state of the async function Main while it runs.
@@ -348,58 +197,6 @@ var mainInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 60,
 	Name: "main.Main",
-}
-
-func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		ev  *runtime.Event
-		w   *runtime.Task[struct{}]
-		s   *runtime.Task[struct{}]
-		sup *runtime.Task[struct{}]
-		rep *runtime.Task[struct{}]
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:61
-	ev = runtime.NewEvent()
-//line main.go:62
-	w = runtime.Spawn(WorkerAsync(ev))
-//line main.go:63
-	w.SetName("worker")
-//line main.go:64
-	s = runtime.Spawn(SleeperAsync())
-//line main.go:65
-	s.SetName("sleeper")
-//line main.go:66
-	sup = runtime.Spawn(SupervisorAsync(w))
-//line main.go:67
-	sup.SetName("supervisor")
-//line main.go:68
-	rep = runtime.Spawn(ReporterAsync(s, ev))
-//line main.go:69
-	rep.SetName("reporter")
-//line main.go:70
-	_s._a0 = runtime.Gather[struct{}](sup, w, rep)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:70
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:71
-	fmt.Fprintln(out, "all done")
-//line main.go:72
-	_s.Err = err
-	return _s.Return()
-//line main_async.go:403
 }
 
 var _ func() error = Main
@@ -433,47 +230,6 @@ var pollInfo = runtime.FuncInfo{
 	Name: "main.Poll",
 }
 
-func (_s *pollCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:90
-	select {
-	case <-_s.done:
-		_s.ev.Set()
-		_s.Err = nil
-		return _s.Return()
-	default:
-	}
-//line main.go:96
-	_s._a0 = runtime.Sleep(10 * time.Millisecond)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:96
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l4
-	}
-//line main.go:97
-	_s.Err = err
-	return _s.Return()
-_l4:
-	goto _l1
-//line main_async.go:475
-}
-
 var _ func(done chan struct{}, ev *runtime.Event) error = Poll
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -481,4 +237,399 @@ var _ func(done chan struct{}, ev *runtime.Event) error = Poll
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:25:1
+func (_s *leafCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:25:1
+	var (
+//line main.go:25:1
+		err error
+//line main.go:25:1
+	)
+//line main.go:25:1
+	switch _s.PC {
+//line main.go:25:1
+	case 0:
+//line main.go:25:1
+	case 1:
+//line main.go:25:1
+		goto _r1
+//line main.go:25:1
+	default:
+//line main.go:25:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:25:1
+	}
+//line main.go:26:11
+	_s._a0 = _s.ev.Wait()
+//line main.go:26:11
+	_s.PC = 1
+//line main.go:26:11
+	_s.ev = nil
+//line main.go:26:11
+	if _f.Suspend(_s._a0) {
+//line main.go:26:10
+		return false
+//line main.go:26:11
+	}
+//line main.go:26:12
+_r1:
+//line main.go:26:11
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:26:11
+	_s._a0 = nil
+//line main.go:27:1
+	_s.Err = err
+//line main.go:27:1
+	return _s.Return()
+//line main.go:27:2
+}
+
+//line main.go:31:1
+func (_s *workerCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:31:1
+	var (
+//line main.go:31:1
+		err error
+//line main.go:31:1
+	)
+//line main.go:31:1
+	switch _s.PC {
+//line main.go:31:1
+	case 0:
+//line main.go:31:1
+	case 1:
+//line main.go:31:1
+		goto _r1
+//line main.go:31:1
+	default:
+//line main.go:31:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:31:1
+	}
+//line main.go:32:11
+	_s._a0 = LeafAsync(_s.ev)
+//line main.go:32:11
+	_s.PC = 1
+//line main.go:32:11
+	_s.ev = nil
+//line main.go:32:11
+	if _f.Suspend(_s._a0) {
+//line main.go:32:10
+		return false
+//line main.go:32:11
+	}
+//line main.go:32:12
+_r1:
+//line main.go:32:11
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:32:11
+	_s._a0 = nil
+//line main.go:33:1
+	_s.Err = err
+//line main.go:33:1
+	return _s.Return()
+//line main.go:33:2
+}
+
+//line main.go:37:1
+func (_s *sleeperCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:37:1
+	var (
+//line main.go:37:1
+		err error
+//line main.go:37:1
+	)
+//line main.go:37:1
+	switch _s.PC {
+//line main.go:37:1
+	case 0:
+//line main.go:37:1
+	case 1:
+//line main.go:37:1
+		goto _r1
+//line main.go:37:1
+	default:
+//line main.go:37:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:37:1
+	}
+//line main.go:38:11
+	_s._a0 = runtime.Sleep(time.Hour)
+//line main.go:38:11
+	_s.PC = 1
+//line main.go:38:11
+	if _f.Suspend(_s._a0) {
+//line main.go:38:10
+		return false
+//line main.go:38:11
+	}
+//line main.go:38:12
+_r1:
+//line main.go:38:11
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:38:11
+	_s._a0 = nil
+//line main.go:39:1
+	_s.Err = err
+//line main.go:39:1
+	return _s.Return()
+//line main.go:39:2
+}
+
+//line main.go:43:1
+func (_s *supervisorCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:43:1
+	var (
+//line main.go:43:1
+		err error
+//line main.go:43:1
+	)
+//line main.go:43:1
+	switch _s.PC {
+//line main.go:43:1
+	case 0:
+//line main.go:43:1
+	case 1:
+//line main.go:43:1
+		goto _r1
+//line main.go:43:1
+	default:
+//line main.go:43:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:43:1
+	}
+//line main.go:44:11
+	_s._a0 = _s.w
+//line main.go:44:11
+	_s.PC = 1
+//line main.go:44:11
+	_s.w = nil
+//line main.go:44:11
+	if _f.Suspend(_s._a0) {
+//line main.go:44:10
+		return false
+//line main.go:44:11
+	}
+//line main.go:44:12
+_r1:
+//line main.go:44:11
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:44:11
+	_s._a0 = nil
+//line main.go:45:1
+	_s.Err = err
+//line main.go:45:1
+	return _s.Return()
+//line main.go:45:2
+}
+
+//line main.go:49:1
+func (_s *reporterCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:49:1
+	var (
+//line main.go:49:1
+		err error
+//line main.go:49:1
+	)
+//line main.go:49:1
+	switch _s.PC {
+//line main.go:49:1
+	case 0:
+//line main.go:49:1
+	case 1:
+//line main.go:49:1
+		goto _r1
+//line main.go:49:1
+	default:
+//line main.go:49:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:49:1
+	}
+//line main.go:50:14
+	_s._a0 = runtime.Yield()
+//line main.go:50:14
+	_s.PC = 1
+//line main.go:50:14
+	if _f.Suspend(_s._a0) {
+//line main.go:50:13
+		return false
+//line main.go:50:14
+	}
+//line main.go:50:15
+_r1:
+//line main.go:50:14
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:50:14
+	_s._a0 = nil
+//line main.go:50:14
+	if err == nil {
+//line main.go:50:13
+		goto _l1
+//line main.go:50:14
+	}
+//line main.go:51:2
+	_s.Err = err
+//line main.go:51:2
+	return _s.Return()
+//line main.go:51:3
+_l1:
+//line main.go:53:1
+	_s.s.Cancel()
+//line main.go:54:1
+	runtime.DumpTasks(out)
+//line main.go:55:1
+	_s.ev.Set()
+//line main.go:56:1
+	_s.Err = nil
+//line main.go:56:1
+	return _s.Return()
+//line main.go:56:2
+}
+
+//line main.go:60:1
+func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:60:1
+	var (
+//line main.go:60:1
+		ev *runtime.Event
+//line main.go:60:1
+		w *runtime.Task[struct{}]
+//line main.go:60:1
+		s *runtime.Task[struct{}]
+//line main.go:60:1
+		sup *runtime.Task[struct{}]
+//line main.go:60:1
+		rep *runtime.Task[struct{}]
+//line main.go:60:1
+		err error
+//line main.go:60:1
+	)
+//line main.go:60:1
+	switch _s.PC {
+//line main.go:60:1
+	case 0:
+//line main.go:60:1
+	case 1:
+//line main.go:60:1
+		goto _r1
+//line main.go:60:1
+	default:
+//line main.go:60:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:60:1
+	}
+//line main.go:61:1
+	ev = runtime.NewEvent()
+//line main.go:62:1
+	w = runtime.Spawn(WorkerAsync(ev))
+//line main.go:63:1
+	w.SetName("worker")
+//line main.go:64:1
+	s = runtime.Spawn(SleeperAsync())
+//line main.go:65:1
+	s.SetName("sleeper")
+//line main.go:66:1
+	sup = runtime.Spawn(SupervisorAsync(w))
+//line main.go:67:1
+	sup.SetName("supervisor")
+//line main.go:68:1
+	rep = runtime.Spawn(ReporterAsync(s, ev))
+//line main.go:69:1
+	rep.SetName("reporter")
+//line main.go:70:11
+	_s._a0 = runtime.Gather[struct{}](sup, w, rep)
+//line main.go:70:11
+	_s.PC = 1
+//line main.go:70:11
+	if _f.Suspend(_s._a0) {
+//line main.go:70:10
+		return false
+//line main.go:70:11
+	}
+//line main.go:70:12
+_r1:
+//line main.go:70:11
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:70:11
+	_s._a0 = nil
+//line main.go:71:1
+	fmt.Fprintln(out, "all done")
+//line main.go:72:1
+	_s.Err = err
+//line main.go:72:1
+	return _s.Return()
+//line main.go:72:2
+}
+
+//line main.go:88:1
+func (_s *pollCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:88:1
+	var (
+//line main.go:88:1
+		err error
+//line main.go:88:1
+	)
+//line main.go:88:1
+	switch _s.PC {
+//line main.go:88:1
+	case 0:
+//line main.go:88:1
+	case 1:
+//line main.go:88:1
+		goto _r1
+//line main.go:88:1
+	default:
+//line main.go:88:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:88:1
+	}
+//line main.go:88:1
+_l1:
+//line main.go:90:2
+	select {
+//line main.go:91:2
+	case <-_s.done:
+//line main.go:92:2
+		_s.ev.Set()
+//line main.go:93:2
+		_s.Err = nil
+//line main.go:93:2
+		return _s.Return()
+//line main.go:94:2
+	default:
+//line main.go:94:2
+	}
+//line main.go:96:15
+	_s._a0 = runtime.Sleep(10 * time.Millisecond)
+//line main.go:96:15
+	_s.PC = 1
+//line main.go:96:15
+	if _f.Suspend(_s._a0) {
+//line main.go:96:14
+		return false
+//line main.go:96:15
+	}
+//line main.go:96:16
+_r1:
+//line main.go:96:15
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:96:15
+	_s._a0 = nil
+//line main.go:96:15
+	if err == nil {
+//line main.go:96:14
+		goto _l4
+//line main.go:96:15
+	}
+//line main.go:97:3
+	_s.Err = err
+//line main.go:97:3
+	return _s.Return()
+//line main.go:97:4
+_l4:
+//line main.go:97:3
+	goto _l1
+//line main.go:97:4
 }

@@ -4,7 +4,7 @@
 //asyncgen:func Fetch 0026738a8a3e28b7 0d9de61204f93dd2
 //asyncgen:func Steps f7f7d7d42319db20 deee46ba79dac2a2
 //asyncgen:func Main d1ef2a0603cb29ff 5dfe389fc2f55315
-//asyncgen:sum 43081897bf8de211
+//asyncgen:sum 4f8232522167a055
 
 package main
 
@@ -50,49 +50,6 @@ var fetchInfo = runtime.FuncInfo{
 	Name: "main.Fetch",
 }
 
-func (_s *fetchCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:55
-	_s._a0 = runtime.Sleep(_s.delay)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:55
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l1
-	}
-//line main.go:56
-	fmt.Fprintf(out, "%s: stopped (%v)\n", _s.name, err)
-//line main.go:57
-	_s.Ret, _s.Err = "", err
-	return _s.Return()
-_l1:
-//line main.go:59
-	if _s.fail {
-		_s.Ret, _s.Err = "", fmt.Errorf("%s: failed", _s.name)
-		return _s.Return()
-	}
-//line main.go:62
-	fmt.Fprintf(out, "%s: done\n", _s.name)
-//line main.go:63
-	_s.Ret, _s.Err = _s.name, nil
-	return _s.Return()
-//line main_async.go:94
-}
-
 var _ func(name string, delay time.Duration, fail bool) (string, error) = Fetch
 
 // stepsCoro is the state of the async function Steps while it runs.
@@ -126,68 +83,6 @@ var stepsInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 70,
 	Name: "main.Steps",
-}
-
-func (_s *stepsCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		d   time.Duration
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:71
-	_s.scope = runtime.Timeout(_s.deadline)
-//line main.go:72
-	{
-		_d1 := _s.scope.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:73
-	_s.n = 0
-//line main.go:74
-	_s._t1 = []time.Duration{0, 0, 0, time.Hour}
-	_s._t2 = len(_s._t1)
-	_s._t3 = 0
-_l1:
-	if _s._t3 >= _s._t2 {
-		goto _l3
-	}
-	d = _s._t1[_s._t3]
-//line main.go:75
-	_s._a0 = runtime.Sleep(d)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:75
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l4
-	}
-//line main.go:76
-	fmt.Fprintf(out, "steps: %d done, then %v (expired: %v)\n", _s.n, err, _s.scope.Expired())
-//line main.go:77
-	_s.Ret, _s.Err = _s.n, err
-	return _s.Return()
-_l4:
-//line main.go:79
-	_s.n++
-	_s._t3++
-	goto _l1
-_l3:
-//line main.go:81
-	_s.Ret, _s.Err = _s.n, nil
-	return _s.Return()
-//line main_async.go:191
 }
 
 var _ func(deadline time.Duration) (int, error) = Steps
@@ -239,157 +134,6 @@ var mainInfo = runtime.FuncInfo{
 	Name: "main.Main",
 }
 
-func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		g     *runtime.TaskGroup
-		err_1 error
-		ra    string
-		rb    string
-		g2    *runtime.TaskGroup
-		err_2 error
-		v     string
-		n     int
-		err_3 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	case 4:
-		goto _r4
-	case 5:
-		goto _r5
-	case 6:
-		goto _r6
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:87
-	g = runtime.NewTaskGroup()
-//line main.go:88
-	_s.a = runtime.SpawnIn(g, FetchAsync("a", 60*time.Millisecond, false))
-//line main.go:89
-	_s.b = runtime.SpawnIn(g, FetchAsync("b", 10*time.Millisecond, false))
-//line main.go:90
-	_s._a0 = g.Wait()
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:90
-	_, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_1 == nil {
-		goto _l1
-	}
-//line main.go:91
-	_s.Err = err_1
-	return _s.Return()
-_l1:
-//line main.go:93
-	ra, _ = _s.a.Result()
-//line main.go:94
-	rb, _ = _s.b.Result()
-//line main.go:95
-	fmt.Fprintln(out, "group 1:", ra, rb)
-//line main.go:98
-	g2 = runtime.NewTaskGroup()
-//line main.go:99
-	_s.slow = runtime.SpawnIn(g2, FetchAsync("slow", time.Hour, false))
-//line main.go:100
-	runtime.SpawnIn(g2, FetchAsync("bad", 10*time.Millisecond, true))
-//line main.go:101
-	_s._a0 = g2.Wait()
-	_s.PC = 2
-	_s.a = nil
-	_s.b = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line main.go:101
-	_, err_2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:102
-	fmt.Fprintln(out, "group 2:", err_2, "| slow cancelled:", _s.slow.Cancelled())
-//line main.go:105
-	_s._a1 = runtime.WaitFor(FetchAsync("late", time.Hour, false), 20*time.Millisecond)
-	_s.PC = 3
-	_s.a = nil
-	_s.b = nil
-	_s.slow = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r3:
-//line main.go:105
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:106
-	fmt.Fprintln(out, "wait for late:", err_2, "| deadline exceeded:", errors.Is(err_2, context.DeadlineExceeded))
-//line main.go:107
-	_s._a1 = runtime.WaitFor(FetchAsync("quick", 0, false), time.Hour)
-	_s.PC = 4
-	_s.a = nil
-	_s.b = nil
-	_s.slow = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r4:
-//line main.go:107
-	v, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:108
-	fmt.Fprintln(out, "wait for quick:", v, err_2)
-//line main.go:111
-	_s._a2 = StepsAsync(20 * time.Millisecond)
-	_s.PC = 5
-	_s.a = nil
-	_s.b = nil
-	_s.slow = nil
-	if _f.Suspend(_s._a2) {
-		return false
-	}
-_r5:
-//line main.go:111
-	n, err_2 = runtime.Resume(_f, _s._a2)
-	_s._a2 = nil
-//line main.go:112
-	fmt.Fprintln(out, "steps:", n, errors.Is(err_2, runtime.ErrTimeout))
-//line main.go:114
-	_s._a0 = runtime.Sleep(0)
-	_s.PC = 6
-	_s.a = nil
-	_s.b = nil
-	_s.slow = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r6:
-//line main.go:114
-	_, err_3 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_3 == nil {
-		goto _l2
-	}
-//line main.go:115
-	_s.Err = err_3
-	return _s.Return()
-_l2:
-//line main.go:117
-	fmt.Fprintln(out, "all done")
-//line main.go:118
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:391
-}
-
 var _ func() error = Main
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -397,4 +141,415 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:54:1
+func (_s *fetchCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:54:1
+	var (
+//line main.go:54:1
+		err error
+//line main.go:54:1
+	)
+//line main.go:54:1
+	switch _s.PC {
+//line main.go:54:1
+	case 0:
+//line main.go:54:1
+	case 1:
+//line main.go:54:1
+		goto _r1
+//line main.go:54:1
+	default:
+//line main.go:54:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:54:1
+	}
+//line main.go:55:14
+	_s._a0 = runtime.Sleep(_s.delay)
+//line main.go:55:14
+	_s.PC = 1
+//line main.go:55:14
+	if _f.Suspend(_s._a0) {
+//line main.go:55:13
+		return false
+//line main.go:55:14
+	}
+//line main.go:55:15
+_r1:
+//line main.go:55:14
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:55:14
+	_s._a0 = nil
+//line main.go:55:14
+	if err == nil {
+//line main.go:55:13
+		goto _l1
+//line main.go:55:14
+	}
+//line main.go:56:2
+	fmt.Fprintf(out, "%s: stopped (%v)\n", _s.name, err)
+//line main.go:57:2
+	_s.Ret, _s.Err = "", err
+//line main.go:57:2
+	return _s.Return()
+//line main.go:57:3
+_l1:
+//line main.go:59:1
+	if _s.fail {
+//line main.go:60:1
+		_s.Ret, _s.Err = "", fmt.Errorf("%s: failed", _s.name)
+//line main.go:60:1
+		return _s.Return()
+//line main.go:60:2
+	}
+//line main.go:62:1
+	fmt.Fprintf(out, "%s: done\n", _s.name)
+//line main.go:63:1
+	_s.Ret, _s.Err = _s.name, nil
+//line main.go:63:1
+	return _s.Return()
+//line main.go:63:2
+}
+
+//line main.go:70:1
+func (_s *stepsCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:70:1
+	var (
+//line main.go:70:1
+		d time.Duration
+//line main.go:70:1
+		err error
+//line main.go:70:1
+	)
+//line main.go:70:1
+	switch _s.PC {
+//line main.go:70:1
+	case 0:
+//line main.go:70:1
+	case 1:
+//line main.go:70:1
+		goto _r1
+//line main.go:70:1
+	default:
+//line main.go:70:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:70:1
+	}
+//line main.go:71:1
+	_s.scope = runtime.Timeout(_s.deadline)
+//line main.go:72:1
+	{
+//line main.go:72:1
+		_d1 := _s.scope.Close
+//line main.go:72:1
+		_s.Defer(func() {
+//line main.go:72:1
+			_d1()
+//line main.go:72:1
+		})
+//line main.go:72:1
+	}
+//line main.go:73:1
+	_s.n = 0
+//line main.go:74:1
+	_s._t1 = []time.Duration{0, 0, 0, time.Hour}
+//line main.go:74:1
+	_s._t2 = len(_s._t1)
+//line main.go:74:1
+	_s._t3 = 0
+//line main.go:74:2
+_l1:
+//line main.go:74:1
+	if _s._t3 >= _s._t2 {
+//line main.go:74:1
+		goto _l3
+//line main.go:74:1
+	}
+//line main.go:74:1
+	d = _s._t1[_s._t3]
+//line main.go:75:15
+	_s._a0 = runtime.Sleep(d)
+//line main.go:75:15
+	_s.PC = 1
+//line main.go:75:15
+	if _f.Suspend(_s._a0) {
+//line main.go:75:14
+		return false
+//line main.go:75:15
+	}
+//line main.go:75:16
+_r1:
+//line main.go:75:15
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:75:15
+	_s._a0 = nil
+//line main.go:75:15
+	if err == nil {
+//line main.go:75:14
+		goto _l4
+//line main.go:75:15
+	}
+//line main.go:76:3
+	fmt.Fprintf(out, "steps: %d done, then %v (expired: %v)\n", _s.n, err, _s.scope.Expired())
+//line main.go:77:3
+	_s.Ret, _s.Err = _s.n, err
+//line main.go:77:3
+	return _s.Return()
+//line main.go:77:4
+_l4:
+//line main.go:79:2
+	_s.n++
+//line main.go:79:2
+	_s._t3++
+//line main.go:79:2
+	goto _l1
+//line main.go:79:3
+_l3:
+//line main.go:81:1
+	_s.Ret, _s.Err = _s.n, nil
+//line main.go:81:1
+	return _s.Return()
+//line main.go:81:2
+}
+
+//line main.go:85:1
+func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:85:1
+	var (
+//line main.go:85:1
+		g *runtime.TaskGroup
+//line main.go:85:1
+		err_1 error
+//line main.go:85:1
+		ra string
+//line main.go:85:1
+		rb string
+//line main.go:85:1
+		g2 *runtime.TaskGroup
+//line main.go:85:1
+		err_2 error
+//line main.go:85:1
+		v string
+//line main.go:85:1
+		n int
+//line main.go:85:1
+		err_3 error
+//line main.go:85:1
+	)
+//line main.go:85:1
+	switch _s.PC {
+//line main.go:85:1
+	case 0:
+//line main.go:85:1
+	case 1:
+//line main.go:85:1
+		goto _r1
+//line main.go:85:1
+	case 2:
+//line main.go:85:1
+		goto _r2
+//line main.go:85:1
+	case 3:
+//line main.go:85:1
+		goto _r3
+//line main.go:85:1
+	case 4:
+//line main.go:85:1
+		goto _r4
+//line main.go:85:1
+	case 5:
+//line main.go:85:1
+		goto _r5
+//line main.go:85:1
+	case 6:
+//line main.go:85:1
+		goto _r6
+//line main.go:85:1
+	default:
+//line main.go:85:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:85:1
+	}
+//line main.go:87:1
+	g = runtime.NewTaskGroup()
+//line main.go:88:1
+	_s.a = runtime.SpawnIn(g, FetchAsync("a", 60*time.Millisecond, false))
+//line main.go:89:1
+	_s.b = runtime.SpawnIn(g, FetchAsync("b", 10*time.Millisecond, false))
+//line main.go:90:14
+	_s._a0 = g.Wait()
+//line main.go:90:14
+	_s.PC = 1
+//line main.go:90:14
+	if _f.Suspend(_s._a0) {
+//line main.go:90:13
+		return false
+//line main.go:90:14
+	}
+//line main.go:90:15
+_r1:
+//line main.go:90:14
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:90:14
+	_s._a0 = nil
+//line main.go:90:14
+	if err_1 == nil {
+//line main.go:90:13
+		goto _l1
+//line main.go:90:14
+	}
+//line main.go:91:2
+	_s.Err = err_1
+//line main.go:91:2
+	return _s.Return()
+//line main.go:91:3
+_l1:
+//line main.go:93:1
+	ra, _ = _s.a.Result()
+//line main.go:94:1
+	rb, _ = _s.b.Result()
+//line main.go:95:1
+	fmt.Fprintln(out, "group 1:", ra, rb)
+//line main.go:98:1
+	g2 = runtime.NewTaskGroup()
+//line main.go:99:1
+	_s.slow = runtime.SpawnIn(g2, FetchAsync("slow", time.Hour, false))
+//line main.go:100:1
+	runtime.SpawnIn(g2, FetchAsync("bad", 10*time.Millisecond, true))
+//line main.go:101:11
+	_s._a0 = g2.Wait()
+//line main.go:101:11
+	_s.PC = 2
+//line main.go:101:11
+	_s.a = nil
+//line main.go:101:11
+	_s.b = nil
+//line main.go:101:11
+	if _f.Suspend(_s._a0) {
+//line main.go:101:10
+		return false
+//line main.go:101:11
+	}
+//line main.go:101:12
+_r2:
+//line main.go:101:11
+	_, err_2 = runtime.Resume(_f, _s._a0)
+//line main.go:101:11
+	_s._a0 = nil
+//line main.go:102:1
+	fmt.Fprintln(out, "group 2:", err_2, "| slow cancelled:", _s.slow.Cancelled())
+//line main.go:105:10
+	_s._a1 = runtime.WaitFor(FetchAsync("late", time.Hour, false), 20*time.Millisecond)
+//line main.go:105:10
+	_s.PC = 3
+//line main.go:105:10
+	_s.a = nil
+//line main.go:105:10
+	_s.b = nil
+//line main.go:105:10
+	_s.slow = nil
+//line main.go:105:10
+	if _f.Suspend(_s._a1) {
+//line main.go:105:9
+		return false
+//line main.go:105:10
+	}
+//line main.go:105:11
+_r3:
+//line main.go:105:10
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:105:10
+	_s._a1 = nil
+//line main.go:106:1
+	fmt.Fprintln(out, "wait for late:", err_2, "| deadline exceeded:", errors.Is(err_2, context.DeadlineExceeded))
+//line main.go:107:11
+	_s._a1 = runtime.WaitFor(FetchAsync("quick", 0, false), time.Hour)
+//line main.go:107:11
+	_s.PC = 4
+//line main.go:107:11
+	_s.a = nil
+//line main.go:107:11
+	_s.b = nil
+//line main.go:107:11
+	_s.slow = nil
+//line main.go:107:11
+	if _f.Suspend(_s._a1) {
+//line main.go:107:10
+		return false
+//line main.go:107:11
+	}
+//line main.go:107:12
+_r4:
+//line main.go:107:11
+	v, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:107:11
+	_s._a1 = nil
+//line main.go:108:1
+	fmt.Fprintln(out, "wait for quick:", v, err_2)
+//line main.go:111:11
+	_s._a2 = StepsAsync(20 * time.Millisecond)
+//line main.go:111:11
+	_s.PC = 5
+//line main.go:111:11
+	_s.a = nil
+//line main.go:111:11
+	_s.b = nil
+//line main.go:111:11
+	_s.slow = nil
+//line main.go:111:11
+	if _f.Suspend(_s._a2) {
+//line main.go:111:10
+		return false
+//line main.go:111:11
+	}
+//line main.go:111:12
+_r5:
+//line main.go:111:11
+	n, err_2 = runtime.Resume(_f, _s._a2)
+//line main.go:111:11
+	_s._a2 = nil
+//line main.go:112:1
+	fmt.Fprintln(out, "steps:", n, errors.Is(err_2, runtime.ErrTimeout))
+//line main.go:114:14
+	_s._a0 = runtime.Sleep(0)
+//line main.go:114:14
+	_s.PC = 6
+//line main.go:114:14
+	_s.a = nil
+//line main.go:114:14
+	_s.b = nil
+//line main.go:114:14
+	_s.slow = nil
+//line main.go:114:14
+	if _f.Suspend(_s._a0) {
+//line main.go:114:13
+		return false
+//line main.go:114:14
+	}
+//line main.go:114:15
+_r6:
+//line main.go:114:14
+	_, err_3 = runtime.Resume(_f, _s._a0)
+//line main.go:114:14
+	_s._a0 = nil
+//line main.go:114:14
+	if err_3 == nil {
+//line main.go:114:13
+		goto _l2
+//line main.go:114:14
+	}
+//line main.go:115:2
+	_s.Err = err_3
+//line main.go:115:2
+	return _s.Return()
+//line main.go:115:3
+_l2:
+//line main.go:117:1
+	fmt.Fprintln(out, "all done")
+//line main.go:118:1
+	_s.Err = nil
+//line main.go:118:1
+	return _s.Return()
+//line main.go:118:2
 }

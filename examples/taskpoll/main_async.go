@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Work cf82dea3b89fb457 12ba3300f7db762f
 //asyncgen:func Main 3ac5af855733590d 6b45e4a29ae58c0a
-//asyncgen:sum e5ec22a45f3d2fab
+//asyncgen:sum 0ac0082b4b22460d
 
 package main
 
@@ -45,42 +45,6 @@ var workInfo = runtime.FuncInfo{
 	Name: "main.Work",
 }
 
-func (_s *workCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:51
-	err = nil
-//line main.go:52
-	_s._a0 = runtime.Sleep(_s.delay)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:52
-	_, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err == nil {
-		goto _l1
-	}
-//line main.go:53
-	_s.Ret, _s.Err = "", err
-	return _s.Return()
-_l1:
-//line main.go:55
-	_s.Ret, _s.Err = fmt.Sprintf("slept %vs", _s.delay.Seconds()), nil
-	return _s.Return()
-//line main_async.go:82
-}
-
 var _ func(delay time.Duration) (string, error) = Work
 
 // mainCoro is the state of the async function Main while it runs.
@@ -111,80 +75,6 @@ var mainInfo = runtime.FuncInfo{
 	Name: "main.Main",
 }
 
-func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		err_1 error
-		still []*runtime.Task[string]
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:60
-	_s.pending = nil
-//line main.go:61
-	for _, w := range []struct {
-		name  string
-		delay time.Duration
-	}{{"A", 300 * time.Millisecond}, {"B", 100 * time.Millisecond}, {"C", 700 * time.Millisecond}, {"D", 500 * time.Millisecond}} {
-		t := runtime.Spawn(WorkAsync(w.delay))
-		t.SetName(w.name)
-		_s.pending = append(_s.pending, t)
-	}
-_l1:
-//line main.go:74
-	if len(_s.pending) <= 0 {
-		goto _l3
-	}
-//line main.go:75
-	err_1 = nil
-//line main.go:76
-	_s._a0 = runtime.Sleep(pollEvery)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:76
-	_, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_1 == nil {
-		goto _l4
-	}
-//line main.go:77
-	_s.Err = err_1
-	return _s.Return()
-_l4:
-//line main.go:79
-	still = _s.pending[:0]
-//line main.go:80
-	for _, t := range _s.pending {
-		if !t.Done() {
-			still = append(still, t)
-			continue
-		}
-		result, err := t.Result()
-		if err != nil {
-			_s.Err = err
-			return _s.Return()
-		}
-		fmt.Fprintf(out, "%s finished: %s\n", t.Name(), result)
-	}
-//line main.go:91
-	_s.pending = still
-	goto _l1
-_l3:
-//line main.go:93
-	fmt.Fprintln(out, "all done")
-//line main.go:94
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:186
-}
-
 var _ func() error = Main
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -192,4 +82,184 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:50:1
+func (_s *workCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:50:1
+	var (
+//line main.go:50:1
+		err error
+//line main.go:50:1
+	)
+//line main.go:50:1
+	switch _s.PC {
+//line main.go:50:1
+	case 0:
+//line main.go:50:1
+	case 1:
+//line main.go:50:1
+		goto _r1
+//line main.go:50:1
+	default:
+//line main.go:50:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:50:1
+	}
+//line main.go:51:1
+	err = nil
+//line main.go:52:13
+	_s._a0 = runtime.Sleep(_s.delay)
+//line main.go:52:13
+	_s.PC = 1
+//line main.go:52:13
+	if _f.Suspend(_s._a0) {
+//line main.go:52:12
+		return false
+//line main.go:52:13
+	}
+//line main.go:52:14
+_r1:
+//line main.go:52:13
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:52:13
+	_s._a0 = nil
+//line main.go:52:13
+	if err == nil {
+//line main.go:52:12
+		goto _l1
+//line main.go:52:13
+	}
+//line main.go:53:2
+	_s.Ret, _s.Err = "", err
+//line main.go:53:2
+	return _s.Return()
+//line main.go:53:3
+_l1:
+//line main.go:55:1
+	_s.Ret, _s.Err = fmt.Sprintf("slept %vs", _s.delay.Seconds()), nil
+//line main.go:55:1
+	return _s.Return()
+//line main.go:55:2
+}
+
+//line main.go:59:1
+func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:59:1
+	var (
+//line main.go:59:1
+		err_1 error
+//line main.go:59:1
+		still []*runtime.Task[string]
+//line main.go:59:1
+	)
+//line main.go:59:1
+	switch _s.PC {
+//line main.go:59:1
+	case 0:
+//line main.go:59:1
+	case 1:
+//line main.go:59:1
+		goto _r1
+//line main.go:59:1
+	default:
+//line main.go:59:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:59:1
+	}
+//line main.go:60:1
+	_s.pending = nil
+//line main.go:61:1
+	for _, w := range []struct {
+//line main.go:61:1
+		name string
+//line main.go:61:1
+		delay time.Duration
+//line main.go:61:1
+	}{{"A", 300 * time.Millisecond}, {"B", 100 * time.Millisecond}, {"C", 700 * time.Millisecond}, {"D", 500 * time.Millisecond}} {
+//line main.go:70:1
+		t := runtime.Spawn(WorkAsync(w.delay))
+//line main.go:71:1
+		t.SetName(w.name)
+//line main.go:72:1
+		_s.pending = append(_s.pending, t)
+//line main.go:72:2
+	}
+//line main.go:72:3
+_l1:
+//line main.go:74:5
+	if len(_s.pending) <= 0 {
+//line main.go:74:4
+		goto _l3
+//line main.go:74:5
+	}
+//line main.go:75:2
+	err_1 = nil
+//line main.go:76:14
+	_s._a0 = runtime.Sleep(pollEvery)
+//line main.go:76:14
+	_s.PC = 1
+//line main.go:76:14
+	if _f.Suspend(_s._a0) {
+//line main.go:76:13
+		return false
+//line main.go:76:14
+	}
+//line main.go:76:15
+_r1:
+//line main.go:76:14
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:76:14
+	_s._a0 = nil
+//line main.go:76:14
+	if err_1 == nil {
+//line main.go:76:13
+		goto _l4
+//line main.go:76:14
+	}
+//line main.go:77:3
+	_s.Err = err_1
+//line main.go:77:3
+	return _s.Return()
+//line main.go:77:4
+_l4:
+//line main.go:79:2
+	still = _s.pending[:0]
+//line main.go:80:2
+	for _, t := range _s.pending {
+//line main.go:81:2
+		if !t.Done() {
+//line main.go:82:2
+			still = append(still, t)
+//line main.go:83:2
+			continue
+//line main.go:83:3
+		}
+//line main.go:85:2
+		result, err := t.Result()
+//line main.go:86:2
+		if err != nil {
+//line main.go:87:2
+			_s.Err = err
+//line main.go:87:2
+			return _s.Return()
+//line main.go:87:3
+		}
+//line main.go:89:2
+		fmt.Fprintf(out, "%s finished: %s\n", t.Name(), result)
+//line main.go:89:3
+	}
+//line main.go:91:2
+	_s.pending = still
+//line main.go:91:2
+	goto _l1
+//line main.go:91:3
+_l3:
+//line main.go:93:1
+	fmt.Fprintln(out, "all done")
+//line main.go:94:1
+	_s.Err = nil
+//line main.go:94:1
+	return _s.Return()
+//line main.go:94:2
 }

@@ -4,7 +4,7 @@
 //asyncgen:func Ticker cfd190b578e1caf5 22e832ab6ea98684
 //asyncgen:func RunJob 495c349a15196ac8 d704e8c005659638
 //asyncgen:func Main 99a66dd74c385877 1de1485bdb86ab3c
-//asyncgen:sum 8c7a71703734d34b
+//asyncgen:sum c231137af79cc5db
 
 package main
 
@@ -50,45 +50,6 @@ var tickerInfo = runtime.FuncInfo{
 	Name: "main.Ticker",
 }
 
-func (_s *tickerCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		_t1 error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:62
-	if _s.stop.IsSet() {
-		goto _l3
-	}
-//line main.go:63
-	_s._a0 = runtime.Sleep(_s.d)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:63
-	_, _t1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line main.go:64
-	*_s.ticks++
-//line main.go:65
-	fmt.Fprintf(_s.w, "tick %d\n", *_s.ticks)
-	goto _l1
-_l3:
-	return _s.Return()
-//line main_async.go:90
-}
-
 var _ func(w io.Writer, d time.Duration, stop *runtime.Event, ticks *int) = Ticker
 
 // runJobCoro is the state of the async function RunJob while it runs.
@@ -120,51 +81,6 @@ var runJobInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 73,
 	Name: "main.RunJob",
-}
-
-func (_s *runJobCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		res string
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:74
-	fmt.Fprintf(_s.w, "start %s (ticks so far: %d)\n", _s.job.Name, *_s.ticks)
-//line main.go:75
-	res = ""
-//line main.go:76
-	err = nil
-//line main.go:77
-	if !_s.blocking {
-		goto _l1
-	}
-//line main.go:78
-	res, err = _s.job.Fn()
-	goto _l2
-_l1:
-//line main.go:80
-	_s._a0 = runtime.ToThread(_s.job.Fn)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:80
-	res, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-_l2:
-//line main.go:82
-	fmt.Fprintf(_s.w, "done %s (ticks so far: %d): %s\n", _s.job.Name, *_s.ticks, res)
-//line main.go:83
-	_s.Ret, _s.Err = res, err
-	return _s.Return()
-//line main_async.go:168
 }
 
 var _ func(w io.Writer, job Job, blocking bool, ticks *int) (string, error) = RunJob
@@ -208,69 +124,6 @@ var mainInfo = runtime.FuncInfo{
 	Name: "main.Main",
 }
 
-func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		runs []runtime.Awaitable[string]
-		_t1  error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:91
-	_s.stop = runtime.NewEvent()
-//line main.go:92
-	_s.ticks = 0
-//line main.go:93
-	_s.ticker = runtime.Spawn(TickerAsync(_s.w, _s.tick, _s.stop, &_s.ticks))
-//line main.go:94
-	runs = nil
-//line main.go:95
-	for _, job := range _s.jobs {
-		runs = append(runs, RunJobAsync(_s.w, job, _s.blocking, &_s.ticks))
-	}
-//line main.go:98
-	_s._a0 = runtime.Gather(runs...)
-	_s.PC = 1
-	_s.jobs = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:98
-	_, _s.err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:99
-	_s.stop.Set()
-//line main.go:100
-	_s._a1 = _s.ticker
-	_s.PC = 2
-	_s.jobs = nil
-	_s.stop = nil
-	_s.ticker = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:100
-	_, _t1 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if _f.Unwinds(_t1) {
-		return _s.Unwind(_t1)
-	}
-//line main.go:101
-	fmt.Fprintf(_s.w, "all done after %d ticks\n", _s.ticks)
-//line main.go:102
-	_s.Err = _s.err
-	return _s.Return()
-//line main_async.go:272
-}
-
 var _ func(w io.Writer, jobs []Job, blocking bool, tick time.Duration) error = Main
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -278,4 +131,237 @@ var _ func(w io.Writer, jobs []Job, blocking bool, tick time.Duration) error = M
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:61:1
+func (_s *tickerCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:61:1
+	var (
+//line main.go:61:1
+		_t1 error
+//line main.go:61:1
+	)
+//line main.go:61:1
+	switch _s.PC {
+//line main.go:61:1
+	case 0:
+//line main.go:61:1
+	case 1:
+//line main.go:61:1
+		goto _r1
+//line main.go:61:1
+	default:
+//line main.go:61:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:61:1
+	}
+//line main.go:61:1
+_l1:
+//line main.go:62:5
+	if _s.stop.IsSet() {
+//line main.go:62:4
+		goto _l3
+//line main.go:62:5
+	}
+//line main.go:63:2
+	_s._a0 = runtime.Sleep(_s.d)
+//line main.go:63:2
+	_s.PC = 1
+//line main.go:63:2
+	if _f.Suspend(_s._a0) {
+//line main.go:63:1
+		return false
+//line main.go:63:2
+	}
+//line main.go:63:3
+_r1:
+//line main.go:63:2
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line main.go:63:2
+	_s._a0 = nil
+//line main.go:63:2
+	if _f.Unwinds(_t1) {
+//line main.go:63:1
+		return _s.Unwind(_t1)
+//line main.go:63:2
+	}
+//line main.go:64:2
+	*_s.ticks++
+//line main.go:65:2
+	fmt.Fprintf(_s.w, "tick %d\n", *_s.ticks)
+//line main.go:65:2
+	goto _l1
+//line main.go:65:3
+_l3:
+//line main.go:65:2
+	return _s.Return()
+//line main.go:65:3
+}
+
+//line main.go:73:1
+func (_s *runJobCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:73:1
+	var (
+//line main.go:73:1
+		res string
+//line main.go:73:1
+		err error
+//line main.go:73:1
+	)
+//line main.go:73:1
+	switch _s.PC {
+//line main.go:73:1
+	case 0:
+//line main.go:73:1
+	case 1:
+//line main.go:73:1
+		goto _r1
+//line main.go:73:1
+	default:
+//line main.go:73:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:73:1
+	}
+//line main.go:74:1
+	fmt.Fprintf(_s.w, "start %s (ticks so far: %d)\n", _s.job.Name, *_s.ticks)
+//line main.go:75:1
+	res = ""
+//line main.go:76:1
+	err = nil
+//line main.go:77:1
+	if !_s.blocking {
+//line main.go:77:1
+		goto _l1
+//line main.go:77:1
+	}
+//line main.go:78:2
+	res, err = _s.job.Fn()
+//line main.go:78:2
+	goto _l2
+//line main.go:78:3
+_l1:
+//line main.go:80:13
+	_s._a0 = runtime.ToThread(_s.job.Fn)
+//line main.go:80:13
+	_s.PC = 1
+//line main.go:80:13
+	if _f.Suspend(_s._a0) {
+//line main.go:80:12
+		return false
+//line main.go:80:13
+	}
+//line main.go:80:14
+_r1:
+//line main.go:80:13
+	res, err = runtime.Resume(_f, _s._a0)
+//line main.go:80:13
+	_s._a0 = nil
+//line main.go:80:14
+_l2:
+//line main.go:82:1
+	fmt.Fprintf(_s.w, "done %s (ticks so far: %d): %s\n", _s.job.Name, *_s.ticks, res)
+//line main.go:83:1
+	_s.Ret, _s.Err = res, err
+//line main.go:83:1
+	return _s.Return()
+//line main.go:83:2
+}
+
+//line main.go:90:1
+func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:90:1
+	var (
+//line main.go:90:1
+		runs []runtime.Awaitable[string]
+//line main.go:90:1
+		_t1 error
+//line main.go:90:1
+	)
+//line main.go:90:1
+	switch _s.PC {
+//line main.go:90:1
+	case 0:
+//line main.go:90:1
+	case 1:
+//line main.go:90:1
+		goto _r1
+//line main.go:90:1
+	case 2:
+//line main.go:90:1
+		goto _r2
+//line main.go:90:1
+	default:
+//line main.go:90:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:90:1
+	}
+//line main.go:91:1
+	_s.stop = runtime.NewEvent()
+//line main.go:92:1
+	_s.ticks = 0
+//line main.go:93:1
+	_s.ticker = runtime.Spawn(TickerAsync(_s.w, _s.tick, _s.stop, &_s.ticks))
+//line main.go:94:1
+	runs = nil
+//line main.go:95:1
+	for _, job := range _s.jobs {
+//line main.go:96:1
+		runs = append(runs, RunJobAsync(_s.w, job, _s.blocking, &_s.ticks))
+//line main.go:96:2
+	}
+//line main.go:98:11
+	_s._a0 = runtime.Gather(runs...)
+//line main.go:98:11
+	_s.PC = 1
+//line main.go:98:11
+	_s.jobs = nil
+//line main.go:98:11
+	if _f.Suspend(_s._a0) {
+//line main.go:98:10
+		return false
+//line main.go:98:11
+	}
+//line main.go:98:12
+_r1:
+//line main.go:98:11
+	_, _s.err = runtime.Resume(_f, _s._a0)
+//line main.go:98:11
+	_s._a0 = nil
+//line main.go:99:1
+	_s.stop.Set()
+//line main.go:100:1
+	_s._a1 = _s.ticker
+//line main.go:100:1
+	_s.PC = 2
+//line main.go:100:1
+	_s.jobs = nil
+//line main.go:100:1
+	_s.stop = nil
+//line main.go:100:1
+	_s.ticker = nil
+//line main.go:100:1
+	if _f.Suspend(_s._a1) {
+//line main.go:100:1
+		return false
+//line main.go:100:1
+	}
+//line main.go:100:2
+_r2:
+//line main.go:100:1
+	_, _t1 = runtime.Resume(_f, _s._a1)
+//line main.go:100:1
+	_s._a1 = nil
+//line main.go:100:1
+	if _f.Unwinds(_t1) {
+//line main.go:100:1
+		return _s.Unwind(_t1)
+//line main.go:100:1
+	}
+//line main.go:101:1
+	fmt.Fprintf(_s.w, "all done after %d ticks\n", _s.ticks)
+//line main.go:102:1
+	_s.Err = _s.err
+//line main.go:102:1
+	return _s.Return()
+//line main.go:102:2
 }

@@ -4,7 +4,7 @@
 //asyncgen:func Serve e010a0b01f389abc f7b39770cf750039
 //asyncgen:func Main f94f9473b559adab 9a510e8e8dc0f852
 //asyncgen:func Send dbbc38974e37b771 832153d82981f5cd
-//asyncgen:sum 34abd9a7782fa1f9
+//asyncgen:sum 2491eaccdfa9fa7d
 
 package main
 
@@ -52,51 +52,6 @@ var serveInfo = runtime.FuncInfo{
 	Name: "main.Serve",
 }
 
-func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		d   runtime.Datagram
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:34
-	fmt.Println("listening on", _s.c.LocalAddr())
-//line main.go:35
-	_s.buf = make([]byte, 64<<10)
-_l1:
-//line main.go:37
-	_s._a0 = _s.c.ReadFrom(_s.buf)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:37
-	d, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:38
-	if errors.Is(err, net.ErrClosed) {
-		_s.Err = nil
-		return _s.Return()
-	}
-//line main.go:41
-	if err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:46
-	if _s.c.WriteTo(d.Data, d.Addr) == nil {
-		*_s.answered++
-	}
-	goto _l1
-//line main_async.go:98
-}
-
 var _ func(c *runtime.PacketConn, answered *int) error = Serve
 
 // mainCoro is the state of the async function Main while it runs.
@@ -131,61 +86,6 @@ var mainInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 57,
 	Name: "main.Main",
-}
-
-func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		sig os.Signal
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:58
-	_s.answered = 0
-//line main.go:59
-	_s.srv = runtime.Spawn(ServeAsync(_s.c, &_s.answered))
-//line main.go:60
-	_s._a0 = runtime.WaitSignal(os.Interrupt, syscall.SIGTERM)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:60
-	sig, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:61
-	if err != nil {
-		_s.Ret, _s.Err = _s.answered, err
-		return _s.Return()
-	}
-//line main.go:64
-	fmt.Printf("got %v, stopping\n", sig)
-//line main.go:65
-	_s.c.Close()
-//line main.go:66
-	_s._a1 = _s.srv
-	_s.PC = 2
-	_s.c = nil
-	_s.srv = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:66
-	_, err = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-//line main.go:67
-	_s.Ret, _s.Err = _s.answered, err
-	return _s.Return()
-//line main_async.go:189
 }
 
 var _ func(c *runtime.PacketConn) (int, error) = Main
@@ -224,77 +124,6 @@ var sendInfo = runtime.FuncInfo{
 	Name: "main.Send",
 }
 
-func (_s *sendCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		c     *runtime.PacketConn
-		err_1 error
-		scope *runtime.Scope
-		_t1   []byte
-		_t2   error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:75
-	_s._a0 = runtime.DialPacket("udp", _s.addr)
-	_s.PC = 1
-	_s.addr = ""
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:75
-	c, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:76
-	if err_1 != nil {
-		_s.Ret, _s.Err = nil, err_1
-		return _s.Return()
-	}
-//line main.go:79
-	{
-		_d1 := c.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:80
-	scope = runtime.Timeout(_s.timeout)
-//line main.go:81
-	{
-		_d2 := scope.Close
-		_s.Defer(func() {
-			_d2()
-		})
-	}
-//line main.go:82
-	if err := c.Write(_s.msg); err != nil {
-		_s.Ret, _s.Err = nil, err
-		return _s.Return()
-	}
-//line main.go:85
-	_s._a1 = c.Read(nil)
-	_s.PC = 2
-	_s.addr = ""
-	_s.msg = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:85
-	_t1, _t2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	_s.Ret, _s.Err = _t1, _t2
-	return _s.Return()
-//line main_async.go:296
-}
-
 var _ func(addr string, msg []byte, timeout time.Duration) ([]byte, error) = Send
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -302,4 +131,285 @@ var _ func(addr string, msg []byte, timeout time.Duration) ([]byte, error) = Sen
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:31:1
+func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:31:1
+	var (
+//line main.go:31:1
+		d runtime.Datagram
+//line main.go:31:1
+		err error
+//line main.go:31:1
+	)
+//line main.go:31:1
+	switch _s.PC {
+//line main.go:31:1
+	case 0:
+//line main.go:31:1
+	case 1:
+//line main.go:31:1
+		goto _r1
+//line main.go:31:1
+	default:
+//line main.go:31:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:31:1
+	}
+//line main.go:34:1
+	fmt.Println("listening on", _s.c.LocalAddr())
+//line main.go:35:1
+	_s.buf = make([]byte, 64<<10)
+//line main.go:35:2
+_l1:
+//line main.go:37:12
+	_s._a0 = _s.c.ReadFrom(_s.buf)
+//line main.go:37:12
+	_s.PC = 1
+//line main.go:37:12
+	if _f.Suspend(_s._a0) {
+//line main.go:37:11
+		return false
+//line main.go:37:12
+	}
+//line main.go:37:13
+_r1:
+//line main.go:37:12
+	d, err = runtime.Resume(_f, _s._a0)
+//line main.go:37:12
+	_s._a0 = nil
+//line main.go:38:2
+	if errors.Is(err, net.ErrClosed) {
+//line main.go:39:2
+		_s.Err = nil
+//line main.go:39:2
+		return _s.Return()
+//line main.go:39:3
+	}
+//line main.go:41:2
+	if err != nil {
+//line main.go:42:2
+		_s.Err = err
+//line main.go:42:2
+		return _s.Return()
+//line main.go:42:3
+	}
+//line main.go:46:2
+	if _s.c.WriteTo(d.Data, d.Addr) == nil {
+//line main.go:47:2
+		*_s.answered++
+//line main.go:47:3
+	}
+//line main.go:47:3
+	goto _l1
+//line main.go:47:4
+}
+
+//line main.go:57:1
+func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:57:1
+	var (
+//line main.go:57:1
+		sig os.Signal
+//line main.go:57:1
+		err error
+//line main.go:57:1
+	)
+//line main.go:57:1
+	switch _s.PC {
+//line main.go:57:1
+	case 0:
+//line main.go:57:1
+	case 1:
+//line main.go:57:1
+		goto _r1
+//line main.go:57:1
+	case 2:
+//line main.go:57:1
+		goto _r2
+//line main.go:57:1
+	default:
+//line main.go:57:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:57:1
+	}
+//line main.go:58:1
+	_s.answered = 0
+//line main.go:59:1
+	_s.srv = runtime.Spawn(ServeAsync(_s.c, &_s.answered))
+//line main.go:60:13
+	_s._a0 = runtime.WaitSignal(os.Interrupt, syscall.SIGTERM)
+//line main.go:60:13
+	_s.PC = 1
+//line main.go:60:13
+	if _f.Suspend(_s._a0) {
+//line main.go:60:12
+		return false
+//line main.go:60:13
+	}
+//line main.go:60:14
+_r1:
+//line main.go:60:13
+	sig, err = runtime.Resume(_f, _s._a0)
+//line main.go:60:13
+	_s._a0 = nil
+//line main.go:61:1
+	if err != nil {
+//line main.go:62:1
+		_s.Ret, _s.Err = _s.answered, err
+//line main.go:62:1
+		return _s.Return()
+//line main.go:62:2
+	}
+//line main.go:64:1
+	fmt.Printf("got %v, stopping\n", sig)
+//line main.go:65:1
+	_s.c.Close()
+//line main.go:66:10
+	_s._a1 = _s.srv
+//line main.go:66:10
+	_s.PC = 2
+//line main.go:66:10
+	_s.c = nil
+//line main.go:66:10
+	_s.srv = nil
+//line main.go:66:10
+	if _f.Suspend(_s._a1) {
+//line main.go:66:9
+		return false
+//line main.go:66:10
+	}
+//line main.go:66:11
+_r2:
+//line main.go:66:10
+	_, err = runtime.Resume(_f, _s._a1)
+//line main.go:66:10
+	_s._a1 = nil
+//line main.go:67:1
+	_s.Ret, _s.Err = _s.answered, err
+//line main.go:67:1
+	return _s.Return()
+//line main.go:67:2
+}
+
+//line main.go:74:1
+func (_s *sendCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:74:1
+	var (
+//line main.go:74:1
+		c *runtime.PacketConn
+//line main.go:74:1
+		err_1 error
+//line main.go:74:1
+		scope *runtime.Scope
+//line main.go:74:1
+		_t1 []byte
+//line main.go:74:1
+		_t2 error
+//line main.go:74:1
+	)
+//line main.go:74:1
+	switch _s.PC {
+//line main.go:74:1
+	case 0:
+//line main.go:74:1
+	case 1:
+//line main.go:74:1
+		goto _r1
+//line main.go:74:1
+	case 2:
+//line main.go:74:1
+		goto _r2
+//line main.go:74:1
+	default:
+//line main.go:74:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:74:1
+	}
+//line main.go:75:11
+	_s._a0 = runtime.DialPacket("udp", _s.addr)
+//line main.go:75:11
+	_s.PC = 1
+//line main.go:75:11
+	_s.addr = ""
+//line main.go:75:11
+	if _f.Suspend(_s._a0) {
+//line main.go:75:10
+		return false
+//line main.go:75:11
+	}
+//line main.go:75:12
+_r1:
+//line main.go:75:11
+	c, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:75:11
+	_s._a0 = nil
+//line main.go:76:1
+	if err_1 != nil {
+//line main.go:77:1
+		_s.Ret, _s.Err = nil, err_1
+//line main.go:77:1
+		return _s.Return()
+//line main.go:77:2
+	}
+//line main.go:79:1
+	{
+//line main.go:79:1
+		_d1 := c.Close
+//line main.go:79:1
+		_s.Defer(func() {
+//line main.go:79:1
+			_d1()
+//line main.go:79:1
+		})
+//line main.go:79:1
+	}
+//line main.go:80:1
+	scope = runtime.Timeout(_s.timeout)
+//line main.go:81:1
+	{
+//line main.go:81:1
+		_d2 := scope.Close
+//line main.go:81:1
+		_s.Defer(func() {
+//line main.go:81:1
+			_d2()
+//line main.go:81:1
+		})
+//line main.go:81:1
+	}
+//line main.go:82:1
+	if err := c.Write(_s.msg); err != nil {
+//line main.go:83:1
+		_s.Ret, _s.Err = nil, err
+//line main.go:83:1
+		return _s.Return()
+//line main.go:83:2
+	}
+//line main.go:85:8
+	_s._a1 = c.Read(nil)
+//line main.go:85:8
+	_s.PC = 2
+//line main.go:85:8
+	_s.addr = ""
+//line main.go:85:8
+	_s.msg = nil
+//line main.go:85:8
+	if _f.Suspend(_s._a1) {
+//line main.go:85:7
+		return false
+//line main.go:85:8
+	}
+//line main.go:85:9
+_r2:
+//line main.go:85:8
+	_t1, _t2 = runtime.Resume(_f, _s._a1)
+//line main.go:85:8
+	_s._a1 = nil
+//line main.go:85:8
+	_s.Ret, _s.Err = _t1, _t2
+//line main.go:85:8
+	return _s.Return()
+//line main.go:85:9
 }

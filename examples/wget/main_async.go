@@ -9,7 +9,7 @@
 //asyncgen:func Fetch e8155599674138a2 ac374ab331e9ff1a
 //asyncgen:func Report 91791d48769c22f7 2f7c95da2e908af5
 //asyncgen:func Wget ce31f565d71600f9 a0fa3837f1c7c031
-//asyncgen:sum e4b7852f2c481b8a
+//asyncgen:sum d68bf4d450f3ba33
 
 package main
 
@@ -55,45 +55,6 @@ var readLineInfo = runtime.FuncInfo{
 	Name: "main.readLine",
 }
 
-func (_s *readLineCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line []byte
-		err  error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:99
-	_s._a0 = _s.s.ReadLine()
-	_s.PC = 1
-	_s.s = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:99
-	line, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:100
-	if err == io.EOF || err == nil && !bytes.HasSuffix(line, []byte("\n")) {
-		_s.Ret, _s.Err = nil, io.ErrUnexpectedEOF
-		return _s.Return()
-	}
-//line main.go:103
-	if err != nil {
-		_s.Ret, _s.Err = nil, err
-		return _s.Return()
-	}
-//line main.go:106
-	_s.Ret, _s.Err = trimEOL(line), nil
-	return _s.Return()
-//line main_async.go:95
-}
-
 var _ func(s *runtime.Stream) ([]byte, error) = readLine
 
 // readHeadCoro is the state of the async function readHead while it runs.
@@ -128,93 +89,6 @@ var readHeadInfo = runtime.FuncInfo{
 	Name: "main.readHead",
 }
 
-func (_s *readHeadCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line_1 []byte
-		err_1  error
-		line_2 []byte
-		err_2  error
-		name   []byte
-		value  []byte
-		ok     bool
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:115
-	_s._a0 = readLineAsync(_s.s)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:115
-	line_1, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:116
-	if err_1 != nil {
-		_s.Err = err_1
-		return _s.Return()
-	}
-//line main.go:119
-	if err := parseStatus(line_1, _s.r); err != nil {
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:122
-	_s.r.Header = textproto.MIMEHeader{}
-_l4:
-//line main.go:124
-	_s._a0 = readLineAsync(_s.s)
-	_s.PC = 2
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line main.go:124
-	line_2, err_2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:125
-	if err_2 != nil {
-		_s.Err = err_2
-		return _s.Return()
-	}
-//line main.go:128
-	if len(line_2) == 0 {
-		goto _l6
-	}
-//line main.go:131
-	name, value, ok = bytes.Cut(line_2, []byte(":"))
-//line main.go:132
-	if !ok || len(name) == 0 || bytes.ContainsAny(name, " \t") {
-		_s.Err = malformed("header", line_2)
-		return _s.Return()
-	}
-//line main.go:135
-	if len(_s.r.Header) >= MaxHeaders {
-		_s.Err = fmt.Errorf("%w: more than %d headers", errMalformed, MaxHeaders)
-		return _s.Return()
-	}
-//line main.go:138
-	_s.r.Header.Add(string(name), string(bytes.TrimSpace(value)))
-	goto _l4
-_l6:
-//line main.go:140
-	if _s.r.Status >= 200 {
-		_s.Err = nil
-		return _s.Return()
-	}
-	goto _l1
-//line main_async.go:216
-}
-
 var _ func(s *runtime.Stream, r *Response) error = readHead
 
 // readNCoro is the state of the async function readN while it runs.
@@ -245,55 +119,6 @@ var readNInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 149,
 	Name: "main.readN",
-}
-
-func (_s *readNCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		b   []byte
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-_l1:
-//line main.go:150
-	if _s.n <= 0 {
-		goto _l3
-	}
-//line main.go:151
-	_s._a0 = _s.s.Read(min(_s.n, 64<<10))
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:151
-	b, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:152
-	if err == io.EOF {
-		_s.Ret, _s.Err = _s.body, io.ErrUnexpectedEOF
-		return _s.Return()
-	}
-//line main.go:155
-	if err != nil {
-		_s.Ret, _s.Err = _s.body, err
-		return _s.Return()
-	}
-//line main.go:158
-	_s.body = append(_s.body, b...)
-//line main.go:159
-	_s.n -= len(b)
-	goto _l1
-_l3:
-//line main.go:161
-	_s.Ret, _s.Err = _s.body, nil
-	return _s.Return()
-//line main_async.go:297
 }
 
 var _ func(s *runtime.Stream, n int, body []byte) ([]byte, error) = readN
@@ -336,131 +161,6 @@ var readChunkedInfo = runtime.FuncInfo{
 	Name: "main.readChunked",
 }
 
-func (_s *readChunkedCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		line_1 []byte
-		err_1  error
-		hex    []byte
-		size   uint64
-		line_2 []byte
-		err_2  error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	case 4:
-		goto _r4
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:168
-	_s.body = nil
-_l1:
-//line main.go:170
-	_s._a0 = readLineAsync(_s.s)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:170
-	line_1, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:171
-	if err_1 != nil {
-		_s.Ret, _s.Err = _s.body, err_1
-		return _s.Return()
-	}
-//line main.go:174
-	hex, _, _ = bytes.Cut(line_1, []byte(";"))
-//line main.go:175
-	size, err_1 = strconv.ParseUint(string(bytes.TrimSpace(hex)), 16, 63)
-//line main.go:176
-	if err_1 != nil {
-		_s.Ret, _s.Err = _s.body, malformed("chunk size", line_1)
-		return _s.Return()
-	}
-//line main.go:179
-	if size == 0 {
-		goto _l3
-	}
-//line main.go:182
-	if uint64(len(_s.body))+size > MaxBody {
-		_s.Ret, _s.Err = _s.body, fmt.Errorf("body larger than %d bytes", MaxBody)
-		return _s.Return()
-	}
-//line main.go:185
-	_s._a0 = readNAsync(_s.s, int(size), _s.body)
-	_s.PC = 2
-	_s.body = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r2:
-//line main.go:185
-	_s.body, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_1 == nil {
-		goto _l4
-	}
-//line main.go:186
-	_s.Ret, _s.Err = _s.body, err_1
-	return _s.Return()
-_l4:
-//line main.go:188
-	_s._a0 = readLineAsync(_s.s)
-	_s.PC = 3
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r3:
-//line main.go:188
-	line_1, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-	if err_1 == nil {
-		goto _l5
-	}
-//line main.go:189
-	_s.Ret, _s.Err = _s.body, err_1
-	return _s.Return()
-_l5:
-//line main.go:191
-	if len(line_1) != 0 {
-		_s.Ret, _s.Err = _s.body, malformed("chunk end", line_1)
-		return _s.Return()
-	}
-	goto _l1
-_l3:
-_l6:
-//line main.go:196
-	_s._a0 = readLineAsync(_s.s)
-	_s.PC = 4
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r4:
-//line main.go:196
-	line_2, err_2 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:197
-	if err_2 != nil {
-		_s.Ret, _s.Err = _s.body, err_2
-		return _s.Return()
-	}
-//line main.go:200
-	if len(line_2) == 0 {
-		_s.Ret, _s.Err = _s.body, nil
-		return _s.Return()
-	}
-	goto _l6
-//line main_async.go:462
-}
-
 var _ func(s *runtime.Stream) ([]byte, error) = readChunked
 
 // readToCloseCoro is the state of the async function readToClose while it runs.
@@ -490,52 +190,6 @@ var readToCloseInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 209,
 	Name: "main.readToClose",
-}
-
-func (_s *readToCloseCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		b   []byte
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:210
-	_s.body = nil
-_l1:
-//line main.go:212
-	_s._a0 = _s.s.Read(0)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:212
-	b, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:213
-	if err == io.EOF {
-		_s.Ret, _s.Err = _s.body, nil
-		return _s.Return()
-	}
-//line main.go:216
-	if err != nil {
-		_s.Ret, _s.Err = _s.body, err
-		return _s.Return()
-	}
-//line main.go:219
-	if len(_s.body)+len(b) > MaxBody {
-		_s.Ret, _s.Err = _s.body, fmt.Errorf("body larger than %d bytes", MaxBody)
-		return _s.Return()
-	}
-//line main.go:222
-	_s.body = append(_s.body, b...)
-	goto _l1
-//line main_async.go:539
 }
 
 var _ func(s *runtime.Stream) ([]byte, error) = readToClose
@@ -588,210 +242,6 @@ var fetchInfo = runtime.FuncInfo{
 	Name: "main.Fetch",
 }
 
-func (_s *fetchCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		scope *runtime.Scope
-		addr  string
-		err_1 error
-		err_2 error
-		te    []string
-		cl    []string
-		n     int64
-		perr  error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	case 2:
-		goto _r2
-	case 3:
-		goto _r3
-	case 4:
-		goto _r4
-	case 5:
-		goto _r5
-	case 6:
-		goto _r6
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:230
-	scope = runtime.Timeout(Timeout)
-//line main.go:231
-	{
-		_d1 := scope.Close
-		_s.Defer(func() {
-			_d1()
-		})
-	}
-//line main.go:232
-	addr, _s.req, err_1 = request(_s.rawURL)
-//line main.go:233
-	if err_1 != nil {
-		_s.Ret, _s.Err = nil, err_1
-		return _s.Return()
-	}
-//line main.go:236
-	_s._a0 = runtime.Dial("tcp", addr)
-	_s.PC = 1
-	_s.rawURL = ""
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:236
-	_s.s, err_1 = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:237
-	if err_1 != nil {
-		_s.Ret, _s.Err = nil, err_1
-		return _s.Return()
-	}
-//line main.go:240
-	{
-		_d2 := _s.s.Close
-		_s.Defer(func() {
-			_d2()
-		})
-	}
-//line main.go:241
-	if err := _s.s.Write(_s.req); err != nil {
-		_s.Ret, _s.Err = nil, err
-		return _s.Return()
-	}
-//line main.go:244
-	_s.r = &Response{}
-//line main.go:245
-	_s._a1 = readHeadAsync(_s.s, _s.r)
-	_s.PC = 2
-	_s.rawURL = ""
-	_s.req = nil
-	if _f.Suspend(_s._a1) {
-		return false
-	}
-_r2:
-//line main.go:245
-	_, err_2 = runtime.Resume(_f, _s._a1)
-	_s._a1 = nil
-	if err_2 == nil {
-		goto _l1
-	}
-//line main.go:246
-	_s.Ret, _s.Err = nil, err_2
-	return _s.Return()
-_l1:
-//line main.go:248
-	if _s.r.Status == 204 || _s.r.Status == 304 {
-		_s.Ret, _s.Err = _s.r, nil
-		return _s.Return()
-	}
-//line main.go:251
-	te = _s.r.Header.Values("Transfer-Encoding")
-//line main.go:252
-	if len(te) > 0 && strings.EqualFold(strings.TrimSpace(te[len(te)-1]), "chunked") {
-		goto _l3
-	}
-//line main.go:254
-	if len(te) > 0 {
-		goto _l4
-	}
-//line main.go:256
-	if len(_s.r.Header.Values("Content-Length")) > 0 {
-		goto _l5
-	}
-	goto _l6
-_l3:
-//line main.go:253
-	_s._a2 = readChunkedAsync(_s.s)
-	_s.PC = 3
-	_s.rawURL = ""
-	_s.req = nil
-	_s.s = nil
-	if _f.Suspend(_s._a2) {
-		return false
-	}
-_r3:
-//line main.go:253
-	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
-	_s._a2 = nil
-	goto _l2
-_l4:
-//line main.go:255
-	_s._a2 = readToCloseAsync(_s.s)
-	_s.PC = 4
-	_s.rawURL = ""
-	_s.req = nil
-	_s.s = nil
-	if _f.Suspend(_s._a2) {
-		return false
-	}
-_r4:
-//line main.go:255
-	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
-	_s._a2 = nil
-	goto _l2
-_l5:
-//line main.go:257
-	cl = _s.r.Header.Values("Content-Length")
-//line main.go:258
-	n, perr = strconv.ParseInt(cl[0], 10, 64)
-//line main.go:259
-	for _, v := range cl[1:] {
-		if v != cl[0] {
-			perr = errMalformed
-		}
-	}
-//line main.go:264
-	switch {
-	case perr != nil || n < 0:
-		_s.Ret, _s.Err = nil, fmt.Errorf("%w: Content-Length %q", errMalformed, cl)
-		return _s.Return()
-	case n > MaxBody:
-		_s.Ret, _s.Err = nil, fmt.Errorf("body of %d bytes is larger than %d", n, MaxBody)
-		return _s.Return()
-	}
-//line main.go:270
-	_s._a2 = readNAsync(_s.s, int(n), make([]byte, 0, min(n, 1<<20)))
-	_s.PC = 5
-	_s.rawURL = ""
-	_s.req = nil
-	_s.s = nil
-	if _f.Suspend(_s._a2) {
-		return false
-	}
-_r5:
-//line main.go:270
-	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
-	_s._a2 = nil
-	goto _l2
-_l6:
-//line main.go:272
-	_s._a2 = readToCloseAsync(_s.s)
-	_s.PC = 6
-	_s.rawURL = ""
-	_s.req = nil
-	_s.s = nil
-	if _f.Suspend(_s._a2) {
-		return false
-	}
-_r6:
-//line main.go:272
-	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
-	_s._a2 = nil
-	goto _l2
-_l2:
-//line main.go:274
-	if err_1 != nil {
-		_s.Ret, _s.Err = nil, fmt.Errorf("body: %w", err_1)
-		return _s.Return()
-	}
-//line main.go:277
-	_s.Ret, _s.Err = _s.r, nil
-	return _s.Return()
-//line main_async.go:793
-}
-
 var _ func(rawURL string) (*Response, error) = Fetch
 
 // reportCoro is the state of the async function Report while it runs.
@@ -821,42 +271,6 @@ var reportInfo = runtime.FuncInfo{
 	File: "main.go",
 	Line: 284,
 	Name: "main.Report",
-}
-
-func (_s *reportCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		r   *Response
-		err error
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:285
-	_s._a0 = FetchAsync(_s.rawURL)
-	_s.PC = 1
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:285
-	r, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:286
-	if err != nil {
-		fmt.Fprintf(_s.w, "%s  error: %v\n", _s.rawURL, err)
-		_s.Err = err
-		return _s.Return()
-	}
-//line main.go:290
-	fmt.Fprintf(_s.w, "%s  %d %s, %d bytes\n", _s.rawURL, r.Status, r.Reason, len(r.Body))
-//line main.go:291
-	_s.Err = nil
-	return _s.Return()
-//line main_async.go:860
 }
 
 var _ func(rawURL string, w io.Writer) error = Report
@@ -890,57 +304,6 @@ var wgetInfo = runtime.FuncInfo{
 	Name: "main.Wget",
 }
 
-func (_s *wgetCoro) Step(_f *runtime.Fiber) bool {
-	var (
-		tasks  []runtime.Awaitable[struct{}]
-		rs     []runtime.Result[struct{}]
-		err    error
-		failed int
-	)
-	switch _s.PC {
-	case 0:
-	case 1:
-		goto _r1
-	default:
-		panic(runtime.BadPC(_s.PC))
-	}
-//line main.go:299
-	tasks = nil
-//line main.go:300
-	for _, u := range _s.urls {
-		tasks = append(tasks, ReportAsync(u, _s.w))
-	}
-//line main.go:303
-	_s._a0 = runtime.GatherAll(tasks...)
-	_s.PC = 1
-	_s.urls = nil
-	_s.w = nil
-	if _f.Suspend(_s._a0) {
-		return false
-	}
-_r1:
-//line main.go:303
-	rs, err = runtime.Resume(_f, _s._a0)
-	_s._a0 = nil
-//line main.go:304
-	if err != nil {
-		_s.Ret, _s.Err = 0, err
-		return _s.Return()
-	}
-//line main.go:307
-	failed = 0
-//line main.go:308
-	for _, r := range rs {
-		if r.Err != nil {
-			failed++
-		}
-	}
-//line main.go:313
-	_s.Ret, _s.Err = failed, nil
-	return _s.Return()
-//line main_async.go:942
-}
-
 var _ func(urls []string, w io.Writer) (int, error) = Wget
 
 // await suspends the calling async function until a finishes, and returns its result.
@@ -948,4 +311,1056 @@ var _ func(urls []string, w io.Writer) (int, error) = Wget
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+//line main.go:98:1
+func (_s *readLineCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:98:1
+	var (
+//line main.go:98:1
+		line []byte
+//line main.go:98:1
+		err error
+//line main.go:98:1
+	)
+//line main.go:98:1
+	switch _s.PC {
+//line main.go:98:1
+	case 0:
+//line main.go:98:1
+	case 1:
+//line main.go:98:1
+		goto _r1
+//line main.go:98:1
+	default:
+//line main.go:98:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:98:1
+	}
+//line main.go:99:14
+	_s._a0 = _s.s.ReadLine()
+//line main.go:99:14
+	_s.PC = 1
+//line main.go:99:14
+	_s.s = nil
+//line main.go:99:14
+	if _f.Suspend(_s._a0) {
+//line main.go:99:13
+		return false
+//line main.go:99:14
+	}
+//line main.go:99:15
+_r1:
+//line main.go:99:14
+	line, err = runtime.Resume(_f, _s._a0)
+//line main.go:99:14
+	_s._a0 = nil
+//line main.go:100:1
+	if err == io.EOF || err == nil && !bytes.HasSuffix(line, []byte("\n")) {
+//line main.go:101:1
+		_s.Ret, _s.Err = nil, io.ErrUnexpectedEOF
+//line main.go:101:1
+		return _s.Return()
+//line main.go:101:2
+	}
+//line main.go:103:1
+	if err != nil {
+//line main.go:104:1
+		_s.Ret, _s.Err = nil, err
+//line main.go:104:1
+		return _s.Return()
+//line main.go:104:2
+	}
+//line main.go:106:1
+	_s.Ret, _s.Err = trimEOL(line), nil
+//line main.go:106:1
+	return _s.Return()
+//line main.go:106:2
+}
+
+//line main.go:113:1
+func (_s *readHeadCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:113:1
+	var (
+//line main.go:113:1
+		line_1 []byte
+//line main.go:113:1
+		err_1 error
+//line main.go:113:1
+		line_2 []byte
+//line main.go:113:1
+		err_2 error
+//line main.go:113:1
+		name []byte
+//line main.go:113:1
+		value []byte
+//line main.go:113:1
+		ok bool
+//line main.go:113:1
+	)
+//line main.go:113:1
+	switch _s.PC {
+//line main.go:113:1
+	case 0:
+//line main.go:113:1
+	case 1:
+//line main.go:113:1
+		goto _r1
+//line main.go:113:1
+	case 2:
+//line main.go:113:1
+		goto _r2
+//line main.go:113:1
+	default:
+//line main.go:113:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:113:1
+	}
+//line main.go:113:1
+_l1:
+//line main.go:115:15
+	_s._a0 = readLineAsync(_s.s)
+//line main.go:115:15
+	_s.PC = 1
+//line main.go:115:15
+	if _f.Suspend(_s._a0) {
+//line main.go:115:14
+		return false
+//line main.go:115:15
+	}
+//line main.go:115:16
+_r1:
+//line main.go:115:15
+	line_1, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:115:15
+	_s._a0 = nil
+//line main.go:116:2
+	if err_1 != nil {
+//line main.go:117:2
+		_s.Err = err_1
+//line main.go:117:2
+		return _s.Return()
+//line main.go:117:3
+	}
+//line main.go:119:2
+	if err := parseStatus(line_1, _s.r); err != nil {
+//line main.go:120:2
+		_s.Err = err
+//line main.go:120:2
+		return _s.Return()
+//line main.go:120:3
+	}
+//line main.go:122:2
+	_s.r.Header = textproto.MIMEHeader{}
+//line main.go:122:3
+_l4:
+//line main.go:124:16
+	_s._a0 = readLineAsync(_s.s)
+//line main.go:124:16
+	_s.PC = 2
+//line main.go:124:16
+	if _f.Suspend(_s._a0) {
+//line main.go:124:15
+		return false
+//line main.go:124:16
+	}
+//line main.go:124:17
+_r2:
+//line main.go:124:16
+	line_2, err_2 = runtime.Resume(_f, _s._a0)
+//line main.go:124:16
+	_s._a0 = nil
+//line main.go:125:3
+	if err_2 != nil {
+//line main.go:126:3
+		_s.Err = err_2
+//line main.go:126:3
+		return _s.Return()
+//line main.go:126:4
+	}
+//line main.go:128:3
+	if len(line_2) == 0 {
+//line main.go:129:3
+		goto _l6
+//line main.go:129:4
+	}
+//line main.go:131:3
+	name, value, ok = bytes.Cut(line_2, []byte(":"))
+//line main.go:132:3
+	if !ok || len(name) == 0 || bytes.ContainsAny(name, " \t") {
+//line main.go:133:3
+		_s.Err = malformed("header", line_2)
+//line main.go:133:3
+		return _s.Return()
+//line main.go:133:4
+	}
+//line main.go:135:3
+	if len(_s.r.Header) >= MaxHeaders {
+//line main.go:136:3
+		_s.Err = fmt.Errorf("%w: more than %d headers", errMalformed, MaxHeaders)
+//line main.go:136:3
+		return _s.Return()
+//line main.go:136:4
+	}
+//line main.go:138:3
+	_s.r.Header.Add(string(name), string(bytes.TrimSpace(value)))
+//line main.go:138:3
+	goto _l4
+//line main.go:138:4
+_l6:
+//line main.go:140:2
+	if _s.r.Status >= 200 {
+//line main.go:141:2
+		_s.Err = nil
+//line main.go:141:2
+		return _s.Return()
+//line main.go:141:3
+	}
+//line main.go:141:3
+	goto _l1
+//line main.go:141:4
+}
+
+//line main.go:149:1
+func (_s *readNCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:149:1
+	var (
+//line main.go:149:1
+		b []byte
+//line main.go:149:1
+		err error
+//line main.go:149:1
+	)
+//line main.go:149:1
+	switch _s.PC {
+//line main.go:149:1
+	case 0:
+//line main.go:149:1
+	case 1:
+//line main.go:149:1
+		goto _r1
+//line main.go:149:1
+	default:
+//line main.go:149:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:149:1
+	}
+//line main.go:149:1
+_l1:
+//line main.go:150:5
+	if _s.n <= 0 {
+//line main.go:150:4
+		goto _l3
+//line main.go:150:5
+	}
+//line main.go:151:12
+	_s._a0 = _s.s.Read(min(_s.n, 64<<10))
+//line main.go:151:12
+	_s.PC = 1
+//line main.go:151:12
+	if _f.Suspend(_s._a0) {
+//line main.go:151:11
+		return false
+//line main.go:151:12
+	}
+//line main.go:151:13
+_r1:
+//line main.go:151:12
+	b, err = runtime.Resume(_f, _s._a0)
+//line main.go:151:12
+	_s._a0 = nil
+//line main.go:152:2
+	if err == io.EOF {
+//line main.go:153:2
+		_s.Ret, _s.Err = _s.body, io.ErrUnexpectedEOF
+//line main.go:153:2
+		return _s.Return()
+//line main.go:153:3
+	}
+//line main.go:155:2
+	if err != nil {
+//line main.go:156:2
+		_s.Ret, _s.Err = _s.body, err
+//line main.go:156:2
+		return _s.Return()
+//line main.go:156:3
+	}
+//line main.go:158:2
+	_s.body = append(_s.body, b...)
+//line main.go:159:2
+	_s.n -= len(b)
+//line main.go:159:2
+	goto _l1
+//line main.go:159:3
+_l3:
+//line main.go:161:1
+	_s.Ret, _s.Err = _s.body, nil
+//line main.go:161:1
+	return _s.Return()
+//line main.go:161:2
+}
+
+//line main.go:167:1
+func (_s *readChunkedCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:167:1
+	var (
+//line main.go:167:1
+		line_1 []byte
+//line main.go:167:1
+		err_1 error
+//line main.go:167:1
+		hex []byte
+//line main.go:167:1
+		size uint64
+//line main.go:167:1
+		line_2 []byte
+//line main.go:167:1
+		err_2 error
+//line main.go:167:1
+	)
+//line main.go:167:1
+	switch _s.PC {
+//line main.go:167:1
+	case 0:
+//line main.go:167:1
+	case 1:
+//line main.go:167:1
+		goto _r1
+//line main.go:167:1
+	case 2:
+//line main.go:167:1
+		goto _r2
+//line main.go:167:1
+	case 3:
+//line main.go:167:1
+		goto _r3
+//line main.go:167:1
+	case 4:
+//line main.go:167:1
+		goto _r4
+//line main.go:167:1
+	default:
+//line main.go:167:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:167:1
+	}
+//line main.go:168:1
+	_s.body = nil
+//line main.go:168:2
+_l1:
+//line main.go:170:15
+	_s._a0 = readLineAsync(_s.s)
+//line main.go:170:15
+	_s.PC = 1
+//line main.go:170:15
+	if _f.Suspend(_s._a0) {
+//line main.go:170:14
+		return false
+//line main.go:170:15
+	}
+//line main.go:170:16
+_r1:
+//line main.go:170:15
+	line_1, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:170:15
+	_s._a0 = nil
+//line main.go:171:2
+	if err_1 != nil {
+//line main.go:172:2
+		_s.Ret, _s.Err = _s.body, err_1
+//line main.go:172:2
+		return _s.Return()
+//line main.go:172:3
+	}
+//line main.go:174:2
+	hex, _, _ = bytes.Cut(line_1, []byte(";"))
+//line main.go:175:2
+	size, err_1 = strconv.ParseUint(string(bytes.TrimSpace(hex)), 16, 63)
+//line main.go:176:2
+	if err_1 != nil {
+//line main.go:177:2
+		_s.Ret, _s.Err = _s.body, malformed("chunk size", line_1)
+//line main.go:177:2
+		return _s.Return()
+//line main.go:177:3
+	}
+//line main.go:179:2
+	if size == 0 {
+//line main.go:180:2
+		goto _l3
+//line main.go:180:3
+	}
+//line main.go:182:2
+	if uint64(len(_s.body))+size > MaxBody {
+//line main.go:183:2
+		_s.Ret, _s.Err = _s.body, fmt.Errorf("body larger than %d bytes", MaxBody)
+//line main.go:183:2
+		return _s.Return()
+//line main.go:183:3
+	}
+//line main.go:185:17
+	_s._a0 = readNAsync(_s.s, int(size), _s.body)
+//line main.go:185:17
+	_s.PC = 2
+//line main.go:185:17
+	_s.body = nil
+//line main.go:185:17
+	if _f.Suspend(_s._a0) {
+//line main.go:185:16
+		return false
+//line main.go:185:17
+	}
+//line main.go:185:18
+_r2:
+//line main.go:185:17
+	_s.body, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:185:17
+	_s._a0 = nil
+//line main.go:185:17
+	if err_1 == nil {
+//line main.go:185:16
+		goto _l4
+//line main.go:185:17
+	}
+//line main.go:186:3
+	_s.Ret, _s.Err = _s.body, err_1
+//line main.go:186:3
+	return _s.Return()
+//line main.go:186:4
+_l4:
+//line main.go:188:17
+	_s._a0 = readLineAsync(_s.s)
+//line main.go:188:17
+	_s.PC = 3
+//line main.go:188:17
+	if _f.Suspend(_s._a0) {
+//line main.go:188:16
+		return false
+//line main.go:188:17
+	}
+//line main.go:188:18
+_r3:
+//line main.go:188:17
+	line_1, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:188:17
+	_s._a0 = nil
+//line main.go:188:17
+	if err_1 == nil {
+//line main.go:188:16
+		goto _l5
+//line main.go:188:17
+	}
+//line main.go:189:3
+	_s.Ret, _s.Err = _s.body, err_1
+//line main.go:189:3
+	return _s.Return()
+//line main.go:189:4
+_l5:
+//line main.go:191:2
+	if len(line_1) != 0 {
+//line main.go:192:2
+		_s.Ret, _s.Err = _s.body, malformed("chunk end", line_1)
+//line main.go:192:2
+		return _s.Return()
+//line main.go:192:3
+	}
+//line main.go:192:3
+	goto _l1
+//line main.go:192:4
+_l3:
+//line main.go:192:4
+_l6:
+//line main.go:196:15
+	_s._a0 = readLineAsync(_s.s)
+//line main.go:196:15
+	_s.PC = 4
+//line main.go:196:15
+	if _f.Suspend(_s._a0) {
+//line main.go:196:14
+		return false
+//line main.go:196:15
+	}
+//line main.go:196:16
+_r4:
+//line main.go:196:15
+	line_2, err_2 = runtime.Resume(_f, _s._a0)
+//line main.go:196:15
+	_s._a0 = nil
+//line main.go:197:2
+	if err_2 != nil {
+//line main.go:198:2
+		_s.Ret, _s.Err = _s.body, err_2
+//line main.go:198:2
+		return _s.Return()
+//line main.go:198:3
+	}
+//line main.go:200:2
+	if len(line_2) == 0 {
+//line main.go:201:2
+		_s.Ret, _s.Err = _s.body, nil
+//line main.go:201:2
+		return _s.Return()
+//line main.go:201:3
+	}
+//line main.go:201:3
+	goto _l6
+//line main.go:201:4
+}
+
+//line main.go:209:1
+func (_s *readToCloseCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:209:1
+	var (
+//line main.go:209:1
+		b []byte
+//line main.go:209:1
+		err error
+//line main.go:209:1
+	)
+//line main.go:209:1
+	switch _s.PC {
+//line main.go:209:1
+	case 0:
+//line main.go:209:1
+	case 1:
+//line main.go:209:1
+		goto _r1
+//line main.go:209:1
+	default:
+//line main.go:209:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:209:1
+	}
+//line main.go:210:1
+	_s.body = nil
+//line main.go:210:2
+_l1:
+//line main.go:212:12
+	_s._a0 = _s.s.Read(0)
+//line main.go:212:12
+	_s.PC = 1
+//line main.go:212:12
+	if _f.Suspend(_s._a0) {
+//line main.go:212:11
+		return false
+//line main.go:212:12
+	}
+//line main.go:212:13
+_r1:
+//line main.go:212:12
+	b, err = runtime.Resume(_f, _s._a0)
+//line main.go:212:12
+	_s._a0 = nil
+//line main.go:213:2
+	if err == io.EOF {
+//line main.go:214:2
+		_s.Ret, _s.Err = _s.body, nil
+//line main.go:214:2
+		return _s.Return()
+//line main.go:214:3
+	}
+//line main.go:216:2
+	if err != nil {
+//line main.go:217:2
+		_s.Ret, _s.Err = _s.body, err
+//line main.go:217:2
+		return _s.Return()
+//line main.go:217:3
+	}
+//line main.go:219:2
+	if len(_s.body)+len(b) > MaxBody {
+//line main.go:220:2
+		_s.Ret, _s.Err = _s.body, fmt.Errorf("body larger than %d bytes", MaxBody)
+//line main.go:220:2
+		return _s.Return()
+//line main.go:220:3
+	}
+//line main.go:222:2
+	_s.body = append(_s.body, b...)
+//line main.go:222:2
+	goto _l1
+//line main.go:222:3
+}
+
+//line main.go:229:1
+func (_s *fetchCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:229:1
+	var (
+//line main.go:229:1
+		scope *runtime.Scope
+//line main.go:229:1
+		addr string
+//line main.go:229:1
+		err_1 error
+//line main.go:229:1
+		err_2 error
+//line main.go:229:1
+		te []string
+//line main.go:229:1
+		cl []string
+//line main.go:229:1
+		n int64
+//line main.go:229:1
+		perr error
+//line main.go:229:1
+	)
+//line main.go:229:1
+	switch _s.PC {
+//line main.go:229:1
+	case 0:
+//line main.go:229:1
+	case 1:
+//line main.go:229:1
+		goto _r1
+//line main.go:229:1
+	case 2:
+//line main.go:229:1
+		goto _r2
+//line main.go:229:1
+	case 3:
+//line main.go:229:1
+		goto _r3
+//line main.go:229:1
+	case 4:
+//line main.go:229:1
+		goto _r4
+//line main.go:229:1
+	case 5:
+//line main.go:229:1
+		goto _r5
+//line main.go:229:1
+	case 6:
+//line main.go:229:1
+		goto _r6
+//line main.go:229:1
+	default:
+//line main.go:229:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:229:1
+	}
+//line main.go:230:1
+	scope = runtime.Timeout(Timeout)
+//line main.go:231:1
+	{
+//line main.go:231:1
+		_d1 := scope.Close
+//line main.go:231:1
+		_s.Defer(func() {
+//line main.go:231:1
+			_d1()
+//line main.go:231:1
+		})
+//line main.go:231:1
+	}
+//line main.go:232:1
+	addr, _s.req, err_1 = request(_s.rawURL)
+//line main.go:233:1
+	if err_1 != nil {
+//line main.go:234:1
+		_s.Ret, _s.Err = nil, err_1
+//line main.go:234:1
+		return _s.Return()
+//line main.go:234:2
+	}
+//line main.go:236:11
+	_s._a0 = runtime.Dial("tcp", addr)
+//line main.go:236:11
+	_s.PC = 1
+//line main.go:236:11
+	_s.rawURL = ""
+//line main.go:236:11
+	if _f.Suspend(_s._a0) {
+//line main.go:236:10
+		return false
+//line main.go:236:11
+	}
+//line main.go:236:12
+_r1:
+//line main.go:236:11
+	_s.s, err_1 = runtime.Resume(_f, _s._a0)
+//line main.go:236:11
+	_s._a0 = nil
+//line main.go:237:1
+	if err_1 != nil {
+//line main.go:238:1
+		_s.Ret, _s.Err = nil, err_1
+//line main.go:238:1
+		return _s.Return()
+//line main.go:238:2
+	}
+//line main.go:240:1
+	{
+//line main.go:240:1
+		_d2 := _s.s.Close
+//line main.go:240:1
+		_s.Defer(func() {
+//line main.go:240:1
+			_d2()
+//line main.go:240:1
+		})
+//line main.go:240:1
+	}
+//line main.go:241:1
+	if err := _s.s.Write(_s.req); err != nil {
+//line main.go:242:1
+		_s.Ret, _s.Err = nil, err
+//line main.go:242:1
+		return _s.Return()
+//line main.go:242:2
+	}
+//line main.go:244:1
+	_s.r = &Response{}
+//line main.go:245:14
+	_s._a1 = readHeadAsync(_s.s, _s.r)
+//line main.go:245:14
+	_s.PC = 2
+//line main.go:245:14
+	_s.rawURL = ""
+//line main.go:245:14
+	_s.req = nil
+//line main.go:245:14
+	if _f.Suspend(_s._a1) {
+//line main.go:245:13
+		return false
+//line main.go:245:14
+	}
+//line main.go:245:15
+_r2:
+//line main.go:245:14
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line main.go:245:14
+	_s._a1 = nil
+//line main.go:245:14
+	if err_2 == nil {
+//line main.go:245:13
+		goto _l1
+//line main.go:245:14
+	}
+//line main.go:246:2
+	_s.Ret, _s.Err = nil, err_2
+//line main.go:246:2
+	return _s.Return()
+//line main.go:246:3
+_l1:
+//line main.go:248:1
+	if _s.r.Status == 204 || _s.r.Status == 304 {
+//line main.go:249:1
+		_s.Ret, _s.Err = _s.r, nil
+//line main.go:249:1
+		return _s.Return()
+//line main.go:249:2
+	}
+//line main.go:251:8
+	te = _s.r.Header.Values("Transfer-Encoding")
+//line main.go:252:6
+	if len(te) > 0 && strings.EqualFold(strings.TrimSpace(te[len(te)-1]), "chunked") {
+//line main.go:252:5
+		goto _l3
+//line main.go:252:6
+	}
+//line main.go:254:6
+	if len(te) > 0 {
+//line main.go:254:5
+		goto _l4
+//line main.go:254:6
+	}
+//line main.go:256:6
+	if len(_s.r.Header.Values("Content-Length")) > 0 {
+//line main.go:256:5
+		goto _l5
+//line main.go:256:6
+	}
+//line main.go:256:6
+	goto _l6
+//line main.go:256:7
+_l3:
+//line main.go:253:16
+	_s._a2 = readChunkedAsync(_s.s)
+//line main.go:253:16
+	_s.PC = 3
+//line main.go:253:16
+	_s.rawURL = ""
+//line main.go:253:16
+	_s.req = nil
+//line main.go:253:16
+	_s.s = nil
+//line main.go:253:16
+	if _f.Suspend(_s._a2) {
+//line main.go:253:15
+		return false
+//line main.go:253:16
+	}
+//line main.go:253:17
+_r3:
+//line main.go:253:16
+	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
+//line main.go:253:16
+	_s._a2 = nil
+//line main.go:253:16
+	goto _l2
+//line main.go:253:17
+_l4:
+//line main.go:255:16
+	_s._a2 = readToCloseAsync(_s.s)
+//line main.go:255:16
+	_s.PC = 4
+//line main.go:255:16
+	_s.rawURL = ""
+//line main.go:255:16
+	_s.req = nil
+//line main.go:255:16
+	_s.s = nil
+//line main.go:255:16
+	if _f.Suspend(_s._a2) {
+//line main.go:255:15
+		return false
+//line main.go:255:16
+	}
+//line main.go:255:17
+_r4:
+//line main.go:255:16
+	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
+//line main.go:255:16
+	_s._a2 = nil
+//line main.go:255:16
+	goto _l2
+//line main.go:255:17
+_l5:
+//line main.go:257:2
+	cl = _s.r.Header.Values("Content-Length")
+//line main.go:258:2
+	n, perr = strconv.ParseInt(cl[0], 10, 64)
+//line main.go:259:2
+	for _, v := range cl[1:] {
+//line main.go:260:2
+		if v != cl[0] {
+//line main.go:261:2
+			perr = errMalformed
+//line main.go:261:3
+		}
+//line main.go:261:4
+	}
+//line main.go:264:2
+	switch {
+//line main.go:265:2
+	case perr != nil || n < 0:
+//line main.go:266:2
+		_s.Ret, _s.Err = nil, fmt.Errorf("%w: Content-Length %q", errMalformed, cl)
+//line main.go:266:2
+		return _s.Return()
+//line main.go:267:2
+	case n > MaxBody:
+//line main.go:268:2
+		_s.Ret, _s.Err = nil, fmt.Errorf("body of %d bytes is larger than %d", n, MaxBody)
+//line main.go:268:2
+		return _s.Return()
+//line main.go:268:3
+	}
+//line main.go:270:16
+	_s._a2 = readNAsync(_s.s, int(n), make([]byte, 0, min(n, 1<<20)))
+//line main.go:270:16
+	_s.PC = 5
+//line main.go:270:16
+	_s.rawURL = ""
+//line main.go:270:16
+	_s.req = nil
+//line main.go:270:16
+	_s.s = nil
+//line main.go:270:16
+	if _f.Suspend(_s._a2) {
+//line main.go:270:15
+		return false
+//line main.go:270:16
+	}
+//line main.go:270:17
+_r5:
+//line main.go:270:16
+	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
+//line main.go:270:16
+	_s._a2 = nil
+//line main.go:270:16
+	goto _l2
+//line main.go:270:17
+_l6:
+//line main.go:272:16
+	_s._a2 = readToCloseAsync(_s.s)
+//line main.go:272:16
+	_s.PC = 6
+//line main.go:272:16
+	_s.rawURL = ""
+//line main.go:272:16
+	_s.req = nil
+//line main.go:272:16
+	_s.s = nil
+//line main.go:272:16
+	if _f.Suspend(_s._a2) {
+//line main.go:272:15
+		return false
+//line main.go:272:16
+	}
+//line main.go:272:17
+_r6:
+//line main.go:272:16
+	_s.r.Body, err_1 = runtime.Resume(_f, _s._a2)
+//line main.go:272:16
+	_s._a2 = nil
+//line main.go:272:16
+	goto _l2
+//line main.go:272:17
+_l2:
+//line main.go:274:1
+	if err_1 != nil {
+//line main.go:275:1
+		_s.Ret, _s.Err = nil, fmt.Errorf("body: %w", err_1)
+//line main.go:275:1
+		return _s.Return()
+//line main.go:275:2
+	}
+//line main.go:277:1
+	_s.Ret, _s.Err = _s.r, nil
+//line main.go:277:1
+	return _s.Return()
+//line main.go:277:2
+}
+
+//line main.go:284:1
+func (_s *reportCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:284:1
+	var (
+//line main.go:284:1
+		r *Response
+//line main.go:284:1
+		err error
+//line main.go:284:1
+	)
+//line main.go:284:1
+	switch _s.PC {
+//line main.go:284:1
+	case 0:
+//line main.go:284:1
+	case 1:
+//line main.go:284:1
+		goto _r1
+//line main.go:284:1
+	default:
+//line main.go:284:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:284:1
+	}
+//line main.go:285:11
+	_s._a0 = FetchAsync(_s.rawURL)
+//line main.go:285:11
+	_s.PC = 1
+//line main.go:285:11
+	if _f.Suspend(_s._a0) {
+//line main.go:285:10
+		return false
+//line main.go:285:11
+	}
+//line main.go:285:12
+_r1:
+//line main.go:285:11
+	r, err = runtime.Resume(_f, _s._a0)
+//line main.go:285:11
+	_s._a0 = nil
+//line main.go:286:1
+	if err != nil {
+//line main.go:287:1
+		fmt.Fprintf(_s.w, "%s  error: %v\n", _s.rawURL, err)
+//line main.go:288:1
+		_s.Err = err
+//line main.go:288:1
+		return _s.Return()
+//line main.go:288:2
+	}
+//line main.go:290:1
+	fmt.Fprintf(_s.w, "%s  %d %s, %d bytes\n", _s.rawURL, r.Status, r.Reason, len(r.Body))
+//line main.go:291:1
+	_s.Err = nil
+//line main.go:291:1
+	return _s.Return()
+//line main.go:291:2
+}
+
+//line main.go:298:1
+func (_s *wgetCoro) Step(_f *runtime.Fiber) bool {
+//line main.go:298:1
+	var (
+//line main.go:298:1
+		tasks []runtime.Awaitable[struct{}]
+//line main.go:298:1
+		rs []runtime.Result[struct{}]
+//line main.go:298:1
+		err error
+//line main.go:298:1
+		failed int
+//line main.go:298:1
+	)
+//line main.go:298:1
+	switch _s.PC {
+//line main.go:298:1
+	case 0:
+//line main.go:298:1
+	case 1:
+//line main.go:298:1
+		goto _r1
+//line main.go:298:1
+	default:
+//line main.go:298:1
+		panic(runtime.BadPC(_s.PC))
+//line main.go:298:1
+	}
+//line main.go:299:1
+	tasks = nil
+//line main.go:300:1
+	for _, u := range _s.urls {
+//line main.go:301:1
+		tasks = append(tasks, ReportAsync(u, _s.w))
+//line main.go:301:2
+	}
+//line main.go:303:12
+	_s._a0 = runtime.GatherAll(tasks...)
+//line main.go:303:12
+	_s.PC = 1
+//line main.go:303:12
+	_s.urls = nil
+//line main.go:303:12
+	_s.w = nil
+//line main.go:303:12
+	if _f.Suspend(_s._a0) {
+//line main.go:303:11
+		return false
+//line main.go:303:12
+	}
+//line main.go:303:13
+_r1:
+//line main.go:303:12
+	rs, err = runtime.Resume(_f, _s._a0)
+//line main.go:303:12
+	_s._a0 = nil
+//line main.go:304:1
+	if err != nil {
+//line main.go:305:1
+		_s.Ret, _s.Err = 0, err
+//line main.go:305:1
+		return _s.Return()
+//line main.go:305:2
+	}
+//line main.go:307:1
+	failed = 0
+//line main.go:308:1
+	for _, r := range rs {
+//line main.go:309:1
+		if r.Err != nil {
+//line main.go:310:1
+			failed++
+//line main.go:310:2
+		}
+//line main.go:310:3
+	}
+//line main.go:313:1
+	_s.Ret, _s.Err = failed, nil
+//line main.go:313:1
+	return _s.Return()
+//line main.go:313:2
 }
