@@ -18,28 +18,34 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
 )
 
-// heldFile returns the generated-looking file of p that a go list error is
-// about, or "" when the error is about no such file.
+// heldFile returns the generated-looking file that a go list error is
+// about, or "" when the error is about no such file. The error may come
+// with a package that does not compile the file: a test file's error comes
+// with the package it tests.
 func (st *runState) heldFile(e packages.Error, p *packages.Package) string {
 	name := errPos(e).Filename
-	if name == "" {
+	if name == "" || !isGeneratedName(name) {
 		return ""
 	}
 	for _, f := range p.GoFiles {
-		if !isGeneratedName(f) {
-			continue
-		}
-		if f == name || filepath.Join(st.dir, name) == f || strings.HasSuffix(f, string(filepath.Separator)+name) {
+		if f == name || strings.HasSuffix(f, string(filepath.Separator)+name) {
 			return f
 		}
 	}
-	return ""
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(st.dir, name)
+	}
+	if _, err := os.Stat(name); err != nil {
+		return ""
+	}
+	return name
 }
 
 // standIn returns the file to use for a generated-looking file that does not
