@@ -1080,12 +1080,21 @@ func TestDamagedGenerated(t *testing.T) {
 	}
 
 	// Through go generate, which runs asyncgen although the package does
-	// not parse; the conflict in the imports is one the go command sees.
+	// not parse; the conflicts in the imports are ones the go command sees
+	// (it reports the test file's with the package, not its test variant).
 	writeFile(t, filepath.Join(dir, "gen.go"), "package main\n\n//go:generate "+asyncgenBin+"\n")
+	writeFile(t, filepath.Join(dir, "c_test.go"), "package main\n\nimport \"github.com/asyncgen/asyncgen/runtime\"\n\n// async\nfunc C() { await(runtime.Yield()) }\n")
+	mustAsyncgen(t, dir)
+	genTest := filepath.Join(dir, "c_async_test.go")
+	goodTest := readFile(t, genTest)
 	writeFile(t, gen, conflict(conflict(good, "\t\"fmt\"", "\t\"os\""), "\tfmt.Println(\"result\", n)", "\tfmt.Println(\"total\", n)"))
+	writeFile(t, genTest, conflict(goodTest, `import "github.com/asyncgen/asyncgen/runtime"`, "import (\n\t\"github.com/asyncgen/asyncgen/runtime\"\n\t\"os\"\n)"))
 	goTool(t, dir, "generate", "./...")
 	if got := readFile(t, gen); got != good {
 		t.Errorf("go generate did not generate a_async.go again; it holds:\n%s", got)
+	}
+	if got := readFile(t, genTest); got != goodTest {
+		t.Errorf("go generate did not generate c_async_test.go again; it holds:\n%s", got)
 	}
 
 	// The first line gone: it may be somebody's file now, so it stays, and
