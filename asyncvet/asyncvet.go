@@ -21,7 +21,7 @@ const RuntimePath = "github.com/asyncgen/asyncgen/runtime"
 // Analyzer is the asyncvet analysis.
 var Analyzer = &analysis.Analyzer{
 	Name:     "asyncvet",
-	Doc:      "report blocking calls in async functions, awaits in unmarked functions, coroutines never awaited or awaited twice, dropped tasks and swallowed cancellation",
+	Doc:      "report blocking calls in async functions, awaits in unmarked functions, coroutines never awaited or awaited twice, dropped tasks, swallowed cancellation and stale generated code",
 	URL:      "https://pkg.go.dev/github.com/asyncgen/asyncgen/asyncvet",
 	Requires: []*analysis.Analyzer{inspect.Analyzer},
 	Run:      run,
@@ -33,6 +33,7 @@ func isAsyncDoc(doc *ast.CommentGroup) bool { return mark.Of(doc) != nil }
 
 func run(pass *analysis.Pass) (any, error) {
 	pass = honorIgnores(pass)
+	checkStale(pass)
 	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	for _, f := range pass.Files {
 		if ast.IsGenerated(f) {

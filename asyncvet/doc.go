@@ -1,8 +1,8 @@
 // Package asyncvet reports mistakes in asyncgen code that the compiler cannot
 // see: blocking calls inside async functions, functions that call await
 // without the mark, coroutines that are never awaited or spawned or are
-// awaited twice, tasks whose results are dropped, and swallowed
-// cancellation. Run it as a vet tool:
+// awaited twice, tasks whose results are dropped, swallowed cancellation,
+// and stale generated code. Run it as a vet tool:
 //
 //	go install github.com/asyncgen/asyncgen/cmd/asyncvet
 //	go vet -vettool=$(which asyncvet) ./...
@@ -73,6 +73,35 @@
 //	if errors.Is(err, runtime.ErrCanceled) && ctx.Err() != nil {
 //		err = context.Cause(ctx) // the cancel came from ctx: say why
 //	}
+//
+// # Stale generated code
+//
+// The build compiles the generated file x_async.go that is on disk, so an
+// async function edited without running go generate runs its old code.
+// Each generated file records what it was generated from (a hash of each
+// async function's code, and of the generated code; see
+// transform.StaleFuncs), and asyncvet compares the records with the
+// source. It reports, at the function's name:
+//
+//	x.go:12:6: async function Fetch has changed since x_async.go was generated, so its old code runs; run go generate (or asyncgen)
+//
+// and likewise an async function with no generated code (x_async.go does
+// not exist, or does not have it), and a function no longer marked async
+// whose generated code is still there. At the generated file's package
+// clause it reports a generated file edited after asyncgen wrote it, one
+// that records nothing (an older asyncgen wrote it), and one whose first
+// line is not asyncgen's header, which asyncgen will not overwrite. The
+// code hash leaves out comments and layout, so a function that only moved,
+// or whose comments or gofmt layout changed, is not reported (its //line
+// positions are off, which "asyncgen check" reports).
+//
+// Stale code that no longer type-checks stops go vet before any analyzer
+// runs, and the compiler's message is what shows: "undefined: await" or
+// "undefined: FetchAsync" means the generated file is missing; a syntax
+// error at a source line that has none ("expected statement, found '<<'")
+// comes from a generated file with merge conflict markers, whose //line
+// directives name the source's lines. go generate fixes both: asyncgen
+// regenerates its files whatever they hold.
 //
 // # Silencing a finding
 //

@@ -55,9 +55,10 @@
 //	emit    emit.go         function  the state struct, FAsync, Info and Step; every variable referred to
 //	        emitfunc.go               through its storage; defers through the frame; returns through
 //	        emitraw.go                Coro.Return; every resume point reachable from the dispatch switch
-//	file    file.go         run       one file per source file: the header, imports under the names the
-//	                                  namers chose, the package's await helper once, then each Step
-//	                                  with every line placed in the source, gofmt'd
+//	file    file.go         run       one file per source file: the header, the records of what it was
+//	        record.go                 generated from, imports under the names the namers chose, the
+//	                                  package's await helper once, then each Step with every line placed
+//	                                  in the source, gofmt'd, and the sum of the code recorded
 //	verify  verify.go       run       each package type-checks with its generated files in place
 //
 // Write (write.go) is separate, so that "asyncgen check" and "asyncgen diff"
@@ -1383,6 +1384,16 @@
 //
 //	b_async.go:66: cannot use CallAPI (value of type func(name string, n int) (string, error)) as func(name string) (string, error) value in variable declaration
 //
-// "asyncgen check" catches every other kind of staleness, by generating again
-// and comparing with the files on disk.
+// Below its header, the generated file also records what it was generated
+// from: per async function a hash of its code and one of its exact text and
+// position, and a hash of the generated code (record.go). StaleFuncs compares
+// them with the source, from the two files' contents alone: asyncvet reports
+// a function whose code changed since generation, and "asyncgen check",
+// which catches every kind of staleness by generating again and comparing
+// with the files on disk, names the functions that make a file stale.
+//
+// A generated file that does not parse (a merge's conflict markers, a hand
+// edit) does not stop the run that replaces it, and its errors are never
+// reported against the source lines its //line directives name
+// (damaged.go).
 package transform

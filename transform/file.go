@@ -5,7 +5,8 @@ package transform
 // Assumes: emit has run for every function of the file, and no pass reported
 // a diagnostic.
 // Guarantees: each unit's outputs hold one file per marked source file: the
-// header, the source's build constraint, every import the code uses under the
+// header, the source's build constraint, the records of what the file was
+// generated from (record.go), every import the code uses under the
 // name the file's fileImports gives it (so jennifer never picks a name of its
 // own), the protocol check, the functions' code, the package-local await in
 // the file planAwait chose (await.go), then every Step, its lines placed in
@@ -31,7 +32,9 @@ func filePass(st *runState) error {
 	}
 	for _, u := range st.units {
 		for _, f := range u.files {
-			out, err := u.assemble(f)
+			name := u.names[f]
+			records := recordsText(SourceRecords(u.fset, f, st.parsed[name].src), st.opts.Lines)
+			out, err := u.assemble(f, records)
 			if err != nil {
 				st.res.errorf(u.fset.Position(f.Package), "", "internal error: the generated code does not format: %v, please report it", err)
 				continue
@@ -39,7 +42,6 @@ func filePass(st *runState) error {
 			if st.opts.mangle != nil {
 				out = st.opts.mangle(out)
 			}
-			name := u.names[f]
 			o := Output{Path: GeneratedName(name), Source: name, Content: out}
 			u.outputs = append(u.outputs, o)
 			st.res.Outputs = append(st.res.Outputs, o)
@@ -61,8 +63,9 @@ func filePass(st *runState) error {
 	return nil
 }
 
-// assemble renders the generated file of f.
-func (u *unit) assemble(f *ast.File) ([]byte, error) {
+// assemble renders the generated file of f, with records (see record.go)
+// below its header.
+func (u *unit) assemble(f *ast.File, records string) ([]byte, error) {
 	fi := u.imports[f]
 	fi.name(RuntimePath)
 	var buf bytes.Buffer
@@ -70,7 +73,7 @@ func (u *unit) assemble(f *ast.File) ([]byte, error) {
 	// yet gets one from the package namer, and the file is rendered again.
 	for range 2 {
 		buf.Reset()
-		jf := u.jenFile(f, fi)
+		jf := u.jenFile(f, fi, records)
 		if err := jf.Render(&buf); err != nil {
 			return nil, err
 		}
@@ -88,16 +91,19 @@ func (u *unit) assemble(f *ast.File) ([]byte, error) {
 			break
 		}
 	}
-	return placeLines(buf.Bytes()), nil
+	return fillSum(placeLines(buf.Bytes())), nil
 }
 
 // jenFile builds the generated file of f.
-func (u *unit) jenFile(f *ast.File, fi *fileImports) *jen.File {
+func (u *unit) jenFile(f *ast.File, fi *fileImports, records string) *jen.File {
 	jf := jen.NewFilePathName(u.pkg.Path(), u.pkg.Name())
-	jf.HeaderComment(Header)
+	// One verbatim header: the first line, the build constraint, and the
+	// records in a comment group of their own.
+	header := Header
 	if c := buildConstraint(f); c != "" {
-		jf.HeaderComment(c)
+		header += "\n" + c
 	}
+	jf.HeaderComment(header + "\n\n" + records)
 	for _, path := range sortedKeys(fi.byPath) {
 		if path == u.pkg.Path() {
 			continue // the runtime's own package: its names need no qualifier

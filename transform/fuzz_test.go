@@ -45,7 +45,8 @@ func loadFuzzPackages(t testing.TB) {
 }
 
 // FuzzGenerate feeds arbitrary source to the transform: the result must be a
-// diagnostic, or Go that type-checks together with its source; never a panic.
+// diagnostic, or Go that type-checks together with its source and whose
+// records say it is current (StaleFuncs finds nothing); never a panic.
 func FuzzGenerate(f *testing.F) {
 	for _, c := range loadCases(f) {
 		if src, ok := c.section("in.go"); ok {
@@ -80,6 +81,10 @@ func FuzzGenerate(f *testing.F) {
 		conf.Check(in.Name.Name, fset, []*ast.File{in, gen}, nil)
 		if len(errs) > 0 {
 			t.Fatalf("generated code does not type-check:\n%s\n--- input:\n%s\n--- output:\n%s", strings.Join(errs, "\n"), src, res.Outputs[0].Content)
+		}
+		// The records say that the output is current for its input.
+		if stale, err := StaleFuncs("in.go", src, "in_async.go", res.Outputs[0].Content); err != nil || len(stale) > 0 {
+			t.Fatalf("StaleFuncs of a fresh output: %v %v\n--- input:\n%s\n--- output:\n%s", stale, err, src, res.Outputs[0].Content)
 		}
 	})
 }

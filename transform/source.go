@@ -41,7 +41,7 @@ func (m *memSource) parse(st *runState) error {
 		addParseErrors(st.res, err)
 		return nil
 	}
-	st.parsed = map[string]*parsedFile{m.filename: {name: m.filename, ast: f}}
+	st.parsed = map[string]*parsedFile{m.filename: {name: m.filename, ast: f, src: m.src}}
 	st.pkgNames = map[string]string{}
 	for _, is := range f.Imports {
 		path := is.Path.Value[1 : len(is.Path.Value)-1]

@@ -33,7 +33,8 @@
 //
 // Subcommands:
 //
-//	asyncgen check [packages]   exit 1 and name every generated file that is stale or missing
+//	asyncgen check [packages]   exit 1 and name every generated file that is stale or missing,
+//	                            and the async functions that make it stale
 //	asyncgen diff [packages]    show what a regeneration would change
 //	asyncgen inspect [-format text|dot|json|mermaid] PATTERN... [FUNC...]
 //	                            show each async function's states, await points,
@@ -134,12 +135,24 @@ func run(args []string) int {
 		stale := transform.Stale(res)
 		for _, o := range stale {
 			what := "stale"
+			var why []transform.StaleFunc
 			if o.Content == nil {
 				what = "no longer generated; remove it"
 			} else if _, err := os.Stat(o.Path); err != nil {
 				what = "missing"
+			} else {
+				// Which functions, as far as the records tell.
+				why, _ = transform.Explain(o)
+				if len(why) == 0 {
+					what = "stale (its async functions are as they were when it was generated: what they use changed, or another version of asyncgen generated it)"
+				}
 			}
 			fmt.Fprintf(os.Stderr, "%s: %s\n", rel(o.Path), what)
+			for _, s := range why {
+				pos := s.Pos
+				pos.Filename = rel(pos.Filename)
+				fmt.Fprintf(os.Stderr, "%s: %s\n", pos, s.Message(o.Path))
+			}
 		}
 		if len(stale) > 0 {
 			fmt.Fprintln(os.Stderr, "asyncgen: generated files are not current; run asyncgen (or go generate) and commit the result")

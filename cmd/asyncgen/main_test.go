@@ -727,6 +727,9 @@ func TestCheckDiff(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^a_async\.go: stale$`).MatchString(r.stderr) {
 		t.Errorf("asyncgen check when stale does not name a_async.go as stale:\n%s", r.stderr)
 	}
+	if !strings.Contains(r.stderr, "\na.go:10:6: async function Main has changed since a_async.go was generated") {
+		t.Errorf("asyncgen check when stale does not name the function that changed, at its position:\n%s", r.stderr)
+	}
 	if strings.Contains(r.stderr, "b_async.go") {
 		t.Errorf("asyncgen check names the current b_async.go:\n%s", r.stderr)
 	}
@@ -1022,6 +1025,101 @@ func C() { await(runtime.Yield()) }
 	}
 	if r := asyncgen(t, dir, "inspect"); r.code != 2 || !strings.Contains(r.stderr, "inspect takes package patterns") {
 		t.Errorf("inspect without arguments: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestDamagedGenerated checks that a generated file that a merge or a hand
+// edit damaged never stops asyncgen from generating it again: check names
+// what is wrong with it, and no message puts its errors at the source
+// lines its //line directives name; a generated file that lost its first
+// line is not overwritten, and the message says what to do.
+func TestDamagedGenerated(t *testing.T) {
+	t.Parallel()
+	dir := newModule(t, map[string]string{"a.go": twoFilesA, "b.go": twoFilesB})
+	mustAsyncgen(t, dir)
+	gen := filepath.Join(dir, "a_async.go")
+	good := readFile(t, gen)
+	edit := func(s, old, new string) string {
+		t.Helper()
+		if !strings.Contains(s, old) {
+			t.Fatalf("%q is not in a_async.go:\n%s", old, s)
+		}
+		return strings.Replace(s, old, new, 1)
+	}
+	conflict := func(s, line, other string) string {
+		return edit(s, line+"\n", "<<<<<<< HEAD\n"+line+"\n=======\n"+other+"\n>>>>>>> branch\n")
+	}
+	record := regexp.MustCompile(`(?m)^//asyncgen:func Main .*$`).FindString(good)
+	conflictMsg := "a_async.go has merge conflict markers; do not resolve them by hand"
+	editedMsg := "a_async.go was edited after asyncgen generated it"
+	for _, c := range []struct {
+		name, content, want string
+	}{
+		{"conflict in Step", conflict(good, "\tfmt.Println(\"result\", n)", "\tfmt.Println(\"total\", n)"), conflictMsg},
+		{"conflict in the records", conflict(good, record, record[:len(record)-4]+"abcd"), conflictMsg},
+		{"hand edit", edit(good, `"result"`, `"RESULT"`), editedMsg},
+		{"syntax error", good + "\nfunc {\n", editedMsg},
+	} {
+		writeFile(t, gen, c.content)
+		before := snapshot(t, dir)
+		r := asyncgen(t, dir, "check")
+		if r.code != 1 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%s: asyncgen check: exit %d, want 1 and a line saying %q:\n%s", c.name, r.code, c.want, r.stderr)
+		}
+		if regexp.MustCompile(`(?m)^a\.go:`).MatchString(r.stderr) {
+			t.Errorf("%s: asyncgen check blames a.go:\n%s", c.name, r.stderr)
+		}
+		sameSnapshot(t, c.name+": asyncgen check", before, snapshot(t, dir))
+		r = asyncgen(t, dir)
+		if r.code != 0 || r.stderr != "" {
+			t.Errorf("%s: asyncgen: exit %d, stderr:\n%s", c.name, r.code, r.stderr)
+		}
+		if got := readFile(t, gen); got != good {
+			t.Errorf("%s: asyncgen did not generate a_async.go again; it holds:\n%s", c.name, got)
+		}
+	}
+
+	// Through go generate, which runs asyncgen although the package does
+	// not parse; the conflicts in the imports are ones the go command sees
+	// (it reports the test file's with the package, not its test variant).
+	writeFile(t, filepath.Join(dir, "gen.go"), "package main\n\n//go:generate "+asyncgenBin+"\n")
+	writeFile(t, filepath.Join(dir, "c_test.go"), "package main\n\nimport \"github.com/asyncgen/asyncgen/runtime\"\n\n// async\nfunc C() { await(runtime.Yield()) }\n")
+	mustAsyncgen(t, dir)
+	genTest := filepath.Join(dir, "c_async_test.go")
+	goodTest := readFile(t, genTest)
+	writeFile(t, gen, conflict(conflict(good, "\t\"fmt\"", "\t\"os\""), "\tfmt.Println(\"result\", n)", "\tfmt.Println(\"total\", n)"))
+	writeFile(t, genTest, conflict(goodTest, `import "github.com/asyncgen/asyncgen/runtime"`, "import (\n\t\"github.com/asyncgen/asyncgen/runtime\"\n\t\"os\"\n)"))
+	goTool(t, dir, "generate", "./...")
+	if got := readFile(t, gen); got != good {
+		t.Errorf("go generate did not generate a_async.go again; it holds:\n%s", got)
+	}
+	if got := readFile(t, genTest); got != goodTest {
+		t.Errorf("go generate did not generate c_async_test.go again; it holds:\n%s", got)
+	}
+
+	// The first line gone: it may be somebody's file now, so it stays, and
+	// the message says what to do, not what its conflict markers break.
+	for _, content := range []string{
+		conflict(strings.TrimPrefix(good, header+"\n"), "\tfmt.Println(\"result\", n)", "\tfmt.Println(\"total\", n)"),
+	} {
+		writeFile(t, gen, content)
+		before := snapshot(t, dir)
+		r := asyncgen(t, dir)
+		want := "a_async.go:1:1: asyncgen generates this file, but its first line is not \"" + header + "\", so asyncgen does not overwrite it: it looks like asyncgen's output that a merge or an edit took the line from; if so, delete it and run go generate (or asyncgen) again; if it is yours, rename it\n"
+		if r.code != 1 || r.stderr != want {
+			t.Errorf("asyncgen with a_async.go's first line gone: exit %d, stderr:\n%s\nwant exit 1 and:\n%s", r.code, r.stderr, want)
+		}
+		sameSnapshot(t, "asyncgen with a_async.go's first line gone", before, snapshot(t, dir))
+	}
+
+	// A type error in an async function's signature is the source's: the
+	// stub that stands in for a_async.go while the package is type-checked
+	// repeats it, at lines that a_async.go does not have, and is not blamed.
+	writeFile(t, gen, good)
+	writeFile(t, filepath.Join(dir, "a.go"), strings.Replace(twoFilesA, "func Main() error", "func Main(x Undefined) error", 1))
+	r := asyncgen(t, dir)
+	if r.code != 1 || !strings.Contains(r.stderr, "a.go:10:13: undefined: Undefined\n") || strings.Contains(r.stderr, "a_async.go") {
+		t.Errorf("asyncgen with an undefined type in a signature: exit %d, want 1 and the error at a.go:10:13 only:\n%s", r.code, r.stderr)
 	}
 }
 

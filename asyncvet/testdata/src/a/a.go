@@ -14,7 +14,7 @@ import (
 func await[T any](a runtime.Awaitable[T]) (T, error) { return runtime.Await(a) }
 
 // async
-func Fetch(name string) (string, error) {
+func Fetch(name string) (string, error) { // want `async function Fetch has no generated code \(a_async.go does not exist\); run go generate \(or asyncgen\)`
 	time.Sleep(time.Second)        // want `time.Sleep blocks the event loop in async function Fetch; use await\(runtime.Sleep\(d\)\)`
 	data, err := os.ReadFile(name) // want `os.ReadFile blocks the event loop in async function Fetch; use await\(runtime.ReadFile\(name\)\)`
 	var mu sync.Mutex
@@ -43,7 +43,7 @@ func Fetch(name string) (string, error) {
 }
 
 // async
-func Helper() int { return 1 }
+func Helper() int { return 1 } // want `async function Helper has no generated code \(a_async.go does not exist\); run go generate \(or asyncgen\)`
 
 // Tick is async: gofmt puts the directives after the mark.
 //
@@ -51,7 +51,7 @@ func Helper() int { return 1 }
 //
 //go:noinline
 //lint:ignore U1000 an example
-func Tick() {
+func Tick() { // want `async function Tick has no generated code \(a_async.go does not exist\); run go generate \(or asyncgen\)`
 	time.Sleep(time.Millisecond) // want `time.Sleep blocks the event loop in async function Tick`
 }
 
@@ -65,7 +65,7 @@ func HelperAsync() runtime.Awaitable[int] { return nil }
 func FetchAsync(name string) runtime.Awaitable[string] { return nil }
 
 // async
-func Main() error {
+func Main() error { // want `async function Main has no generated code \(a_async.go does not exist\); run go generate \(or asyncgen\)`
 	FetchAsync("x")                // want `the coroutine FetchAsync\(...\) is never awaited or spawned, so it never runs`
 	_ = runtime.Sleep(time.Second) // want `the coroutine runtime.Sleep\(...\) is never awaited or spawned`
 	runtime.Spawn(FetchAsync("y")) // want `the task's result and error are dropped`
@@ -109,7 +109,7 @@ func plain() {
 // Passing the error on, converted, is not swallowing it.
 //
 // async
-func Convert(ctx context.Context) error {
+func Convert(ctx context.Context) error { // want `async function Convert has no generated code \(a_async.go does not exist\); run go generate \(or asyncgen\)`
 	_, err := await(FetchAsync("x"))
 	if errors.Is(err, runtime.ErrCanceled) && ctx.Err() != nil {
 		err = context.Cause(ctx)
@@ -129,7 +129,7 @@ func Convert(ctx context.Context) error {
 // other send is reported.
 //
 // async
-func Sends(in chan int, n int) {
+func Sends(in chan int, n int) { // want `async function Sends has no generated code \(a_async.go does not exist\); run go generate \(or asyncgen\)`
 	in <- 1 // want `a channel send blocks the event loop in async function Sends; use a runtime.Queue \(await\(q.Put\(v\)\)\), a select with a default case, or a channel made in this function with room for every send to it`
 
 	one := make(chan error, 1)
@@ -167,7 +167,7 @@ func Sends(in chan int, n int) {
 }
 
 // async
-func Escapes(n int) {
+func Escapes(n int) { // want `async function Escapes has no generated code \(a_async.go does not exist\); run go generate \(or asyncgen\)`
 	passed := make(chan int, 1)
 	fill(passed)
 	passed <- 1 // want `a channel send blocks`
@@ -202,7 +202,7 @@ func fill(ch chan int) { ch <- 1 }
 // A coroutine may be awaited once; a Task any number of times.
 //
 // async
-func Twice(n int) error {
+func Twice(n int) error { // want `async function Twice has no generated code \(a_async.go does not exist\); run go generate \(or asyncgen\)`
 	c := FetchAsync("c")
 	if _, err := await(c); err != nil {
 		return err

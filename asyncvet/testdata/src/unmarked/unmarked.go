@@ -26,12 +26,12 @@ func (t *T) Method() {
 // async
 //
 //go:noinline
-func Marked() {
+func Marked() { // want `async function Marked has no generated code \(unmarked_async.go does not exist\); run go generate \(or asyncgen\)`
 	await(TwinAsync())
 }
 
 // async
-func AlsoMarked() {
+func AlsoMarked() { // want `async function AlsoMarked has no generated code \(unmarked_async.go does not exist\); run go generate \(or asyncgen\)`
 	await(TwinAsync())
 }
 

@@ -1,0 +1,9 @@
+package p
+
+import "github.com/asyncgen/asyncgen/runtime"
+
+// async
+func One() int {
+	await(runtime.Yield())
+	return 1
+}
