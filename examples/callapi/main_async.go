@@ -128,7 +128,7 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 		panic(runtime.BadPC(_s.PC))
 	}
 //line main.go:39
-	_s.start = time.Now()
+	_s.start = runtime.Now()
 //line main.go:40
 	a = runtime.Spawn(CallAPIAsync("a"))
 //line main.go:41
@@ -144,7 +144,7 @@ _r1:
 	names, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 //line main.go:43
-	fmt.Printf("%v in %.1f s\n", names, time.Since(_s.start).Seconds())
+	fmt.Printf("%v in %.1f s\n", names, runtime.Now().Sub(_s.start).Seconds())
 //line main.go:44
 	_s.Err = err
 	return _s.Return()

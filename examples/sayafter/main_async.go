@@ -93,7 +93,7 @@ func (_s *mainCoro) Info() *runtime.FuncInfo {
 var mainInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  11,
-		Line: 53,
+		Line: 55,
 	}},
 	File: "main.go",
 	Line: 48,
@@ -117,23 +117,23 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 	task1 = runtime.Spawn(SayAfterAsync(1*time.Second, "hello"))
 //line main.go:50
 	task2 = runtime.Spawn(SayAfterAsync(2*time.Second, "world"))
-//line main.go:51
-	fmt.Fprintf(out, "started at %s\n", time.Now().Format(time.TimeOnly))
-//line main.go:52
-	err = nil
 //line main.go:53
+	fmt.Fprintf(out, "started at %s\n", runtime.Now().Format(time.TimeOnly))
+//line main.go:54
+	err = nil
+//line main.go:55
 	_s._a0 = runtime.Gather(task1, task2)
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line main.go:53
+//line main.go:55
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
-//line main.go:54
-	fmt.Fprintf(out, "finished at %s\n", time.Now().Format(time.TimeOnly))
-//line main.go:55
+//line main.go:56
+	fmt.Fprintf(out, "finished at %s\n", runtime.Now().Format(time.TimeOnly))
+//line main.go:57
 	_s.Err = err
 	return _s.Return()
 //line main_async.go:140
