@@ -204,10 +204,11 @@ func TestDebugTaskErrorReadElsewhere(t *testing.T) {
 	if _, err := runtime.Run(failing(), runtime.Debug(), runtime.DebugOutput(&out)); err != boom {
 		t.Fatalf("Run = %v", err)
 	}
+	var thread *runtime.Task[int]
 	_, err := runtime.Run(script[struct{}](nil,
 		do(func() {
 			l := runtime.CurrentLoop()
-			runtime.Spawn(runtime.ToThread(func() (int, error) {
+			thread = runtime.Spawn(runtime.ToThread(func() (int, error) {
 				if _, err := runtime.RunCoroutineThreadsafe(l, failing()).Result(); err != boom {
 					t.Errorf("ConcurrentFuture.Result: %v", err)
 				}
@@ -216,7 +217,9 @@ func TestDebugTaskErrorReadElsewhere(t *testing.T) {
 			cancelled := runtime.Spawn(runtime.Sleep(time.Hour))
 			cancelled.Cancel()
 		}),
-		aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(50 * time.Millisecond) }, nil),
+		// The loop runs until the thread is done with it (the cancelled
+		// task ends on the way, at the next pass).
+		awTask(&thread, nil),
 	), runtime.Debug(), runtime.DebugOutput(&out))
 	if err != nil {
 		t.Fatal(err)
