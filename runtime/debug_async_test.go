@@ -33,10 +33,10 @@ func (_s *forgetsCoro) Info() *runtime.FuncInfo {
 var forgetsInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 84,
+		Line: 131,
 	}},
 	File: "debug_test.go",
-	Line: 82,
+	Line: 129,
 	Name: "runtime_test.forgets",
 }
 
@@ -51,16 +51,16 @@ func (_s *forgetsCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line debug_test.go:83
+//line debug_test.go:130
 	napAsync(time.Millisecond, 1)
-//line debug_test.go:84
+//line debug_test.go:131
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line debug_test.go:84
+//line debug_test.go:131
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
@@ -94,10 +94,10 @@ func (_s *stubbornCoro) Info() *runtime.FuncInfo {
 var stubbornInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 268,
+		Line: 319,
 	}},
 	File: "debug_test.go",
-	Line: 266,
+	Line: 317,
 	Name: "runtime_test.stubborn",
 }
 
@@ -113,22 +113,22 @@ func (_s *stubbornCoro) Step(_f *runtime.Fiber) bool {
 		panic(runtime.BadPC(_s.PC))
 	}
 _l1:
-//line debug_test.go:268
+//line debug_test.go:319
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line debug_test.go:268
+//line debug_test.go:319
 	_, err = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if err == nil {
 		goto _l4
 	}
-//line debug_test.go:269
+//line debug_test.go:320
 	*_s.failed++
-//line debug_test.go:270
+//line debug_test.go:321
 	if *_s.failed == _s.limit {
 		_s.Err = err
 		return _s.Return()
@@ -161,10 +161,10 @@ func (_s *spinnerCoro) Info() *runtime.FuncInfo {
 var spinnerInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  3,
-		Line: 282,
+		Line: 333,
 	}},
 	File: "debug_test.go",
-	Line: 280,
+	Line: 331,
 	Name: "runtime_test.spinner",
 }
 
@@ -180,20 +180,20 @@ func (_s *spinnerCoro) Step(_f *runtime.Fiber) bool {
 		panic(runtime.BadPC(_s.PC))
 	}
 _l1:
-//line debug_test.go:282
+//line debug_test.go:333
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	if _f.Suspend(_s._a0) {
 		return false
 	}
 _r1:
-//line debug_test.go:282
+//line debug_test.go:333
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line debug_test.go:283
+//line debug_test.go:334
 	*_s.n++
 	goto _l1
 //line debug_async_test.go:200
@@ -225,16 +225,16 @@ func (_s *cancelBothCoro) Info() *runtime.FuncInfo {
 var cancelBothInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  2,
-		Line: 295,
+		Line: 346,
 	}, {
 		Col:  15,
-		Line: 298,
+		Line: 349,
 	}, {
 		Col:  15,
-		Line: 301,
+		Line: 352,
 	}},
 	File: "debug_test.go",
-	Line: 291,
+	Line: 342,
 	Name: "runtime_test.cancelBoth",
 }
 
@@ -255,13 +255,13 @@ func (_s *cancelBothCoro) Step(_f *runtime.Fiber) bool {
 	default:
 		panic(runtime.BadPC(_s.PC))
 	}
-//line debug_test.go:292
+//line debug_test.go:343
 	_s.s = runtime.Spawn(stubbornAsync(_s.failed, 2500))
-//line debug_test.go:293
+//line debug_test.go:344
 	_s.s.SetName("stubborn")
-//line debug_test.go:294
+//line debug_test.go:345
 	_s.p = runtime.Spawn(spinnerAsync(_s.spins))
-//line debug_test.go:295
+//line debug_test.go:346
 	_s._a0 = runtime.Yield()
 	_s.PC = 1
 	_s.failed = nil
@@ -270,17 +270,17 @@ func (_s *cancelBothCoro) Step(_f *runtime.Fiber) bool {
 		return false
 	}
 _r1:
-//line debug_test.go:295
+//line debug_test.go:346
 	_, _t1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if _f.Unwinds(_t1) {
 		return _s.Unwind(_t1)
 	}
-//line debug_test.go:296
+//line debug_test.go:347
 	_s.s.Cancel()
-//line debug_test.go:297
+//line debug_test.go:348
 	_s.p.Cancel()
-//line debug_test.go:298
+//line debug_test.go:349
 	_s._a0 = _s.s
 	_s.PC = 2
 	_s.failed = nil
@@ -290,17 +290,17 @@ _r1:
 		return false
 	}
 _r2:
-//line debug_test.go:298
+//line debug_test.go:349
 	_, err_1 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if errors.Is(err_1, runtime.ErrCanceled) {
 		goto _l1
 	}
-//line debug_test.go:299
+//line debug_test.go:350
 	_s.Err = fmt.Errorf("stubborn: %v", err_1)
 	return _s.Return()
 _l1:
-//line debug_test.go:301
+//line debug_test.go:352
 	_s._a0 = _s.p
 	_s.PC = 3
 	_s.failed = nil
@@ -311,17 +311,17 @@ _l1:
 		return false
 	}
 _r3:
-//line debug_test.go:301
+//line debug_test.go:352
 	_, err_2 = runtime.Resume(_f, _s._a0)
 	_s._a0 = nil
 	if errors.Is(err_2, runtime.ErrCanceled) {
 		goto _l2
 	}
-//line debug_test.go:302
+//line debug_test.go:353
 	_s.Err = fmt.Errorf("spinner: %v", err_2)
 	return _s.Return()
 _l2:
-//line debug_test.go:304
+//line debug_test.go:355
 	_s.Err = nil
 	return _s.Return()
 //line debug_async_test.go:328
