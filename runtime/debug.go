@@ -44,6 +44,7 @@ type debugOptions struct {
 	on   bool
 	out  io.Writer
 	slow time.Duration
+	now  func() time.Time // the clock steps are timed with; nil is time.Now (tests set another)
 }
 
 // Debug is a Run option that runs the loop in debug mode (as the environment
@@ -73,6 +74,10 @@ func debugReport(w io.Writer, format string, args ...any) {
 type loopDebug struct {
 	out  io.Writer
 	slow time.Duration
+	now  func() time.Time
+	// handleFn is the function of the Handle (CallSoon, CallLater,
+	// CallAt) that the callback running now runs, which a report names.
+	handleFn func()
 }
 
 // startDebug turns debug mode on for l if the options or the environment ask
@@ -81,7 +86,10 @@ func (l *loop) startDebug(o *debugOptions) {
 	if !o.on && !envDebug {
 		return
 	}
-	d := &loopDebug{out: o.out, slow: o.slow}
+	d := &loopDebug{out: o.out, slow: o.slow, now: o.now}
+	if d.now == nil {
+		d.now = time.Now
+	}
 	if d.out == nil {
 		d.out = os.Stderr
 	}
@@ -133,9 +141,9 @@ func (d *loopDebug) runFiber(l *loop, f *Fiber) {
 	if f.depth > 0 {
 		from = framePos(f.top.self(), f.top.PC)
 	}
-	t0 := time.Now()
+	t0 := d.now()
 	l.runFiber(f)
-	el := time.Since(t0)
+	el := d.now().Sub(t0)
 	if el < d.slow {
 		return
 	}
@@ -172,9 +180,15 @@ func (d *loopDebug) withdrawn(f *Fiber) {
 
 // runCallback runs fn as loop.runCallback does and reports it if it was slow.
 func (d *loopDebug) runCallback(l *loop, fn func()) {
-	t0 := time.Now()
+	d.handleFn = nil
+	t0 := d.now()
 	l.runCallback(fn)
-	if el := time.Since(t0); el >= d.slow {
+	el := d.now().Sub(t0)
+	if d.handleFn != nil {
+		fn = d.handleFn
+		d.handleFn = nil
+	}
+	if el >= d.slow {
 		pc := reflect.ValueOf(fn).Pointer()
 		where := "?"
 		if f := goruntime.FuncForPC(pc); f != nil {

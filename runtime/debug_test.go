@@ -40,19 +40,49 @@ func debugRun[T any](t *testing.T, a runtime.Awaitable[T], opts ...runtime.Optio
 	return out, err
 }
 
+// fakeClock is a clock for debug mode that moves only when told to.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// TestDebugSlowStep: the step that takes longer than the threshold is
+// reported, with the awaits it ran between, and the others are not. Steps
+// are timed with a clock that only the slow step advances, so that a loaded
+// machine, which can hold any step up, cannot add reports.
 func TestDebugSlowStep(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1e9, 0)}
 	out, err := debugRun(t, script[struct{}](nil,
 		aw(runtime.Yield, nil),
-		do(func() { time.Sleep(60 * time.Millisecond) }),
+		do(func() { clock.advance(60 * time.Millisecond) }),
 		aw(runtime.Yield, nil),
-	), runtime.DebugSlowStep(30*time.Millisecond))
+		do(func() {
+			runtime.CurrentLoop().CallSoon(func() { clock.advance(45 * time.Millisecond) })
+			runtime.CurrentLoop().CallSoon(func() {})
+		}),
+		aw(runtime.Yield, nil),
+	), runtime.DebugSlowStep(30*time.Millisecond), runtime.DebugClock(clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
-	want := "asyncgen: slow step of Task-"
-	if strings.Count(got, want) != 1 {
-		t.Fatalf("want one slow step report, got:\n%s", got)
+	if strings.Count(got, "asyncgen: slow step of Task-") != 1 || !strings.Contains(got, " took 60ms: ") {
+		t.Fatalf("want one slow step report, of 60ms, got:\n%s", got)
+	}
+	if strings.Count(got, "asyncgen: slow callback ") != 1 || !strings.Contains(got, "debug_test.go") || !strings.Contains(got, " took 45ms\n") {
+		t.Errorf("want one slow callback report, of 45ms, naming this file, got:\n%s", got)
 	}
 	_, line := scriptPos(t)
 	for _, s := range []string{
@@ -62,6 +92,23 @@ func TestDebugSlowStep(t *testing.T) {
 		if !strings.Contains(got, s) {
 			t.Errorf("report lacks %q:\n%s", s, got)
 		}
+	}
+}
+
+// TestDebugSlowStepRealClock: without a clock of the test's, steps are
+// timed in real time: a step that sleeps past the threshold is reported
+// (others may be too, if the machine held them up).
+func TestDebugSlowStepRealClock(t *testing.T) {
+	out, err := debugRun(t, script[struct{}](nil,
+		aw(runtime.Yield, nil),
+		do(func() { time.Sleep(60 * time.Millisecond) }),
+		aw(runtime.Yield, nil),
+	), runtime.DebugSlowStep(30*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.Contains(got, "asyncgen: slow step of Task-") {
+		t.Fatalf("the step that slept 60ms was not reported:\n%s", got)
 	}
 }
 
@@ -93,8 +140,9 @@ func TestDebugNeverAwaitedNamesAsyncFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := out.String()
+	_, line := srcPos(t, "debug_test.go", "napAsync(time.Millisecond, 1) // never awaited")
 	if !strings.Contains(got, "asyncgen: coroutine runtime_test.nap was never awaited; it was created at ") ||
-		!strings.Contains(got, "debug_test.go:83 in runtime_test.forgets") || strings.Contains(got, "Step") {
+		!strings.Contains(got, line+" in runtime_test.forgets") || strings.Contains(got, "Step") {
 		t.Errorf("got:\n%s\nwant the report to name forgets and its line", got)
 	}
 }
@@ -204,10 +252,11 @@ func TestDebugTaskErrorReadElsewhere(t *testing.T) {
 	if _, err := runtime.Run(failing(), runtime.Debug(), runtime.DebugOutput(&out)); err != boom {
 		t.Fatalf("Run = %v", err)
 	}
+	var thread *runtime.Task[int]
 	_, err := runtime.Run(script[struct{}](nil,
 		do(func() {
 			l := runtime.CurrentLoop()
-			runtime.Spawn(runtime.ToThread(func() (int, error) {
+			thread = runtime.Spawn(runtime.ToThread(func() (int, error) {
 				if _, err := runtime.RunCoroutineThreadsafe(l, failing()).Result(); err != boom {
 					t.Errorf("ConcurrentFuture.Result: %v", err)
 				}
@@ -216,7 +265,9 @@ func TestDebugTaskErrorReadElsewhere(t *testing.T) {
 			cancelled := runtime.Spawn(runtime.Sleep(time.Hour))
 			cancelled.Cancel()
 		}),
-		aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(50 * time.Millisecond) }, nil),
+		// The loop runs until the thread is done with it (the cancelled
+		// task ends on the way, at the next pass).
+		awTask(&thread, nil),
 	), runtime.Debug(), runtime.DebugOutput(&out))
 	if err != nil {
 		t.Fatal(err)

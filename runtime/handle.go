@@ -29,6 +29,9 @@ func (h *Handle) run() {
 	h.ran = true
 	fn := h.fn
 	h.fn = nil
+	if d := h.l.dbg; d != nil {
+		d.handleFn = fn // so that a slow-callback report names fn, not run
+	}
 	fn()
 }
 

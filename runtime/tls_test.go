@@ -643,9 +643,10 @@ func TestTLSBadCertificate(t *testing.T) {
 	}
 	defer ln.Close()
 	var srvErrs []error
+	var servers []runtime.Awaitable[struct{}]
 	serveOne := func() {
 		var s *runtime.Stream
-		runtime.Spawn(script[struct{}](nil,
+		servers = append(servers, runtime.Spawn(script[struct{}](nil,
 			accept(t, ln, &s),
 			aw(handshake(&s), func(_ struct{}, err error) {
 				srvErrs = append(srvErrs, err)
@@ -660,7 +661,7 @@ func TestTLSBadCertificate(t *testing.T) {
 				if err := s.Close(); err != nil {
 					t.Errorf("Close after a failed handshake: %v", err)
 				}
-			})))
+			}))))
 	}
 	badDial := func(cfg *tls.Config, check func(err error)) scriptStep {
 		return aw(func() runtime.Awaitable[*runtime.Stream] { return runtime.DialTLS("tcp", ln.Addr().String(), cfg) },
@@ -689,7 +690,9 @@ func TestTLSBadCertificate(t *testing.T) {
 				t.Errorf("wrong name: %v; want x509.HostnameError", err)
 			}
 		}),
-		aw(func() runtime.Awaitable[struct{}] { return runtime.Sleep(50 * time.Millisecond) }, nil),
+		// The server's handshakes run on goroutines of their own and may
+		// end after the client's: wait for the server tasks.
+		aw(func() runtime.Awaitable[[]struct{}] { return runtime.Gather(servers...) }, nil),
 	))
 	if len(srvErrs) != 2 {
 		t.Fatalf("server saw %d handshakes end", len(srvErrs))

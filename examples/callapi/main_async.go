@@ -2,8 +2,8 @@
 
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func CallAPI dd9327079b3246ca 9cfed1a0d6c16c6c
-//asyncgen:func Main 4e6dddd0dd7fcf1a 5acd6a1bdf00fed9
-//asyncgen:sum 7d550424b283721d
+//asyncgen:func Main 2357514b228028b1 76f63f93ed663eb9
+//asyncgen:sum d5983275adc598e5
 
 package main
 
@@ -182,7 +182,7 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 //line main.go:38:1
 	}
 //line main.go:39:1
-	_s.start = time.Now()
+	_s.start = runtime.Now()
 //line main.go:40:1
 	a = runtime.Spawn(CallAPIAsync("a"))
 //line main.go:41:1
@@ -204,7 +204,7 @@ _r1:
 //line main.go:42:15
 	_s._a0 = nil
 //line main.go:43:1
-	fmt.Printf("%v in %.1f s\n", names, time.Since(_s.start).Seconds())
+	fmt.Printf("%v in %.1f s\n", names, runtime.Now().Sub(_s.start).Seconds())
 //line main.go:44:1
 	_s.Err = err
 //line main.go:44:1

@@ -2,8 +2,8 @@
 
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func SayAfter 42ac259b437490cc ae537bb3e72ca2fb
-//asyncgen:func Main 3a00478117d1e217 c3d363fb3b577961
-//asyncgen:sum bc51227cdb66215f
+//asyncgen:func Main cf29434c0d003d72 89715a365c284011
+//asyncgen:sum a2887137e02e1ae0
 
 package main
 
@@ -68,7 +68,7 @@ func (_s *mainCoro) Info() *runtime.FuncInfo {
 var mainInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  11,
-		Line: 53,
+		Line: 55,
 	}},
 	File: "main.go",
 	Line: 48,
@@ -165,31 +165,31 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 	task1 = runtime.Spawn(SayAfterAsync(1*time.Second, "hello"))
 //line main.go:50:1
 	task2 = runtime.Spawn(SayAfterAsync(2*time.Second, "world"))
-//line main.go:51:1
-	fmt.Fprintf(out, "started at %s\n", time.Now().Format(time.TimeOnly))
-//line main.go:52:1
-	err = nil
-//line main.go:53:10
-	_s._a0 = runtime.Gather(task1, task2)
-//line main.go:53:10
-	_s.PC = 1
-//line main.go:53:10
-	if _f.Suspend(_s._a0) {
-//line main.go:53:9
-		return false
-//line main.go:53:10
-	}
-//line main.go:53:11
-_r1:
-//line main.go:53:10
-	_, err = runtime.Resume(_f, _s._a0)
-//line main.go:53:10
-	_s._a0 = nil
+//line main.go:53:1
+	fmt.Fprintf(out, "started at %s\n", runtime.Now().Format(time.TimeOnly))
 //line main.go:54:1
-	fmt.Fprintf(out, "finished at %s\n", time.Now().Format(time.TimeOnly))
-//line main.go:55:1
+	err = nil
+//line main.go:55:10
+	_s._a0 = runtime.Gather(task1, task2)
+//line main.go:55:10
+	_s.PC = 1
+//line main.go:55:10
+	if _f.Suspend(_s._a0) {
+//line main.go:55:9
+		return false
+//line main.go:55:10
+	}
+//line main.go:55:11
+_r1:
+//line main.go:55:10
+	_, err = runtime.Resume(_f, _s._a0)
+//line main.go:55:10
+	_s._a0 = nil
+//line main.go:56:1
+	fmt.Fprintf(out, "finished at %s\n", runtime.Now().Format(time.TimeOnly))
+//line main.go:57:1
 	_s.Err = err
-//line main.go:55:1
+//line main.go:57:1
 	return _s.Return()
-//line main.go:55:2
+//line main.go:57:2
 }
