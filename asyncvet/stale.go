@@ -139,13 +139,8 @@ func hasMark(f *ast.File) bool {
 	return false
 }
 
-// funcName is F, or T.M for a method, as the records name functions.
-func funcName(fd *ast.FuncDecl) string {
-	if fd.Recv == nil || len(fd.Recv.List) == 0 {
-		return fd.Name.Name
-	}
-	return recvTypeName(fd.Recv.List[0].Type) + "." + fd.Name.Name
-}
+// funcName names a function F, or T.M for a method (see mark).
+var funcName = mark.FuncName
 
 // isOurs reports whether f is a file asyncgen generated: its first line is
 // asyncgen's header.

@@ -28,10 +28,7 @@ func checkUnmarked(pass *analysis.Pass, fd *ast.FuncDecl) {
 	if first == nil {
 		return
 	}
-	name := fd.Name.Name
-	if fd.Recv != nil && len(fd.Recv.List) > 0 {
-		name = recvTypeName(fd.Recv.List[0].Type) + "." + name
-	}
+	name := funcName(fd)
 	if fd.Recv == nil && (name == "init" || name == "main" && pass.Pkg.Name() == "main") {
 		pass.Report(analysis.Diagnostic{
 			Pos: first.Pos(), End: first.End(),
@@ -47,24 +44,4 @@ func checkUnmarked(pass *analysis.Pass, fd *ast.FuncDecl) {
 			TextEdits: []analysis.TextEdit{{Pos: fd.Pos(), End: fd.Pos(), NewText: []byte("// async\n")}},
 		}},
 	})
-}
-
-// recvTypeName returns the name of a receiver's base type: T of T, *T, T[K].
-func recvTypeName(e ast.Expr) string {
-	for {
-		switch x := e.(type) {
-		case *ast.StarExpr:
-			e = x.X
-		case *ast.ParenExpr:
-			e = x.X
-		case *ast.IndexExpr:
-			e = x.X
-		case *ast.IndexListExpr:
-			e = x.X
-		case *ast.Ident:
-			return x.Name
-		default:
-			return "?"
-		}
-	}
 }

@@ -185,30 +185,8 @@ func findMarked(fset *token.FileSet, f *ast.File) ([]*marked, []Diagnostic) {
 	return out, diags
 }
 
-// funcName is how diagnostics and tables name a function: F or T.M.
-func funcName(fd *ast.FuncDecl) string {
-	if fd.Recv == nil || len(fd.Recv.List) == 0 {
-		return fd.Name.Name
-	}
-	return recvTypeName(fd.Recv.List[0].Type) + "." + fd.Name.Name
-}
+// funcName names a function F, or T.M for a method (see mark).
+var funcName = mark.FuncName
 
-// recvTypeName returns the base type name of a receiver type expression.
-func recvTypeName(e ast.Expr) string {
-	for {
-		switch x := e.(type) {
-		case *ast.StarExpr:
-			e = x.X
-		case *ast.ParenExpr:
-			e = x.X
-		case *ast.IndexExpr:
-			e = x.X
-		case *ast.IndexListExpr:
-			e = x.X
-		case *ast.Ident:
-			return x.Name
-		default:
-			return "?"
-		}
-	}
-}
+// recvTypeName is the name of a receiver's base type (see mark).
+var recvTypeName = mark.RecvTypeName

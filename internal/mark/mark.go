@@ -99,3 +99,34 @@ func IsDirective(text string) bool {
 	}
 	return true
 }
+
+// RecvTypeName returns the name of a method receiver's base type, as
+// asyncgen's and asyncvet's messages name a method (T.M): T of T, *T, T[K]
+// and (T); "?" for anything else.
+func RecvTypeName(e ast.Expr) string {
+	for {
+		switch x := e.(type) {
+		case *ast.StarExpr:
+			e = x.X
+		case *ast.ParenExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.IndexListExpr:
+			e = x.X
+		case *ast.Ident:
+			return x.Name
+		default:
+			return "?"
+		}
+	}
+}
+
+// FuncName is how asyncgen's and asyncvet's messages, and the records of a
+// generated file, name a function: F, or T.M for a method.
+func FuncName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return fd.Name.Name
+	}
+	return RecvTypeName(fd.Recv.List[0].Type) + "." + fd.Name.Name
+}
