@@ -37,6 +37,15 @@ type FuncInfo struct {
 	Awaits     []AwaitInfo
 }
 
+// awaitAt returns the await whose resume point is pc, when pc names one
+// whose source position is known (PC 0, the entry, names none).
+func (fi *FuncInfo) awaitAt(pc int32) (AwaitInfo, bool) {
+	if pc > 0 && int(pc) < len(fi.Awaits) && fi.Awaits[pc].Line > 0 {
+		return fi.Awaits[pc], true
+	}
+	return AwaitInfo{}, false
+}
+
 // AwaitInfo is for generated code; do not use it directly. It is the source
 // position of one await.
 type AwaitInfo struct {

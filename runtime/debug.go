@@ -207,8 +207,8 @@ func framePos(fr Frame, pc int32) string {
 	if info == nil {
 		return fmt.Sprintf("%T", fr)
 	}
-	if pc > 0 && int(pc) < len(info.Awaits) && info.Awaits[pc].Line > 0 {
-		return fmt.Sprintf("%s (%s:%d)", info.Name, info.File, info.Awaits[pc].Line)
+	if a, ok := info.awaitAt(pc); ok {
+		return fmt.Sprintf("%s (%s:%d)", info.Name, info.File, a.Line)
 	}
 	if info.File != "" {
 		return fmt.Sprintf("%s (%s:%d, entry)", info.Name, info.File, info.Line)

@@ -190,9 +190,7 @@ func dumpFrame(fr Frame, running bool) string {
 	if info == nil {
 		return fmt.Sprintf("%T", fr)
 	}
-	pc := fr.header().PC
-	if pc > 0 && int(pc) < len(info.Awaits) && info.Awaits[pc].Line > 0 {
-		a := info.Awaits[pc]
+	if a, ok := info.awaitAt(fr.header().PC); ok {
 		if running {
 			return fmt.Sprintf("%s running, resumed from await at %s:%d:%d", info.Name, info.File, a.Line, a.Col)
 		}

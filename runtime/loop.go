@@ -419,10 +419,9 @@ func (f *Fiber) describe() string {
 	if f.depth > 1 || f.depth == 1 && f.flags&fWrapped == 0 {
 		fr := f.top.self()
 		info := fr.Info()
-		pc := f.top.PC
 		s += " in " + info.Name
-		if int(pc) < len(info.Awaits) && info.Awaits[pc].Line > 0 {
-			s += fmt.Sprintf(" at %s:%d:%d", info.File, info.Awaits[pc].Line, info.Awaits[pc].Col)
+		if a, ok := info.awaitAt(f.top.PC); ok {
+			s += fmt.Sprintf(" at %s:%d:%d", info.File, a.Line, a.Col)
 		} else if info.File != "" {
 			s += fmt.Sprintf(" (%s:%d)", info.File, info.Line)
 		}

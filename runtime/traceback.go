@@ -82,8 +82,8 @@ func (p *panicRec) passed(h *coro, f *Fiber) {
 		return // the runtime's own root frame
 	}
 	c := chainFrame{TraceFrame: TraceFrame{Func: info.Name, File: info.File, Line: info.Line, Async: true}}
-	if pc := h.PC; pc > 0 && int(pc) < len(info.Awaits) && info.Awaits[pc].Line > 0 {
-		c.Line, c.Await = info.Awaits[pc].Line, true
+	if a, ok := info.awaitAt(h.PC); ok {
+		c.Line, c.Await = a.Line, true
 	}
 	if t := f.task(); t != nil {
 		c.Task = t.Name()
