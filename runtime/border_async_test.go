@@ -206,11 +206,11 @@ func (_s *spawnFromThreadCoro) Step(_f *runtime.Fiber) bool {
 	}
 //line border_test.go:44:11
 	_s._a0 = runtime.ToThread(func() (int, error) {
-//line border_test.go:44:10
+//line border_test.go:45:1
 		runtime.Spawn(runtime.Sleep(0))
-//line border_test.go:44:10
+//line border_test.go:46:1
 		return 0, nil
-//line border_test.go:44:11
+//line border_test.go:46:2
 	})
 //line border_test.go:44:11
 	_s.PC = 1
@@ -259,21 +259,21 @@ func (_s *fetchCoro) Step(_f *runtime.Fiber) bool {
 	}
 //line border_test.go:64:8
 	_s._a0 = runtime.ToThread(func() (string, error) {
-//line border_test.go:64:7
+//line border_test.go:65:1
 		resp, err := http.Get(_s.url)
-//line border_test.go:64:7
+//line border_test.go:66:1
 		if err != nil {
-//line border_test.go:64:6
+//line border_test.go:67:1
 			return "", err
-//line border_test.go:64:7
+//line border_test.go:67:2
 		}
-//line border_test.go:64:7
+//line border_test.go:69:1
 		defer resp.Body.Close()
-//line border_test.go:64:7
+//line border_test.go:70:1
 		b, err := io.ReadAll(resp.Body)
-//line border_test.go:64:7
+//line border_test.go:71:1
 		return string(b), err
-//line border_test.go:64:8
+//line border_test.go:71:2
 	})
 //line border_test.go:64:8
 	_s.PC = 1
@@ -342,27 +342,27 @@ func (_s *waitForHandlerCoro) Step(_f *runtime.Fiber) bool {
 	_s.getter = runtime.Spawn(_s.q.Get())
 //line border_test.go:85:1
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-//line border_test.go:85:1
+//line border_test.go:86:1
 		defer func() {
-//line border_test.go:85:1
+//line border_test.go:87:1
 			if p := recover(); p != nil {
-//line border_test.go:85:1
+//line border_test.go:88:1
 				fmt.Fprint(w, p)
-//line border_test.go:85:1
+//line border_test.go:88:2
 			}
-//line border_test.go:85:1
+//line border_test.go:88:3
 		}()
-//line border_test.go:85:1
+//line border_test.go:91:1
 		if err := _s.touch(_s.l, _s.ev, _s.q); err != nil {
-//line border_test.go:85:1
+//line border_test.go:92:1
 			fmt.Fprint(w, err)
-//line border_test.go:85:1
+//line border_test.go:93:1
 			return
-//line border_test.go:85:1
+//line border_test.go:93:2
 		}
-//line border_test.go:85:1
+//line border_test.go:95:1
 		fmt.Fprint(w, "ok")
-//line border_test.go:85:1
+//line border_test.go:95:2
 	}))
 //line border_test.go:97:1
 	_s.Defer(srv.Close)

@@ -683,9 +683,9 @@ func (_s *scopesCoro) Step(_f *runtime.Fiber) bool {
 	_s.r.after = make(chan struct{})
 //line context_test.go:110:1
 	context.AfterFunc(_s.r.expired, func() {
-//line context_test.go:110:1
+//line context_test.go:110:38
 		close(_s.r.after)
-//line context_test.go:110:1
+//line context_test.go:110:39
 	})
 //line context_test.go:111:1
 	_s.r.deadline, _ = _s.r.expired.Deadline()
@@ -966,35 +966,35 @@ func (_s *fetchWithContextCoro) Step(_f *runtime.Fiber) bool {
 	}
 //line context_test.go:201:8
 	_s._a0 = runtime.ToThreadContext(func(ctx context.Context) (string, error) {
-//line context_test.go:201:7
+//line context_test.go:202:1
 		req, err := http.NewRequestWithContext(ctx, "GET", _s.url, nil)
-//line context_test.go:201:7
+//line context_test.go:203:1
 		if err != nil {
-//line context_test.go:201:6
+//line context_test.go:204:1
 			return "", err
-//line context_test.go:201:7
+//line context_test.go:204:2
 		}
-//line context_test.go:201:7
+//line context_test.go:206:1
 		resp, err := http.DefaultClient.Do(req)
-//line context_test.go:201:7
+//line context_test.go:207:1
 		if err == nil {
-//line context_test.go:201:6
+//line context_test.go:208:1
 			var b []byte
-//line context_test.go:201:6
+//line context_test.go:209:1
 			b, err = io.ReadAll(resp.Body)
-//line context_test.go:201:6
+//line context_test.go:210:1
 			resp.Body.Close()
-//line context_test.go:201:6
+//line context_test.go:211:1
 			_s.ended <- err
-//line context_test.go:201:6
+//line context_test.go:212:1
 			return string(b), err
-//line context_test.go:201:7
+//line context_test.go:212:2
 		}
-//line context_test.go:201:7
+//line context_test.go:214:1
 		_s.ended <- err
-//line context_test.go:201:7
+//line context_test.go:215:1
 		return "", err
-//line context_test.go:201:8
+//line context_test.go:215:2
 	})
 //line context_test.go:201:8
 	_s.PC = 1
@@ -1053,13 +1053,13 @@ func (_s *cancelThreadCoro) Step(_f *runtime.Fiber) bool {
 	}
 //line context_test.go:272:1
 	_s.task = runtime.Spawn(runtime.ToThreadContext(func(ctx context.Context) (int, error) {
-//line context_test.go:272:1
+//line context_test.go:273:1
 		<-ctx.Done()
-//line context_test.go:272:1
+//line context_test.go:274:1
 		_s.got <- ctx
-//line context_test.go:272:1
+//line context_test.go:275:1
 		return 0, ctx.Err()
-//line context_test.go:272:1
+//line context_test.go:275:2
 	}))
 //line context_test.go:277:1
 	_s._a0 = runtime.Yield()
@@ -1119,11 +1119,11 @@ _l1:
 	_s.quick = nil
 //line context_test.go:283:14
 	_s._a1 = runtime.ToThreadContext(func(ctx context.Context) (int, error) {
-//line context_test.go:283:13
+//line context_test.go:284:1
 		_s.quick = ctx
-//line context_test.go:283:13
+//line context_test.go:285:1
 		return 0, ctx.Err()
-//line context_test.go:283:14
+//line context_test.go:285:2
 	})
 //line context_test.go:283:14
 	_s.PC = 3
@@ -1290,13 +1290,13 @@ func (_s *serveOnLoopCoro) Step(_f *runtime.Fiber) bool {
 	_s.l = runtime.CurrentLoop()
 //line context_test.go:358:1
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-//line context_test.go:358:1
+//line context_test.go:359:1
 		ctx := context.WithValue(r.Context(), ctxKey{}, r.URL.Path)
-//line context_test.go:358:1
+//line context_test.go:360:1
 		_, err := runtime.RunCoroutineThreadsafe(_s.l, runtime.WithContext(ctx, handleRequestAsync(_s.seen))).Result()
-//line context_test.go:358:1
+//line context_test.go:361:1
 		fmt.Fprint(w, err)
-//line context_test.go:358:1
+//line context_test.go:361:2
 	}))
 //line context_test.go:363:1
 	_s.Defer(srv.Close)
@@ -1763,9 +1763,9 @@ _r6:
 	}
 //line context_test.go:464:13
 	_s._a0 = runtime.ToThreadContext(func(ctx context.Context) (string, error) {
-//line context_test.go:464:12
+//line context_test.go:465:1
 		return ctx.Value(requestID).(string), nil
-//line context_test.go:464:13
+//line context_test.go:465:2
 	})
 //line context_test.go:464:13
 	_s.PC = 7

@@ -506,23 +506,23 @@ func (_s *catchCoro) Step(_f *runtime.Fiber) bool {
 	}
 //line frames_test.go:73:1
 	_s.Defer(func() {
-//line frames_test.go:73:1
+//line frames_test.go:73:15
 		*_s.log = append(*_s.log, "defer 1")
-//line frames_test.go:73:1
+//line frames_test.go:73:16
 	})
 //line frames_test.go:74:1
 	_s.Defer(func() {
-//line frames_test.go:74:1
+//line frames_test.go:75:1
 		r := recover()
-//line frames_test.go:74:1
+//line frames_test.go:76:1
 		*_s.log = append(*_s.log, fmt.Sprint("defer 2 recovered ", r))
-//line frames_test.go:74:1
+//line frames_test.go:77:1
 		if r != nil {
-//line frames_test.go:74:1
+//line frames_test.go:78:1
 			_s.Ret, _s.Err = "recovered", fmt.Errorf("caught: %v", r)
-//line frames_test.go:74:1
+//line frames_test.go:78:2
 		}
-//line frames_test.go:74:1
+//line frames_test.go:78:3
 	})
 //line frames_test.go:81:8
 	_s._a0 = boomAsync()

@@ -117,9 +117,9 @@ _r1:
 	_s.scope = openScope(f, _s.d)
 //line timeout.go:228:1
 	_s.Defer(func() {
-//line timeout.go:228:1
+//line timeout.go:228:15
 		_s.scope.Close()
-//line timeout.go:228:1
+//line timeout.go:228:16
 	})
 //line timeout.go:229:11
 	_s._a1 = _s.a

@@ -315,7 +315,7 @@ func (e *emitter) funcLit(lit *ast.FuncLit) jen.Code {
 		}
 		return true
 	})
-	inner := &converter{info: e.l.info, pkg: e.fn.u.pkg, ident: e.conv.ident, expr: e.conv.expr}
+	inner := &converter{info: e.l.info, pkg: e.fn.u.pkg, ident: e.conv.ident, expr: e.conv.expr, before: e.conv.before}
 	if len(boxed) == 0 {
 		return jen.Func().Add(e.sigOf(inner, lit.Type)).Block(inner.Stmts(lit.Body.List)...)
 	}
@@ -681,10 +681,14 @@ func (e *emitter) item(it *item) []jen.Code {
 func (e *emitter) await(ap *awaitPoint) []jen.Code {
 	rt := func(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
 	field := jen.Id(e.recv).Dot(e.awName(ap))
-	out := []jen.Code{
-		jen.Add(field).Op("=").Add(e.conv.Expr(ap.x)),
-		jen.Id(e.recv).Dot("PC").Op("=").Lit(ap.pc),
+	out := []jen.Code{jen.Add(field).Op("=").Add(e.conv.Expr(ap.x))}
+	// The suspend belongs to the await's line, even when the awaitable's
+	// expression holds a function literal whose statements are placed at
+	// their own lines (see placeLines).
+	if e.lines {
+		out = append(out, jen.Comment(e.lineAt(e.fn.u.fset.Position(ap.pos))))
 	}
+	out = append(out, jen.Id(e.recv).Dot("PC").Op("=").Lit(ap.pc))
 	// Frame variables dead across this await are cleared, so the GC can free
 	// what they point to while the task is suspended.
 	if live := e.across[ap]; live != nil {

@@ -459,11 +459,11 @@ _r1:
 	(*_s.t) = runtime.Spawn(_s.srv.connAsync(s, _s.srv.n, func(t **runtime.Task[struct{}]) func() {
 //line main.go:124:1
 		return func() {
-//line main.go:124:1
+//line main.go:124:51
 			delete(_s.srv.conns, (*t))
-//line main.go:124:1
+//line main.go:124:52
 		}
-//line main.go:124:2
+//line main.go:124:53
 	}(_s.t)))
 //line main.go:125:2
 	_s.srv.conns[(*_s.t)] = struct{}{}
@@ -775,11 +775,11 @@ _l6:
 	_s._a1 = runtime.ToThreadContext(func(n *int) func(ctx context.Context) (struct{}, error) {
 //line main.go:187:15
 		return func(ctx context.Context) (struct{}, error) {
-//line main.go:187:14
+//line main.go:188:2
 			return blockingCall(ctx, time.Duration((*n))*time.Millisecond)
-//line main.go:187:15
+//line main.go:188:3
 		}
-//line main.go:187:16
+//line main.go:188:4
 	}(_s.n))
 //line main.go:187:16
 	_s.PC = 3

@@ -153,9 +153,9 @@ func (_s *mainCoro) Step(_f *runtime.Fiber) bool {
 	tasks = runtime.Spawn(runtime.Gather(HelloWorldAsync(), HelloLfzyxAsync()))
 //line main.go:59:1
 	tasks.AddDoneCallback(func(t *runtime.Task[[]string]) {
-//line main.go:59:1
+//line main.go:60:1
 		fmt.Fprintf(out, "%q\n", must(t.Result()))
-//line main.go:59:1
+//line main.go:60:2
 	})
 //line main.go:62:1
 	err = nil
