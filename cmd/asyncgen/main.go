@@ -29,7 +29,10 @@
 // with the same line, each type-checked under a build that compiles it. A
 // package that awaits another package's async functions is type-checked
 // against stubs of them, so go generate ./... works before anything is
-// generated, in any order.
+// generated, in any order. Under go generate, a run keeps its results, and
+// those of the module's other packages it loaded at the same time, in a cache
+// ($ASYNCGEN_CACHE, or asyncgen under the user cache directory; "off" turns
+// it off), so that go generate ./... loads the module about once.
 //
 // Subcommands:
 //
@@ -113,13 +116,22 @@ func run(args []string) int {
 	}
 	patterns := fs.Args()
 	// go generate runs asyncgen in the package directory with $GOFILE set.
-	if len(patterns) == 0 && os.Getenv("GOFILE") != "" {
+	goGenerate := len(patterns) == 0 && os.Getenv("GOFILE") != ""
+	if goGenerate {
 		patterns = []string{"."}
 	}
 	if mode == "inspect" {
 		return inspect(opts, *format, patterns)
 	}
-	res, err := transform.Generate(opts, patterns...)
+	var res *transform.Result
+	var err error
+	if goGenerate && mode == "generate" && *out == "" && *dump == "" {
+		// go generate ./... runs asyncgen once per package: the cache
+		// lets each run after the first skip the load (transform/cache.go).
+		res, err = transform.GeneratePackage(opts)
+	} else {
+		res, err = transform.Generate(opts, patterns...)
+	}
 	if err != nil {
 		log.Print(err)
 		return 1
