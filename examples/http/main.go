@@ -25,7 +25,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/asyncgen/asyncgen/examples/http/httpwire"
+	"github.com/asyncgen/asyncgen/web/httpwire"
 	"github.com/asyncgen/asyncgen/runtime"
 )
 

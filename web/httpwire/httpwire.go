@@ -34,6 +34,11 @@ type Request struct {
 	Headers               []Header // the first NHeaders of headers
 	Body                  []byte   // the body, decoded if it was chunked
 	KeepAlive             bool     // the connection stays open after the response
+	// How the body is framed: its length from Content-Length (-1 when the
+	// request has none), or Transfer-Encoding: chunked.
+	ContentLength int64
+	Chunked       bool
+	Expect100     bool // Expect: 100-continue
 	headers               [MaxHeaders]Header
 	chunked               []byte // decoded chunked body, reused
 }
@@ -52,13 +57,44 @@ func bad(reason string) *Error { return &Error{400, reason} }
 // bytes the request takes; n == 0 with a nil error when buf does not yet hold
 // a whole request; or an error.
 func Parse(buf []byte, r *Request) (int, error) {
+	end, err := ParseHead(buf, r)
+	if end == 0 || err != nil {
+		return end, err
+	}
+	switch {
+	case r.Chunked:
+		n, body, err := decodeChunked(buf[end:], r.chunked[:0])
+		if err != nil || n == 0 {
+			return 0, err
+		}
+		r.chunked = body
+		r.Body = body
+		return end + n, nil
+	case r.ContentLength > MaxBody:
+		return 0, &Error{413, "content too large"}
+	case r.ContentLength > 0:
+		if int64(len(buf)-end) < r.ContentLength {
+			return 0, nil
+		}
+		r.Body = buf[end : end+int(r.ContentLength)]
+		return end + int(r.ContentLength), nil
+	}
+	return end, nil
+}
+
+// ParseHead parses the head of the request at the front of buf (request line
+// and header fields) into r, and how its body is framed (ContentLength,
+// Chunked), for a server that reads the body as it comes. It returns n > 0,
+// the bytes the head takes, empty lines before it included; n == 0 with a nil
+// error when buf does not yet hold a whole head; or an error. r.Body is nil.
+func ParseHead(buf []byte, r *Request) (int, error) {
 	// Empty lines before a request line are ignored (RFC 9112, 2.2).
 	skip := 0
 	for skip < len(buf) && (buf[skip] == '\r' || buf[skip] == '\n') {
 		skip++
 	}
 	if skip > 0 {
-		n, err := Parse(buf[skip:], r)
+		n, err := ParseHead(buf[skip:], r)
 		if n > 0 {
 			n += skip
 		}
@@ -85,6 +121,7 @@ func Parse(buf []byte, r *Request) (int, error) {
 	}
 	r.Headers = r.headers[:0]
 	r.Body = nil
+	r.Expect100 = false
 	r.KeepAlive = !http10
 	var contentLength int64 = -1
 	chunked := false
@@ -141,6 +178,10 @@ func Parse(buf []byte, r *Request) (int, error) {
 				return 0, &Error{501, "unsupported transfer-encoding"}
 			}
 			chunked = true
+		case len("expect"):
+			if equalFold(name, "expect") && equalFold(value, "100-continue") {
+				r.Expect100 = true
+			}
 		case len("connection"):
 			if !equalFold(name, "connection") {
 				break
@@ -152,26 +193,10 @@ func Parse(buf []byte, r *Request) (int, error) {
 			}
 		}
 	}
-	switch {
-	case chunked && contentLength >= 0:
+	if chunked && contentLength >= 0 {
 		return 0, bad("both content-length and transfer-encoding")
-	case chunked:
-		n, body, err := decodeChunked(buf[end:], r.chunked[:0])
-		if err != nil || n == 0 {
-			return 0, err
-		}
-		r.chunked = body
-		r.Body = body
-		return end + n, nil
-	case contentLength > MaxBody:
-		return 0, &Error{413, "content too large"}
-	case contentLength > 0:
-		if int64(len(buf)-end) < contentLength {
-			return 0, nil
-		}
-		r.Body = buf[end : end+int(contentLength)]
-		return end + int(contentLength), nil
 	}
+	r.ContentLength, r.Chunked = contentLength, chunked
 	return end, nil
 }
 
@@ -229,13 +254,9 @@ func decodeChunked(b []byte, dst []byte) (int, []byte, error) {
 			}
 			return 0, nil, nil
 		}
-		line := trimCR(b[pos : pos+i])
-		if semi := bytes.IndexByte(line, ';'); semi >= 0 {
-			line = line[:semi]
-		}
-		size, err := strconv.ParseUint(string(trimOWS(line)), 16, 32)
+		size, err := ChunkSize(b[pos : pos+i])
 		if err != nil {
-			return 0, nil, bad("malformed chunk size")
+			return 0, nil, err
 		}
 		pos += i + 1
 		if size == 0 {
@@ -252,10 +273,10 @@ func decodeChunked(b []byte, dst []byte) (int, []byte, error) {
 				}
 			}
 		}
-		if uint64(len(dst))+size > MaxBody {
+		if int64(len(dst))+size > MaxBody {
 			return 0, nil, &Error{413, "content too large"}
 		}
-		if uint64(len(b)-pos) < size+1 {
+		if int64(len(b)-pos) < size+1 {
 			return 0, nil, nil
 		}
 		dst = append(dst, b[pos:pos+int(size)]...)
@@ -271,6 +292,20 @@ func decodeChunked(b []byte, dst []byte) (int, []byte, error) {
 			return 0, nil, bad("malformed chunk")
 		}
 	}
+}
+
+// ChunkSize parses the line that starts a chunk of a chunked body (without
+// its "\n"): the size in hex, then extensions, which are ignored.
+func ChunkSize(line []byte) (int64, error) {
+	line = trimCR(line)
+	if semi := bytes.IndexByte(line, ';'); semi >= 0 {
+		line = line[:semi]
+	}
+	size, err := strconv.ParseUint(string(trimOWS(line)), 16, 32)
+	if err != nil {
+		return 0, bad("malformed chunk size")
+	}
+	return int64(size), nil
 }
 
 func trimCR(b []byte) []byte {
