@@ -39,8 +39,8 @@ type Request struct {
 	ContentLength int64
 	Chunked       bool
 	Expect100     bool // Expect: 100-continue
-	headers               [MaxHeaders]Header
-	chunked               []byte // decoded chunked body, reused
+	headers       [MaxHeaders]Header
+	chunked       []byte // decoded chunked body, reused
 }
 
 // Error is a request the server must refuse with Status, then close.

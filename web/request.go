@@ -1,0 +1,288 @@
+package web
+
+//go:generate go run github.com/asyncgen/asyncgen/cmd/asyncgen
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/asyncgen/asyncgen/web/httpwire"
+)
+
+// Request is a request a server received. Its body is read with awaits, as
+// it arrives: Read, ReadBody or ReadJSON, in the task that serves it.
+type Request struct {
+	Method     string
+	URL        *url.URL
+	Proto      string // "HTTP/1.1" or "HTTP/1.0"
+	ProtoMinor int
+	Header     http.Header
+	Host       string // from the Host field
+	RemoteAddr string
+	// ContentLength is the body's length from Content-Length, -1 when the
+	// body is chunked, 0 when there is none.
+	ContentLength int64
+
+	pattern string        // the route's pattern, once routed
+	hreq    *http.Request // what the router matched, for PathValue
+	answer  *Response     // the router's own answer (404, 405, redirect)
+	// keepAlive: the connection may stay open after the response
+	keepAlive bool
+	values    []keyValue
+	body      body
+	conn      *conn
+}
+
+type keyValue struct{ key, val any }
+
+// body is the state of a request body's framing as it is read.
+type body struct {
+	left      int64 // Content-Length bytes not read, or of the current chunk
+	chunked   bool
+	needCRLF  bool // a chunk's data was read; its line end was not
+	done      bool
+	read      int64 // bytes of body data read so far
+	continued bool  // "100 Continue" was sent, or need not be
+	broken    error // a framing error: the connection cannot go on
+}
+
+// PathValue returns the value of the wildcard name of the route's pattern
+// that matched, as http.Request.PathValue does, or "".
+func (r *Request) PathValue(name string) string {
+	if r.hreq == nil {
+		return ""
+	}
+	return r.hreq.PathValue(name)
+}
+
+// Pattern returns the pattern of the route that matched, or "".
+func (r *Request) Pattern() string { return r.pattern }
+
+// Value returns the value stored under key by SetValue, or nil: values a
+// middleware passes to the handler, for this request only.
+func (r *Request) Value(key any) any {
+	for i := len(r.values) - 1; i >= 0; i-- {
+		if r.values[i].key == key {
+			return r.values[i].val
+		}
+	}
+	return nil
+}
+
+// SetValue stores val under key for this request.
+func (r *Request) SetValue(key, val any) {
+	r.values = append(r.values, keyValue{key, val})
+}
+
+// Cookie returns the named cookie of the request's Cookie fields, or
+// http.ErrNoCookie.
+func (r *Request) Cookie(name string) (*http.Cookie, error) {
+	return (&http.Request{Header: r.Header}).Cookie(name)
+}
+
+// Cookies returns the request's cookies.
+func (r *Request) Cookies() []*http.Cookie {
+	return (&http.Request{Header: r.Header}).Cookies()
+}
+
+// newRequest makes the Request for the head parsed into w.
+func newRequest(c *conn, w *httpwire.Request) (*Request, error) {
+	r := &Request{
+		Method:        string(w.Method),
+		Proto:         string(w.Proto),
+		ProtoMinor:    1,
+		Header:        make(http.Header, len(w.Headers)),
+		RemoteAddr:    c.remote,
+		ContentLength: w.ContentLength,
+		conn:          c,
+		keepAlive:     w.KeepAlive,
+	}
+	if r.Proto == "HTTP/1.0" {
+		r.ProtoMinor = 0
+	}
+	for _, h := range w.Headers {
+		k := http.CanonicalHeaderKey(string(h.Name))
+		r.Header[k] = append(r.Header[k], string(h.Value))
+	}
+	hosts := r.Header["Host"]
+	switch {
+	case len(hosts) > 1:
+		return nil, NewError(http.StatusBadRequest, "more than one Host field")
+	case len(hosts) == 1:
+		r.Host = hosts[0]
+	case r.ProtoMinor == 1:
+		return nil, NewError(http.StatusBadRequest, "missing Host field")
+	}
+	target := string(w.Target)
+	var err error
+	if r.Method == http.MethodConnect {
+		r.URL = &url.URL{Host: target}
+	} else if r.URL, err = url.ParseRequestURI(target); err != nil {
+		return nil, NewError(http.StatusBadRequest, "malformed request target")
+	}
+	if r.Host == "" {
+		r.Host = r.URL.Host
+	}
+	switch {
+	case w.Chunked:
+		r.ContentLength = -1
+		r.body.chunked = true
+	case w.ContentLength > 0:
+		r.body.left = w.ContentLength
+	default:
+		r.ContentLength = 0
+		r.body.done = true
+	}
+	r.body.continued = !w.Expect100
+	return r, nil
+}
+
+// Read returns the next piece of the body, at most max bytes (max <= 0: no
+// maximum), as it arrives; io.EOF at its end. Past the server's
+// MaxBodyBytes it returns ErrBodyTooLarge.
+//
+// async
+func (r *Request) Read(max int) ([]byte, error) {
+	b, c := &r.body, r.conn
+	if b.broken != nil {
+		return nil, b.broken
+	}
+	if b.done {
+		return nil, io.EOF
+	}
+	if !b.continued {
+		b.continued = true
+		c.s.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+	}
+	for {
+		if b.chunked && b.left == 0 {
+			// A chunk's size line; after a chunk, its line end first.
+			if b.needCRLF {
+				if len(c.buf) < 2 {
+					if _, err := await(c.fillAsync(c.srv.readTimeout())); err != nil {
+						return nil, b.fail(io.ErrUnexpectedEOF)
+					}
+					continue
+				}
+				switch {
+				case c.buf[0] == '\r' && c.buf[1] == '\n':
+					c.consume(2)
+				case c.buf[0] == '\n':
+					c.consume(1)
+				default:
+					return nil, b.fail(NewError(http.StatusBadRequest, "malformed chunk"))
+				}
+				b.needCRLF = false
+			}
+			nl := bytes.IndexByte(c.buf, '\n')
+			if nl < 0 {
+				if len(c.buf) > 4096 {
+					return nil, b.fail(NewError(http.StatusBadRequest, "malformed chunk size"))
+				}
+				if _, err := await(c.fillAsync(c.srv.readTimeout())); err != nil {
+					return nil, b.fail(io.ErrUnexpectedEOF)
+				}
+				continue
+			}
+			size, err := httpwire.ChunkSize(c.buf[:nl])
+			if err != nil {
+				return nil, b.fail(NewError(http.StatusBadRequest, "malformed chunk size"))
+			}
+			c.consume(nl + 1)
+			if size == 0 {
+				// Trailer fields, ignored, up to a blank line.
+				for {
+					nl := bytes.IndexByte(c.buf, '\n')
+					if nl < 0 {
+						if len(c.buf) > 8192 {
+							return nil, b.fail(NewError(http.StatusBadRequest, "trailer too large"))
+						}
+						if _, err := await(c.fillAsync(c.srv.readTimeout())); err != nil {
+							return nil, b.fail(io.ErrUnexpectedEOF)
+						}
+						continue
+					}
+					blank := nl == 0 || nl == 1 && c.buf[0] == '\r'
+					c.consume(nl + 1)
+					if blank {
+						b.done = true
+						return nil, io.EOF
+					}
+				}
+			}
+			b.left = size
+		}
+		if len(c.buf) == 0 {
+			if _, err := await(c.fillAsync(c.srv.readTimeout())); err != nil {
+				return nil, b.fail(io.ErrUnexpectedEOF)
+			}
+			continue
+		}
+		n := int64(len(c.buf))
+		if n > b.left {
+			n = b.left
+		}
+		if max > 0 && n > int64(max) {
+			n = int64(max)
+		}
+		if limit := c.srv.maxBody(); b.read+n > limit {
+			return nil, b.fail(ErrBodyTooLarge)
+		}
+		data := bytes.Clone(c.buf[:n])
+		c.consume(int(n))
+		b.left -= n
+		b.read += n
+		if b.left == 0 {
+			if b.chunked {
+				b.needCRLF = true
+			} else {
+				b.done = true
+			}
+		}
+		return data, nil
+	}
+}
+
+// fail records that the body cannot be read on: the connection closes
+// after the response.
+func (b *body) fail(err error) error {
+	b.broken = err
+	return err
+}
+
+// ReadBody returns the whole body, up to the server's MaxBodyBytes
+// (ErrBodyTooLarge past it).
+//
+// async
+func (r *Request) ReadBody() ([]byte, error) {
+	var all []byte
+	for {
+		data, err := await(r.ReadAsync(0))
+		if errors.Is(err, io.EOF) {
+			return all, nil
+		}
+		if err != nil {
+			return all, err
+		}
+		all = append(all, data...)
+	}
+}
+
+// ReadJSON decodes the body, which must be one JSON value, into v. A body
+// that is not JSON is an *Error with status 400.
+//
+// async
+func (r *Request) ReadJSON(v any) error {
+	data, err := await(r.ReadBodyAsync())
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return NewError(http.StatusBadRequest, "malformed JSON body: "+err.Error())
+	}
+	return nil
+}

@@ -1,0 +1,161 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Response is what a handler answers: a status, header fields and a body.
+// The server adds Content-Length, Date, Server and Connection.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Text returns a text/plain response.
+func Text(status int, text string) *Response {
+	return Blob(status, "text/plain; charset=utf-8", []byte(text))
+}
+
+// Blob returns a response with body and its content type.
+func Blob(status int, contentType string, body []byte) *Response {
+	r := &Response{Status: status, Body: body, Header: make(http.Header, 1)}
+	if contentType != "" {
+		r.Header["Content-Type"] = []string{contentType}
+	}
+	return r
+}
+
+// JSON returns an application/json response with v encoded; if v cannot be
+// encoded, a 500 response saying so.
+func JSON(status int, v any) *Response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Text(http.StatusInternalServerError, "encoding the response: "+err.Error())
+	}
+	return Blob(status, "application/json", b)
+}
+
+// Redirect returns a response that redirects to location with status (a
+// 3xx code).
+func Redirect(status int, location string) *Response {
+	r := Text(status, http.StatusText(status)+"\n")
+	r.Header.Set("Location", location)
+	return r
+}
+
+// SetCookie adds a Set-Cookie field for c.
+func (r *Response) SetCookie(c *http.Cookie) {
+	if v := c.String(); v != "" {
+		if r.Header == nil {
+			r.Header = http.Header{}
+		}
+		r.Header.Add("Set-Cookie", v)
+	}
+}
+
+// bodyAllowed reports whether a response with status carries a body
+// (RFC 9110, 6.4.1).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// writeHead appends the status line and header fields of r to dst. The
+// server's own fields come first; fields a handler must not set (framing,
+// Connection) are left out.
+func appendResponse(dst []byte, r *Response, head bool, server string, date []byte, closing, keepAlive10 bool) []byte {
+	status := r.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	dst = append(dst, "HTTP/1.1 "...)
+	dst = strconv.AppendInt(dst, int64(status), 10)
+	dst = append(dst, ' ')
+	if text := http.StatusText(status); text != "" {
+		dst = append(dst, text...)
+	} else {
+		dst = append(dst, "status code "...)
+		dst = strconv.AppendInt(dst, int64(status), 10)
+	}
+	dst = append(dst, "\r\nDate: "...)
+	dst = append(dst, date...)
+	if _, ok := r.Header["Server"]; !ok && server != "" {
+		dst = append(dst, "\r\nServer: "...)
+		dst = append(dst, server...)
+	}
+	if bodyAllowed(status) {
+		dst = append(dst, "\r\nContent-Length: "...)
+		dst = strconv.AppendInt(dst, int64(len(r.Body)), 10)
+	}
+	switch {
+	case closing:
+		dst = append(dst, "\r\nConnection: close"...)
+	case keepAlive10:
+		dst = append(dst, "\r\nConnection: keep-alive"...)
+	}
+	if len(r.Header) == 1 {
+		for k, vs := range r.Header {
+			dst = appendField(dst, k, vs)
+		}
+	} else if len(r.Header) > 1 {
+		keys := make([]string, 0, len(r.Header))
+		for k := range r.Header {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			dst = appendField(dst, k, r.Header[k])
+		}
+	}
+	dst = append(dst, "\r\n\r\n"...)
+	if !head && bodyAllowed(status) {
+		dst = append(dst, r.Body...)
+	}
+	return dst
+}
+
+// appendField appends the lines of one header field, unless the server
+// owns it. Line breaks in a value become spaces, so that a value cannot
+// start a field of its own.
+func appendField(dst []byte, name string, values []string) []byte {
+	switch http.CanonicalHeaderKey(name) {
+	case "Content-Length", "Transfer-Encoding", "Connection", "Date":
+		return dst
+	}
+	for _, v := range values {
+		dst = append(dst, "\r\n"...)
+		dst = append(dst, name...)
+		dst = append(dst, ": "...)
+		if strings.ContainsAny(v, "\r\n") {
+			v = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
+		}
+		dst = append(dst, v...)
+	}
+	return dst
+}
+
+// dateStamp is the Date field's value for one second; the server's
+// connections, on any loop, share the latest.
+type dateStamp struct {
+	sec int64
+	val []byte
+}
+
+var lastDate atomic.Pointer[dateStamp]
+
+// httpDate returns the Date field's value for now.
+func httpDate(now time.Time) []byte {
+	sec := now.Unix()
+	if d := lastDate.Load(); d != nil && d.sec == sec {
+		return d.val
+	}
+	d := &dateStamp{sec: sec, val: now.UTC().AppendFormat(nil, http.TimeFormat)}
+	lastDate.Store(d)
+	return d.val
+}

@@ -1,0 +1,290 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/asyncgen/asyncgen/runtime"
+	"github.com/asyncgen/asyncgen/web/httpwire"
+)
+
+// Server serves HTTP/1.1 on streams: one task per connection, requests in
+// order (keep-alive, pipelining: the responses to requests that arrived
+// together are written together), HTTP/1.0, Expect: 100-continue.
+// A malformed request is answered with its 4xx status, and the connection
+// closed.
+//
+// Its fields are read when a connection starts; a Server may serve on
+// several loops at once (runtime.Serve with ServeConnAsync).
+type Server struct {
+	Handler Handler
+	// Name is the Server field of every response; "" means "asyncgen".
+	Name string
+	// ReadHeaderTimeout bounds the time from a request's first byte to the
+	// end of its head (408, then close); IdleTimeout the wait for the next
+	// request on an open connection (close); ReadTimeout each wait for a
+	// piece of a body; HandlerTimeout the handler (503, then close). Zero
+	// means the default: 10 s, 60 s, 60 s, and no limit for handlers.
+	ReadHeaderTimeout, IdleTimeout, ReadTimeout, HandlerTimeout time.Duration
+	// MaxBodyBytes bounds what a handler reads of a body (ErrBodyTooLarge,
+	// 413); zero means 1 MiB. The head is bounded by httpwire's limits.
+	MaxBodyBytes int64
+	// MaxConns bounds the connections one Serve serves at once: past it,
+	// Serve accepts no more until one ends. Zero means no limit.
+	MaxConns int
+	// ErrorLog receives handler errors and panics; nil means log's
+	// standard logger.
+	ErrorLog *log.Logger
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func (srv *Server) readHeaderTimeout() time.Duration {
+	return orDefault(srv.ReadHeaderTimeout, 10*time.Second)
+}
+func (srv *Server) idleTimeout() time.Duration { return orDefault(srv.IdleTimeout, 60*time.Second) }
+func (srv *Server) readTimeout() time.Duration { return orDefault(srv.ReadTimeout, 60*time.Second) }
+
+func (srv *Server) maxBody() int64 {
+	if srv.MaxBodyBytes > 0 {
+		return srv.MaxBodyBytes
+	}
+	return 1 << 20
+}
+
+func (srv *Server) name() string {
+	if srv.Name != "" {
+		return srv.Name
+	}
+	return "asyncgen"
+}
+
+func (srv *Server) logf(format string, args ...any) {
+	if srv.ErrorLog != nil {
+		srv.ErrorLog.Printf(format, args...)
+	} else {
+		log.Printf(format, args...)
+	}
+}
+
+// Serve accepts connections on ln and serves each in a task of its own,
+// until Accept fails (ln is closed, or the task is cancelled).
+//
+// async
+func (srv *Server) Serve(ln *runtime.Listener) error {
+	var sem *runtime.Semaphore
+	if srv.MaxConns > 0 {
+		sem = runtime.NewSemaphore(srv.MaxConns)
+	}
+	for {
+		if sem != nil {
+			if _, err := await(sem.Acquire()); err != nil {
+				return err
+			}
+		}
+		s, err := await(ln.Accept())
+		if err != nil {
+			return err
+		}
+		runtime.Spawn(srv.serveLimitedAsync(s, sem)) //asyncvet:ignore a connection task ends with its connection; its errors are logged
+	}
+}
+
+// serveLimited serves a connection, then gives its place back.
+//
+// async
+func (srv *Server) serveLimited(s *runtime.Stream, sem *runtime.Semaphore) error {
+	if sem != nil {
+		defer sem.Release()
+	}
+	_, err := await(srv.ServeConnAsync(s))
+	return err
+}
+
+// conn is a connection's state.
+type conn struct {
+	srv    *Server
+	s      *runtime.Stream
+	remote string
+	buf    []byte // read, not consumed yet
+	out    []byte // responses not written yet
+}
+
+// wires holds parsed heads for reuse: an httpwire.Request is some 3 KiB,
+// used only while a head is parsed.
+var wires = sync.Pool{New: func() any { return new(httpwire.Request) }}
+
+// ServeConn serves the requests that come on s until the client closes it,
+// a request or the server ends it, or a timeout passes; then it closes s.
+//
+// async
+func (srv *Server) ServeConn(s *runtime.Stream) error {
+	c := &conn{srv: srv, s: s}
+	if a := s.RemoteAddr(); a != nil {
+		c.remote = a.String()
+	}
+	defer s.Close()
+	for {
+		if len(c.buf) == 0 {
+			// Between requests: write what is pending, then wait.
+			if _, err := await(c.flushAsync()); err != nil {
+				return nil
+			}
+			if _, err := await(c.fillAsync(srv.idleTimeout())); err != nil {
+				return nil
+			}
+		}
+		req, err := await(c.readHeadAsync())
+		if err != nil {
+			if status, msg := statusOf(err); status < 500 || status == http.StatusHTTPVersionNotSupported || status == http.StatusNotImplemented {
+				c.out = appendResponse(c.out, Text(status, msg+"\n"), false, srv.name(), httpDate(runtime.Now()), true, false)
+				await(c.flushAsync()) //asyncvet:ignore the connection closes whatever the write's fate
+			}
+			return nil
+		}
+		keepAlive := req.keepAlive
+		resp, err := await(srv.handleAsync(req))
+		if err != nil {
+			if errors.Is(err, runtime.ErrCanceled) {
+				return err
+			}
+			status, msg := statusOf(err)
+			if status >= 500 {
+				srv.logf("web: %s %s: %v", req.Method, req.URL, err)
+			}
+			resp = Text(status, msg+"\n")
+			if errors.Is(err, runtime.ErrTimeout) {
+				keepAlive = false
+			}
+		}
+		if resp == nil {
+			srv.logf("web: %s %s: the handler returned no response and no error", req.Method, req.URL)
+			resp = Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
+		}
+		if keepAlive && !req.body.done && req.body.broken == nil {
+			// What the handler left of the body, read and dropped up to a
+			// bound, so that the next request can be read.
+			for req.body.read < 256<<10 && !req.body.done && req.body.broken == nil {
+				await(req.ReadAsync(64 << 10)) //asyncvet:ignore a failed read marks the body broken, checked above
+			}
+		}
+		closing := !keepAlive || !req.body.done || req.body.broken != nil
+		c.out = appendResponse(c.out, resp, req.Method == http.MethodHead, srv.name(), httpDate(runtime.Now()), closing, keepAlive && req.ProtoMinor == 0)
+		if closing {
+			await(c.flushAsync()) //asyncvet:ignore the connection closes whatever the write's fate
+			return nil
+		}
+		if len(c.out) >= 64<<10 {
+			if _, err := await(c.flushAsync()); err != nil {
+				return nil
+			}
+		}
+	}
+}
+
+// readHead returns the next request, when its head has come within the
+// server's ReadHeaderTimeout. Pending responses are written before it waits. Its error is
+// an *Error to answer with before closing, or the end of the connection.
+//
+// async
+func (c *conn) readHead() (*Request, error) {
+	scope := runtime.Timeout(c.srv.readHeaderTimeout())
+	defer scope.Close()
+	for {
+		w := wires.Get().(*httpwire.Request)
+		n, err := httpwire.ParseHead(c.buf, w)
+		if err != nil {
+			wires.Put(w)
+			var we *httpwire.Error
+			if errors.As(err, &we) {
+				return nil, NewError(we.Status, we.Reason)
+			}
+			return nil, NewError(http.StatusBadRequest, err.Error())
+		}
+		if n > 0 {
+			req, err := newRequest(c, w) // before consume: w points into c.buf
+			c.consume(n)
+			wires.Put(w)
+			return req, err
+		}
+		wires.Put(w)
+		if _, err := await(c.flushAsync()); err != nil {
+			return nil, err
+		}
+		if _, err := await(c.fillAsync(0)); err != nil {
+			if errors.Is(err, runtime.ErrTimeout) && len(c.buf) > 0 {
+				return nil, NewError(http.StatusRequestTimeout, "")
+			}
+			return nil, err
+		}
+	}
+}
+
+// handle runs the handler on req, bounded by HandlerTimeout; a panic in it
+// is logged and becomes an error (500).
+//
+// async
+func (srv *Server) handle(req *Request) (resp *Response, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			srv.logf("web: panic serving %s %s: %v", req.Method, req.URL, p)
+			resp, err = nil, fmt.Errorf("panic: %v", p)
+		}
+	}()
+	h := srv.Handler
+	if h == nil {
+		return Text(http.StatusNotFound, "404 page not found\n"), nil
+	}
+	if srv.HandlerTimeout > 0 {
+		return await(runtime.WaitFor(h(req), srv.HandlerTimeout))
+	}
+	return await(h(req))
+}
+
+// fill reads what the socket has into c.buf, waiting at most d (d <= 0:
+// no bound of its own).
+//
+// async
+func (c *conn) fill(d time.Duration) error {
+	if d > 0 {
+		scope := runtime.Timeout(d)
+		defer scope.Close()
+	}
+	data, err := await(c.s.Read(0))
+	if err != nil {
+		return err
+	}
+	c.buf = append(c.buf, data...)
+	return nil
+}
+
+// flush writes the pending responses and waits until the socket has taken
+// enough of them (Drain).
+//
+// async
+func (c *conn) flush() error {
+	if len(c.out) == 0 {
+		return nil
+	}
+	err := c.s.Write(c.out)
+	c.out = c.out[:0]
+	if err != nil {
+		return err
+	}
+	_, err = await(c.s.Drain())
+	return err
+}
+
+// consume drops the first n bytes of c.buf.
+func (c *conn) consume(n int) {
+	c.buf = c.buf[:copy(c.buf, c.buf[n:])]
+}
