@@ -3,6 +3,8 @@ package web_test
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/asyncgen/asyncgen/runtime"
@@ -85,4 +87,53 @@ func Stamp(next web.Handler, req *web.Request) (*web.Response, error) {
 		resp.Header.Set("X-Pattern", req.Pattern())
 	}
 	return resp, err
+}
+
+// async
+func Count(req *web.Request) (*web.Response, error) {
+	s, err := await(req.StreamAsync(http.StatusOK, http.Header{"Content-Type": {"text/plain"}}))
+	if err != nil {
+		return nil, err
+	}
+	for i := range 3 {
+		if _, err := await(s.WriteAsync([]byte(strconv.Itoa(i) + "\n"))); err != nil {
+			return nil, err
+		}
+		await(runtime.Sleep(10 * time.Millisecond)) //asyncvet:ignore a short pause between pieces
+	}
+	return s.Response(), nil
+}
+
+// async
+func Events(req *web.Request) (*web.Response, error) {
+	s, err := await(req.EventStreamAsync())
+	if err != nil {
+		return nil, err
+	}
+	for i := range 3 {
+		if _, err := await(s.EventAsync("tick", "n="+strconv.Itoa(i)+"\nline two")); err != nil {
+			return nil, err
+		}
+	}
+	return s.Response(), nil
+}
+
+// bigWritten counts the bytes Big has written: the back-pressure test reads
+// it while the client does not read.
+var bigWritten atomic.Int64
+
+// async
+func Big(req *web.Request) (*web.Response, error) {
+	s, err := await(req.StreamAsync(http.StatusOK, nil))
+	if err != nil {
+		return nil, err
+	}
+	chunk := make([]byte, 64<<10)
+	for range 1024 { // 64 MiB
+		if _, err := await(s.WriteAsync(chunk)); err != nil {
+			return nil, err
+		}
+		bigWritten.Add(int64(len(chunk)))
+	}
+	return s.Response(), nil
 }

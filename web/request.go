@@ -32,6 +32,7 @@ type Request struct {
 	answer  *Response     // the router's own answer (404, 405, redirect)
 	// keepAlive: the connection may stay open after the response
 	keepAlive bool
+	streamed  *StreamResponse // the response being streamed, once started
 	values    []keyValue
 	body      body
 	conn      *conn

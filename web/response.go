@@ -16,6 +16,7 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	stream *StreamResponse // the end of a streamed response
 }
 
 // Text returns a text/plain response.
@@ -66,14 +67,29 @@ func bodyAllowed(status int) bool {
 	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
-// writeHead appends the status line and header fields of r to dst. The
-// server's own fields come first; fields a handler must not set (framing,
-// Connection) are left out.
+// appendResponse appends r, whole, to dst; head leaves the body out (the
+// answer to HEAD).
 func appendResponse(dst []byte, r *Response, head bool, server string, date []byte, closing, keepAlive10 bool) []byte {
 	status := r.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
+	length := int64(-2)
+	if bodyAllowed(status) {
+		length = int64(len(r.Body))
+	}
+	dst = appendHead(dst, status, r.Header, length, server, date, closing, keepAlive10)
+	if !head && length > 0 {
+		dst = append(dst, r.Body...)
+	}
+	return dst
+}
+
+// appendHead appends a status line and header fields to dst: the server's
+// own fields first, then h's, sorted, without those a handler must not set
+// (framing, Connection). length is the body's length: -1 means chunked, -2
+// no Content-Length (no body, or one the connection's end delimits).
+func appendHead(dst []byte, status int, h http.Header, length int64, server string, date []byte, closing, keepAlive10 bool) []byte {
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = strconv.AppendInt(dst, int64(status), 10)
 	dst = append(dst, ' ')
@@ -85,13 +101,16 @@ func appendResponse(dst []byte, r *Response, head bool, server string, date []by
 	}
 	dst = append(dst, "\r\nDate: "...)
 	dst = append(dst, date...)
-	if _, ok := r.Header["Server"]; !ok && server != "" {
+	if _, ok := h["Server"]; !ok && server != "" {
 		dst = append(dst, "\r\nServer: "...)
 		dst = append(dst, server...)
 	}
-	if bodyAllowed(status) {
+	switch {
+	case length >= 0:
 		dst = append(dst, "\r\nContent-Length: "...)
-		dst = strconv.AppendInt(dst, int64(len(r.Body)), 10)
+		dst = strconv.AppendInt(dst, length, 10)
+	case length == -1:
+		dst = append(dst, "\r\nTransfer-Encoding: chunked"...)
 	}
 	switch {
 	case closing:
@@ -99,25 +118,21 @@ func appendResponse(dst []byte, r *Response, head bool, server string, date []by
 	case keepAlive10:
 		dst = append(dst, "\r\nConnection: keep-alive"...)
 	}
-	if len(r.Header) == 1 {
-		for k, vs := range r.Header {
+	if len(h) == 1 {
+		for k, vs := range h {
 			dst = appendField(dst, k, vs)
 		}
-	} else if len(r.Header) > 1 {
-		keys := make([]string, 0, len(r.Header))
-		for k := range r.Header {
+	} else if len(h) > 1 {
+		keys := make([]string, 0, len(h))
+		for k := range h {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			dst = appendField(dst, k, r.Header[k])
+			dst = appendField(dst, k, h[k])
 		}
 	}
-	dst = append(dst, "\r\n\r\n"...)
-	if !head && bodyAllowed(status) {
-		dst = append(dst, r.Body...)
-	}
-	return dst
+	return append(dst, "\r\n\r\n"...)
 }
 
 // appendField appends the lines of one header field, unless the server

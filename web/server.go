@@ -151,8 +151,26 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 			}
 			return nil
 		}
-		keepAlive := req.keepAlive
 		resp, err := await(srv.handleAsync(req))
+		keepAlive := req.keepAlive
+		if st := req.streamed; st != nil {
+			// The head is out: end the body, or, if the handler failed
+			// or answered something else, the connection.
+			if err != nil || resp == nil || resp.stream != st || st.err != nil {
+				if err != nil && !errors.Is(err, runtime.ErrCanceled) && st.err == nil {
+					srv.logf("web: %s %s: after the response began: %v", req.Method, req.URL, err)
+				}
+				return nil
+			}
+			if st.chunked {
+				c.out = append(c.out, "0\r\n\r\n"...)
+			}
+			if !keepAlive || !req.body.done {
+				await(c.flushAsync()) //asyncvet:ignore the connection closes whatever the write's fate
+				return nil
+			}
+			continue
+		}
 		if err != nil {
 			if errors.Is(err, runtime.ErrCanceled) {
 				return err

@@ -3,12 +3,12 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Server.Serve 1392c99252ac423e 744748b15244243a
 //asyncgen:func Server.serveLimited 5191da343bf7bb1c 9b5d285f162496e4
-//asyncgen:func Server.ServeConn 27d85335feca7254 812ed94196bc9f50
-//asyncgen:func conn.readHead 4676c536df00e039 c5c17261d48f333d
-//asyncgen:func Server.handle 0b11d888968193f9 28c954b4e4d2cc7d
-//asyncgen:func conn.fill 1db70cfdb3313d36 d391ef660f3a06ba
-//asyncgen:func conn.flush a218899e4d264201 3ece19c24f657776
-//asyncgen:sum 8e10f97a89affbb3
+//asyncgen:func Server.ServeConn 115a51af15ccd8ce c31df9f635c58432
+//asyncgen:func conn.readHead 4676c536df00e039 0d877a1924fa3f38
+//asyncgen:func Server.handle 0b11d888968193f9 431b5f998066112f
+//asyncgen:func conn.fill 1db70cfdb3313d36 209d21e1c3229550
+//asyncgen:func conn.flush a218899e4d264201 29368ec681de3645
+//asyncgen:sum a3d8ca8a6d716ed0
 
 package web
 
@@ -100,8 +100,8 @@ type serverServeConnCoro struct {
 	s         *runtime.Stream
 	c         *conn
 	req       *Request
-	keepAlive bool
 	resp      *Response
+	keepAlive bool
 	_a0       runtime.Awaitable[struct{}]
 	_a1       runtime.Awaitable[*Request]
 	_a2       runtime.Awaitable[*Response]
@@ -134,16 +134,19 @@ var serverServeConnInfo = runtime.FuncInfo{
 		Line: 150,
 	}, {
 		Col:  16,
-		Line: 155,
+		Line: 154,
 	}, {
 		Col:  5,
-		Line: 177,
+		Line: 169,
+	}, {
+		Col:  5,
+		Line: 195,
 	}, {
 		Col:  4,
-		Line: 183,
+		Line: 201,
 	}, {
 		Col:  17,
-		Line: 187,
+		Line: 205,
 	}},
 	File: "server.go",
 	Line: 130,
@@ -173,13 +176,13 @@ func (_s *connReadHeadCoro) Info() *runtime.FuncInfo {
 var connReadHeadInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 220,
+		Line: 238,
 	}, {
 		Col:  16,
-		Line: 223,
+		Line: 241,
 	}},
 	File: "server.go",
-	Line: 199,
+	Line: 217,
 	Name: "web.conn.readHead",
 }
 
@@ -207,13 +210,13 @@ func (_s *serverHandleCoro) Info() *runtime.FuncInfo {
 var serverHandleInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  10,
-		Line: 248,
+		Line: 266,
 	}, {
 		Col:  9,
-		Line: 250,
+		Line: 268,
 	}},
 	File: "server.go",
-	Line: 236,
+	Line: 254,
 	Name: "web.Server.handle",
 }
 
@@ -241,10 +244,10 @@ func (_s *connFillCoro) Info() *runtime.FuncInfo {
 var connFillInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  15,
-		Line: 262,
+		Line: 280,
 	}},
 	File: "server.go",
-	Line: 257,
+	Line: 275,
 	Name: "web.conn.fill",
 }
 
@@ -271,10 +274,10 @@ func (_s *connFlushCoro) Info() *runtime.FuncInfo {
 var connFlushInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  11,
-		Line: 283,
+		Line: 301,
 	}},
 	File: "server.go",
-	Line: 274,
+	Line: 292,
 	Name: "web.conn.flush",
 }
 
@@ -461,11 +464,15 @@ func (_s *serverServeConnCoro) Step(_f *runtime.Fiber) bool {
 //line server.go:130:1
 		_t1 error
 //line server.go:130:1
+		st *StreamResponse
+//line server.go:130:1
 		_t2 error
+//line server.go:130:1
+		_t3 error
 //line server.go:130:1
 		closing bool
 //line server.go:130:1
-		_t3 error
+		_t4 error
 //line server.go:130:1
 		err_4 error
 //line server.go:130:1
@@ -506,6 +513,10 @@ func (_s *serverServeConnCoro) Step(_f *runtime.Fiber) bool {
 	case 8:
 //line server.go:130:1
 		goto _r8
+//line server.go:130:1
+	case 9:
+//line server.go:130:1
+		goto _r9
 //line server.go:130:1
 	default:
 //line server.go:130:1
@@ -674,607 +685,685 @@ _l8:
 	return _s.Return()
 //line server.go:152:4
 _l7:
-//line server.go:154:2
-	_s.keepAlive = _s.req.keepAlive
-//line server.go:155:15
+//line server.go:154:15
 	_s._a2 = _s.srv.handleAsync(_s.req)
-//line server.go:155:15
+//line server.go:154:15
 	_s.PC = 5
-//line server.go:155:15
+//line server.go:154:15
 	_s.s = nil
-//line server.go:155:15
+//line server.go:154:15
 	if _f.Suspend(_s._a2) {
-//line server.go:155:14
+//line server.go:154:14
 		return false
-//line server.go:155:15
+//line server.go:154:15
 	}
-//line server.go:155:16
+//line server.go:154:16
 _r5:
-//line server.go:155:15
+//line server.go:154:15
 	_s.resp, err_3 = runtime.Resume(_f, _s._a2)
-//line server.go:155:15
+//line server.go:154:15
 	_s._a2 = nil
-//line server.go:156:2
-	if err_3 != nil {
-//line server.go:157:2
-		if errors.Is(err_3, runtime.ErrCanceled) {
-//line server.go:158:2
-			_s.Err = err_3
-//line server.go:158:2
-			return _s.Return()
-//line server.go:158:3
+//line server.go:155:2
+	_s.keepAlive = _s.req.keepAlive
+//line server.go:156:5
+	st = _s.req.streamed
+//line server.go:156:5
+	if st == nil {
+//line server.go:156:4
+		goto _l9
+//line server.go:156:5
+	}
+//line server.go:159:3
+	if err_3 != nil || _s.resp == nil || _s.resp.stream != st || st.err != nil {
+//line server.go:160:3
+		if err_3 != nil && !errors.Is(err_3, runtime.ErrCanceled) && st.err == nil {
+//line server.go:161:3
+			_s.srv.logf("web: %s %s: after the response began: %v", _s.req.Method, _s.req.URL, err_3)
+//line server.go:161:4
 		}
-//line server.go:160:2
-		status, msg := statusOf(err_3)
-//line server.go:161:2
-		if status >= 500 {
-//line server.go:162:2
-			_s.srv.logf("web: %s %s: %v", _s.req.Method, _s.req.URL, err_3)
-//line server.go:162:3
-		}
-//line server.go:164:2
-		_s.resp = Text(status, msg+"\n")
-//line server.go:165:2
-		if errors.Is(err_3, runtime.ErrTimeout) {
-//line server.go:166:2
-			_s.keepAlive = false
+//line server.go:163:3
+		_s.Err = nil
+//line server.go:163:3
+		return _s.Return()
+//line server.go:163:4
+	}
+//line server.go:165:3
+	if st.chunked {
 //line server.go:166:3
-		}
+		_s.c.out = append(_s.c.out, "0\r\n\r\n"...)
 //line server.go:166:4
 	}
-//line server.go:169:2
-	if _s.resp == nil {
-//line server.go:170:2
-		_s.srv.logf("web: %s %s: the handler returned no response and no error", _s.req.Method, _s.req.URL)
-//line server.go:171:2
-		_s.resp = Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
-//line server.go:171:3
+//line server.go:168:3
+	if !(!_s.keepAlive || !_s.req.body.done) {
+//line server.go:168:2
+		goto _l10
+//line server.go:168:3
 	}
-//line server.go:173:2
-	if !(_s.keepAlive && !_s.req.body.done && _s.req.body.broken == nil) {
-//line server.go:173:1
-		goto _l9
-//line server.go:173:2
-	}
-//line server.go:173:3
-_l10:
-//line server.go:176:7
-	if !(_s.req.body.read < 256<<10 && !_s.req.body.done && _s.req.body.broken == nil) {
-//line server.go:176:6
-		goto _l12
-//line server.go:176:7
-	}
-//line server.go:177:4
-	_s._a3 = _s.req.ReadAsync(64 << 10)
-//line server.go:177:4
+//line server.go:169:4
+	_s._a0 = _s.c.flushAsync()
+//line server.go:169:4
 	_s.PC = 6
-//line server.go:177:4
-	_s.s = nil
-//line server.go:177:4
-	if _f.Suspend(_s._a3) {
-//line server.go:177:3
-		return false
-//line server.go:177:4
-	}
-//line server.go:177:5
-_r6:
-//line server.go:177:4
-	_, _t2 = runtime.Resume(_f, _s._a3)
-//line server.go:177:4
-	_s._a3 = nil
-//line server.go:177:4
-	if _f.Unwinds(_t2) {
-//line server.go:177:3
-		return _s.Unwind(_t2)
-//line server.go:177:4
-	}
-//line server.go:177:4
-	goto _l10
-//line server.go:177:5
-_l12:
-//line server.go:177:5
-_l9:
-//line server.go:180:2
-	closing = !_s.keepAlive || !_s.req.body.done || _s.req.body.broken != nil
-//line server.go:181:2
-	_s.c.out = appendResponse(_s.c.out, _s.resp, _s.req.Method == http.MethodHead, _s.srv.name(), httpDate(runtime.Now()), closing, _s.keepAlive && _s.req.ProtoMinor == 0)
-//line server.go:182:2
-	if !closing {
-//line server.go:182:1
-		goto _l13
-//line server.go:182:2
-	}
-//line server.go:183:3
-	_s._a0 = _s.c.flushAsync()
-//line server.go:183:3
-	_s.PC = 7
-//line server.go:183:3
+//line server.go:169:4
 	_s.srv = nil
-//line server.go:183:3
+//line server.go:169:4
 	_s.s = nil
-//line server.go:183:3
+//line server.go:169:4
 	_s.c = nil
-//line server.go:183:3
+//line server.go:169:4
 	_s.req = nil
-//line server.go:183:3
+//line server.go:169:4
 	_s.resp = nil
-//line server.go:183:3
+//line server.go:169:4
 	if _f.Suspend(_s._a0) {
-//line server.go:183:2
+//line server.go:169:3
 		return false
-//line server.go:183:3
+//line server.go:169:4
 	}
-//line server.go:183:4
-_r7:
-//line server.go:183:3
-	_, _t3 = runtime.Resume(_f, _s._a0)
-//line server.go:183:3
+//line server.go:169:5
+_r6:
+//line server.go:169:4
+	_, _t2 = runtime.Resume(_f, _s._a0)
+//line server.go:169:4
 	_s._a0 = nil
-//line server.go:183:3
-	if _f.Unwinds(_t3) {
-//line server.go:183:2
-		return _s.Unwind(_t3)
-//line server.go:183:3
+//line server.go:169:4
+	if _f.Unwinds(_t2) {
+//line server.go:169:3
+		return _s.Unwind(_t2)
+//line server.go:169:4
 	}
-//line server.go:184:3
+//line server.go:170:4
 	_s.Err = nil
-//line server.go:184:3
+//line server.go:170:4
 	return _s.Return()
+//line server.go:170:5
+_l10:
+//line server.go:172:3
+	goto _l2
+//line server.go:172:4
+_l9:
+//line server.go:174:2
+	if err_3 != nil {
+//line server.go:175:2
+		if errors.Is(err_3, runtime.ErrCanceled) {
+//line server.go:176:2
+			_s.Err = err_3
+//line server.go:176:2
+			return _s.Return()
+//line server.go:176:3
+		}
+//line server.go:178:2
+		status, msg := statusOf(err_3)
+//line server.go:179:2
+		if status >= 500 {
+//line server.go:180:2
+			_s.srv.logf("web: %s %s: %v", _s.req.Method, _s.req.URL, err_3)
+//line server.go:180:3
+		}
+//line server.go:182:2
+		_s.resp = Text(status, msg+"\n")
+//line server.go:183:2
+		if errors.Is(err_3, runtime.ErrTimeout) {
+//line server.go:184:2
+			_s.keepAlive = false
+//line server.go:184:3
+		}
 //line server.go:184:4
-_l13:
-//line server.go:186:2
-	if len(_s.c.out) < 64<<10 {
-//line server.go:186:1
+	}
+//line server.go:187:2
+	if _s.resp == nil {
+//line server.go:188:2
+		_s.srv.logf("web: %s %s: the handler returned no response and no error", _s.req.Method, _s.req.URL)
+//line server.go:189:2
+		_s.resp = Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
+//line server.go:189:3
+	}
+//line server.go:191:2
+	if !(_s.keepAlive && !_s.req.body.done && _s.req.body.broken == nil) {
+//line server.go:191:1
+		goto _l11
+//line server.go:191:2
+	}
+//line server.go:191:3
+_l12:
+//line server.go:194:7
+	if !(_s.req.body.read < 256<<10 && !_s.req.body.done && _s.req.body.broken == nil) {
+//line server.go:194:6
 		goto _l14
-//line server.go:186:2
+//line server.go:194:7
 	}
-//line server.go:187:16
-	_s._a0 = _s.c.flushAsync()
-//line server.go:187:16
-	_s.PC = 8
-//line server.go:187:16
+//line server.go:195:4
+	_s._a3 = _s.req.ReadAsync(64 << 10)
+//line server.go:195:4
+	_s.PC = 7
+//line server.go:195:4
 	_s.s = nil
-//line server.go:187:16
-	_s.req = nil
-//line server.go:187:16
-	_s.resp = nil
-//line server.go:187:16
-	if _f.Suspend(_s._a0) {
-//line server.go:187:15
+//line server.go:195:4
+	if _f.Suspend(_s._a3) {
+//line server.go:195:3
 		return false
-//line server.go:187:16
+//line server.go:195:4
 	}
-//line server.go:187:17
-_r8:
-//line server.go:187:16
-	_, err_4 = runtime.Resume(_f, _s._a0)
-//line server.go:187:16
-	_s._a0 = nil
-//line server.go:187:16
-	if err_4 == nil {
-//line server.go:187:15
-		goto _l15
-//line server.go:187:16
+//line server.go:195:5
+_r7:
+//line server.go:195:4
+	_, _t3 = runtime.Resume(_f, _s._a3)
+//line server.go:195:4
+	_s._a3 = nil
+//line server.go:195:4
+	if _f.Unwinds(_t3) {
+//line server.go:195:3
+		return _s.Unwind(_t3)
+//line server.go:195:4
 	}
-//line server.go:188:4
-	_s.Err = nil
-//line server.go:188:4
-	return _s.Return()
-//line server.go:188:5
-_l15:
-//line server.go:188:5
+//line server.go:195:4
+	goto _l12
+//line server.go:195:5
 _l14:
-//line server.go:188:4
+//line server.go:195:5
+_l11:
+//line server.go:198:2
+	closing = !_s.keepAlive || !_s.req.body.done || _s.req.body.broken != nil
+//line server.go:199:2
+	_s.c.out = appendResponse(_s.c.out, _s.resp, _s.req.Method == http.MethodHead, _s.srv.name(), httpDate(runtime.Now()), closing, _s.keepAlive && _s.req.ProtoMinor == 0)
+//line server.go:200:2
+	if !closing {
+//line server.go:200:1
+		goto _l15
+//line server.go:200:2
+	}
+//line server.go:201:3
+	_s._a0 = _s.c.flushAsync()
+//line server.go:201:3
+	_s.PC = 8
+//line server.go:201:3
+	_s.srv = nil
+//line server.go:201:3
+	_s.s = nil
+//line server.go:201:3
+	_s.c = nil
+//line server.go:201:3
+	_s.req = nil
+//line server.go:201:3
+	_s.resp = nil
+//line server.go:201:3
+	if _f.Suspend(_s._a0) {
+//line server.go:201:2
+		return false
+//line server.go:201:3
+	}
+//line server.go:201:4
+_r8:
+//line server.go:201:3
+	_, _t4 = runtime.Resume(_f, _s._a0)
+//line server.go:201:3
+	_s._a0 = nil
+//line server.go:201:3
+	if _f.Unwinds(_t4) {
+//line server.go:201:2
+		return _s.Unwind(_t4)
+//line server.go:201:3
+	}
+//line server.go:202:3
+	_s.Err = nil
+//line server.go:202:3
+	return _s.Return()
+//line server.go:202:4
+_l15:
+//line server.go:204:2
+	if len(_s.c.out) < 64<<10 {
+//line server.go:204:1
+		goto _l16
+//line server.go:204:2
+	}
+//line server.go:205:16
+	_s._a0 = _s.c.flushAsync()
+//line server.go:205:16
+	_s.PC = 9
+//line server.go:205:16
+	_s.s = nil
+//line server.go:205:16
+	_s.req = nil
+//line server.go:205:16
+	_s.resp = nil
+//line server.go:205:16
+	if _f.Suspend(_s._a0) {
+//line server.go:205:15
+		return false
+//line server.go:205:16
+	}
+//line server.go:205:17
+_r9:
+//line server.go:205:16
+	_, err_4 = runtime.Resume(_f, _s._a0)
+//line server.go:205:16
+	_s._a0 = nil
+//line server.go:205:16
+	if err_4 == nil {
+//line server.go:205:15
+		goto _l17
+//line server.go:205:16
+	}
+//line server.go:206:4
+	_s.Err = nil
+//line server.go:206:4
+	return _s.Return()
+//line server.go:206:5
+_l17:
+//line server.go:206:5
+_l16:
+//line server.go:206:5
+_l2:
+//line server.go:206:4
 	goto _l1
-//line server.go:188:5
+//line server.go:206:5
 }
 
-//line server.go:199:1
+//line server.go:217:1
 func (_s *connReadHeadCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:199:1
+//line server.go:217:1
 	var (
-//line server.go:199:1
+//line server.go:217:1
 		scope *runtime.Scope
-//line server.go:199:1
+//line server.go:217:1
 		w *httpwire.Request
-//line server.go:199:1
+//line server.go:217:1
 		n int
-//line server.go:199:1
+//line server.go:217:1
 		err_1 error
-//line server.go:199:1
+//line server.go:217:1
 		err_2 error
-//line server.go:199:1
+//line server.go:217:1
 		err_3 error
-//line server.go:199:1
+//line server.go:217:1
 	)
-//line server.go:199:1
+//line server.go:217:1
 	switch _s.PC {
-//line server.go:199:1
+//line server.go:217:1
 	case 0:
-//line server.go:199:1
+//line server.go:217:1
 	case 1:
-//line server.go:199:1
+//line server.go:217:1
 		goto _r1
-//line server.go:199:1
+//line server.go:217:1
 	case 2:
-//line server.go:199:1
+//line server.go:217:1
 		goto _r2
-//line server.go:199:1
+//line server.go:217:1
 	default:
-//line server.go:199:1
+//line server.go:217:1
 		panic(runtime.BadPC(_s.PC))
-//line server.go:199:1
+//line server.go:217:1
 	}
-//line server.go:200:1
+//line server.go:218:1
 	scope = runtime.Timeout(_s.c.srv.readHeaderTimeout())
-//line server.go:201:1
+//line server.go:219:1
 	{
-//line server.go:201:1
+//line server.go:219:1
 		_d1 := scope.Close
-//line server.go:201:1
+//line server.go:219:1
 		_s.Defer(func() {
-//line server.go:201:1
+//line server.go:219:1
 			_d1()
-//line server.go:201:1
+//line server.go:219:1
 		})
-//line server.go:201:1
-	}
-//line server.go:201:2
-_l1:
-//line server.go:203:2
-	w = wires.Get().(*httpwire.Request)
-//line server.go:204:2
-	n, err_1 = httpwire.ParseHead(_s.c.buf, w)
-//line server.go:205:2
-	if err_1 != nil {
-//line server.go:206:2
-		wires.Put(w)
-//line server.go:207:2
-		var we *httpwire.Error
-//line server.go:208:2
-		if errors.As(err_1, &we) {
-//line server.go:209:2
-			_s.Ret, _s.Err = nil, NewError(we.Status, we.Reason)
-//line server.go:209:2
-			return _s.Return()
-//line server.go:209:3
-		}
-//line server.go:211:2
-		_s.Ret, _s.Err = nil, NewError(http.StatusBadRequest, err_1.Error())
-//line server.go:211:2
-		return _s.Return()
-//line server.go:211:3
-	}
-//line server.go:213:2
-	if n > 0 {
-//line server.go:214:2
-		req, err := newRequest(_s.c, w)
-//line server.go:215:2
-		_s.c.consume(n)
-//line server.go:216:2
-		wires.Put(w)
-//line server.go:217:2
-		_s.Ret, _s.Err = req, err
-//line server.go:217:2
-		return _s.Return()
-//line server.go:217:3
+//line server.go:219:1
 	}
 //line server.go:219:2
-	wires.Put(w)
-//line server.go:220:15
-	_s._a0 = _s.c.flushAsync()
-//line server.go:220:15
-	_s.PC = 1
-//line server.go:220:15
-	if _f.Suspend(_s._a0) {
-//line server.go:220:14
-		return false
-//line server.go:220:15
-	}
-//line server.go:220:16
-_r1:
-//line server.go:220:15
-	_, err_2 = runtime.Resume(_f, _s._a0)
-//line server.go:220:15
-	_s._a0 = nil
-//line server.go:220:15
-	if err_2 == nil {
-//line server.go:220:14
-		goto _l4
-//line server.go:220:15
-	}
-//line server.go:221:3
-	_s.Ret, _s.Err = nil, err_2
-//line server.go:221:3
-	return _s.Return()
-//line server.go:221:4
-_l4:
-//line server.go:223:15
-	_s._a0 = _s.c.fillAsync(0)
-//line server.go:223:15
-	_s.PC = 2
-//line server.go:223:15
-	if _f.Suspend(_s._a0) {
-//line server.go:223:14
-		return false
-//line server.go:223:15
-	}
-//line server.go:223:16
-_r2:
-//line server.go:223:15
-	_, err_3 = runtime.Resume(_f, _s._a0)
-//line server.go:223:15
-	_s._a0 = nil
-//line server.go:223:15
-	if err_3 == nil {
-//line server.go:223:14
-		goto _l5
-//line server.go:223:15
-	}
-//line server.go:224:3
-	if errors.Is(err_3, runtime.ErrTimeout) && len(_s.c.buf) > 0 {
-//line server.go:225:3
-		_s.Ret, _s.Err = nil, NewError(http.StatusRequestTimeout, "")
-//line server.go:225:3
-		return _s.Return()
-//line server.go:225:4
-	}
-//line server.go:227:3
-	_s.Ret, _s.Err = nil, err_3
-//line server.go:227:3
-	return _s.Return()
-//line server.go:227:4
-_l5:
-//line server.go:227:3
-	goto _l1
-//line server.go:227:4
-}
-
-//line server.go:236:1
-func (_s *serverHandleCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:236:1
-	var (
-//line server.go:236:1
-		h Handler
-//line server.go:236:1
-		_t1 *Response
-//line server.go:236:1
-		_t2 error
-//line server.go:236:1
-		_t3 *Response
-//line server.go:236:1
-		_t4 error
-//line server.go:236:1
-	)
-//line server.go:236:1
-	switch _s.PC {
-//line server.go:236:1
-	case 0:
-//line server.go:236:1
-	case 1:
-//line server.go:236:1
-		goto _r1
-//line server.go:236:1
-	case 2:
-//line server.go:236:1
-		goto _r2
-//line server.go:236:1
-	default:
-//line server.go:236:1
-		panic(runtime.BadPC(_s.PC))
-//line server.go:236:1
-	}
-//line server.go:237:1
-	_s.Defer(func() {
-//line server.go:238:1
-		if p := recover(); p != nil {
-//line server.go:239:1
-			_s.srv.logf("web: panic serving %s %s: %v", _s.req.Method, _s.req.URL, p)
-//line server.go:240:1
-			_s.Ret, _s.Err = nil, fmt.Errorf("panic: %v", p)
-//line server.go:240:2
-		}
-//line server.go:240:3
-	})
-//line server.go:243:1
-	h = _s.srv.Handler
-//line server.go:244:1
-	if h == nil {
-//line server.go:245:1
-		_s.Ret, _s.Err = Text(http.StatusNotFound, "404 page not found\n"), nil
-//line server.go:245:1
-		return _s.Return()
-//line server.go:245:2
-	}
-//line server.go:247:1
-	if _s.srv.HandlerTimeout <= 0 {
-//line server.go:247:1
-		goto _l1
-//line server.go:247:1
-	}
-//line server.go:248:9
-	_s._a0 = runtime.WaitFor(h(_s.req), _s.srv.HandlerTimeout)
-//line server.go:248:9
-	_s.PC = 1
-//line server.go:248:9
-	if _f.Suspend(_s._a0) {
-//line server.go:248:8
-		return false
-//line server.go:248:9
-	}
-//line server.go:248:10
-_r1:
-//line server.go:248:9
-	_t1, _t2 = runtime.Resume(_f, _s._a0)
-//line server.go:248:9
-	_s._a0 = nil
-//line server.go:248:9
-	_s.Ret, _s.Err = _t1, _t2
-//line server.go:248:9
-	return _s.Return()
-//line server.go:248:10
 _l1:
-//line server.go:250:8
-	_s._a0 = h(_s.req)
-//line server.go:250:8
-	_s.PC = 2
-//line server.go:250:8
-	if _f.Suspend(_s._a0) {
-//line server.go:250:7
-		return false
-//line server.go:250:8
-	}
-//line server.go:250:9
-_r2:
-//line server.go:250:8
-	_t3, _t4 = runtime.Resume(_f, _s._a0)
-//line server.go:250:8
-	_s._a0 = nil
-//line server.go:250:8
-	_s.Ret, _s.Err = _t3, _t4
-//line server.go:250:8
-	return _s.Return()
-//line server.go:250:9
-}
-
-//line server.go:257:1
-func (_s *connFillCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:257:1
-	var (
-//line server.go:257:1
-		data []byte
-//line server.go:257:1
-		err error
-//line server.go:257:1
-	)
-//line server.go:257:1
-	switch _s.PC {
-//line server.go:257:1
-	case 0:
-//line server.go:257:1
-	case 1:
-//line server.go:257:1
-		goto _r1
-//line server.go:257:1
-	default:
-//line server.go:257:1
-		panic(runtime.BadPC(_s.PC))
-//line server.go:257:1
-	}
-//line server.go:258:1
-	if _s.d > 0 {
-//line server.go:259:1
-		scope := runtime.Timeout(_s.d)
-//line server.go:260:1
-		{
-//line server.go:260:1
-			_d1 := scope.Close
-//line server.go:260:1
-			_s.Defer(func() {
-//line server.go:260:1
-				_d1()
-//line server.go:260:1
-			})
-//line server.go:260:1
+//line server.go:221:2
+	w = wires.Get().(*httpwire.Request)
+//line server.go:222:2
+	n, err_1 = httpwire.ParseHead(_s.c.buf, w)
+//line server.go:223:2
+	if err_1 != nil {
+//line server.go:224:2
+		wires.Put(w)
+//line server.go:225:2
+		var we *httpwire.Error
+//line server.go:226:2
+		if errors.As(err_1, &we) {
+//line server.go:227:2
+			_s.Ret, _s.Err = nil, NewError(we.Status, we.Reason)
+//line server.go:227:2
+			return _s.Return()
+//line server.go:227:3
 		}
-//line server.go:260:2
-	}
-//line server.go:262:14
-	_s._a0 = _s.c.s.Read(0)
-//line server.go:262:14
-	_s.PC = 1
-//line server.go:262:14
-	if _f.Suspend(_s._a0) {
-//line server.go:262:13
-		return false
-//line server.go:262:14
-	}
-//line server.go:262:15
-_r1:
-//line server.go:262:14
-	data, err = runtime.Resume(_f, _s._a0)
-//line server.go:262:14
-	_s._a0 = nil
-//line server.go:263:1
-	if err != nil {
-//line server.go:264:1
-		_s.Err = err
-//line server.go:264:1
+//line server.go:229:2
+		_s.Ret, _s.Err = nil, NewError(http.StatusBadRequest, err_1.Error())
+//line server.go:229:2
 		return _s.Return()
-//line server.go:264:2
+//line server.go:229:3
 	}
-//line server.go:266:1
-	_s.c.buf = append(_s.c.buf, data...)
-//line server.go:267:1
-	_s.Err = nil
-//line server.go:267:1
+//line server.go:231:2
+	if n > 0 {
+//line server.go:232:2
+		req, err := newRequest(_s.c, w)
+//line server.go:233:2
+		_s.c.consume(n)
+//line server.go:234:2
+		wires.Put(w)
+//line server.go:235:2
+		_s.Ret, _s.Err = req, err
+//line server.go:235:2
+		return _s.Return()
+//line server.go:235:3
+	}
+//line server.go:237:2
+	wires.Put(w)
+//line server.go:238:15
+	_s._a0 = _s.c.flushAsync()
+//line server.go:238:15
+	_s.PC = 1
+//line server.go:238:15
+	if _f.Suspend(_s._a0) {
+//line server.go:238:14
+		return false
+//line server.go:238:15
+	}
+//line server.go:238:16
+_r1:
+//line server.go:238:15
+	_, err_2 = runtime.Resume(_f, _s._a0)
+//line server.go:238:15
+	_s._a0 = nil
+//line server.go:238:15
+	if err_2 == nil {
+//line server.go:238:14
+		goto _l4
+//line server.go:238:15
+	}
+//line server.go:239:3
+	_s.Ret, _s.Err = nil, err_2
+//line server.go:239:3
 	return _s.Return()
-//line server.go:267:2
+//line server.go:239:4
+_l4:
+//line server.go:241:15
+	_s._a0 = _s.c.fillAsync(0)
+//line server.go:241:15
+	_s.PC = 2
+//line server.go:241:15
+	if _f.Suspend(_s._a0) {
+//line server.go:241:14
+		return false
+//line server.go:241:15
+	}
+//line server.go:241:16
+_r2:
+//line server.go:241:15
+	_, err_3 = runtime.Resume(_f, _s._a0)
+//line server.go:241:15
+	_s._a0 = nil
+//line server.go:241:15
+	if err_3 == nil {
+//line server.go:241:14
+		goto _l5
+//line server.go:241:15
+	}
+//line server.go:242:3
+	if errors.Is(err_3, runtime.ErrTimeout) && len(_s.c.buf) > 0 {
+//line server.go:243:3
+		_s.Ret, _s.Err = nil, NewError(http.StatusRequestTimeout, "")
+//line server.go:243:3
+		return _s.Return()
+//line server.go:243:4
+	}
+//line server.go:245:3
+	_s.Ret, _s.Err = nil, err_3
+//line server.go:245:3
+	return _s.Return()
+//line server.go:245:4
+_l5:
+//line server.go:245:3
+	goto _l1
+//line server.go:245:4
 }
 
-//line server.go:274:1
-func (_s *connFlushCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:274:1
+//line server.go:254:1
+func (_s *serverHandleCoro) Step(_f *runtime.Fiber) bool {
+//line server.go:254:1
 	var (
-//line server.go:274:1
-		err error
-//line server.go:274:1
+//line server.go:254:1
+		h Handler
+//line server.go:254:1
+		_t1 *Response
+//line server.go:254:1
+		_t2 error
+//line server.go:254:1
+		_t3 *Response
+//line server.go:254:1
+		_t4 error
+//line server.go:254:1
 	)
-//line server.go:274:1
+//line server.go:254:1
 	switch _s.PC {
-//line server.go:274:1
+//line server.go:254:1
 	case 0:
-//line server.go:274:1
+//line server.go:254:1
 	case 1:
-//line server.go:274:1
+//line server.go:254:1
 		goto _r1
-//line server.go:274:1
+//line server.go:254:1
+	case 2:
+//line server.go:254:1
+		goto _r2
+//line server.go:254:1
 	default:
-//line server.go:274:1
+//line server.go:254:1
 		panic(runtime.BadPC(_s.PC))
-//line server.go:274:1
+//line server.go:254:1
 	}
-//line server.go:275:1
-	if len(_s.c.out) == 0 {
-//line server.go:276:1
-		_s.Err = nil
-//line server.go:276:1
+//line server.go:255:1
+	_s.Defer(func() {
+//line server.go:256:1
+		if p := recover(); p != nil {
+//line server.go:257:1
+			_s.srv.logf("web: panic serving %s %s: %v", _s.req.Method, _s.req.URL, p)
+//line server.go:258:1
+			_s.Ret, _s.Err = nil, fmt.Errorf("panic: %v", p)
+//line server.go:258:2
+		}
+//line server.go:258:3
+	})
+//line server.go:261:1
+	h = _s.srv.Handler
+//line server.go:262:1
+	if h == nil {
+//line server.go:263:1
+		_s.Ret, _s.Err = Text(http.StatusNotFound, "404 page not found\n"), nil
+//line server.go:263:1
 		return _s.Return()
-//line server.go:276:2
+//line server.go:263:2
 	}
-//line server.go:278:1
-	err = _s.c.s.Write(_s.c.out)
-//line server.go:279:1
-	_s.c.out = _s.c.out[:0]
-//line server.go:280:1
-	if err != nil {
-//line server.go:281:1
-		_s.Err = err
-//line server.go:281:1
-		return _s.Return()
-//line server.go:281:2
+//line server.go:265:1
+	if _s.srv.HandlerTimeout <= 0 {
+//line server.go:265:1
+		goto _l1
+//line server.go:265:1
 	}
-//line server.go:283:10
-	_s._a0 = _s.c.s.Drain()
-//line server.go:283:10
+//line server.go:266:9
+	_s._a0 = runtime.WaitFor(h(_s.req), _s.srv.HandlerTimeout)
+//line server.go:266:9
 	_s.PC = 1
-//line server.go:283:10
-	_s.c = nil
-//line server.go:283:10
+//line server.go:266:9
 	if _f.Suspend(_s._a0) {
-//line server.go:283:9
+//line server.go:266:8
 		return false
-//line server.go:283:10
+//line server.go:266:9
 	}
-//line server.go:283:11
+//line server.go:266:10
 _r1:
-//line server.go:283:10
-	_, err = runtime.Resume(_f, _s._a0)
-//line server.go:283:10
+//line server.go:266:9
+	_t1, _t2 = runtime.Resume(_f, _s._a0)
+//line server.go:266:9
 	_s._a0 = nil
-//line server.go:284:1
-	_s.Err = err
-//line server.go:284:1
+//line server.go:266:9
+	_s.Ret, _s.Err = _t1, _t2
+//line server.go:266:9
 	return _s.Return()
-//line server.go:284:2
+//line server.go:266:10
+_l1:
+//line server.go:268:8
+	_s._a0 = h(_s.req)
+//line server.go:268:8
+	_s.PC = 2
+//line server.go:268:8
+	if _f.Suspend(_s._a0) {
+//line server.go:268:7
+		return false
+//line server.go:268:8
+	}
+//line server.go:268:9
+_r2:
+//line server.go:268:8
+	_t3, _t4 = runtime.Resume(_f, _s._a0)
+//line server.go:268:8
+	_s._a0 = nil
+//line server.go:268:8
+	_s.Ret, _s.Err = _t3, _t4
+//line server.go:268:8
+	return _s.Return()
+//line server.go:268:9
+}
+
+//line server.go:275:1
+func (_s *connFillCoro) Step(_f *runtime.Fiber) bool {
+//line server.go:275:1
+	var (
+//line server.go:275:1
+		data []byte
+//line server.go:275:1
+		err error
+//line server.go:275:1
+	)
+//line server.go:275:1
+	switch _s.PC {
+//line server.go:275:1
+	case 0:
+//line server.go:275:1
+	case 1:
+//line server.go:275:1
+		goto _r1
+//line server.go:275:1
+	default:
+//line server.go:275:1
+		panic(runtime.BadPC(_s.PC))
+//line server.go:275:1
+	}
+//line server.go:276:1
+	if _s.d > 0 {
+//line server.go:277:1
+		scope := runtime.Timeout(_s.d)
+//line server.go:278:1
+		{
+//line server.go:278:1
+			_d1 := scope.Close
+//line server.go:278:1
+			_s.Defer(func() {
+//line server.go:278:1
+				_d1()
+//line server.go:278:1
+			})
+//line server.go:278:1
+		}
+//line server.go:278:2
+	}
+//line server.go:280:14
+	_s._a0 = _s.c.s.Read(0)
+//line server.go:280:14
+	_s.PC = 1
+//line server.go:280:14
+	if _f.Suspend(_s._a0) {
+//line server.go:280:13
+		return false
+//line server.go:280:14
+	}
+//line server.go:280:15
+_r1:
+//line server.go:280:14
+	data, err = runtime.Resume(_f, _s._a0)
+//line server.go:280:14
+	_s._a0 = nil
+//line server.go:281:1
+	if err != nil {
+//line server.go:282:1
+		_s.Err = err
+//line server.go:282:1
+		return _s.Return()
+//line server.go:282:2
+	}
+//line server.go:284:1
+	_s.c.buf = append(_s.c.buf, data...)
+//line server.go:285:1
+	_s.Err = nil
+//line server.go:285:1
+	return _s.Return()
+//line server.go:285:2
+}
+
+//line server.go:292:1
+func (_s *connFlushCoro) Step(_f *runtime.Fiber) bool {
+//line server.go:292:1
+	var (
+//line server.go:292:1
+		err error
+//line server.go:292:1
+	)
+//line server.go:292:1
+	switch _s.PC {
+//line server.go:292:1
+	case 0:
+//line server.go:292:1
+	case 1:
+//line server.go:292:1
+		goto _r1
+//line server.go:292:1
+	default:
+//line server.go:292:1
+		panic(runtime.BadPC(_s.PC))
+//line server.go:292:1
+	}
+//line server.go:293:1
+	if len(_s.c.out) == 0 {
+//line server.go:294:1
+		_s.Err = nil
+//line server.go:294:1
+		return _s.Return()
+//line server.go:294:2
+	}
+//line server.go:296:1
+	err = _s.c.s.Write(_s.c.out)
+//line server.go:297:1
+	_s.c.out = _s.c.out[:0]
+//line server.go:298:1
+	if err != nil {
+//line server.go:299:1
+		_s.Err = err
+//line server.go:299:1
+		return _s.Return()
+//line server.go:299:2
+	}
+//line server.go:301:10
+	_s._a0 = _s.c.s.Drain()
+//line server.go:301:10
+	_s.PC = 1
+//line server.go:301:10
+	_s.c = nil
+//line server.go:301:10
+	if _f.Suspend(_s._a0) {
+//line server.go:301:9
+		return false
+//line server.go:301:10
+	}
+//line server.go:301:11
+_r1:
+//line server.go:301:10
+	_, err = runtime.Resume(_f, _s._a0)
+//line server.go:301:10
+	_s._a0 = nil
+//line server.go:302:1
+	_s.Err = err
+//line server.go:302:1
+	return _s.Return()
+//line server.go:302:2
 }

@@ -73,6 +73,9 @@ func testServer(t *testing.T, logs *lockedBuffer) *web.Server {
 	r.Handle("GET /fail", FailAsync)
 	r.Handle("GET /slow", SlowAsync)
 	r.Handle("GET /user", UserAsync)
+	r.Handle("GET /count", CountAsync)
+	r.Handle("GET /events", EventsAsync)
+	r.Handle("GET /big", BigAsync)
 	r.Use(func(next web.Handler) web.Handler {
 		return func(req *web.Request) runtime.Awaitable[*web.Response] {
 			return StampAsync(next, req)
@@ -435,5 +438,60 @@ func TestCurl(t *testing.T) {
 	out, err = cmd.Output()
 	if err != nil || string(out) != "from curl, chunked" {
 		t.Errorf("curl chunked upload: %q %v", out, err)
+	}
+}
+
+func TestStreaming(t *testing.T) {
+	base := start(t, testServer(t, nil))
+	resp, body := get(t, base+"/count")
+	if resp.StatusCode != 200 || body != "0\n1\n2\n" || len(resp.TransferEncoding) != 1 || resp.TransferEncoding[0] != "chunked" {
+		t.Errorf("GET /count: %d %q %v", resp.StatusCode, body, resp.TransferEncoding)
+	}
+	// The connection goes on after a streamed response.
+	if resp, body := get(t, base+"/hello"); resp.StatusCode != 200 || body != "Hello, World!" {
+		t.Errorf("GET /hello after a stream: %d %q", resp.StatusCode, body)
+	}
+	resp, body = get(t, base+"/events")
+	want := "event: tick\ndata: n=0\ndata: line two\n\nevent: tick\ndata: n=1\ndata: line two\n\nevent: tick\ndata: n=2\ndata: line two\n\n"
+	if resp.Header.Get("Content-Type") != "text/event-stream" || body != want {
+		t.Errorf("GET /events: %q %q", resp.Header.Get("Content-Type"), body)
+	}
+	// HTTP/1.0: no chunks; the body ends with the connection.
+	out := raw(t, base, "GET /count HTTP/1.0\r\n\r\n")
+	if !strings.HasSuffix(out, "\r\n\r\n0\n1\n2\n") || strings.Contains(out, "chunked") {
+		t.Errorf("GET /count over HTTP/1.0:\n%s", out)
+	}
+}
+
+// TestBackPressure: a handler that streams to a client that does not read
+// waits in Write, instead of buffering what it writes.
+func TestBackPressure(t *testing.T) {
+	srv := testServer(t, nil)
+	srv.HandlerTimeout = 0
+	base := start(t, srv)
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	// Wait until the handler stops making progress: the socket buffers and
+	// the stream's high-water mark are full.
+	last := int64(-1)
+	for bigWritten.Load() != last {
+		last = bigWritten.Load()
+		time.Sleep(100 * time.Millisecond)
+	}
+	if last > 16<<20 {
+		t.Errorf("a handler streaming to a client that reads nothing wrote %d bytes", last)
+	}
+	// Then the client reads, and gets all of it.
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil || n != 64<<20 {
+		t.Errorf("read %d bytes (%v), want 64 MiB", n, err)
 	}
 }
