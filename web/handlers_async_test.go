@@ -14,7 +14,9 @@
 //asyncgen:func Count fdf1dc9e0063cc36 fdea1766af754a69
 //asyncgen:func Events 6ed39c7b7156e5ae 858c28267daeecbc
 //asyncgen:func Big bfa0c0f27695f0d9 14ddd2b85239145a
-//asyncgen:sum 685eef9e7b86e837
+//asyncgen:func Nap e154f4c8f382e18f 04f69e937dca3e50
+//asyncgen:func ServeUntil 2edc104df978e7b3 6bfe04b4e67fea20
+//asyncgen:sum 34af584d2c9481b3
 
 package web_test
 
@@ -431,6 +433,77 @@ var bigInfo = runtime.FuncInfo{
 }
 
 var _ func(req *web.Request) (*web.Response, error) = Big
+
+// napCoro is the state of the async function Nap while it runs.
+type napCoro struct {
+	runtime.Coro[*web.Response]
+	req *web.Request
+	_a0 runtime.Awaitable[struct{}]
+}
+
+// NapAsync returns a coroutine that runs Nap when it is awaited or spawned.
+func NapAsync(req *web.Request) runtime.Awaitable[*web.Response] {
+	_s := &napCoro{req: req}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *napCoro) Info() *runtime.FuncInfo {
+	return &napInfo
+}
+
+var napInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  15,
+		Line: 154,
+	}},
+	File: "handlers_test.go",
+	Line: 148,
+	Name: "web_test.Nap",
+}
+
+var _ func(req *web.Request) (*web.Response, error) = Nap
+
+// serveUntilCoro is the state of the async function ServeUntil while it runs.
+type serveUntilCoro struct {
+	runtime.Coro[[2]error]
+	srv     *web.Server
+	ln      *runtime.Listener
+	stop    *runtime.Future[struct{}]
+	grace   time.Duration
+	serve   *runtime.Task[struct{}]
+	shutErr error
+	_a0     runtime.Awaitable[struct{}]
+}
+
+// ServeUntilAsync returns a coroutine that runs ServeUntil when it is awaited or spawned.
+func ServeUntilAsync(srv *web.Server, ln *runtime.Listener, stop *runtime.Future[struct{}], grace time.Duration) runtime.Awaitable[[2]error] {
+	_s := &serveUntilCoro{srv: srv, ln: ln, stop: stop, grace: grace}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *serveUntilCoro) Info() *runtime.FuncInfo {
+	return &serveUntilInfo
+}
+
+var serveUntilInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  2,
+		Line: 166,
+	}, {
+		Col:  16,
+		Line: 167,
+	}, {
+		Col:  17,
+		Line: 168,
+	}},
+	File: "handlers_test.go",
+	Line: 164,
+	Name: "web_test.ServeUntil",
+}
+
+var _ func(srv *web.Server, ln *runtime.Listener, stop *runtime.Future[struct{}], grace time.Duration) ([2]error, error) = ServeUntil
 
 // await suspends the calling async function until a finishes, and returns its result.
 // asyncgen rewrites every call of it inside async functions; anywhere else it
@@ -1200,4 +1273,188 @@ _l3:
 //line handlers_test.go:138:1
 	return _s.Return()
 //line handlers_test.go:138:2
+}
+
+//line handlers_test.go:148:1
+func (_s *napCoro) Step(_f *runtime.Fiber) bool {
+//line handlers_test.go:148:1
+	var (
+//line handlers_test.go:148:1
+		ms int
+//line handlers_test.go:148:1
+		err error
+//line handlers_test.go:148:1
+	)
+//line handlers_test.go:148:1
+	switch _s.PC {
+//line handlers_test.go:148:1
+	case 0:
+//line handlers_test.go:148:1
+	case 1:
+//line handlers_test.go:148:1
+		goto _r1
+//line handlers_test.go:148:1
+	default:
+//line handlers_test.go:148:1
+		panic(runtime.BadPC(_s.PC))
+//line handlers_test.go:148:1
+	}
+//line handlers_test.go:149:1
+	ms, _ = strconv.Atoi(_s.req.URL.Query().Get("ms"))
+//line handlers_test.go:150:1
+	select {
+//line handlers_test.go:151:1
+	case napping <- struct{}{}:
+//line handlers_test.go:152:1
+	default:
+//line handlers_test.go:152:1
+	}
+//line handlers_test.go:154:14
+	_s._a0 = runtime.Sleep(time.Duration(ms) * time.Millisecond)
+//line handlers_test.go:154:14
+	_s.PC = 1
+//line handlers_test.go:154:14
+	_s.req = nil
+//line handlers_test.go:154:14
+	if _f.Suspend(_s._a0) {
+//line handlers_test.go:154:13
+		return false
+//line handlers_test.go:154:14
+	}
+//line handlers_test.go:154:15
+_r1:
+//line handlers_test.go:154:14
+	_, err = runtime.Resume(_f, _s._a0)
+//line handlers_test.go:154:14
+	_s._a0 = nil
+//line handlers_test.go:154:14
+	if err == nil {
+//line handlers_test.go:154:13
+		goto _l1
+//line handlers_test.go:154:14
+	}
+//line handlers_test.go:155:2
+	_s.Ret, _s.Err = nil, err
+//line handlers_test.go:155:2
+	return _s.Return()
+//line handlers_test.go:155:3
+_l1:
+//line handlers_test.go:157:1
+	_s.Ret, _s.Err = web.Text(http.StatusOK, "rested"), nil
+//line handlers_test.go:157:1
+	return _s.Return()
+//line handlers_test.go:157:2
+}
+
+//line handlers_test.go:164:1
+func (_s *serveUntilCoro) Step(_f *runtime.Fiber) bool {
+//line handlers_test.go:164:1
+	var (
+//line handlers_test.go:164:1
+		_t1 error
+//line handlers_test.go:164:1
+		serveErr error
+//line handlers_test.go:164:1
+	)
+//line handlers_test.go:164:1
+	switch _s.PC {
+//line handlers_test.go:164:1
+	case 0:
+//line handlers_test.go:164:1
+	case 1:
+//line handlers_test.go:164:1
+		goto _r1
+//line handlers_test.go:164:1
+	case 2:
+//line handlers_test.go:164:1
+		goto _r2
+//line handlers_test.go:164:1
+	case 3:
+//line handlers_test.go:164:1
+		goto _r3
+//line handlers_test.go:164:1
+	default:
+//line handlers_test.go:164:1
+		panic(runtime.BadPC(_s.PC))
+//line handlers_test.go:164:1
+	}
+//line handlers_test.go:165:1
+	_s.serve = runtime.Spawn(_s.srv.ServeAsync(_s.ln))
+//line handlers_test.go:166:1
+	_s._a0 = _s.stop
+//line handlers_test.go:166:1
+	_s.PC = 1
+//line handlers_test.go:166:1
+	_s.ln = nil
+//line handlers_test.go:166:1
+	_s.stop = nil
+//line handlers_test.go:166:1
+	if _f.Suspend(_s._a0) {
+//line handlers_test.go:166:1
+		return false
+//line handlers_test.go:166:1
+	}
+//line handlers_test.go:166:2
+_r1:
+//line handlers_test.go:166:1
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line handlers_test.go:166:1
+	_s._a0 = nil
+//line handlers_test.go:166:1
+	if _f.Unwinds(_t1) {
+//line handlers_test.go:166:1
+		return _s.Unwind(_t1)
+//line handlers_test.go:166:1
+	}
+//line handlers_test.go:167:15
+	_s._a0 = _s.srv.ShutdownAsync(_s.grace)
+//line handlers_test.go:167:15
+	_s.PC = 2
+//line handlers_test.go:167:15
+	_s.srv = nil
+//line handlers_test.go:167:15
+	_s.ln = nil
+//line handlers_test.go:167:15
+	_s.stop = nil
+//line handlers_test.go:167:15
+	if _f.Suspend(_s._a0) {
+//line handlers_test.go:167:14
+		return false
+//line handlers_test.go:167:15
+	}
+//line handlers_test.go:167:16
+_r2:
+//line handlers_test.go:167:15
+	_, _s.shutErr = runtime.Resume(_f, _s._a0)
+//line handlers_test.go:167:15
+	_s._a0 = nil
+//line handlers_test.go:168:16
+	_s._a0 = _s.serve
+//line handlers_test.go:168:16
+	_s.PC = 3
+//line handlers_test.go:168:16
+	_s.srv = nil
+//line handlers_test.go:168:16
+	_s.ln = nil
+//line handlers_test.go:168:16
+	_s.stop = nil
+//line handlers_test.go:168:16
+	_s.serve = nil
+//line handlers_test.go:168:16
+	if _f.Suspend(_s._a0) {
+//line handlers_test.go:168:15
+		return false
+//line handlers_test.go:168:16
+	}
+//line handlers_test.go:168:17
+_r3:
+//line handlers_test.go:168:16
+	_, serveErr = runtime.Resume(_f, _s._a0)
+//line handlers_test.go:168:16
+	_s._a0 = nil
+//line handlers_test.go:169:1
+	_s.Ret, _s.Err = [2]error{_s.shutErr, serveErr}, nil
+//line handlers_test.go:169:1
+	return _s.Return()
+//line handlers_test.go:169:2
 }

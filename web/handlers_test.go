@@ -137,3 +137,34 @@ func Big(req *web.Request) (*web.Response, error) {
 	}
 	return s.Response(), nil
 }
+
+// napping is closed when Nap begins, so that a test knows a request is in
+// flight.
+var napping = make(chan struct{}, 1)
+
+// Nap sleeps for the query's ms milliseconds, then answers.
+//
+// async
+func Nap(req *web.Request) (*web.Response, error) {
+	ms, _ := strconv.Atoi(req.URL.Query().Get("ms"))
+	select {
+	case napping <- struct{}{}:
+	default:
+	}
+	if _, err := await(runtime.Sleep(time.Duration(ms) * time.Millisecond)); err != nil {
+		return nil, err
+	}
+	return web.Text(http.StatusOK, "rested"), nil
+}
+
+// ServeUntil serves srv on ln until stop completes, then shuts it down with
+// grace; it returns Shutdown's error and Serve's.
+//
+// async
+func ServeUntil(srv *web.Server, ln *runtime.Listener, stop *runtime.Future[struct{}], grace time.Duration) ([2]error, error) {
+	serve := runtime.Spawn(srv.ServeAsync(ln))
+	await(stop) //asyncvet:ignore the test completes it
+	_, shutErr := await(srv.ShutdownAsync(grace))
+	_, serveErr := await(serve)
+	return [2]error{shutErr, serveErr}, nil
+}

@@ -39,6 +39,8 @@ type Server struct {
 	// ErrorLog receives handler errors and panics; nil means log's
 	// standard logger.
 	ErrorLog *log.Logger
+
+	state shutdownState
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -81,6 +83,13 @@ func (srv *Server) logf(format string, args ...any) {
 //
 // async
 func (srv *Server) Serve(ln *runtime.Listener) error {
+	sv := srv.servingHere()
+	if sv == nil {
+		ln.Close()
+		return ErrServerClosed
+	}
+	sv.listeners[ln] = true
+	defer delete(sv.listeners, ln)
 	var sem *runtime.Semaphore
 	if srv.MaxConns > 0 {
 		sem = runtime.NewSemaphore(srv.MaxConns)
@@ -93,6 +102,9 @@ func (srv *Server) Serve(ln *runtime.Listener) error {
 		}
 		s, err := await(ln.Accept())
 		if err != nil {
+			if srv.closing() {
+				return ErrServerClosed
+			}
 			return err
 		}
 		runtime.Spawn(srv.serveLimitedAsync(s, sem)) //asyncvet:ignore a connection task ends with its connection; its errors are logged
@@ -117,6 +129,8 @@ type conn struct {
 	remote string
 	buf    []byte // read, not consumed yet
 	out    []byte // responses not written yet
+	sv     *serving
+	idle   bool // waiting for a request to begin: Shutdown closes it
 }
 
 // wires holds parsed heads for reuse: an httpwire.Request is some 3 KiB,
@@ -133,13 +147,23 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 		c.remote = a.String()
 	}
 	defer s.Close()
+	if !srv.track(c) {
+		return ErrServerClosed
+	}
+	defer srv.untrack(c)
 	for {
 		if len(c.buf) == 0 {
 			// Between requests: write what is pending, then wait.
 			if _, err := await(c.flushAsync()); err != nil {
 				return nil
 			}
-			if _, err := await(c.fillAsync(srv.idleTimeout())); err != nil {
+			if srv.closing() {
+				return nil
+			}
+			c.idle = true
+			_, err := await(c.fillAsync(srv.idleTimeout()))
+			c.idle = false
+			if err != nil {
 				return nil
 			}
 		}
@@ -165,7 +189,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 			if st.chunked {
 				c.out = append(c.out, "0\r\n\r\n"...)
 			}
-			if !keepAlive || !req.body.done {
+			if !keepAlive || !req.body.done || srv.closing() {
 				await(c.flushAsync()) //asyncvet:ignore the connection closes whatever the write's fate
 				return nil
 			}
@@ -195,7 +219,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 				await(req.ReadAsync(64 << 10)) //asyncvet:ignore a failed read marks the body broken, checked above
 			}
 		}
-		closing := !keepAlive || !req.body.done || req.body.broken != nil
+		closing := !keepAlive || !req.body.done || req.body.broken != nil || srv.closing()
 		c.out = appendResponse(c.out, resp, req.Method == http.MethodHead, srv.name(), httpDate(runtime.Now()), closing, keepAlive && req.ProtoMinor == 0)
 		if closing {
 			await(c.flushAsync()) //asyncvet:ignore the connection closes whatever the write's fate

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -76,6 +77,7 @@ func testServer(t *testing.T, logs *lockedBuffer) *web.Server {
 	r.Handle("GET /count", CountAsync)
 	r.Handle("GET /events", EventsAsync)
 	r.Handle("GET /big", BigAsync)
+	r.Handle("GET /nap", NapAsync)
 	r.Use(func(next web.Handler) web.Handler {
 		return func(req *web.Request) runtime.Awaitable[*web.Response] {
 			return StampAsync(next, req)
@@ -469,6 +471,7 @@ func TestBackPressure(t *testing.T) {
 	srv := testServer(t, nil)
 	srv.HandlerTimeout = 0
 	base := start(t, srv)
+	bigWritten.Store(0)
 	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -493,5 +496,96 @@ func TestBackPressure(t *testing.T) {
 	n, err := io.Copy(io.Discard, resp.Body)
 	if err != nil || n != 64<<20 {
 		t.Errorf("read %d bytes (%v), want 64 MiB", n, err)
+	}
+}
+
+// shutdownRun serves a test server on a loop of its own until stop; the
+// channel gets ServeUntil's errors.
+func shutdownRun(t *testing.T, grace time.Duration) (base string, stop *runtime.Future[struct{}], errs chan [2]error) {
+	t.Helper()
+	srv := testServer(t, nil)
+	srv.HandlerTimeout = 0
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	ln, err := runtime.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop = runtime.NewFuture[struct{}]()
+	errs = make(chan [2]error, 1)
+	go func() {
+		e, err := runtime.Run(ServeUntilAsync(srv, ln, stop, grace))
+		if err != nil {
+			t.Error(err)
+		}
+		errs <- e
+	}()
+	return "http://" + ln.Addr().String(), stop, errs
+}
+
+// TestShutdown: idle connections close at once, a request in flight
+// finishes with Connection: close, Serve returns ErrServerClosed.
+func TestShutdown(t *testing.T) {
+	base, stop, errs := shutdownRun(t, 5*time.Second)
+	idle, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	io.WriteString(idle, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(idle)
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the idle connection's first request: %v", err)
+	} else {
+		io.Copy(io.Discard, resp.Body)
+	}
+	busy, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	io.WriteString(busy, "GET /nap?ms=200 HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-napping
+	stop.SetResult(struct{}{})
+
+	resp, err := http.ReadResponse(bufio.NewReader(busy), nil)
+	if err != nil {
+		t.Fatalf("the request in flight: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(b) != "rested" || !resp.Close {
+		t.Errorf("the request in flight got %d %q, close %v", resp.StatusCode, b, resp.Close)
+	}
+	idle.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := br.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("the idle connection: read %d, %v; want EOF", n, err)
+	}
+	e := <-errs
+	if e[0] != nil || e[1] != web.ErrServerClosed {
+		t.Errorf("Shutdown: %v; Serve: %v, want nil and ErrServerClosed", e[0], e[1])
+	}
+	if _, err := net.Dial("tcp", strings.TrimPrefix(base, "http://")); err == nil {
+		t.Errorf("the listener still accepts after Shutdown")
+	}
+}
+
+// TestShutdownGrace: a request that outlasts the grace period is cancelled,
+// and Shutdown says so.
+func TestShutdownGrace(t *testing.T) {
+	base, stop, errs := shutdownRun(t, 100*time.Millisecond)
+	busy, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	io.WriteString(busy, "GET /nap?ms=3600000 HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-napping
+	stop.SetResult(struct{}{})
+	e := <-errs
+	if !errors.Is(e[0], runtime.ErrTimeout) || e[1] != web.ErrServerClosed {
+		t.Errorf("Shutdown: %v; Serve: %v, want ErrTimeout and ErrServerClosed", e[0], e[1])
+	}
+	busy.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if b, err := io.ReadAll(busy); err != nil || len(b) != 0 {
+		t.Errorf("the cancelled request's connection: %q, %v; want a close", b, err)
 	}
 }

@@ -25,8 +25,8 @@ import (
 	"os"
 	"sync"
 
-	"github.com/asyncgen/asyncgen/web/httpwire"
 	"github.com/asyncgen/asyncgen/runtime"
+	"github.com/asyncgen/asyncgen/web/httpwire"
 )
 
 var hello = []byte("Hello, World!")
