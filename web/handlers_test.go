@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -167,4 +168,18 @@ func ServeUntil(srv *web.Server, ln *runtime.Listener, stop *runtime.Future[stru
 	_, shutErr := await(srv.ShutdownAsync(grace))
 	_, serveErr := await(serve)
 	return [2]error{shutErr, serveErr}, nil
+}
+
+// Where answers with the pattern that matched and the values of the
+// wildcards named in the query's "names".
+//
+// async
+func Where(req *web.Request) (*web.Response, error) {
+	out := req.Pattern()
+	for _, name := range strings.Split(req.URL.Query().Get("names"), ",") {
+		if name != "" {
+			out += " " + name + "=" + req.PathValue(name)
+		}
+	}
+	return web.Text(http.StatusOK, out), nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"unsafe"
 
 	"github.com/asyncgen/asyncgen/web/httpwire"
 )
@@ -27,13 +28,13 @@ type Request struct {
 	// body is chunked, 0 when there is none.
 	ContentLength int64
 
-	pattern string        // the route's pattern, once routed
-	hreq    *http.Request // what the router matched, for PathValue
-	answer  *Response     // the router's own answer (404, 405, redirect)
+	route  *route    // the route that matched, once routed
+	values []string  // the values of its wildcards
+	answer *Response // the router's own answer (404, 405, redirect)
 	// keepAlive: the connection may stay open after the response
 	keepAlive bool
 	streamed  *StreamResponse // the response being streamed, once started
-	values    []keyValue
+	kvs       []keyValue      // SetValue's
 	body      body
 	conn      *conn
 }
@@ -54,21 +55,30 @@ type body struct {
 // PathValue returns the value of the wildcard name of the route's pattern
 // that matched, as http.Request.PathValue does, or "".
 func (r *Request) PathValue(name string) string {
-	if r.hreq == nil {
-		return ""
+	if r.route != nil {
+		for i, n := range r.route.names {
+			if n == name {
+				return r.values[i]
+			}
+		}
 	}
-	return r.hreq.PathValue(name)
+	return ""
 }
 
 // Pattern returns the pattern of the route that matched, or "".
-func (r *Request) Pattern() string { return r.pattern }
+func (r *Request) Pattern() string {
+	if r.route == nil {
+		return ""
+	}
+	return r.route.pattern
+}
 
 // Value returns the value stored under key by SetValue, or nil: values a
 // middleware passes to the handler, for this request only.
 func (r *Request) Value(key any) any {
-	for i := len(r.values) - 1; i >= 0; i-- {
-		if r.values[i].key == key {
-			return r.values[i].val
+	for i := len(r.kvs) - 1; i >= 0; i-- {
+		if r.kvs[i].key == key {
+			return r.kvs[i].val
 		}
 	}
 	return nil
@@ -76,7 +86,7 @@ func (r *Request) Value(key any) any {
 
 // SetValue stores val under key for this request.
 func (r *Request) SetValue(key, val any) {
-	r.values = append(r.values, keyValue{key, val})
+	r.kvs = append(r.kvs, keyValue{key, val})
 }
 
 // Cookie returns the named cookie of the request's Cookie fields, or
@@ -90,11 +100,20 @@ func (r *Request) Cookies() []*http.Cookie {
 	return (&http.Request{Header: r.Header}).Cookies()
 }
 
-// newRequest makes the Request for the head parsed into w.
-func newRequest(c *conn, w *httpwire.Request) (*Request, error) {
+// newRequest makes the Request for the head parsed into w from head, the
+// bytes it was parsed from. Its strings share one copy of head.
+func newRequest(c *conn, w *httpwire.Request, head []byte) (*Request, error) {
+	own := bytes.Clone(head)
+	str := func(b []byte) string {
+		if len(b) == 0 {
+			return ""
+		}
+		off := int(uintptr(unsafe.Pointer(unsafe.SliceData(b))) - uintptr(unsafe.Pointer(unsafe.SliceData(head))))
+		return unsafe.String(&own[off], len(b))
+	}
 	r := &Request{
-		Method:        string(w.Method),
-		Proto:         string(w.Proto),
+		Method:        methodName(w.Method, str),
+		Proto:         str(w.Proto),
 		ProtoMinor:    1,
 		Header:        make(http.Header, len(w.Headers)),
 		RemoteAddr:    c.remote,
@@ -105,9 +124,17 @@ func newRequest(c *conn, w *httpwire.Request) (*Request, error) {
 	if r.Proto == "HTTP/1.0" {
 		r.ProtoMinor = 0
 	}
-	for _, h := range w.Headers {
-		k := http.CanonicalHeaderKey(string(h.Name))
-		r.Header[k] = append(r.Header[k], string(h.Value))
+	// One backing array for the values: a field's slice has room for its
+	// first value only, so a second one is appended to a copy.
+	vals := make([]string, len(w.Headers))
+	for i, h := range w.Headers {
+		k := http.CanonicalHeaderKey(str(h.Name))
+		if vs, ok := r.Header[k]; ok {
+			r.Header[k] = append(vs, str(h.Value))
+			continue
+		}
+		vals[i] = str(h.Value)
+		r.Header[k] = vals[i : i+1 : i+1]
 	}
 	hosts := r.Header["Host"]
 	switch {
@@ -118,7 +145,7 @@ func newRequest(c *conn, w *httpwire.Request) (*Request, error) {
 	case r.ProtoMinor == 1:
 		return nil, NewError(http.StatusBadRequest, "missing Host field")
 	}
-	target := string(w.Target)
+	target := str(w.Target)
 	var err error
 	if r.Method == http.MethodConnect {
 		r.URL = &url.URL{Host: target}
@@ -286,4 +313,21 @@ func (r *Request) ReadJSON(v any) error {
 		return NewError(http.StatusBadRequest, "malformed JSON body: "+err.Error())
 	}
 	return nil
+}
+
+// methodName returns the method's name, without a copy for the common ones.
+func methodName(m []byte, str func([]byte) string) string {
+	switch string(m) {
+	case http.MethodGet:
+		return http.MethodGet
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodHead:
+		return http.MethodHead
+	case http.MethodPut:
+		return http.MethodPut
+	case http.MethodDelete:
+		return http.MethodDelete
+	}
+	return str(m)
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"strings"
+	"sync/atomic"
 
 	"github.com/asyncgen/asyncgen/runtime"
 )
@@ -17,12 +19,30 @@ type Router struct {
 	routes []*route
 	mw     []Middleware
 	other  Handler // the middleware around answers that are not a route's
+	hosts  bool    // a pattern names a host
+	// matches remembers what the mux matched, by method and path: the
+	// mux's answer depends on nothing else when no pattern has a host. The
+	// map is never changed once published; a new match publishes a copy,
+	// up to maxMatches.
+	matches atomic.Pointer[map[string]map[string]*match]
+	nmatch  atomic.Int32
 }
+
+// maxMatches bounds the matches a Router remembers: past it, a request
+// whose path was not seen before is matched by the mux.
+const maxMatches = 4096
 
 type route struct {
 	pattern string
-	h       Handler // as registered
-	wrapped Handler // inside the middleware
+	names   []string // its wildcards, in order
+	h       Handler  // as registered
+	wrapped Handler  // inside the middleware
+}
+
+// match is a route and the values of its wildcards for one path.
+type match struct {
+	route  *route
+	values []string
 }
 
 // NewRouter returns an empty Router.
@@ -48,7 +68,10 @@ func (rt *Router) Handle(pattern string, h Handler) {
 		panic("web: Router.Handle: nil handler for " + pattern)
 	}
 	rt.mux.Handle(pattern, routeTarget(len(rt.routes)))
-	r := &route{pattern: pattern, h: h}
+	r := &route{pattern: pattern, h: h, names: wildcards(pattern)}
+	if host, _, _ := strings.Cut(strings.TrimLeft(afterMethod(pattern), " \t"), "/"); host != "" {
+		rt.hosts = true
+	}
 	r.wrapped = rt.wrap(h)
 	rt.routes = append(rt.routes, r)
 }
@@ -74,6 +97,15 @@ func (rt *Router) wrap(h Handler) Handler {
 // Serve routes req and runs what it routes to: the Server's Handler is
 // rt.Serve.
 func (rt *Router) Serve(req *Request) runtime.Awaitable[*Response] {
+	cacheable := !rt.hosts && req.URL.RawPath == "" && req.Method != http.MethodConnect
+	if cacheable {
+		if m := rt.matches.Load(); m != nil {
+			if hit := (*m)[req.Method][req.URL.Path]; hit != nil {
+				req.route, req.values = hit.route, hit.values
+				return hit.route.wrapped(req)
+			}
+		}
+	}
 	hreq := &http.Request{
 		Method:     req.Method,
 		URL:        req.URL,
@@ -86,14 +118,75 @@ func (rt *Router) Serve(req *Request) runtime.Awaitable[*Response] {
 	}
 	rec := recorder{route: -1}
 	rt.mux.ServeHTTP(&rec, hreq)
-	if rec.route >= 0 {
-		r := rt.routes[rec.route]
-		req.pattern, req.hreq = r.pattern, rec.req
-		return r.wrapped(req)
+	if rec.route < 0 {
+		// The mux answered itself: 404, 405 or a redirect.
+		req.answer = rec.response()
+		return rt.other(req)
 	}
-	// The mux answered itself: 404, 405 or a redirect.
-	req.answer = rec.response()
-	return rt.other(req)
+	r := rt.routes[rec.route]
+	m := &match{route: r}
+	if len(r.names) > 0 {
+		m.values = make([]string, len(r.names))
+		for i, name := range r.names {
+			m.values[i] = rec.req.PathValue(name)
+		}
+	}
+	if cacheable {
+		rt.remember(req.Method, req.URL.Path, m)
+	}
+	req.route, req.values = r, m.values
+	return r.wrapped(req)
+}
+
+// remember publishes a copy of the matches with m added.
+func (rt *Router) remember(method, path string, m *match) {
+	if rt.nmatch.Add(1) > maxMatches {
+		return
+	}
+	for {
+		old := rt.matches.Load()
+		next := map[string]map[string]*match{}
+		if old != nil {
+			for k, v := range *old {
+				next[k] = v
+			}
+		}
+		byPath := map[string]*match{path: m}
+		for k, v := range next[method] {
+			byPath[k] = v
+		}
+		next[method] = byPath
+		if rt.matches.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
+// wildcards returns the names of pattern's wildcards, in order.
+func wildcards(pattern string) []string {
+	var names []string
+	for rest := pattern; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			return names
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return names
+		}
+		if name := strings.TrimSuffix(rest[i+1:i+j], "..."); name != "$" && name != "" {
+			names = append(names, name)
+		}
+		rest = rest[i+j+1:]
+	}
+}
+
+// afterMethod returns pattern without its method, if it has one.
+func afterMethod(pattern string) string {
+	if i := strings.IndexAny(pattern, " \t"); i >= 0 && !strings.Contains(pattern[:i], "/") {
+		return pattern[i+1:]
+	}
+	return pattern
 }
 
 // fallback answers with the response the mux wrote.

@@ -253,7 +253,7 @@ func (c *conn) readHead() (*Request, error) {
 			return nil, NewError(http.StatusBadRequest, err.Error())
 		}
 		if n > 0 {
-			req, err := newRequest(c, w) // before consume: w points into c.buf
+			req, err := newRequest(c, w, c.buf[:n]) // before consume: w points into c.buf
 			c.consume(n)
 			wires.Put(w)
 			return req, err

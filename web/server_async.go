@@ -4,11 +4,11 @@
 //asyncgen:func Server.Serve 9dab6b7fd34f3e10 74b503681e045473
 //asyncgen:func Server.serveLimited 5191da343bf7bb1c ba4d1379016c345d
 //asyncgen:func Server.ServeConn c07242bbc520ee93 b245fe59d6a6b461
-//asyncgen:func conn.readHead 4676c536df00e039 e7f37b7bc57b25cb
+//asyncgen:func conn.readHead 55669a2d5ced66cc bbbe846fd9fb22e7
 //asyncgen:func Server.handle 0b11d888968193f9 3e66e279af341080
 //asyncgen:func conn.fill 1db70cfdb3313d36 72b2624dda3f727f
 //asyncgen:func conn.flush a218899e4d264201 ec82eb42727c174d
-//asyncgen:sum 2db073ef81c4307b
+//asyncgen:sum 9f445f95c7e8fef0
 
 package web
 
@@ -1105,7 +1105,7 @@ _l1:
 //line server.go:255:2
 	if n > 0 {
 //line server.go:256:2
-		req, err := newRequest(_s.c, w)
+		req, err := newRequest(_s.c, w, _s.c.buf[:n])
 //line server.go:257:2
 		_s.c.consume(n)
 //line server.go:258:2
