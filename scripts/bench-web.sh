@@ -4,16 +4,18 @@
 # the anchors in ../shared/anchors/web: fasthttp and net/http with a
 # ServeMux (GOMAXPROCS=1), and aiohttp on uvloop when python3-aiohttp and
 # python3-uvloop are installed. wrk -t1 -c100, 2 s warm-up, 5 s measured,
-# keep-alive and 16 requests pipelined (../shared/anchors/http/pipeline.lua),
+# keep-alive and 16 requests pipelined (scripts/pipeline.lua: each request
+# for the URL's path; the anchors' pipeline.lua asks for / whatever the URL),
 # servers interleaved in each round; prints each run, then the medians and
-# their ratios to fasthttp and aiohttp. Needs wrk.
+# their ratios to fasthttp and aiohttp. A run with any answer that is not
+# 2xx counts as 0. Needs wrk.
 #
 #   scripts/bench-web.sh [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 anchors=$(cd ../shared/anchors/web && pwd)
-pipeline=$(cd ../shared/anchors/http && pwd)/pipeline.lua
+pipeline=$(pwd)/scripts/pipeline.lua
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/asyncgen" ./examples/techempower
@@ -32,8 +34,10 @@ one() { # server path mode
   [ "$3" = pipelined ] && script=(-s "$pipeline")
   for i in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   wrk -t1 -c100 -d2s "${script[@]}" "http://127.0.0.1:$port/$2" >/dev/null 2>&1
-  local rps
-  rps=$(wrk -t1 -c100 -d5s "${script[@]}" "http://127.0.0.1:$port/$2" 2>&1 | awk '/Requests\/sec/ {print $2}')
+  local out rps
+  out=$(wrk -t1 -c100 -d5s "${script[@]}" "http://127.0.0.1:$port/$2" 2>&1)
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  if grep -q 'Non-2xx' <<<"$out"; then echo "$1 /$2: $(grep Non-2xx <<<"$out")" >&2; rps=0; fi
   echo "$1 $2 $3 $rps" | tee -a "$bin/rounds"
   kill $pid
   wait $pid 2>/dev/null || true

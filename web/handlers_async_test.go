@@ -17,7 +17,7 @@
 //asyncgen:func Nap e154f4c8f382e18f 92d1615a92c8f8b9
 //asyncgen:func ServeUntil 2edc104df978e7b3 69e3da28d90d5adc
 //asyncgen:func Where 3dfe9b13f2484d63 23874e1ff1002180
-//asyncgen:sum 61dacad2fd927f7d
+//asyncgen:sum 52a5af6ee43f9162
 
 package web_test
 
@@ -532,13 +532,6 @@ var whereInfo = runtime.FuncInfo{
 }
 
 var _ func(req *web.Request) (*web.Response, error) = Where
-
-// await suspends the calling async function until a finishes, and returns its result.
-// asyncgen rewrites every call of it inside async functions; anywhere else it
-// blocks, running a on an event loop of its own (see runtime.Await).
-func await[T any](a runtime.Awaitable[T]) (T, error) {
-	return runtime.Await(a)
-}
 
 //line handlers_test.go:18:1
 func (_s *helloCoro) Step(_f *runtime.Fiber) bool {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"log"
 	"net/http"
 	"sync"
@@ -130,7 +129,8 @@ type conn struct {
 	buf    []byte // read, not consumed yet
 	out    []byte // responses not written yet
 	sv     *serving
-	idle   bool // waiting for a request to begin: Shutdown closes it
+	idle   bool     // waiting for a request to begin: Shutdown closes it
+	req    *Request // the request being served
 }
 
 // wires holds parsed heads for reuse: an httpwire.Request is some 3 KiB,
@@ -147,6 +147,17 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 		c.remote = a.String()
 	}
 	defer s.Close()
+	defer func() {
+		// A handler's panic ends its connection, as in net/http: the
+		// handler may have left what it shares half done.
+		if p := recover(); p != nil {
+			srv.logf("web: panic serving %s %s: %v", c.req.Method, c.req.URL, p)
+			if c.req.streamed == nil {
+				c.out = appendResponse(c.out, Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n"), false, srv.name(), httpDate(runtime.Now()), true, false)
+				s.Write(c.out) //nolint:errcheck // the connection closes next
+			}
+		}
+	}()
 	if !srv.track(c) {
 		return ErrServerClosed
 	}
@@ -167,7 +178,11 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 				return nil
 			}
 		}
-		req, err := await(c.readHeadAsync())
+		// A head already here needs no wait, and no timeout.
+		req, err := c.parseHead()
+		if req == nil && err == nil {
+			req, err = await(c.readHeadAsync())
+		}
 		if err != nil {
 			if status, msg := statusOf(err); status < 500 || status == http.StatusHTTPVersionNotSupported || status == http.StatusNotImplemented {
 				c.out = appendResponse(c.out, Text(status, msg+"\n"), false, srv.name(), httpDate(runtime.Now()), true, false)
@@ -175,7 +190,16 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 			}
 			return nil
 		}
-		resp, err := await(srv.handleAsync(req))
+		c.req = req
+		var resp *Response
+		switch h := srv.Handler; {
+		case h == nil:
+			resp = Text(http.StatusNotFound, "404 page not found\n")
+		case srv.HandlerTimeout > 0:
+			resp, err = await(runtime.WaitFor(h(req), srv.HandlerTimeout))
+		default:
+			resp, err = await(h(req))
+		}
 		keepAlive := req.keepAlive
 		if st := req.streamed; st != nil {
 			// The head is out: end the body, or, if the handler failed
@@ -233,32 +257,41 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 	}
 }
 
+// parseHead returns the request whose head is at the front of c.buf, nil
+// when the head is not whole yet, or an *Error to answer with before
+// closing.
+func (c *conn) parseHead() (*Request, error) {
+	w := wires.Get().(*httpwire.Request)
+	defer wires.Put(w)
+	n, err := httpwire.ParseHead(c.buf, w)
+	if err != nil {
+		var we *httpwire.Error
+		if errors.As(err, &we) {
+			return nil, NewError(we.Status, we.Reason)
+		}
+		return nil, NewError(http.StatusBadRequest, err.Error())
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	req, err := newRequest(c, w, c.buf[:n]) // before consume: w points into c.buf
+	c.consume(n)
+	return req, err
+}
+
 // readHead returns the next request, when its head has come within the
-// server's ReadHeaderTimeout. Pending responses are written before it waits. Its error is
-// an *Error to answer with before closing, or the end of the connection.
+// server's ReadHeaderTimeout. Pending responses are written before it
+// waits. Its error is an *Error to answer with before closing, or the end
+// of the connection.
 //
 // async
 func (c *conn) readHead() (*Request, error) {
 	scope := runtime.Timeout(c.srv.readHeaderTimeout())
 	defer scope.Close()
 	for {
-		w := wires.Get().(*httpwire.Request)
-		n, err := httpwire.ParseHead(c.buf, w)
-		if err != nil {
-			wires.Put(w)
-			var we *httpwire.Error
-			if errors.As(err, &we) {
-				return nil, NewError(we.Status, we.Reason)
-			}
-			return nil, NewError(http.StatusBadRequest, err.Error())
-		}
-		if n > 0 {
-			req, err := newRequest(c, w, c.buf[:n]) // before consume: w points into c.buf
-			c.consume(n)
-			wires.Put(w)
+		if req, err := c.parseHead(); req != nil || err != nil {
 			return req, err
 		}
-		wires.Put(w)
 		if _, err := await(c.flushAsync()); err != nil {
 			return nil, err
 		}
@@ -269,27 +302,6 @@ func (c *conn) readHead() (*Request, error) {
 			return nil, err
 		}
 	}
-}
-
-// handle runs the handler on req, bounded by HandlerTimeout; a panic in it
-// is logged and becomes an error (500).
-//
-// async
-func (srv *Server) handle(req *Request) (resp *Response, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			srv.logf("web: panic serving %s %s: %v", req.Method, req.URL, p)
-			resp, err = nil, fmt.Errorf("panic: %v", p)
-		}
-	}()
-	h := srv.Handler
-	if h == nil {
-		return Text(http.StatusNotFound, "404 page not found\n"), nil
-	}
-	if srv.HandlerTimeout > 0 {
-		return await(runtime.WaitFor(h(req), srv.HandlerTimeout))
-	}
-	return await(h(req))
 }
 
 // fill reads what the socket has into c.buf, waiting at most d (d <= 0:

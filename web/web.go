@@ -39,7 +39,8 @@ import (
 //
 // A handler's error becomes the response: an *Error its status and message,
 // runtime.ErrTimeout 503, anything else 500 (and the error is logged). A
-// panic in a handler is logged and answered with 500; the server goes on.
+// panic in a handler is logged and answered with 500, and its connection
+// closed, as net/http does; the server goes on.
 type Handler = func(req *Request) runtime.Awaitable[*Response]
 
 // Middleware wraps a handler: it can look at the request before the
