@@ -59,4 +59,3 @@ func BenchmarkPipelined(b *testing.B) {
 func Plaintext(req *web.Request) (*web.Response, error) {
 	return web.Blob(http.StatusOK, "text/plain", []byte("Hello, World!")), nil
 }
-
