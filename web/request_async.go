@@ -4,7 +4,7 @@
 //asyncgen:func Request.Read 9885884868b52441 d4aa57e853104f8a
 //asyncgen:func Request.ReadBody ee5b2efd375c8e26 19c4049386c4a848
 //asyncgen:func Request.ReadJSON 800f6f5790a6c580 71d560bba918f3d7
-//asyncgen:sum 4bfd27f864fa9d77
+//asyncgen:sum 71896a6dd7bba699
 
 package web
 
@@ -125,13 +125,6 @@ var requestReadJSONInfo = runtime.FuncInfo{
 }
 
 var _ func(_ *Request, v any) error = (*Request).ReadJSON
-
-// await suspends the calling async function until a finishes, and returns its result.
-// asyncgen rewrites every call of it inside async functions; anywhere else it
-// blocks, running a on an event loop of its own (see runtime.Await).
-func await[T any](a runtime.Awaitable[T]) (T, error) {
-	return runtime.Await(a)
-}
 
 //line request.go:177:1
 func (_s *requestReadCoro) Step(_f *runtime.Fiber) bool {

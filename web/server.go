@@ -204,7 +204,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 		if st := req.streamed; st != nil {
 			// The head is out: end the body, or, if the handler failed
 			// or answered something else, the connection.
-			if err != nil || resp == nil || resp.stream != st || st.err != nil {
+			if err != nil || resp == nil || resp.stream != st || st.err != nil || st.length >= 0 && st.written < st.length {
 				if err != nil && !errors.Is(err, runtime.ErrCanceled) && st.err == nil {
 					srv.logf("web: %s %s: after the response began: %v", req.Method, req.URL, err)
 				}

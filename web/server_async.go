@@ -3,11 +3,11 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Server.Serve 9dab6b7fd34f3e10 5002a020a08fe5c9
 //asyncgen:func Server.serveLimited 5191da343bf7bb1c 2a2452e2624bdafe
-//asyncgen:func Server.ServeConn 1f4fe7d48b7cb6ee c85aa624f267801a
+//asyncgen:func Server.ServeConn 17f38e51af5405ee f985a46d0b721c23
 //asyncgen:func conn.readHead e19bb288f5c66dcd 31e2eacecab85c8e
 //asyncgen:func conn.fill 1db70cfdb3313d36 71352ef8f15952c9
 //asyncgen:func conn.flush a218899e4d264201 79923ff80af66908
-//asyncgen:sum 745585cd71a402c8
+//asyncgen:sum 5483e2c0a9803f6f
 
 package web
 
@@ -826,7 +826,7 @@ _l9:
 //line server.go:204:5
 	}
 //line server.go:207:3
-	if err_3 != nil || _s.resp == nil || _s.resp.stream != st || st.err != nil {
+	if err_3 != nil || _s.resp == nil || _s.resp.stream != st || st.err != nil || st.length >= 0 && st.written < st.length {
 //line server.go:208:3
 		if err_3 != nil && !errors.Is(err_3, runtime.ErrCanceled) && st.err == nil {
 //line server.go:209:3

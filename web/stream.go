@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,6 +29,8 @@ type StreamResponse struct {
 	err     error
 	status  int
 	header  http.Header
+	length  int64 // the body's length, when sized (-1: not)
+	written int64
 }
 
 // Stream starts a streamed response with status and header: the status
@@ -40,7 +43,7 @@ func (r *Request) Stream(status int, header http.Header) (*StreamResponse, error
 	if header == nil {
 		header = http.Header{}
 	}
-	s := &StreamResponse{req: r, chunked: r.ProtoMinor == 1, head: r.Method == http.MethodHead, status: status, header: header.Clone()}
+	s := &StreamResponse{req: r, chunked: r.ProtoMinor == 1, head: r.Method == http.MethodHead, status: status, header: header.Clone(), length: -1}
 	length := int64(-1)
 	if !s.chunked || s.head || !bodyAllowed(status) {
 		length = -2
@@ -51,6 +54,30 @@ func (r *Request) Stream(status int, header http.Header) (*StreamResponse, error
 		r.keepAlive = false
 	}
 	c.out = appendHead(c.out, status, header, length, c.srv.name(), httpDate(runtime.Now()), !r.keepAlive, false)
+	r.streamed = s
+	if _, err := await(c.flushAsync()); err != nil {
+		s.err = err
+		return nil, err
+	}
+	return s, nil
+}
+
+// StreamLength starts a streamed response whose body is length bytes: it
+// carries Content-Length instead of chunks, and the connection can stay
+// open after it in HTTP/1.0 as well. Writing more than length bytes is an
+// error; a handler that returns having written fewer ends the connection.
+//
+// async
+func (r *Request) StreamLength(status int, header http.Header, length int64) (*StreamResponse, error) {
+	c := r.conn
+	if header == nil {
+		header = http.Header{}
+	}
+	s := &StreamResponse{req: r, head: r.Method == http.MethodHead, status: status, header: header.Clone(), length: length}
+	if !bodyAllowed(status) {
+		s.length, length = 0, -2
+	}
+	c.out = appendHead(c.out, status, header, length, c.srv.name(), httpDate(runtime.Now()), !r.keepAlive, r.keepAlive && r.ProtoMinor == 0)
 	r.streamed = s
 	if _, err := await(c.flushAsync()); err != nil {
 		s.err = err
@@ -79,6 +106,11 @@ func (s *StreamResponse) Write(b []byte) error {
 	if s.err != nil {
 		return s.err
 	}
+	if s.length >= 0 && s.written+int64(len(b)) > s.length {
+		s.err = errors.New("web: StreamResponse.Write past the length the stream began with")
+		return s.err
+	}
+	s.written += int64(len(b))
 	if s.head || len(b) == 0 {
 		return nil
 	}
