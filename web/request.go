@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 	"unsafe"
 
 	"github.com/asyncgen/asyncgen/web/httpwire"
@@ -49,6 +50,7 @@ type body struct {
 	done      bool
 	read      int64 // bytes of body data read so far
 	continued bool  // "100 Continue" was sent, or need not be
+	toClose   bool  // the body ends where the connection does (responses only)
 	broken    error // a framing error: the connection cannot go on
 }
 
@@ -186,56 +188,94 @@ func (r *Request) Read(max int) ([]byte, error) {
 		b.continued = true
 		c.s.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
 	}
+	return await(b.nextAsync(&c.wire, max, c.srv.maxBody(), c.srv.readTimeout()))
+}
+
+// next returns the next piece of a body framed as b says, from w: at most
+// max bytes (max <= 0: no maximum), io.EOF at its end, ErrBodyTooLarge
+// past limit bytes; each wait for the socket is bounded by timeout.
+//
+// async
+func (b *body) next(w *wire, max int, limit int64, timeout time.Duration) ([]byte, error) {
+	if b.broken != nil {
+		return nil, b.broken
+	}
+	if b.done {
+		return nil, io.EOF
+	}
+	if b.toClose {
+		// The body is what comes until the peer closes.
+		if len(w.buf) == 0 {
+			if _, err := await(w.fillAsync(timeout)); err != nil {
+				if errors.Is(err, io.EOF) {
+					b.done = true
+					return nil, io.EOF
+				}
+				return nil, b.fail(err)
+			}
+		}
+		n := len(w.buf)
+		if max > 0 && n > max {
+			n = max
+		}
+		if b.read+int64(n) > limit {
+			return nil, b.fail(ErrBodyTooLarge)
+		}
+		data := bytes.Clone(w.buf[:n])
+		w.consume(n)
+		b.read += int64(n)
+		return data, nil
+	}
 	for {
 		if b.chunked && b.left == 0 {
 			// A chunk's size line; after a chunk, its line end first.
 			if b.needCRLF {
-				if len(c.buf) < 2 {
-					if _, err := await(c.fillAsync(c.srv.readTimeout())); err != nil {
+				if len(w.buf) < 2 {
+					if _, err := await(w.fillAsync(timeout)); err != nil {
 						return nil, b.fail(io.ErrUnexpectedEOF)
 					}
 					continue
 				}
 				switch {
-				case c.buf[0] == '\r' && c.buf[1] == '\n':
-					c.consume(2)
-				case c.buf[0] == '\n':
-					c.consume(1)
+				case w.buf[0] == '\r' && w.buf[1] == '\n':
+					w.consume(2)
+				case w.buf[0] == '\n':
+					w.consume(1)
 				default:
 					return nil, b.fail(NewError(http.StatusBadRequest, "malformed chunk"))
 				}
 				b.needCRLF = false
 			}
-			nl := bytes.IndexByte(c.buf, '\n')
+			nl := bytes.IndexByte(w.buf, '\n')
 			if nl < 0 {
-				if len(c.buf) > 4096 {
+				if len(w.buf) > 4096 {
 					return nil, b.fail(NewError(http.StatusBadRequest, "malformed chunk size"))
 				}
-				if _, err := await(c.fillAsync(c.srv.readTimeout())); err != nil {
+				if _, err := await(w.fillAsync(timeout)); err != nil {
 					return nil, b.fail(io.ErrUnexpectedEOF)
 				}
 				continue
 			}
-			size, err := httpwire.ChunkSize(c.buf[:nl])
+			size, err := httpwire.ChunkSize(w.buf[:nl])
 			if err != nil {
 				return nil, b.fail(NewError(http.StatusBadRequest, "malformed chunk size"))
 			}
-			c.consume(nl + 1)
+			w.consume(nl + 1)
 			if size == 0 {
 				// Trailer fields, ignored, up to a blank line.
 				for {
-					nl := bytes.IndexByte(c.buf, '\n')
+					nl := bytes.IndexByte(w.buf, '\n')
 					if nl < 0 {
-						if len(c.buf) > 8192 {
+						if len(w.buf) > 8192 {
 							return nil, b.fail(NewError(http.StatusBadRequest, "trailer too large"))
 						}
-						if _, err := await(c.fillAsync(c.srv.readTimeout())); err != nil {
+						if _, err := await(w.fillAsync(timeout)); err != nil {
 							return nil, b.fail(io.ErrUnexpectedEOF)
 						}
 						continue
 					}
-					blank := nl == 0 || nl == 1 && c.buf[0] == '\r'
-					c.consume(nl + 1)
+					blank := nl == 0 || nl == 1 && w.buf[0] == '\r'
+					w.consume(nl + 1)
 					if blank {
 						b.done = true
 						return nil, io.EOF
@@ -244,24 +284,24 @@ func (r *Request) Read(max int) ([]byte, error) {
 			}
 			b.left = size
 		}
-		if len(c.buf) == 0 {
-			if _, err := await(c.fillAsync(c.srv.readTimeout())); err != nil {
+		if len(w.buf) == 0 {
+			if _, err := await(w.fillAsync(timeout)); err != nil {
 				return nil, b.fail(io.ErrUnexpectedEOF)
 			}
 			continue
 		}
-		n := int64(len(c.buf))
+		n := int64(len(w.buf))
 		if n > b.left {
 			n = b.left
 		}
 		if max > 0 && n > int64(max) {
 			n = int64(max)
 		}
-		if limit := c.srv.maxBody(); b.read+n > limit {
+		if b.read+n > limit {
 			return nil, b.fail(ErrBodyTooLarge)
 		}
-		data := bytes.Clone(c.buf[:n])
-		c.consume(int(n))
+		data := bytes.Clone(w.buf[:n])
+		w.consume(int(n))
 		b.left -= n
 		b.read += n
 		if b.left == 0 {

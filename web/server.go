@@ -123,10 +123,9 @@ func (srv *Server) serveLimited(s *runtime.Stream, sem *runtime.Semaphore) error
 
 // conn is a connection's state.
 type conn struct {
+	wire
 	srv    *Server
-	s      *runtime.Stream
 	remote string
-	buf    []byte // read, not consumed yet
 	out    []byte // responses not written yet
 	sv     *serving
 	idle   bool     // waiting for a request to begin: Shutdown closes it
@@ -142,7 +141,7 @@ var wires = sync.Pool{New: func() any { return new(httpwire.Request) }}
 //
 // async
 func (srv *Server) ServeConn(s *runtime.Stream) error {
-	c := &conn{srv: srv, s: s}
+	c := &conn{srv: srv, wire: wire{s: s}}
 	if a := s.RemoteAddr(); a != nil {
 		c.remote = a.String()
 	}
@@ -304,23 +303,6 @@ func (c *conn) readHead() (*Request, error) {
 	}
 }
 
-// fill reads what the socket has into c.buf, waiting at most d (d <= 0:
-// no bound of its own).
-//
-// async
-func (c *conn) fill(d time.Duration) error {
-	if d > 0 {
-		scope := runtime.Timeout(d)
-		defer scope.Close()
-	}
-	data, err := await(c.s.Read(0))
-	if err != nil {
-		return err
-	}
-	c.buf = append(c.buf, data...)
-	return nil
-}
-
 // flush writes the pending responses and waits until the socket has taken
 // enough of them (Drain).
 //
@@ -336,9 +318,4 @@ func (c *conn) flush() error {
 	}
 	_, err = await(c.s.Drain())
 	return err
-}
-
-// consume drops the first n bytes of c.buf.
-func (c *conn) consume(n int) {
-	c.buf = c.buf[:copy(c.buf, c.buf[n:])]
 }

@@ -3,11 +3,10 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Server.Serve 9dab6b7fd34f3e10 5002a020a08fe5c9
 //asyncgen:func Server.serveLimited 5191da343bf7bb1c 2a2452e2624bdafe
-//asyncgen:func Server.ServeConn 17f38e51af5405ee f985a46d0b721c23
-//asyncgen:func conn.readHead e19bb288f5c66dcd 31e2eacecab85c8e
-//asyncgen:func conn.fill 1db70cfdb3313d36 71352ef8f15952c9
-//asyncgen:func conn.flush a218899e4d264201 79923ff80af66908
-//asyncgen:sum 5483e2c0a9803f6f
+//asyncgen:func Server.ServeConn 499eaa305a5c7a07 57c54137bd1c3379
+//asyncgen:func conn.readHead e19bb288f5c66dcd 0fc7026d58b2f8de
+//asyncgen:func conn.flush a218899e4d264201 e13b7f95f5c93403
+//asyncgen:sum 602b7a32ee95dff0
 
 package web
 
@@ -15,7 +14,6 @@ import (
 	"errors"
 	"github.com/asyncgen/asyncgen/runtime"
 	"net/http"
-	"time"
 )
 
 // The generated code's protocol with the runtime; a runtime that no longer speaks it
@@ -119,37 +117,37 @@ func (_s *serverServeConnCoro) Info() *runtime.FuncInfo {
 var serverServeConnInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  17,
-		Line: 168,
+		Line: 167,
 	}, {
 		Col:  14,
-		Line: 175,
+		Line: 174,
 	}, {
 		Col:  15,
-		Line: 184,
+		Line: 183,
 	}, {
 		Col:  5,
-		Line: 189,
+		Line: 188,
 	}, {
 		Col:  16,
-		Line: 199,
+		Line: 198,
 	}, {
 		Col:  16,
-		Line: 201,
+		Line: 200,
 	}, {
 		Col:  5,
-		Line: 217,
+		Line: 216,
 	}, {
 		Col:  5,
-		Line: 243,
+		Line: 242,
 	}, {
 		Col:  4,
-		Line: 249,
+		Line: 248,
 	}, {
 		Col:  17,
-		Line: 253,
+		Line: 252,
 	}},
 	File: "server.go",
-	Line: 144,
+	Line: 143,
 	Name: "web.Server.ServeConn",
 }
 
@@ -176,48 +174,17 @@ func (_s *connReadHeadCoro) Info() *runtime.FuncInfo {
 var connReadHeadInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 295,
+		Line: 294,
 	}, {
 		Col:  16,
-		Line: 298,
+		Line: 297,
 	}},
 	File: "server.go",
-	Line: 288,
+	Line: 287,
 	Name: "web.conn.readHead",
 }
 
 var _ func(*conn) (*Request, error) = (*conn).readHead
-
-// connFillCoro is the state of the async function conn.fill while it runs.
-type connFillCoro struct {
-	runtime.Coro[struct{}]
-	c   *conn
-	d   time.Duration
-	_a0 runtime.Awaitable[[]byte]
-}
-
-// fillAsync returns a coroutine that runs fill when it is awaited or spawned.
-func (c *conn) fillAsync(d time.Duration) runtime.Awaitable[struct{}] {
-	_s := &connFillCoro{c: c, d: d}
-	_s.Init(_s)
-	return _s
-}
-
-func (_s *connFillCoro) Info() *runtime.FuncInfo {
-	return &connFillInfo
-}
-
-var connFillInfo = runtime.FuncInfo{
-	Awaits: []runtime.AwaitInfo{{}, {
-		Col:  15,
-		Line: 316,
-	}},
-	File: "server.go",
-	Line: 311,
-	Name: "web.conn.fill",
-}
-
-var _ func(_ *conn, d time.Duration) error = (*conn).fill
 
 // connFlushCoro is the state of the async function conn.flush while it runs.
 type connFlushCoro struct {
@@ -240,10 +207,10 @@ func (_s *connFlushCoro) Info() *runtime.FuncInfo {
 var connFlushInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  11,
-		Line: 337,
+		Line: 319,
 	}},
 	File: "server.go",
-	Line: 328,
+	Line: 310,
 	Name: "web.conn.flush",
 }
 
@@ -451,870 +418,795 @@ _r1:
 //line server.go:121:2
 }
 
-//line server.go:144:1
+//line server.go:143:1
 func (_s *serverServeConnCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:144:1
+//line server.go:143:1
 	var (
-//line server.go:144:1
+//line server.go:143:1
 		err_1 error
-//line server.go:144:1
+//line server.go:143:1
 		err_2 error
-//line server.go:144:1
+//line server.go:143:1
 		err_3 error
-//line server.go:144:1
+//line server.go:143:1
 		status_1 int
-//line server.go:144:1
+//line server.go:143:1
 		msg_1 string
-//line server.go:144:1
+//line server.go:143:1
 		_t1 error
-//line server.go:144:1
+//line server.go:143:1
 		h Handler
-//line server.go:144:1
+//line server.go:143:1
 		st *StreamResponse
-//line server.go:144:1
+//line server.go:143:1
 		_t2 error
-//line server.go:144:1
+//line server.go:143:1
 		_t3 error
-//line server.go:144:1
+//line server.go:143:1
 		closing_1 bool
-//line server.go:144:1
+//line server.go:143:1
 		_t4 error
-//line server.go:144:1
+//line server.go:143:1
 		err_4 error
-//line server.go:144:1
+//line server.go:143:1
 	)
-//line server.go:144:1
+//line server.go:143:1
 	switch _s.PC {
-//line server.go:144:1
+//line server.go:143:1
 	case 0:
-//line server.go:144:1
+//line server.go:143:1
 	case 1:
-//line server.go:144:1
+//line server.go:143:1
 		goto _r1
-//line server.go:144:1
+//line server.go:143:1
 	case 2:
-//line server.go:144:1
+//line server.go:143:1
 		goto _r2
-//line server.go:144:1
+//line server.go:143:1
 	case 3:
-//line server.go:144:1
+//line server.go:143:1
 		goto _r3
-//line server.go:144:1
+//line server.go:143:1
 	case 4:
-//line server.go:144:1
+//line server.go:143:1
 		goto _r4
-//line server.go:144:1
+//line server.go:143:1
 	case 5:
-//line server.go:144:1
+//line server.go:143:1
 		goto _r5
-//line server.go:144:1
+//line server.go:143:1
 	case 6:
-//line server.go:144:1
+//line server.go:143:1
 		goto _r6
-//line server.go:144:1
+//line server.go:143:1
 	case 7:
-//line server.go:144:1
+//line server.go:143:1
 		goto _r7
-//line server.go:144:1
+//line server.go:143:1
 	case 8:
-//line server.go:144:1
+//line server.go:143:1
 		goto _r8
-//line server.go:144:1
+//line server.go:143:1
 	case 9:
-//line server.go:144:1
+//line server.go:143:1
 		goto _r9
-//line server.go:144:1
+//line server.go:143:1
 	case 10:
-//line server.go:144:1
+//line server.go:143:1
 		goto _r10
-//line server.go:144:1
+//line server.go:143:1
 	default:
-//line server.go:144:1
+//line server.go:143:1
 		panic(runtime.BadPC(_s.PC))
-//line server.go:144:1
+//line server.go:143:1
 	}
+//line server.go:144:1
+	_s.c = &conn{srv: _s.srv, wire: wire{s: _s.s}}
 //line server.go:145:1
-	_s.c = &conn{srv: _s.srv, s: _s.s}
-//line server.go:146:1
 	if a := _s.s.RemoteAddr(); a != nil {
-//line server.go:147:1
+//line server.go:146:1
 		_s.c.remote = a.String()
-//line server.go:147:2
+//line server.go:146:2
 	}
-//line server.go:149:1
+//line server.go:148:1
 	{
-//line server.go:149:1
+//line server.go:148:1
 		_d1 := _s.s.Close
-//line server.go:149:1
+//line server.go:148:1
 		_s.Defer(func() {
-//line server.go:149:1
+//line server.go:148:1
 			_d1()
-//line server.go:149:1
+//line server.go:148:1
 		})
-//line server.go:149:1
+//line server.go:148:1
 	}
-//line server.go:150:1
+//line server.go:149:1
 	_s.Defer(func() {
-//line server.go:153:1
+//line server.go:152:1
 		if p := recover(); p != nil {
-//line server.go:154:1
+//line server.go:153:1
 			_s.srv.logf("web: panic serving %s %s: %v", _s.c.req.Method, _s.c.req.URL, p)
-//line server.go:155:1
+//line server.go:154:1
 			if _s.c.req.streamed == nil {
-//line server.go:156:1
+//line server.go:155:1
 				_s.c.out = appendResponse(_s.c.out, Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n"), false, _s.srv.name(), httpDate(runtime.Now()), true, false)
-//line server.go:157:1
+//line server.go:156:1
 				_s.s.Write(_s.c.out)
-//line server.go:157:2
+//line server.go:156:2
 			}
-//line server.go:157:3
+//line server.go:156:3
 		}
-//line server.go:157:4
+//line server.go:156:4
 	})
-//line server.go:161:1
+//line server.go:160:1
 	if !_s.srv.track(_s.c) {
-//line server.go:162:1
+//line server.go:161:1
 		_s.Err = ErrServerClosed
-//line server.go:162:1
+//line server.go:161:1
 		return _s.Return()
-//line server.go:162:2
+//line server.go:161:2
 	}
-//line server.go:164:1
+//line server.go:163:1
 	{
-//line server.go:164:1
+//line server.go:163:1
 		_d2 := _s.srv.untrack
-//line server.go:164:1
+//line server.go:163:1
 		var _d2_0 *conn = _s.c
-//line server.go:164:1
+//line server.go:163:1
 		_s.Defer(func() {
-//line server.go:164:1
+//line server.go:163:1
 			_d2(_d2_0)
-//line server.go:164:1
+//line server.go:163:1
 		})
-//line server.go:164:1
+//line server.go:163:1
 	}
-//line server.go:164:2
+//line server.go:163:2
 _l1:
-//line server.go:166:2
+//line server.go:165:2
 	if len(_s.c.buf) != 0 {
-//line server.go:166:1
+//line server.go:165:1
 		goto _l4
-//line server.go:166:2
+//line server.go:165:2
 	}
-//line server.go:168:16
+//line server.go:167:16
 	_s._a0 = _s.c.flushAsync()
-//line server.go:168:16
+//line server.go:167:16
 	_s.PC = 1
-//line server.go:168:16
+//line server.go:167:16
 	if _f.Suspend(_s._a0) {
-//line server.go:168:15
+//line server.go:167:15
 		return false
-//line server.go:168:16
+//line server.go:167:16
 	}
-//line server.go:168:17
+//line server.go:167:17
 _r1:
-//line server.go:168:16
+//line server.go:167:16
 	_, err_1 = runtime.Resume(_f, _s._a0)
-//line server.go:168:16
+//line server.go:167:16
 	_s._a0 = nil
-//line server.go:168:16
+//line server.go:167:16
 	if err_1 == nil {
-//line server.go:168:15
+//line server.go:167:15
 		goto _l5
-//line server.go:168:16
+//line server.go:167:16
 	}
-//line server.go:169:4
+//line server.go:168:4
 	_s.Err = nil
-//line server.go:169:4
+//line server.go:168:4
 	return _s.Return()
-//line server.go:169:5
+//line server.go:168:5
 _l5:
-//line server.go:171:3
+//line server.go:170:3
 	if _s.srv.closing() {
-//line server.go:172:3
+//line server.go:171:3
 		_s.Err = nil
-//line server.go:172:3
+//line server.go:171:3
 		return _s.Return()
-//line server.go:172:4
+//line server.go:171:4
 	}
-//line server.go:174:3
+//line server.go:173:3
 	_s.c.idle = true
-//line server.go:175:13
+//line server.go:174:13
 	_s._a0 = _s.c.fillAsync(_s.srv.idleTimeout())
-//line server.go:175:13
+//line server.go:174:13
 	_s.PC = 2
-//line server.go:175:13
+//line server.go:174:13
 	if _f.Suspend(_s._a0) {
-//line server.go:175:12
+//line server.go:174:12
 		return false
-//line server.go:175:13
+//line server.go:174:13
 	}
-//line server.go:175:14
+//line server.go:174:14
 _r2:
-//line server.go:175:13
+//line server.go:174:13
 	_, err_2 = runtime.Resume(_f, _s._a0)
-//line server.go:175:13
+//line server.go:174:13
 	_s._a0 = nil
-//line server.go:176:3
+//line server.go:175:3
 	_s.c.idle = false
-//line server.go:177:3
+//line server.go:176:3
 	if err_2 != nil {
-//line server.go:178:3
+//line server.go:177:3
 		_s.Err = nil
-//line server.go:178:3
+//line server.go:177:3
 		return _s.Return()
-//line server.go:178:4
+//line server.go:177:4
 	}
-//line server.go:178:5
+//line server.go:177:5
 _l4:
-//line server.go:182:2
+//line server.go:181:2
 	_s.req, err_3 = _s.c.parseHead()
-//line server.go:183:2
+//line server.go:182:2
 	if !(_s.req == nil && err_3 == nil) {
-//line server.go:183:1
+//line server.go:182:1
 		goto _l6
-//line server.go:183:2
+//line server.go:182:2
 	}
-//line server.go:184:14
+//line server.go:183:14
 	_s._a1 = _s.c.readHeadAsync()
-//line server.go:184:14
+//line server.go:183:14
 	_s.PC = 3
-//line server.go:184:14
+//line server.go:183:14
 	_s.req = nil
-//line server.go:184:14
+//line server.go:183:14
 	if _f.Suspend(_s._a1) {
-//line server.go:184:13
+//line server.go:183:13
 		return false
-//line server.go:184:14
+//line server.go:183:14
 	}
-//line server.go:184:15
+//line server.go:183:15
 _r3:
-//line server.go:184:14
+//line server.go:183:14
 	_s.req, err_3 = runtime.Resume(_f, _s._a1)
-//line server.go:184:14
+//line server.go:183:14
 	_s._a1 = nil
-//line server.go:184:15
+//line server.go:183:15
 _l6:
-//line server.go:186:2
+//line server.go:185:2
 	if err_3 == nil {
-//line server.go:186:1
+//line server.go:185:1
 		goto _l7
-//line server.go:186:2
+//line server.go:185:2
 	}
-//line server.go:187:6
+//line server.go:186:6
 	status_1, msg_1 = statusOf(err_3)
-//line server.go:187:6
+//line server.go:186:6
 	if !(status_1 < 500 || status_1 == http.StatusHTTPVersionNotSupported || status_1 == http.StatusNotImplemented) {
-//line server.go:187:5
+//line server.go:186:5
 		goto _l8
-//line server.go:187:6
+//line server.go:186:6
 	}
-//line server.go:188:4
+//line server.go:187:4
 	_s.c.out = appendResponse(_s.c.out, Text(status_1, msg_1+"\n"), false, _s.srv.name(), httpDate(runtime.Now()), true, false)
-//line server.go:189:4
+//line server.go:188:4
 	_s._a0 = _s.c.flushAsync()
-//line server.go:189:4
+//line server.go:188:4
 	_s.PC = 4
-//line server.go:189:4
+//line server.go:188:4
 	_s.req = nil
-//line server.go:189:4
+//line server.go:188:4
 	if _f.Suspend(_s._a0) {
-//line server.go:189:3
+//line server.go:188:3
 		return false
-//line server.go:189:4
+//line server.go:188:4
 	}
-//line server.go:189:5
+//line server.go:188:5
 _r4:
-//line server.go:189:4
+//line server.go:188:4
 	_, _t1 = runtime.Resume(_f, _s._a0)
-//line server.go:189:4
+//line server.go:188:4
 	_s._a0 = nil
-//line server.go:189:4
+//line server.go:188:4
 	if _f.Unwinds(_t1) {
-//line server.go:189:3
+//line server.go:188:3
 		return _s.Unwind(_t1)
-//line server.go:189:4
+//line server.go:188:4
 	}
-//line server.go:189:5
+//line server.go:188:5
 _l8:
-//line server.go:191:3
+//line server.go:190:3
 	_s.Err = nil
-//line server.go:191:3
+//line server.go:190:3
 	return _s.Return()
-//line server.go:191:4
+//line server.go:190:4
 _l7:
-//line server.go:193:2
+//line server.go:192:2
 	_s.c.req = _s.req
-//line server.go:194:2
+//line server.go:193:2
 	_s.resp = nil
-//line server.go:195:9
+//line server.go:194:9
 	h = _s.srv.Handler
-//line server.go:196:7
+//line server.go:195:7
 	if h == nil {
-//line server.go:196:6
+//line server.go:195:6
 		goto _l10
-//line server.go:196:7
+//line server.go:195:7
 	}
-//line server.go:198:7
+//line server.go:197:7
 	if _s.srv.HandlerTimeout > 0 {
-//line server.go:198:6
+//line server.go:197:6
 		goto _l11
-//line server.go:198:7
+//line server.go:197:7
 	}
-//line server.go:198:7
+//line server.go:197:7
 	goto _l12
-//line server.go:198:8
+//line server.go:197:8
 _l10:
-//line server.go:197:3
+//line server.go:196:3
 	_s.resp = Text(http.StatusNotFound, "404 page not found\n")
-//line server.go:197:3
+//line server.go:196:3
 	goto _l9
-//line server.go:197:4
+//line server.go:196:4
 _l11:
-//line server.go:199:15
+//line server.go:198:15
 	_s._a2 = runtime.WaitFor(h(_s.req), _s.srv.HandlerTimeout)
-//line server.go:199:15
+//line server.go:198:15
 	_s.PC = 5
-//line server.go:199:15
+//line server.go:198:15
 	_s.resp = nil
-//line server.go:199:15
+//line server.go:198:15
 	if _f.Suspend(_s._a2) {
-//line server.go:199:14
+//line server.go:198:14
 		return false
-//line server.go:199:15
+//line server.go:198:15
 	}
-//line server.go:199:16
+//line server.go:198:16
 _r5:
-//line server.go:199:15
+//line server.go:198:15
 	_s.resp, err_3 = runtime.Resume(_f, _s._a2)
-//line server.go:199:15
+//line server.go:198:15
 	_s._a2 = nil
-//line server.go:199:15
+//line server.go:198:15
 	goto _l9
-//line server.go:199:16
+//line server.go:198:16
 _l12:
-//line server.go:201:15
+//line server.go:200:15
 	_s._a2 = h(_s.req)
-//line server.go:201:15
+//line server.go:200:15
 	_s.PC = 6
-//line server.go:201:15
+//line server.go:200:15
 	_s.resp = nil
-//line server.go:201:15
+//line server.go:200:15
 	if _f.Suspend(_s._a2) {
-//line server.go:201:14
+//line server.go:200:14
 		return false
-//line server.go:201:15
+//line server.go:200:15
 	}
-//line server.go:201:16
+//line server.go:200:16
 _r6:
-//line server.go:201:15
+//line server.go:200:15
 	_s.resp, err_3 = runtime.Resume(_f, _s._a2)
-//line server.go:201:15
+//line server.go:200:15
 	_s._a2 = nil
-//line server.go:201:15
+//line server.go:200:15
 	goto _l9
-//line server.go:201:16
+//line server.go:200:16
 _l9:
-//line server.go:203:2
+//line server.go:202:2
 	_s.keepAlive = _s.req.keepAlive
-//line server.go:204:5
+//line server.go:203:5
 	st = _s.req.streamed
-//line server.go:204:5
+//line server.go:203:5
 	if st == nil {
-//line server.go:204:4
+//line server.go:203:4
 		goto _l13
-//line server.go:204:5
+//line server.go:203:5
 	}
-//line server.go:207:3
+//line server.go:206:3
 	if err_3 != nil || _s.resp == nil || _s.resp.stream != st || st.err != nil || st.length >= 0 && st.written < st.length {
-//line server.go:208:3
+//line server.go:207:3
 		if err_3 != nil && !errors.Is(err_3, runtime.ErrCanceled) && st.err == nil {
-//line server.go:209:3
+//line server.go:208:3
 			_s.srv.logf("web: %s %s: after the response began: %v", _s.req.Method, _s.req.URL, err_3)
-//line server.go:209:4
+//line server.go:208:4
 		}
-//line server.go:211:3
+//line server.go:210:3
 		_s.Err = nil
-//line server.go:211:3
+//line server.go:210:3
 		return _s.Return()
-//line server.go:211:4
+//line server.go:210:4
 	}
-//line server.go:213:3
+//line server.go:212:3
 	if st.chunked {
-//line server.go:214:3
+//line server.go:213:3
 		_s.c.out = append(_s.c.out, "0\r\n\r\n"...)
-//line server.go:214:4
+//line server.go:213:4
 	}
-//line server.go:216:3
+//line server.go:215:3
 	if !(!_s.keepAlive || !_s.req.body.done || _s.srv.closing()) {
-//line server.go:216:2
+//line server.go:215:2
 		goto _l14
-//line server.go:216:3
+//line server.go:215:3
 	}
-//line server.go:217:4
+//line server.go:216:4
 	_s._a0 = _s.c.flushAsync()
-//line server.go:217:4
+//line server.go:216:4
 	_s.PC = 7
-//line server.go:217:4
+//line server.go:216:4
 	_s.req = nil
-//line server.go:217:4
+//line server.go:216:4
 	_s.resp = nil
-//line server.go:217:4
+//line server.go:216:4
 	if _f.Suspend(_s._a0) {
-//line server.go:217:3
+//line server.go:216:3
 		return false
-//line server.go:217:4
+//line server.go:216:4
 	}
-//line server.go:217:5
+//line server.go:216:5
 _r7:
-//line server.go:217:4
+//line server.go:216:4
 	_, _t2 = runtime.Resume(_f, _s._a0)
-//line server.go:217:4
+//line server.go:216:4
 	_s._a0 = nil
-//line server.go:217:4
+//line server.go:216:4
 	if _f.Unwinds(_t2) {
-//line server.go:217:3
+//line server.go:216:3
 		return _s.Unwind(_t2)
+//line server.go:216:4
+	}
 //line server.go:217:4
-	}
-//line server.go:218:4
 	_s.Err = nil
-//line server.go:218:4
+//line server.go:217:4
 	return _s.Return()
-//line server.go:218:5
+//line server.go:217:5
 _l14:
-//line server.go:220:3
+//line server.go:219:3
 	goto _l2
-//line server.go:220:4
+//line server.go:219:4
 _l13:
-//line server.go:222:2
+//line server.go:221:2
 	if err_3 != nil {
-//line server.go:223:2
+//line server.go:222:2
 		if errors.Is(err_3, runtime.ErrCanceled) {
-//line server.go:224:2
+//line server.go:223:2
 			_s.Err = err_3
-//line server.go:224:2
+//line server.go:223:2
 			return _s.Return()
-//line server.go:224:3
+//line server.go:223:3
 		}
-//line server.go:226:2
+//line server.go:225:2
 		status, msg := statusOf(err_3)
-//line server.go:227:2
+//line server.go:226:2
 		if status >= 500 {
-//line server.go:228:2
+//line server.go:227:2
 			_s.srv.logf("web: %s %s: %v", _s.req.Method, _s.req.URL, err_3)
-//line server.go:228:3
+//line server.go:227:3
 		}
-//line server.go:230:2
+//line server.go:229:2
 		_s.resp = Text(status, msg+"\n")
-//line server.go:231:2
+//line server.go:230:2
 		if errors.Is(err_3, runtime.ErrTimeout) {
-//line server.go:232:2
+//line server.go:231:2
 			_s.keepAlive = false
-//line server.go:232:3
+//line server.go:231:3
 		}
-//line server.go:232:4
+//line server.go:231:4
 	}
-//line server.go:235:2
+//line server.go:234:2
 	if _s.resp == nil {
-//line server.go:236:2
+//line server.go:235:2
 		_s.srv.logf("web: %s %s: the handler returned no response and no error", _s.req.Method, _s.req.URL)
-//line server.go:237:2
+//line server.go:236:2
 		_s.resp = Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
-//line server.go:237:3
+//line server.go:236:3
 	}
-//line server.go:239:2
+//line server.go:238:2
 	if !(_s.keepAlive && !_s.req.body.done && _s.req.body.broken == nil) {
-//line server.go:239:1
+//line server.go:238:1
 		goto _l15
-//line server.go:239:2
+//line server.go:238:2
 	}
-//line server.go:239:3
+//line server.go:238:3
 _l16:
-//line server.go:242:7
+//line server.go:241:7
 	if !(_s.req.body.read < 256<<10 && !_s.req.body.done && _s.req.body.broken == nil) {
-//line server.go:242:6
+//line server.go:241:6
 		goto _l18
-//line server.go:242:7
+//line server.go:241:7
 	}
-//line server.go:243:4
+//line server.go:242:4
 	_s._a3 = _s.req.ReadAsync(64 << 10)
-//line server.go:243:4
+//line server.go:242:4
 	_s.PC = 8
-//line server.go:243:4
+//line server.go:242:4
 	if _f.Suspend(_s._a3) {
-//line server.go:243:3
+//line server.go:242:3
 		return false
-//line server.go:243:4
+//line server.go:242:4
 	}
-//line server.go:243:5
+//line server.go:242:5
 _r8:
-//line server.go:243:4
+//line server.go:242:4
 	_, _t3 = runtime.Resume(_f, _s._a3)
-//line server.go:243:4
+//line server.go:242:4
 	_s._a3 = nil
-//line server.go:243:4
+//line server.go:242:4
 	if _f.Unwinds(_t3) {
-//line server.go:243:3
+//line server.go:242:3
 		return _s.Unwind(_t3)
-//line server.go:243:4
+//line server.go:242:4
 	}
-//line server.go:243:4
+//line server.go:242:4
 	goto _l16
-//line server.go:243:5
+//line server.go:242:5
 _l18:
-//line server.go:243:5
+//line server.go:242:5
 _l15:
-//line server.go:246:2
+//line server.go:245:2
 	closing_1 = !_s.keepAlive || !_s.req.body.done || _s.req.body.broken != nil || _s.srv.closing()
-//line server.go:247:2
+//line server.go:246:2
 	_s.c.out = appendResponse(_s.c.out, _s.resp, _s.req.Method == http.MethodHead, _s.srv.name(), httpDate(runtime.Now()), closing_1, _s.keepAlive && _s.req.ProtoMinor == 0)
-//line server.go:248:2
+//line server.go:247:2
 	if !closing_1 {
-//line server.go:248:1
+//line server.go:247:1
 		goto _l19
-//line server.go:248:2
+//line server.go:247:2
 	}
-//line server.go:249:3
+//line server.go:248:3
 	_s._a0 = _s.c.flushAsync()
-//line server.go:249:3
+//line server.go:248:3
 	_s.PC = 9
-//line server.go:249:3
+//line server.go:248:3
 	_s.req = nil
-//line server.go:249:3
+//line server.go:248:3
 	_s.resp = nil
-//line server.go:249:3
+//line server.go:248:3
 	if _f.Suspend(_s._a0) {
-//line server.go:249:2
+//line server.go:248:2
 		return false
-//line server.go:249:3
+//line server.go:248:3
 	}
-//line server.go:249:4
+//line server.go:248:4
 _r9:
-//line server.go:249:3
+//line server.go:248:3
 	_, _t4 = runtime.Resume(_f, _s._a0)
-//line server.go:249:3
+//line server.go:248:3
 	_s._a0 = nil
-//line server.go:249:3
+//line server.go:248:3
 	if _f.Unwinds(_t4) {
-//line server.go:249:2
+//line server.go:248:2
 		return _s.Unwind(_t4)
+//line server.go:248:3
+	}
 //line server.go:249:3
-	}
-//line server.go:250:3
 	_s.Err = nil
-//line server.go:250:3
+//line server.go:249:3
 	return _s.Return()
-//line server.go:250:4
+//line server.go:249:4
 _l19:
-//line server.go:252:2
+//line server.go:251:2
 	if len(_s.c.out) < 64<<10 {
-//line server.go:252:1
+//line server.go:251:1
 		goto _l20
-//line server.go:252:2
+//line server.go:251:2
 	}
-//line server.go:253:16
+//line server.go:252:16
 	_s._a0 = _s.c.flushAsync()
-//line server.go:253:16
+//line server.go:252:16
 	_s.PC = 10
-//line server.go:253:16
+//line server.go:252:16
 	_s.req = nil
-//line server.go:253:16
+//line server.go:252:16
 	_s.resp = nil
-//line server.go:253:16
+//line server.go:252:16
 	if _f.Suspend(_s._a0) {
-//line server.go:253:15
+//line server.go:252:15
 		return false
-//line server.go:253:16
+//line server.go:252:16
 	}
-//line server.go:253:17
+//line server.go:252:17
 _r10:
-//line server.go:253:16
+//line server.go:252:16
 	_, err_4 = runtime.Resume(_f, _s._a0)
-//line server.go:253:16
+//line server.go:252:16
 	_s._a0 = nil
-//line server.go:253:16
+//line server.go:252:16
 	if err_4 == nil {
-//line server.go:253:15
+//line server.go:252:15
 		goto _l21
-//line server.go:253:16
+//line server.go:252:16
 	}
-//line server.go:254:4
+//line server.go:253:4
 	_s.Err = nil
-//line server.go:254:4
+//line server.go:253:4
 	return _s.Return()
-//line server.go:254:5
+//line server.go:253:5
 _l21:
-//line server.go:254:5
+//line server.go:253:5
 _l20:
-//line server.go:254:5
+//line server.go:253:5
 _l2:
-//line server.go:254:4
+//line server.go:253:4
 	goto _l1
-//line server.go:254:5
+//line server.go:253:5
 }
 
-//line server.go:288:1
+//line server.go:287:1
 func (_s *connReadHeadCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:288:1
+//line server.go:287:1
 	var (
-//line server.go:288:1
+//line server.go:287:1
 		scope *runtime.Scope
-//line server.go:288:1
+//line server.go:287:1
 		err_1 error
-//line server.go:288:1
+//line server.go:287:1
 		err_2 error
-//line server.go:288:1
+//line server.go:287:1
 	)
-//line server.go:288:1
+//line server.go:287:1
 	switch _s.PC {
-//line server.go:288:1
+//line server.go:287:1
 	case 0:
-//line server.go:288:1
+//line server.go:287:1
 	case 1:
-//line server.go:288:1
+//line server.go:287:1
 		goto _r1
-//line server.go:288:1
+//line server.go:287:1
 	case 2:
-//line server.go:288:1
+//line server.go:287:1
 		goto _r2
-//line server.go:288:1
+//line server.go:287:1
 	default:
-//line server.go:288:1
+//line server.go:287:1
 		panic(runtime.BadPC(_s.PC))
-//line server.go:288:1
+//line server.go:287:1
 	}
-//line server.go:289:1
+//line server.go:288:1
 	scope = runtime.Timeout(_s.c.srv.readHeaderTimeout())
-//line server.go:290:1
+//line server.go:289:1
 	{
-//line server.go:290:1
+//line server.go:289:1
 		_d1 := scope.Close
-//line server.go:290:1
+//line server.go:289:1
 		_s.Defer(func() {
-//line server.go:290:1
+//line server.go:289:1
 			_d1()
-//line server.go:290:1
+//line server.go:289:1
 		})
-//line server.go:290:1
+//line server.go:289:1
 	}
-//line server.go:290:2
+//line server.go:289:2
 _l1:
-//line server.go:292:2
+//line server.go:291:2
 	if req, err := _s.c.parseHead(); req != nil || err != nil {
-//line server.go:293:2
+//line server.go:292:2
 		_s.Ret, _s.Err = req, err
-//line server.go:293:2
+//line server.go:292:2
 		return _s.Return()
-//line server.go:293:3
+//line server.go:292:3
 	}
-//line server.go:295:15
+//line server.go:294:15
 	_s._a0 = _s.c.flushAsync()
-//line server.go:295:15
+//line server.go:294:15
 	_s.PC = 1
-//line server.go:295:15
+//line server.go:294:15
 	if _f.Suspend(_s._a0) {
-//line server.go:295:14
+//line server.go:294:14
 		return false
-//line server.go:295:15
+//line server.go:294:15
 	}
-//line server.go:295:16
+//line server.go:294:16
 _r1:
-//line server.go:295:15
+//line server.go:294:15
 	_, err_1 = runtime.Resume(_f, _s._a0)
-//line server.go:295:15
+//line server.go:294:15
 	_s._a0 = nil
-//line server.go:295:15
+//line server.go:294:15
 	if err_1 == nil {
-//line server.go:295:14
+//line server.go:294:14
 		goto _l4
-//line server.go:295:15
+//line server.go:294:15
 	}
-//line server.go:296:3
+//line server.go:295:3
 	_s.Ret, _s.Err = nil, err_1
-//line server.go:296:3
+//line server.go:295:3
 	return _s.Return()
-//line server.go:296:4
+//line server.go:295:4
 _l4:
-//line server.go:298:15
+//line server.go:297:15
 	_s._a0 = _s.c.fillAsync(0)
-//line server.go:298:15
+//line server.go:297:15
 	_s.PC = 2
-//line server.go:298:15
+//line server.go:297:15
 	if _f.Suspend(_s._a0) {
-//line server.go:298:14
+//line server.go:297:14
 		return false
-//line server.go:298:15
+//line server.go:297:15
 	}
-//line server.go:298:16
+//line server.go:297:16
 _r2:
-//line server.go:298:15
+//line server.go:297:15
 	_, err_2 = runtime.Resume(_f, _s._a0)
-//line server.go:298:15
+//line server.go:297:15
 	_s._a0 = nil
-//line server.go:298:15
+//line server.go:297:15
 	if err_2 == nil {
-//line server.go:298:14
+//line server.go:297:14
 		goto _l5
-//line server.go:298:15
+//line server.go:297:15
 	}
-//line server.go:299:3
+//line server.go:298:3
 	if errors.Is(err_2, runtime.ErrTimeout) && len(_s.c.buf) > 0 {
-//line server.go:300:3
+//line server.go:299:3
 		_s.Ret, _s.Err = nil, NewError(http.StatusRequestTimeout, "")
-//line server.go:300:3
+//line server.go:299:3
 		return _s.Return()
-//line server.go:300:4
+//line server.go:299:4
 	}
-//line server.go:302:3
+//line server.go:301:3
 	_s.Ret, _s.Err = nil, err_2
-//line server.go:302:3
+//line server.go:301:3
 	return _s.Return()
-//line server.go:302:4
+//line server.go:301:4
 _l5:
-//line server.go:302:3
+//line server.go:301:3
 	goto _l1
-//line server.go:302:4
+//line server.go:301:4
 }
 
-//line server.go:311:1
-func (_s *connFillCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:311:1
-	var (
-//line server.go:311:1
-		data []byte
-//line server.go:311:1
-		err error
-//line server.go:311:1
-	)
-//line server.go:311:1
-	switch _s.PC {
-//line server.go:311:1
-	case 0:
-//line server.go:311:1
-	case 1:
-//line server.go:311:1
-		goto _r1
-//line server.go:311:1
-	default:
-//line server.go:311:1
-		panic(runtime.BadPC(_s.PC))
-//line server.go:311:1
-	}
-//line server.go:312:1
-	if _s.d > 0 {
-//line server.go:313:1
-		scope := runtime.Timeout(_s.d)
-//line server.go:314:1
-		{
-//line server.go:314:1
-			_d1 := scope.Close
-//line server.go:314:1
-			_s.Defer(func() {
-//line server.go:314:1
-				_d1()
-//line server.go:314:1
-			})
-//line server.go:314:1
-		}
-//line server.go:314:2
-	}
-//line server.go:316:14
-	_s._a0 = _s.c.s.Read(0)
-//line server.go:316:14
-	_s.PC = 1
-//line server.go:316:14
-	if _f.Suspend(_s._a0) {
-//line server.go:316:13
-		return false
-//line server.go:316:14
-	}
-//line server.go:316:15
-_r1:
-//line server.go:316:14
-	data, err = runtime.Resume(_f, _s._a0)
-//line server.go:316:14
-	_s._a0 = nil
-//line server.go:317:1
-	if err != nil {
-//line server.go:318:1
-		_s.Err = err
-//line server.go:318:1
-		return _s.Return()
-//line server.go:318:2
-	}
-//line server.go:320:1
-	_s.c.buf = append(_s.c.buf, data...)
-//line server.go:321:1
-	_s.Err = nil
-//line server.go:321:1
-	return _s.Return()
-//line server.go:321:2
-}
-
-//line server.go:328:1
+//line server.go:310:1
 func (_s *connFlushCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:328:1
+//line server.go:310:1
 	var (
-//line server.go:328:1
+//line server.go:310:1
 		err error
-//line server.go:328:1
+//line server.go:310:1
 	)
-//line server.go:328:1
+//line server.go:310:1
 	switch _s.PC {
-//line server.go:328:1
+//line server.go:310:1
 	case 0:
-//line server.go:328:1
+//line server.go:310:1
 	case 1:
-//line server.go:328:1
+//line server.go:310:1
 		goto _r1
-//line server.go:328:1
+//line server.go:310:1
 	default:
-//line server.go:328:1
+//line server.go:310:1
 		panic(runtime.BadPC(_s.PC))
-//line server.go:328:1
+//line server.go:310:1
 	}
-//line server.go:329:1
+//line server.go:311:1
 	if len(_s.c.out) == 0 {
-//line server.go:330:1
+//line server.go:312:1
 		_s.Err = nil
-//line server.go:330:1
+//line server.go:312:1
 		return _s.Return()
-//line server.go:330:2
+//line server.go:312:2
 	}
-//line server.go:332:1
+//line server.go:314:1
 	err = _s.c.s.Write(_s.c.out)
-//line server.go:333:1
+//line server.go:315:1
 	_s.c.out = _s.c.out[:0]
-//line server.go:334:1
+//line server.go:316:1
 	if err != nil {
-//line server.go:335:1
+//line server.go:317:1
 		_s.Err = err
-//line server.go:335:1
+//line server.go:317:1
 		return _s.Return()
-//line server.go:335:2
+//line server.go:317:2
 	}
-//line server.go:337:10
+//line server.go:319:10
 	_s._a0 = _s.c.s.Drain()
-//line server.go:337:10
+//line server.go:319:10
 	_s.PC = 1
-//line server.go:337:10
+//line server.go:319:10
 	_s.c = nil
-//line server.go:337:10
+//line server.go:319:10
 	if _f.Suspend(_s._a0) {
-//line server.go:337:9
+//line server.go:319:9
 		return false
-//line server.go:337:10
+//line server.go:319:10
 	}
-//line server.go:337:11
+//line server.go:319:11
 _r1:
-//line server.go:337:10
+//line server.go:319:10
 	_, err = runtime.Resume(_f, _s._a0)
-//line server.go:337:10
+//line server.go:319:10
 	_s._a0 = nil
-//line server.go:338:1
+//line server.go:320:1
 	_s.Err = err
-//line server.go:338:1
+//line server.go:320:1
 	return _s.Return()
-//line server.go:338:2
+//line server.go:320:2
 }
