@@ -2,7 +2,7 @@
 
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func ServeFile bd72a65596516973 0edc8563ddf4dc5b
-//asyncgen:sum e33f3b26e6f1ab59
+//asyncgen:sum 8108ee871173bc1a
 
 package web
 
@@ -85,13 +85,6 @@ var serveFileInfo = runtime.FuncInfo{
 }
 
 var _ func(req *Request, name string) (*Response, error) = ServeFile
-
-// await suspends the calling async function until a finishes, and returns its result.
-// asyncgen rewrites every call of it inside async functions; anywhere else it
-// blocks, running a on an event loop of its own (see runtime.Await).
-func await[T any](a runtime.Awaitable[T]) (T, error) {
-	return runtime.Await(a)
-}
 
 //line files.go:54:1
 func (_s *serveFileCoro) Step(_f *runtime.Fiber) bool {
