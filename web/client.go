@@ -256,7 +256,20 @@ func (c *Client) dial(u *url.URL, key string) (*clientConn, error) {
 //
 // async
 func (c *Client) exchange(cc *clientConn, method string, u *url.URL, header http.Header, body []byte) (*ClientResponse, error) {
-	cc.s.Write(appendRequest(nil, c, method, u, header, body)) //nolint:errcheck // a failed write shows as the read's error
+	resp, err := await(c.exchangeRawAsync(cc, appendRequest(nil, c, method, u, header, body), method))
+	if err != nil {
+		return nil, err
+	}
+	resp.client, resp.conn, resp.URL = c, cc, u
+	return resp, nil
+}
+
+// exchangeRaw writes a request, head and body, on cc and reads the
+// response's head.
+//
+// async
+func (c *Client) exchangeRaw(cc *clientConn, request []byte, method string) (*ClientResponse, error) {
+	cc.s.Write(request) //nolint:errcheck // a failed write shows as the read's error
 	if _, err := await(cc.s.Drain()); err != nil {
 		return nil, errStale
 	}
@@ -283,7 +296,6 @@ func (c *Client) exchange(cc *clientConn, method string, u *url.URL, header http
 		if resp.Status >= 100 && resp.Status < 200 && resp.Status != http.StatusSwitchingProtocols {
 			continue // 100 Continue and the like: the answer follows
 		}
-		resp.client, resp.conn, resp.URL = c, cc, u
 		return resp, nil
 	}
 }

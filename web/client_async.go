@@ -6,11 +6,12 @@
 //asyncgen:func Client.Do 3cd77c3c2c97769f 95951a42f824ecd4
 //asyncgen:func Client.roundTrip 4b2d6539d89e9ecb e50e8a7c122f548a
 //asyncgen:func Client.dial 267058e454fef122 6a7f8dfe7cbc0665
-//asyncgen:func Client.exchange 73b6c39911bd4ccb 644cd2f29265e524
-//asyncgen:func ClientResponse.Read b63396657b740b0c 6810fc9f5271667f
-//asyncgen:func ClientResponse.ReadBody c065dcdbffdd996a 2759f26f08aafe31
-//asyncgen:func ClientResponse.ReadJSON 7358ffa6977fe652 a71f6fbe9eec62a6
-//asyncgen:sum 244354a7e0c14f09
+//asyncgen:func Client.exchange 27bb0f047b4a756d 3b700c1f5515c33d
+//asyncgen:func Client.exchangeRaw 3b1ecde3a76b2afd feab8e43740f74b1
+//asyncgen:func ClientResponse.Read b63396657b740b0c 1b7b568900240fbb
+//asyncgen:func ClientResponse.ReadBody c065dcdbffdd996a 4e111fb3d10968e5
+//asyncgen:func ClientResponse.ReadJSON 7358ffa6977fe652 5671e7f7c1487ab4
+//asyncgen:sum 101b260ae2d93ee6
 
 package web
 
@@ -222,14 +223,13 @@ var _ func(_ *Client, u *url.URL, key string) (*clientConn, error) = (*Client).d
 // clientExchangeCoro is the state of the async function Client.exchange while it runs.
 type clientExchangeCoro struct {
 	runtime.Coro[*ClientResponse]
-	c       *Client
-	cc      *clientConn
-	method  string
-	u       *url.URL
-	header  http.Header
-	body    []byte
-	started bool
-	_a0     runtime.Awaitable[struct{}]
+	c      *Client
+	cc     *clientConn
+	method string
+	u      *url.URL
+	header http.Header
+	body   []byte
+	_a0    runtime.Awaitable[*ClientResponse]
 }
 
 // exchangeAsync returns a coroutine that runs exchange when it is awaited or spawned.
@@ -246,10 +246,7 @@ func (_s *clientExchangeCoro) Info() *runtime.FuncInfo {
 var clientExchangeInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  15,
-		Line: 260,
-	}, {
-		Col:  17,
-		Line: 270,
+		Line: 259,
 	}},
 	File: "client.go",
 	Line: 258,
@@ -257,6 +254,43 @@ var clientExchangeInfo = runtime.FuncInfo{
 }
 
 var _ func(_ *Client, cc *clientConn, method string, u *url.URL, header http.Header, body []byte) (*ClientResponse, error) = (*Client).exchange
+
+// clientExchangeRawCoro is the state of the async function Client.exchangeRaw while it runs.
+type clientExchangeRawCoro struct {
+	runtime.Coro[*ClientResponse]
+	c       *Client
+	cc      *clientConn
+	request []byte
+	method  string
+	started bool
+	_a0     runtime.Awaitable[struct{}]
+}
+
+// exchangeRawAsync returns a coroutine that runs exchangeRaw when it is awaited or spawned.
+func (c *Client) exchangeRawAsync(cc *clientConn, request []byte, method string) runtime.Awaitable[*ClientResponse] {
+	_s := &clientExchangeRawCoro{c: c, cc: cc, request: request, method: method}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *clientExchangeRawCoro) Info() *runtime.FuncInfo {
+	return &clientExchangeRawInfo
+}
+
+var clientExchangeRawInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  15,
+		Line: 273,
+	}, {
+		Col:  17,
+		Line: 283,
+	}},
+	File: "client.go",
+	Line: 271,
+	Name: "web.Client.exchangeRaw",
+}
+
+var _ func(_ *Client, cc *clientConn, request []byte, method string) (*ClientResponse, error) = (*Client).exchangeRaw
 
 // clientResponseReadCoro is the state of the async function ClientResponse.Read while it runs.
 type clientResponseReadCoro struct {
@@ -280,10 +314,10 @@ func (_s *clientResponseReadCoro) Info() *runtime.FuncInfo {
 var clientResponseReadInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  15,
-		Line: 451,
+		Line: 463,
 	}},
 	File: "client.go",
-	Line: 447,
+	Line: 459,
 	Name: "web.ClientResponse.Read",
 }
 
@@ -311,10 +345,10 @@ func (_s *clientResponseReadBodyCoro) Info() *runtime.FuncInfo {
 var clientResponseReadBodyInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 465,
+		Line: 477,
 	}},
 	File: "client.go",
-	Line: 462,
+	Line: 474,
 	Name: "web.ClientResponse.ReadBody",
 }
 
@@ -342,10 +376,10 @@ func (_s *clientResponseReadJSONCoro) Info() *runtime.FuncInfo {
 var clientResponseReadJSONInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  15,
-		Line: 480,
+		Line: 492,
 	}},
 	File: "client.go",
-	Line: 479,
+	Line: 491,
 	Name: "web.ClientResponse.ReadJSON",
 }
 
@@ -1006,15 +1040,9 @@ func (_s *clientExchangeCoro) Step(_f *runtime.Fiber) bool {
 //line client.go:258:1
 	var (
 //line client.go:258:1
-		err_1 error
-//line client.go:258:1
-		end int
-//line client.go:258:1
-		err_2 error
-//line client.go:258:1
 		resp *ClientResponse
 //line client.go:258:1
-		err_3 error
+		err error
 //line client.go:258:1
 	)
 //line client.go:258:1
@@ -1026,329 +1054,396 @@ func (_s *clientExchangeCoro) Step(_f *runtime.Fiber) bool {
 //line client.go:258:1
 		goto _r1
 //line client.go:258:1
-	case 2:
-//line client.go:258:1
-		goto _r2
-//line client.go:258:1
 	default:
 //line client.go:258:1
 		panic(runtime.BadPC(_s.PC))
 //line client.go:258:1
 	}
-//line client.go:259:1
-	_s.cc.s.Write(appendRequest(nil, _s.c, _s.method, _s.u, _s.header, _s.body))
-//line client.go:260:14
-	_s._a0 = _s.cc.s.Drain()
-//line client.go:260:14
+//line client.go:259:14
+	_s._a0 = _s.c.exchangeRawAsync(_s.cc, appendRequest(nil, _s.c, _s.method, _s.u, _s.header, _s.body), _s.method)
+//line client.go:259:14
 	_s.PC = 1
-//line client.go:260:14
+//line client.go:259:14
+	_s.method = ""
+//line client.go:259:14
 	_s.header = nil
-//line client.go:260:14
+//line client.go:259:14
 	_s.body = nil
-//line client.go:260:14
+//line client.go:259:14
 	if _f.Suspend(_s._a0) {
-//line client.go:260:13
+//line client.go:259:13
 		return false
-//line client.go:260:14
+//line client.go:259:14
 	}
-//line client.go:260:15
+//line client.go:259:15
 _r1:
-//line client.go:260:14
-	_, err_1 = runtime.Resume(_f, _s._a0)
-//line client.go:260:14
+//line client.go:259:14
+	resp, err = runtime.Resume(_f, _s._a0)
+//line client.go:259:14
 	_s._a0 = nil
-//line client.go:260:14
-	if err_1 == nil {
-//line client.go:260:13
-		goto _l1
-//line client.go:260:14
-	}
+//line client.go:260:1
+	if err != nil {
+//line client.go:261:1
+		_s.Ret, _s.Err = nil, err
+//line client.go:261:1
+		return _s.Return()
 //line client.go:261:2
-	_s.Ret, _s.Err = nil, errStale
-//line client.go:261:2
-	return _s.Return()
-//line client.go:261:3
-_l1:
-//line client.go:261:3
-_l2:
-//line client.go:264:2
-	end = headEnd(_s.cc.buf)
-//line client.go:264:3
-_l5:
-//line client.go:265:6
-	if end >= 0 {
-//line client.go:265:5
-		goto _l7
-//line client.go:265:6
 	}
-//line client.go:266:3
-	if len(_s.cc.buf) > 64<<10 {
-//line client.go:267:3
-		_s.Ret, _s.Err = nil, errors.New("web: the response's head is over 64 KiB")
-//line client.go:267:3
-		return _s.Return()
-//line client.go:267:4
-	}
-//line client.go:269:3
-	_s.started = len(_s.cc.buf) > 0
-//line client.go:270:16
-	_s._a0 = _s.cc.fillAsync(0)
-//line client.go:270:16
-	_s.PC = 2
-//line client.go:270:16
-	_s.header = nil
-//line client.go:270:16
-	_s.body = nil
-//line client.go:270:16
-	if _f.Suspend(_s._a0) {
-//line client.go:270:15
-		return false
-//line client.go:270:16
-	}
-//line client.go:270:17
-_r2:
-//line client.go:270:16
-	_, err_2 = runtime.Resume(_f, _s._a0)
-//line client.go:270:16
-	_s._a0 = nil
-//line client.go:270:16
-	if err_2 == nil {
-//line client.go:270:15
-		goto _l8
-//line client.go:270:16
-	}
-//line client.go:271:4
-	if !_s.started && (errors.Is(err_2, io.EOF) || errors.Is(err_2, net.ErrClosed)) {
-//line client.go:272:4
-		_s.Ret, _s.Err = nil, errStale
-//line client.go:272:4
-		return _s.Return()
-//line client.go:272:5
-	}
-//line client.go:274:4
-	_s.Ret, _s.Err = nil, err_2
-//line client.go:274:4
-	return _s.Return()
-//line client.go:274:5
-_l8:
-//line client.go:276:3
-	end = headEnd(_s.cc.buf)
-//line client.go:276:3
-	goto _l5
-//line client.go:276:4
-_l7:
-//line client.go:278:2
-	resp, err_3 = parseResponseHead(_s.cc.buf[:end], _s.method)
-//line client.go:279:2
-	_s.cc.consume(end)
-//line client.go:280:2
-	if err_3 != nil {
-//line client.go:281:2
-		_s.Ret, _s.Err = nil, err_3
-//line client.go:281:2
-		return _s.Return()
-//line client.go:281:3
-	}
-//line client.go:283:2
-	if resp.Status >= 100 && resp.Status < 200 && resp.Status != http.StatusSwitchingProtocols {
-//line client.go:284:2
-		goto _l3
-//line client.go:284:3
-	}
-//line client.go:286:2
+//line client.go:263:1
 	resp.client, resp.conn, resp.URL = _s.c, _s.cc, _s.u
-//line client.go:287:2
+//line client.go:264:1
 	_s.Ret, _s.Err = resp, nil
-//line client.go:287:2
+//line client.go:264:1
 	return _s.Return()
-//line client.go:287:3
-_l3:
-//line client.go:287:2
-	goto _l2
-//line client.go:287:3
+//line client.go:264:2
 }
 
-//line client.go:447:1
-func (_s *clientResponseReadCoro) Step(_f *runtime.Fiber) bool {
-//line client.go:447:1
+//line client.go:271:1
+func (_s *clientExchangeRawCoro) Step(_f *runtime.Fiber) bool {
+//line client.go:271:1
 	var (
-//line client.go:447:1
-		data []byte
-//line client.go:447:1
-		err error
-//line client.go:447:1
+//line client.go:271:1
+		err_1 error
+//line client.go:271:1
+		end int
+//line client.go:271:1
+		err_2 error
+//line client.go:271:1
+		resp *ClientResponse
+//line client.go:271:1
+		err_3 error
+//line client.go:271:1
 	)
-//line client.go:447:1
+//line client.go:271:1
 	switch _s.PC {
-//line client.go:447:1
+//line client.go:271:1
 	case 0:
-//line client.go:447:1
+//line client.go:271:1
 	case 1:
-//line client.go:447:1
+//line client.go:271:1
 		goto _r1
-//line client.go:447:1
+//line client.go:271:1
+	case 2:
+//line client.go:271:1
+		goto _r2
+//line client.go:271:1
 	default:
-//line client.go:447:1
+//line client.go:271:1
 		panic(runtime.BadPC(_s.PC))
-//line client.go:447:1
+//line client.go:271:1
 	}
-//line client.go:448:1
-	if _s.r.released && !_s.r.body.done {
-//line client.go:449:1
-		_s.Ret, _s.Err = nil, errors.New("web: ClientResponse.Read after Close")
-//line client.go:449:1
-		return _s.Return()
-//line client.go:449:2
-	}
-//line client.go:451:14
-	_s._a0 = _s.r.body.nextAsync(&_s.r.conn.wire, _s.max, _s.r.client.maxBody(), _s.r.client.readTimeout())
-//line client.go:451:14
+//line client.go:272:1
+	_s.cc.s.Write(_s.request)
+//line client.go:273:14
+	_s._a0 = _s.cc.s.Drain()
+//line client.go:273:14
 	_s.PC = 1
-//line client.go:451:14
+//line client.go:273:14
+	_s.c = nil
+//line client.go:273:14
+	_s.request = nil
+//line client.go:273:14
 	if _f.Suspend(_s._a0) {
-//line client.go:451:13
+//line client.go:273:13
 		return false
-//line client.go:451:14
+//line client.go:273:14
 	}
-//line client.go:451:15
+//line client.go:273:15
 _r1:
-//line client.go:451:14
-	data, err = runtime.Resume(_f, _s._a0)
-//line client.go:451:14
+//line client.go:273:14
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line client.go:273:14
 	_s._a0 = nil
-//line client.go:452:1
-	if err != nil {
-//line client.go:453:1
-		_s.r.Close()
-//line client.go:453:2
+//line client.go:273:14
+	if err_1 == nil {
+//line client.go:273:13
+		goto _l1
+//line client.go:273:14
 	}
-//line client.go:455:1
-	_s.Ret, _s.Err = data, err
-//line client.go:455:1
+//line client.go:274:2
+	_s.Ret, _s.Err = nil, errStale
+//line client.go:274:2
 	return _s.Return()
-//line client.go:455:2
-}
-
-//line client.go:462:1
-func (_s *clientResponseReadBodyCoro) Step(_f *runtime.Fiber) bool {
-//line client.go:462:1
-	var (
-//line client.go:462:1
-		data []byte
-//line client.go:462:1
-		err error
-//line client.go:462:1
-	)
-//line client.go:462:1
-	switch _s.PC {
-//line client.go:462:1
-	case 0:
-//line client.go:462:1
-	case 1:
-//line client.go:462:1
-		goto _r1
-//line client.go:462:1
-	default:
-//line client.go:462:1
-		panic(runtime.BadPC(_s.PC))
-//line client.go:462:1
-	}
-//line client.go:463:1
-	_s.all = nil
-//line client.go:463:2
+//line client.go:274:3
 _l1:
-//line client.go:465:15
-	_s._a0 = _s.r.ReadAsync(0)
-//line client.go:465:15
-	_s.PC = 1
-//line client.go:465:15
+//line client.go:274:3
+_l2:
+//line client.go:277:2
+	end = headEnd(_s.cc.buf)
+//line client.go:277:3
+_l5:
+//line client.go:278:6
+	if end >= 0 {
+//line client.go:278:5
+		goto _l7
+//line client.go:278:6
+	}
+//line client.go:279:3
+	if len(_s.cc.buf) > 64<<10 {
+//line client.go:280:3
+		_s.Ret, _s.Err = nil, errors.New("web: the response's head is over 64 KiB")
+//line client.go:280:3
+		return _s.Return()
+//line client.go:280:4
+	}
+//line client.go:282:3
+	_s.started = len(_s.cc.buf) > 0
+//line client.go:283:16
+	_s._a0 = _s.cc.fillAsync(0)
+//line client.go:283:16
+	_s.PC = 2
+//line client.go:283:16
+	_s.c = nil
+//line client.go:283:16
+	_s.request = nil
+//line client.go:283:16
 	if _f.Suspend(_s._a0) {
-//line client.go:465:14
+//line client.go:283:15
 		return false
-//line client.go:465:15
+//line client.go:283:16
 	}
-//line client.go:465:16
-_r1:
-//line client.go:465:15
-	data, err = runtime.Resume(_f, _s._a0)
-//line client.go:465:15
+//line client.go:283:17
+_r2:
+//line client.go:283:16
+	_, err_2 = runtime.Resume(_f, _s._a0)
+//line client.go:283:16
 	_s._a0 = nil
-//line client.go:466:2
-	if errors.Is(err, io.EOF) {
-//line client.go:467:2
-		_s.Ret, _s.Err = _s.all, nil
-//line client.go:467:2
-		return _s.Return()
-//line client.go:467:3
+//line client.go:283:16
+	if err_2 == nil {
+//line client.go:283:15
+		goto _l8
+//line client.go:283:16
 	}
-//line client.go:469:2
-	if err != nil {
-//line client.go:470:2
-		_s.Ret, _s.Err = _s.all, err
-//line client.go:470:2
+//line client.go:284:4
+	if !_s.started && (errors.Is(err_2, io.EOF) || errors.Is(err_2, net.ErrClosed)) {
+//line client.go:285:4
+		_s.Ret, _s.Err = nil, errStale
+//line client.go:285:4
 		return _s.Return()
-//line client.go:470:3
+//line client.go:285:5
 	}
-//line client.go:472:2
-	_s.all = append(_s.all, data...)
-//line client.go:472:2
-	goto _l1
-//line client.go:472:3
+//line client.go:287:4
+	_s.Ret, _s.Err = nil, err_2
+//line client.go:287:4
+	return _s.Return()
+//line client.go:287:5
+_l8:
+//line client.go:289:3
+	end = headEnd(_s.cc.buf)
+//line client.go:289:3
+	goto _l5
+//line client.go:289:4
+_l7:
+//line client.go:291:2
+	resp, err_3 = parseResponseHead(_s.cc.buf[:end], _s.method)
+//line client.go:292:2
+	_s.cc.consume(end)
+//line client.go:293:2
+	if err_3 != nil {
+//line client.go:294:2
+		_s.Ret, _s.Err = nil, err_3
+//line client.go:294:2
+		return _s.Return()
+//line client.go:294:3
+	}
+//line client.go:296:2
+	if resp.Status >= 100 && resp.Status < 200 && resp.Status != http.StatusSwitchingProtocols {
+//line client.go:297:2
+		goto _l3
+//line client.go:297:3
+	}
+//line client.go:299:2
+	_s.Ret, _s.Err = resp, nil
+//line client.go:299:2
+	return _s.Return()
+//line client.go:299:3
+_l3:
+//line client.go:299:2
+	goto _l2
+//line client.go:299:3
 }
 
-//line client.go:479:1
-func (_s *clientResponseReadJSONCoro) Step(_f *runtime.Fiber) bool {
-//line client.go:479:1
+//line client.go:459:1
+func (_s *clientResponseReadCoro) Step(_f *runtime.Fiber) bool {
+//line client.go:459:1
 	var (
-//line client.go:479:1
+//line client.go:459:1
 		data []byte
-//line client.go:479:1
+//line client.go:459:1
 		err error
-//line client.go:479:1
+//line client.go:459:1
 	)
-//line client.go:479:1
+//line client.go:459:1
 	switch _s.PC {
-//line client.go:479:1
+//line client.go:459:1
 	case 0:
-//line client.go:479:1
+//line client.go:459:1
 	case 1:
-//line client.go:479:1
+//line client.go:459:1
 		goto _r1
-//line client.go:479:1
+//line client.go:459:1
 	default:
-//line client.go:479:1
+//line client.go:459:1
 		panic(runtime.BadPC(_s.PC))
-//line client.go:479:1
+//line client.go:459:1
 	}
-//line client.go:480:14
-	_s._a0 = _s.r.ReadBodyAsync()
-//line client.go:480:14
-	_s.PC = 1
-//line client.go:480:14
-	_s.r = nil
-//line client.go:480:14
-	if _f.Suspend(_s._a0) {
-//line client.go:480:13
-		return false
-//line client.go:480:14
-	}
-//line client.go:480:15
-_r1:
-//line client.go:480:14
-	data, err = runtime.Resume(_f, _s._a0)
-//line client.go:480:14
-	_s._a0 = nil
-//line client.go:481:1
-	if err != nil {
-//line client.go:482:1
-		_s.Err = err
-//line client.go:482:1
+//line client.go:460:1
+	if _s.r.released && !_s.r.body.done {
+//line client.go:461:1
+		_s.Ret, _s.Err = nil, errors.New("web: ClientResponse.Read after Close")
+//line client.go:461:1
 		return _s.Return()
-//line client.go:482:2
+//line client.go:461:2
 	}
-//line client.go:484:1
-	_s.Err = json.Unmarshal(data, _s.v)
-//line client.go:484:1
+//line client.go:463:14
+	_s._a0 = _s.r.body.nextAsync(&_s.r.conn.wire, _s.max, _s.r.client.maxBody(), _s.r.client.readTimeout())
+//line client.go:463:14
+	_s.PC = 1
+//line client.go:463:14
+	if _f.Suspend(_s._a0) {
+//line client.go:463:13
+		return false
+//line client.go:463:14
+	}
+//line client.go:463:15
+_r1:
+//line client.go:463:14
+	data, err = runtime.Resume(_f, _s._a0)
+//line client.go:463:14
+	_s._a0 = nil
+//line client.go:464:1
+	if err != nil {
+//line client.go:465:1
+		_s.r.Close()
+//line client.go:465:2
+	}
+//line client.go:467:1
+	_s.Ret, _s.Err = data, err
+//line client.go:467:1
 	return _s.Return()
+//line client.go:467:2
+}
+
+//line client.go:474:1
+func (_s *clientResponseReadBodyCoro) Step(_f *runtime.Fiber) bool {
+//line client.go:474:1
+	var (
+//line client.go:474:1
+		data []byte
+//line client.go:474:1
+		err error
+//line client.go:474:1
+	)
+//line client.go:474:1
+	switch _s.PC {
+//line client.go:474:1
+	case 0:
+//line client.go:474:1
+	case 1:
+//line client.go:474:1
+		goto _r1
+//line client.go:474:1
+	default:
+//line client.go:474:1
+		panic(runtime.BadPC(_s.PC))
+//line client.go:474:1
+	}
+//line client.go:475:1
+	_s.all = nil
+//line client.go:475:2
+_l1:
+//line client.go:477:15
+	_s._a0 = _s.r.ReadAsync(0)
+//line client.go:477:15
+	_s.PC = 1
+//line client.go:477:15
+	if _f.Suspend(_s._a0) {
+//line client.go:477:14
+		return false
+//line client.go:477:15
+	}
+//line client.go:477:16
+_r1:
+//line client.go:477:15
+	data, err = runtime.Resume(_f, _s._a0)
+//line client.go:477:15
+	_s._a0 = nil
+//line client.go:478:2
+	if errors.Is(err, io.EOF) {
+//line client.go:479:2
+		_s.Ret, _s.Err = _s.all, nil
+//line client.go:479:2
+		return _s.Return()
+//line client.go:479:3
+	}
+//line client.go:481:2
+	if err != nil {
+//line client.go:482:2
+		_s.Ret, _s.Err = _s.all, err
+//line client.go:482:2
+		return _s.Return()
+//line client.go:482:3
+	}
 //line client.go:484:2
+	_s.all = append(_s.all, data...)
+//line client.go:484:2
+	goto _l1
+//line client.go:484:3
+}
+
+//line client.go:491:1
+func (_s *clientResponseReadJSONCoro) Step(_f *runtime.Fiber) bool {
+//line client.go:491:1
+	var (
+//line client.go:491:1
+		data []byte
+//line client.go:491:1
+		err error
+//line client.go:491:1
+	)
+//line client.go:491:1
+	switch _s.PC {
+//line client.go:491:1
+	case 0:
+//line client.go:491:1
+	case 1:
+//line client.go:491:1
+		goto _r1
+//line client.go:491:1
+	default:
+//line client.go:491:1
+		panic(runtime.BadPC(_s.PC))
+//line client.go:491:1
+	}
+//line client.go:492:14
+	_s._a0 = _s.r.ReadBodyAsync()
+//line client.go:492:14
+	_s.PC = 1
+//line client.go:492:14
+	_s.r = nil
+//line client.go:492:14
+	if _f.Suspend(_s._a0) {
+//line client.go:492:13
+		return false
+//line client.go:492:14
+	}
+//line client.go:492:15
+_r1:
+//line client.go:492:14
+	data, err = runtime.Resume(_f, _s._a0)
+//line client.go:492:14
+	_s._a0 = nil
+//line client.go:493:1
+	if err != nil {
+//line client.go:494:1
+		_s.Err = err
+//line client.go:494:1
+		return _s.Return()
+//line client.go:494:2
+	}
+//line client.go:496:1
+	_s.Err = json.Unmarshal(data, _s.v)
+//line client.go:496:1
+	return _s.Return()
+//line client.go:496:2
 }

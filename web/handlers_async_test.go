@@ -17,7 +17,8 @@
 //asyncgen:func Nap e154f4c8f382e18f 92d1615a92c8f8b9
 //asyncgen:func ServeUntil 2edc104df978e7b3 69e3da28d90d5adc
 //asyncgen:func Where 3dfe9b13f2484d63 23874e1ff1002180
-//asyncgen:sum 52a5af6ee43f9162
+//asyncgen:func WSEcho 8eaf2770a12bdd5d faa28908cb0adf99
+//asyncgen:sum 16c4143122dd9fea
 
 package web_test
 
@@ -532,6 +533,48 @@ var whereInfo = runtime.FuncInfo{
 }
 
 var _ func(req *web.Request) (*web.Response, error) = Where
+
+// wsEchoCoro is the state of the async function WSEcho while it runs.
+type wsEchoCoro struct {
+	runtime.Coro[*web.Response]
+	req *web.Request
+	ws  *web.WebSocket
+	_a0 runtime.Awaitable[*web.WebSocket]
+	_a1 runtime.Awaitable[web.Message]
+	_a2 runtime.Awaitable[struct{}]
+}
+
+// WSEchoAsync returns a coroutine that runs WSEcho when it is awaited or spawned.
+func WSEchoAsync(req *web.Request) runtime.Awaitable[*web.Response] {
+	_s := &wsEchoCoro{req: req}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *wsEchoCoro) Info() *runtime.FuncInfo {
+	return &wsEchoInfo
+}
+
+var wsEchoInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  13,
+		Line: 192,
+	}, {
+		Col:  15,
+		Line: 198,
+	}, {
+		Col:  4,
+		Line: 203,
+	}, {
+		Col:  16,
+		Line: 206,
+	}},
+	File: "handlers_test.go",
+	Line: 191,
+	Name: "web_test.WSEcho",
+}
+
+var _ func(req *web.Request) (*web.Response, error) = WSEcho
 
 //line handlers_test.go:18:1
 func (_s *helloCoro) Step(_f *runtime.Fiber) bool {
@@ -1505,4 +1548,173 @@ func (_s *whereCoro) Step(_f *runtime.Fiber) bool {
 //line handlers_test.go:184:1
 	return _s.Return()
 //line handlers_test.go:184:2
+}
+
+//line handlers_test.go:191:1
+func (_s *wsEchoCoro) Step(_f *runtime.Fiber) bool {
+//line handlers_test.go:191:1
+	var (
+//line handlers_test.go:191:1
+		err_1 error
+//line handlers_test.go:191:1
+		msg web.Message
+//line handlers_test.go:191:1
+		err_2 error
+//line handlers_test.go:191:1
+		_t1 error
+//line handlers_test.go:191:1
+		err_3 error
+//line handlers_test.go:191:1
+	)
+//line handlers_test.go:191:1
+	switch _s.PC {
+//line handlers_test.go:191:1
+	case 0:
+//line handlers_test.go:191:1
+	case 1:
+//line handlers_test.go:191:1
+		goto _r1
+//line handlers_test.go:191:1
+	case 2:
+//line handlers_test.go:191:1
+		goto _r2
+//line handlers_test.go:191:1
+	case 3:
+//line handlers_test.go:191:1
+		goto _r3
+//line handlers_test.go:191:1
+	case 4:
+//line handlers_test.go:191:1
+		goto _r4
+//line handlers_test.go:191:1
+	default:
+//line handlers_test.go:191:1
+		panic(runtime.BadPC(_s.PC))
+//line handlers_test.go:191:1
+	}
+//line handlers_test.go:192:12
+	_s._a0 = web.UpgradeAsync(_s.req)
+//line handlers_test.go:192:12
+	_s.PC = 1
+//line handlers_test.go:192:12
+	_s.req = nil
+//line handlers_test.go:192:12
+	if _f.Suspend(_s._a0) {
+//line handlers_test.go:192:11
+		return false
+//line handlers_test.go:192:12
+	}
+//line handlers_test.go:192:13
+_r1:
+//line handlers_test.go:192:12
+	_s.ws, err_1 = runtime.Resume(_f, _s._a0)
+//line handlers_test.go:192:12
+	_s._a0 = nil
+//line handlers_test.go:193:1
+	if err_1 != nil {
+//line handlers_test.go:194:1
+		_s.Ret, _s.Err = nil, err_1
+//line handlers_test.go:194:1
+		return _s.Return()
+//line handlers_test.go:194:2
+	}
+//line handlers_test.go:196:1
+	_s.ws.MaxMessageSize = 1 << 20
+//line handlers_test.go:196:2
+_l1:
+//line handlers_test.go:198:14
+	_s._a1 = _s.ws.ReceiveAsync()
+//line handlers_test.go:198:14
+	_s.PC = 2
+//line handlers_test.go:198:14
+	_s.req = nil
+//line handlers_test.go:198:14
+	if _f.Suspend(_s._a1) {
+//line handlers_test.go:198:13
+		return false
+//line handlers_test.go:198:14
+	}
+//line handlers_test.go:198:15
+_r2:
+//line handlers_test.go:198:14
+	msg, err_2 = runtime.Resume(_f, _s._a1)
+//line handlers_test.go:198:14
+	_s._a1 = nil
+//line handlers_test.go:199:2
+	if err_2 != nil {
+//line handlers_test.go:200:2
+		goto _l3
+//line handlers_test.go:200:3
+	}
+//line handlers_test.go:202:2
+	if string(msg.Data) != "close-me" {
+//line handlers_test.go:202:1
+		goto _l4
+//line handlers_test.go:202:2
+	}
+//line handlers_test.go:203:3
+	_s._a2 = _s.ws.CloseAsync(4000, "asked")
+//line handlers_test.go:203:3
+	_s.PC = 3
+//line handlers_test.go:203:3
+	_s.req = nil
+//line handlers_test.go:203:3
+	if _f.Suspend(_s._a2) {
+//line handlers_test.go:203:2
+		return false
+//line handlers_test.go:203:3
+	}
+//line handlers_test.go:203:4
+_r3:
+//line handlers_test.go:203:3
+	_, _t1 = runtime.Resume(_f, _s._a2)
+//line handlers_test.go:203:3
+	_s._a2 = nil
+//line handlers_test.go:203:3
+	if _f.Unwinds(_t1) {
+//line handlers_test.go:203:2
+		return _s.Unwind(_t1)
+//line handlers_test.go:203:3
+	}
+//line handlers_test.go:204:3
+	goto _l3
+//line handlers_test.go:204:4
+_l4:
+//line handlers_test.go:206:15
+	_s._a2 = _s.ws.SendAsync(msg.Type, msg.Data)
+//line handlers_test.go:206:15
+	_s.PC = 4
+//line handlers_test.go:206:15
+	_s.req = nil
+//line handlers_test.go:206:15
+	if _f.Suspend(_s._a2) {
+//line handlers_test.go:206:14
+		return false
+//line handlers_test.go:206:15
+	}
+//line handlers_test.go:206:16
+_r4:
+//line handlers_test.go:206:15
+	_, err_3 = runtime.Resume(_f, _s._a2)
+//line handlers_test.go:206:15
+	_s._a2 = nil
+//line handlers_test.go:206:15
+	if err_3 == nil {
+//line handlers_test.go:206:14
+		goto _l5
+//line handlers_test.go:206:15
+	}
+//line handlers_test.go:207:3
+	goto _l3
+//line handlers_test.go:207:4
+_l5:
+//line handlers_test.go:207:3
+	goto _l1
+//line handlers_test.go:207:4
+_l3:
+//line handlers_test.go:210:1
+	_s.Ret, _s.Err = _s.ws.Response(), nil
+//line handlers_test.go:210:1
+	return _s.Return()
+//line handlers_test.go:210:2
 }

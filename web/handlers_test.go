@@ -183,3 +183,29 @@ func Where(req *web.Request) (*web.Response, error) {
 	}
 	return web.Text(http.StatusOK, out), nil
 }
+
+// WSEcho echoes each WebSocket message; "close-me" makes it close with
+// 4000.
+//
+// async
+func WSEcho(req *web.Request) (*web.Response, error) {
+	ws, err := await(web.UpgradeAsync(req))
+	if err != nil {
+		return nil, err
+	}
+	ws.MaxMessageSize = 1 << 20
+	for {
+		msg, err := await(ws.ReceiveAsync())
+		if err != nil {
+			break
+		}
+		if string(msg.Data) == "close-me" {
+			await(ws.CloseAsync(4000, "asked")) //asyncvet:ignore the handler ends either way
+			break
+		}
+		if _, err := await(ws.SendAsync(msg.Type, msg.Data)); err != nil {
+			break
+		}
+	}
+	return ws.Response(), nil
+}

@@ -200,7 +200,10 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 			resp, err = await(h(req))
 		}
 		keepAlive := req.keepAlive
-		if st := req.streamed; st != nil {
+		if st := req.streamed; st != nil && st.ws != nil {
+			// The connection was a WebSocket's: it ends with the handler.
+			return nil
+		} else if st != nil {
 			// The head is out: end the body, or, if the handler failed
 			// or answered something else, the connection.
 			if err != nil || resp == nil || resp.stream != st || st.err != nil || st.length >= 0 && st.written < st.length {

@@ -3,10 +3,10 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Server.Serve 9dab6b7fd34f3e10 5002a020a08fe5c9
 //asyncgen:func Server.serveLimited 5191da343bf7bb1c 2a2452e2624bdafe
-//asyncgen:func Server.ServeConn 499eaa305a5c7a07 57c54137bd1c3379
-//asyncgen:func conn.readHead e19bb288f5c66dcd 0fc7026d58b2f8de
-//asyncgen:func conn.flush a218899e4d264201 e13b7f95f5c93403
-//asyncgen:sum 602b7a32ee95dff0
+//asyncgen:func Server.ServeConn 0f58f66453964942 6a1070833c1b82a0
+//asyncgen:func conn.readHead e19bb288f5c66dcd 5b67a70b2f4e1a51
+//asyncgen:func conn.flush a218899e4d264201 e63f7db192d198ea
+//asyncgen:sum f26f29196fa5f256
 
 package web
 
@@ -135,16 +135,16 @@ var serverServeConnInfo = runtime.FuncInfo{
 		Line: 200,
 	}, {
 		Col:  5,
-		Line: 216,
+		Line: 219,
 	}, {
 		Col:  5,
-		Line: 242,
+		Line: 245,
 	}, {
 		Col:  4,
-		Line: 248,
+		Line: 251,
 	}, {
 		Col:  17,
-		Line: 252,
+		Line: 255,
 	}},
 	File: "server.go",
 	Line: 143,
@@ -174,13 +174,13 @@ func (_s *connReadHeadCoro) Info() *runtime.FuncInfo {
 var connReadHeadInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 294,
+		Line: 297,
 	}, {
 		Col:  16,
-		Line: 297,
+		Line: 300,
 	}},
 	File: "server.go",
-	Line: 287,
+	Line: 290,
 	Name: "web.conn.readHead",
 }
 
@@ -207,10 +207,10 @@ func (_s *connFlushCoro) Info() *runtime.FuncInfo {
 var connFlushInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  11,
-		Line: 319,
+		Line: 322,
 	}},
 	File: "server.go",
-	Line: 310,
+	Line: 313,
 	Name: "web.conn.flush",
 }
 
@@ -787,326 +787,310 @@ _l9:
 //line server.go:203:5
 	st = _s.req.streamed
 //line server.go:203:5
-	if st == nil {
+	if !(st != nil && st.ws != nil) {
 //line server.go:203:4
 		goto _l13
 //line server.go:203:5
 	}
-//line server.go:206:3
-	if err_3 != nil || _s.resp == nil || _s.resp.stream != st || st.err != nil || st.length >= 0 && st.written < st.length {
-//line server.go:207:3
-		if err_3 != nil && !errors.Is(err_3, runtime.ErrCanceled) && st.err == nil {
-//line server.go:208:3
-			_s.srv.logf("web: %s %s: after the response began: %v", _s.req.Method, _s.req.URL, err_3)
-//line server.go:208:4
-		}
-//line server.go:210:3
-		_s.Err = nil
-//line server.go:210:3
-		return _s.Return()
-//line server.go:210:4
+//line server.go:205:3
+	_s.Err = nil
+//line server.go:205:3
+	return _s.Return()
+//line server.go:205:4
+_l13:
+//line server.go:206:9
+	if st == nil {
+//line server.go:206:8
+		goto _l15
+//line server.go:206:9
 	}
-//line server.go:212:3
-	if st.chunked {
+//line server.go:209:3
+	if err_3 != nil || _s.resp == nil || _s.resp.stream != st || st.err != nil || st.length >= 0 && st.written < st.length {
+//line server.go:210:3
+		if err_3 != nil && !errors.Is(err_3, runtime.ErrCanceled) && st.err == nil {
+//line server.go:211:3
+			_s.srv.logf("web: %s %s: after the response began: %v", _s.req.Method, _s.req.URL, err_3)
+//line server.go:211:4
+		}
 //line server.go:213:3
-		_s.c.out = append(_s.c.out, "0\r\n\r\n"...)
+		_s.Err = nil
+//line server.go:213:3
+		return _s.Return()
 //line server.go:213:4
 	}
 //line server.go:215:3
+	if st.chunked {
+//line server.go:216:3
+		_s.c.out = append(_s.c.out, "0\r\n\r\n"...)
+//line server.go:216:4
+	}
+//line server.go:218:3
 	if !(!_s.keepAlive || !_s.req.body.done || _s.srv.closing()) {
-//line server.go:215:2
-		goto _l14
-//line server.go:215:3
+//line server.go:218:2
+		goto _l16
+//line server.go:218:3
 	}
-//line server.go:216:4
-	_s._a0 = _s.c.flushAsync()
-//line server.go:216:4
-	_s.PC = 7
-//line server.go:216:4
-	_s.req = nil
-//line server.go:216:4
-	_s.resp = nil
-//line server.go:216:4
-	if _f.Suspend(_s._a0) {
-//line server.go:216:3
-		return false
-//line server.go:216:4
-	}
-//line server.go:216:5
-_r7:
-//line server.go:216:4
-	_, _t2 = runtime.Resume(_f, _s._a0)
-//line server.go:216:4
-	_s._a0 = nil
-//line server.go:216:4
-	if _f.Unwinds(_t2) {
-//line server.go:216:3
-		return _s.Unwind(_t2)
-//line server.go:216:4
-	}
-//line server.go:217:4
-	_s.Err = nil
-//line server.go:217:4
-	return _s.Return()
-//line server.go:217:5
-_l14:
-//line server.go:219:3
-	goto _l2
 //line server.go:219:4
-_l13:
-//line server.go:221:2
-	if err_3 != nil {
-//line server.go:222:2
-		if errors.Is(err_3, runtime.ErrCanceled) {
-//line server.go:223:2
-			_s.Err = err_3
-//line server.go:223:2
-			return _s.Return()
-//line server.go:223:3
-		}
-//line server.go:225:2
-		status, msg := statusOf(err_3)
-//line server.go:226:2
-		if status >= 500 {
-//line server.go:227:2
-			_s.srv.logf("web: %s %s: %v", _s.req.Method, _s.req.URL, err_3)
-//line server.go:227:3
-		}
-//line server.go:229:2
-		_s.resp = Text(status, msg+"\n")
-//line server.go:230:2
-		if errors.Is(err_3, runtime.ErrTimeout) {
-//line server.go:231:2
-			_s.keepAlive = false
-//line server.go:231:3
-		}
-//line server.go:231:4
+	_s._a0 = _s.c.flushAsync()
+//line server.go:219:4
+	_s.PC = 7
+//line server.go:219:4
+	_s.req = nil
+//line server.go:219:4
+	_s.resp = nil
+//line server.go:219:4
+	if _f.Suspend(_s._a0) {
+//line server.go:219:3
+		return false
+//line server.go:219:4
 	}
-//line server.go:234:2
-	if _s.resp == nil {
-//line server.go:235:2
-		_s.srv.logf("web: %s %s: the handler returned no response and no error", _s.req.Method, _s.req.URL)
-//line server.go:236:2
-		_s.resp = Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
-//line server.go:236:3
+//line server.go:219:5
+_r7:
+//line server.go:219:4
+	_, _t2 = runtime.Resume(_f, _s._a0)
+//line server.go:219:4
+	_s._a0 = nil
+//line server.go:219:4
+	if _f.Unwinds(_t2) {
+//line server.go:219:3
+		return _s.Unwind(_t2)
+//line server.go:219:4
 	}
-//line server.go:238:2
-	if !(_s.keepAlive && !_s.req.body.done && _s.req.body.broken == nil) {
-//line server.go:238:1
-		goto _l15
-//line server.go:238:2
-	}
-//line server.go:238:3
+//line server.go:220:4
+	_s.Err = nil
+//line server.go:220:4
+	return _s.Return()
+//line server.go:220:5
 _l16:
-//line server.go:241:7
-	if !(_s.req.body.read < 256<<10 && !_s.req.body.done && _s.req.body.broken == nil) {
-//line server.go:241:6
-		goto _l18
-//line server.go:241:7
-	}
-//line server.go:242:4
-	_s._a3 = _s.req.ReadAsync(64 << 10)
-//line server.go:242:4
-	_s.PC = 8
-//line server.go:242:4
-	if _f.Suspend(_s._a3) {
-//line server.go:242:3
-		return false
-//line server.go:242:4
-	}
-//line server.go:242:5
-_r8:
-//line server.go:242:4
-	_, _t3 = runtime.Resume(_f, _s._a3)
-//line server.go:242:4
-	_s._a3 = nil
-//line server.go:242:4
-	if _f.Unwinds(_t3) {
-//line server.go:242:3
-		return _s.Unwind(_t3)
-//line server.go:242:4
-	}
-//line server.go:242:4
-	goto _l16
-//line server.go:242:5
-_l18:
-//line server.go:242:5
+//line server.go:222:3
+	goto _l2
+//line server.go:222:4
 _l15:
-//line server.go:245:2
-	closing_1 = !_s.keepAlive || !_s.req.body.done || _s.req.body.broken != nil || _s.srv.closing()
-//line server.go:246:2
-	_s.c.out = appendResponse(_s.c.out, _s.resp, _s.req.Method == http.MethodHead, _s.srv.name(), httpDate(runtime.Now()), closing_1, _s.keepAlive && _s.req.ProtoMinor == 0)
-//line server.go:247:2
-	if !closing_1 {
-//line server.go:247:1
-		goto _l19
-//line server.go:247:2
+//line server.go:224:2
+	if err_3 != nil {
+//line server.go:225:2
+		if errors.Is(err_3, runtime.ErrCanceled) {
+//line server.go:226:2
+			_s.Err = err_3
+//line server.go:226:2
+			return _s.Return()
+//line server.go:226:3
+		}
+//line server.go:228:2
+		status, msg := statusOf(err_3)
+//line server.go:229:2
+		if status >= 500 {
+//line server.go:230:2
+			_s.srv.logf("web: %s %s: %v", _s.req.Method, _s.req.URL, err_3)
+//line server.go:230:3
+		}
+//line server.go:232:2
+		_s.resp = Text(status, msg+"\n")
+//line server.go:233:2
+		if errors.Is(err_3, runtime.ErrTimeout) {
+//line server.go:234:2
+			_s.keepAlive = false
+//line server.go:234:3
+		}
+//line server.go:234:4
 	}
-//line server.go:248:3
-	_s._a0 = _s.c.flushAsync()
-//line server.go:248:3
-	_s.PC = 9
-//line server.go:248:3
-	_s.req = nil
-//line server.go:248:3
-	_s.resp = nil
-//line server.go:248:3
-	if _f.Suspend(_s._a0) {
-//line server.go:248:2
-		return false
-//line server.go:248:3
+//line server.go:237:2
+	if _s.resp == nil {
+//line server.go:238:2
+		_s.srv.logf("web: %s %s: the handler returned no response and no error", _s.req.Method, _s.req.URL)
+//line server.go:239:2
+		_s.resp = Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
+//line server.go:239:3
 	}
-//line server.go:248:4
-_r9:
-//line server.go:248:3
-	_, _t4 = runtime.Resume(_f, _s._a0)
-//line server.go:248:3
-	_s._a0 = nil
-//line server.go:248:3
-	if _f.Unwinds(_t4) {
-//line server.go:248:2
-		return _s.Unwind(_t4)
-//line server.go:248:3
+//line server.go:241:2
+	if !(_s.keepAlive && !_s.req.body.done && _s.req.body.broken == nil) {
+//line server.go:241:1
+		goto _l17
+//line server.go:241:2
 	}
-//line server.go:249:3
-	_s.Err = nil
-//line server.go:249:3
-	return _s.Return()
-//line server.go:249:4
-_l19:
-//line server.go:251:2
-	if len(_s.c.out) < 64<<10 {
-//line server.go:251:1
+//line server.go:241:3
+_l18:
+//line server.go:244:7
+	if !(_s.req.body.read < 256<<10 && !_s.req.body.done && _s.req.body.broken == nil) {
+//line server.go:244:6
 		goto _l20
-//line server.go:251:2
+//line server.go:244:7
 	}
-//line server.go:252:16
-	_s._a0 = _s.c.flushAsync()
-//line server.go:252:16
-	_s.PC = 10
-//line server.go:252:16
-	_s.req = nil
-//line server.go:252:16
-	_s.resp = nil
-//line server.go:252:16
-	if _f.Suspend(_s._a0) {
-//line server.go:252:15
+//line server.go:245:4
+	_s._a3 = _s.req.ReadAsync(64 << 10)
+//line server.go:245:4
+	_s.PC = 8
+//line server.go:245:4
+	if _f.Suspend(_s._a3) {
+//line server.go:245:3
 		return false
-//line server.go:252:16
+//line server.go:245:4
 	}
-//line server.go:252:17
-_r10:
-//line server.go:252:16
-	_, err_4 = runtime.Resume(_f, _s._a0)
-//line server.go:252:16
-	_s._a0 = nil
-//line server.go:252:16
-	if err_4 == nil {
-//line server.go:252:15
-		goto _l21
-//line server.go:252:16
+//line server.go:245:5
+_r8:
+//line server.go:245:4
+	_, _t3 = runtime.Resume(_f, _s._a3)
+//line server.go:245:4
+	_s._a3 = nil
+//line server.go:245:4
+	if _f.Unwinds(_t3) {
+//line server.go:245:3
+		return _s.Unwind(_t3)
+//line server.go:245:4
 	}
-//line server.go:253:4
-	_s.Err = nil
-//line server.go:253:4
-	return _s.Return()
-//line server.go:253:5
-_l21:
-//line server.go:253:5
+//line server.go:245:4
+	goto _l18
+//line server.go:245:5
 _l20:
-//line server.go:253:5
+//line server.go:245:5
+_l17:
+//line server.go:248:2
+	closing_1 = !_s.keepAlive || !_s.req.body.done || _s.req.body.broken != nil || _s.srv.closing()
+//line server.go:249:2
+	_s.c.out = appendResponse(_s.c.out, _s.resp, _s.req.Method == http.MethodHead, _s.srv.name(), httpDate(runtime.Now()), closing_1, _s.keepAlive && _s.req.ProtoMinor == 0)
+//line server.go:250:2
+	if !closing_1 {
+//line server.go:250:1
+		goto _l21
+//line server.go:250:2
+	}
+//line server.go:251:3
+	_s._a0 = _s.c.flushAsync()
+//line server.go:251:3
+	_s.PC = 9
+//line server.go:251:3
+	_s.req = nil
+//line server.go:251:3
+	_s.resp = nil
+//line server.go:251:3
+	if _f.Suspend(_s._a0) {
+//line server.go:251:2
+		return false
+//line server.go:251:3
+	}
+//line server.go:251:4
+_r9:
+//line server.go:251:3
+	_, _t4 = runtime.Resume(_f, _s._a0)
+//line server.go:251:3
+	_s._a0 = nil
+//line server.go:251:3
+	if _f.Unwinds(_t4) {
+//line server.go:251:2
+		return _s.Unwind(_t4)
+//line server.go:251:3
+	}
+//line server.go:252:3
+	_s.Err = nil
+//line server.go:252:3
+	return _s.Return()
+//line server.go:252:4
+_l21:
+//line server.go:254:2
+	if len(_s.c.out) < 64<<10 {
+//line server.go:254:1
+		goto _l22
+//line server.go:254:2
+	}
+//line server.go:255:16
+	_s._a0 = _s.c.flushAsync()
+//line server.go:255:16
+	_s.PC = 10
+//line server.go:255:16
+	_s.req = nil
+//line server.go:255:16
+	_s.resp = nil
+//line server.go:255:16
+	if _f.Suspend(_s._a0) {
+//line server.go:255:15
+		return false
+//line server.go:255:16
+	}
+//line server.go:255:17
+_r10:
+//line server.go:255:16
+	_, err_4 = runtime.Resume(_f, _s._a0)
+//line server.go:255:16
+	_s._a0 = nil
+//line server.go:255:16
+	if err_4 == nil {
+//line server.go:255:15
+		goto _l23
+//line server.go:255:16
+	}
+//line server.go:256:4
+	_s.Err = nil
+//line server.go:256:4
+	return _s.Return()
+//line server.go:256:5
+_l23:
+//line server.go:256:5
+_l22:
+//line server.go:256:5
 _l2:
-//line server.go:253:4
+//line server.go:256:4
 	goto _l1
-//line server.go:253:5
+//line server.go:256:5
 }
 
-//line server.go:287:1
+//line server.go:290:1
 func (_s *connReadHeadCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:287:1
+//line server.go:290:1
 	var (
-//line server.go:287:1
+//line server.go:290:1
 		scope *runtime.Scope
-//line server.go:287:1
+//line server.go:290:1
 		err_1 error
-//line server.go:287:1
+//line server.go:290:1
 		err_2 error
-//line server.go:287:1
+//line server.go:290:1
 	)
-//line server.go:287:1
+//line server.go:290:1
 	switch _s.PC {
-//line server.go:287:1
+//line server.go:290:1
 	case 0:
-//line server.go:287:1
+//line server.go:290:1
 	case 1:
-//line server.go:287:1
+//line server.go:290:1
 		goto _r1
-//line server.go:287:1
+//line server.go:290:1
 	case 2:
-//line server.go:287:1
+//line server.go:290:1
 		goto _r2
-//line server.go:287:1
+//line server.go:290:1
 	default:
-//line server.go:287:1
+//line server.go:290:1
 		panic(runtime.BadPC(_s.PC))
-//line server.go:287:1
+//line server.go:290:1
 	}
-//line server.go:288:1
+//line server.go:291:1
 	scope = runtime.Timeout(_s.c.srv.readHeaderTimeout())
-//line server.go:289:1
+//line server.go:292:1
 	{
-//line server.go:289:1
+//line server.go:292:1
 		_d1 := scope.Close
-//line server.go:289:1
+//line server.go:292:1
 		_s.Defer(func() {
-//line server.go:289:1
+//line server.go:292:1
 			_d1()
-//line server.go:289:1
+//line server.go:292:1
 		})
-//line server.go:289:1
+//line server.go:292:1
 	}
-//line server.go:289:2
+//line server.go:292:2
 _l1:
-//line server.go:291:2
+//line server.go:294:2
 	if req, err := _s.c.parseHead(); req != nil || err != nil {
-//line server.go:292:2
+//line server.go:295:2
 		_s.Ret, _s.Err = req, err
-//line server.go:292:2
+//line server.go:295:2
 		return _s.Return()
-//line server.go:292:3
+//line server.go:295:3
 	}
-//line server.go:294:15
+//line server.go:297:15
 	_s._a0 = _s.c.flushAsync()
-//line server.go:294:15
+//line server.go:297:15
 	_s.PC = 1
-//line server.go:294:15
-	if _f.Suspend(_s._a0) {
-//line server.go:294:14
-		return false
-//line server.go:294:15
-	}
-//line server.go:294:16
-_r1:
-//line server.go:294:15
-	_, err_1 = runtime.Resume(_f, _s._a0)
-//line server.go:294:15
-	_s._a0 = nil
-//line server.go:294:15
-	if err_1 == nil {
-//line server.go:294:14
-		goto _l4
-//line server.go:294:15
-	}
-//line server.go:295:3
-	_s.Ret, _s.Err = nil, err_1
-//line server.go:295:3
-	return _s.Return()
-//line server.go:295:4
-_l4:
-//line server.go:297:15
-	_s._a0 = _s.c.fillAsync(0)
-//line server.go:297:15
-	_s.PC = 2
 //line server.go:297:15
 	if _f.Suspend(_s._a0) {
 //line server.go:297:14
@@ -1114,99 +1098,127 @@ _l4:
 //line server.go:297:15
 	}
 //line server.go:297:16
-_r2:
+_r1:
 //line server.go:297:15
-	_, err_2 = runtime.Resume(_f, _s._a0)
+	_, err_1 = runtime.Resume(_f, _s._a0)
 //line server.go:297:15
 	_s._a0 = nil
 //line server.go:297:15
-	if err_2 == nil {
+	if err_1 == nil {
 //line server.go:297:14
-		goto _l5
+		goto _l4
 //line server.go:297:15
 	}
 //line server.go:298:3
-	if errors.Is(err_2, runtime.ErrTimeout) && len(_s.c.buf) > 0 {
-//line server.go:299:3
-		_s.Ret, _s.Err = nil, NewError(http.StatusRequestTimeout, "")
-//line server.go:299:3
-		return _s.Return()
-//line server.go:299:4
+	_s.Ret, _s.Err = nil, err_1
+//line server.go:298:3
+	return _s.Return()
+//line server.go:298:4
+_l4:
+//line server.go:300:15
+	_s._a0 = _s.c.fillAsync(0)
+//line server.go:300:15
+	_s.PC = 2
+//line server.go:300:15
+	if _f.Suspend(_s._a0) {
+//line server.go:300:14
+		return false
+//line server.go:300:15
+	}
+//line server.go:300:16
+_r2:
+//line server.go:300:15
+	_, err_2 = runtime.Resume(_f, _s._a0)
+//line server.go:300:15
+	_s._a0 = nil
+//line server.go:300:15
+	if err_2 == nil {
+//line server.go:300:14
+		goto _l5
+//line server.go:300:15
 	}
 //line server.go:301:3
+	if errors.Is(err_2, runtime.ErrTimeout) && len(_s.c.buf) > 0 {
+//line server.go:302:3
+		_s.Ret, _s.Err = nil, NewError(http.StatusRequestTimeout, "")
+//line server.go:302:3
+		return _s.Return()
+//line server.go:302:4
+	}
+//line server.go:304:3
 	_s.Ret, _s.Err = nil, err_2
-//line server.go:301:3
+//line server.go:304:3
 	return _s.Return()
-//line server.go:301:4
+//line server.go:304:4
 _l5:
-//line server.go:301:3
+//line server.go:304:3
 	goto _l1
-//line server.go:301:4
+//line server.go:304:4
 }
 
-//line server.go:310:1
+//line server.go:313:1
 func (_s *connFlushCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:310:1
+//line server.go:313:1
 	var (
-//line server.go:310:1
+//line server.go:313:1
 		err error
-//line server.go:310:1
+//line server.go:313:1
 	)
-//line server.go:310:1
+//line server.go:313:1
 	switch _s.PC {
-//line server.go:310:1
+//line server.go:313:1
 	case 0:
-//line server.go:310:1
+//line server.go:313:1
 	case 1:
-//line server.go:310:1
+//line server.go:313:1
 		goto _r1
-//line server.go:310:1
+//line server.go:313:1
 	default:
-//line server.go:310:1
+//line server.go:313:1
 		panic(runtime.BadPC(_s.PC))
-//line server.go:310:1
-	}
-//line server.go:311:1
-	if len(_s.c.out) == 0 {
-//line server.go:312:1
-		_s.Err = nil
-//line server.go:312:1
-		return _s.Return()
-//line server.go:312:2
+//line server.go:313:1
 	}
 //line server.go:314:1
-	err = _s.c.s.Write(_s.c.out)
+	if len(_s.c.out) == 0 {
 //line server.go:315:1
-	_s.c.out = _s.c.out[:0]
-//line server.go:316:1
-	if err != nil {
-//line server.go:317:1
-		_s.Err = err
-//line server.go:317:1
+		_s.Err = nil
+//line server.go:315:1
 		return _s.Return()
-//line server.go:317:2
+//line server.go:315:2
 	}
-//line server.go:319:10
-	_s._a0 = _s.c.s.Drain()
-//line server.go:319:10
-	_s.PC = 1
-//line server.go:319:10
-	_s.c = nil
-//line server.go:319:10
-	if _f.Suspend(_s._a0) {
-//line server.go:319:9
-		return false
-//line server.go:319:10
-	}
-//line server.go:319:11
-_r1:
-//line server.go:319:10
-	_, err = runtime.Resume(_f, _s._a0)
-//line server.go:319:10
-	_s._a0 = nil
+//line server.go:317:1
+	err = _s.c.s.Write(_s.c.out)
+//line server.go:318:1
+	_s.c.out = _s.c.out[:0]
+//line server.go:319:1
+	if err != nil {
 //line server.go:320:1
-	_s.Err = err
+		_s.Err = err
 //line server.go:320:1
-	return _s.Return()
+		return _s.Return()
 //line server.go:320:2
+	}
+//line server.go:322:10
+	_s._a0 = _s.c.s.Drain()
+//line server.go:322:10
+	_s.PC = 1
+//line server.go:322:10
+	_s.c = nil
+//line server.go:322:10
+	if _f.Suspend(_s._a0) {
+//line server.go:322:9
+		return false
+//line server.go:322:10
+	}
+//line server.go:322:11
+_r1:
+//line server.go:322:10
+	_, err = runtime.Resume(_f, _s._a0)
+//line server.go:322:10
+	_s._a0 = nil
+//line server.go:323:1
+	_s.Err = err
+//line server.go:323:1
+	return _s.Return()
+//line server.go:323:2
 }

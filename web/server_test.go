@@ -589,3 +589,14 @@ func TestShutdownGrace(t *testing.T) {
 		t.Errorf("the cancelled request's connection: %q, %v; want a close", b, err)
 	}
 }
+
+func TestAiohttpClient(t *testing.T) {
+	if exec.Command("/usr/bin/python3", "-c", "import aiohttp").Run() != nil {
+		t.Skip("python3-aiohttp is not installed")
+	}
+	base := start(t, testServer(t, nil))
+	out, err := exec.Command("/usr/bin/python3", "testdata/aiohttp_client.py", base).CombinedOutput()
+	if err != nil || !strings.HasSuffix(string(out), "ok\n") {
+		t.Errorf("aiohttp's client: %v\n%s", err, out)
+	}
+}

@@ -31,6 +31,7 @@ type StreamResponse struct {
 	header  http.Header
 	length  int64 // the body's length, when sized (-1: not)
 	written int64
+	ws      *WebSocket // the connection was upgraded to it
 }
 
 // Stream starts a streamed response with status and header: the status
