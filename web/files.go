@@ -71,19 +71,19 @@ func ServeFile(req *Request, name string) (*Response, error) {
 	modified := fi.ModTime().UTC().Truncate(time.Second)
 	if !fi.ModTime().IsZero() {
 		h.Set("Last-Modified", modified.Format(http.TimeFormat))
-		if t, err := http.ParseTime(req.Header.Get("If-Modified-Since")); err == nil && !modified.After(t) && req.Header.Get("Range") == "" {
-			return &Response{Status: http.StatusNotModified, Header: h}, nil
+		if t, err := http.ParseTime(req.Header().Get("If-Modified-Since")); err == nil && !modified.After(t) && req.Header().Get("Range") == "" {
+			return &Response{Status: http.StatusNotModified, header: h}, nil
 		}
 	}
 	h.Set("Accept-Ranges", "bytes")
 	size := fi.Size()
 	start, length, status := int64(0), size, http.StatusOK
-	if rng := req.Header.Get("Range"); rng != "" {
+	if rng := req.Header().Get("Range"); rng != "" {
 		s, n, ok, single := parseRange(rng, size)
 		switch {
 		case !ok:
 			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
-			return &Response{Status: http.StatusRequestedRangeNotSatisfiable, Header: h}, nil
+			return &Response{Status: http.StatusRequestedRangeNotSatisfiable, header: h}, nil
 		case single:
 			start, length, status = s, n, http.StatusPartialContent
 			h.Set("Content-Range", "bytes "+strconv.FormatInt(s, 10)+"-"+strconv.FormatInt(s+n-1, 10)+"/"+strconv.FormatInt(size, 10))
@@ -101,7 +101,7 @@ func ServeFile(req *Request, name string) (*Response, error) {
 	}
 	h.Set("Content-Type", ctype)
 	if int64(n) == length {
-		return &Response{Status: status, Header: h, Body: first}, nil
+		return &Response{Status: status, header: h, Body: first}, nil
 	}
 	s, err := await(req.StreamLengthAsync(status, h, length))
 	if err != nil {

@@ -4,21 +4,21 @@
 //asyncgen:func Hello 4d045325e42556d3 097f5a2261463eda
 //asyncgen:func GetItem 76ad2c13c9965abb 89dee607608e0300
 //asyncgen:func PostItem 449c12deb1ab7e3e 1862de82662aba95
-//asyncgen:func Echo c58ff7ffb0cf541e 2f0e04171407f583
+//asyncgen:func Echo 741f2d0a6d33df1b 2b7b41733b7ea01a
 //asyncgen:func Files e4d46fa72be9ef9c 9255a2dd61059d90
 //asyncgen:func Panic 874c00efcb4fed85 61079e5db0e98a85
 //asyncgen:func Fail b49b24b2c34c8f5e ba579713dbf3ef39
 //asyncgen:func Slow b10a38cbf48d0828 217d882150c84b3b
 //asyncgen:func User aefe499ed2a392f9 3cec9dc459e34661
-//asyncgen:func Stamp b35a3d1f878fa118 a5d9a968c950ef11
+//asyncgen:func Stamp b88df3c14f0810f5 c9bdf63ae232e3b1
 //asyncgen:func Count fdf1dc9e0063cc36 3f8eb53f39dfc163
 //asyncgen:func Events 6ed39c7b7156e5ae e4222d262f6b09a3
 //asyncgen:func Big bfa0c0f27695f0d9 706b7da1122c7b84
-//asyncgen:func Nap e154f4c8f382e18f 92d1615a92c8f8b9
+//asyncgen:func Nap ab6083ddbdc49b0e 9efc8fdfe29c5fc4
 //asyncgen:func ServeUntil 2edc104df978e7b3 69e3da28d90d5adc
-//asyncgen:func Where 3dfe9b13f2484d63 23874e1ff1002180
+//asyncgen:func Where 695bc9d60be187a1 35debd1f6b7cbaa1
 //asyncgen:func WSEcho 8eaf2770a12bdd5d faa28908cb0adf99
-//asyncgen:sum 16c4143122dd9fea
+//asyncgen:sum b7ec37d73c63bb30
 
 package web_test
 
@@ -746,7 +746,7 @@ _r1:
 //line handlers_test.go:41:2
 	}
 //line handlers_test.go:43:1
-	_s.Ret, _s.Err = web.Blob(http.StatusOK, _s.req.Header.Get("Content-Type"), body), nil
+	_s.Ret, _s.Err = web.Blob(http.StatusOK, _s.req.Header().Get("Content-Type"), body), nil
 //line handlers_test.go:43:1
 	return _s.Return()
 //line handlers_test.go:43:2
@@ -960,7 +960,7 @@ _r1:
 //line handlers_test.go:87:1
 	if resp != nil && _s.req.Pattern() != "" {
 //line handlers_test.go:88:1
-		resp.Header.Set("X-Pattern", _s.req.Pattern())
+		resp.Header().Set("X-Pattern", _s.req.Pattern())
 //line handlers_test.go:88:2
 	}
 //line handlers_test.go:90:1
@@ -1364,7 +1364,7 @@ func (_s *napCoro) Step(_f *runtime.Fiber) bool {
 //line handlers_test.go:149:1
 	}
 //line handlers_test.go:150:1
-	ms, _ = strconv.Atoi(_s.req.URL.Query().Get("ms"))
+	ms, _ = strconv.Atoi(_s.req.URL().Query().Get("ms"))
 //line handlers_test.go:151:1
 	select {
 //line handlers_test.go:152:1
@@ -1534,7 +1534,7 @@ func (_s *whereCoro) Step(_f *runtime.Fiber) bool {
 //line handlers_test.go:178:1
 	out = _s.req.Pattern()
 //line handlers_test.go:179:1
-	for _, name := range strings.Split(_s.req.URL.Query().Get("names"), ",") {
+	for _, name := range strings.Split(_s.req.URL().Query().Get("names"), ",") {
 //line handlers_test.go:180:1
 		if name != "" {
 //line handlers_test.go:181:1

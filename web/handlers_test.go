@@ -40,7 +40,7 @@ func Echo(req *web.Request) (*web.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return web.Blob(http.StatusOK, req.Header.Get("Content-Type"), body), nil
+	return web.Blob(http.StatusOK, req.Header().Get("Content-Type"), body), nil
 }
 
 // async
@@ -85,7 +85,7 @@ func Stamp(next web.Handler, req *web.Request) (*web.Response, error) {
 	req.SetValue(ctxKey{}, "stamped")
 	resp, err := await(next(req))
 	if resp != nil && req.Pattern() != "" {
-		resp.Header.Set("X-Pattern", req.Pattern())
+		resp.Header().Set("X-Pattern", req.Pattern())
 	}
 	return resp, err
 }
@@ -147,7 +147,7 @@ var napping = make(chan struct{}, 1)
 //
 // async
 func Nap(req *web.Request) (*web.Response, error) {
-	ms, _ := strconv.Atoi(req.URL.Query().Get("ms"))
+	ms, _ := strconv.Atoi(req.URL().Query().Get("ms"))
 	select {
 	case napping <- struct{}{}:
 	default:
@@ -176,7 +176,7 @@ func ServeUntil(srv *web.Server, ln *runtime.Listener, stop *runtime.Future[stru
 // async
 func Where(req *web.Request) (*web.Response, error) {
 	out := req.Pattern()
-	for _, name := range strings.Split(req.URL.Query().Get("names"), ",") {
+	for _, name := range strings.Split(req.URL().Query().Get("names"), ",") {
 		if name != "" {
 			out += " " + name + "=" + req.PathValue(name)
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -16,18 +17,23 @@ import (
 )
 
 // Request is a request a server received. Its body is read with awaits, as
-// it arrives: Read, ReadBody or ReadJSON, in the task that serves it.
+// it arrives: Read, ReadBody or ReadJSON, in the task that serves it. Its
+// URL and Header are made when first asked for: a handler that needs
+// neither costs no allocation for them.
 type Request struct {
 	Method     string
-	URL        *url.URL
 	Proto      string // "HTTP/1.1" or "HTTP/1.0"
 	ProtoMinor int
-	Header     http.Header
 	Host       string // from the Host field
 	RemoteAddr string
 	// ContentLength is the body's length from Content-Length, -1 when the
 	// body is chunked, 0 when there is none.
 	ContentLength int64
+
+	target string      // the request target, as sent
+	url    *url.URL    // target parsed, once asked for
+	header http.Header // the header fields, once asked for
+	head   []byte      // the head as received, which header is made from
 
 	route  *route    // the route that matched, once routed
 	values []string  // the values of its wildcards
@@ -52,6 +58,73 @@ type body struct {
 	continued bool  // "100 Continue" was sent, or need not be
 	toClose   bool  // the body ends where the connection does (responses only)
 	broken    error // a framing error: the connection cannot go on
+}
+
+// NewRequest returns a request for method and target (a path with its
+// query, or an absolute URL), with header (nil: none), as if a server had
+// received it, without a body: for tests of handlers and middleware, as
+// httptest.NewRequest is for net/http's.
+func NewRequest(method, target string, header http.Header) *Request {
+	r := &Request{Method: method, Proto: "HTTP/1.1", ProtoMinor: 1, target: target, header: header}
+	if r.header == nil {
+		r.header = http.Header{}
+	}
+	r.body.done, r.body.continued = true, true
+	if r.URL() == nil {
+		panic("web.NewRequest: malformed target " + target)
+	}
+	r.Host = r.header.Get("Host")
+	if r.Host == "" {
+		r.Host = r.url.Host
+	}
+	if r.Host == "" {
+		r.Host = "example.com"
+	}
+	return r
+}
+
+// URL returns the request target, parsed. It is nil only for a request
+// the server refused.
+func (r *Request) URL() *url.URL {
+	if r.url == nil {
+		var err error
+		if r.Method == http.MethodConnect {
+			r.url = &url.URL{Host: r.target}
+		} else if r.url, err = url.ParseRequestURI(r.target); err != nil {
+			r.url = nil
+		}
+	}
+	return r.url
+}
+
+// Path returns the target's path, unescaped, as URL().Path, without
+// parsing the target when it has no escapes.
+func (r *Request) Path() string {
+	if r.url == nil && r.target != "" && r.target[0] == '/' && strings.IndexByte(r.target, '%') < 0 {
+		path, _, _ := strings.Cut(r.target, "?")
+		return path
+	}
+	if u := r.URL(); u != nil {
+		return u.Path
+	}
+	return ""
+}
+
+// Header returns the request's header fields, keyed canonically, as
+// http.Request.Header.
+func (r *Request) Header() http.Header {
+	if r.header == nil {
+		r.header = http.Header{}
+		w := wires.Get().(*httpwire.Request)
+		defer wires.Put(w)
+		if _, err := httpwire.ParseHead(r.head, w); err == nil {
+			for _, h := range w.Headers {
+				k := http.CanonicalHeaderKey(string(h.Name))
+				r.header[k] = append(r.header[k], string(h.Value))
+			}
+		}
+	}
+	return r.header
 }
 
 // PathValue returns the value of the wildcard name of the route's pattern
@@ -94,12 +167,12 @@ func (r *Request) SetValue(key, val any) {
 // Cookie returns the named cookie of the request's Cookie fields, or
 // http.ErrNoCookie.
 func (r *Request) Cookie(name string) (*http.Cookie, error) {
-	return (&http.Request{Header: r.Header}).Cookie(name)
+	return (&http.Request{Header: r.Header()}).Cookie(name)
 }
 
 // Cookies returns the request's cookies.
 func (r *Request) Cookies() []*http.Cookie {
-	return (&http.Request{Header: r.Header}).Cookies()
+	return (&http.Request{Header: r.Header()}).Cookies()
 }
 
 // newRequest makes the Request for the head parsed into w from head, the
@@ -115,47 +188,41 @@ func newRequest(c *conn, w *httpwire.Request, head []byte) (*Request, error) {
 	}
 	r := &Request{
 		Method:        methodName(w.Method, str),
-		Proto:         str(w.Proto),
+		Proto:         "HTTP/1.1",
 		ProtoMinor:    1,
-		Header:        make(http.Header, len(w.Headers)),
 		RemoteAddr:    c.remote,
 		ContentLength: w.ContentLength,
+		target:        str(w.Target),
+		head:          own,
 		conn:          c,
 		keepAlive:     w.KeepAlive,
 	}
-	if r.Proto == "HTTP/1.0" {
-		r.ProtoMinor = 0
+	if string(w.Proto) == "HTTP/1.0" {
+		r.Proto, r.ProtoMinor = "HTTP/1.0", 0
 	}
-	// One backing array for the values: a field's slice has room for its
-	// first value only, so a second one is appended to a copy.
-	vals := make([]string, len(w.Headers))
-	for i, h := range w.Headers {
-		k := http.CanonicalHeaderKey(str(h.Name))
-		if vs, ok := r.Header[k]; ok {
-			r.Header[k] = append(vs, str(h.Value))
-			continue
+	hosts := 0
+	for _, h := range w.Headers {
+		if len(h.Name) == 4 && bytes.EqualFold(h.Name, []byte("host")) {
+			hosts++
+			r.Host = str(h.Value)
 		}
-		vals[i] = str(h.Value)
-		r.Header[k] = vals[i : i+1 : i+1]
 	}
-	hosts := r.Header["Host"]
 	switch {
-	case len(hosts) > 1:
+	case hosts > 1:
 		return nil, NewError(http.StatusBadRequest, "more than one Host field")
-	case len(hosts) == 1:
-		r.Host = hosts[0]
-	case r.ProtoMinor == 1:
+	case hosts == 0 && r.ProtoMinor == 1:
 		return nil, NewError(http.StatusBadRequest, "missing Host field")
 	}
-	target := str(w.Target)
-	var err error
-	if r.Method == http.MethodConnect {
-		r.URL = &url.URL{Host: target}
-	} else if r.URL, err = url.ParseRequestURI(target); err != nil {
-		return nil, NewError(http.StatusBadRequest, "malformed request target")
-	}
-	if r.Host == "" {
-		r.Host = r.URL.Host
+	// A target in origin form without escapes cannot be malformed once
+	// httpwire accepted it: it is parsed when asked for. Any other is
+	// parsed now, to answer 400 if it is malformed.
+	if r.Method == http.MethodConnect || r.target[0] != '/' || strings.IndexByte(r.target, '%') >= 0 {
+		if r.URL() == nil {
+			return nil, NewError(http.StatusBadRequest, "malformed request target")
+		}
+		if r.Host == "" {
+			r.Host = r.url.Host
+		}
 	}
 	switch {
 	case w.Chunked:

@@ -14,9 +14,26 @@ import (
 // The server adds Content-Length, Date, Server and Connection.
 type Response struct {
 	Status int
-	Header http.Header
 	Body   []byte
+	// header is made when Header is first called; until then the content
+	// type Blob was given waits in ctype, so that a response nobody adds
+	// fields to costs no map.
+	header http.Header
+	ctype  string
 	stream *StreamResponse // the end of a streamed response
+}
+
+// Header returns the response's header fields, as
+// http.ResponseWriter.Header does: changes to the map are sent.
+func (r *Response) Header() http.Header {
+	if r.header == nil {
+		r.header = make(http.Header, 1)
+		if r.ctype != "" {
+			r.header["Content-Type"] = []string{r.ctype}
+			r.ctype = ""
+		}
+	}
+	return r.header
 }
 
 // Text returns a text/plain response.
@@ -26,11 +43,7 @@ func Text(status int, text string) *Response {
 
 // Blob returns a response with body and its content type.
 func Blob(status int, contentType string, body []byte) *Response {
-	r := &Response{Status: status, Body: body, Header: make(http.Header, 1)}
-	if contentType != "" {
-		r.Header["Content-Type"] = []string{contentType}
-	}
-	return r
+	return &Response{Status: status, Body: body, ctype: contentType}
 }
 
 // JSON returns an application/json response with v encoded; if v cannot be
@@ -47,17 +60,14 @@ func JSON(status int, v any) *Response {
 // 3xx code).
 func Redirect(status int, location string) *Response {
 	r := Text(status, http.StatusText(status)+"\n")
-	r.Header.Set("Location", location)
+	r.Header().Set("Location", location)
 	return r
 }
 
 // SetCookie adds a Set-Cookie field for c.
 func (r *Response) SetCookie(c *http.Cookie) {
 	if v := c.String(); v != "" {
-		if r.Header == nil {
-			r.Header = http.Header{}
-		}
-		r.Header.Add("Set-Cookie", v)
+		r.Header().Add("Set-Cookie", v)
 	}
 }
 
@@ -78,7 +88,7 @@ func appendResponse(dst []byte, r *Response, head bool, server string, date []by
 	if bodyAllowed(status) {
 		length = int64(len(r.Body))
 	}
-	dst = appendHead(dst, status, r.Header, length, server, date, closing, keepAlive10)
+	dst = appendHead(dst, status, r.header, r.ctype, length, server, date, closing, keepAlive10)
 	if !head && length > 0 {
 		dst = append(dst, r.Body...)
 	}
@@ -86,10 +96,11 @@ func appendResponse(dst []byte, r *Response, head bool, server string, date []by
 }
 
 // appendHead appends a status line and header fields to dst: the server's
-// own fields first, then h's, sorted, without those a handler must not set
-// (framing, Connection). length is the body's length: -1 means chunked, -2
-// no Content-Length (no body, or one the connection's end delimits).
-func appendHead(dst []byte, status int, h http.Header, length int64, server string, date []byte, closing, keepAlive10 bool) []byte {
+// own fields first, then a Content-Type of ctype (unless empty), then h's,
+// sorted, without those a handler must not set (framing, Connection).
+// length is the body's length: -1 means chunked, -2 no Content-Length (no
+// body, or one the connection's end delimits).
+func appendHead(dst []byte, status int, h http.Header, ctype string, length int64, server string, date []byte, closing, keepAlive10 bool) []byte {
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = strconv.AppendInt(dst, int64(status), 10)
 	dst = append(dst, ' ')
@@ -117,6 +128,10 @@ func appendHead(dst []byte, status int, h http.Header, length int64, server stri
 		dst = append(dst, "\r\nConnection: close"...)
 	case keepAlive10:
 		dst = append(dst, "\r\nConnection: keep-alive"...)
+	}
+	if ctype != "" {
+		dst = append(dst, "\r\nContent-Type: "...)
+		dst = append(dst, ctype...)
 	}
 	if len(h) == 1 {
 		for k, vs := range h {

@@ -97,10 +97,11 @@ func (rt *Router) wrap(h Handler) Handler {
 // Serve routes req and runs what it routes to: the Server's Handler is
 // rt.Serve.
 func (rt *Router) Serve(req *Request) runtime.Awaitable[*Response] {
-	cacheable := !rt.hosts && req.URL.RawPath == "" && req.Method != http.MethodConnect
+	// Without escapes in the target, the path is the target's own bytes.
+	cacheable := !rt.hosts && req.Method != http.MethodConnect && strings.IndexByte(req.target, '%') < 0
 	if cacheable {
 		if m := rt.matches.Load(); m != nil {
-			if hit := (*m)[req.Method][req.URL.Path]; hit != nil {
+			if hit := (*m)[req.Method][req.Path()]; hit != nil {
 				req.route, req.values = hit.route, hit.values
 				return hit.route.wrapped(req)
 			}
@@ -108,13 +109,13 @@ func (rt *Router) Serve(req *Request) runtime.Awaitable[*Response] {
 	}
 	hreq := &http.Request{
 		Method:     req.Method,
-		URL:        req.URL,
+		URL:        req.URL(),
 		Proto:      req.Proto,
 		ProtoMajor: 1,
 		ProtoMinor: req.ProtoMinor,
-		Header:     req.Header,
+		Header:     req.Header(),
 		Host:       req.Host,
-		RequestURI: req.URL.RequestURI(),
+		RequestURI: req.target,
 	}
 	rec := recorder{route: -1}
 	rt.mux.ServeHTTP(&rec, hreq)
@@ -132,7 +133,7 @@ func (rt *Router) Serve(req *Request) runtime.Awaitable[*Response] {
 		}
 	}
 	if cacheable {
-		rt.remember(req.Method, req.URL.Path, m)
+		rt.remember(req.Method, req.Path(), m)
 	}
 	req.route, req.values = r, m.values
 	return r.wrapped(req)
@@ -236,5 +237,5 @@ func (r *recorder) response() *Response {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	return &Response{Status: status, Header: h, Body: r.body}
+	return &Response{Status: status, header: h, Body: r.body}
 }

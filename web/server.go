@@ -150,7 +150,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 		// A handler's panic ends its connection, as in net/http: the
 		// handler may have left what it shares half done.
 		if p := recover(); p != nil {
-			srv.logf("web: panic serving %s %s: %v", c.req.Method, c.req.URL, p)
+			srv.logf("web: panic serving %s %s: %v", c.req.Method, c.req.target, p)
 			if c.req.streamed == nil {
 				c.out = appendResponse(c.out, Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n"), false, srv.name(), httpDate(runtime.Now()), true, false)
 				s.Write(c.out) //nolint:errcheck // the connection closes next
@@ -208,7 +208,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 			// or answered something else, the connection.
 			if err != nil || resp == nil || resp.stream != st || st.err != nil || st.length >= 0 && st.written < st.length {
 				if err != nil && !errors.Is(err, runtime.ErrCanceled) && st.err == nil {
-					srv.logf("web: %s %s: after the response began: %v", req.Method, req.URL, err)
+					srv.logf("web: %s %s: after the response began: %v", req.Method, req.target, err)
 				}
 				return nil
 			}
@@ -227,7 +227,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 			}
 			status, msg := statusOf(err)
 			if status >= 500 {
-				srv.logf("web: %s %s: %v", req.Method, req.URL, err)
+				srv.logf("web: %s %s: %v", req.Method, req.target, err)
 			}
 			resp = Text(status, msg+"\n")
 			if errors.Is(err, runtime.ErrTimeout) {
@@ -235,7 +235,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 			}
 		}
 		if resp == nil {
-			srv.logf("web: %s %s: the handler returned no response and no error", req.Method, req.URL)
+			srv.logf("web: %s %s: the handler returned no response and no error", req.Method, req.target)
 			resp = Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
 		}
 		if keepAlive && !req.body.done && req.body.broken == nil {

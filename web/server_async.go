@@ -3,10 +3,10 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Server.Serve 9dab6b7fd34f3e10 5002a020a08fe5c9
 //asyncgen:func Server.serveLimited 5191da343bf7bb1c 2a2452e2624bdafe
-//asyncgen:func Server.ServeConn 0f58f66453964942 6a1070833c1b82a0
+//asyncgen:func Server.ServeConn 15986f79eb0b1dd1 15e38efa54252330
 //asyncgen:func conn.readHead e19bb288f5c66dcd 5b67a70b2f4e1a51
 //asyncgen:func conn.flush a218899e4d264201 e63f7db192d198ea
-//asyncgen:sum f26f29196fa5f256
+//asyncgen:sum cc91a7233ae115c1
 
 package web
 
@@ -525,7 +525,7 @@ func (_s *serverServeConnCoro) Step(_f *runtime.Fiber) bool {
 //line server.go:152:1
 		if p := recover(); p != nil {
 //line server.go:153:1
-			_s.srv.logf("web: panic serving %s %s: %v", _s.c.req.Method, _s.c.req.URL, p)
+			_s.srv.logf("web: panic serving %s %s: %v", _s.c.req.Method, _s.c.req.target, p)
 //line server.go:154:1
 			if _s.c.req.streamed == nil {
 //line server.go:155:1
@@ -809,7 +809,7 @@ _l13:
 //line server.go:210:3
 		if err_3 != nil && !errors.Is(err_3, runtime.ErrCanceled) && st.err == nil {
 //line server.go:211:3
-			_s.srv.logf("web: %s %s: after the response began: %v", _s.req.Method, _s.req.URL, err_3)
+			_s.srv.logf("web: %s %s: after the response began: %v", _s.req.Method, _s.req.target, err_3)
 //line server.go:211:4
 		}
 //line server.go:213:3
@@ -881,7 +881,7 @@ _l15:
 //line server.go:229:2
 		if status >= 500 {
 //line server.go:230:2
-			_s.srv.logf("web: %s %s: %v", _s.req.Method, _s.req.URL, err_3)
+			_s.srv.logf("web: %s %s: %v", _s.req.Method, _s.req.target, err_3)
 //line server.go:230:3
 		}
 //line server.go:232:2
@@ -897,7 +897,7 @@ _l15:
 //line server.go:237:2
 	if _s.resp == nil {
 //line server.go:238:2
-		_s.srv.logf("web: %s %s: the handler returned no response and no error", _s.req.Method, _s.req.URL)
+		_s.srv.logf("web: %s %s: the handler returned no response and no error", _s.req.Method, _s.req.target)
 //line server.go:239:2
 		_s.resp = Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
 //line server.go:239:3

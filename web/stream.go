@@ -54,7 +54,7 @@ func (r *Request) Stream(status int, header http.Header) (*StreamResponse, error
 		// HTTP/1.0 has no chunks: the body ends where the connection does.
 		r.keepAlive = false
 	}
-	c.out = appendHead(c.out, status, header, length, c.srv.name(), httpDate(runtime.Now()), !r.keepAlive, false)
+	c.out = appendHead(c.out, status, header, "", length, c.srv.name(), httpDate(runtime.Now()), !r.keepAlive, false)
 	r.streamed = s
 	if _, err := await(c.flushAsync()); err != nil {
 		s.err = err
@@ -78,7 +78,7 @@ func (r *Request) StreamLength(status int, header http.Header, length int64) (*S
 	if !bodyAllowed(status) {
 		s.length, length = 0, -2
 	}
-	c.out = appendHead(c.out, status, header, length, c.srv.name(), httpDate(runtime.Now()), !r.keepAlive, r.keepAlive && r.ProtoMinor == 0)
+	c.out = appendHead(c.out, status, header, "", length, c.srv.name(), httpDate(runtime.Now()), !r.keepAlive, r.keepAlive && r.ProtoMinor == 0)
 	r.streamed = s
 	if _, err := await(c.flushAsync()); err != nil {
 		s.err = err
@@ -156,5 +156,5 @@ func (s *StreamResponse) Event(name, data string) error {
 // server then ends the stream. Its Status and Header are those the stream
 // began with, already sent: a middleware's changes to them are lost.
 func (s *StreamResponse) Response() *Response {
-	return &Response{Status: s.status, Header: s.header, stream: s}
+	return &Response{Status: s.status, header: s.header, stream: s}
 }

@@ -127,13 +127,13 @@ func headerHas(h http.Header, name, token string) bool {
 //
 // async
 func Upgrade(req *Request) (*WebSocket, error) {
-	if req.Method != http.MethodGet || !headerHas(req.Header, "Connection", "upgrade") || !headerHas(req.Header, "Upgrade", "websocket") {
+	if req.Method != http.MethodGet || !headerHas(req.Header(), "Connection", "upgrade") || !headerHas(req.Header(), "Upgrade", "websocket") {
 		return nil, NewError(http.StatusBadRequest, "not a WebSocket handshake")
 	}
-	if req.Header.Get("Sec-WebSocket-Version") != "13" {
+	if req.Header().Get("Sec-WebSocket-Version") != "13" {
 		return nil, NewError(http.StatusUpgradeRequired, "WebSocket version 13 only")
 	}
-	key := req.Header.Get("Sec-WebSocket-Key")
+	key := req.Header().Get("Sec-WebSocket-Key")
 	if k, err := base64.StdEncoding.DecodeString(key); err != nil || len(k) != 16 {
 		return nil, NewError(http.StatusBadRequest, "malformed Sec-WebSocket-Key")
 	}
@@ -141,7 +141,7 @@ func Upgrade(req *Request) (*WebSocket, error) {
 	h.Set("Upgrade", "websocket")
 	h.Set("Sec-WebSocket-Accept", acceptKey(key))
 	c := req.conn
-	c.out = appendHead(c.out, http.StatusSwitchingProtocols, h, -2, c.srv.name(), httpDate(runtime.Now()), false, false)
+	c.out = appendHead(c.out, http.StatusSwitchingProtocols, h, "", -2, c.srv.name(), httpDate(runtime.Now()), false, false)
 	c.out = append(c.out[:len(c.out)-2], "Connection: Upgrade\r\n\r\n"...)
 	ws := &WebSocket{w: &c.wire, req: req}
 	req.streamed = &StreamResponse{req: req, ws: ws, length: -1}

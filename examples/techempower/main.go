@@ -20,9 +20,11 @@ import (
 	"github.com/asyncgen/asyncgen/web"
 )
 
+var hello = []byte("Hello, World!")
+
 // async
 func Plaintext(req *web.Request) (*web.Response, error) {
-	return web.Blob(http.StatusOK, "text/plain", []byte("Hello, World!")), nil
+	return web.Blob(http.StatusOK, "text/plain", hello), nil
 }
 
 type message struct {

@@ -166,7 +166,7 @@ func (a *API) CreateItem(req *web.Request) (*web.Response, error) {
 		return nil, err
 	}
 	resp := web.JSON(http.StatusCreated, it)
-	resp.Header.Set("Location", fmt.Sprintf("/items/%d", it.ID))
+	resp.Header().Set("Location", fmt.Sprintf("/items/%d", it.ID))
 	return resp, nil
 }
 
@@ -223,10 +223,10 @@ func (a *API) Logged(next web.Handler, req *web.Request) (*web.Response, error) 
 	case resp != nil && resp.Status != 0:
 		status = resp.Status
 	}
-	if resp != nil && resp.Header != nil {
-		resp.Header.Set("X-Request-Id", id)
+	if resp != nil {
+		resp.Header().Set("X-Request-Id", id)
 	}
-	a.log.Printf("%s %s %s %d %v", id, req.Method, req.URL.Path, status, runtime.Now().Sub(start))
+	a.log.Printf("%s %s %s %d %v", id, req.Method, req.Path(), status, runtime.Now().Sub(start))
 	return resp, err
 }
 

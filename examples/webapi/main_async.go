@@ -7,12 +7,12 @@
 //asyncgen:func Store.Delete a611ac8c3cc918b0 bea15f86d8cb14b1
 //asyncgen:func API.GetItem 87ea538864316c1a 5a05b5c198672853
 //asyncgen:func API.ListItems 192346c42229f510 fa0bd8dd4bba895b
-//asyncgen:func API.CreateItem 2d86284faf965fd4 901686f53d074359
+//asyncgen:func API.CreateItem 28c70003e77ab7bf e6c7caf7e7e90357
 //asyncgen:func API.UpdateItem 4be46bede46fb8b8 74b5e8b69c7eda3a
 //asyncgen:func API.DeleteItem d65f153c27abef8f 46fb2eb145638055
-//asyncgen:func API.Logged cef59e4086fb839a 5ecc6b42105d74a2
+//asyncgen:func API.Logged 277e432ee341136a b8c408dabf17a0e9
 //asyncgen:func Serve a982820eda5d7621 7b60be601a433438
-//asyncgen:sum d6aeed31daed2627
+//asyncgen:sum 27ce0f768ac1dbc7
 
 package main
 
@@ -902,7 +902,7 @@ _r2:
 //line main.go:168:1
 	resp = web.JSON(http.StatusCreated, _s.it)
 //line main.go:169:1
-	resp.Header.Set("Location", fmt.Sprintf("/items/%d", _s.it.ID))
+	resp.Header().Set("Location", fmt.Sprintf("/items/%d", _s.it.ID))
 //line main.go:170:1
 	_s.Ret, _s.Err = resp, nil
 //line main.go:170:1
@@ -1163,13 +1163,13 @@ _r1:
 //line main.go:224:2
 	}
 //line main.go:226:1
-	if resp != nil && resp.Header != nil {
+	if resp != nil {
 //line main.go:227:1
-		resp.Header.Set("X-Request-Id", _s.id)
+		resp.Header().Set("X-Request-Id", _s.id)
 //line main.go:227:2
 	}
 //line main.go:229:1
-	_s.a.log.Printf("%s %s %s %d %v", _s.id, _s.req.Method, _s.req.URL.Path, status, runtime.Now().Sub(_s.start))
+	_s.a.log.Printf("%s %s %s %d %v", _s.id, _s.req.Method, _s.req.Path(), status, runtime.Now().Sub(_s.start))
 //line main.go:230:1
 	_s.Ret, _s.Err = resp, err
 //line main.go:230:1

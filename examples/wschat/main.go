@@ -53,7 +53,7 @@ func (r *Room) broadcast(text string) {
 //
 // async
 func (r *Room) Chat(req *web.Request) (*web.Response, error) {
-	name := req.URL.Query().Get("name")
+	name := req.URL().Query().Get("name")
 	if name == "" {
 		return nil, web.NewError(http.StatusBadRequest, "say who you are: /ws?name=NAME")
 	}
