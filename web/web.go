@@ -19,11 +19,16 @@
 //
 //	r := web.NewRouter()
 //	r.Handle("GET /items/{id}", GetItemAsync)
-//	srv := &web.Server{Handler: r.Handle... }
+//	srv := &web.Server{Handler: r.Serve}
+//	ln, err := runtime.Listen("tcp", ":8080")
+//	...
+//	runtime.Run(srv.ServeAsync(ln))
 //
 // The vocabulary is net/http's where it costs nothing: status codes,
 // http.Header, http.Cookie, url.URL, and the patterns of http.ServeMux
-// (Go 1.22), which the Router uses to route.
+// (Go 1.22), which the Router uses to route. A request's URL and Header,
+// and a response's Header, are methods that make them when first asked
+// for, so that a handler that needs none of them allocates none.
 package web
 
 import (
