@@ -67,6 +67,7 @@ type emitter struct {
 	fields       []fieldDecl
 	locals       []fieldDecl
 	across       map[*awaitPoint]bitset
+	held         map[*awaitPoint]bitset // variables that may hold a value at each await
 	lines        bool
 	file         string
 	lastLn       int
@@ -76,10 +77,8 @@ type emitter struct {
 	// its box into the function literal being written (see funcLit).
 	inLit      map[*types.Var]string
 	ndefer     int
-	firstDef   map[*types.Var]int  // index of the first item that mentions a variable
-	decls      []*item             // flattened-level const and type declarations
-	hoistDecls bool                // they go to package level
-	itemIndex  map[*awaitPoint]int // index of each await's item
+	decls      []*item // flattened-level const and type declarations
+	hoistDecls bool    // they go to package level
 }
 
 type awField struct {
@@ -723,13 +722,14 @@ func (e *emitter) await(ap *awaitPoint) []jen.Code {
 }
 
 // assignedBefore reports whether a frame variable may hold a value at an await:
-// parameters always do; others once assigned earlier in the items.
+// parameters always do; others once an item that writes them can reach the
+// await (see mayHold).
 func (e *emitter) assignedBefore(vi *varInfo, ap *awaitPoint) bool {
 	if vi.param {
 		return true
 	}
-	first, ok := e.firstDef[vi.v]
-	return ok && first < e.itemIndex[ap]
+	h := e.held[ap]
+	return h != nil && h.has(vi.index)
 }
 
 // localDecl writes a const or type declaration of the function's flattened

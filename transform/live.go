@@ -30,17 +30,14 @@ func livePass(st *funcState) error {
 	fn, u, l := st.fn, st.fn.u, st.l
 	e := &emitter{fn: fn, l: l, store: map[*types.Var]*storage{}, renamed: map[types.Object]string{},
 		labels: map[int]string{}, used: map[int]bool{}, awField: map[string]string{}, inLit: map[*types.Var]string{},
-		lines: st.opts.Lines, file: filepath.Base(u.names[fn.file]),
-		firstDef: map[*types.Var]int{}, itemIndex: map[*awaitPoint]int{}}
+		lines: st.opts.Lines, file: filepath.Base(u.names[fn.file])}
 	st.e = e
 	e.plan()
 	if e.err != nil {
 		return e.err
 	}
+	touched := make([]bitset, len(l.items))
 	for i, it := range l.items {
-		if it.kind == kAwait {
-			e.itemIndex[it.aw] = i
-		}
 		b := newBitset(len(l.order))
 		switch {
 		case it.stmt != nil:
@@ -49,16 +46,57 @@ func livePass(st *funcState) error {
 			for _, x := range it.aw.lhs {
 				l.refs(x, b)
 			}
+		case it.raw != nil:
+			for _, u := range it.raw.uses {
+				l.refs(u, b)
+			}
+			for _, v := range it.raw.defs {
+				if vi := l.vars[v]; vi != nil {
+					b.set(vi.index)
+				}
+			}
 		}
-		for _, vi := range l.order {
-			if b.has(vi.index) {
-				if _, ok := e.firstDef[vi.v]; !ok {
-					e.firstDef[vi.v] = i
+		touched[i] = b
+	}
+	e.held = l.mayHold(touched)
+	return nil
+}
+
+// mayHold returns, for each await, the variables that an item that refers
+// to them (touched) may have written before control reaches the await, on
+// any path: through a loop's back edge too, so that a variable written
+// later in the items than an await at the top of a loop is cleared there
+// when it is dead. The awaitable's own operands count as written before.
+func (l *lowerer) mayHold(touched []bitset) map[*awaitPoint]bitset {
+	n := len(l.order)
+	_, _, succ := l.flowGraph()
+	in := make([]bitset, len(l.items))
+	for i := range in {
+		in[i] = newBitset(n)
+	}
+	out := newBitset(n)
+	for changed := true; changed; {
+		changed = false
+		for i := range l.items {
+			copy(out, in[i])
+			out.or(touched[i])
+			for _, s := range succ[i] {
+				if in[s].or(out) {
+					changed = true
 				}
 			}
 		}
 	}
-	return nil
+	held := map[*awaitPoint]bitset{}
+	for i, it := range l.items {
+		if it.kind == kAwait {
+			h := newBitset(n)
+			copy(h, in[i])
+			l.refs(it.aw.x, h)
+			held[it.aw] = h
+		}
+	}
+	return held
 }
 
 type storageKind uint8

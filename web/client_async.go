@@ -11,7 +11,7 @@
 //asyncgen:func ClientResponse.Read b63396657b740b0c 1b7b568900240fbb
 //asyncgen:func ClientResponse.ReadBody c065dcdbffdd996a 4e111fb3d10968e5
 //asyncgen:func ClientResponse.ReadJSON 7358ffa6977fe652 5671e7f7c1487ab4
-//asyncgen:sum 101b260ae2d93ee6
+//asyncgen:sum 908106b0a9d2f89a
 
 package web
 
@@ -568,6 +568,10 @@ _l1:
 	_s._a0 = _s.c.roundTripAsync(_s.method, _s.u, _s.header, _s.body)
 //line client.go:138:15
 	_s.PC = 1
+//line client.go:138:15
+	_s.resp = nil
+//line client.go:138:15
+	_s.next = nil
 //line client.go:138:15
 	if _f.Suspend(_s._a0) {
 //line client.go:138:14

@@ -6,7 +6,7 @@
 //asyncgen:func CopyFile 2b03160ce17c3d32 7c34be5a08e4d5d0
 //asyncgen:func CopyDir 08a844d9368c15e2 875442ad508411fc
 //asyncgen:func Demo 34e5cd9817b0135b d18ee605bc30f888
-//asyncgen:sum fd57d0663e2e66ea
+//asyncgen:sum 8785a185b0e35b36
 
 package main
 
@@ -637,6 +637,8 @@ _l1:
 	_s.src = ""
 //line main.go:110:13
 	_s.dst = ""
+//line main.go:110:13
+	_s.rerr = nil
 //line main.go:110:13
 	if _f.Suspend(_s._a1) {
 //line main.go:110:12

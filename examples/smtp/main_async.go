@@ -5,7 +5,7 @@
 //asyncgen:func Linger 3e4bdcc834c8744a 36b19f64f8972e8f
 //asyncgen:func Server.Session a5aedb97a750637b d8be2ad7d92fd5e4
 //asyncgen:func readData aecd5d4046e0d7eb bb94fb0af4c688e7
-//asyncgen:sum 6f1ec4982a8ad4c5
+//asyncgen:sum 8ff3d68145788a64
 
 package main
 
@@ -394,6 +394,8 @@ _l1:
 	_s._a0 = _s.s.ReadLine()
 //line main.go:214:15
 	_s.PC = 1
+//line main.go:214:15
+	_s.err = nil
 //line main.go:214:15
 	if _f.Suspend(_s._a0) {
 //line main.go:214:14
