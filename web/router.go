@@ -129,11 +129,12 @@ func (rt *Router) Serve(req *Request) runtime.Awaitable[*Response] {
 	if len(r.names) > 0 {
 		m.values = make([]string, len(r.names))
 		for i, name := range r.names {
-			m.values[i] = rec.req.PathValue(name)
+			m.values[i] = strings.Clone(rec.req.PathValue(name))
 		}
 	}
 	if cacheable {
-		rt.remember(req.Method, req.Path(), m)
+		// Copies, so that the cache does not keep the request's head.
+		rt.remember(strings.Clone(req.Method), strings.Clone(req.Path()), m)
 	}
 	req.route, req.values = r, m.values
 	return r.wrapped(req)

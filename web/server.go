@@ -106,7 +106,11 @@ func (srv *Server) Serve(ln *runtime.Listener) error {
 			}
 			return err
 		}
-		runtime.Spawn(srv.serveLimitedAsync(s, sem)) //asyncvet:ignore a connection task ends with its connection; its errors are logged
+		if sem == nil {
+			runtime.Spawn(srv.ServeConnAsync(s)) //asyncvet:ignore a connection task ends with its connection; its errors are logged
+		} else {
+			runtime.Spawn(srv.serveLimitedAsync(s, sem)) //asyncvet:ignore the same, giving its place back
+		}
 	}
 }
 
@@ -124,12 +128,13 @@ func (srv *Server) serveLimited(s *runtime.Stream, sem *runtime.Semaphore) error
 // conn is a connection's state.
 type conn struct {
 	wire
-	srv    *Server
-	remote string
-	out    []byte // responses not written yet
-	sv     *serving
-	idle   bool     // waiting for a request to begin: Shutdown closes it
-	req    *Request // the request being served
+	srv       *Server
+	remote    string
+	out       []byte // responses not written yet
+	sv        *serving
+	idle      bool      // waiting for a request to begin: Shutdown closes it
+	idleSince time.Time // since when, for the sweeper
+	req       *Request  // the request being served
 }
 
 // wires holds parsed heads for reuse: an httpwire.Request is some 3 KiB,
@@ -150,6 +155,9 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 		// A handler's panic ends its connection, as in net/http: the
 		// handler may have left what it shares half done.
 		if p := recover(); p != nil {
+			if c.req == nil {
+				panic(p) // not a handler's: asyncgen's own, or the server's
+			}
 			srv.logf("web: panic serving %s %s: %v", c.req.Method, c.req.target, p)
 			if c.req.streamed == nil {
 				c.out = appendResponse(c.out, Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n"), false, srv.name(), httpDate(runtime.Now()), true, false)
@@ -170,12 +178,16 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 			if srv.closing() {
 				return nil
 			}
-			c.idle = true
-			_, err := await(c.fillAsync(srv.idleTimeout()))
+			// No timer of its own: the loop's sweeper closes connections
+			// idle past IdleTimeout (see sweep).
+			c.idle, c.idleSince = true, runtime.Now()
+			c.buf, c.out = c.sv.put(c.buf), c.sv.put(c.out)
+			data, err := await(c.s.Read(0))
 			c.idle = false
 			if err != nil {
 				return nil
 			}
+			c.buf, c.out = append(c.sv.get(), data...), c.sv.get()
 		}
 		// A head already here needs no wait, and no timeout.
 		req, err := c.parseHead()
@@ -247,6 +259,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 		}
 		closing := !keepAlive || !req.body.done || req.body.broken != nil || srv.closing()
 		c.out = appendResponse(c.out, resp, req.Method == http.MethodHead, srv.name(), httpDate(runtime.Now()), closing, keepAlive && req.ProtoMinor == 0)
+		c.req = nil // an idle connection keeps no request alive
 		if closing {
 			await(c.flushAsync()) //asyncvet:ignore the connection closes whatever the write's fate
 			return nil

@@ -19,6 +19,36 @@ type serving struct {
 	loop      *runtime.Loop
 	listeners map[*runtime.Listener]bool
 	conns     map[*conn]runtime.AnyTask
+	sweeping  bool     // a sweep task runs
+	free      [][]byte // buffers idle connections gave back
+}
+
+// maxFree bounds the buffers a loop keeps for its connections, and
+// maxFreeCap the size of one it keeps.
+const (
+	maxFree    = 256
+	maxFreeCap = 16 << 10
+)
+
+// put gives b back for another connection, and returns nil: an idle
+// connection keeps no buffer, so that 10,000 of them cost as little as can
+// be. Large buffers go to the collector.
+func (sv *serving) put(b []byte) []byte {
+	if cap(b) > 0 && cap(b) <= maxFreeCap && len(sv.free) < maxFree {
+		sv.free = append(sv.free, b[:0])
+	}
+	return nil
+}
+
+// get returns a buffer given back, or nil (append makes one).
+func (sv *serving) get() []byte {
+	if n := len(sv.free); n > 0 {
+		b := sv.free[n-1]
+		sv.free[n-1] = nil
+		sv.free = sv.free[:n-1]
+		return b
+	}
+	return nil
 }
 
 // shutdownState is a Server's state across loops.
@@ -67,7 +97,36 @@ func (srv *Server) track(c *conn) bool {
 	st.mu.Unlock()
 	sv.conns[c] = runtime.CurrentTask()
 	c.sv = sv
+	if !sv.sweeping {
+		sv.sweeping = true
+		runtime.Spawn(srv.sweepAsync(sv)) //asyncvet:ignore it ends when the loop has no connection left
+	}
 	return true
+}
+
+// sweep closes the connections of sv that have been idle for IdleTimeout,
+// looking every quarter of it, until sv has no connection: one timer per
+// loop instead of one per idle connection, which an idle connection would
+// keep alive. A connection closes between IdleTimeout and 1.25 times it
+// after its last request.
+//
+// async
+func (srv *Server) sweep(sv *serving) error {
+	idle := srv.idleTimeout()
+	for len(sv.conns) > 0 && !srv.closing() {
+		if _, err := await(runtime.Sleep(idle / 4)); err != nil {
+			sv.sweeping = false
+			return err
+		}
+		now := runtime.Now()
+		for c, t := range sv.conns {
+			if c.idle && now.Sub(c.idleSince) >= idle {
+				t.Cancel()
+			}
+		}
+	}
+	sv.sweeping = false
+	return nil
 }
 
 // untrack forgets c; the last connection to end after Shutdown began

@@ -41,14 +41,21 @@ func TestMemory(t *testing.T) {
 		return bin
 	}
 	ours := measure(t, build("github.com/asyncgen/asyncgen/examples/http", "http"))
+	webs := measure(t, build("github.com/asyncgen/asyncgen/examples/http/memtest/websrv", "websrv"))
 	theirs := measure(t, build("github.com/asyncgen/asyncgen/examples/http/memtest/nethttp", "nethttp"))
-	ratio := float64(ours.loaded) / float64(theirs.loaded)
 	t.Logf("VmRSS with %d idle keep-alive connections (idle before them; per connection):", conns)
 	t.Logf("  examples/http  %7d KiB (%5d KiB; %5.2f KiB)", ours.loaded, ours.idle, ours.perConn())
+	t.Logf("  web (routed)   %7d KiB (%5d KiB; %5.2f KiB)", webs.loaded, webs.idle, webs.perConn())
 	t.Logf("  net/http       %7d KiB (%5d KiB; %5.2f KiB)", theirs.loaded, theirs.idle, theirs.perConn())
-	t.Logf("  ratio %.3f", ratio)
-	if ratio > 0.25 {
-		t.Errorf("examples/http needs %d KiB, %.2f of net/http's %d KiB: want at most 0.25", ours.loaded, ratio, theirs.loaded)
+	for _, s := range []struct {
+		name string
+		r    rss
+	}{{"examples/http", ours}, {"the web package", webs}} {
+		ratio := float64(s.r.loaded) / float64(theirs.loaded)
+		t.Logf("  %s / net/http: %.3f", s.name, ratio)
+		if ratio > 0.25 {
+			t.Errorf("%s needs %d KiB, %.2f of net/http's %d KiB: want at most 0.25", s.name, s.r.loaded, ratio, theirs.loaded)
+		}
 	}
 }
 
