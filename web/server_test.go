@@ -600,3 +600,46 @@ func TestAiohttpClient(t *testing.T) {
 		t.Errorf("aiohttp's client: %v\n%s", err, out)
 	}
 }
+
+// TestIdleTimeout: a keep-alive connection idle past IdleTimeout is
+// closed; one that keeps making requests is not.
+func TestIdleTimeout(t *testing.T) {
+	srv := testServer(t, nil)
+	srv.IdleTimeout = 200 * time.Millisecond
+	base := start(t, srv)
+	dial := func() (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, bufio.NewReader(c)
+	}
+	ask := func(c net.Conn, br *bufio.Reader) error {
+		io.WriteString(c, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	idle, ibr := dial()
+	defer idle.Close()
+	busy, bbr := dial()
+	defer busy.Close()
+	if err := ask(idle, ibr); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	// The busy connection asks every 50 ms for 600 ms: never idle for long.
+	for time.Since(start) < 600*time.Millisecond {
+		if err := ask(busy, bbr); err != nil {
+			t.Fatalf("a connection in use was closed after %v: %v", time.Since(start), err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	idle.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := ibr.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("the idle connection: read %d, %v; want EOF", n, err)
+	}
+}
