@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/asyncgen/asyncgen/runtime"
 	"github.com/asyncgen/asyncgen/web"
 )
 
@@ -58,4 +59,60 @@ func BenchmarkPipelined(b *testing.B) {
 // async
 func Plaintext(req *web.Request) (*web.Response, error) {
 	return web.Blob(http.StatusOK, "text/plain", []byte("Hello, World!")), nil
+}
+
+// getN makes n GETs of url with c, one after the other, reading each body.
+//
+// async
+func getN(c *web.Client, url string, n int) error {
+	for range n {
+		resp, err := await(c.GetAsync(url))
+		if err != nil {
+			return err
+		}
+		if _, err := await(resp.ReadBodyAsync()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BenchmarkClient and BenchmarkNetHTTPClient: sequential GETs over one
+// kept connection to web's server on a loop of its own, by web's client on
+// a loop and by net/http's client.
+//
+//	go test -run='^$' -bench=Client -benchmem ./web
+func BenchmarkClient(b *testing.B) {
+	url := benchServer(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := runtime.Run(getNAsync(&web.Client{}, url, b.N)); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func BenchmarkNetHTTPClient(b *testing.B) {
+	url := benchServer(b)
+	c := &http.Client{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		resp, err := c.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+func benchServer(b *testing.B) string {
+	r := web.NewRouter()
+	r.Handle("GET /plaintext", PlaintextAsync)
+	rs, err := runtime.StartServer("tcp", "127.0.0.1:0", 1, (&web.Server{Handler: r.Serve}).ServeConnAsync)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { rs.Close(); rs.Wait() })
+	return "http://" + rs.Addr().String() + "/plaintext"
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -300,39 +298,52 @@ func (c *Client) exchangeRaw(cc *clientConn, request []byte, method string) (*Cl
 	}
 }
 
-// appendRequest appends the request's head and body to dst.
+// appendRequest appends the request's head and body to dst: Host, the
+// client's fields that header does not replace, header's, a User-Agent
+// unless one is given, the jar's cookies, and Content-Length.
 func appendRequest(dst []byte, c *Client, method string, u *url.URL, header http.Header, body []byte) []byte {
 	dst = append(dst, method...)
 	dst = append(dst, ' ')
 	dst = append(dst, u.RequestURI()...)
 	dst = append(dst, " HTTP/1.1\r\nHost: "...)
 	dst = append(dst, u.Host...)
-	fields := http.Header{}
+	given := func(h http.Header, k string) bool {
+		_, ok := h[k]
+		return ok
+	}
+	skip := func(k string) bool {
+		switch k {
+		case "Host", "Transfer-Encoding", "Connection", "Content-Length":
+			return true
+		}
+		return false
+	}
 	for k, vs := range c.Header {
-		fields[k] = vs
+		if k = http.CanonicalHeaderKey(k); !skip(k) && !given(header, k) {
+			dst = appendField(dst, k, vs)
+		}
 	}
 	for k, vs := range header {
-		fields[k] = vs
+		if k = http.CanonicalHeaderKey(k); !skip(k) {
+			dst = appendField(dst, k, vs)
+		}
 	}
-	if fields.Get("User-Agent") == "" {
-		fields.Set("User-Agent", "asyncgen")
+	if !given(header, "User-Agent") && !given(c.Header, "User-Agent") {
+		dst = append(dst, "\r\nUser-Agent: asyncgen"...)
 	}
 	if c.Jar != nil {
 		for _, ck := range c.Jar.Cookies(u) {
-			fields.Add("Cookie", ck.Name+"="+ck.Value)
+			dst = append(dst, "\r\nCookie: "...)
+			dst = append(dst, ck.Name...)
+			dst = append(dst, '=')
+			dst = append(dst, ck.Value...)
 		}
 	}
 	if body != nil || method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
-		fields.Set("Content-Length", strconv.Itoa(len(body)))
+		dst = append(dst, "\r\nContent-Length: "...)
+		dst = strconv.AppendInt(dst, int64(len(body)), 10)
 	}
-	for _, k := range []string{"Host", "Transfer-Encoding", "Connection"} {
-		fields.Del(k)
-	}
-	var b bytes.Buffer
-	fields.Write(&b) //nolint:errcheck // a bytes.Buffer does not fail
-	dst = append(dst, "\r\n"...)
-	dst = append(dst, b.Bytes()...)
-	dst = append(dst, "\r\n"...)
+	dst = append(dst, "\r\n\r\n"...)
 	return append(dst, body...)
 }
 
@@ -354,24 +365,30 @@ func headEnd(b []byte) int {
 // parseResponseHead parses a response's status line and header fields, and
 // how its body is framed, for a request with method.
 func parseResponseHead(head []byte, method string) (*ClientResponse, error) {
-	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(head)))
-	line, err := tp.ReadLine()
-	if err != nil {
-		return nil, fmt.Errorf("web: malformed response: %w", err)
-	}
-	proto, rest, _ := strings.Cut(line, " ")
-	code, _, _ := strings.Cut(rest, " ")
-	status, err := strconv.Atoi(code)
-	if (proto != "HTTP/1.1" && proto != "HTTP/1.0") || err != nil || len(code) != 3 {
+	line, rest, _ := bytes.Cut(head, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	proto, after, _ := bytes.Cut(line, []byte(" "))
+	code, _, _ := bytes.Cut(after, []byte(" "))
+	status, err := strconv.Atoi(string(code))
+	if (string(proto) != "HTTP/1.1" && string(proto) != "HTTP/1.0") || err != nil || len(code) != 3 {
 		return nil, fmt.Errorf("web: malformed status line %q", line)
 	}
-	mh, err := tp.ReadMIMEHeader()
-	if err != nil {
-		return nil, fmt.Errorf("web: malformed response header: %w", err)
+	r := &ClientResponse{Status: status, Proto: string(proto), Header: http.Header{}, ContentLength: -1}
+	for len(rest) > 0 {
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok || len(name) == 0 || name[0] == ' ' || name[0] == '\t' || bytes.ContainsAny(name, " \t") {
+			return nil, fmt.Errorf("web: malformed response header line %q", line)
+		}
+		k := http.CanonicalHeaderKey(string(name))
+		r.Header[k] = append(r.Header[k], string(bytes.Trim(value, " \t")))
 	}
-	r := &ClientResponse{Status: status, Proto: proto, Header: http.Header(mh), ContentLength: -1}
 	conn := strings.ToLower(r.Header.Get("Connection"))
-	r.keepAlive = proto == "HTTP/1.1" && !strings.Contains(conn, "close") || proto == "HTTP/1.0" && strings.Contains(conn, "keep-alive")
+	r.keepAlive = r.Proto == "HTTP/1.1" && !strings.Contains(conn, "close") || r.Proto == "HTTP/1.0" && strings.Contains(conn, "keep-alive")
 	te := r.Header.Get("Transfer-Encoding")
 	cl := r.Header.Values("Content-Length")
 	switch {
