@@ -489,17 +489,7 @@ func (r *ClientResponse) Read(max int) ([]byte, error) {
 //
 // async
 func (r *ClientResponse) ReadBody() ([]byte, error) {
-	var all []byte
-	for {
-		data, err := await(r.ReadAsync(0))
-		if errors.Is(err, io.EOF) {
-			return all, nil
-		}
-		if err != nil {
-			return all, err
-		}
-		all = append(all, data...)
-	}
+	return await(readAllAsync(r.ReadAsync))
 }
 
 // ReadJSON decodes the body, one JSON value, into v.

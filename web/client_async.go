@@ -9,9 +9,9 @@
 //asyncgen:func Client.exchange 27bb0f047b4a756d e3c46ec2dd09fcd1
 //asyncgen:func Client.exchangeRaw 3b1ecde3a76b2afd 28a148924d3bf57a
 //asyncgen:func ClientResponse.Read b63396657b740b0c 2d01dddfc93eb83b
-//asyncgen:func ClientResponse.ReadBody c065dcdbffdd996a a02fd860033c0092
-//asyncgen:func ClientResponse.ReadJSON 7358ffa6977fe652 0d9d1e164d07c4b7
-//asyncgen:sum bd487e843f9450bb
+//asyncgen:func ClientResponse.ReadBody 20dd1a79eb1911f0 03268ea2cd7c83b8
+//asyncgen:func ClientResponse.ReadJSON 7358ffa6977fe652 535b8efdd032e3f5
+//asyncgen:sum 87fe7cb9dc35dac9
 
 package web
 
@@ -327,7 +327,6 @@ var _ func(_ *ClientResponse, max int) ([]byte, error) = (*ClientResponse).Read
 type clientResponseReadBodyCoro struct {
 	runtime.Coro[[]byte]
 	r   *ClientResponse
-	all []byte
 	_a0 runtime.Awaitable[[]byte]
 }
 
@@ -344,8 +343,8 @@ func (_s *clientResponseReadBodyCoro) Info() *runtime.FuncInfo {
 
 var clientResponseReadBodyInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
-		Col:  16,
-		Line: 494,
+		Col:  9,
+		Line: 492,
 	}},
 	File: "client.go",
 	Line: 491,
@@ -376,10 +375,10 @@ func (_s *clientResponseReadJSONCoro) Info() *runtime.FuncInfo {
 var clientResponseReadJSONInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  15,
-		Line: 509,
+		Line: 499,
 	}},
 	File: "client.go",
-	Line: 508,
+	Line: 498,
 	Name: "web.ClientResponse.ReadJSON",
 }
 
@@ -1333,9 +1332,9 @@ func (_s *clientResponseReadBodyCoro) Step(_f *runtime.Fiber) bool {
 //line client.go:491:1
 	var (
 //line client.go:491:1
-		data []byte
+		_t1 []byte
 //line client.go:491:1
-		err error
+		_t2 error
 //line client.go:491:1
 	)
 //line client.go:491:1
@@ -1352,102 +1351,84 @@ func (_s *clientResponseReadBodyCoro) Step(_f *runtime.Fiber) bool {
 		panic(runtime.BadPC(_s.PC))
 //line client.go:491:1
 	}
-//line client.go:492:1
-	_s.all = nil
-//line client.go:492:2
-_l1:
-//line client.go:494:15
-	_s._a0 = _s.r.ReadAsync(0)
-//line client.go:494:15
+//line client.go:492:8
+	_s._a0 = readAllAsync(_s.r.ReadAsync)
+//line client.go:492:8
 	_s.PC = 1
-//line client.go:494:15
+//line client.go:492:8
+	_s.r = nil
+//line client.go:492:8
 	if _f.Suspend(_s._a0) {
-//line client.go:494:14
+//line client.go:492:7
 		return false
-//line client.go:494:15
+//line client.go:492:8
 	}
-//line client.go:494:16
+//line client.go:492:9
 _r1:
-//line client.go:494:15
-	data, err = runtime.Resume(_f, _s._a0)
-//line client.go:494:15
+//line client.go:492:8
+	_t1, _t2 = runtime.Resume(_f, _s._a0)
+//line client.go:492:8
 	_s._a0 = nil
-//line client.go:495:2
-	if errors.Is(err, io.EOF) {
-//line client.go:496:2
-		_s.Ret, _s.Err = _s.all, nil
-//line client.go:496:2
-		return _s.Return()
-//line client.go:496:3
-	}
-//line client.go:498:2
-	if err != nil {
-//line client.go:499:2
-		_s.Ret, _s.Err = _s.all, err
-//line client.go:499:2
-		return _s.Return()
-//line client.go:499:3
-	}
-//line client.go:501:2
-	_s.all = append(_s.all, data...)
-//line client.go:501:2
-	goto _l1
-//line client.go:501:3
+//line client.go:492:8
+	_s.Ret, _s.Err = _t1, _t2
+//line client.go:492:8
+	return _s.Return()
+//line client.go:492:9
 }
 
-//line client.go:508:1
+//line client.go:498:1
 func (_s *clientResponseReadJSONCoro) Step(_f *runtime.Fiber) bool {
-//line client.go:508:1
+//line client.go:498:1
 	var (
-//line client.go:508:1
+//line client.go:498:1
 		data []byte
-//line client.go:508:1
+//line client.go:498:1
 		err error
-//line client.go:508:1
+//line client.go:498:1
 	)
-//line client.go:508:1
+//line client.go:498:1
 	switch _s.PC {
-//line client.go:508:1
+//line client.go:498:1
 	case 0:
-//line client.go:508:1
+//line client.go:498:1
 	case 1:
-//line client.go:508:1
+//line client.go:498:1
 		goto _r1
-//line client.go:508:1
+//line client.go:498:1
 	default:
-//line client.go:508:1
+//line client.go:498:1
 		panic(runtime.BadPC(_s.PC))
-//line client.go:508:1
+//line client.go:498:1
 	}
-//line client.go:509:14
+//line client.go:499:14
 	_s._a0 = _s.r.ReadBodyAsync()
-//line client.go:509:14
+//line client.go:499:14
 	_s.PC = 1
-//line client.go:509:14
+//line client.go:499:14
 	_s.r = nil
-//line client.go:509:14
+//line client.go:499:14
 	if _f.Suspend(_s._a0) {
-//line client.go:509:13
+//line client.go:499:13
 		return false
-//line client.go:509:14
+//line client.go:499:14
 	}
-//line client.go:509:15
+//line client.go:499:15
 _r1:
-//line client.go:509:14
+//line client.go:499:14
 	data, err = runtime.Resume(_f, _s._a0)
-//line client.go:509:14
+//line client.go:499:14
 	_s._a0 = nil
-//line client.go:510:1
+//line client.go:500:1
 	if err != nil {
-//line client.go:511:1
+//line client.go:501:1
 		_s.Err = err
-//line client.go:511:1
+//line client.go:501:1
 		return _s.Return()
-//line client.go:511:2
+//line client.go:501:2
 	}
-//line client.go:513:1
+//line client.go:503:1
 	_s.Err = json.Unmarshal(data, _s.v)
-//line client.go:513:1
+//line client.go:503:1
 	return _s.Return()
-//line client.go:513:2
+//line client.go:503:2
 }

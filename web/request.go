@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/asyncgen/asyncgen/runtime"
 	"github.com/asyncgen/asyncgen/web/httpwire"
 )
 
@@ -394,9 +395,16 @@ func (b *body) fail(err error) error {
 //
 // async
 func (r *Request) ReadBody() ([]byte, error) {
+	return await(readAllAsync(r.ReadAsync))
+}
+
+// readAll reads pieces with read until io.EOF, and returns them joined.
+//
+// async
+func readAll(read func(max int) runtime.Awaitable[[]byte]) ([]byte, error) {
 	var all []byte
 	for {
-		data, err := await(r.ReadAsync(0))
+		data, err := await(read(0))
 		if errors.Is(err, io.EOF) {
 			return all, nil
 		}
