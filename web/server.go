@@ -30,8 +30,13 @@ type Server struct {
 	// means the default: 10 s, 60 s, 60 s, and no limit for handlers.
 	ReadHeaderTimeout, IdleTimeout, ReadTimeout, HandlerTimeout time.Duration
 	// MaxBodyBytes bounds what a handler reads of a body (ErrBodyTooLarge,
-	// 413); zero means 1 MiB. The head is bounded by httpwire's limits.
+	// 413); zero means 1 MiB.
 	MaxBodyBytes int64
+	// MaxHeaderBytes bounds a request's line and header fields (431);
+	// zero means httpwire.MaxHeaderBytes, 16 KiB. The request target is
+	// bounded by httpwire.MaxTarget (414), the fields' number by
+	// httpwire.MaxHeaders (431).
+	MaxHeaderBytes int
 	// MaxConns bounds the connections one Serve serves at once: past it,
 	// Serve accepts no more until one ends. Zero means no limit.
 	MaxConns int
@@ -54,6 +59,13 @@ func (srv *Server) readHeaderTimeout() time.Duration {
 }
 func (srv *Server) idleTimeout() time.Duration { return orDefault(srv.IdleTimeout, 60*time.Second) }
 func (srv *Server) readTimeout() time.Duration { return orDefault(srv.ReadTimeout, 60*time.Second) }
+
+func (srv *Server) maxHeader() int {
+	if srv.MaxHeaderBytes > 0 {
+		return srv.MaxHeaderBytes
+	}
+	return httpwire.MaxHeaderBytes
+}
 
 func (srv *Server) maxBody() int64 {
 	if srv.MaxBodyBytes > 0 {
@@ -278,7 +290,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 func (c *conn) parseHead() (*Request, error) {
 	w := wires.Get().(*httpwire.Request)
 	defer wires.Put(w)
-	n, err := httpwire.ParseHead(c.buf, w)
+	n, err := httpwire.ParseHeadLimit(c.buf, w, c.srv.maxHeader())
 	if err != nil {
 		var we *httpwire.Error
 		if errors.As(err, &we) {

@@ -643,3 +643,17 @@ func TestIdleTimeout(t *testing.T) {
 		t.Errorf("the idle connection: read %d, %v; want EOF", n, err)
 	}
 }
+
+func TestMaxHeaderBytes(t *testing.T) {
+	srv := testServer(t, nil)
+	srv.MaxHeaderBytes = 1024
+	base := start(t, srv)
+	big := "GET /hello HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", 2000) + "\r\n\r\n"
+	if rs := responses(t, raw(t, base, big)); len(rs) != 1 || rs[0].StatusCode != 431 {
+		t.Errorf("2 KB of fields past MaxHeaderBytes 1024: %v", rs)
+	}
+	small := "GET /hello HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", 500) + "\r\nConnection: close\r\n\r\n"
+	if rs := responses(t, raw(t, base, small)); len(rs) != 1 || rs[0].StatusCode != 200 {
+		t.Errorf("500 bytes of fields: %v", rs)
+	}
+}

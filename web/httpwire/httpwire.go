@@ -88,13 +88,19 @@ func Parse(buf []byte, r *Request) (int, error) {
 // the bytes the head takes, empty lines before it included; n == 0 with a nil
 // error when buf does not yet hold a whole head; or an error. r.Body is nil.
 func ParseHead(buf []byte, r *Request) (int, error) {
+	return ParseHeadLimit(buf, r, MaxHeaderBytes)
+}
+
+// ParseHeadLimit is ParseHead with maxHeader, instead of MaxHeaderBytes, the
+// most the request line and header fields may take (431 past it).
+func ParseHeadLimit(buf []byte, r *Request, maxHeader int) (int, error) {
 	// Empty lines before a request line are ignored (RFC 9112, 2.2).
 	skip := 0
 	for skip < len(buf) && (buf[skip] == '\r' || buf[skip] == '\n') {
 		skip++
 	}
 	if skip > 0 {
-		n, err := ParseHead(buf[skip:], r)
+		n, err := ParseHeadLimit(buf[skip:], r, maxHeader)
 		if n > 0 {
 			n += skip
 		}
@@ -103,7 +109,7 @@ func ParseHead(buf []byte, r *Request) (int, error) {
 	// One pass over the head: the request line, then header lines up to the
 	// blank line. Running out of bytes first means the request is incomplete.
 	incomplete := func() (int, error) {
-		if len(buf) > MaxHeaderBytes {
+		if len(buf) > maxHeader {
 			return 0, &Error{431, "request header fields too large"}
 		}
 		return 0, nil
@@ -133,7 +139,7 @@ func ParseHead(buf []byte, r *Request) (int, error) {
 		}
 		line := trimCR(buf[end : end+i])
 		end += i + 1
-		if end > MaxHeaderBytes {
+		if end > maxHeader {
 			return 0, &Error{431, "request header fields too large"}
 		}
 		if len(line) == 0 {
