@@ -262,9 +262,11 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 			srv.logf("web: %s %s: the handler returned no response and no error", req.Method, req.target)
 			resp = Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
 		}
-		if keepAlive && !req.body.done && req.body.broken == nil {
+		if keepAlive && !req.body.done && req.body.broken == nil && req.body.continued {
 			// What the handler left of the body, read and dropped up to a
-			// bound, so that the next request can be read.
+			// bound, so that the next request can be read. A body the
+			// client waits to be asked for (Expect: 100-continue) is not
+			// asked for: the connection closes after the response.
 			for req.body.read < 256<<10 && !req.body.done && req.body.broken == nil {
 				await(req.ReadAsync(64 << 10)) //asyncvet:ignore a failed read marks the body broken, checked above
 			}

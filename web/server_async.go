@@ -3,10 +3,10 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Server.Serve de8b2f76b15fb520 656ed0369040eb9b
 //asyncgen:func Server.serveLimited 5191da343bf7bb1c d1eb3de8ee2539c5
-//asyncgen:func Server.ServeConn c5295d645bf0a3d7 64f7ce29c8adf554
-//asyncgen:func conn.readHead e19bb288f5c66dcd bdf36f8da2c2044e
-//asyncgen:func conn.flush a218899e4d264201 36edda37b3777027
-//asyncgen:sum 9e4c74428e001699
+//asyncgen:func Server.ServeConn c2f875cffcc73972 b13bc169c030682e
+//asyncgen:func conn.readHead e19bb288f5c66dcd 48814bc22eaabe68
+//asyncgen:func conn.flush a218899e4d264201 c7171a1b4e3a0efe
+//asyncgen:sum 815292feb4752edf
 
 package web
 
@@ -138,13 +138,13 @@ var serverServeConnInfo = runtime.FuncInfo{
 		Line: 243,
 	}, {
 		Col:  5,
-		Line: 269,
+		Line: 271,
 	}, {
 		Col:  4,
-		Line: 276,
+		Line: 278,
 	}, {
 		Col:  17,
-		Line: 280,
+		Line: 282,
 	}},
 	File: "server.go",
 	Line: 160,
@@ -174,13 +174,13 @@ func (_s *connReadHeadCoro) Info() *runtime.FuncInfo {
 var connReadHeadInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 322,
+		Line: 324,
 	}, {
 		Col:  16,
-		Line: 325,
+		Line: 327,
 	}},
 	File: "server.go",
-	Line: 315,
+	Line: 317,
 	Name: "web.conn.readHead",
 }
 
@@ -207,10 +207,10 @@ func (_s *connFlushCoro) Info() *runtime.FuncInfo {
 var connFlushInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  11,
-		Line: 347,
+		Line: 349,
 	}},
 	File: "server.go",
-	Line: 338,
+	Line: 340,
 	Name: "web.conn.flush",
 }
 
@@ -935,324 +935,324 @@ _l15:
 //line server.go:263:3
 	}
 //line server.go:265:2
-	if !(_s.keepAlive && !_s.req.body.done && _s.req.body.broken == nil) {
+	if !(_s.keepAlive && !_s.req.body.done && _s.req.body.broken == nil && _s.req.body.continued) {
 //line server.go:265:1
 		goto _l17
 //line server.go:265:2
 	}
 //line server.go:265:3
 _l18:
-//line server.go:268:7
+//line server.go:270:7
 	if !(_s.req.body.read < 256<<10 && !_s.req.body.done && _s.req.body.broken == nil) {
-//line server.go:268:6
+//line server.go:270:6
 		goto _l20
-//line server.go:268:7
+//line server.go:270:7
 	}
-//line server.go:269:4
+//line server.go:271:4
 	_s._a1 = _s.req.ReadAsync(64 << 10)
-//line server.go:269:4
+//line server.go:271:4
 	_s.PC = 8
-//line server.go:269:4
+//line server.go:271:4
 	if _f.Suspend(_s._a1) {
-//line server.go:269:3
+//line server.go:271:3
 		return false
-//line server.go:269:4
+//line server.go:271:4
 	}
-//line server.go:269:5
+//line server.go:271:5
 _r8:
-//line server.go:269:4
+//line server.go:271:4
 	_, _t3 = runtime.Resume(_f, _s._a1)
-//line server.go:269:4
+//line server.go:271:4
 	_s._a1 = nil
-//line server.go:269:4
+//line server.go:271:4
 	if _f.Unwinds(_t3) {
-//line server.go:269:3
+//line server.go:271:3
 		return _s.Unwind(_t3)
-//line server.go:269:4
+//line server.go:271:4
 	}
-//line server.go:269:4
+//line server.go:271:4
 	goto _l18
-//line server.go:269:5
+//line server.go:271:5
 _l20:
-//line server.go:269:5
+//line server.go:271:5
 _l17:
-//line server.go:272:2
-	closing_1 = !_s.keepAlive || !_s.req.body.done || _s.req.body.broken != nil || _s.srv.closing()
-//line server.go:273:2
-	_s.c.out = appendResponse(_s.c.out, _s.resp, _s.req.Method == http.MethodHead, _s.srv.name(), httpDate(runtime.Now()), closing_1, _s.keepAlive && _s.req.ProtoMinor == 0)
 //line server.go:274:2
+	closing_1 = !_s.keepAlive || !_s.req.body.done || _s.req.body.broken != nil || _s.srv.closing()
+//line server.go:275:2
+	_s.c.out = appendResponse(_s.c.out, _s.resp, _s.req.Method == http.MethodHead, _s.srv.name(), httpDate(runtime.Now()), closing_1, _s.keepAlive && _s.req.ProtoMinor == 0)
+//line server.go:276:2
 	_s.c.req = nil
-//line server.go:275:2
+//line server.go:277:2
 	if !closing_1 {
-//line server.go:275:1
+//line server.go:277:1
 		goto _l21
-//line server.go:275:2
+//line server.go:277:2
 	}
-//line server.go:276:3
+//line server.go:278:3
 	_s._a0 = _s.c.flushAsync()
-//line server.go:276:3
+//line server.go:278:3
 	_s.PC = 9
-//line server.go:276:3
+//line server.go:278:3
 	_s.req = nil
-//line server.go:276:3
+//line server.go:278:3
 	_s.resp = nil
-//line server.go:276:3
+//line server.go:278:3
 	if _f.Suspend(_s._a0) {
-//line server.go:276:2
+//line server.go:278:2
 		return false
-//line server.go:276:3
+//line server.go:278:3
 	}
-//line server.go:276:4
+//line server.go:278:4
 _r9:
-//line server.go:276:3
+//line server.go:278:3
 	_, _t4 = runtime.Resume(_f, _s._a0)
-//line server.go:276:3
+//line server.go:278:3
 	_s._a0 = nil
-//line server.go:276:3
+//line server.go:278:3
 	if _f.Unwinds(_t4) {
-//line server.go:276:2
+//line server.go:278:2
 		return _s.Unwind(_t4)
-//line server.go:276:3
+//line server.go:278:3
 	}
-//line server.go:277:3
+//line server.go:279:3
 	_s.Err = nil
-//line server.go:277:3
+//line server.go:279:3
 	return _s.Return()
-//line server.go:277:4
+//line server.go:279:4
 _l21:
-//line server.go:279:2
+//line server.go:281:2
 	if len(_s.c.out) < 64<<10 {
-//line server.go:279:1
+//line server.go:281:1
 		goto _l22
-//line server.go:279:2
+//line server.go:281:2
 	}
-//line server.go:280:16
+//line server.go:282:16
 	_s._a0 = _s.c.flushAsync()
-//line server.go:280:16
+//line server.go:282:16
 	_s.PC = 10
-//line server.go:280:16
+//line server.go:282:16
 	_s.req = nil
-//line server.go:280:16
+//line server.go:282:16
 	_s.resp = nil
-//line server.go:280:16
+//line server.go:282:16
 	if _f.Suspend(_s._a0) {
-//line server.go:280:15
+//line server.go:282:15
 		return false
-//line server.go:280:16
+//line server.go:282:16
 	}
-//line server.go:280:17
+//line server.go:282:17
 _r10:
-//line server.go:280:16
+//line server.go:282:16
 	_, err_4 = runtime.Resume(_f, _s._a0)
-//line server.go:280:16
+//line server.go:282:16
 	_s._a0 = nil
-//line server.go:280:16
+//line server.go:282:16
 	if err_4 == nil {
-//line server.go:280:15
+//line server.go:282:15
 		goto _l23
-//line server.go:280:16
+//line server.go:282:16
 	}
-//line server.go:281:4
+//line server.go:283:4
 	_s.Err = nil
-//line server.go:281:4
+//line server.go:283:4
 	return _s.Return()
-//line server.go:281:5
+//line server.go:283:5
 _l23:
-//line server.go:281:5
+//line server.go:283:5
 _l22:
-//line server.go:281:5
+//line server.go:283:5
 _l2:
-//line server.go:281:4
+//line server.go:283:4
 	goto _l1
-//line server.go:281:5
+//line server.go:283:5
 }
 
-//line server.go:315:1
+//line server.go:317:1
 func (_s *connReadHeadCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:315:1
+//line server.go:317:1
 	var (
-//line server.go:315:1
+//line server.go:317:1
 		scope *runtime.Scope
-//line server.go:315:1
+//line server.go:317:1
 		err_1 error
-//line server.go:315:1
+//line server.go:317:1
 		err_2 error
-//line server.go:315:1
+//line server.go:317:1
 	)
-//line server.go:315:1
+//line server.go:317:1
 	switch _s.PC {
-//line server.go:315:1
+//line server.go:317:1
 	case 0:
-//line server.go:315:1
+//line server.go:317:1
 	case 1:
-//line server.go:315:1
+//line server.go:317:1
 		goto _r1
-//line server.go:315:1
+//line server.go:317:1
 	case 2:
-//line server.go:315:1
+//line server.go:317:1
 		goto _r2
-//line server.go:315:1
+//line server.go:317:1
 	default:
-//line server.go:315:1
+//line server.go:317:1
 		panic(runtime.BadPC(_s.PC))
-//line server.go:315:1
+//line server.go:317:1
 	}
-//line server.go:316:1
+//line server.go:318:1
 	scope = runtime.Timeout(_s.c.srv.readHeaderTimeout())
-//line server.go:317:1
+//line server.go:319:1
 	{
-//line server.go:317:1
+//line server.go:319:1
 		_d1 := scope.Close
-//line server.go:317:1
+//line server.go:319:1
 		_s.Defer(func() {
-//line server.go:317:1
+//line server.go:319:1
 			_d1()
-//line server.go:317:1
+//line server.go:319:1
 		})
-//line server.go:317:1
+//line server.go:319:1
 	}
-//line server.go:317:2
-_l1:
 //line server.go:319:2
+_l1:
+//line server.go:321:2
 	if req, err := _s.c.parseHead(); req != nil || err != nil {
-//line server.go:320:2
+//line server.go:322:2
 		_s.Ret, _s.Err = req, err
-//line server.go:320:2
+//line server.go:322:2
 		return _s.Return()
-//line server.go:320:3
+//line server.go:322:3
 	}
-//line server.go:322:15
+//line server.go:324:15
 	_s._a0 = _s.c.flushAsync()
-//line server.go:322:15
+//line server.go:324:15
 	_s.PC = 1
-//line server.go:322:15
+//line server.go:324:15
 	if _f.Suspend(_s._a0) {
-//line server.go:322:14
+//line server.go:324:14
 		return false
-//line server.go:322:15
+//line server.go:324:15
 	}
-//line server.go:322:16
+//line server.go:324:16
 _r1:
-//line server.go:322:15
+//line server.go:324:15
 	_, err_1 = runtime.Resume(_f, _s._a0)
-//line server.go:322:15
+//line server.go:324:15
 	_s._a0 = nil
-//line server.go:322:15
+//line server.go:324:15
 	if err_1 == nil {
-//line server.go:322:14
+//line server.go:324:14
 		goto _l4
-//line server.go:322:15
+//line server.go:324:15
 	}
-//line server.go:323:3
+//line server.go:325:3
 	_s.Ret, _s.Err = nil, err_1
-//line server.go:323:3
+//line server.go:325:3
 	return _s.Return()
-//line server.go:323:4
+//line server.go:325:4
 _l4:
-//line server.go:325:15
+//line server.go:327:15
 	_s._a0 = _s.c.fillAsync(0)
-//line server.go:325:15
+//line server.go:327:15
 	_s.PC = 2
-//line server.go:325:15
+//line server.go:327:15
 	if _f.Suspend(_s._a0) {
-//line server.go:325:14
+//line server.go:327:14
 		return false
-//line server.go:325:15
+//line server.go:327:15
 	}
-//line server.go:325:16
+//line server.go:327:16
 _r2:
-//line server.go:325:15
+//line server.go:327:15
 	_, err_2 = runtime.Resume(_f, _s._a0)
-//line server.go:325:15
+//line server.go:327:15
 	_s._a0 = nil
-//line server.go:325:15
+//line server.go:327:15
 	if err_2 == nil {
-//line server.go:325:14
+//line server.go:327:14
 		goto _l5
-//line server.go:325:15
+//line server.go:327:15
 	}
-//line server.go:326:3
+//line server.go:328:3
 	if errors.Is(err_2, runtime.ErrTimeout) && len(_s.c.buf) > 0 {
-//line server.go:327:3
+//line server.go:329:3
 		_s.Ret, _s.Err = nil, NewError(http.StatusRequestTimeout, "")
-//line server.go:327:3
+//line server.go:329:3
 		return _s.Return()
-//line server.go:327:4
+//line server.go:329:4
 	}
-//line server.go:329:3
+//line server.go:331:3
 	_s.Ret, _s.Err = nil, err_2
-//line server.go:329:3
+//line server.go:331:3
 	return _s.Return()
-//line server.go:329:4
+//line server.go:331:4
 _l5:
-//line server.go:329:3
+//line server.go:331:3
 	goto _l1
-//line server.go:329:4
+//line server.go:331:4
 }
 
-//line server.go:338:1
+//line server.go:340:1
 func (_s *connFlushCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:338:1
+//line server.go:340:1
 	var (
-//line server.go:338:1
+//line server.go:340:1
 		err error
-//line server.go:338:1
+//line server.go:340:1
 	)
-//line server.go:338:1
+//line server.go:340:1
 	switch _s.PC {
-//line server.go:338:1
+//line server.go:340:1
 	case 0:
-//line server.go:338:1
+//line server.go:340:1
 	case 1:
-//line server.go:338:1
+//line server.go:340:1
 		goto _r1
-//line server.go:338:1
+//line server.go:340:1
 	default:
-//line server.go:338:1
+//line server.go:340:1
 		panic(runtime.BadPC(_s.PC))
-//line server.go:338:1
+//line server.go:340:1
 	}
-//line server.go:339:1
+//line server.go:341:1
 	if len(_s.c.out) == 0 {
-//line server.go:340:1
-		_s.Err = nil
-//line server.go:340:1
-		return _s.Return()
-//line server.go:340:2
-	}
 //line server.go:342:1
-	err = _s.c.s.Write(_s.c.out)
-//line server.go:343:1
-	_s.c.out = _s.c.out[:0]
-//line server.go:344:1
-	if err != nil {
-//line server.go:345:1
-		_s.Err = err
-//line server.go:345:1
+		_s.Err = nil
+//line server.go:342:1
 		return _s.Return()
-//line server.go:345:2
+//line server.go:342:2
 	}
-//line server.go:347:10
+//line server.go:344:1
+	err = _s.c.s.Write(_s.c.out)
+//line server.go:345:1
+	_s.c.out = _s.c.out[:0]
+//line server.go:346:1
+	if err != nil {
+//line server.go:347:1
+		_s.Err = err
+//line server.go:347:1
+		return _s.Return()
+//line server.go:347:2
+	}
+//line server.go:349:10
 	_s._a0 = _s.c.s.Drain()
-//line server.go:347:10
+//line server.go:349:10
 	_s.PC = 1
-//line server.go:347:10
+//line server.go:349:10
 	_s.c = nil
-//line server.go:347:10
+//line server.go:349:10
 	if _f.Suspend(_s._a0) {
-//line server.go:347:9
+//line server.go:349:9
 		return false
-//line server.go:347:10
+//line server.go:349:10
 	}
-//line server.go:347:11
+//line server.go:349:11
 _r1:
-//line server.go:347:10
+//line server.go:349:10
 	_, err = runtime.Resume(_f, _s._a0)
-//line server.go:347:10
+//line server.go:349:10
 	_s._a0 = nil
-//line server.go:348:1
+//line server.go:350:1
 	_s.Err = err
-//line server.go:348:1
+//line server.go:350:1
 	return _s.Return()
-//line server.go:348:2
+//line server.go:350:2
 }

@@ -355,6 +355,18 @@ func TestHTTP10(t *testing.T) {
 	}
 }
 
+// TestExpectContinueUnread: a handler that does not read a body the
+// client waits to be asked for answers without "100 Continue", and the
+// connection closes.
+func TestExpectContinueUnread(t *testing.T) {
+	base := start(t, testServer(t, nil))
+	out := raw(t, base, "POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+	rs := responses(t, out)
+	if strings.Contains(out, "100 Continue") || len(rs) != 1 || !rs[0].Close {
+		t.Errorf("a body not read:\n%s", out)
+	}
+}
+
 func TestExpectContinue(t *testing.T) {
 	base := start(t, testServer(t, nil))
 	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
