@@ -255,8 +255,11 @@ func (ws *WebSocket) Receive() (Message, error) {
 			if len(payload) >= 2 {
 				ce.Code = int(binary.BigEndian.Uint16(payload))
 				ce.Reason = string(payload[2:])
-				if !validCloseCode(ce.Code) || !utf8.ValidString(ce.Reason) {
-					return Message{}, ws.fail(&CloseError{Code: CloseProtocolError, Reason: "invalid close frame"})
+				if !validCloseCode(ce.Code) {
+					return Message{}, ws.fail(&CloseError{Code: CloseProtocolError, Reason: "invalid close code"})
+				}
+				if !utf8.ValidString(ce.Reason) {
+					return Message{}, ws.fail(&CloseError{Code: CloseInvalidData, Reason: "close reason is not UTF-8"})
 				}
 			} else if len(payload) == 1 {
 				return Message{}, ws.fail(&CloseError{Code: CloseProtocolError, Reason: "invalid close frame"})

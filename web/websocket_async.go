@@ -3,13 +3,13 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Upgrade 447673a1252fb43a b9d03cdf952c1e74
 //asyncgen:func DialWebSocket ede72e7f3c98c665 862031b976737a8a
-//asyncgen:func WebSocket.Receive 6defd9678cf598a1 05e2a3ec4646d34c
-//asyncgen:func WebSocket.Send 931e56ec81f6745b 8e46f656f78b152b
-//asyncgen:func WebSocket.SendText 1197d0ab493b11c8 2eb53db9f6680da1
-//asyncgen:func WebSocket.Ping 434697f3e5120de9 c7b02471db864690
-//asyncgen:func WebSocket.Close 6ecfd9d424842093 72ff6153805ded82
-//asyncgen:func WebSocket.flush 015cfb8a6a2ecdf6 75502c6721de5710
-//asyncgen:sum 7f6a0dd3812a385c
+//asyncgen:func WebSocket.Receive 5c99864f9a60a24e 14010f5330989880
+//asyncgen:func WebSocket.Send 931e56ec81f6745b 7b19ed685ae3132f
+//asyncgen:func WebSocket.SendText 1197d0ab493b11c8 8a3cc738dafba57d
+//asyncgen:func WebSocket.Ping 434697f3e5120de9 945658f293743157
+//asyncgen:func WebSocket.Close 6ecfd9d424842093 b12b9c953d5b2ea7
+//asyncgen:func WebSocket.flush 015cfb8a6a2ecdf6 755fa755728ce4ce
+//asyncgen:sum 6a0c6937c17ac7f0
 
 package web
 
@@ -163,10 +163,10 @@ func (_s *webSocketSendCoro) Info() *runtime.FuncInfo {
 var webSocketSendInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  12,
-		Line: 425,
+		Line: 428,
 	}},
 	File: "websocket.go",
-	Line: 414,
+	Line: 417,
 	Name: "web.WebSocket.Send",
 }
 
@@ -194,10 +194,10 @@ func (_s *webSocketSendTextCoro) Info() *runtime.FuncInfo {
 var webSocketSendTextInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  12,
-		Line: 433,
+		Line: 436,
 	}},
 	File: "websocket.go",
-	Line: 432,
+	Line: 435,
 	Name: "web.WebSocket.SendText",
 }
 
@@ -225,10 +225,10 @@ func (_s *webSocketPingCoro) Info() *runtime.FuncInfo {
 var webSocketPingInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  12,
-		Line: 448,
+		Line: 451,
 	}},
 	File: "websocket.go",
-	Line: 440,
+	Line: 443,
 	Name: "web.WebSocket.Ping",
 }
 
@@ -259,13 +259,13 @@ func (_s *webSocketCloseCoro) Info() *runtime.FuncInfo {
 var webSocketCloseInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  16,
-		Line: 467,
+		Line: 470,
 	}, {
 		Col:  13,
-		Line: 475,
+		Line: 478,
 	}},
 	File: "websocket.go",
-	Line: 457,
+	Line: 460,
 	Name: "web.WebSocket.Close",
 }
 
@@ -292,10 +292,10 @@ func (_s *webSocketFlushCoro) Info() *runtime.FuncInfo {
 var webSocketFlushInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  12,
-		Line: 512,
+		Line: 515,
 	}},
 	File: "websocket.go",
-	Line: 505,
+	Line: 508,
 	Name: "web.WebSocket.flush",
 }
 
@@ -703,27 +703,27 @@ _l4:
 		goto _l9
 //line websocket.go:253:7
 	}
-//line websocket.go:279:7
+//line websocket.go:282:7
 	if _t1 == opContinuation {
-//line websocket.go:279:6
+//line websocket.go:282:6
 		goto _l10
-//line websocket.go:279:7
+//line websocket.go:282:7
 	}
-//line websocket.go:284:7
+//line websocket.go:287:7
 	if _t1 == byte(TextMessage) {
-//line websocket.go:284:6
+//line websocket.go:287:6
 		goto _l11
-//line websocket.go:284:7
+//line websocket.go:287:7
 	}
-//line websocket.go:284:7
+//line websocket.go:287:7
 	if _t1 == byte(BinaryMessage) {
-//line websocket.go:284:6
+//line websocket.go:287:6
 		goto _l11
-//line websocket.go:284:7
+//line websocket.go:287:7
 	}
-//line websocket.go:284:7
+//line websocket.go:287:7
 	goto _l12
-//line websocket.go:284:8
+//line websocket.go:287:8
 _l7:
 //line websocket.go:248:3
 	_s.ws.out = _s.ws.appendFrame(_s.ws.out, true, opPong, payload)
@@ -772,527 +772,535 @@ _l9:
 //line websocket.go:257:3
 		ce.Reason = string(payload[2:])
 //line websocket.go:258:3
-		if !validCloseCode(ce.Code) || !utf8.ValidString(ce.Reason) {
+		if !validCloseCode(ce.Code) {
 //line websocket.go:259:3
-			_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseProtocolError, Reason: "invalid close frame"})
+			_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseProtocolError, Reason: "invalid close code"})
 //line websocket.go:259:3
 			return _s.Return()
 //line websocket.go:259:4
 		}
-//line websocket.go:259:5
-	} else if len(payload) == 1 {
+//line websocket.go:261:3
+		if !utf8.ValidString(ce.Reason) {
 //line websocket.go:262:3
-		_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseProtocolError, Reason: "invalid close frame"})
+			_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseInvalidData, Reason: "close reason is not UTF-8"})
 //line websocket.go:262:3
-		return _s.Return()
-//line websocket.go:262:4
-	}
-//line websocket.go:264:3
-	_s.ws.gotClose = ce
-//line websocket.go:265:3
-	if !_s.ws.sentClose {
-//line websocket.go:267:3
-		_s.ws.sentClose = true
-//line websocket.go:268:3
-		body := []byte(nil)
-//line websocket.go:269:3
-		if ce.Code != CloseNoStatus {
-//line websocket.go:270:3
-			body = binary.BigEndian.AppendUint16(nil, uint16(ce.Code))
-//line websocket.go:270:4
-		}
-//line websocket.go:272:3
-		_s.ws.out = _s.ws.appendFrame(_s.ws.out, true, opClose, body)
-//line websocket.go:273:3
-		_s.ws.w.s.Write(_s.ws.out)
-//line websocket.go:274:3
-		_s.ws.out = _s.ws.out[:0]
-//line websocket.go:274:4
-	}
-//line websocket.go:276:3
-	_s.ws.err = ce
-//line websocket.go:277:3
-	_s.ws.w.s.Close()
-//line websocket.go:278:3
-	_s.Ret, _s.Err = Message{}, ce
-//line websocket.go:278:3
-	return _s.Return()
-//line websocket.go:278:4
-_l10:
-//line websocket.go:280:3
-	if !_s.inMessage {
-//line websocket.go:281:3
-		_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseProtocolError, Reason: "continuation without a message"})
-//line websocket.go:281:3
-		return _s.Return()
-//line websocket.go:281:4
-	}
-//line websocket.go:283:3
-	_s.msg.Data = append(_s.msg.Data, payload...)
-//line websocket.go:283:3
-	goto _l6
-//line websocket.go:283:4
-_l11:
-//line websocket.go:285:3
-	if _s.inMessage {
-//line websocket.go:286:3
-		_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseProtocolError, Reason: "a new message inside a fragmented one"})
-//line websocket.go:286:3
-		return _s.Return()
-//line websocket.go:286:4
-	}
-//line websocket.go:288:3
-	_s.inMessage = true
-//line websocket.go:289:3
-	_s.msg = Message{Type: MessageType(_s.op), Data: append([]byte(nil), payload...)}
-//line websocket.go:289:3
-	goto _l6
-//line websocket.go:289:4
-_l12:
-//line websocket.go:291:3
-	_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseProtocolError, Reason: "unknown opcode"})
-//line websocket.go:291:3
-	return _s.Return()
-//line websocket.go:291:4
-_l6:
-//line websocket.go:293:2
-	if len(_s.msg.Data) > _s.ws.maxMessage() {
-//line websocket.go:294:2
-		_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseTooBig, Reason: "message too big"})
-//line websocket.go:294:2
-		return _s.Return()
-//line websocket.go:294:3
-	}
-//line websocket.go:296:2
-	if _s.inMessage && _s.fin && _s.op <= byte(BinaryMessage) {
-//line websocket.go:297:2
-		if _s.msg.Type == TextMessage && !utf8.Valid(_s.msg.Data) {
-//line websocket.go:298:2
-			_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseInvalidData, Reason: "text message is not UTF-8"})
-//line websocket.go:298:2
 			return _s.Return()
-//line websocket.go:298:3
+//line websocket.go:262:4
 		}
-//line websocket.go:300:2
-		_s.Ret, _s.Err = _s.msg, nil
-//line websocket.go:300:2
+//line websocket.go:262:5
+	} else if len(payload) == 1 {
+//line websocket.go:265:3
+		_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseProtocolError, Reason: "invalid close frame"})
+//line websocket.go:265:3
 		return _s.Return()
-//line websocket.go:300:3
+//line websocket.go:265:4
 	}
-//line websocket.go:300:4
+//line websocket.go:267:3
+	_s.ws.gotClose = ce
+//line websocket.go:268:3
+	if !_s.ws.sentClose {
+//line websocket.go:270:3
+		_s.ws.sentClose = true
+//line websocket.go:271:3
+		body := []byte(nil)
+//line websocket.go:272:3
+		if ce.Code != CloseNoStatus {
+//line websocket.go:273:3
+			body = binary.BigEndian.AppendUint16(nil, uint16(ce.Code))
+//line websocket.go:273:4
+		}
+//line websocket.go:275:3
+		_s.ws.out = _s.ws.appendFrame(_s.ws.out, true, opClose, body)
+//line websocket.go:276:3
+		_s.ws.w.s.Write(_s.ws.out)
+//line websocket.go:277:3
+		_s.ws.out = _s.ws.out[:0]
+//line websocket.go:277:4
+	}
+//line websocket.go:279:3
+	_s.ws.err = ce
+//line websocket.go:280:3
+	_s.ws.w.s.Close()
+//line websocket.go:281:3
+	_s.Ret, _s.Err = Message{}, ce
+//line websocket.go:281:3
+	return _s.Return()
+//line websocket.go:281:4
+_l10:
+//line websocket.go:283:3
+	if !_s.inMessage {
+//line websocket.go:284:3
+		_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseProtocolError, Reason: "continuation without a message"})
+//line websocket.go:284:3
+		return _s.Return()
+//line websocket.go:284:4
+	}
+//line websocket.go:286:3
+	_s.msg.Data = append(_s.msg.Data, payload...)
+//line websocket.go:286:3
+	goto _l6
+//line websocket.go:286:4
+_l11:
+//line websocket.go:288:3
+	if _s.inMessage {
+//line websocket.go:289:3
+		_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseProtocolError, Reason: "a new message inside a fragmented one"})
+//line websocket.go:289:3
+		return _s.Return()
+//line websocket.go:289:4
+	}
+//line websocket.go:291:3
+	_s.inMessage = true
+//line websocket.go:292:3
+	_s.msg = Message{Type: MessageType(_s.op), Data: append([]byte(nil), payload...)}
+//line websocket.go:292:3
+	goto _l6
+//line websocket.go:292:4
+_l12:
+//line websocket.go:294:3
+	_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseProtocolError, Reason: "unknown opcode"})
+//line websocket.go:294:3
+	return _s.Return()
+//line websocket.go:294:4
+_l6:
+//line websocket.go:296:2
+	if len(_s.msg.Data) > _s.ws.maxMessage() {
+//line websocket.go:297:2
+		_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseTooBig, Reason: "message too big"})
+//line websocket.go:297:2
+		return _s.Return()
+//line websocket.go:297:3
+	}
+//line websocket.go:299:2
+	if _s.inMessage && _s.fin && _s.op <= byte(BinaryMessage) {
+//line websocket.go:300:2
+		if _s.msg.Type == TextMessage && !utf8.Valid(_s.msg.Data) {
+//line websocket.go:301:2
+			_s.Ret, _s.Err = Message{}, _s.ws.fail(&CloseError{Code: CloseInvalidData, Reason: "text message is not UTF-8"})
+//line websocket.go:301:2
+			return _s.Return()
+//line websocket.go:301:3
+		}
+//line websocket.go:303:2
+		_s.Ret, _s.Err = _s.msg, nil
+//line websocket.go:303:2
+		return _s.Return()
+//line websocket.go:303:3
+	}
+//line websocket.go:303:4
 _l2:
-//line websocket.go:300:3
+//line websocket.go:303:3
 	goto _l1
-//line websocket.go:300:4
+//line websocket.go:303:4
 }
 
-//line websocket.go:414:1
+//line websocket.go:417:1
 func (_s *webSocketSendCoro) Step(_f *runtime.Fiber) bool {
-//line websocket.go:414:1
+//line websocket.go:417:1
 	var (
-//line websocket.go:414:1
+//line websocket.go:417:1
 		err_1 error
-//line websocket.go:414:1
+//line websocket.go:417:1
 	)
-//line websocket.go:414:1
+//line websocket.go:417:1
 	switch _s.PC {
-//line websocket.go:414:1
+//line websocket.go:417:1
 	case 0:
-//line websocket.go:414:1
+//line websocket.go:417:1
 	case 1:
-//line websocket.go:414:1
+//line websocket.go:417:1
 		goto _r1
-//line websocket.go:414:1
+//line websocket.go:417:1
 	default:
-//line websocket.go:414:1
+//line websocket.go:417:1
 		panic(runtime.BadPC(_s.PC))
-//line websocket.go:414:1
-	}
-//line websocket.go:415:1
-	if _s.ws.err != nil {
-//line websocket.go:416:1
-		_s.Err = _s.ws.err
-//line websocket.go:416:1
-		return _s.Return()
-//line websocket.go:416:2
+//line websocket.go:417:1
 	}
 //line websocket.go:418:1
-	if _s.ws.sentClose {
+	if _s.ws.err != nil {
 //line websocket.go:419:1
-		_s.Err = errors.New("web: WebSocket.Send after Close")
+		_s.Err = _s.ws.err
 //line websocket.go:419:1
 		return _s.Return()
 //line websocket.go:419:2
 	}
 //line websocket.go:421:1
-	if _s.typ != TextMessage && _s.typ != BinaryMessage {
+	if _s.ws.sentClose {
 //line websocket.go:422:1
-		_s.Err = fmt.Errorf("web: WebSocket.Send: message type %d", _s.typ)
+		_s.Err = errors.New("web: WebSocket.Send after Close")
 //line websocket.go:422:1
 		return _s.Return()
 //line websocket.go:422:2
 	}
 //line websocket.go:424:1
-	_s.ws.out = _s.ws.appendFrame(_s.ws.out, true, byte(_s.typ), _s.data)
-//line websocket.go:425:11
-	_s._a0 = _s.ws.flushAsync()
-//line websocket.go:425:11
-	_s.PC = 1
-//line websocket.go:425:11
-	_s.ws = nil
-//line websocket.go:425:11
-	_s.data = nil
-//line websocket.go:425:11
-	if _f.Suspend(_s._a0) {
-//line websocket.go:425:10
-		return false
-//line websocket.go:425:11
-	}
-//line websocket.go:425:12
-_r1:
-//line websocket.go:425:11
-	_, err_1 = runtime.Resume(_f, _s._a0)
-//line websocket.go:425:11
-	_s._a0 = nil
-//line websocket.go:426:1
-	_s.Err = err_1
-//line websocket.go:426:1
-	return _s.Return()
-//line websocket.go:426:2
-}
-
-//line websocket.go:432:1
-func (_s *webSocketSendTextCoro) Step(_f *runtime.Fiber) bool {
-//line websocket.go:432:1
-	var (
-//line websocket.go:432:1
-		err error
-//line websocket.go:432:1
-	)
-//line websocket.go:432:1
-	switch _s.PC {
-//line websocket.go:432:1
-	case 0:
-//line websocket.go:432:1
-	case 1:
-//line websocket.go:432:1
-		goto _r1
-//line websocket.go:432:1
-	default:
-//line websocket.go:432:1
-		panic(runtime.BadPC(_s.PC))
-//line websocket.go:432:1
-	}
-//line websocket.go:433:11
-	_s._a0 = _s.ws.SendAsync(TextMessage, []byte(_s.s))
-//line websocket.go:433:11
-	_s.PC = 1
-//line websocket.go:433:11
-	_s.ws = nil
-//line websocket.go:433:11
-	_s.s = ""
-//line websocket.go:433:11
-	if _f.Suspend(_s._a0) {
-//line websocket.go:433:10
-		return false
-//line websocket.go:433:11
-	}
-//line websocket.go:433:12
-_r1:
-//line websocket.go:433:11
-	_, err = runtime.Resume(_f, _s._a0)
-//line websocket.go:433:11
-	_s._a0 = nil
-//line websocket.go:434:1
-	_s.Err = err
-//line websocket.go:434:1
-	return _s.Return()
-//line websocket.go:434:2
-}
-
-//line websocket.go:440:1
-func (_s *webSocketPingCoro) Step(_f *runtime.Fiber) bool {
-//line websocket.go:440:1
-	var (
-//line websocket.go:440:1
-		err_1 error
-//line websocket.go:440:1
-	)
-//line websocket.go:440:1
-	switch _s.PC {
-//line websocket.go:440:1
-	case 0:
-//line websocket.go:440:1
-	case 1:
-//line websocket.go:440:1
-		goto _r1
-//line websocket.go:440:1
-	default:
-//line websocket.go:440:1
-		panic(runtime.BadPC(_s.PC))
-//line websocket.go:440:1
-	}
-//line websocket.go:441:1
-	if len(_s.data) > 125 {
-//line websocket.go:442:1
-		_s.Err = errors.New("web: WebSocket.Ping: more than 125 bytes")
-//line websocket.go:442:1
+	if _s.typ != TextMessage && _s.typ != BinaryMessage {
+//line websocket.go:425:1
+		_s.Err = fmt.Errorf("web: WebSocket.Send: message type %d", _s.typ)
+//line websocket.go:425:1
 		return _s.Return()
-//line websocket.go:442:2
+//line websocket.go:425:2
+	}
+//line websocket.go:427:1
+	_s.ws.out = _s.ws.appendFrame(_s.ws.out, true, byte(_s.typ), _s.data)
+//line websocket.go:428:11
+	_s._a0 = _s.ws.flushAsync()
+//line websocket.go:428:11
+	_s.PC = 1
+//line websocket.go:428:11
+	_s.ws = nil
+//line websocket.go:428:11
+	_s.data = nil
+//line websocket.go:428:11
+	if _f.Suspend(_s._a0) {
+//line websocket.go:428:10
+		return false
+//line websocket.go:428:11
+	}
+//line websocket.go:428:12
+_r1:
+//line websocket.go:428:11
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line websocket.go:428:11
+	_s._a0 = nil
+//line websocket.go:429:1
+	_s.Err = err_1
+//line websocket.go:429:1
+	return _s.Return()
+//line websocket.go:429:2
+}
+
+//line websocket.go:435:1
+func (_s *webSocketSendTextCoro) Step(_f *runtime.Fiber) bool {
+//line websocket.go:435:1
+	var (
+//line websocket.go:435:1
+		err error
+//line websocket.go:435:1
+	)
+//line websocket.go:435:1
+	switch _s.PC {
+//line websocket.go:435:1
+	case 0:
+//line websocket.go:435:1
+	case 1:
+//line websocket.go:435:1
+		goto _r1
+//line websocket.go:435:1
+	default:
+//line websocket.go:435:1
+		panic(runtime.BadPC(_s.PC))
+//line websocket.go:435:1
+	}
+//line websocket.go:436:11
+	_s._a0 = _s.ws.SendAsync(TextMessage, []byte(_s.s))
+//line websocket.go:436:11
+	_s.PC = 1
+//line websocket.go:436:11
+	_s.ws = nil
+//line websocket.go:436:11
+	_s.s = ""
+//line websocket.go:436:11
+	if _f.Suspend(_s._a0) {
+//line websocket.go:436:10
+		return false
+//line websocket.go:436:11
+	}
+//line websocket.go:436:12
+_r1:
+//line websocket.go:436:11
+	_, err = runtime.Resume(_f, _s._a0)
+//line websocket.go:436:11
+	_s._a0 = nil
+//line websocket.go:437:1
+	_s.Err = err
+//line websocket.go:437:1
+	return _s.Return()
+//line websocket.go:437:2
+}
+
+//line websocket.go:443:1
+func (_s *webSocketPingCoro) Step(_f *runtime.Fiber) bool {
+//line websocket.go:443:1
+	var (
+//line websocket.go:443:1
+		err_1 error
+//line websocket.go:443:1
+	)
+//line websocket.go:443:1
+	switch _s.PC {
+//line websocket.go:443:1
+	case 0:
+//line websocket.go:443:1
+	case 1:
+//line websocket.go:443:1
+		goto _r1
+//line websocket.go:443:1
+	default:
+//line websocket.go:443:1
+		panic(runtime.BadPC(_s.PC))
+//line websocket.go:443:1
 	}
 //line websocket.go:444:1
-	if _s.ws.err != nil {
+	if len(_s.data) > 125 {
 //line websocket.go:445:1
-		_s.Err = _s.ws.err
+		_s.Err = errors.New("web: WebSocket.Ping: more than 125 bytes")
 //line websocket.go:445:1
 		return _s.Return()
 //line websocket.go:445:2
 	}
 //line websocket.go:447:1
-	_s.ws.out = _s.ws.appendFrame(_s.ws.out, true, opPing, _s.data)
-//line websocket.go:448:11
-	_s._a0 = _s.ws.flushAsync()
-//line websocket.go:448:11
-	_s.PC = 1
-//line websocket.go:448:11
-	_s.ws = nil
-//line websocket.go:448:11
-	_s.data = nil
-//line websocket.go:448:11
-	if _f.Suspend(_s._a0) {
-//line websocket.go:448:10
-		return false
-//line websocket.go:448:11
-	}
-//line websocket.go:448:12
-_r1:
-//line websocket.go:448:11
-	_, err_1 = runtime.Resume(_f, _s._a0)
-//line websocket.go:448:11
-	_s._a0 = nil
-//line websocket.go:449:1
-	_s.Err = err_1
-//line websocket.go:449:1
-	return _s.Return()
-//line websocket.go:449:2
-}
-
-//line websocket.go:457:1
-func (_s *webSocketCloseCoro) Step(_f *runtime.Fiber) bool {
-//line websocket.go:457:1
-	var (
-//line websocket.go:457:1
-		err_1 error
-//line websocket.go:457:1
-		scope *runtime.Scope
-//line websocket.go:457:1
-		err_2 error
-//line websocket.go:457:1
-	)
-//line websocket.go:457:1
-	switch _s.PC {
-//line websocket.go:457:1
-	case 0:
-//line websocket.go:457:1
-	case 1:
-//line websocket.go:457:1
-		goto _r1
-//line websocket.go:457:1
-	case 2:
-//line websocket.go:457:1
-		goto _r2
-//line websocket.go:457:1
-	default:
-//line websocket.go:457:1
-		panic(runtime.BadPC(_s.PC))
-//line websocket.go:457:1
-	}
-//line websocket.go:458:1
 	if _s.ws.err != nil {
-//line websocket.go:459:1
-		if _s.ws.gotClose != nil {
-//line websocket.go:460:1
-			_s.Err = nil
-//line websocket.go:460:1
-			return _s.Return()
-//line websocket.go:460:2
-		}
-//line websocket.go:462:1
+//line websocket.go:448:1
 		_s.Err = _s.ws.err
-//line websocket.go:462:1
+//line websocket.go:448:1
 		return _s.Return()
-//line websocket.go:462:2
+//line websocket.go:448:2
 	}
-//line websocket.go:464:1
-	if _s.ws.sentClose {
-//line websocket.go:464:1
-		goto _l1
-//line websocket.go:464:1
-	}
-//line websocket.go:465:2
-	_s.ws.sentClose = true
-//line websocket.go:466:2
-	_s.ws.out = _s.ws.appendFrame(_s.ws.out, true, opClose, append(binary.BigEndian.AppendUint16(nil, uint16(_s.code)), _s.reason...))
-//line websocket.go:467:15
+//line websocket.go:450:1
+	_s.ws.out = _s.ws.appendFrame(_s.ws.out, true, opPing, _s.data)
+//line websocket.go:451:11
 	_s._a0 = _s.ws.flushAsync()
-//line websocket.go:467:15
+//line websocket.go:451:11
 	_s.PC = 1
-//line websocket.go:467:15
-	_s.reason = ""
-//line websocket.go:467:15
+//line websocket.go:451:11
+	_s.ws = nil
+//line websocket.go:451:11
+	_s.data = nil
+//line websocket.go:451:11
 	if _f.Suspend(_s._a0) {
-//line websocket.go:467:14
+//line websocket.go:451:10
 		return false
-//line websocket.go:467:15
+//line websocket.go:451:11
 	}
-//line websocket.go:467:16
+//line websocket.go:451:12
 _r1:
-//line websocket.go:467:15
+//line websocket.go:451:11
 	_, err_1 = runtime.Resume(_f, _s._a0)
-//line websocket.go:467:15
+//line websocket.go:451:11
 	_s._a0 = nil
-//line websocket.go:467:15
-	if err_1 == nil {
-//line websocket.go:467:14
-		goto _l2
-//line websocket.go:467:15
-	}
-//line websocket.go:468:3
-	_s.ws.w.s.Close()
-//line websocket.go:469:3
+//line websocket.go:452:1
 	_s.Err = err_1
-//line websocket.go:469:3
+//line websocket.go:452:1
 	return _s.Return()
-//line websocket.go:469:4
-_l2:
-//line websocket.go:469:4
-_l1:
-//line websocket.go:472:1
-	scope = runtime.Timeout(orDefault(_s.ws.CloseTimeout, 5*time.Second))
-//line websocket.go:473:1
-	{
-//line websocket.go:473:1
-		_d1 := scope.Close
-//line websocket.go:473:1
-		_s.Defer(func() {
-//line websocket.go:473:1
-			_d1()
-//line websocket.go:473:1
-		})
-//line websocket.go:473:1
-	}
-//line websocket.go:473:2
-_l3:
-//line websocket.go:475:12
-	_s._a1 = _s.ws.ReceiveAsync()
-//line websocket.go:475:12
-	_s.PC = 2
-//line websocket.go:475:12
-	_s.reason = ""
-//line websocket.go:475:12
-	if _f.Suspend(_s._a1) {
-//line websocket.go:475:11
-		return false
-//line websocket.go:475:12
-	}
-//line websocket.go:475:13
-_r2:
-//line websocket.go:475:12
-	_, err_2 = runtime.Resume(_f, _s._a1)
-//line websocket.go:475:12
-	_s._a1 = nil
-//line websocket.go:476:2
-	_s.ce = new(*CloseError)
-//line websocket.go:477:2
-	if errors.As(err_2, &(*_s.ce)) {
-//line websocket.go:478:2
-		_s.Err = nil
-//line websocket.go:478:2
-		return _s.Return()
-//line websocket.go:478:3
-	}
-//line websocket.go:480:2
-	if err_2 != nil {
-//line websocket.go:481:2
-		_s.ws.w.s.Close()
-//line websocket.go:482:2
-		_s.Err = err_2
-//line websocket.go:482:2
-		return _s.Return()
-//line websocket.go:482:3
-	}
-//line websocket.go:482:3
-	goto _l3
-//line websocket.go:482:4
+//line websocket.go:452:2
 }
 
-//line websocket.go:505:1
-func (_s *webSocketFlushCoro) Step(_f *runtime.Fiber) bool {
-//line websocket.go:505:1
+//line websocket.go:460:1
+func (_s *webSocketCloseCoro) Step(_f *runtime.Fiber) bool {
+//line websocket.go:460:1
 	var (
-//line websocket.go:505:1
+//line websocket.go:460:1
 		err_1 error
-//line websocket.go:505:1
+//line websocket.go:460:1
+		scope *runtime.Scope
+//line websocket.go:460:1
+		err_2 error
+//line websocket.go:460:1
 	)
-//line websocket.go:505:1
+//line websocket.go:460:1
 	switch _s.PC {
-//line websocket.go:505:1
+//line websocket.go:460:1
 	case 0:
-//line websocket.go:505:1
+//line websocket.go:460:1
 	case 1:
-//line websocket.go:505:1
+//line websocket.go:460:1
 		goto _r1
-//line websocket.go:505:1
+//line websocket.go:460:1
+	case 2:
+//line websocket.go:460:1
+		goto _r2
+//line websocket.go:460:1
 	default:
-//line websocket.go:505:1
+//line websocket.go:460:1
 		panic(runtime.BadPC(_s.PC))
-//line websocket.go:505:1
+//line websocket.go:460:1
 	}
-//line websocket.go:506:1
-	if len(_s.ws.out) == 0 {
-//line websocket.go:507:1
-		_s.Err = nil
-//line websocket.go:507:1
+//line websocket.go:461:1
+	if _s.ws.err != nil {
+//line websocket.go:462:1
+		if _s.ws.gotClose != nil {
+//line websocket.go:463:1
+			_s.Err = nil
+//line websocket.go:463:1
+			return _s.Return()
+//line websocket.go:463:2
+		}
+//line websocket.go:465:1
+		_s.Err = _s.ws.err
+//line websocket.go:465:1
 		return _s.Return()
-//line websocket.go:507:2
+//line websocket.go:465:2
+	}
+//line websocket.go:467:1
+	if _s.ws.sentClose {
+//line websocket.go:467:1
+		goto _l1
+//line websocket.go:467:1
+	}
+//line websocket.go:468:2
+	_s.ws.sentClose = true
+//line websocket.go:469:2
+	_s.ws.out = _s.ws.appendFrame(_s.ws.out, true, opClose, append(binary.BigEndian.AppendUint16(nil, uint16(_s.code)), _s.reason...))
+//line websocket.go:470:15
+	_s._a0 = _s.ws.flushAsync()
+//line websocket.go:470:15
+	_s.PC = 1
+//line websocket.go:470:15
+	_s.reason = ""
+//line websocket.go:470:15
+	if _f.Suspend(_s._a0) {
+//line websocket.go:470:14
+		return false
+//line websocket.go:470:15
+	}
+//line websocket.go:470:16
+_r1:
+//line websocket.go:470:15
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line websocket.go:470:15
+	_s._a0 = nil
+//line websocket.go:470:15
+	if err_1 == nil {
+//line websocket.go:470:14
+		goto _l2
+//line websocket.go:470:15
+	}
+//line websocket.go:471:3
+	_s.ws.w.s.Close()
+//line websocket.go:472:3
+	_s.Err = err_1
+//line websocket.go:472:3
+	return _s.Return()
+//line websocket.go:472:4
+_l2:
+//line websocket.go:472:4
+_l1:
+//line websocket.go:475:1
+	scope = runtime.Timeout(orDefault(_s.ws.CloseTimeout, 5*time.Second))
+//line websocket.go:476:1
+	{
+//line websocket.go:476:1
+		_d1 := scope.Close
+//line websocket.go:476:1
+		_s.Defer(func() {
+//line websocket.go:476:1
+			_d1()
+//line websocket.go:476:1
+		})
+//line websocket.go:476:1
+	}
+//line websocket.go:476:2
+_l3:
+//line websocket.go:478:12
+	_s._a1 = _s.ws.ReceiveAsync()
+//line websocket.go:478:12
+	_s.PC = 2
+//line websocket.go:478:12
+	_s.reason = ""
+//line websocket.go:478:12
+	if _f.Suspend(_s._a1) {
+//line websocket.go:478:11
+		return false
+//line websocket.go:478:12
+	}
+//line websocket.go:478:13
+_r2:
+//line websocket.go:478:12
+	_, err_2 = runtime.Resume(_f, _s._a1)
+//line websocket.go:478:12
+	_s._a1 = nil
+//line websocket.go:479:2
+	_s.ce = new(*CloseError)
+//line websocket.go:480:2
+	if errors.As(err_2, &(*_s.ce)) {
+//line websocket.go:481:2
+		_s.Err = nil
+//line websocket.go:481:2
+		return _s.Return()
+//line websocket.go:481:3
+	}
+//line websocket.go:483:2
+	if err_2 != nil {
+//line websocket.go:484:2
+		_s.ws.w.s.Close()
+//line websocket.go:485:2
+		_s.Err = err_2
+//line websocket.go:485:2
+		return _s.Return()
+//line websocket.go:485:3
+	}
+//line websocket.go:485:3
+	goto _l3
+//line websocket.go:485:4
+}
+
+//line websocket.go:508:1
+func (_s *webSocketFlushCoro) Step(_f *runtime.Fiber) bool {
+//line websocket.go:508:1
+	var (
+//line websocket.go:508:1
+		err_1 error
+//line websocket.go:508:1
+	)
+//line websocket.go:508:1
+	switch _s.PC {
+//line websocket.go:508:1
+	case 0:
+//line websocket.go:508:1
+	case 1:
+//line websocket.go:508:1
+		goto _r1
+//line websocket.go:508:1
+	default:
+//line websocket.go:508:1
+		panic(runtime.BadPC(_s.PC))
+//line websocket.go:508:1
 	}
 //line websocket.go:509:1
-	err_1 = _s.ws.w.s.Write(_s.ws.out)
+	if len(_s.ws.out) == 0 {
 //line websocket.go:510:1
+		_s.Err = nil
+//line websocket.go:510:1
+		return _s.Return()
+//line websocket.go:510:2
+	}
+//line websocket.go:512:1
+	err_1 = _s.ws.w.s.Write(_s.ws.out)
+//line websocket.go:513:1
 	_s.ws.out = _s.ws.out[:0]
-//line websocket.go:511:1
-	if err_1 != nil {
-//line websocket.go:511:1
-		goto _l1
-//line websocket.go:511:1
-	}
-//line websocket.go:512:11
-	_s._a0 = _s.ws.w.s.Drain()
-//line websocket.go:512:11
-	_s.PC = 1
-//line websocket.go:512:11
-	if _f.Suspend(_s._a0) {
-//line websocket.go:512:10
-		return false
-//line websocket.go:512:11
-	}
-//line websocket.go:512:12
-_r1:
-//line websocket.go:512:11
-	_, err_1 = runtime.Resume(_f, _s._a0)
-//line websocket.go:512:11
-	_s._a0 = nil
-//line websocket.go:512:12
-_l1:
 //line websocket.go:514:1
 	if err_1 != nil {
-//line websocket.go:515:1
-		_s.ws.err = err_1
-//line websocket.go:515:2
+//line websocket.go:514:1
+		goto _l1
+//line websocket.go:514:1
 	}
+//line websocket.go:515:11
+	_s._a0 = _s.ws.w.s.Drain()
+//line websocket.go:515:11
+	_s.PC = 1
+//line websocket.go:515:11
+	if _f.Suspend(_s._a0) {
+//line websocket.go:515:10
+		return false
+//line websocket.go:515:11
+	}
+//line websocket.go:515:12
+_r1:
+//line websocket.go:515:11
+	_, err_1 = runtime.Resume(_f, _s._a0)
+//line websocket.go:515:11
+	_s._a0 = nil
+//line websocket.go:515:12
+_l1:
 //line websocket.go:517:1
+	if err_1 != nil {
+//line websocket.go:518:1
+		_s.ws.err = err_1
+//line websocket.go:518:2
+	}
+//line websocket.go:520:1
 	_s.Err = err_1
-//line websocket.go:517:1
+//line websocket.go:520:1
 	return _s.Return()
-//line websocket.go:517:2
+//line websocket.go:520:2
 }

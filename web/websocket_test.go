@@ -229,6 +229,15 @@ func TestWebSocketProtocol(t *testing.T) {
 		{"bad UTF-8", [][]byte{frame(true, 1, []byte{0xff, 0xfe})}, web.CloseInvalidData},
 		{"too big", [][]byte{frame(true, 2, make([]byte, 1<<20+1))}, web.CloseTooBig},
 		{"close", [][]byte{frame(true, 8, []byte{0x03, 0xe8})}, web.CloseNormal},
+		{"close without code", [][]byte{frame(true, 8, nil)}, -1},
+		{"close with one byte", [][]byte{frame(true, 8, []byte{3})}, web.CloseProtocolError},
+		{"close code 1005", [][]byte{frame(true, 8, []byte{0x03, 0xed})}, web.CloseProtocolError},
+		{"close code 999", [][]byte{frame(true, 8, []byte{0x03, 0xe7})}, web.CloseProtocolError},
+		{"close code 4000", [][]byte{frame(true, 8, []byte{0x0f, 0xa0})}, 4000},
+		{"close reason not UTF-8", [][]byte{frame(true, 8, []byte{0x03, 0xe8, 0xff})}, web.CloseInvalidData},
+		{"ping of 126 bytes", [][]byte{frame(true, 9, make([]byte, 126))}, web.CloseProtocolError},
+		{"new message inside a fragmented one", [][]byte{frame(false, 1, []byte("a")), frame(true, 1, []byte("b"))}, web.CloseProtocolError},
+		{"UTF-8 split across fragments", [][]byte{frame(false, 1, []byte{0xc3}), frame(true, 0, []byte{0xa9}), frame(true, 8, []byte{0x03, 0xe8})}, web.CloseNormal},
 	} {
 		if got := closeCode(rawWS(t, url, c.frames...)); got != c.code {
 			t.Errorf("%s: closed with %d, want %d", c.name, got, c.code)
