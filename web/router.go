@@ -20,16 +20,20 @@ type Router struct {
 	mw     []Middleware
 	other  Handler // the middleware around answers that are not a route's
 	hosts  bool    // a pattern names a host
-	// matches remembers what the mux matched, by method and path: the
-	// mux's answer depends on nothing else when no pattern has a host. The
-	// map is never changed once published; a new match publishes a copy,
-	// up to maxMatches.
-	matches atomic.Pointer[map[string]map[string]*match]
+	// matches remembers what the mux matched, by method, host (only when
+	// a pattern names one) and path: the mux's answer depends on nothing
+	// else. The map is never changed once published; a new match
+	// publishes a copy, and past maxMatches the router starts over from
+	// an empty one, so that paths never seen again (or made up by a
+	// client) cannot keep the common ones out.
+	matches atomic.Pointer[matchMap]
 	nmatch  atomic.Int32
 }
 
-// maxMatches bounds the matches a Router remembers: past it, a request
-// whose path was not seen before is matched by the mux.
+// matchMap is matches by method, then host, then path.
+type matchMap map[string]map[string]map[string]*match
+
+// maxMatches bounds the matches a Router remembers at once.
 const maxMatches = 4096
 
 type route struct {
@@ -98,10 +102,14 @@ func (rt *Router) wrap(h Handler) Handler {
 // rt.Serve.
 func (rt *Router) Serve(req *Request) runtime.Awaitable[*Response] {
 	// Without escapes in the target, the path is the target's own bytes.
-	cacheable := !rt.hosts && req.Method != http.MethodConnect && strings.IndexByte(req.target, '%') < 0
+	cacheable := req.Method != http.MethodConnect && strings.IndexByte(req.target, '%') < 0
+	host := ""
+	if rt.hosts {
+		host = req.Host
+	}
 	if cacheable {
 		if m := rt.matches.Load(); m != nil {
-			if hit := (*m)[req.Method][req.Path()]; hit != nil {
+			if hit := (*m)[req.Method][host][req.Path()]; hit != nil {
 				req.route, req.values = hit.route, hit.values
 				return hit.route.wrapped(req)
 			}
@@ -134,30 +142,36 @@ func (rt *Router) Serve(req *Request) runtime.Awaitable[*Response] {
 	}
 	if cacheable {
 		// Copies, so that the cache does not keep the request's head.
-		rt.remember(strings.Clone(req.Method), strings.Clone(req.Path()), m)
+		rt.remember(strings.Clone(req.Method), strings.Clone(host), strings.Clone(req.Path()), m)
 	}
 	req.route, req.values = r, m.values
 	return r.wrapped(req)
 }
 
 // remember publishes a copy of the matches with m added.
-func (rt *Router) remember(method, path string, m *match) {
-	if rt.nmatch.Add(1) > maxMatches {
-		return
+func (rt *Router) remember(method, host, path string, m *match) {
+	full := rt.nmatch.Add(1) > maxMatches
+	if full {
+		rt.nmatch.Store(1)
 	}
 	for {
 		old := rt.matches.Load()
-		next := map[string]map[string]*match{}
-		if old != nil {
+		next := matchMap{}
+		if old != nil && !full {
 			for k, v := range *old {
 				next[k] = v
 			}
 		}
-		byPath := map[string]*match{path: m}
+		byHost := map[string]map[string]*match{}
 		for k, v := range next[method] {
+			byHost[k] = v
+		}
+		byPath := map[string]*match{path: m}
+		for k, v := range byHost[host] {
 			byPath[k] = v
 		}
-		next[method] = byPath
+		byHost[host] = byPath
+		next[method] = byHost
 		if rt.matches.CompareAndSwap(old, &next) {
 			return
 		}

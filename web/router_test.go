@@ -18,6 +18,7 @@ func TestRouterMatchesServeMux(t *testing.T) {
 	patterns := []string{
 		"GET /items/{id}", "/items/{id}/parts/{part...}", "POST /items", "DELETE /items/{id}",
 		"/static/", "/exact/{$}", "GET /a/b", "/a/{x}", "/{$}", "PUT /x/{y}/z",
+		"other.example/a/b", "GET other.example/items/{id}",
 	}
 	rt := web.NewRouter()
 	mux := http.NewServeMux()
@@ -40,27 +41,31 @@ func TestRouterMatchesServeMux(t *testing.T) {
 		"/items/a%20b",
 	}
 	for _, method := range []string{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"} {
-		for _, path := range paths {
-			target := path + "?names=id,part,x,y"
-			rec := httptest.NewRecorder()
-			mux.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
-			for round := range 2 {
-				req := web.NewRequest(method, target, nil)
-				resp, err := runtime.Run(rt.Serve(req))
-				if err != nil {
-					t.Fatalf("%s %s: %v", method, path, err)
-				}
-				what := method + " " + path + " (round " + string(rune('1'+round)) + ")"
-				if resp.Status != rec.Code {
-					t.Errorf("%s: status %d, ServeMux %d", what, resp.Status, rec.Code)
-					continue
-				}
-				if rec.Code == 200 && method != "HEAD" && string(resp.Body) != rec.Body.String() {
-					t.Errorf("%s: %q, ServeMux %q", what, resp.Body, rec.Body.String())
-				}
-				for _, f := range []string{"Allow", "Location"} {
-					if got, want := resp.Header().Get(f), rec.Header().Get(f); got != want {
-						t.Errorf("%s: %s %q, ServeMux %q", what, f, got, want)
+		for _, host := range []string{"example.com", "other.example", "other.example:8080"} {
+			for _, path := range paths {
+				target := path + "?names=id,part,x,y"
+				rec := httptest.NewRecorder()
+				hr := httptest.NewRequest(method, target, nil)
+				hr.Host = host
+				mux.ServeHTTP(rec, hr)
+				for round := range 2 {
+					req := web.NewRequest(method, target, http.Header{"Host": {host}})
+					resp, err := runtime.Run(rt.Serve(req))
+					if err != nil {
+						t.Fatalf("%s %s: %v", method, path, err)
+					}
+					what := method + " " + host + path + " (round " + string(rune('1'+round)) + ")"
+					if resp.Status != rec.Code {
+						t.Errorf("%s: status %d, ServeMux %d", what, resp.Status, rec.Code)
+						continue
+					}
+					if rec.Code == 200 && method != "HEAD" && string(resp.Body) != rec.Body.String() {
+						t.Errorf("%s: %q, ServeMux %q", what, resp.Body, rec.Body.String())
+					}
+					for _, f := range []string{"Allow", "Location"} {
+						if got, want := resp.Header().Get(f), rec.Header().Get(f); got != want {
+							t.Errorf("%s: %s %q, ServeMux %q", what, f, got, want)
+						}
 					}
 				}
 			}
