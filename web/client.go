@@ -373,19 +373,38 @@ func parseResponseHead(head []byte, method string) (*ClientResponse, error) {
 	if (string(proto) != "HTTP/1.1" && string(proto) != "HTTP/1.0") || err != nil || len(code) != 3 {
 		return nil, fmt.Errorf("web: malformed status line %q", line)
 	}
-	r := &ClientResponse{Status: status, Proto: string(proto), Header: http.Header{}, ContentLength: -1}
-	for len(rest) > 0 {
-		line, rest, _ = bytes.Cut(rest, []byte("\n"))
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) == 0 {
+	r := &ClientResponse{Status: status, Proto: "HTTP/1.1", ContentLength: -1}
+	if string(proto) == "HTTP/1.0" {
+		r.Proto = "HTTP/1.0"
+	}
+	// The fields' names and values share one copy of the rest of the
+	// head, and their value slices one array.
+	own := string(rest)
+	n := bytes.Count(rest, []byte("\n"))
+	r.Header = make(http.Header, n)
+	vals := make([]string, n)
+	for i, off := 0, 0; off < len(own); i++ {
+		end := strings.IndexByte(own[off:], '\n')
+		if end < 0 {
+			end = len(own) - off
+		}
+		line := strings.TrimSuffix(own[off:off+end], "\r")
+		off += end + 1
+		if line == "" {
 			break
 		}
-		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok || len(name) == 0 || name[0] == ' ' || name[0] == '\t' || bytes.ContainsAny(name, " \t") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
 			return nil, fmt.Errorf("web: malformed response header line %q", line)
 		}
-		k := http.CanonicalHeaderKey(string(name))
-		r.Header[k] = append(r.Header[k], string(bytes.Trim(value, " \t")))
+		k := http.CanonicalHeaderKey(name)
+		value = strings.Trim(value, " \t")
+		if vs, ok := r.Header[k]; ok {
+			r.Header[k] = append(vs, value)
+			continue
+		}
+		vals[i] = value
+		r.Header[k] = vals[i : i+1 : i+1]
 	}
 	conn := strings.ToLower(r.Header.Get("Connection"))
 	r.keepAlive = r.Proto == "HTTP/1.1" && !strings.Contains(conn, "close") || r.Proto == "HTTP/1.0" && strings.Contains(conn, "keep-alive")

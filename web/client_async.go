@@ -8,10 +8,10 @@
 //asyncgen:func Client.dial 267058e454fef122 ead90b52cff9d7df
 //asyncgen:func Client.exchange 27bb0f047b4a756d e3c46ec2dd09fcd1
 //asyncgen:func Client.exchangeRaw 3b1ecde3a76b2afd 28a148924d3bf57a
-//asyncgen:func ClientResponse.Read b63396657b740b0c 2d01dddfc93eb83b
-//asyncgen:func ClientResponse.ReadBody 20dd1a79eb1911f0 03268ea2cd7c83b8
-//asyncgen:func ClientResponse.ReadJSON 7358ffa6977fe652 535b8efdd032e3f5
-//asyncgen:sum 87fe7cb9dc35dac9
+//asyncgen:func ClientResponse.Read b63396657b740b0c 4a869082aa2ad295
+//asyncgen:func ClientResponse.ReadBody 20dd1a79eb1911f0 7af23a716786988e
+//asyncgen:func ClientResponse.ReadJSON 7358ffa6977fe652 d49005c0d11fe189
+//asyncgen:sum 8029e2b08a3c2d79
 
 package web
 
@@ -314,10 +314,10 @@ func (_s *clientResponseReadCoro) Info() *runtime.FuncInfo {
 var clientResponseReadInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  15,
-		Line: 480,
+		Line: 499,
 	}},
 	File: "client.go",
-	Line: 476,
+	Line: 495,
 	Name: "web.ClientResponse.Read",
 }
 
@@ -344,10 +344,10 @@ func (_s *clientResponseReadBodyCoro) Info() *runtime.FuncInfo {
 var clientResponseReadBodyInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  9,
-		Line: 492,
+		Line: 511,
 	}},
 	File: "client.go",
-	Line: 491,
+	Line: 510,
 	Name: "web.ClientResponse.ReadBody",
 }
 
@@ -375,10 +375,10 @@ func (_s *clientResponseReadJSONCoro) Info() *runtime.FuncInfo {
 var clientResponseReadJSONInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  15,
-		Line: 499,
+		Line: 518,
 	}},
 	File: "client.go",
-	Line: 498,
+	Line: 517,
 	Name: "web.ClientResponse.ReadJSON",
 }
 
@@ -1266,146 +1266,42 @@ _l3:
 //line client.go:297:3
 }
 
-//line client.go:476:1
+//line client.go:495:1
 func (_s *clientResponseReadCoro) Step(_f *runtime.Fiber) bool {
-//line client.go:476:1
+//line client.go:495:1
 	var (
-//line client.go:476:1
+//line client.go:495:1
 		data []byte
-//line client.go:476:1
+//line client.go:495:1
 		err error
-//line client.go:476:1
+//line client.go:495:1
 	)
-//line client.go:476:1
+//line client.go:495:1
 	switch _s.PC {
-//line client.go:476:1
+//line client.go:495:1
 	case 0:
-//line client.go:476:1
+//line client.go:495:1
 	case 1:
-//line client.go:476:1
+//line client.go:495:1
 		goto _r1
-//line client.go:476:1
+//line client.go:495:1
 	default:
-//line client.go:476:1
+//line client.go:495:1
 		panic(runtime.BadPC(_s.PC))
-//line client.go:476:1
+//line client.go:495:1
 	}
-//line client.go:477:1
+//line client.go:496:1
 	if _s.r.released && !_s.r.body.done {
-//line client.go:478:1
+//line client.go:497:1
 		_s.Ret, _s.Err = nil, errors.New("web: ClientResponse.Read after Close")
-//line client.go:478:1
+//line client.go:497:1
 		return _s.Return()
-//line client.go:478:2
+//line client.go:497:2
 	}
-//line client.go:480:14
+//line client.go:499:14
 	_s._a0 = _s.r.body.nextAsync(&_s.r.conn.wire, _s.max, _s.r.client.maxBody(), _s.r.client.readTimeout())
-//line client.go:480:14
-	_s.PC = 1
-//line client.go:480:14
-	if _f.Suspend(_s._a0) {
-//line client.go:480:13
-		return false
-//line client.go:480:14
-	}
-//line client.go:480:15
-_r1:
-//line client.go:480:14
-	data, err = runtime.Resume(_f, _s._a0)
-//line client.go:480:14
-	_s._a0 = nil
-//line client.go:481:1
-	if err != nil {
-//line client.go:482:1
-		_s.r.Close()
-//line client.go:482:2
-	}
-//line client.go:484:1
-	_s.Ret, _s.Err = data, err
-//line client.go:484:1
-	return _s.Return()
-//line client.go:484:2
-}
-
-//line client.go:491:1
-func (_s *clientResponseReadBodyCoro) Step(_f *runtime.Fiber) bool {
-//line client.go:491:1
-	var (
-//line client.go:491:1
-		_t1 []byte
-//line client.go:491:1
-		_t2 error
-//line client.go:491:1
-	)
-//line client.go:491:1
-	switch _s.PC {
-//line client.go:491:1
-	case 0:
-//line client.go:491:1
-	case 1:
-//line client.go:491:1
-		goto _r1
-//line client.go:491:1
-	default:
-//line client.go:491:1
-		panic(runtime.BadPC(_s.PC))
-//line client.go:491:1
-	}
-//line client.go:492:8
-	_s._a0 = readAllAsync(_s.r.ReadAsync)
-//line client.go:492:8
-	_s.PC = 1
-//line client.go:492:8
-	_s.r = nil
-//line client.go:492:8
-	if _f.Suspend(_s._a0) {
-//line client.go:492:7
-		return false
-//line client.go:492:8
-	}
-//line client.go:492:9
-_r1:
-//line client.go:492:8
-	_t1, _t2 = runtime.Resume(_f, _s._a0)
-//line client.go:492:8
-	_s._a0 = nil
-//line client.go:492:8
-	_s.Ret, _s.Err = _t1, _t2
-//line client.go:492:8
-	return _s.Return()
-//line client.go:492:9
-}
-
-//line client.go:498:1
-func (_s *clientResponseReadJSONCoro) Step(_f *runtime.Fiber) bool {
-//line client.go:498:1
-	var (
-//line client.go:498:1
-		data []byte
-//line client.go:498:1
-		err error
-//line client.go:498:1
-	)
-//line client.go:498:1
-	switch _s.PC {
-//line client.go:498:1
-	case 0:
-//line client.go:498:1
-	case 1:
-//line client.go:498:1
-		goto _r1
-//line client.go:498:1
-	default:
-//line client.go:498:1
-		panic(runtime.BadPC(_s.PC))
-//line client.go:498:1
-	}
-//line client.go:499:14
-	_s._a0 = _s.r.ReadBodyAsync()
 //line client.go:499:14
 	_s.PC = 1
-//line client.go:499:14
-	_s.r = nil
 //line client.go:499:14
 	if _f.Suspend(_s._a0) {
 //line client.go:499:13
@@ -1421,14 +1317,118 @@ _r1:
 //line client.go:500:1
 	if err != nil {
 //line client.go:501:1
-		_s.Err = err
-//line client.go:501:1
-		return _s.Return()
+		_s.r.Close()
 //line client.go:501:2
 	}
 //line client.go:503:1
-	_s.Err = json.Unmarshal(data, _s.v)
+	_s.Ret, _s.Err = data, err
 //line client.go:503:1
 	return _s.Return()
 //line client.go:503:2
+}
+
+//line client.go:510:1
+func (_s *clientResponseReadBodyCoro) Step(_f *runtime.Fiber) bool {
+//line client.go:510:1
+	var (
+//line client.go:510:1
+		_t1 []byte
+//line client.go:510:1
+		_t2 error
+//line client.go:510:1
+	)
+//line client.go:510:1
+	switch _s.PC {
+//line client.go:510:1
+	case 0:
+//line client.go:510:1
+	case 1:
+//line client.go:510:1
+		goto _r1
+//line client.go:510:1
+	default:
+//line client.go:510:1
+		panic(runtime.BadPC(_s.PC))
+//line client.go:510:1
+	}
+//line client.go:511:8
+	_s._a0 = readAllAsync(_s.r.ReadAsync)
+//line client.go:511:8
+	_s.PC = 1
+//line client.go:511:8
+	_s.r = nil
+//line client.go:511:8
+	if _f.Suspend(_s._a0) {
+//line client.go:511:7
+		return false
+//line client.go:511:8
+	}
+//line client.go:511:9
+_r1:
+//line client.go:511:8
+	_t1, _t2 = runtime.Resume(_f, _s._a0)
+//line client.go:511:8
+	_s._a0 = nil
+//line client.go:511:8
+	_s.Ret, _s.Err = _t1, _t2
+//line client.go:511:8
+	return _s.Return()
+//line client.go:511:9
+}
+
+//line client.go:517:1
+func (_s *clientResponseReadJSONCoro) Step(_f *runtime.Fiber) bool {
+//line client.go:517:1
+	var (
+//line client.go:517:1
+		data []byte
+//line client.go:517:1
+		err error
+//line client.go:517:1
+	)
+//line client.go:517:1
+	switch _s.PC {
+//line client.go:517:1
+	case 0:
+//line client.go:517:1
+	case 1:
+//line client.go:517:1
+		goto _r1
+//line client.go:517:1
+	default:
+//line client.go:517:1
+		panic(runtime.BadPC(_s.PC))
+//line client.go:517:1
+	}
+//line client.go:518:14
+	_s._a0 = _s.r.ReadBodyAsync()
+//line client.go:518:14
+	_s.PC = 1
+//line client.go:518:14
+	_s.r = nil
+//line client.go:518:14
+	if _f.Suspend(_s._a0) {
+//line client.go:518:13
+		return false
+//line client.go:518:14
+	}
+//line client.go:518:15
+_r1:
+//line client.go:518:14
+	data, err = runtime.Resume(_f, _s._a0)
+//line client.go:518:14
+	_s._a0 = nil
+//line client.go:519:1
+	if err != nil {
+//line client.go:520:1
+		_s.Err = err
+//line client.go:520:1
+		return _s.Return()
+//line client.go:520:2
+	}
+//line client.go:522:1
+	_s.Err = json.Unmarshal(data, _s.v)
+//line client.go:522:1
+	return _s.Return()
+//line client.go:522:2
 }
