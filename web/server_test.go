@@ -78,11 +78,7 @@ func testServer(t *testing.T, logs *lockedBuffer) *web.Server {
 	r.Handle("GET /events", EventsAsync)
 	r.Handle("GET /big", BigAsync)
 	r.Handle("GET /nap", NapAsync)
-	r.Use(func(next web.Handler) web.Handler {
-		return func(req *web.Request) runtime.Awaitable[*web.Response] {
-			return StampAsync(next, req)
-		}
-	})
+	r.Use(web.MiddlewareOf(StampAsync))
 	srv := &web.Server{Handler: r.Serve, HandlerTimeout: 300 * time.Millisecond, MaxBodyBytes: 1 << 16}
 	if logs != nil {
 		srv.ErrorLog = log.New(logs, "", 0)

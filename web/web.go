@@ -52,6 +52,23 @@ type Handler = func(req *Request) runtime.Awaitable[*Response]
 // handler runs, answer in its place, or change its response.
 type Middleware func(next Handler) Handler
 
+// MiddlewareOf makes a Middleware of the constructor of an async function
+// that takes the next handler and the request:
+//
+//	// async
+//	func Logged(next web.Handler, req *web.Request) (*web.Response, error) {
+//		resp, err := await(next(req))
+//		log.Printf("%s %s", req.Method, req.Path())
+//		return resp, err
+//	}
+//
+//	r.Use(web.MiddlewareOf(LoggedAsync))
+func MiddlewareOf(f func(next Handler, req *Request) runtime.Awaitable[*Response]) Middleware {
+	return func(next Handler) Handler {
+		return func(req *Request) runtime.Awaitable[*Response] { return f(next, req) }
+	}
+}
+
 // Error is an error with the HTTP status to answer it with, as aiohttp's
 // HTTPException is.
 type Error struct {

@@ -239,9 +239,7 @@ func NewServer(store *Store, logger *log.Logger) *web.Server {
 	r.Handle("GET /items/{id}", a.GetItemAsync)
 	r.Handle("PUT /items/{id}", a.UpdateItemAsync)
 	r.Handle("DELETE /items/{id}", a.DeleteItemAsync)
-	r.Use(func(next web.Handler) web.Handler {
-		return func(req *web.Request) runtime.Awaitable[*web.Response] { return a.LoggedAsync(next, req) }
-	})
+	r.Use(web.MiddlewareOf(a.LoggedAsync))
 	return &web.Server{Handler: r.Serve, HandlerTimeout: 10 * time.Second}
 }
 

@@ -11,8 +11,8 @@
 //asyncgen:func API.UpdateItem 4be46bede46fb8b8 74b5e8b69c7eda3a
 //asyncgen:func API.DeleteItem d65f153c27abef8f 46fb2eb145638055
 //asyncgen:func API.Logged 277e432ee341136a b8c408dabf17a0e9
-//asyncgen:func Serve a982820eda5d7621 7b60be601a433438
-//asyncgen:sum 27ce0f768ac1dbc7
+//asyncgen:func Serve a982820eda5d7621 61920c76c34b165f
+//asyncgen:sum bcae1bd71ee645c2
 
 package main
 
@@ -379,16 +379,16 @@ func (_s *serveCoro) Info() *runtime.FuncInfo {
 var serveInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  14,
-		Line: 254,
+		Line: 252,
 	}, {
 		Col:  15,
-		Line: 259,
+		Line: 257,
 	}, {
 		Col:  15,
-		Line: 262,
+		Line: 260,
 	}},
 	File: "main.go",
-	Line: 252,
+	Line: 250,
 	Name: "main.Serve",
 }
 
@@ -1177,141 +1177,141 @@ _r1:
 //line main.go:230:2
 }
 
-//line main.go:252:1
+//line main.go:250:1
 func (_s *serveCoro) Step(_f *runtime.Fiber) bool {
-//line main.go:252:1
+//line main.go:250:1
 	var (
-//line main.go:252:1
+//line main.go:250:1
 		sig os.Signal
-//line main.go:252:1
+//line main.go:250:1
 		err_1 error
-//line main.go:252:1
+//line main.go:250:1
 		err_2 error
-//line main.go:252:1
+//line main.go:250:1
 		err_3 error
-//line main.go:252:1
+//line main.go:250:1
 	)
-//line main.go:252:1
+//line main.go:250:1
 	switch _s.PC {
-//line main.go:252:1
+//line main.go:250:1
 	case 0:
-//line main.go:252:1
+//line main.go:250:1
 	case 1:
-//line main.go:252:1
+//line main.go:250:1
 		goto _r1
-//line main.go:252:1
+//line main.go:250:1
 	case 2:
-//line main.go:252:1
+//line main.go:250:1
 		goto _r2
-//line main.go:252:1
+//line main.go:250:1
 	case 3:
-//line main.go:252:1
+//line main.go:250:1
 		goto _r3
-//line main.go:252:1
+//line main.go:250:1
 	default:
-//line main.go:252:1
+//line main.go:250:1
 		panic(runtime.BadPC(_s.PC))
-//line main.go:252:1
+//line main.go:250:1
 	}
-//line main.go:253:1
+//line main.go:251:1
 	_s.serving = runtime.Spawn(_s.srv.ServeAsync(_s.ln))
-//line main.go:254:13
+//line main.go:252:13
 	_s._a0 = runtime.WaitSignal(os.Interrupt, syscall.SIGTERM)
-//line main.go:254:13
+//line main.go:252:13
 	_s.PC = 1
-//line main.go:254:13
+//line main.go:252:13
 	_s.ln = nil
-//line main.go:254:13
+//line main.go:252:13
 	if _f.Suspend(_s._a0) {
-//line main.go:254:12
+//line main.go:252:12
 		return false
-//line main.go:254:13
+//line main.go:252:13
 	}
-//line main.go:254:14
+//line main.go:252:14
 _r1:
-//line main.go:254:13
+//line main.go:252:13
 	sig, err_1 = runtime.Resume(_f, _s._a0)
-//line main.go:254:13
+//line main.go:252:13
 	_s._a0 = nil
-//line main.go:255:1
+//line main.go:253:1
 	if err_1 != nil {
-//line main.go:256:1
+//line main.go:254:1
 		_s.Err = err_1
-//line main.go:256:1
+//line main.go:254:1
 		return _s.Return()
-//line main.go:256:2
+//line main.go:254:2
 	}
-//line main.go:258:1
+//line main.go:256:1
 	log.Printf("%v: shutting down", sig)
-//line main.go:259:14
+//line main.go:257:14
 	_s._a1 = _s.srv.ShutdownAsync(_s.grace)
-//line main.go:259:14
+//line main.go:257:14
 	_s.PC = 2
-//line main.go:259:14
+//line main.go:257:14
 	_s.srv = nil
-//line main.go:259:14
+//line main.go:257:14
 	_s.ln = nil
-//line main.go:259:14
+//line main.go:257:14
 	if _f.Suspend(_s._a1) {
-//line main.go:259:13
+//line main.go:257:13
 		return false
-//line main.go:259:14
+//line main.go:257:14
 	}
-//line main.go:259:15
+//line main.go:257:15
 _r2:
-//line main.go:259:14
+//line main.go:257:14
 	_, err_2 = runtime.Resume(_f, _s._a1)
-//line main.go:259:14
+//line main.go:257:14
 	_s._a1 = nil
-//line main.go:259:14
+//line main.go:257:14
 	if err_2 == nil {
-//line main.go:259:13
+//line main.go:257:13
 		goto _l1
-//line main.go:259:14
+//line main.go:257:14
 	}
-//line main.go:260:2
+//line main.go:258:2
 	_s.Err = err_2
-//line main.go:260:2
+//line main.go:258:2
 	return _s.Return()
-//line main.go:260:3
+//line main.go:258:3
 _l1:
-//line main.go:262:14
+//line main.go:260:14
 	_s._a1 = _s.serving
-//line main.go:262:14
+//line main.go:260:14
 	_s.PC = 3
-//line main.go:262:14
+//line main.go:260:14
 	_s.srv = nil
-//line main.go:262:14
+//line main.go:260:14
 	_s.ln = nil
-//line main.go:262:14
+//line main.go:260:14
 	_s.serving = nil
-//line main.go:262:14
+//line main.go:260:14
 	if _f.Suspend(_s._a1) {
-//line main.go:262:13
+//line main.go:260:13
 		return false
-//line main.go:262:14
+//line main.go:260:14
 	}
-//line main.go:262:15
+//line main.go:260:15
 _r3:
-//line main.go:262:14
+//line main.go:260:14
 	_, err_3 = runtime.Resume(_f, _s._a1)
-//line main.go:262:14
+//line main.go:260:14
 	_s._a1 = nil
-//line main.go:262:14
+//line main.go:260:14
 	if err_3 == web.ErrServerClosed {
-//line main.go:262:13
+//line main.go:260:13
 		goto _l2
-//line main.go:262:14
+//line main.go:260:14
 	}
-//line main.go:263:2
+//line main.go:261:2
 	_s.Err = err_3
-//line main.go:263:2
+//line main.go:261:2
 	return _s.Return()
-//line main.go:263:3
+//line main.go:261:3
 _l2:
-//line main.go:265:1
+//line main.go:263:1
 	_s.Err = nil
-//line main.go:265:1
+//line main.go:263:1
 	return _s.Return()
-//line main.go:265:2
+//line main.go:263:2
 }
