@@ -613,7 +613,7 @@ func TestAiohttpClient(t *testing.T) {
 // closed; one that keeps making requests is not.
 func TestIdleTimeout(t *testing.T) {
 	srv := testServer(t, nil)
-	srv.IdleTimeout = 200 * time.Millisecond
+	srv.IdleTimeout = 500 * time.Millisecond
 	base := start(t, srv)
 	dial := func() (net.Conn, *bufio.Reader) {
 		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
@@ -639,12 +639,12 @@ func TestIdleTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	// The busy connection asks every 50 ms for 600 ms: never idle for long.
-	for time.Since(start) < 600*time.Millisecond {
+	// The busy connection asks every 20 ms for 1.5 s: never idle for long.
+	for time.Since(start) < 1500*time.Millisecond {
 		if err := ask(busy, bbr); err != nil {
 			t.Fatalf("a connection in use was closed after %v: %v", time.Since(start), err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 	idle.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if n, err := ibr.Read(make([]byte, 1)); err != io.EOF {
