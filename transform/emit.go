@@ -166,6 +166,10 @@ func (e *emitter) newConverter() *converter {
 	}
 	c.expr = func(x ast.Expr) (jen.Code, bool) {
 		switch x := x.(type) {
+		case *ast.CallExpr:
+			if lit := asyncLitOf(e.l.info, e.fn.u.pkg, x); lit != nil && e.fn.u.lits[lit] != nil {
+				return e.litCall(e.fn.u.lits[lit]), true
+			}
 		case *ast.FuncLit:
 			return e.funcLit(x), true
 		case *ast.ArrayType:

@@ -25,7 +25,11 @@ func (e *emitter) function() (decls, step []jen.Code) {
 			decls = append(decls, e.localDecl(d.stmt.(*ast.DeclStmt)))
 		}
 	}
-	decls = append(decls, e.stateStruct(g), e.constructor(g), e.infoMethod(g), e.infoVar())
+	ctor := e.constructor
+	if e.fn.lit != nil {
+		ctor = e.litConstructor
+	}
+	decls = append(decls, e.stateStruct(g), ctor(g), e.infoMethod(g), e.infoVar())
 	if c := e.staleCheck(g); c != nil {
 		decls = append(decls, c)
 	}
@@ -96,7 +100,11 @@ func (e *emitter) stateStruct(g typeParams) jen.Code {
 	for _, a := range e.awTypes {
 		fields = append(fields, jen.Id(a.name).Add(rt("Awaitable").Types(e.typ(a.elem, fn.decl.Pos()))))
 	}
-	st := jen.Commentf("%s is the state of the async function %s while it runs.", fn.coro, fn.name).Line().Type().Id(fn.coro)
+	what := "async function"
+	if fn.lit != nil {
+		what = "async literal"
+	}
+	st := jen.Commentf("%s is the state of the %s %s while it runs.", fn.coro, what, fn.name).Line().Type().Id(fn.coro)
 	if len(g.params) > 0 {
 		st = st.Types(g.params...)
 	}
@@ -301,8 +309,8 @@ func (e *emitter) items() []jen.Code {
 // have the signature the coroutine was made for. Generic functions have none.
 func (e *emitter) staleCheck(g typeParams) jen.Code {
 	fn, u := e.fn, e.fn.u
-	if len(g.params) > 0 {
-		return nil
+	if len(g.params) > 0 || fn.lit != nil {
+		return nil // a literal is checked with the function it is written in
 	}
 	var fnType types.Type = fn.sig
 	var ref jen.Code = jen.Id(fn.decl.Name.Name)

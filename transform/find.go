@@ -55,8 +55,12 @@ func findPass(st *runState) error {
 			if m.decl.Recv == nil {
 				scope.reserve(m.decl.Name.Name + "Async")
 			}
+			m.lits = findLits(scope, m.decl)
 		}
 		scope.reserve("await")
+		for _, h := range litHelpers {
+			scope.reserve(h.name)
+		}
 	}
 	st.checkAsyncNames()
 	return nil
@@ -151,6 +155,8 @@ type marked struct {
 	file       *ast.File
 	decl       *ast.FuncDecl
 	coro, info string
+	lits       []*litMark // its async literals, named (see lit.go)
+	lit        *litInfo   // set when this is an async literal's
 }
 
 // isAsyncDoc reports whether a doc comment marks its function async.

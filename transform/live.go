@@ -549,6 +549,8 @@ func (e *emitter) assignStorage(fieldNames *namer) {
 		}
 		st := &storage{}
 		switch {
+		case vi.byRef:
+			st.kind = stBoxed
 		case vi.captured && (vi.inLoop || l.hasGoto) && !vi.param:
 			st.kind = stBoxed
 		case vi.param || vi.captured || live.has(vi.index):

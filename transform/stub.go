@@ -196,7 +196,7 @@ func stubSource(fset *token.FileSet, f *ast.File, ms []*marked, withAwait bool, 
 		fmt.Fprintf(&b, "%sAwaitable[%s] { panic(0) }\n", rt, stubResultType(node, fd.Type.Results))
 	}
 	if withAwait {
-		fmt.Fprintf(&b, "\nfunc await[T any](a %[1]sAwaitable[T]) (T, error) { return %[1]sAwait(a) }\n", rt)
+		b.WriteString("\n" + helperSource(rt))
 	}
 	return b.Bytes()
 }

@@ -1,0 +1,337 @@
+package transform
+
+// Async function literals: async(func() (T, error) { ... }), and asyncDo and
+// asyncValue for the other result shapes (see "Async function literals" in
+// doc.go).
+//
+// An async literal goes through the same passes as an async function. find
+// names it (fCoro, fInfo and a constructor, from the Go name of the closure:
+// Main.func1 gets mainFunc1Coro) by syntax alone; load's addUnit gives every
+// literal that the type checker resolves to a helper a funcState of its own,
+// after the function that contains it; check, lower, live and emit then treat
+// it as an async function without parameters whose frame also holds a
+// pointer to each variable it captures (a boxed frame field that the
+// constructor fills in instead of a declaration). In the Step of the function
+// around it, the helper call becomes a call of the constructor with the
+// addresses of the captured variables, taken where they live there: so the
+// literal shares them with the code around it, as a Go closure does.
+
+import (
+	"fmt"
+	"go/ast"
+	"go/types"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+)
+
+// litHelper is a package-local helper that makes a coroutine of a function
+// literal. Only generated code defines its blocking form: asyncgen rewrites
+// each call inside an async function.
+type litHelper struct {
+	name    string
+	tparams string // type parameter list, as Go source
+	param   string // type of the literal
+	elem    string // T of the Awaitable[T] it returns
+	twin    string // the runtime function the blocking form calls
+}
+
+var litHelpers = []litHelper{
+	{"async", "T any", "func() (T, error)", "T", "BlockingFunc"},
+	{"asyncDo", "F func() | func() error", "F", "struct{}", "BlockingDo"},
+	{"asyncValue", "T any", "func() T", "T", "BlockingValue"},
+}
+
+// isLitHelperName reports whether name is one of the helpers'.
+func isLitHelperName(name string) bool {
+	for _, h := range litHelpers {
+		if h.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// helperSource is the Go source of the package-local await and literal
+// helpers, for stubs; rt qualifies the runtime's names ("" in the runtime's
+// own package).
+func helperSource(rt string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "func await[T any](a %[1]sAwaitable[T]) (T, error) { return %[1]sAwait(a) }\n", rt)
+	for _, h := range litHelpers {
+		fmt.Fprintf(&b, "func %s[%s](f %s) %sAwaitable[%s] { return %s%s(f) }\n", h.name, h.tparams, h.param, rt, h.elem, rt, h.twin)
+	}
+	return b.String()
+}
+
+// litHelperDecls adds the declarations of the literal helpers to a generated
+// file, after await's.
+func litHelperDecls(jf *jen.File) {
+	jf.Comment("async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo")
+	jf.Comment("does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen")
+	jf.Comment("rewrites every call of them inside async functions; anywhere else (in a blocking twin) the")
+	jf.Comment("literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).")
+	T := jen.Id("T")
+	aw := func(elem jen.Code) jen.Code { return rt("Awaitable").Types(elem) }
+	jf.Func().Id("async").Types(T.Clone().Any()).Params(jen.Id("f").Func().Params().Params(T, jen.Error())).Add(aw(T)).
+		Block(jen.Return(rt("BlockingFunc").Call(jen.Id("f"))))
+	jf.Line()
+	jf.Func().Id("asyncDo").Types(jen.Id("F").Func().Params().Op("|").Func().Params().Error()).Params(jen.Id("f").Id("F")).Add(aw(jen.Struct())).
+		Block(jen.Return(rt("BlockingDo").Call(jen.Id("f"))))
+	jf.Line()
+	jf.Func().Id("asyncValue").Types(T.Clone().Any()).Params(jen.Id("f").Func().Params().Add(T)).Add(aw(T)).
+		Block(jen.Return(rt("BlockingValue").Call(jen.Id("f"))))
+}
+
+// isLitHelperObj reports whether obj is one of the package-local helpers.
+func isLitHelperObj(obj types.Object, pkg *types.Package) bool {
+	f, ok := obj.(*types.Func)
+	return ok && f.Pkg() == pkg && f.Parent() == pkg.Scope() && isLitHelperName(f.Name())
+}
+
+// litHelperCall returns the helper that call calls, or nil.
+func litHelperCall(info *types.Info, pkg *types.Package, call *ast.CallExpr) *ast.Ident {
+	id := funIdent(call)
+	if id == nil || !isLitHelperObj(info.Uses[id], pkg) {
+		return nil
+	}
+	return id
+}
+
+// asyncLitOf returns the function literal of an async literal call: a helper
+// called with a function literal. check rejects every other use of a helper.
+func asyncLitOf(info *types.Info, pkg *types.Package, call *ast.CallExpr) *ast.FuncLit {
+	if litHelperCall(info, pkg, call) == nil || len(call.Args) != 1 {
+		return nil
+	}
+	lit, _ := ast.Unparen(call.Args[0]).(*ast.FuncLit)
+	return lit
+}
+
+// litMark is an async literal found by syntax alone, with its Go name
+// (Main.func1) and the names of its generated declarations.
+type litMark struct {
+	lit              *ast.FuncLit
+	name             string
+	coro, info, ctor string
+}
+
+// findLits names the candidate async literals of an async function: the
+// function literals passed alone to a call of async, asyncDo or asyncValue.
+// Whether the name denotes the package's helper is known only once the
+// package is type-checked; a candidate that is not keeps its names unused.
+// Each literal is named as Go names closures: F.func1, F.func2 in source
+// order, F.func1.1 inside F.func1 (every function literal counts).
+func findLits(scope *pkgNamer, decl *ast.FuncDecl) []*litMark {
+	cand := map[*ast.FuncLit]bool{}
+	ast.Inspect(decl.Body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok && len(call.Args) == 1 {
+			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok && isLitHelperName(id.Name) {
+				if lit, ok := ast.Unparen(call.Args[0]).(*ast.FuncLit); ok {
+					cand[lit] = true
+				}
+			}
+		}
+		return true
+	})
+	var out []*litMark
+	fname, base := funcName(decl), declBase(decl)
+	// walk numbers the function literals directly inside n; path is the
+	// number path of n (empty for the declaration).
+	var walk func(n ast.Node, path []int)
+	walk = func(n ast.Node, path []int) {
+		count := 0
+		ast.Inspect(n, func(x ast.Node) bool {
+			lit, ok := x.(*ast.FuncLit)
+			if !ok || x == n {
+				return true
+			}
+			count++
+			p := append(append([]int(nil), path...), count)
+			if cand[lit] {
+				var parts []string
+				for _, k := range p {
+					parts = append(parts, fmt.Sprint(k))
+				}
+				b := base + "Func" + strings.Join(parts, "_")
+				out = append(out, &litMark{lit: lit, name: fname + ".func" + strings.Join(parts, "."),
+					coro: scope.decl(b + "Coro"), info: scope.decl(b + "Info"), ctor: scope.decl(b + "Async")})
+			}
+			walk(lit, p)
+			return false
+		})
+	}
+	walk(decl.Body, nil)
+	return out
+}
+
+// litFuncs returns a funcState for each async literal of the async function
+// m, in source order (an outer literal before the ones inside it).
+func (u *unit) litFuncs(fs *funcState) []*funcState {
+	var out []*funcState
+	for _, lm := range fs.mark.lits {
+		call := litCallOf(fs.mark.decl.Body, lm.lit)
+		if call == nil || asyncLitOf(u.info, u.pkg, call) != lm.lit {
+			continue
+		}
+		decl := &ast.FuncDecl{Name: &ast.Ident{Name: lm.name, NamePos: lm.lit.Pos()}, Type: lm.lit.Type, Body: lm.lit.Body}
+		info := &litInfo{mark: lm, helper: funIdent(call).Name, captures: captures(u, lm.lit), outer: fs.mark.decl}
+		if u.lits == nil {
+			u.lits = map[*ast.FuncLit]*litInfo{}
+		}
+		u.lits[lm.lit] = info
+		out = append(out, &funcState{u: u, file: fs.file, opts: fs.opts, res: fs.res,
+			mark: &marked{file: fs.file, decl: decl, coro: lm.coro, info: lm.info, lit: info}})
+	}
+	return out
+}
+
+// litCallOf returns the call whose only argument is lit.
+func litCallOf(body ast.Node, lit *ast.FuncLit) *ast.CallExpr {
+	var found *ast.CallExpr
+	ast.Inspect(body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok && len(call.Args) == 1 && ast.Unparen(call.Args[0]) == lit {
+			found = call
+		}
+		return found == nil
+	})
+	return found
+}
+
+// litInfo is what the passes know of an async literal.
+type litInfo struct {
+	mark   *litMark
+	helper string        // async, asyncDo or asyncValue
+	outer  *ast.FuncDecl // the async function it is written in
+	// captures are the variables declared outside the literal that it
+	// refers to, in the order of their first mention: its frame holds a
+	// pointer to each, and its constructor takes them in this order.
+	captures []*types.Var
+}
+
+// captures returns the local variables declared outside lit that lit refers to.
+func captures(u *unit, lit *ast.FuncLit) []*types.Var {
+	var out []*types.Var
+	seen := map[*types.Var]bool{}
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		id, ok := n.(*ast.Ident)
+		if !ok {
+			return true
+		}
+		v, ok := u.info.Uses[id].(*types.Var)
+		if !ok || seen[v] || v.IsField() || v.Pkg() != u.pkg || v.Parent() == nil || v.Parent() == u.pkg.Scope() {
+			return true
+		}
+		if v.Pos() >= lit.Pos() && v.Pos() < lit.End() {
+			return true
+		}
+		seen[v] = true
+		out = append(out, v)
+		return true
+	})
+	return out
+}
+
+// newLitFunc checks an async literal and gathers what the later passes need.
+func newLitFunc(u *unit, f *ast.File, m *marked, res *Result) (*asyncFunc, bool) {
+	li := m.lit
+	sig, _ := u.info.TypeOf(li.mark.lit).(*types.Signature)
+	if sig == nil {
+		res.errorf(u.fset.Position(li.mark.lit.Pos()), li.mark.name, "has no type information")
+		return nil, false
+	}
+	fn := &asyncFunc{u: u, file: f, decl: m.decl, name: li.mark.name, sig: sig, coro: m.coro, info: m.info, lit: li}
+	ok := fn.resultShape(li.mark.lit.Type, res)
+	if li.helper == "asyncValue" && fn.hasErr {
+		res.errorf(u.fset.Position(li.mark.lit.Type.Pos()), fn.name, "asyncValue's literal returns only an error; write asyncDo(func() error { ... }) instead")
+		ok = false
+	}
+	if li.outer.Type.TypeParams != nil || (li.outer.Recv != nil && recvHasTypeParams(li.outer.Recv.List[0].Type)) {
+		res.errorf(u.fset.Position(li.mark.lit.Pos()), fn.name, "an async literal inside a generic function is not supported; declare a generic async function and await its FAsync instead")
+		return nil, false
+	}
+	if !checkBody(u, fn, res) {
+		ok = false
+	}
+	return fn, ok
+}
+
+// recvHasTypeParams reports whether a receiver type is a generic type's
+// instantiation (T[K]).
+func recvHasTypeParams(t ast.Expr) bool {
+	if s, ok := t.(*ast.StarExpr); ok {
+		t = s.X
+	}
+	switch t.(type) {
+	case *ast.IndexExpr, *ast.IndexListExpr:
+		return true
+	}
+	return false
+}
+
+// litCall writes the creation of an async literal's coroutine in the
+// function around it: a call of its constructor with the address of each
+// variable it captures, where that variable lives here.
+func (e *emitter) litCall(li *litInfo) jen.Code {
+	var args []jen.Code
+	for _, v := range li.captures {
+		switch st := e.store[v]; {
+		case e.inLit[v] != "":
+			args = append(args, jen.Id(e.inLit[v]))
+		case st != nil && st.kind == stBoxed:
+			args = append(args, e.box(v))
+		case st != nil:
+			args = append(args, jen.Op("&").Add(e.ref(v)))
+		default:
+			// a variable of code kept as written: its own name
+			args = append(args, jen.Op("&").Id(v.Name()))
+		}
+	}
+	return jen.Id(li.mark.ctor).Call(args...)
+}
+
+// litConstructor writes the constructor of an async literal: it takes the
+// pointers to the variables the literal captures and returns a new frame.
+func (e *emitter) litConstructor(g typeParams) jen.Code {
+	fn, li := e.fn, e.fn.lit
+	var params, inits []jen.Code
+	for _, v := range li.captures {
+		st := e.store[v]
+		params = append(params, jen.Id(st.name).Op("*").Add(e.typ(v.Type(), li.mark.lit.Pos())))
+		inits = append(inits, jen.Id(st.name).Op(":").Id(st.name))
+	}
+	s := e.recv
+	return jen.Commentf("%s returns a coroutine that runs the async literal %s when it is awaited or spawned.", li.mark.ctor, fn.name).Line().
+		Func().Id(li.mark.ctor).Params(params...).Add(rt("Awaitable").Types(e.elem())).Block(
+		jen.Id(s).Op(":=").Op("&").Add(g.of(jen.Id(fn.coro))).Values(inits...),
+		jen.Id(s).Dot("Init").Call(jen.Id(s)),
+		jen.Return(jen.Id(s)),
+	)
+}
+
+// checkStrayLits reports the helpers used outside async functions, where
+// asyncgen cannot make a coroutine of the literal.
+func checkStrayLits(u *unit, files []*ast.File, res *Result) {
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fd, isFunc := d.(*ast.FuncDecl)
+			if isFunc && isAsyncDoc(fd.Doc) {
+				continue
+			}
+			ast.Inspect(d, func(n ast.Node) bool {
+				id, ok := n.(*ast.Ident)
+				if !ok || !isLitHelperObj(u.info.Uses[id], u.pkg) {
+					return true
+				}
+				where := "this is at package level"
+				if isFunc {
+					where = funcName(fd) + " is not async"
+				}
+				res.errorf(u.fset.Position(id.Pos()), "", "%s makes a coroutine only inside an async function, and %s: write the call in an async function (a closure there may return it), or make the literal an async function of its own and await its FAsync",
+					id.Name, where)
+				return true
+			})
+		}
+	}
+}
+
