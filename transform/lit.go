@@ -19,6 +19,7 @@ package transform
 import (
 	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strings"
 
@@ -169,13 +170,22 @@ func findLits(scope *pkgNamer, decl *ast.FuncDecl) []*litMark {
 // m, in source order (an outer literal before the ones inside it).
 func (u *unit) litFuncs(fs *funcState) []*funcState {
 	var out []*funcState
+	var written map[*types.Var]bool
 	for _, lm := range fs.mark.lits {
 		call := litCallOf(fs.mark.decl.Body, lm.lit)
 		if call == nil || asyncLitOf(u.info, u.pkg, call) != lm.lit {
 			continue
 		}
 		decl := &ast.FuncDecl{Name: &ast.Ident{Name: lm.name, NamePos: lm.lit.Pos()}, Type: lm.lit.Type, Body: lm.lit.Body}
-		info := &litInfo{mark: lm, helper: funIdent(call).Name, captures: captures(u, lm.lit), outer: fs.mark.decl}
+		if written == nil {
+			written = assigned(u.info, fs.mark.decl)
+		}
+		info := &litInfo{mark: lm, helper: funIdent(call).Name, captures: captures(u, lm.lit), outer: fs.mark.decl, byValue: map[*types.Var]bool{}}
+		for _, v := range info.captures {
+			if !written[v] {
+				info.byValue[v] = true
+			}
+		}
 		if u.lits == nil {
 			u.lits = map[*ast.FuncLit]*litInfo{}
 		}
@@ -207,6 +217,55 @@ type litInfo struct {
 	// refers to, in the order of their first mention: its frame holds a
 	// pointer to each, and its constructor takes them in this order.
 	captures []*types.Var
+	// byValue holds the captured variables that nothing assigns after
+	// their declaration and whose address nothing takes: the literal's
+	// frame holds a copy, which is always equal to the variable.
+	byValue map[*types.Var]bool
+}
+
+// assigned returns the variables of decl that are assigned after their
+// declaration, or whose address is taken, anywhere in it: the variables an
+// async literal must capture by reference. Result parameters count as
+// assigned (a return statement assigns them).
+func assigned(info *types.Info, decl *ast.FuncDecl) map[*types.Var]bool {
+	out := map[*types.Var]bool{}
+	note := func(e ast.Expr) {
+		if id := addrRoot(info, e); id != nil {
+			if v, ok := info.Uses[id].(*types.Var); ok {
+				out[v] = true
+			}
+		}
+	}
+	ast.Inspect(decl, func(n ast.Node) bool {
+		if id := addressed(info, n); id != nil {
+			note(id)
+		}
+		switch x := n.(type) {
+		case *ast.FuncType:
+			if x.Results != nil {
+				for _, f := range x.Results.List {
+					for _, id := range f.Names {
+						if v, ok := info.Defs[id].(*types.Var); ok {
+							out[v] = true
+						}
+					}
+				}
+			}
+		case *ast.AssignStmt:
+			for _, l := range x.Lhs {
+				note(l) // a name := declares defines nothing in Uses
+			}
+		case *ast.IncDecStmt:
+			note(x.X)
+		case *ast.RangeStmt:
+			if x.Tok == token.ASSIGN {
+				note(x.Key)
+				note(x.Value)
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // captures returns the local variables declared outside lit that lit refers to.
@@ -275,6 +334,14 @@ func recvHasTypeParams(t ast.Expr) bool {
 func (e *emitter) litCall(li *litInfo) jen.Code {
 	var args []jen.Code
 	for _, v := range li.captures {
+		if li.byValue[v] {
+			if code := e.ref(v); code != nil {
+				args = append(args, code)
+			} else {
+				args = append(args, jen.Id(v.Name()))
+			}
+			continue
+		}
 		switch st := e.store[v]; {
 		case e.inLit[v] != "":
 			args = append(args, jen.Id(e.inLit[v]))
@@ -297,7 +364,11 @@ func (e *emitter) litConstructor(g typeParams) jen.Code {
 	var params, inits []jen.Code
 	for _, v := range li.captures {
 		st := e.store[v]
-		params = append(params, jen.Id(st.name).Op("*").Add(e.typ(v.Type(), li.mark.lit.Pos())))
+		t := e.typ(v.Type(), li.mark.lit.Pos())
+		if !li.byValue[v] {
+			t = jen.Op("*").Add(t)
+		}
+		params = append(params, jen.Id(st.name).Add(t))
 		inits = append(inits, jen.Id(st.name).Op(":").Id(st.name))
 	}
 	s := e.recv
@@ -334,4 +405,3 @@ func checkStrayLits(u *unit, files []*ast.File, res *Result) {
 		}
 	}
 }
-

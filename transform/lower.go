@@ -48,7 +48,7 @@ func lowerPass(st *funcState) error {
 		// The variables an async literal captures: its frame points at them.
 		for _, v := range fn.lit.captures {
 			vi := l.declare(v)
-			vi.param, vi.byRef = true, true
+			vi.param, vi.byRef = true, !fn.lit.byValue[v]
 		}
 	}
 	if fn.retVar != nil {
