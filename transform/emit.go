@@ -162,6 +162,14 @@ func (e *emitter) newConverter() *converter {
 		if name, ok := e.renamed[obj]; ok {
 			return jen.Id(name)
 		}
+		if name, ok := e.fn.u.hoisted[obj]; ok {
+			// a local type or constant of the async function around an
+			// async literal, moved to package level
+			return jen.Id(name)
+		}
+		if e.fn.lit != nil {
+			return e.outerLocal(id, obj)
+		}
 		return nil
 	}
 	c.expr = func(x ast.Expr) (jen.Code, bool) {

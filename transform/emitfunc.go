@@ -56,24 +56,48 @@ func (g typeParams) of(s *jen.Statement) *jen.Statement {
 }
 
 func (e *emitter) generics() typeParams {
-	fn := e.fn
+	decl, sig := e.fn.typeParamSource()
 	var g typeParams
-	if recv := fn.sig.RecvTypeParams(); recv != nil {
+	if recv := sig.RecvTypeParams(); recv != nil {
 		for i := 0; i < recv.Len(); i++ {
 			tp := recv.At(i)
-			g.params = append(g.params, jen.Id(tp.Obj().Name()).Add(e.typ(tp.Constraint(), fn.decl.Pos())))
-			g.args = append(g.args, jen.Id(tp.Obj().Name()))
+			g.params = append(g.params, jen.Id(tp.Obj().Name()).Add(e.typ(tp.Constraint(), decl.Pos())))
 		}
 	}
-	if fn.decl.Type.TypeParams != nil {
-		g.params = append(g.params, e.srcConv().FieldList(fn.decl.Type.TypeParams)...)
-		for _, f := range fn.decl.Type.TypeParams.List {
+	if decl.Type.TypeParams != nil {
+		g.params = append(g.params, e.srcConv().FieldList(decl.Type.TypeParams)...)
+	}
+	g.args = typeArgs(decl, sig)
+	return g
+}
+
+// typeArgs are the type parameters of a function, receiver's first, as the
+// arguments that instantiate its generated types.
+func typeArgs(decl *ast.FuncDecl, sig *types.Signature) []jen.Code {
+	var args []jen.Code
+	if recv := sig.RecvTypeParams(); recv != nil {
+		for i := 0; i < recv.Len(); i++ {
+			args = append(args, jen.Id(recv.At(i).Obj().Name()))
+		}
+	}
+	if decl.Type.TypeParams != nil {
+		for _, f := range decl.Type.TypeParams.List {
 			for _, n := range f.Names {
-				g.args = append(g.args, jen.Id(n.Name))
+				args = append(args, jen.Id(n.Name))
 			}
 		}
 	}
-	return g
+	return args
+}
+
+// typeParamSource is the declaration whose type parameters the function's
+// generated declarations take: its own, or for an async literal those of the
+// async function it is written in.
+func (fn *asyncFunc) typeParamSource() (*ast.FuncDecl, *types.Signature) {
+	if fn.lit != nil {
+		return fn.lit.outer, fn.lit.outerSig
+	}
+	return fn.decl, fn.sig
 }
 
 // srcConv converts the function's signature as the source spells it.

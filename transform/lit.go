@@ -180,7 +180,8 @@ func (u *unit) litFuncs(fs *funcState) []*funcState {
 		if written == nil {
 			written = assigned(u.info, fs.mark.decl)
 		}
-		info := &litInfo{mark: lm, helper: funIdent(call).Name, captures: captures(u, lm.lit), outer: fs.mark.decl, byValue: map[*types.Var]bool{}}
+		outerSig := u.info.Defs[fs.mark.decl.Name].(*types.Func).Type().(*types.Signature)
+		info := &litInfo{mark: lm, helper: funIdent(call).Name, captures: captures(u, lm.lit), outer: fs.mark.decl, outerSig: outerSig, byValue: map[*types.Var]bool{}}
 		for _, v := range info.captures {
 			if !written[v] {
 				info.byValue[v] = true
@@ -211,8 +212,9 @@ func litCallOf(body ast.Node, lit *ast.FuncLit) *ast.CallExpr {
 // litInfo is what the passes know of an async literal.
 type litInfo struct {
 	mark   *litMark
-	helper string        // async, asyncDo or asyncValue
-	outer  *ast.FuncDecl // the async function it is written in
+	helper   string           // async, asyncDo or asyncValue
+	outer    *ast.FuncDecl    // the async function it is written in
+	outerSig *types.Signature // and its signature
 	// captures are the variables declared outside the literal that it
 	// refers to, in the order of their first mention: its frame holds a
 	// pointer to each, and its constructor takes them in this order.
@@ -305,27 +307,10 @@ func newLitFunc(u *unit, f *ast.File, m *marked, res *Result) (*asyncFunc, bool)
 		res.errorf(u.fset.Position(li.mark.lit.Type.Pos()), fn.name, "asyncValue's literal returns only an error; write asyncDo(func() error { ... }) instead")
 		ok = false
 	}
-	if li.outer.Type.TypeParams != nil || (li.outer.Recv != nil && recvHasTypeParams(li.outer.Recv.List[0].Type)) {
-		res.errorf(u.fset.Position(li.mark.lit.Pos()), fn.name, "an async literal inside a generic function is not supported; declare a generic async function and await its FAsync instead")
-		return nil, false
-	}
 	if !checkBody(u, fn, res) {
 		ok = false
 	}
 	return fn, ok
-}
-
-// recvHasTypeParams reports whether a receiver type is a generic type's
-// instantiation (T[K]).
-func recvHasTypeParams(t ast.Expr) bool {
-	if s, ok := t.(*ast.StarExpr); ok {
-		t = s.X
-	}
-	switch t.(type) {
-	case *ast.IndexExpr, *ast.IndexListExpr:
-		return true
-	}
-	return false
 }
 
 // litCall writes the creation of an async literal's coroutine in the
@@ -354,7 +339,11 @@ func (e *emitter) litCall(li *litInfo) jen.Code {
 			args = append(args, jen.Op("&").Id(v.Name()))
 		}
 	}
-	return jen.Id(li.mark.ctor).Call(args...)
+	ctor := jen.Id(li.mark.ctor)
+	if targs := typeArgs(li.outer, li.outerSig); len(targs) > 0 {
+		ctor = ctor.Types(targs...)
+	}
+	return ctor.Call(args...)
 }
 
 // litConstructor writes the constructor of an async literal: it takes the
@@ -372,12 +361,41 @@ func (e *emitter) litConstructor(g typeParams) jen.Code {
 		inits = append(inits, jen.Id(st.name).Op(":").Id(st.name))
 	}
 	s := e.recv
+	ctor := jen.Func().Id(li.mark.ctor)
+	if len(g.params) > 0 {
+		ctor = ctor.Types(g.params...)
+	}
 	return jen.Commentf("%s returns a coroutine that runs the async literal %s when it is awaited or spawned.", li.mark.ctor, fn.name).Line().
-		Func().Id(li.mark.ctor).Params(params...).Add(rt("Awaitable").Types(e.elem())).Block(
+		Add(ctor).Params(params...).Add(rt("Awaitable").Types(e.elem())).Block(
 		jen.Id(s).Op(":=").Op("&").Add(g.of(jen.Id(fn.coro))).Values(inits...),
 		jen.Id(s).Dot("Init").Call(jen.Id(s)),
 		jen.Return(jen.Id(s)),
 	)
+}
+
+// outerLocal writes, in an async literal, a constant or type that the
+// function around it declares and does not move to package level (a generic
+// function's, or one declared in a block kept as written: it stays in that
+// function's Step, which the literal's cannot see): a constant by its value;
+// a type cannot be written.
+func (e *emitter) outerLocal(id *ast.Ident, obj types.Object) jen.Code {
+	if obj == nil || obj.Pkg() != e.fn.u.pkg || obj.Parent() == nil || obj.Parent() == e.fn.u.pkg.Scope() {
+		return nil
+	}
+	if _, ok := obj.Type().(*types.TypeParam); ok {
+		return nil
+	}
+	lit := e.fn.lit.mark.lit
+	if obj.Pos() >= lit.Pos() && obj.Pos() < lit.End() {
+		return nil
+	}
+	switch obj := obj.(type) {
+	case *types.Const:
+		return constValue(obj.Val(), obj.Type())
+	case *types.TypeName:
+		e.fail(id.Pos(), "the async literal uses the type %s, which the function around it declares where the literal's code cannot name it; declare the type at package level", obj.Name())
+	}
+	return nil
 }
 
 // checkStrayLits reports the helpers used outside async functions, where

@@ -499,7 +499,8 @@ func (e *emitter) nameScopes() {
 // to the top of Step.
 func (e *emitter) nameLocalDecls() {
 	l, fn, u := e.l, e.fn, e.fn.u
-	generic := fn.sig.TypeParams().Len() > 0 || fn.sig.RecvTypeParams().Len() > 0
+	_, sig := fn.typeParamSource()
+	generic := sig.TypeParams().Len() > 0 || sig.RecvTypeParams().Len() > 0
 	e.hoistDecls = !generic
 	for _, it := range l.items {
 		ds, ok := it.stmt.(*ast.DeclStmt)
