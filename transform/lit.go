@@ -211,7 +211,7 @@ func litCallOf(body ast.Node, lit *ast.FuncLit) *ast.CallExpr {
 
 // litInfo is what the passes know of an async literal.
 type litInfo struct {
-	mark   *litMark
+	mark     *litMark
 	helper   string           // async, asyncDo or asyncValue
 	outer    *ast.FuncDecl    // the async function it is written in
 	outerSig *types.Signature // and its signature
