@@ -1291,10 +1291,15 @@
 // async function does: the README gives the figures.
 //
 // Defer, recover, named results, panics and cancellation work inside a literal
-// as in an async function, and literals nest. Not supported: a literal in a
-// generic function (its frame would need the function's type parameters;
-// write a generic async function instead) and one inside a go statement's
-// function literal (it runs on another goroutine).
+// as in an async function, and literals nest. In a generic function (or a
+// method of a generic type) the literal's frame and constructor take the
+// function's type parameters, and the Step around it instantiates them
+// (fFunc1Async[T](...)). A local constant or type of the function around the
+// literal is the one moved to package level (see Local types and constants);
+// where it stays in that function's Step (in a generic function, or in a
+// block kept as written) a constant is written by its value, and a type is
+// an error that says to declare it at package level. Not supported: a literal
+// inside a go statement's function literal (it runs on another goroutine).
 //
 // The form leaves room for async generators: an iterator-shaped literal,
 // func(yield func(V) bool), can be given to a helper of its own and lifted in
