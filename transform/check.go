@@ -232,8 +232,8 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 				walk(x.Body, x)
 				return false
 			case *ast.CallExpr:
-				if id := litHelperCall(u.info, u.pkg, x); id != nil {
-					if asyncLitOf(u.info, u.pkg, x) == nil {
+				if id := u.litHelperCall(x); id != nil {
+					if u.asyncLitOf(x) == nil {
 						errorf(x.Pos(), "the argument of %s must be a function literal written in the call: asyncgen makes a coroutine of its body; to run a func value f, write %s(func() ... { return f() })", id.Name, id.Name)
 					} else if _, isGo := lit.(*ast.GoStmt); isGo {
 						errorf(x.Pos(), "%s inside a go statement's function literal is not allowed: the literal runs on another goroutine, outside the event loop", id.Name)
@@ -263,7 +263,7 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 				if isAwaitObj(u.info.Uses[x], u.pkg) && !callees[x] {
 					errorf(x.Pos(), "await must be called: await(x)")
 				}
-				if isLitHelperObj(u.info.Uses[x], u.pkg) && !callees[x] {
+				if u.isLitHelper(u.info.Uses[x]) && !callees[x] {
 					errorf(x.Pos(), "%s must be called with a function literal: %s(func() ... { ... })", x.Name, x.Name)
 				}
 			}

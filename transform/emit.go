@@ -175,7 +175,7 @@ func (e *emitter) newConverter() *converter {
 	c.expr = func(x ast.Expr) (jen.Code, bool) {
 		switch x := x.(type) {
 		case *ast.CallExpr:
-			if lit := asyncLitOf(e.l.info, e.fn.u.pkg, x); lit != nil && e.fn.u.lits[lit] != nil {
+			if lit := e.fn.u.asyncLitOf(x); lit != nil && e.fn.u.lits[lit] != nil {
 				return e.litCall(e.fn.u.lits[lit]), true
 			}
 		case *ast.FuncLit:

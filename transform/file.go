@@ -137,7 +137,7 @@ func (u *unit) jenFile(f *ast.File, fi *fileImports, records string) *jen.File {
 	if u.helpers[f] {
 		awaitDecl(jf)
 		jf.Line()
-		litHelperDecls(jf)
+		litHelperDecls(jf, u.scope.declared)
 		jf.Line()
 	}
 	// The Step methods come last: what a //line directive places in the

@@ -55,45 +55,69 @@ func isLitHelperName(name string) bool {
 
 // helperSource is the Go source of the package-local await and literal
 // helpers, for stubs; rt qualifies the runtime's names ("" in the runtime's
-// own package).
-func helperSource(rt string) string {
+// own package). A helper whose name the package declares itself (declared,
+// which may be nil) is left out: the package keeps its own, and has no
+// async literals of that form.
+func helperSource(rt string, declared map[string]bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "func await[T any](a %[1]sAwaitable[T]) (T, error) { return %[1]sAwait(a) }\n", rt)
 	for _, h := range litHelpers {
-		fmt.Fprintf(&b, "func %s[%s](f %s) %sAwaitable[%s] { return %s%s(f) }\n", h.name, h.tparams, h.param, rt, h.elem, rt, h.twin)
+		if !declared[h.name] {
+			fmt.Fprintf(&b, "func %s[%s](f %s) %sAwaitable[%s] { return %s%s(f) }\n", h.name, h.tparams, h.param, rt, h.elem, rt, h.twin)
+		}
 	}
 	return b.String()
 }
 
 // litHelperDecls adds the declarations of the literal helpers to a generated
-// file, after await's.
-func litHelperDecls(jf *jen.File) {
+// file, after await's, but those whose names the package declares itself.
+func litHelperDecls(jf *jen.File, declared map[string]bool) {
+	if declared["async"] && declared["asyncDo"] && declared["asyncValue"] {
+		return
+	}
 	jf.Comment("async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo")
 	jf.Comment("does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen")
 	jf.Comment("rewrites every call of them inside async functions; anywhere else (in a blocking twin) the")
 	jf.Comment("literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).")
 	T := jen.Id("T")
 	aw := func(elem jen.Code) jen.Code { return rt("Awaitable").Types(elem) }
-	jf.Func().Id("async").Types(T.Clone().Any()).Params(jen.Id("f").Func().Params().Params(T, jen.Error())).Add(aw(T)).
-		Block(jen.Return(rt("BlockingFunc").Call(jen.Id("f"))))
-	jf.Line()
-	jf.Func().Id("asyncDo").Types(jen.Id("F").Func().Params().Op("|").Func().Params().Error()).Params(jen.Id("f").Id("F")).Add(aw(jen.Struct())).
-		Block(jen.Return(rt("BlockingDo").Call(jen.Id("f"))))
-	jf.Line()
-	jf.Func().Id("asyncValue").Types(T.Clone().Any()).Params(jen.Id("f").Func().Params().Add(T)).Add(aw(T)).
-		Block(jen.Return(rt("BlockingValue").Call(jen.Id("f"))))
+	decls := map[string]jen.Code{
+		"async": jen.Func().Id("async").Types(T.Clone().Any()).Params(jen.Id("f").Func().Params().Params(T, jen.Error())).Add(aw(T)).
+			Block(jen.Return(rt("BlockingFunc").Call(jen.Id("f")))),
+		"asyncDo": jen.Func().Id("asyncDo").Types(jen.Id("F").Func().Params().Op("|").Func().Params().Error()).Params(jen.Id("f").Id("F")).Add(aw(jen.Struct())).
+			Block(jen.Return(rt("BlockingDo").Call(jen.Id("f")))),
+		"asyncValue": jen.Func().Id("asyncValue").Types(T.Clone().Any()).Params(jen.Id("f").Func().Params().Add(T)).Add(aw(T)).
+			Block(jen.Return(rt("BlockingValue").Call(jen.Id("f")))),
+	}
+	first := true
+	for _, h := range litHelpers {
+		if declared[h.name] {
+			continue
+		}
+		if !first {
+			jf.Line()
+		}
+		first = false
+		jf.Add(decls[h.name])
+	}
 }
 
-// isLitHelperObj reports whether obj is one of the package-local helpers.
-func isLitHelperObj(obj types.Object, pkg *types.Package) bool {
+// isLitHelper reports whether obj is one of the package-local helpers that
+// asyncgen declares (in a generated file, or its stub): a declaration of the
+// package's own with the same name is not.
+func (u *unit) isLitHelper(obj types.Object) bool {
 	f, ok := obj.(*types.Func)
-	return ok && f.Pkg() == pkg && f.Parent() == pkg.Scope() && isLitHelperName(f.Name())
+	if !ok || f.Pkg() != u.pkg || f.Parent() != u.pkg.Scope() || !isLitHelperName(f.Name()) {
+		return false
+	}
+	file := u.fset.Position(f.Pos()).Filename
+	return isGeneratedName(file) || isAwaitFileName(file)
 }
 
 // litHelperCall returns the helper that call calls, or nil.
-func litHelperCall(info *types.Info, pkg *types.Package, call *ast.CallExpr) *ast.Ident {
+func (u *unit) litHelperCall(call *ast.CallExpr) *ast.Ident {
 	id := funIdent(call)
-	if id == nil || !isLitHelperObj(info.Uses[id], pkg) {
+	if id == nil || !u.isLitHelper(u.info.Uses[id]) {
 		return nil
 	}
 	return id
@@ -101,8 +125,8 @@ func litHelperCall(info *types.Info, pkg *types.Package, call *ast.CallExpr) *as
 
 // asyncLitOf returns the function literal of an async literal call: a helper
 // called with a function literal. check rejects every other use of a helper.
-func asyncLitOf(info *types.Info, pkg *types.Package, call *ast.CallExpr) *ast.FuncLit {
-	if litHelperCall(info, pkg, call) == nil || len(call.Args) != 1 {
+func (u *unit) asyncLitOf(call *ast.CallExpr) *ast.FuncLit {
+	if u.litHelperCall(call) == nil || len(call.Args) != 1 {
 		return nil
 	}
 	lit, _ := ast.Unparen(call.Args[0]).(*ast.FuncLit)
@@ -173,7 +197,7 @@ func (u *unit) litFuncs(fs *funcState) []*funcState {
 	var written map[*types.Var]bool
 	for _, lm := range fs.mark.lits {
 		call := litCallOf(fs.mark.decl.Body, lm.lit)
-		if call == nil || asyncLitOf(u.info, u.pkg, call) != lm.lit {
+		if call == nil || u.asyncLitOf(call) != lm.lit {
 			continue
 		}
 		decl := &ast.FuncDecl{Name: &ast.Ident{Name: lm.name, NamePos: lm.lit.Pos()}, Type: lm.lit.Type, Body: lm.lit.Body}
@@ -409,7 +433,7 @@ func checkStrayLits(u *unit, files []*ast.File, res *Result) {
 			}
 			ast.Inspect(d, func(n ast.Node) bool {
 				id, ok := n.(*ast.Ident)
-				if !ok || !isLitHelperObj(u.info.Uses[id], u.pkg) {
+				if !ok || !u.isLitHelper(u.info.Uses[id]) {
 					return true
 				}
 				where := "this is at package level"
