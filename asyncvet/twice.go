@@ -264,7 +264,8 @@ func isLitHelper(pass *analysis.Pass, f *types.Func) bool {
 	f = f.Origin()
 	switch f.Name() {
 	case "async", "asyncDo", "asyncValue":
-		return f.Pkg() == pass.Pkg && f.Parent() == pass.Pkg.Scope()
+		// a declaration of the package's own with the name is not
+		return f.Pkg() == pass.Pkg && f.Parent() == pass.Pkg.Scope() && isGeneratedPos(pass, f.Pos())
 	}
 	return false
 }
