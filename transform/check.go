@@ -5,9 +5,12 @@ package transform
 // Assumes: load has run; the function's package type-checked.
 // Guarantees: the function's results are (), (T), (error) or (T, error); it is
 // not main or init; await is only called, and never inside a function literal
-// or as the call of a go or defer statement; no blocking twin is called
-// outside function literals. fs.fn describes the function for the later
-// passes.
+// (other than an async literal, which is checked as a function of its own) or
+// as the call of a go or defer statement; no blocking twin is called outside
+// function literals; the literal helpers (async, asyncDo, asyncValue) are
+// only called, with a function literal, inside async functions and not in a
+// go statement's literal (lit.go). fs.fn describes the function, or the async
+// literal, for the later passes.
 
 import (
 	"go/ast"
