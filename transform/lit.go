@@ -11,10 +11,11 @@ package transform
 // after the function that contains it; check, lower, live and emit then treat
 // it as an async function without parameters whose frame also holds a
 // pointer to each variable it captures (a boxed frame field that the
-// constructor fills in instead of a declaration). In the Step of the function
-// around it, the helper call becomes a call of the constructor with the
-// addresses of the captured variables, taken where they live there: so the
-// literal shares them with the code around it, as a Go closure does.
+// constructor fills in instead of a declaration), or a copy of one that
+// nothing assigns after its declaration. In the Step of the function around
+// it, the helper call becomes a call of the constructor with the addresses
+// of the captured variables, taken where they live there: so the literal
+// shares them with the code around it, as a Go closure does.
 
 import (
 	"fmt"
@@ -191,7 +192,7 @@ func findLits(scope *pkgNamer, decl *ast.FuncDecl) []*litMark {
 }
 
 // litFuncs returns a funcState for each async literal of the async function
-// m, in source order (an outer literal before the ones inside it).
+// of fs, in source order (an outer literal before the ones inside it).
 func (u *unit) litFuncs(fs *funcState) []*funcState {
 	var out []*funcState
 	var written map[*types.Var]bool
@@ -241,7 +242,8 @@ type litInfo struct {
 	outerSig *types.Signature // and its signature
 	// captures are the variables declared outside the literal that it
 	// refers to, in the order of their first mention: its frame holds a
-	// pointer to each, and its constructor takes them in this order.
+	// pointer to each (a copy of those in byValue), and its constructor
+	// takes them in this order.
 	captures []*types.Var
 	// byValue holds the captured variables that nothing assigns after
 	// their declaration and whose address nothing takes: the literal's
