@@ -149,6 +149,9 @@ type litMark struct {
 // Each literal is named as Go names closures: F.func1, F.func2 in source
 // order, F.func1.1 inside F.func1 (every function literal counts).
 func findLits(scope *pkgNamer, decl *ast.FuncDecl) []*litMark {
+	if decl.Body == nil {
+		return nil // check reports the function without a body
+	}
 	cand := map[*ast.FuncLit]bool{}
 	ast.Inspect(decl.Body, func(n ast.Node) bool {
 		if call, ok := n.(*ast.CallExpr); ok && len(call.Args) == 1 {
