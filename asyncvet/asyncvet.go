@@ -50,6 +50,16 @@ func run(pass *analysis.Pass) (any, error) {
 				checkUnmarked(pass, fd)
 			}
 			checkAwaitedTwice(pass, fd.Body)
+			if isAsyncDoc(fd.Doc) {
+				ast.Inspect(fd.Body, func(n ast.Node) bool {
+					if call, ok := n.(*ast.CallExpr); ok {
+						if lit := asyncLit(pass, call); lit != nil {
+							checkAwaitedTwice(pass, lit.Body)
+						}
+					}
+					return true
+				})
+			}
 		}
 	}
 	// Anywhere: discarded awaitables and tasks.
@@ -100,9 +110,13 @@ func discarded(pass *analysis.Pass, call *ast.CallExpr) {
 		// The work is under way; only its error is dropped, as with a
 		// dropped Close error anywhere in Go.
 	case isRuntimeNamed(t, "Awaitable"):
+		what := "the coroutine " + render(pass, call.Fun) + "(...)"
+		if asyncLit(pass, call) != nil {
+			what = "the async literal " + render(pass, call.Fun) + "(func...)"
+		}
 		pass.Report(analysis.Diagnostic{
 			Pos: call.Pos(), End: call.End(),
-			Message: "the coroutine " + render(pass, call.Fun) + "(...) is never awaited or spawned, so it never runs",
+			Message: what + " is never awaited or spawned, so it never runs",
 			SuggestedFixes: []analysis.SuggestedFix{{
 				Message: "await it",
 				TextEdits: []analysis.TextEdit{
@@ -254,6 +268,10 @@ func checkAsyncBody(pass *analysis.Pass, fd *ast.FuncDecl) {
 				}
 			}
 		case *ast.CallExpr:
+			if lit := asyncLit(pass, x); lit != nil {
+				ast.Inspect(lit.Body, visit) // an async literal's body is async code too
+				return false
+			}
 			f := callee(pass, x)
 			if f == nil {
 				return true

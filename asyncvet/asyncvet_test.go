@@ -13,7 +13,7 @@ import (
 )
 
 func TestAnalyzer(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), asyncvet.Analyzer, "a")
+	analysistest.Run(t, analysistest.TestData(), asyncvet.Analyzer, "a", "lit")
 }
 
 // TestUnmarked checks the report on a function that calls await without the

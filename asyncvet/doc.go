@@ -11,7 +11,8 @@
 //
 // An async function runs on the event loop's goroutine: a call that blocks
 // that goroutine stops every task. Inside an async function (outside the
-// function literals in it) asyncvet reports time.Sleep (fix: await
+// function literals in it, but inside its async literals: async(func...),
+// asyncDo and asyncValue) asyncvet reports time.Sleep (fix: await
 // runtime.Sleep), network dials, os file I/O, sync.Mutex, RWMutex, WaitGroup
 // and Cond waits, channel sends and receives, selects without a default,
 // range over a channel, and calls of blocking twins of async functions (fix:
@@ -34,22 +35,27 @@
 // generate, which its suggested fix begins. main and init cannot be async:
 // for them it says to move the awaits into an async Main run with
 // runtime.Run(MainAsync()). runtime.Await, the blocking form meant for code
-// outside tasks, is not reported.
+// outside tasks, is not reported. A function that is not async and calls
+// async, asyncDo or asyncValue with a literal makes no coroutine of it (the
+// literal runs blocking when awaited): asyncvet reports the call and says to
+// write it in an async function.
 //
 // # Coroutines never awaited
 //
-// Calling FAsync runs nothing. A call whose result, a runtime.Awaitable, is
-// discarded is reported anywhere (fix: await it), except runtime.File's
-// Close, which starts closing when called.
+// Calling FAsync runs nothing, nor does making an async literal. A call whose
+// result, a runtime.Awaitable, is discarded is reported anywhere (fix: await
+// it), async(func...) included, except runtime.File's Close, which starts
+// closing when called.
 //
 // # Coroutines awaited twice
 //
 // A coroutine, the value FAsync returns, may be awaited once: awaiting it
 // again panics. asyncvet follows each local variable that only ever holds
 // coroutines (every assignment to it calls a constructor FAsync whose
-// blocking twin F is declared beside it, its address is never taken, and no
-// function literal uses it) through the function's control flow, and
-// reports an await of it that some path reaches after an earlier await with
+// blocking twin F is declared beside it, or makes an async literal, its
+// address is never taken, and no function literal uses it), in async
+// functions and in their async literals, through the function's control
+// flow, and reports an await of it that some path reaches after an earlier await with
 // no assignment between: twice in a row, after an if that awaited it, or in
 // a loop that does not make it anew on each pass. Fix: keep the first
 // await's result, call FAsync again, or spawn the coroutine and await the

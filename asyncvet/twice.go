@@ -160,7 +160,7 @@ func coroutineVars(pass *analysis.Pass, body *ast.BlockStmt) map[*types.Var]stri
 		}
 		ctor := ""
 		if call, ok := ast.Unparen(r).(*ast.CallExpr); ok && r != nil {
-			if f := callee(pass, call); f != nil && isCoroutineConstructor(f) {
+			if f := callee(pass, call); f != nil && (isCoroutineConstructor(f) || isLitHelper(pass, f)) {
 				ctor = types.ExprString(call.Fun)
 			}
 		}
@@ -255,6 +255,28 @@ func isAwait(pass *analysis.Pass, call *ast.CallExpr) bool {
 		return true
 	}
 	return isLocalAwait(pass, f)
+}
+
+// isLitHelper reports whether f is one of the package's own async, asyncDo
+// and asyncValue, which asyncgen generates: inside an async function, a call
+// of one with a function literal makes a coroutine of the literal.
+func isLitHelper(pass *analysis.Pass, f *types.Func) bool {
+	f = f.Origin()
+	switch f.Name() {
+	case "async", "asyncDo", "asyncValue":
+		// a declaration of the package's own with the name is not
+		return f.Pkg() == pass.Pkg && f.Parent() == pass.Pkg.Scope() && isGeneratedPos(pass, f.Pos())
+	}
+	return false
+}
+
+// asyncLit returns the function literal of a call of a literal helper, or nil.
+func asyncLit(pass *analysis.Pass, call *ast.CallExpr) *ast.FuncLit {
+	if f := callee(pass, call); f == nil || !isLitHelper(pass, f) || len(call.Args) != 1 {
+		return nil
+	}
+	lit, _ := ast.Unparen(call.Args[0]).(*ast.FuncLit)
+	return lit
 }
 
 // isLocalAwait reports whether f is the package's own await function.

@@ -2,6 +2,7 @@ package asyncvet
 
 import (
 	"go/ast"
+	"go/types"
 
 	"golang.org/x/tools/go/analysis"
 )
@@ -13,7 +14,7 @@ func checkUnmarked(pass *analysis.Pass, fd *ast.FuncDecl) {
 	if isAsyncDoc(fd.Doc) || fd.Recv == nil && fd.Name.Name == "await" {
 		return // marked, or the package's await itself
 	}
-	var first *ast.CallExpr
+	var first, lit *ast.CallExpr
 	ast.Inspect(fd.Body, func(n ast.Node) bool {
 		switch x := n.(type) {
 		case *ast.FuncLit:
@@ -21,14 +22,24 @@ func checkUnmarked(pass *analysis.Pass, fd *ast.FuncDecl) {
 		case *ast.CallExpr:
 			if f := callee(pass, x); f != nil && isLocalAwait(pass, f) {
 				first = x
+			} else if lit == nil && asyncLit(pass, x) != nil {
+				lit = x
 			}
 		}
 		return first == nil
 	})
+	name := funcName(fd)
+	if first == nil && lit != nil && fd.Body != nil {
+		helper := types.ExprString(lit.Fun)
+		pass.Report(analysis.Diagnostic{
+			Pos: lit.Pos(), End: lit.End(),
+			Message: name + " is not async, so " + helper + " does not make a coroutine of its literal: the literal runs blocking when it is awaited (and panics in a task); write the call in an async function, or make the literal an async function of its own",
+		})
+		return
+	}
 	if first == nil {
 		return
 	}
-	name := funcName(fd)
 	if fd.Recv == nil && (name == "init" || name == "main" && pass.Pkg.Name() == "main") {
 		pass.Report(analysis.Diagnostic{
 			Pos: first.Pos(), End: first.End(),

@@ -5,7 +5,7 @@
 //asyncgen:func holder 61b966d55e415136 e6297154a8b4cf01
 //asyncgen:func awaitDone c4a8900177e4efef ffbf9cde7851b36f
 //asyncgen:func awaitRunning 70d36de9e0474118 dd962c2c603fe339
-//asyncgen:sum ebe921f510ddd312
+//asyncgen:sum e127aad1d06cb9ca
 
 package runtime_test
 
@@ -151,6 +151,22 @@ var _ func() = awaitRunning
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line awaittwice_test.go:15:1

@@ -2,7 +2,7 @@
 
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func dialHost dca1416875e11f49 71e3fb34507240ed
-//asyncgen:sum 911d080407eb90bd
+//asyncgen:sum 14d0b6c8abec5331
 
 package runtime
 
@@ -60,6 +60,22 @@ var dialHostInfo = FuncInfo{
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a Awaitable[T]) (T, error) {
 	return Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) Awaitable[T] {
+	return BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) Awaitable[struct{}] {
+	return BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) Awaitable[T] {
+	return BlockingValue(f)
 }
 
 //line dns.go:165:1

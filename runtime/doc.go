@@ -28,7 +28,11 @@
 //     task and waits for it can never finish. Await panics then, naming the
 //     twin and saying to run runtime.Run(FAsync(...)) instead. A panic in a
 //     coroutine that Await runs is raised again with its own value, so a
-//     twin's recover sees what the coroutine's would.
+//     twin's recover sees what the coroutine's would. An async function
+//     literal of a twin, async(func...), is a BlockingFunc: awaited, it is
+//     called; gathered or spawned, it runs when the twin's loop first awaits
+//     it, while that loop stands aside, so twins run their literals one after
+//     another.
 //
 // Everything runs on the loop's goroutine: tasks need no locks among
 // themselves. Task, Event, Queue, the locks, streams and the awaitables are
@@ -45,7 +49,8 @@
 // # The protocol between generated code and the runtime
 //
 // The exported names Coro, Frame, FuncInfo, AwaitInfo, Fiber, Fiber.Suspend,
-// Resume and BadPC are for generated code; do not use them directly. For
+// Resume, BadPC, BlockingFunc, BlockingDo and BlockingValue are for generated
+// code; do not use them directly. For
 //
 //	// async
 //	func CallAPI(name string) (string, error) {

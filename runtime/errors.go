@@ -39,6 +39,9 @@ const (
 	msgBlockingAwait = "asyncgen: blocking await called on a goroutine that is running an event loop; " +
 		"a blocking twin was called from async code: await its Async form instead " +
 		"(or await was called in a function that is not marked: add the line // async directly above its func, and run go generate)"
+	msgBlockingLiteral = "asyncgen: an async function literal reached an event loop without being rewritten: " +
+		"async(func...), asyncDo and asyncValue make coroutines only inside functions marked // async; " +
+		"mark the function that calls it, and run go generate"
 	msgAwaitedTwice = "asyncgen: coroutine awaited twice"
 	msgNoInit       = "asyncgen: coroutine frame used before Init"
 	msgOtherLoop    = "asyncgen: task belongs to a different event loop"

@@ -20,6 +20,7 @@ type loop struct {
 	g      gkey     // that goroutine, to tell it from others cheaply
 	tasks  taskList // live bound tasks, for shutdown and deadlock reports
 	cur    *Fiber   // the fiber being stepped, if any
+	twin   bool     // a blocking await's private loop (see Await and BlockingFunc)
 	// repanic is the panic record Resume is raising again, so that the
 	// runner keeps its origin stack; one step runs at a time per loop.
 	repanic *panicRec

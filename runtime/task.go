@@ -384,7 +384,10 @@ func Await[T any](a Awaitable[T]) (T, error) {
 	if loopOfThisGoroutine() != nil {
 		panic(msgBlockingAwait)
 	}
-	v, err, p := runMain(a, nil)
+	if b, ok := a.(*blockingFunc[T]); ok {
+		return b.f() // an async literal of a blocking twin: a plain call, no loop
+	}
+	v, err, p := runMain(a, twinLoop)
 	if p != nil {
 		panic(p.value)
 	}

@@ -30,6 +30,15 @@ const (
 	awaitXTestFile = "async_await_x_test.go"
 )
 
+// declared returns the package-level names the package declares, or nil
+// for a dependency's.
+func (h *awaitOnly) declared() map[string]bool {
+	if h.scope == nil {
+		return nil
+	}
+	return h.scope.declared
+}
+
 // isAwaitFileName reports whether path names a generated file of await's own.
 func isAwaitFileName(path string) bool {
 	switch filepath.Base(path) {
@@ -123,10 +132,10 @@ func (st *runState) planAwait() {
 // awaitStub is the stub of a generated file of await's own.
 func awaitStub(h *awaitOnly) []byte {
 	if h.pkgPath == RuntimePath {
-		return fmt.Appendf(nil, "%s\n\npackage %s\n\nfunc await[T any](a Awaitable[T]) (T, error) { return Await(a) }\n", Header, h.pkgName)
+		return fmt.Appendf(nil, "%s\n\npackage %s\n\n%s", Header, h.pkgName, helperSource("", h.declared()))
 	}
-	return fmt.Appendf(nil, "%s\n\npackage %s\n\nimport %s %q\n\nfunc await[T any](a %[3]s.Awaitable[T]) (T, error) { return %[3]s.Await(a) }\n",
-		Header, h.pkgName, stubRuntimeName, RuntimePath)
+	return fmt.Appendf(nil, "%s\n\npackage %s\n\nimport %s %q\n\n%s",
+		Header, h.pkgName, stubRuntimeName, RuntimePath, helperSource(stubRuntimeName+".", h.declared()))
 }
 
 // awaitDecl adds the declaration of await to a generated file.
@@ -153,6 +162,8 @@ func assembleAwait(h *awaitOnly) ([]byte, error) {
 	jf.Comment("file generated for one is in every build: the package's await is declared here.")
 	jf.Line()
 	awaitDecl(jf)
+	jf.Line()
+	litHelperDecls(jf, h.scope.declared)
 	var b strings.Builder
 	if err := jf.Render(&b); err != nil {
 		return nil, err

@@ -5,9 +5,12 @@ package transform
 // Assumes: load has run; the function's package type-checked.
 // Guarantees: the function's results are (), (T), (error) or (T, error); it is
 // not main or init; await is only called, and never inside a function literal
-// or as the call of a go or defer statement; no blocking twin is called
-// outside function literals. fs.fn describes the function for the later
-// passes.
+// (other than an async literal, which is checked as a function of its own) or
+// as the call of a go or defer statement; no blocking twin is called outside
+// function literals; the literal helpers (async, asyncDo, asyncValue) are
+// only called, with a function literal, inside async functions and not in a
+// go statement's literal (lit.go). fs.fn describes the function, or the async
+// literal, for the later passes.
 
 import (
 	"go/ast"
@@ -20,7 +23,14 @@ import (
 )
 
 func checkPass(fs *funcState) error {
-	fn, ok := newAsyncFunc(fs.u, fs.file, fs.mark, fs.res)
+	newFunc := newAsyncFunc
+	if fs.mark.lit != nil {
+		newFunc = newLitFunc
+	}
+	if fs == fs.u.funcs[0] {
+		checkStrayLits(fs.u, fs.u.own, fs.res) // once per unit
+	}
+	fn, ok := newFunc(fs.u, fs.file, fs.mark, fs.res)
 	if !ok {
 		return nil
 	}
@@ -28,7 +38,9 @@ func checkPass(fs *funcState) error {
 	u, d := fs.u, fn.decl
 	u.noteOwner(fn.coro, fn)
 	u.noteOwner(fn.info, fn)
-	if d.Recv != nil {
+	if fn.lit != nil {
+		u.noteOwner(fn.lit.mark.ctor, fn)
+	} else if d.Recv != nil {
 		u.noteOwner(recvTypeName(d.Recv.List[0].Type)+"."+d.Name.Name+"Async", fn)
 	} else {
 		u.noteOwner(d.Name.Name+"Async", fn)
@@ -66,6 +78,9 @@ type asyncFunc struct {
 	errVar *types.Var
 	// generated package-level names
 	coro, info string
+	// lit is set for an async function literal (see lit.go); decl is then
+	// a declaration made up from the literal, named as Go names the closure.
+	lit *litInfo
 }
 
 func (fn *asyncFunc) isAwait(call *ast.CallExpr) bool {
@@ -127,6 +142,20 @@ func newAsyncFunc(u *unit, f *ast.File, m *marked, res *Result) (*asyncFunc, boo
 		res.errorf(pos(decl.Name.Pos()), name, "%s cannot be async; make an async Main and call runtime.Run(MainAsync()) from %s", decl.Name.Name, decl.Name.Name)
 		return nil, false
 	}
+	if !fn.resultShape(decl.Type, res) {
+		ok = false
+	}
+	if !checkBody(u, fn, res) {
+		ok = false
+	}
+	return fn, ok
+}
+
+// resultShape checks that the function's results are (), (T), (error) or
+// (T, error), and sets elem, hasRet, hasErr and the named result variables.
+func (fn *asyncFunc) resultShape(ft *ast.FuncType, res *Result) bool {
+	u, name, ok := fn.u, fn.name, true
+	pos := func(p token.Pos) token.Position { return u.fset.Position(p) }
 	results := fn.sig.Results()
 	errType := types.Universe.Lookup("error").Type()
 	isErr := func(t types.Type) bool { return types.Identical(t, errType) }
@@ -148,13 +177,13 @@ func newAsyncFunc(u *unit, f *ast.File, m *marked, res *Result) (*asyncFunc, boo
 		}
 	case 2:
 		if !isErr(results.At(1).Type()) {
-			res.errorf(pos(decl.Type.Results.Pos()), name, "results must be (), (T), (error) or (T, error), not %s: the second result must be error", shape())
+			res.errorf(pos(ft.Results.Pos()), name, "results must be (), (T), (error) or (T, error), not %s: the second result must be error", shape())
 			ok = false
 		}
 		fn.hasRet, fn.hasErr = true, true
 		fn.retVar, fn.errVar, fn.elem = results.At(0), results.At(1), results.At(0).Type()
 	default:
-		res.errorf(pos(decl.Type.Results.Pos()), name, "results must be (), (T), (error) or (T, error), not %s; return a struct to carry more values", shape())
+		res.errorf(pos(ft.Results.Pos()), name, "results must be (), (T), (error) or (T, error), not %s; return a struct to carry more values", shape())
 		ok = false
 	}
 	if fn.retVar != nil && fn.retVar.Name() == "" {
@@ -163,10 +192,7 @@ func newAsyncFunc(u *unit, f *ast.File, m *marked, res *Result) (*asyncFunc, boo
 	if fn.errVar != nil && fn.errVar.Name() == "" {
 		fn.errVar = nil
 	}
-	if !checkBody(u, fn, res) {
-		ok = false
-	}
-	return fn, ok
+	return ok
 }
 
 // checkBody reports the forms asyncgen rejects inside an async function.
@@ -209,12 +235,20 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 				walk(x.Body, x)
 				return false
 			case *ast.CallExpr:
+				if id := u.litHelperCall(x); id != nil {
+					if u.asyncLitOf(x) == nil {
+						errorf(x.Pos(), "the argument of %s must be a function literal written in the call: asyncgen makes a coroutine of its body; to run a func value f, write %s(func() ... { return f() })", id.Name, id.Name)
+					} else if _, isGo := lit.(*ast.GoStmt); isGo {
+						errorf(x.Pos(), "%s inside a go statement's function literal is not allowed: the literal runs on another goroutine, outside the event loop", id.Name)
+					}
+					return false // the literal is an async function of its own, checked as such
+				}
 				if isAwaitCall(u.info, u.pkg, x) {
 					if lit != nil {
 						if _, isGo := lit.(*ast.GoStmt); isGo {
 							errorf(x.Pos(), "await inside a go statement's function literal is not allowed: the literal runs on another goroutine, outside the event loop")
 						} else {
-							errorf(x.Pos(), "await inside a function literal is not allowed: a function literal is not async; move the await out of it or into an async function")
+							errorf(x.Pos(), "await inside a function literal is not allowed: a function literal is not async; write it as async(func() (T, error) { ... }) (asyncDo for func() or func() error, asyncValue for func() T), which is awaitable, or move the await out of it")
 						}
 					}
 					return true
@@ -231,6 +265,9 @@ func checkBody(u *unit, fn *asyncFunc, res *Result) bool {
 			case *ast.Ident:
 				if isAwaitObj(u.info.Uses[x], u.pkg) && !callees[x] {
 					errorf(x.Pos(), "await must be called: await(x)")
+				}
+				if u.isLitHelper(u.info.Uses[x]) && !callees[x] {
+					errorf(x.Pos(), "%s must be called with a function literal: %s(func() ... { ... })", x.Name, x.Name)
 				}
 			}
 			return true

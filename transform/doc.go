@@ -36,15 +36,17 @@
 //	        config.go                 those build constraints leave out too, with a configuration
 //	                                  that compiles each; the marked files of dependencies on disk
 //	find    find.go         run       the async marks, in source order; a misplaced one reported; the
-//	                                  fCoro and fInfo names of every marked function of the package;
-//	                                  a declaration already named FAsync reported
+//	        lit.go                    fCoro and fInfo names of every marked function of the package, and
+//	                                  of each async literal in it; a declaration already named FAsync
+//	                                  reported
 //	load    load.go         run       each package type-checked, under each configuration, with its
 //	        stub.go                   generated files and its dependencies' replaced by stubs (the go
 //	        typecheck.go              command's -overlay); one unit per package variant; the files
 //	        await.go                  that declare await chosen
 //	check   check.go        function  results are (), (T), (error) or (T, error); no await in a function
-//	                                  literal, go or defer; no call of a blocking twin; await only
-//	                                  called; main and init are not async
+//	        lit.go                    literal (an async literal is a function of its own), go or defer;
+//	                                  no call of a blocking twin; await and the literal helpers only
+//	                                  called, and only in async functions; main and init are not async
 //	lower   lower.go        function  a flat list of items (labels, jumps, conditional jumps, awaits,
 //	                                  returns, await-free statements); each await alone as
 //	                                  t0, t1 = await(x); every flattened variable in l.vars; every
@@ -79,7 +81,8 @@
 // Every name the generator makes up comes from a namer (names.go), which hands
 // out a name only when nothing that could clash with it or be hidden by it
 // has that spelling. Package-level names (fCoro, fInfo, fCoro_X for a hoisted
-// local X, the aliases of imports the source does not name) avoid every
+// local X, fFunc1Coro, fFunc1Info and fFunc1Async for the async literal
+// F.func1, the aliases of imports the source does not name) avoid every
 // identifier of every file of the package, test files included; they are
 // chosen over all the package's marked functions in file order, so they do not
 // depend on which files a run generates. The names declared in Step and the
@@ -1172,6 +1175,136 @@
 // and prints 0, 1, 2 like the blocking twin. Variables declared once per call
 // (not in a loop) are plain fields, and a closure refers to them through _s.
 //
+// # Async function literals
+//
+// A function literal passed to the package-local async, asyncDo or asyncValue
+// inside an async function is an async function of its own: it may await,
+// and the call returns it as a coroutine, a runtime.Awaitable, that can be
+// awaited, spawned or gathered like any FAsync(...).
+//
+//	async(func() (T, error) { ... })       // runtime.Awaitable[T]
+//	asyncDo(func() error { ... })          // runtime.Awaitable[struct{}]
+//	asyncDo(func() { ... })                // runtime.Awaitable[struct{}]
+//	asyncValue(func() T { ... })           // runtime.Awaitable[T]
+//
+// Why this syntax. A mark in a comment cannot change a literal's type, and
+// whatever Spawn, Gather or await receive must be an Awaitable that generated
+// code built: Go cannot find the coroutine of a func value at run time. So a
+// literal is made async by a call, of helpers that asyncgen declares with
+// await (in the stub too), so that the source type-checks before and after
+// generation and gofmt has nothing to change. async is the inverse of await:
+// its literal returns what await returns, (T, error). A literal of func() or
+// func() error (a TaskGroup worker, errgroup's g.Go shape) gives no value,
+// and asyncDo takes both; asyncValue takes func() T. Three names and not
+// one because Go's type inference cannot take T from a union of function
+// types, and func() error would match func() T with T = error; the split is
+// the one sync.OnceFunc, OnceValue and OnceValues make. The literal has no
+// parameters: a literal that takes some is a closure that returns the
+// coroutine, and each call makes a fresh one,
+//
+//	work := func(id int) runtime.Awaitable[string] {
+//		return async(func() (string, error) { ... })
+//	}
+//
+// In a blocking twin (where nothing is rewritten) the helpers return
+// runtime.BlockingFunc, which calls the literal when it is awaited, as the
+// twin calls everything; a twin that spawns or gathers literals runs them
+// one after another. Elsewhere, in a function that is not async or at
+// package level, a helper is an error that says to write the call in an
+// async function, or to make the literal an async function of its own.
+//
+// find names each literal as Go names the closure, Main.func1 (every function
+// literal counts; Main.func1.2 is inside Main.func1), and its generated
+// declarations after that name: mainFunc1Coro, mainFunc1Info and its
+// constructor mainFunc1Async. Task dumps, tracebacks and asyncgen inspect use
+// the name. The literal then goes through check, lower, live and emit as an
+// async function, after the one it is written in. What it captures, it shares:
+// its frame holds a pointer to each captured variable (a boxed field that the
+// constructor fills in), and the function around it passes the address of the
+// variable where it lives there (&_s.n for a frame field, the box itself for
+// a boxed per-iteration variable, &x for a variable of code kept as written).
+// A variable that nothing assigns after its declaration and whose address is
+// not taken cannot change, so the frame holds a copy instead, as Go's
+// compiler does for closures; a copy costs no allocation and keeps the
+// variable out of the frame of the function around it.
+//
+//	// async
+//	func SpawnEach(urls []string) {
+//		n := 0
+//		var ts []*runtime.Task[int]
+//		for _, u := range urls {
+//			ts = append(ts, runtime.Spawn(async(func() (int, error) {
+//				n++
+//				return await(get(u))
+//			})))
+//		}
+//		for _, t := range ts {
+//			fmt.Println(await(t))
+//		}
+//		fmt.Println(n)
+//	}
+//
+// becomes
+//
+//	type spawnEachFunc1Coro struct {
+//		runtime.Coro[int]
+//		n   *int
+//		u   string
+//		_a0 runtime.Awaitable[int]
+//	}
+//
+//	func spawnEachFunc1Async(n *int, u string) runtime.Awaitable[int] {
+//		_s := &spawnEachFunc1Coro{n: n, u: u}
+//		_s.Init(_s)
+//		return _s
+//	}
+//
+//	...
+//	func (_s *spawnEachCoro) Step(_f *runtime.Fiber) bool {
+//		...
+//		_s.n = 0
+//		ts = nil
+//		for _, u := range _s.urls {
+//			ts = append(ts, runtime.Spawn(spawnEachFunc1Async(&_s.n, u)))
+//		}
+//		...
+//	}
+//
+//	func (_s *spawnEachFunc1Coro) Step(_f *runtime.Fiber) bool {
+//		...
+//		(*_s.n)++
+//		_s._a0 = get(_s.u)
+//		_s.PC = 1
+//		...
+//	_r1:
+//		_t1, _t2 = runtime.Resume(_f, _s._a0)
+//		_s._a0 = nil
+//		_s.Ret, _s.Err = _t1, _t2
+//		return _s.Return()
+//	}
+//
+// n is shared: the tasks' increments are what SpawnEach prints. u is a
+// copy, the value of its own iteration, as Go 1.22 gives each iteration a
+// variable of its own. In a loop that asyncgen lowers, a variable the
+// literal shares is boxed (see the section above), and the literal gets the
+// box of the iteration that made it. An async literal costs one frame, as an
+// async function does: the README gives the figures.
+//
+// Defer, recover, named results, panics and cancellation work inside a literal
+// as in an async function, and literals nest. In a generic function (or a
+// method of a generic type) the literal's frame and constructor take the
+// function's type parameters, and the Step around it instantiates them
+// (fFunc1Async[T](...)). A local constant or type of the function around the
+// literal is the one moved to package level (see Local types and constants);
+// where it stays in that function's Step (in a generic function, or in a
+// block kept as written) a constant is written by its value, and a type is
+// an error that says to declare it at package level. Not supported: a literal
+// inside a go statement's function literal (it runs on another goroutine).
+//
+// The form leaves room for async generators: an iterator-shaped literal,
+// func(yield func(V) bool), can be given to a helper of its own and lifted in
+// the same way, with a frame, its captures and a Step.
+//
 // # Spilled expressions and evaluation order
 //
 // lower splits every expression that contains an await at the await. Go
@@ -1296,11 +1429,15 @@
 //	func (c *Client) GetAsync(k string) asyncgenstubrt.Awaitable[int] { panic(0) }
 //
 //	func await[T any](a asyncgenstubrt.Awaitable[T]) (T, error) { return asyncgenstubrt.Await(a) }
+//	func async[T any](f func() (T, error)) asyncgenstubrt.Awaitable[T] { return asyncgenstubrt.BlockingFunc(f) }
+//	func asyncDo[F func() | func() error](f F) asyncgenstubrt.Awaitable[struct{}] { return asyncgenstubrt.BlockingDo(f) }
+//	func asyncValue[T any](f func() T) asyncgenstubrt.Awaitable[T] { return asyncgenstubrt.BlockingValue(f) }
 //
 // The stub imports only what its signatures use, under a runtime name that
 // cannot clash with the user's. A generated file whose source lost its last
 // async function is overlaid with an empty file and reported stale, to be
-// removed. A package that declares its own await gets no helper. The real
+// removed. A package that declares its own await gets no helper, and no
+// literal helpers (async, asyncDo, asyncValue), which go with await. The real
 // generated file later declares the same names, so the source type-checks the
 // same way before and after generation.
 //

@@ -161,10 +161,22 @@ func (e *emitter) newConverter() *converter {
 		if name, ok := e.renamed[obj]; ok {
 			return jen.Id(name)
 		}
+		if name, ok := e.fn.u.hoisted[obj]; ok {
+			// a local type or constant of the async function around an
+			// async literal, moved to package level
+			return jen.Id(name)
+		}
+		if e.fn.lit != nil {
+			return e.outerLocal(id, obj)
+		}
 		return nil
 	}
 	c.expr = func(x ast.Expr) (jen.Code, bool) {
 		switch x := x.(type) {
+		case *ast.CallExpr:
+			if lit := e.fn.u.asyncLitOf(x); lit != nil && e.fn.u.lits[lit] != nil {
+				return e.litCall(e.fn.u.lits[lit]), true
+			}
 		case *ast.FuncLit:
 			return e.funcLit(x), true
 		case *ast.ArrayType:

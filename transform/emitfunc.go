@@ -25,7 +25,11 @@ func (e *emitter) function() (decls, step []jen.Code) {
 			decls = append(decls, e.localDecl(d.stmt.(*ast.DeclStmt)))
 		}
 	}
-	decls = append(decls, e.stateStruct(g), e.constructor(g), e.infoMethod(g), e.infoVar())
+	ctor := e.constructor
+	if e.fn.lit != nil {
+		ctor = e.litConstructor
+	}
+	decls = append(decls, e.stateStruct(g), ctor(g), e.infoMethod(g), e.infoVar())
 	if c := e.staleCheck(g); c != nil {
 		decls = append(decls, c)
 	}
@@ -52,24 +56,48 @@ func (g typeParams) of(s *jen.Statement) *jen.Statement {
 }
 
 func (e *emitter) generics() typeParams {
-	fn := e.fn
+	decl, sig := e.fn.typeParamSource()
 	var g typeParams
-	if recv := fn.sig.RecvTypeParams(); recv != nil {
+	if recv := sig.RecvTypeParams(); recv != nil {
 		for i := 0; i < recv.Len(); i++ {
 			tp := recv.At(i)
-			g.params = append(g.params, jen.Id(tp.Obj().Name()).Add(e.typ(tp.Constraint(), fn.decl.Pos())))
-			g.args = append(g.args, jen.Id(tp.Obj().Name()))
+			g.params = append(g.params, jen.Id(tp.Obj().Name()).Add(e.typ(tp.Constraint(), decl.Pos())))
 		}
 	}
-	if fn.decl.Type.TypeParams != nil {
-		g.params = append(g.params, e.srcConv().FieldList(fn.decl.Type.TypeParams)...)
-		for _, f := range fn.decl.Type.TypeParams.List {
+	if decl.Type.TypeParams != nil {
+		g.params = append(g.params, e.srcConv().FieldList(decl.Type.TypeParams)...)
+	}
+	g.args = typeArgs(decl, sig)
+	return g
+}
+
+// typeArgs are the type parameters of a function, receiver's first, as the
+// arguments that instantiate its generated types.
+func typeArgs(decl *ast.FuncDecl, sig *types.Signature) []jen.Code {
+	var args []jen.Code
+	if recv := sig.RecvTypeParams(); recv != nil {
+		for i := 0; i < recv.Len(); i++ {
+			args = append(args, jen.Id(recv.At(i).Obj().Name()))
+		}
+	}
+	if decl.Type.TypeParams != nil {
+		for _, f := range decl.Type.TypeParams.List {
 			for _, n := range f.Names {
-				g.args = append(g.args, jen.Id(n.Name))
+				args = append(args, jen.Id(n.Name))
 			}
 		}
 	}
-	return g
+	return args
+}
+
+// typeParamSource is the declaration whose type parameters the function's
+// generated declarations take: its own, or for an async literal those of the
+// async function it is written in.
+func (fn *asyncFunc) typeParamSource() (*ast.FuncDecl, *types.Signature) {
+	if fn.lit != nil {
+		return fn.lit.outer, fn.lit.outerSig
+	}
+	return fn.decl, fn.sig
 }
 
 // srcConv converts the function's signature as the source spells it.
@@ -96,7 +124,11 @@ func (e *emitter) stateStruct(g typeParams) jen.Code {
 	for _, a := range e.awTypes {
 		fields = append(fields, jen.Id(a.name).Add(rt("Awaitable").Types(e.typ(a.elem, fn.decl.Pos()))))
 	}
-	st := jen.Commentf("%s is the state of the async function %s while it runs.", fn.coro, fn.name).Line().Type().Id(fn.coro)
+	what := "async function"
+	if fn.lit != nil {
+		what = "async literal"
+	}
+	st := jen.Commentf("%s is the state of the %s %s while it runs.", fn.coro, what, fn.name).Line().Type().Id(fn.coro)
 	if len(g.params) > 0 {
 		st = st.Types(g.params...)
 	}
@@ -301,8 +333,8 @@ func (e *emitter) items() []jen.Code {
 // have the signature the coroutine was made for. Generic functions have none.
 func (e *emitter) staleCheck(g typeParams) jen.Code {
 	fn, u := e.fn, e.fn.u
-	if len(g.params) > 0 {
-		return nil
+	if len(g.params) > 0 || fn.lit != nil {
+		return nil // a literal is checked with the function it is written in
 	}
 	var fnType types.Type = fn.sig
 	var ref jen.Code = jen.Id(fn.decl.Name.Name)

@@ -161,7 +161,13 @@ func dumpLive(w io.Writer, st *funcState) {
 		if s == nil {
 			continue
 		}
-		fmt.Fprintf(w, "\t%-12s %-20s %s\n", s.name, types.TypeString(vi.v.Type(), types.RelativeTo(st.fn.u.pkg)), kinds[s.kind])
+		kind := kinds[s.kind]
+		if vi.byRef {
+			kind = "frame, captured: a pointer to the variable around the literal"
+		} else if st.fn.lit != nil && st.fn.lit.byValue[vi.v] {
+			kind = "frame, captured: a copy"
+		}
+		fmt.Fprintf(w, "\t%-12s %-20s %s\n", s.name, types.TypeString(vi.v.Type(), types.RelativeTo(st.fn.u.pkg)), kind)
 	}
 }
 

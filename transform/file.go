@@ -137,6 +137,8 @@ func (u *unit) jenFile(f *ast.File, fi *fileImports, records string) *jen.File {
 	if u.helpers[f] {
 		awaitDecl(jf)
 		jf.Line()
+		litHelperDecls(jf, u.scope.declared)
+		jf.Line()
 	}
 	// The Step methods come last: what a //line directive places in the
 	// source stays there to the end of the file.

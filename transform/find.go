@@ -55,8 +55,12 @@ func findPass(st *runState) error {
 			if m.decl.Recv == nil {
 				scope.reserve(m.decl.Name.Name + "Async")
 			}
+			m.lits = findLits(scope, m.decl)
 		}
 		scope.reserve("await")
+		for _, h := range litHelpers {
+			scope.reserve(h.name)
+		}
 	}
 	st.checkAsyncNames()
 	return nil
@@ -151,6 +155,8 @@ type marked struct {
 	file       *ast.File
 	decl       *ast.FuncDecl
 	coro, info string
+	lits       []*litMark // its async literals, named (see lit.go)
+	lit        *litInfo   // set when this is an async literal's
 }
 
 // isAsyncDoc reports whether a doc comment marks its function async.
@@ -160,6 +166,7 @@ func isAsyncDoc(doc *ast.CommentGroup) bool { return mark.Of(doc) != nil }
 // mark line that marks nothing.
 func findMarked(fset *token.FileSet, f *ast.File) ([]*marked, []Diagnostic) {
 	var out []*marked
+	var diags []Diagnostic
 	used := map[*ast.Comment]bool{}
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
@@ -168,10 +175,16 @@ func findMarked(fset *token.FileSet, f *ast.File) ([]*marked, []Diagnostic) {
 		}
 		if c := mark.Of(fd.Doc); c != nil {
 			used[c] = true
+			if fd.Recv != nil && len(fd.Recv.List) != 1 {
+				// func () M() or func (a, b T) M(): not Go, and every
+				// name asyncgen makes for a method needs its receiver.
+				diags = append(diags, Diagnostic{Pos: fset.Position(fd.Name.Pos()), Func: fd.Name.Name,
+					Msg: "a method must have exactly one receiver"})
+				continue
+			}
 			out = append(out, &marked{file: f, decl: fd})
 		}
 	}
-	var diags []Diagnostic
 	for _, cg := range f.Comments {
 		for _, c := range cg.List {
 			if mark.Is(c.Text) && !used[c] {

@@ -53,10 +53,14 @@ type Transition struct {
 
 // Var is a variable of the function and where it lives.
 type Var struct {
-	Name    string `json:"name"`    // its name in the generated code
-	Type    string `json:"type"`    // its Go type
-	Storage string `json:"storage"` // "frame", "frame (boxed)", "result", or "local"
-	Size    int64  `json:"size"`    // bytes it takes in the frame (-1 if unknown)
+	Name string `json:"name"` // its name in the generated code
+	Type string `json:"type"` // its Go type
+	// Storage is "frame", "frame (boxed)", "result" or "local"; in an async
+	// literal, "frame (captured)" for a pointer to a variable it shares with
+	// the code around it, "frame (captured copy)" for a copy of one that
+	// cannot change.
+	Storage string `json:"storage"`
+	Size    int64  `json:"size"` // bytes it takes in the frame (-1 if unknown)
 }
 
 // Inspect loads the packages like Generate and describes their async
@@ -201,10 +205,16 @@ func report(st *funcState) FuncReport {
 			continue
 		case stBoxed:
 			v.Storage = "frame (boxed)"
+			if vi.byRef {
+				v.Storage = "frame (captured)"
+			}
 			t = types.NewPointer(t)
 			v.Size = size(t)
 		default:
 			v.Storage = "frame"
+			if st.fn.lit != nil && st.fn.lit.byValue[vi.v] {
+				v.Storage = "frame (captured copy)"
+			}
 		}
 		r.Frame = append(r.Frame, v)
 		fields = append(fields, types.NewField(token.NoPos, u.pkg, "f"+fmt.Sprint(len(fields)), t, false))

@@ -418,3 +418,49 @@ func mermaidParser(t *testing.T, npm string) string {
 	must(t, os.WriteFile(path, script, 0o644))
 	return path
 }
+
+// TestInspectAsyncLiteral checks that inspect describes an async literal as
+// a function of its own, selected by its Go name, with what it captures.
+func TestInspectAsyncLiteral(t *testing.T) {
+	dir := t.TempDir()
+	writeModule(t, dir)
+	src := `package p
+
+import "github.com/asyncgen/asyncgen/runtime"
+
+// async
+func Main() int {
+	n, limit := 0, 3
+	t := runtime.Spawn(asyncDo(func() {
+		for n < limit {
+			await(runtime.Yield())
+			n++
+		}
+	}))
+	await(t)
+	return n
+}
+`
+	must(t, os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o644))
+	reports, res, err := Inspect(Options{Dir: dir}, []string{"Main.func1"}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Diagnostics) > 0 {
+		t.Fatal(diagText(res.Diagnostics))
+	}
+	if len(reports) != 1 || reports[0].Name != "p.Main.func1" || reports[0].Pos != "p.go:8" {
+		t.Fatalf("reports = %+v, want p.Main.func1 at p.go:8", reports)
+	}
+	r := reports[0]
+	if len(r.States) != 2 || r.States[1].Await != "runtime.Yield()" {
+		t.Errorf("states = %+v", r.States)
+	}
+	storage := map[string]string{}
+	for _, v := range r.Frame {
+		storage[v.Name] = v.Storage
+	}
+	if storage["n"] != "frame (captured)" || storage["limit"] != "frame (captured copy)" {
+		t.Errorf("frame = %+v, want n captured and limit a captured copy", r.Frame)
+	}
+}

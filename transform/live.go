@@ -172,56 +172,24 @@ func (l *lowerer) markCaptured(body *ast.BlockStmt) {
 			return true
 		})
 	}
-	var root func(e ast.Expr) *ast.Ident
-	root = func(e ast.Expr) *ast.Ident {
-		switch x := e.(type) {
-		case *ast.Ident:
-			return x
-		case *ast.ParenExpr:
-			return root(x.X)
-		case *ast.SelectorExpr:
-			if sel := l.info.Selections[x]; sel != nil && sel.Kind() == types.FieldVal && !sel.Indirect() {
-				if _, ptr := l.info.TypeOf(x.X).Underlying().(*types.Pointer); !ptr {
-					return root(x.X)
-				}
-			}
-		case *ast.IndexExpr:
-			if _, ok := l.info.TypeOf(x.X).Underlying().(*types.Array); ok {
-				return root(x.X)
-			}
-		}
-		return nil
-	}
 	ast.Inspect(body, func(n ast.Node) bool {
+		if id := addressed(l.info, n); id != nil {
+			mark(id)
+		}
 		switch x := n.(type) {
 		case *ast.FuncLit:
-			mark(x)
-			return false
-		case *ast.UnaryExpr:
-			if x.Op == token.AND {
-				if id := root(x.X); id != nil {
-					mark(id)
-				}
-			}
-		case *ast.SliceExpr:
-			if _, ok := l.info.TypeOf(x.X).Underlying().(*types.Array); ok {
-				if id := root(x.X); id != nil {
-					mark(id)
-				}
-			}
-		case *ast.SelectorExpr:
-			// x.M() with a pointer method on an addressable value takes &x.
-			if sel := l.info.Selections[x]; sel != nil && sel.Kind() == types.MethodVal {
-				if sig, ok := sel.Obj().Type().(*types.Signature); ok && sig.Recv() != nil {
-					if _, ptrRecv := sig.Recv().Type().Underlying().(*types.Pointer); ptrRecv {
-						if _, isPtr := l.info.TypeOf(x.X).Underlying().(*types.Pointer); !isPtr {
-							if id := root(x.X); id != nil {
-								mark(id)
-							}
-						}
+			if li := l.fn.u.lits[x]; li != nil {
+				// An async literal refers to what it captures by value
+				// through a copy of its own, made when it is created.
+				for _, v := range li.captures {
+					if vi := l.vars[v]; vi != nil && vi.index >= 0 && !li.byValue[v] {
+						vi.captured = true
 					}
 				}
+				return false
 			}
+			mark(x)
+			return false
 		case *ast.BranchStmt:
 			if x.Tok == token.GOTO {
 				l.hasGoto = true
@@ -229,6 +197,55 @@ func (l *lowerer) markCaptured(body *ast.BlockStmt) {
 		}
 		return true
 	})
+}
+
+// addrRoot returns the variable whose storage e denotes part of (x in x,
+// x.f of a struct x, x[i] of an array x), or nil.
+func addrRoot(info *types.Info, e ast.Expr) *ast.Ident {
+	switch x := e.(type) {
+	case *ast.Ident:
+		return x
+	case *ast.ParenExpr:
+		return addrRoot(info, x.X)
+	case *ast.SelectorExpr:
+		if sel := info.Selections[x]; sel != nil && sel.Kind() == types.FieldVal && !sel.Indirect() {
+			if _, ptr := info.TypeOf(x.X).Underlying().(*types.Pointer); !ptr {
+				return addrRoot(info, x.X)
+			}
+		}
+	case *ast.IndexExpr:
+		if _, ok := info.TypeOf(x.X).Underlying().(*types.Array); ok {
+			return addrRoot(info, x.X)
+		}
+	}
+	return nil
+}
+
+// addressed returns the variable whose address n takes, if it takes one:
+// &x (or &x.f, &x[i] of an array), x[:] of an array x, and x.M() with a
+// pointer method on an addressable x.
+func addressed(info *types.Info, n ast.Node) *ast.Ident {
+	switch x := n.(type) {
+	case *ast.UnaryExpr:
+		if x.Op == token.AND {
+			return addrRoot(info, x.X)
+		}
+	case *ast.SliceExpr:
+		if _, ok := info.TypeOf(x.X).Underlying().(*types.Array); ok {
+			return addrRoot(info, x.X)
+		}
+	case *ast.SelectorExpr:
+		if sel := info.Selections[x]; sel != nil && sel.Kind() == types.MethodVal {
+			if sig, ok := sel.Obj().Type().(*types.Signature); ok && sig.Recv() != nil {
+				if _, ptrRecv := sig.Recv().Type().Underlying().(*types.Pointer); ptrRecv {
+					if _, isPtr := info.TypeOf(x.X).Underlying().(*types.Pointer); !isPtr {
+						return addrRoot(info, x.X)
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // labelIndex maps each label to the index of its item.
@@ -520,7 +537,8 @@ func (e *emitter) nameScopes() {
 // to the top of Step.
 func (e *emitter) nameLocalDecls() {
 	l, fn, u := e.l, e.fn, e.fn.u
-	generic := fn.sig.TypeParams().Len() > 0 || fn.sig.RecvTypeParams().Len() > 0
+	_, sig := fn.typeParamSource()
+	generic := sig.TypeParams().Len() > 0 || sig.RecvTypeParams().Len() > 0
 	e.hoistDecls = !generic
 	for _, it := range l.items {
 		ds, ok := it.stmt.(*ast.DeclStmt)
@@ -587,6 +605,8 @@ func (e *emitter) assignStorage(fieldNames *namer) {
 		}
 		st := &storage{}
 		switch {
+		case vi.byRef:
+			st.kind = stBoxed
 		case vi.captured && (vi.inLoop || l.hasGoto) && !vi.param:
 			st.kind = stBoxed
 		case vi.param || vi.captured || live.has(vi.index):

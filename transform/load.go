@@ -565,7 +565,7 @@ func (st *runState) overlay() map[string][]byte {
 	}
 	for name, pf := range st.parsed {
 		if len(pf.marks) > 0 {
-			overlay[GeneratedName(name)] = stubSource(st.fset, pf.ast, pf.marks, st.helperIn[name], st.pkgNames, pf.pkgPath == RuntimePath)
+			overlay[GeneratedName(name)] = stubSource(st.fset, pf.ast, pf.marks, st.helperIn[name], st.pkgNames, pf.pkgPath == RuntimePath, st.declaredIn(name, pf.ast))
 		}
 	}
 	for name, h := range st.awaitFiles {
@@ -602,6 +602,15 @@ func sourceOf(gen string, parsed map[string]*parsedFile) string {
 		}
 	}
 	return ""
+}
+
+// declaredIn returns the package-level names that the package of the file
+// name declares in its files, or nil for a dependency's.
+func (st *runState) declaredIn(name string, f *ast.File) map[string]bool {
+	if scope := st.scopes[scopeKey{filepath.Dir(name), f.Name.Name}]; scope != nil {
+		return scope.declared
+	}
+	return nil
 }
 
 func declaresAwait(f *ast.File) bool {

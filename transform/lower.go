@@ -44,6 +44,13 @@ func lowerPass(st *funcState) error {
 	for i := 0; i < fn.sig.Params().Len(); i++ {
 		addParam(fn.sig.Params().At(i))
 	}
+	if fn.lit != nil {
+		// The variables an async literal captures: its frame points at them.
+		for _, v := range fn.lit.captures {
+			vi := l.declare(v)
+			vi.param, vi.byRef = true, !fn.lit.byValue[v]
+		}
+	}
 	if fn.retVar != nil {
 		l.declare(fn.retVar)
 	}
@@ -303,6 +310,7 @@ type varInfo struct {
 	param    bool
 	inLoop   bool // declared where it can be declared again while the function runs
 	captured bool // referenced from a function literal, or its address is taken
+	byRef    bool // captured by an async literal: its frame holds a pointer to it
 	unused   bool // a temporary nothing reads: it has no storage (see pruneTemps)
 }
 

@@ -35,7 +35,7 @@ var Passes = []Pass{
 	{Name: "parse", Doc: "list the packages with the go command and parse their files (load.go)", run: parsePass, stops: true},
 	{Name: "find", Doc: "find the async marks; name each function's generated declarations (find.go)", run: findPass, stops: true},
 	{Name: "load", Doc: "replace generated files by stubs and type-check the packages (load.go, stub.go)", run: loadPass, stops: true},
-	{Name: "check", Doc: "reject what cannot be async: result shapes, await in function literals, blocking twins (check.go)", fn: checkPass},
+	{Name: "check", Doc: "reject what cannot be async: result shapes, await in function literals, blocking twins, literal helpers outside async functions (check.go, lit.go)", fn: checkPass},
 	{Name: "lower", Doc: "flatten the body into labels, jumps and await points; spill calls left of an await (lower.go)", fn: lowerPass, dump: dumpLower},
 	{Name: "live", Doc: "decide which variables live in the frame and which are Step locals, and name them (live.go)", fn: livePass, dump: dumpLive},
 	{Name: "emit", Doc: "write the state struct, constructor, Info and Step with jennifer (emit.go, emitfunc.go, emitraw.go)", fn: emitPass},

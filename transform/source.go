@@ -67,7 +67,7 @@ func (m *memSource) load(st *runState) error {
 		return nil
 	}
 	stubName := GeneratedName(m.filename)
-	stub, err := parser.ParseFile(st.fset, stubName, stubSource(st.fset, f, pf.marks, !declaresAwait(f), st.pkgNames, false), parser.SkipObjectResolution)
+	stub, err := parser.ParseFile(st.fset, stubName, stubSource(st.fset, f, pf.marks, !declaresAwait(f), st.pkgNames, false, st.declaredIn(m.filename, f)), parser.SkipObjectResolution)
 	if err != nil {
 		st.res.errorf(st.fset.Position(f.Package), "", "%v", err)
 		return nil

@@ -135,7 +135,7 @@ func constrained(path string, f *ast.File) bool {
 //
 // In the runtime's own package (inRuntime), the stub names the runtime's
 // declarations without a qualifier, as the generated file does.
-func stubSource(fset *token.FileSet, f *ast.File, ms []*marked, withAwait bool, pkgNames map[string]string, inRuntime bool) []byte {
+func stubSource(fset *token.FileSet, f *ast.File, ms []*marked, withAwait bool, pkgNames map[string]string, inRuntime bool, declared map[string]bool) []byte {
 	var b bytes.Buffer
 	b.WriteString(Header + "\n\n")
 	if c := buildConstraint(f); c != "" {
@@ -196,7 +196,7 @@ func stubSource(fset *token.FileSet, f *ast.File, ms []*marked, withAwait bool, 
 		fmt.Fprintf(&b, "%sAwaitable[%s] { panic(0) }\n", rt, stubResultType(node, fd.Type.Results))
 	}
 	if withAwait {
-		fmt.Fprintf(&b, "\nfunc await[T any](a %[1]sAwaitable[T]) (T, error) { return %[1]sAwait(a) }\n", rt)
+		b.WriteString("\n" + helperSource(rt, declared))
 	}
 	return b.Bytes()
 }

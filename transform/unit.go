@@ -44,6 +44,11 @@ type unit struct {
 	// owner maps the names of generated package-level declarations (and
 	// "T.MAsync" for constructors that are methods) to their function.
 	owner map[string]*asyncFunc
+	// own are the unit's files that are not generated, which check searches
+	// for literal helpers outside async functions.
+	own []*ast.File
+	// lits are the async literals of the unit's functions (see lit.go).
+	lits map[*ast.FuncLit]*litInfo
 	// outputs are the files assembled by the file pass.
 	outputs []Output
 }
@@ -64,7 +69,14 @@ func (st *runState) addUnit(u *unit, files []*ast.File) {
 		u.names[f] = name
 		u.imports[f] = importsOf(f, u.scope, st.pkgName)
 		for _, m := range pf.marks {
-			u.funcs = append(u.funcs, &funcState{u: u, file: f, mark: m, opts: st.opts, res: st.res})
+			fs := &funcState{u: u, file: f, mark: m, opts: st.opts, res: st.res}
+			u.funcs = append(u.funcs, fs)
+			u.funcs = append(u.funcs, u.litFuncs(fs)...)
+		}
+	}
+	for _, f := range u.syntax {
+		if pf := st.parsed[u.fset.Position(f.Package).Filename]; pf != nil && !pf.gen && !pf.dep {
+			u.own = append(u.own, f)
 		}
 	}
 	st.units = append(st.units, u)

@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Plaintext b86703273d581088 5615cc418eca67e9
 //asyncgen:func getN 9b0780de053bf8be 7c71bda342738781
-//asyncgen:sum 79f9cf73b1f8ae42
+//asyncgen:sum 230ec5472a9a7f9e
 
 package web_test
 
@@ -86,6 +86,22 @@ var _ func(c *web.Client, url string, n int) error = getN
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line bench_test.go:60:1

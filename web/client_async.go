@@ -11,7 +11,7 @@
 //asyncgen:func ClientResponse.Read b63396657b740b0c 4a869082aa2ad295
 //asyncgen:func ClientResponse.ReadBody 20dd1a79eb1911f0 7af23a716786988e
 //asyncgen:func ClientResponse.ReadJSON 7358ffa6977fe652 d49005c0d11fe189
-//asyncgen:sum 8029e2b08a3c2d79
+//asyncgen:sum c7b580479d2e5189
 
 package web
 
@@ -389,6 +389,22 @@ var _ func(_ *ClientResponse, v any) error = (*ClientResponse).ReadJSON
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line client.go:105:1

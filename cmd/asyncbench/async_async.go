@@ -8,7 +8,7 @@
 //asyncgen:func Pinger eb6760ab6acaa110 93339b208168c9e1
 //asyncgen:func Sleeper fa2628b9a08d4afb 84179de13ebad884
 //asyncgen:func SleepMany 75d5b087da8228ef 7e276ea53898259c
-//asyncgen:sum 3a4c3d790f96f65a
+//asyncgen:sum e301f56e90f02cd5
 
 package main
 
@@ -250,6 +250,22 @@ var _ func(n int, d time.Duration) = SleepMany
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line async.go:17:1

@@ -4,7 +4,7 @@
 //asyncgen:func Work c533868d3426ab77 e0646adee692a04c
 //asyncgen:func Collect 934f156264b111f9 25d317a15d5f5fb7
 //asyncgen:func Run 7cdffc34b960b029 5112237d837637a8
-//asyncgen:sum eee3b308e317285d
+//asyncgen:sum 9fd22b105d2c3a21
 
 package main
 
@@ -130,6 +130,22 @@ var _ func(jobs []Job, w io.Writer, deadline time.Duration) error = Run
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:74:1

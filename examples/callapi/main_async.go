@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func CallAPI dd9327079b3246ca 9cfed1a0d6c16c6c
 //asyncgen:func Main 2357514b228028b1 76f63f93ed663eb9
-//asyncgen:sum d5983275adc598e5
+//asyncgen:sum c8f15ed1b09766af
 
 package main
 
@@ -82,6 +82,22 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:26:1

@@ -4,7 +4,7 @@
 //asyncgen:func Session ece09bd845b4da4e c20705965517a691
 //asyncgen:func Writer ca7eeb4f84542d19 10d841bf90f0c918
 //asyncgen:func Serve 5f83afe2f6695da2 8d57bb2d4bf3d405
-//asyncgen:sum 97f7eb27978fe826
+//asyncgen:sum 45f6ab17208bc669
 
 package main
 
@@ -128,6 +128,22 @@ var _ func(ln *runtime.Listener) error = Serve
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:176:1

@@ -4,7 +4,7 @@
 //asyncgen:func Crawl 004b54bce31a4bc1 e33afeedc95d2f4d
 //asyncgen:func Crawler.work c093071e66f59e26 b460c72376a25d26
 //asyncgen:func Crawler.fetch 469d9adabb2138c8 75b3f7f9dea6ffea
-//asyncgen:sum 21e6611ff7fc4ad8
+//asyncgen:sum 06ff5bfd542c4b6c
 
 package main
 
@@ -139,6 +139,22 @@ var _ func(_ *Crawler, j job) (Page, error) = (*Crawler).fetch
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:63:1

@@ -5,7 +5,7 @@
 //asyncgen:func Serve fd51f0ae3453c0e1 5dbcb00c797a2a76
 //asyncgen:func Client dc83b4c8c1441852 37de7bccfd5e41a5
 //asyncgen:func Demo f2ba2d91ac5a053d 06a558c9ac07c40e
-//asyncgen:sum 7efa6dfe00d1c450
+//asyncgen:sum 8dc55668acaed13a
 
 package main
 
@@ -176,6 +176,22 @@ var _ func(n int, lines int) error = Demo
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:32:1

@@ -6,7 +6,7 @@
 //asyncgen:func CopyFile 2b03160ce17c3d32 7c34be5a08e4d5d0
 //asyncgen:func CopyDir 08a844d9368c15e2 875442ad508411fc
 //asyncgen:func Demo 34e5cd9817b0135b d18ee605bc30f888
-//asyncgen:sum 8785a185b0e35b36
+//asyncgen:sum e5ac8aaaebe7d92b
 
 package main
 
@@ -241,6 +241,22 @@ var _ func(dir string, n int) ([]Count, error) = Demo
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:38:1

@@ -6,7 +6,7 @@
 //asyncgen:func Server.conn 7e3b16fe0d613ac4 405ddbd86d794672
 //asyncgen:func session 5057fea5d1f9ee25 2b753da1120bca8a
 //asyncgen:func flood 4d2889cd8ee57310 61bb0a601467f058
-//asyncgen:sum 31a32811185686bc
+//asyncgen:sum 94c3c612bd8849dd
 
 package main
 
@@ -208,6 +208,22 @@ var _ func(s *runtime.Stream, n int) error = flood
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:85:1

@@ -4,7 +4,7 @@
 //asyncgen:func HelloWorld 17e67365079a9ca4 69e31ad123755450
 //asyncgen:func HelloLfzyx 394befb65df5844a 45fb79e2dbaf214a
 //asyncgen:func Main eefd42c5bd8cf414 0707b29ba9b9a237
-//asyncgen:sum c0c8590ffc787491
+//asyncgen:sum 11d769472ff4755d
 
 package main
 
@@ -101,6 +101,22 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:43:1

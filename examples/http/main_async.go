@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Serve e45c28f340928f4b 538fda342b3454df
 //asyncgen:func ServeConn 0db29325b70c331d 372a39c1ab588dd7
-//asyncgen:sum a7ff9c9513089e9d
+//asyncgen:sum 9c587c445f245b1f
 
 package main
 
@@ -84,6 +84,22 @@ var _ func(s *runtime.Stream) error = ServeConn
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:42:1

@@ -6,7 +6,7 @@
 //asyncgen:func Consumer 7a472e758cf541c2 abf0ac98eb1e3d1f
 //asyncgen:func Produce 036360acd11d6d1e 90a2fccffe729293
 //asyncgen:func Main 8ebba03ea682dbb9 92ddaea914ca7d61
-//asyncgen:sum cbafd332c13bfe8b
+//asyncgen:sum 1e415c8bdea9a81e
 
 package main
 
@@ -187,6 +187,22 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:76:1

@@ -5,7 +5,7 @@
 //asyncgen:func Produce 668dd96321b15cad 1f43cb9cc0403b67
 //asyncgen:func Work 2022cc08871099c0 81efbac9ea778bd1
 //asyncgen:func Main 95dbabdfa0207988 824fb090da0901e9
-//asyncgen:sum 61504c07936426b5
+//asyncgen:sum 0d635b7ae45807a0
 
 package main
 
@@ -169,6 +169,22 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:44:1

@@ -4,7 +4,7 @@
 //asyncgen:func Serve a50d8ff82ccead6d e7b21840e0672a8e
 //asyncgen:func Sweep 3714e9ae74339c8a 7e6b008746e93bb1
 //asyncgen:func ServeConn dc29f1b76344cb69 58ebd6a7230e9815
-//asyncgen:sum 591ca30c3c561246
+//asyncgen:sum 209b4e0f5c80c9f2
 
 package main
 
@@ -120,6 +120,22 @@ var _ func(s *runtime.Stream, d *db) error = ServeConn
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:42:1

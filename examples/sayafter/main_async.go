@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func SayAfter 42ac259b437490cc ae537bb3e72ca2fb
 //asyncgen:func Main cf29434c0d003d72 89715a365c284011
-//asyncgen:sum a2887137e02e1ae0
+//asyncgen:sum 68418154a303ac88
 
 package main
 
@@ -82,6 +82,22 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:42:1

@@ -5,7 +5,7 @@
 //asyncgen:func Linger 3e4bdcc834c8744a 36b19f64f8972e8f
 //asyncgen:func Server.Session a5aedb97a750637b d8be2ad7d92fd5e4
 //asyncgen:func readData aecd5d4046e0d7eb bb94fb0af4c688e7
-//asyncgen:sum 8ff3d68145788a64
+//asyncgen:sum efac67d6a1614b52
 
 package main
 
@@ -166,6 +166,22 @@ var _ func(s *runtime.Stream) ([]byte, error) = readData
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:172:1

@@ -4,7 +4,7 @@
 //asyncgen:func Forward 06205690ef775f2f 2076f73e11454c73
 //asyncgen:func RunCommand cbe18969651f4eca 37b9c8d4d05eaa70
 //asyncgen:func RunAll c7a9da47bb2bdcb9 ae5c1698a5880149
-//asyncgen:sum 270b0426022403bf
+//asyncgen:sum 2a4fdb40524300a9
 
 package main
 
@@ -140,6 +140,22 @@ var _ func(w io.Writer, commands []string, timeout time.Duration) ([]int, error)
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:28:1

@@ -8,7 +8,7 @@
 //asyncgen:func Reporter a3ce1eb55c231836 939bbb0b57224280
 //asyncgen:func Main cf68d23b09772497 efc45a72a008a96b
 //asyncgen:func Poll 17804b34f1db1e46 3bbfab804a58ad60
-//asyncgen:sum 03cb4bddbd8ad4dd
+//asyncgen:sum a45a5aa90cbb4f67
 
 package main
 
@@ -237,6 +237,22 @@ var _ func(done chan struct{}, ev *runtime.Event) error = Poll
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:25:1

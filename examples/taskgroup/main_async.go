@@ -4,7 +4,7 @@
 //asyncgen:func Fetch 0026738a8a3e28b7 0d9de61204f93dd2
 //asyncgen:func Steps f7f7d7d42319db20 deee46ba79dac2a2
 //asyncgen:func Main d1ef2a0603cb29ff 5dfe389fc2f55315
-//asyncgen:sum 4f8232522167a055
+//asyncgen:sum b024c6a51576f6c7
 
 package main
 
@@ -141,6 +141,22 @@ var _ func() error = Main
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:54:1

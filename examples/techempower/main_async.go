@@ -3,7 +3,7 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Plaintext ee97f4d9907525ec 17cb5765903037b7
 //asyncgen:func JSON be388093cbd5a35e 0a6231e2b10fcf99
-//asyncgen:sum 03921cbba7bca7cc
+//asyncgen:sum ca81eab197ca6002
 
 package main
 
@@ -74,6 +74,22 @@ var _ func(req *web.Request) (*web.Response, error) = JSON
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:26:1

@@ -4,7 +4,7 @@
 //asyncgen:func Ticker cfd190b578e1caf5 22e832ab6ea98684
 //asyncgen:func RunJob 495c349a15196ac8 d704e8c005659638
 //asyncgen:func Main 99a66dd74c385877 1de1485bdb86ab3c
-//asyncgen:sum c231137af79cc5db
+//asyncgen:sum 2179303e6bf626f2
 
 package main
 
@@ -131,6 +131,22 @@ var _ func(w io.Writer, jobs []Job, blocking bool, tick time.Duration) error = M
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:61:1

@@ -4,7 +4,7 @@
 //asyncgen:func Serve e010a0b01f389abc f7b39770cf750039
 //asyncgen:func Main f94f9473b559adab 9a510e8e8dc0f852
 //asyncgen:func Send dbbc38974e37b771 832153d82981f5cd
-//asyncgen:sum 2491eaccdfa9fa7d
+//asyncgen:sum 96eb72281a9fac52
 
 package main
 
@@ -131,6 +131,22 @@ var _ func(addr string, msg []byte, timeout time.Duration) ([]byte, error) = Sen
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:31:1

@@ -12,7 +12,7 @@
 //asyncgen:func API.DeleteItem d65f153c27abef8f 46fb2eb145638055
 //asyncgen:func API.Logged 277e432ee341136a b8c408dabf17a0e9
 //asyncgen:func Serve a982820eda5d7621 61920c76c34b165f
-//asyncgen:sum bcae1bd71ee645c2
+//asyncgen:sum b4f368f073636f46
 
 package main
 
@@ -399,6 +399,22 @@ var _ func(srv *web.Server, ln *runtime.Listener, grace time.Duration) error = S
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:59:1

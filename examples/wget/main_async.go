@@ -9,7 +9,7 @@
 //asyncgen:func Fetch e8155599674138a2 ac374ab331e9ff1a
 //asyncgen:func Report 91791d48769c22f7 2f7c95da2e908af5
 //asyncgen:func Wget ce31f565d71600f9 a0fa3837f1c7c031
-//asyncgen:sum d68bf4d450f3ba33
+//asyncgen:sum f3091c410213e91e
 
 package main
 
@@ -311,6 +311,22 @@ var _ func(urls []string, w io.Writer) (int, error) = Wget
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:98:1

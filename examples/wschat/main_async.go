@@ -4,7 +4,7 @@
 //asyncgen:func Room.Chat 5024e504ef605cc9 cf475796c79646c2
 //asyncgen:func client.send 87e7a65bed3a30f4 0e18941827c4ca9d
 //asyncgen:func Page 4e2af5b805af1685 8af79b03e2565adc
-//asyncgen:sum 004511a96254ae64
+//asyncgen:sum ef59189710fb2fe7
 
 package main
 
@@ -127,6 +127,22 @@ var _ func(req *web.Request) (*web.Response, error) = Page
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:55:1

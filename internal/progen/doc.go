@@ -20,7 +20,9 @@
 //   - plain: the source without marks and awaits (Plain), ordinary Go
 //     that does not import the runtime: await(fAsync(x)) becomes f(x) (or
 //     an adapter giving the same (T, error) for results (), (T) and
-//     (error)), await(runtime.Yield()) becomes plainYield().
+//     (error)), await(runtime.Yield()) becomes plainYield(); an async
+//     literal becomes the literal itself, as a func() (T, error) that the
+//     await calls.
 //
 // The plain form is the reference: Go itself decides what it prints. The
 // functions print a trace of what they observe (the order in which operands
@@ -37,7 +39,10 @@
 // that the order of evaluation is visible. They use goto (forward and
 // backward), labeled break and continue across nested loops and switches,
 // fallthrough, closures capturing locals and loop variables (called after
-// the loop), defer (arguments evaluated at the defer, closures reading named
+// the loop), async function literals (async, asyncDo, asyncValue) whose
+// statements await and read and assign the locals around them, awaited at
+// once or made first and awaited after a statement that may assign what
+// they capture, defer (arguments evaluated at the defer, closures reading named
 // results), recover (of panics raised directly or in awaited coroutines,
 // recovered in the same or a calling function), unrecovered panics, named
 // results and bare returns, a generic async function and a generic helper,

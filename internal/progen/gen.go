@@ -52,6 +52,7 @@ var Features = map[string]string{
 	"typeswitch":    "type switches",
 	"fallthrough":   "fallthrough",
 	"closure":       "function literals that capture locals",
+	"asynclit":      "async function literals (async, asyncDo, asyncValue) that capture locals, awaited at once or later",
 	"defer":         "defer statements",
 	"rangefunc":     "range over iterator functions",
 	"shortcircuit":  "calls and awaits in the right operand of && and ||",

@@ -31,6 +31,20 @@ func plainT[T any](v T) (T, error) { return v, nil }
 // plainErr turns the result of a function with results (error) into
 // (struct{}, error).
 func plainErr(err error) (struct{}, error) { return struct{}{}, err }
+
+// plainDoF, plainDoErrF and plainValueF are what asyncDo and asyncValue
+// become: the literal as a func() (T, error), which await calls.
+func plainDoF(f func()) func() (struct{}, error) {
+	return func() (struct{}, error) { f(); return struct{}{}, nil }
+}
+
+func plainDoErrF(f func() error) func() (struct{}, error) {
+	return func() (struct{}, error) { return struct{}{}, f() }
+}
+
+func plainValueF[T any](f func() T) func() (T, error) {
+	return func() (T, error) { return f(), nil }
+}
 `
 
 // Plain returns the plain form of a program's async source: the same
@@ -39,7 +53,10 @@ func plainErr(err error) (struct{}, error) { return struct{}{}, err }
 // (T, error): f(args) itself when f returns (T, error), plainT(f(args)) for
 // (T), plainErr(f(args)) for (error), and a function literal that calls f and
 // returns (plainNone{}, nil) for (); await(runtime.Yield()) becomes
-// plainYield(). An await used as a statement becomes the bare call.
+// plainYield(). An await used as a statement becomes the bare call. An async
+// literal becomes the literal as a func() (T, error) (async(f) is f,
+// asyncDo(f) is plainDoF(f) or plainDoErrF(f), asyncValue(f) is
+// plainValueF(f)), and awaiting one, or a variable that holds one, calls it.
 func Plain(files []File) ([]File, error) {
 	fset := token.NewFileSet()
 	var asts []*ast.File
@@ -77,6 +94,12 @@ func Plain(files []File) ([]File, error) {
 			return err == nil
 		}, func(c *astutil.Cursor) bool {
 			n, ok := c.Node().(*ast.CallExpr)
+			if ok && err == nil {
+				if f := plainLitFunc(n); f != nil {
+					c.Replace(f)
+					return true
+				}
+			}
 			if !ok || !isAwait(n) || err != nil {
 				return err == nil
 			}
@@ -191,6 +214,15 @@ func refersTo(n ast.Node, pkg string) bool {
 // plainCall returns the plain call of an awaitable: f(args) for fAsync(args),
 // and plainYield() for runtime.Yield(); and the shape of its results.
 func plainCallShape(x ast.Expr, shapes map[string]int) (*ast.CallExpr, int, error) {
+	// An async literal, made here or held by a variable: call it.
+	if call, ok := x.(*ast.CallExpr); ok {
+		if f := plainLitFunc(call); f != nil {
+			x = f
+		}
+	}
+	if isPlainLit(x) {
+		return &ast.CallExpr{Fun: x}, shapeTErr, nil
+	}
 	call, ok := x.(*ast.CallExpr)
 	if !ok {
 		return nil, 0, fmt.Errorf("await of %T, not of a call", x)
@@ -220,6 +252,51 @@ func plainCallShape(x ast.Expr, shapes map[string]int) (*ast.CallExpr, int, erro
 	}
 	id.Name = name
 	return call, shape, nil
+}
+
+// plainLitFunc returns the plain form of an async literal helper's call, the
+// literal as a func() (T, error), or nil if call is not one.
+func plainLitFunc(call *ast.CallExpr) ast.Expr {
+	id, ok := call.Fun.(*ast.Ident)
+	if !ok || len(call.Args) != 1 {
+		return nil
+	}
+	lit, ok := call.Args[0].(*ast.FuncLit)
+	if !ok {
+		return nil
+	}
+	wrap := func(name string) ast.Expr { return &ast.CallExpr{Fun: ast.NewIdent(name), Args: []ast.Expr{lit}} }
+	switch id.Name {
+	case "async":
+		return lit
+	case "asyncDo":
+		if shapeOf(lit.Type) == shapeErr {
+			return wrap("plainDoErrF")
+		}
+		return wrap("plainDoF")
+	case "asyncValue":
+		return wrap("plainValueF")
+	}
+	return nil
+}
+
+// isPlainLit reports whether x is an async literal in its plain form, or a
+// variable that holds one (progen names them alitN).
+func isPlainLit(x ast.Expr) bool {
+	switch x := x.(type) {
+	case *ast.FuncLit:
+		return true
+	case *ast.Ident:
+		return strings.HasPrefix(x.Name, "alit")
+	case *ast.CallExpr:
+		if id, ok := x.Fun.(*ast.Ident); ok {
+			switch id.Name {
+			case "plainDoF", "plainDoErrF", "plainValueF":
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func plainCall(x ast.Expr, shapes map[string]int) (ast.Expr, error) {

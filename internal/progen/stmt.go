@@ -55,6 +55,7 @@ func (g *gen) stmt(depth int) {
 		option{2, g.has("select"), func() { g.sSelect(depth) }},
 		option{1, g.has("go"), g.sGo},
 		option{3, g.has("closure"), g.sClosure},
+		option{3, aw && g.has("asynclit"), g.sAsyncLit},
 		option{2, g.has("localdecl"), g.sLocal},
 		option{2, d, func() { g.sBlock(depth) }},
 		option{1, g.panicOK(), g.sPanic},
@@ -1189,6 +1190,68 @@ func (g *gen) sClosure() {
 	}
 	g.line("%s := func(a int) int { return a + %s }", name, g.intE(1))
 	g.declare(name, tFn)
+}
+
+// sAsyncLit writes an async function literal whose statements read and
+// assign the locals around it (by reference, as a closure does) and await,
+// in one of the helpers' shapes; it is awaited at once, or made first and
+// awaited after a statement that may assign what it captures.
+func (g *gen) sAsyncLit() {
+	body := func(ret func()) {
+		g.ind++
+		g.push()
+		for range 1 + g.intn(3) {
+			g.budget--
+			g.choose(
+				option{10, true, g.sDecl},
+				option{8, true, g.sAssign},
+				option{4, true, g.sPrint},
+				option{5, true, g.sAwait},
+			)
+		}
+		g.useUnused()
+		if ret != nil {
+			ret()
+		}
+		g.pop()
+		g.ind--
+	}
+	retInt := func(format string) func() {
+		return func() { g.line(format, g.intE(2)) }
+	}
+	switch g.intn(5) {
+	case 0:
+		g.line("show(must(await(async(func() (int, error) {")
+		body(retInt("return %s, nil"))
+		g.line("}))))")
+	case 1:
+		g.line("await(asyncDo(func() {")
+		body(nil)
+		g.line("}))")
+	case 2:
+		g.line("show(await(asyncDo(func() error {")
+		body(func() {
+			if g.chance(50) {
+				g.line("return nil")
+			} else {
+				e := g.fresh("err")
+				g.line("_, %s := await(noteAsync(%s))", e, g.strE(1))
+				g.line("return %s", e)
+			}
+		})
+		g.line("})))")
+	case 3:
+		g.line("show(must(await(asyncValue(func() int {")
+		body(retInt("return %s"))
+		g.line("}))))")
+	default:
+		a := g.fresh("alit")
+		g.line("%s := async(func() (int, error) {", a)
+		body(retInt("return %s, nil"))
+		g.line("})")
+		g.sAssign()
+		g.line("show(must(await(%s)))", a)
+	}
 }
 
 // sLocal declares local constants and types.

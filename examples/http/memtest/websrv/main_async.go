@@ -2,7 +2,7 @@
 
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Hello c5e6cb70b36115e6 ef1a67ad3333914a
-//asyncgen:sum b2ff7b4df24e152e
+//asyncgen:sum 9b8f7ce585bcab22
 
 package main
 
@@ -47,6 +47,22 @@ var _ func(req *web.Request) (*web.Response, error) = Hello
 // blocks, running a on an event loop of its own (see runtime.Await).
 func await[T any](a runtime.Awaitable[T]) (T, error) {
 	return runtime.Await(a)
+}
+
+// async makes a coroutine of a function literal that awaits, as FAsync does of F; asyncDo
+// does it for a func() or func() error literal, asyncValue for a func() T literal. asyncgen
+// rewrites every call of them inside async functions; anywhere else (in a blocking twin) the
+// literal runs when it is awaited, as everything there does (see runtime.BlockingFunc).
+func async[T any](f func() (T, error)) runtime.Awaitable[T] {
+	return runtime.BlockingFunc(f)
+}
+
+func asyncDo[F func() | func() error](f F) runtime.Awaitable[struct{}] {
+	return runtime.BlockingDo(f)
+}
+
+func asyncValue[T any](f func() T) runtime.Awaitable[T] {
+	return runtime.BlockingValue(f)
 }
 
 //line main.go:23:1
