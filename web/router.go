@@ -21,8 +21,8 @@ type Router struct {
 	other  Handler // the middleware around answers that are not a route's
 	hosts  bool    // a pattern names a host
 	// matches remembers what the mux matched, by method, host (only when
-	// a pattern names one) and path: the mux's answer depends on nothing
-	// else. The map is never changed once published; a new match
+	// a pattern names one) and path, for the paths that patterns without
+	// wildcards name exactly: the mux's answer depends on nothing else. The map is never changed once published; a new match
 	// publishes a copy, and past maxMatches the router starts over from
 	// an empty one, so that paths never seen again (or made up by a
 	// client) cannot keep the common ones out.
@@ -38,6 +38,7 @@ const maxMatches = 4096
 
 type route struct {
 	pattern string
+	path    string   // the pattern's path, when it has no wildcard
 	names   []string // its wildcards, in order
 	h       Handler  // as registered
 	wrapped Handler  // inside the middleware
@@ -73,8 +74,15 @@ func (rt *Router) Handle(pattern string, h Handler) {
 	}
 	rt.mux.Handle(pattern, routeTarget(len(rt.routes)))
 	r := &route{pattern: pattern, h: h, names: wildcards(pattern)}
-	if host, _, _ := strings.Cut(strings.TrimLeft(afterMethod(pattern), " \t"), "/"); host != "" {
+	hostPath := strings.TrimLeft(afterMethod(pattern), " \t")
+	if i := strings.IndexByte(hostPath, '/'); i > 0 {
 		rt.hosts = true
+		hostPath = hostPath[i:]
+	} else if i < 0 {
+		hostPath = ""
+	}
+	if !strings.Contains(hostPath, "{") {
+		r.path = hostPath
 	}
 	r.wrapped = rt.wrap(h)
 	rt.routes = append(rt.routes, r)
@@ -121,7 +129,8 @@ func (rt *Router) Serve(req *Request) runtime.Awaitable[*Response] {
 		Proto:      req.Proto,
 		ProtoMajor: 1,
 		ProtoMinor: req.ProtoMinor,
-		Header:     req.Header(),
+		// Matching reads no field of the header: leaving it out spares
+		// making the request's header map.
 		Host:       req.Host,
 		RequestURI: req.target,
 	}
@@ -140,7 +149,11 @@ func (rt *Router) Serve(req *Request) runtime.Awaitable[*Response] {
 			m.values[i] = strings.Clone(rec.req.PathValue(name))
 		}
 	}
-	if cacheable {
+	// Only a path that a pattern without wildcards names exactly is
+	// remembered: the paths a wildcard or a prefix pattern matches are
+	// without number (every item's ID), and remembering them would only
+	// churn the cache.
+	if cacheable && r.path != "" && r.path == req.Path() {
 		// Copies, so that the cache does not keep the request's head.
 		rt.remember(strings.Clone(req.Method), strings.Clone(host), strings.Clone(req.Path()), m)
 	}
