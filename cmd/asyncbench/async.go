@@ -79,3 +79,43 @@ func SleepMany(n int, d time.Duration) {
 		await(t)
 	}
 }
+
+// Double is the task of the gather scenarios: a trivial function with a
+// result, as the goroutines' f.
+//
+// async
+func Double(i int) int { return 2 * i }
+
+// GatherMany spawns n tasks into a slice, then awaits one Gather of them
+// all, as asyncio code writes it: tasks = [create_task(f(i)) ...]; await
+// gather(*tasks).
+//
+// async
+func GatherMany(n int) {
+	ts := make([]runtime.Awaitable[int], n)
+	for i := range ts {
+		ts[i] = runtime.Spawn(DoubleAsync(i))
+	}
+	res, err := await(runtime.Gather(ts...))
+	if err != nil || len(res) != n || n > 0 && res[n-1] != 2*(n-1) {
+		panic("gather: wrong results")
+	}
+}
+
+// GatherBatches spawns n tasks in batches of batch, awaiting a Gather of
+// each batch before it spawns the next.
+//
+// async
+func GatherBatches(n, batch int) {
+	ts := make([]runtime.Awaitable[int], batch)
+	for done := 0; done < n; done += batch {
+		ts = ts[:min(batch, n-done)]
+		for i := range ts {
+			ts[i] = runtime.Spawn(DoubleAsync(done + i))
+		}
+		res, err := await(runtime.Gather(ts...))
+		if err != nil || len(res) != len(ts) || res[0] != 2*done {
+			panic("batch: wrong results")
+		}
+	}
+}

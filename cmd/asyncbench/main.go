@@ -1,7 +1,7 @@
 // Command asyncbench measures the asyncgen runtime beside goroutines doing
 // the same work, in one run, and prints a table with the ratios.
 //
-//	go run ./cmd/asyncbench [-n N] [-mode park|spawn|switch|sleep|all]
+//	go run ./cmd/asyncbench [-n N] [-mode park|spawn|gather|batch|batch2|switch|sleep|all]
 //
 // Each scenario runs twice, once with asyncgen tasks and once with
 // goroutines, each in a fresh child process of this command so that neither
@@ -11,6 +11,13 @@
 //     memory per parked task, as the growth of runtime.MemStats Sys and of
 //     HeapInuse+StackInuse, after a GC, divided by n.
 //   - spawn: spawning and finishing n trivial tasks; ns per task.
+//   - gather: n tasks with a result spawned into a slice, then one Gather
+//     of them all (goroutines: go func() { results[i] = f(i); wg.Done() }(),
+//     then wg.Wait()); ns and heap allocations per task.
+//   - batch: the same in batches of 1,000, each gathered before the next
+//     is spawned, n in all.
+//   - batch2: batch while a second loop runs in the process (goroutines:
+//     while a second goroutine is blocked).
 //   - switch: two tasks handing control to each other n times through two
 //     Events (goroutines: unbuffered channels); ns per switch.
 //   - sleep: n tasks each sleeping 1 s at once; the wall time.
@@ -34,7 +41,7 @@ import (
 
 func main() {
 	n := flag.Int("n", 1_000_000, "tasks (park, spawn, sleep) or round trips (switch)")
-	mode := flag.String("mode", "all", "park | spawn | switch | sleep | all")
+	mode := flag.String("mode", "all", "park | spawn | gather | batch | batch2 | switch | sleep | all")
 	child := flag.String("child", "", "internal: run one side of one scenario and print its figures")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the asyncgen side to this file")
 	flag.Parse()
@@ -53,7 +60,7 @@ func main() {
 	}
 	modes := []string{*mode}
 	if *mode == "all" {
-		modes = []string{"park", "spawn", "switch", "sleep"}
+		modes = []string{"park", "spawn", "gather", "batch", "batch2", "switch", "sleep"}
 	}
 	fmt.Printf("%-8s %-28s %14s %14s %8s\n", "mode", "metric", "asyncgen", "goroutines", "ratio")
 	for _, m := range modes {
@@ -69,6 +76,9 @@ var cpuProfile string
 var metricNames = map[string][]string{
 	"park":   {"Sys B/task", "HeapInuse+StackInuse B/task"},
 	"spawn":  {"ns/task (spawn+finish)"},
+	"gather": {"ns/task (slice, one Gather)", "mallocs/task"},
+	"batch":  {"ns/task (Gather per 1000)", "mallocs/task"},
+	"batch2": {"ns/task (the same, 2 loops)", "mallocs/task"},
 	"switch": {"ns/switch"},
 	"sleep":  {"wall ms (1 s sleeps)"},
 }
@@ -146,6 +156,24 @@ func runChild(side, mode string, n int) string {
 		}
 		wg.Wait()
 		res = fmt.Sprint(elapsed() / float64(n))
+	case "async:gather":
+		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n))) })
+	case "go:gather":
+		res = perTaskRun(n, func() { goGather(0, n) })
+	case "async:batch":
+		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen))) })
+	case "go:batch":
+		res = perTaskRun(n, func() { goBatches(n) })
+	case "async:batch2":
+		stop := secondLoop()
+		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen))) })
+		stop()
+	case "go:batch2":
+		release, done := make(chan struct{}), make(chan struct{})
+		go func() { <-release; close(done) }()
+		res = perTaskRun(n, func() { goBatches(n) })
+		close(release)
+		<-done
 	case "async:switch":
 		ea, eb := runtime.NewEvent(), runtime.NewEvent()
 		_, err := runtime.Run(runtime.Gather(PingerAsync(n, ea, eb, true), PingerAsync(n, eb, ea, false)))
@@ -180,4 +208,57 @@ func runChild(side, mode string, n int) string {
 		panic("unknown scenario " + side + ":" + mode)
 	}
 	return res
+}
+
+const batchLen = 1000
+
+// perTaskRun runs fn, which handles n tasks, and returns its wall time and
+// its heap allocations per task.
+func perTaskRun(n int, fn func()) string {
+	var ms0, ms1 goruntime.MemStats
+	goruntime.ReadMemStats(&ms0)
+	start := time.Now()
+	fn()
+	d := time.Since(start)
+	goruntime.ReadMemStats(&ms1)
+	return fmt.Sprintf("%f %f", float64(d.Nanoseconds())/float64(n), float64(ms1.Mallocs-ms0.Mallocs)/float64(n))
+}
+
+func double(i int) int { return 2 * i }
+
+// goGather is the goroutines' Gather: goroutines from..to-1 each store
+// their result in its slot of a slice.
+func goGather(from, to int) {
+	results := make([]int, to-from)
+	var wg sync.WaitGroup
+	wg.Add(len(results))
+	for i := range results {
+		go func() { results[i] = double(from + i); wg.Done() }()
+	}
+	wg.Wait()
+	if len(results) > 0 && results[0] != 2*from {
+		panic("gather: wrong results")
+	}
+}
+
+func goBatches(n int) {
+	for done := 0; done < n; done += batchLen {
+		goGather(done, min(done+batchLen, n))
+	}
+}
+
+// secondLoop starts a loop on another goroutine, which waits until the
+// function it returns is called.
+func secondLoop() (stop func()) {
+	running, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.Run(runtime.ToThread(func() (struct{}, error) {
+			close(running) // the loop runs, awaiting this
+			<-release
+			return struct{}{}, nil
+		}))
+	}()
+	<-running
+	return func() { close(release); <-done }
 }
