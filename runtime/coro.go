@@ -26,6 +26,9 @@ type Frame interface {
 	// deadlock reports.
 	Info() *FuncInfo
 	header() *coro
+	// asTask returns f, the fiber of a task whose root frame this is, as
+	// its *Task[T].
+	asTask(f *Fiber) AnyTask
 }
 
 // FuncInfo is for generated code; do not use it directly. It describes an
@@ -159,6 +162,8 @@ type Coro[T any] struct {
 }
 
 func (c *coro) header() *coro { return c }
+
+func (c *Coro[T]) asTask(f *Fiber) AnyTask { return (*Task[T])(unsafe.Pointer(f)) }
 
 // Init records the frame that embeds this header. Generated constructors call
 // it once, before returning the frame.
@@ -311,7 +316,7 @@ func sameValue(a, b any) bool {
 // runs, the first.
 func awaitedTwice(c *coro, f *Fiber) string {
 	msg := msgAwaitedTwice + ": " + funcPos(c.self())
-	if f.depth > 0 {
+	if f.w.depth > 0 {
 		msg += ", again at " + framePos(f.top.self(), f.top.PC) + " in " + f.label()
 	}
 	switch c.state {
@@ -332,7 +337,7 @@ func firstAwaiter(c *coro, l *loop) (where, task string) {
 		return "", ""
 	}
 	for _, g := range l.tasks.slice() {
-		for i := 1; i < int(g.depth); i++ {
+		for i := 1; i < int(g.w.depth); i++ {
 			if g.frame(i).header() == c {
 				parent := g.frame(i - 1)
 				return framePos(parent, parent.header().PC), g.label()

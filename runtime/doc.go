@@ -116,7 +116,7 @@
 // # The runner
 //
 // Spawn of a coroutine makes the coroutine's own frame the task's root: the
-// Task (128 bytes on 64-bit platforms, its frame stack included) is the only
+// Task (96 bytes on 64-bit platforms, its frame stack included) is the only
 // allocation besides the frame, and the frame's Coro header (24 bytes) keeps
 // the task's outcome; so a finished Task keeps its coroutine's frame, fields
 // included, for as long as the Task itself is reachable. Spawn of a leaf
@@ -231,7 +231,9 @@
 //
 // The combinators, after asyncio's:
 //
-//   - Gather(as...) returns the results in order, or the first error;
+//   - Gather(as...) returns the results in order, or the first error (it
+//     listens to its children with one node, not one per child: a child
+//     that nobody else awaits costs it one word);
 //     GatherAll(as...) waits for all and returns a Result (Value, Err) per
 //     awaitable (asyncio's return_exceptions=True); Values splits them into
 //     the values and one errors.Join.

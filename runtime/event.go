@@ -1,5 +1,7 @@
 package runtime
 
+import "unsafe"
+
 // Event is asyncio.Event: a flag that tasks can wait to become set. Like
 // everything but the loop's thread-safe calls, it is used from the tasks of
 // one loop.
@@ -25,12 +27,13 @@ func (e *Event) Set() {
 		if next != nil {
 			next.prev = w.prev
 		}
-		w.next, w.prev, w.list = nil, nil, nil
-		if f := w.fiber; f != nil {
+		w.next, w.prev = nil, nil
+		if w.kind == wFiber {
+			f := (*Fiber)(unsafe.Pointer(w))
 			f.park = nil
 			f.loop.ready.pushFiber(f)
 		} else {
-			w.fn()
+			w.notify(nil)
 		}
 	}
 }

@@ -112,7 +112,7 @@ func (fu *Future[T]) wakeLocked() {
 		fu.loop = nil
 	}
 	fu.nwait = 0
-	fu.waiters.notifyAll()
+	fu.waiters.notifyAll(nil)
 }
 
 func (fu *Future[T]) begin(f *Fiber) bool {
@@ -137,7 +137,7 @@ func (fu *Future[T]) begin(f *Fiber) bool {
 
 func (fu *Future[T]) cancelWait(f *Fiber) {
 	fu.mu.Lock()
-	if f.w.list == &fu.waiters {
+	if f.w.linked() { // still in fu.waiters: not completed
 		fu.waiters.remove(&f.w)
 		fu.nwait--
 		if fu.nwait == 0 && fu.state == futPending {

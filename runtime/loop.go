@@ -416,7 +416,7 @@ func (l *loop) deadlock() error {
 // (unless that is the runtime's own root frame, which dumps skip too).
 func (f *Fiber) describe() string {
 	s := f.label()
-	if f.depth > 1 || f.depth == 1 && f.flags&fWrapped == 0 {
+	if f.w.depth > 1 || f.w.depth == 1 && f.w.flags&fWrapped == 0 {
 		fr := f.top.self()
 		info := fr.Info()
 		s += " in " + info.Name

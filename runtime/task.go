@@ -93,13 +93,10 @@ func newTask[T any](a Awaitable[T]) *Task[T] {
 		f.wrapRoot()
 	}
 	f.top = f.root
-	f.depth = 1
+	f.w.depth = 1
 	f.id = taskIDs.Add(1)
 	f.tidx = -1
-	f.w.fiber = f
 	f.hidx = -1
-	var at AnyTask = t
-	f.tab = itabOf((*iface)(unsafe.Pointer(&at)).tab)
 	return t
 }
 
@@ -114,7 +111,7 @@ func (c *coro) initRoot(self Frame) { c.tab = itabOf((*iface)(unsafe.Pointer(&se
 // the task is cancelled before it starts (fStarted), so that its own code
 // handles the cancel (taskRoot's await of a TaskGroup's Wait cancels the
 // group's children; serveConnCoro closes its stream).
-func (f *Fiber) wrapRoot() { f.flags |= fStarted | fWrapped }
+func (f *Fiber) wrapRoot() { f.w.flags |= fStarted | fWrapped }
 
 // startCanceled gives a task cancelled before it started its outcome.
 func (t *Task[T]) startCanceled() {
@@ -132,18 +129,23 @@ func (t *Task[T]) bind(l *loop) {
 	switch {
 	case f.loop == l:
 	case f.loop == nil:
-		f.loop = l
-		if cur := l.cur; cur != nil && cur.x != nil {
-			f.inherit(cur.x)
-		}
-		if f.x != nil && f.x.watchBase {
-			f.watchContext()
-		}
-		l.addTask(f)
+		f.adopt(l)
 		l.ready.pushFiber(f)
-	case f.flags&fDone == 0:
+	case f.w.flags&fDone == 0:
 		panic(msgOtherLoop)
 	}
+}
+
+// adopt binds the unbound fiber f to l, without scheduling it.
+func (f *Fiber) adopt(l *loop) {
+	f.loop = l
+	if cur := l.cur; cur != nil && cur.x != nil {
+		f.inherit(cur.x)
+	}
+	if f.x != nil && f.x.watchBase {
+		f.watchContext()
+	}
+	l.addTask(f)
 }
 
 // Spawn schedules a on the current loop as a new Task and returns it; the
@@ -158,24 +160,24 @@ func (t *Task[T]) bind(l *loop) {
 // thread-safe ways in (RunCoroutineThreadsafe). A task spawned by a task
 // starts with a copy of its task-local values (see TaskVar).
 func Spawn[T any](a Awaitable[T]) *Task[T] {
-	if !onlyLoopHere() {
-		onLoop("Spawn")
+	l := onlyLoop.Load()
+	if l == nil || l.g != thisG() {
+		l = onLoop("Spawn")
 	}
 	t, ok := a.(*Task[T])
 	if !ok {
 		t = newTask(a)
 	}
-	if t.fiber.loop == nil {
-		if l := currentLoop(); l != nil {
-			t.bind(l)
-		}
+	if l != nil && t.fiber.loop == nil {
+		t.fiber.adopt(l)
+		l.ready.pushFiber(&t.fiber)
 	}
 	return t
 }
 
 func (t *Task[T]) begin(f *Fiber) bool {
 	t.bind(f.loop)
-	if t.fiber.flags&fDone != 0 {
+	if t.fiber.w.flags&fDone != 0 {
 		return false
 	}
 	if &t.fiber == f {
@@ -206,7 +208,7 @@ func (t *Task[T]) Cancel() bool {
 }
 
 // Done reports whether the task has finished.
-func (t *Task[T]) Done() bool { return t.fiber.flags&fDone != 0 }
+func (t *Task[T]) Done() bool { return t.fiber.w.flags&fDone != 0 }
 
 // Result returns the task's results once it has finished, or ErrNotDone. If
 // the task ended by a panic, Result panics with the same value.
@@ -239,21 +241,20 @@ func (t *Task[T]) AddDoneCallback(fn func(*Task[T])) (remove func() bool) {
 			fn(t)
 		}
 	}
-	var w *waiter
+	var w *fnWaiter
 	if t.Done() {
 		t.fiber.loop.callSoon(call)
 	} else {
-		w = &waiter{}
-		w.fn = func() { t.fiber.loop.callSoon(call) }
-		t.fiber.waiters.pushBack(w)
+		w = newFnWaiter(func() { t.fiber.loop.callSoon(call) })
+		t.fiber.waiters.pushBack(&w.waiter)
 	}
 	return func() bool {
 		if !due {
 			return false
 		}
 		due = false
-		if w != nil && w.list != nil {
-			w.list.remove(w)
+		if w != nil {
+			t.fiber.waiters.remove(&w.waiter)
 		}
 		return true
 	}
@@ -326,10 +327,10 @@ func runMain[T any](a Awaitable[T], opts []Option) (T, error, *panicRec) {
 		main = newTask(a)
 	}
 	main.bind(l)
-	main.fiber.flags |= fMain
+	main.fiber.w.flags |= fMain
 
 	l.chain = l.dbg == nil && l.shuffle == nil
-	for main.fiber.flags&fDone == 0 && !l.stop {
+	for main.fiber.w.flags&fDone == 0 && !l.stop {
 		if err = l.runOnce(); err != nil {
 			break
 		}
@@ -362,7 +363,7 @@ func (l *loop) shutdown() {
 	for (l.tasks.len() > 0 || l.ready.len() > 0) && !l.stop {
 		for i := 0; i < l.tasks.len(); i++ {
 			f := l.tasks.at(i)
-			if f.flags&fCanceled == 0 {
+			if f.w.flags&fCanceled == 0 {
 				f.cancel()
 			}
 		}

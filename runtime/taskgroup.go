@@ -70,12 +70,10 @@ func SpawnIn[T any](g *TaskGroup, a Awaitable[T]) *Task[T] {
 		return t
 	}
 	g.live++
-	w := &waiter{}
-	w.fn = func() {
+	t.fiber.waiters.pushBack(&newFnWaiter(func() {
 		g.live--
 		g.childDone(t)
-	}
-	t.fiber.waiters.pushBack(w)
+	}).waiter)
 	if g.aborting {
 		t.Cancel()
 	}
@@ -158,7 +156,7 @@ func (w *groupWait) beginWithdrawn(f *Fiber) bool {
 	}
 	if g.panic == nil && len(g.errs) == 0 {
 		g.finished = true
-		f.flags |= fWaitCanceled
+		f.w.flags |= fWaitCanceled
 	}
 	return false
 }
