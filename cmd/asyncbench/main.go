@@ -1,7 +1,7 @@
 // Command asyncbench measures the asyncgen runtime beside goroutines doing
 // the same work, in one run, and prints a table with the ratios.
 //
-//	go run ./cmd/asyncbench [-n N] [-mode park|spawn|gather|batch|batch2|switch|sleep|all]
+//	go run ./cmd/asyncbench [-n N] [-runs K] [-mode park|spawn|gather|batch|batch2|switch|sleep|all]
 //
 // Each scenario runs twice, once with asyncgen tasks and once with
 // goroutines, each in a fresh child process of this command so that neither
@@ -31,6 +31,7 @@ import (
 	"os/exec"
 	goruntime "runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +43,7 @@ import (
 func main() {
 	n := flag.Int("n", 1_000_000, "tasks (park, spawn, sleep) or round trips (switch)")
 	mode := flag.String("mode", "all", "park | spawn | gather | batch | batch2 | switch | sleep | all")
+	runs := flag.Int("runs", 1, "runs of each side of each scenario, alternating; figures are medians")
 	child := flag.String("child", "", "internal: run one side of one scenario and print its figures")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the asyncgen side to this file")
 	flag.Parse()
@@ -64,11 +66,29 @@ func main() {
 	}
 	fmt.Printf("%-8s %-28s %14s %14s %8s\n", "mode", "metric", "asyncgen", "goroutines", "ratio")
 	for _, m := range modes {
-		a, g := parent(m, "async", *n), parent(m, "go", *n)
+		// The runs of the two sides alternate; each figure is the median
+		// of its runs, and the ratio the median of the runs' ratios.
+		var as, gs [][]float64
+		for range *runs {
+			as = append(as, parent(m, "async", *n))
+			gs = append(gs, parent(m, "go", *n))
+		}
 		for i, name := range metricNames[m] {
-			fmt.Printf("%-8s %-28s %14.1f %14.1f %7.3fx\n", m, name, a[i], g[i], a[i]/g[i])
+			var a, g, r []float64
+			for k := range as {
+				a, g, r = append(a, as[k][i]), append(g, gs[k][i]), append(r, as[k][i]/gs[k][i])
+			}
+			fmt.Printf("%-8s %-28s %14.1f %14.1f %7.3fx\n", m, name, median(a), median(g), median(r))
 		}
 	}
+}
+
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	if n := len(xs); n%2 == 0 {
+		return (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return xs[len(xs)/2]
 }
 
 var cpuProfile string
