@@ -111,7 +111,7 @@ func (g *gatherAll[T]) begin(f *Fiber) bool {
 			g.remaining++
 			continue
 		}
-		if p := t.root().panicked(); p != nil {
+		if p := t.fiber.takePanic(); p != nil {
 			g.panic = p
 			return false
 		}
@@ -131,7 +131,7 @@ func (g *gatherAll[T]) begin(f *Fiber) bool {
 
 func (g *gatherAll[T]) childDone(i int) {
 	g.remaining--
-	if p := g.k.tasks[i].root().panicked(); p != nil && g.panic == nil {
+	if p := g.k.tasks[i].fiber.takePanic(); p != nil && g.panic == nil {
 		g.panic = p
 		if !g.canceling {
 			g.k.stop()
@@ -257,7 +257,7 @@ func (w *waitAw[T]) satisfied() bool {
 		if w.mode == FirstCompleted {
 			return true
 		}
-		if w.mode == FirstError && (t.root().panicked() != nil || t.root().Err != nil && !t.Cancelled()) {
+		if w.mode == FirstError && (t.fiber.takePanic() != nil || t.root().Err != nil && !t.Cancelled()) {
 			return true
 		}
 	}
@@ -300,7 +300,7 @@ func (w *waitAw[T]) result(f *Fiber) (WaitResult[T], error) {
 			r.Pending = append(r.Pending, t)
 			continue
 		}
-		if p := t.root().panicked(); p != nil {
+		if p := t.fiber.takePanic(); p != nil {
 			f.loop.repanic = p
 			panic(p.value)
 		}

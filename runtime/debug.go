@@ -322,7 +322,7 @@ func (r *coroRec) report() {
 
 // fErrUnseen: the task finished with an error that nobody has read yet, and
 // a taskRec is kept for it.
-const fErrUnseen uint8 = 1 << 7
+const fErrUnseen uint16 = 1 << 15
 
 type taskRec struct {
 	key   uintptr

@@ -98,12 +98,14 @@ func (f *Fiber) pop() {
 
 // Fiber flags.
 const (
-	fCanceled     uint8 = 1 << iota // Cancel was called: level-triggered
-	fWaitCanceled                   // the pending wait was withdrawn by a cancel
-	fDone                           // the root frame finished
-	fMain                           // Run is waiting for it
-	fStarted                        // its root frame has been entered (or it needs no start check)
-	fWrapped                        // its root frame is a wrapper of the runtime's own (see wrapRoot)
+	fCanceled     uint16 = 1 << iota // Cancel was called: level-triggered
+	fWaitCanceled                    // the pending wait was withdrawn by a cancel
+	fDone                            // the root frame finished
+	fMain                            // Run is waiting for it
+	fStarted                         // its root frame has been entered (or it needs no start check)
+	fWrapped                         // its root frame is a wrapper of the runtime's own (see wrapRoot)
+	fEagerStep                       // its first step runs inside SpawnEager
+	fPanicSeen                       // the panic that ended it was handed to an awaiter (see takePanic)
 )
 
 // parker is a leaf a fiber can be parked on. cancelWait withdraws f's wait
@@ -247,6 +249,43 @@ func (l *loop) runFiber(f *Fiber) {
 	for f != nil {
 		_, f, p = l.runItems(0, f, p)
 	}
+}
+
+// runEager steps f, a task spawned eagerly, until it parks or finishes, as
+// a nested step of the current fiber if there is one, which goes on
+// afterwards. Unlike runFiber it runs nothing else: no ready item, even
+// when passes chain.
+func (l *loop) runEager(f *Fiber) {
+	cur := l.cur
+	f.w.flags |= fEagerStep
+	p := l.stepGuarded(f, nil)
+	for p != nil {
+		p = l.stepGuarded(f, p)
+	}
+	f.w.flags &^= fEagerStep
+	l.cur = cur
+}
+
+// stepGuarded is stepFiber(f, p) under a deferred recover: it returns the
+// record of a panic that escaped a step, which stepGuarded(f, record) then
+// hands to the frame, as runItems does.
+func (l *loop) stepGuarded(f *Fiber, p *panicRec) (pp *panicRec) {
+	ok := false
+	defer func() {
+		if ok {
+			return
+		}
+		r := recover()
+		if rp := l.repanic; rp != nil && sameValue(r, rp.value) {
+			pp = rp
+		} else {
+			pp = newPanicRec(r)
+		}
+		l.repanic = nil
+	}()
+	l.stepFiber(f, p)
+	ok = true
+	return nil
 }
 
 // runReady runs the first n items of the ready queue: the pass's.
@@ -443,9 +482,29 @@ func (l *loop) finish(f *Fiber) {
 		l.chain = false // Run stops after this pass
 	}
 	if p := f.root.panicked(); p != nil && f.waiters.head == nil && f.w.flags&fMain == 0 {
-		l.fail(p.asError())
+		if f.w.flags&fEagerStep == 0 {
+			l.fail(p.asError())
+		} else {
+			// Its spawner has not had the task yet: the panic is
+			// nobody's only if nobody has taken it by the next pass.
+			l.callSoon(func() {
+				if f.w.flags&fPanicSeen == 0 {
+					l.fail(p.asError())
+				}
+			})
+		}
 	}
 	f.waiters.notifyAll(f)
+}
+
+// takePanic returns the panic that ended f's task, or nil, for an awaiter
+// (or a combinator) that raises it or passes it on.
+func (f *Fiber) takePanic() *panicRec {
+	p := f.root.panicked()
+	if p != nil {
+		f.w.flags |= fPanicSeen
+	}
+	return p
 }
 
 // waiter is a node in a waitList: two links and a kind, which says what
@@ -461,8 +520,8 @@ type waiter struct {
 	prev *waiter // the previous node, or the tail in the head; nil while in no list
 	kind waitKind
 
-	flags uint8 // a Fiber's flags (fCanceled...); unused in other nodes
-	depth int32 // a Fiber's frame count; unused in other nodes
+	flags uint16 // a Fiber's flags (fCanceled...); unused in other nodes
+	depth int32  // a Fiber's frame count; unused in other nodes
 }
 
 type waitKind uint8

@@ -73,7 +73,7 @@ func (g *gather[T]) begin(f *Fiber) bool {
 // awaiter should be given the outcome now.
 func (g *gather[T]) settle(t *Task[T]) bool {
 	t.fiber.retrieved()
-	if p := t.root().panicked(); p != nil {
+	if p := t.fiber.takePanic(); p != nil {
 		g.panic = p
 		return true
 	}
@@ -88,7 +88,7 @@ func (g *gather[T]) childDone(f *Fiber) {
 	t := (*Task[T])(unsafe.Pointer(f))
 	g.remaining--
 	if g.canceling {
-		if p := t.root().panicked(); p != nil && g.panic == nil {
+		if p := t.fiber.takePanic(); p != nil && g.panic == nil {
 			g.panic = p // a panic is never swallowed, even while cancelling
 		}
 		if g.remaining == 0 {

@@ -175,6 +175,50 @@ func Spawn[T any](a Awaitable[T]) *Task[T] {
 	return t
 }
 
+// SpawnEager is Spawn that starts the task at once: before SpawnEager
+// returns, the new task runs on the calling goroutine until its first
+// await that suspends, or until it finishes (it is then returned done,
+// never having been queued), like a task of Python 3.12's
+// eager_task_factory. Called from a task, it runs inside that task's step;
+// the calling task goes on when the new one suspends.
+//
+// The ordering rules, where they differ from Spawn's:
+//
+//   - The new task's first step runs before anything already ready,
+//     including the tasks spawned (lazily) before it; from its first
+//     suspension on, it is scheduled like any task.
+//   - What that step makes ready (an Event it sets, a task it spawns) is
+//     queued as usual, and runs in a later pass, after the caller's step.
+//   - CurrentTask in that step is the new task; the new task starts with a
+//     copy of the caller's task-local values, as with Spawn.
+//   - A panic in that step ends the new task, not the caller: it is raised
+//     in whoever awaits the task. Since the caller cannot have awaited it
+//     yet, the panic is nobody's (and ends Run) only if nothing has taken
+//     it (an await of the task, its Result, a Gather of it) by the loop's
+//     next pass; a lazy task's panic is nobody's if nothing awaits it when
+//     it panics.
+//   - A task cancelled before it started still never runs its body; Spawn
+//     of a *Task that is already bound returns it, as Spawn does, and
+//     adopts and starts at once a task spawned outside any loop.
+//
+// Outside any loop, SpawnEager is Spawn: the unbound task starts when the
+// first loop to await it adopts it.
+func SpawnEager[T any](a Awaitable[T]) *Task[T] {
+	l := onlyLoop.Load()
+	if l == nil || l.g != thisG() {
+		l = onLoop("SpawnEager")
+	}
+	t, ok := a.(*Task[T])
+	if !ok {
+		t = newTask(a)
+	}
+	if l != nil && t.fiber.loop == nil {
+		t.fiber.adopt(l)
+		l.runEager(&t.fiber)
+	}
+	return t
+}
+
 func (t *Task[T]) begin(f *Fiber) bool {
 	t.bind(f.loop)
 	if t.fiber.w.flags&fDone != 0 {
@@ -191,7 +235,7 @@ func (t *Task[T]) begin(f *Fiber) bool {
 func (t *Task[T]) result(f *Fiber) (T, error) {
 	t.fiber.retrieved()
 	r := t.root()
-	if p := r.panicked(); p != nil {
+	if p := t.fiber.takePanic(); p != nil {
 		f.loop.repanic = p
 		panic(p.value)
 	}
@@ -219,7 +263,7 @@ func (t *Task[T]) Result() (T, error) {
 	}
 	t.fiber.retrieved()
 	r := t.root()
-	if p := r.panicked(); p != nil {
+	if p := t.fiber.takePanic(); p != nil {
 		if l := t.fiber.loop; l != nil {
 			l.repanic = p // keep the origin stack if a task step recovers it
 		}

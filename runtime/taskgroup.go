@@ -85,7 +85,7 @@ func (g *TaskGroup) Len() int { return len(g.children) }
 
 func (g *TaskGroup) childDone(t AnyTask) {
 	f := t.base()
-	if p := f.root.panicked(); p != nil {
+	if p := f.takePanic(); p != nil {
 		if g.panic == nil {
 			g.panic = p
 		}

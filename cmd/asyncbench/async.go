@@ -86,15 +86,23 @@ func SleepMany(n int, d time.Duration) {
 // async
 func Double(i int) int { return 2 * i }
 
+// spawn is runtime.Spawn, or runtime.SpawnEager if eager.
+func spawn(a runtime.Awaitable[int], eager bool) *runtime.Task[int] {
+	if eager {
+		return runtime.SpawnEager(a)
+	}
+	return runtime.Spawn(a)
+}
+
 // GatherMany spawns n tasks into a slice, then awaits one Gather of them
 // all, as asyncio code writes it: tasks = [create_task(f(i)) ...]; await
 // gather(*tasks).
 //
 // async
-func GatherMany(n int) {
+func GatherMany(n int, eager bool) {
 	ts := make([]runtime.Awaitable[int], n)
 	for i := range ts {
-		ts[i] = runtime.Spawn(DoubleAsync(i))
+		ts[i] = spawn(DoubleAsync(i), eager)
 	}
 	res, err := await(runtime.Gather(ts...))
 	if err != nil || len(res) != n || n > 0 && res[n-1] != 2*(n-1) {
@@ -106,12 +114,12 @@ func GatherMany(n int) {
 // each batch before it spawns the next.
 //
 // async
-func GatherBatches(n, batch int) {
+func GatherBatches(n, batch int, eager bool) {
 	ts := make([]runtime.Awaitable[int], batch)
 	for done := 0; done < n; done += batch {
 		ts = ts[:min(batch, n-done)]
 		for i := range ts {
-			ts[i] = runtime.Spawn(DoubleAsync(done + i))
+			ts[i] = spawn(DoubleAsync(done+i), eager)
 		}
 		res, err := await(runtime.Gather(ts...))
 		if err != nil || len(res) != len(ts) || res[0] != 2*done {

@@ -9,9 +9,9 @@
 //asyncgen:func Sleeper fa2628b9a08d4afb 84179de13ebad884
 //asyncgen:func SleepMany 75d5b087da8228ef 7e276ea53898259c
 //asyncgen:func Double 34551b5ffa2a6f68 c4731bbad6f9351d
-//asyncgen:func GatherMany e102dd7166cb21e9 3c8a07fe97bb8752
-//asyncgen:func GatherBatches 1398e7401303b9d9 915bb3c25791b3ad
-//asyncgen:sum 8875f2781ba28336
+//asyncgen:func GatherMany a7373c89c5378ad8 0836b9031ba78971
+//asyncgen:func GatherBatches 95f17ed4177aac23 77ebeb8439eaf24d
+//asyncgen:sum 830511228dffc8b8
 
 package main
 
@@ -277,13 +277,14 @@ var _ func(i int) int = Double
 // gatherManyCoro is the state of the async function GatherMany while it runs.
 type gatherManyCoro struct {
 	runtime.Coro[struct{}]
-	n   int
-	_a0 runtime.Awaitable[[]int]
+	n     int
+	eager bool
+	_a0   runtime.Awaitable[[]int]
 }
 
 // GatherManyAsync returns a coroutine that runs GatherMany when it is awaited or spawned.
-func GatherManyAsync(n int) runtime.Awaitable[struct{}] {
-	_s := &gatherManyCoro{n: n}
+func GatherManyAsync(n int, eager bool) runtime.Awaitable[struct{}] {
+	_s := &gatherManyCoro{n: n, eager: eager}
 	_s.Init(_s)
 	return _s
 }
@@ -295,28 +296,29 @@ func (_s *gatherManyCoro) Info() *runtime.FuncInfo {
 var gatherManyInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  14,
-		Line: 99,
+		Line: 107,
 	}},
 	File: "async.go",
-	Line: 94,
+	Line: 102,
 	Name: "main.GatherMany",
 }
 
-var _ func(n int) = GatherMany
+var _ func(n int, eager bool) = GatherMany
 
 // gatherBatchesCoro is the state of the async function GatherBatches while it runs.
 type gatherBatchesCoro struct {
 	runtime.Coro[struct{}]
 	n     int
 	batch int
+	eager bool
 	ts    []runtime.Awaitable[int]
 	done  int
 	_a0   runtime.Awaitable[[]int]
 }
 
 // GatherBatchesAsync returns a coroutine that runs GatherBatches when it is awaited or spawned.
-func GatherBatchesAsync(n int, batch int) runtime.Awaitable[struct{}] {
-	_s := &gatherBatchesCoro{n: n, batch: batch}
+func GatherBatchesAsync(n int, batch int, eager bool) runtime.Awaitable[struct{}] {
+	_s := &gatherBatchesCoro{n: n, batch: batch, eager: eager}
 	_s.Init(_s)
 	return _s
 }
@@ -328,14 +330,14 @@ func (_s *gatherBatchesCoro) Info() *runtime.FuncInfo {
 var gatherBatchesInfo = runtime.FuncInfo{
 	Awaits: []runtime.AwaitInfo{{}, {
 		Col:  15,
-		Line: 116,
+		Line: 124,
 	}},
 	File: "async.go",
-	Line: 109,
+	Line: 117,
 	Name: "main.GatherBatches",
 }
 
-var _ func(n int, batch int) = GatherBatches
+var _ func(n int, batch int, eager bool) = GatherBatches
 
 // await suspends the calling async function until a finishes, and returns its result.
 // asyncgen rewrites every call of it inside async functions; anywhere else it
@@ -834,140 +836,140 @@ func (_s *doubleCoro) Step(_f *runtime.Fiber) bool {
 //line async.go:87:26
 }
 
-//line async.go:94:1
+//line async.go:102:1
 func (_s *gatherManyCoro) Step(_f *runtime.Fiber) bool {
-//line async.go:94:1
+//line async.go:102:1
 	var (
-//line async.go:94:1
+//line async.go:102:1
 		ts []runtime.Awaitable[int]
-//line async.go:94:1
+//line async.go:102:1
 		res []int
-//line async.go:94:1
+//line async.go:102:1
 		err error
-//line async.go:94:1
+//line async.go:102:1
 	)
-//line async.go:94:1
+//line async.go:102:1
 	switch _s.PC {
-//line async.go:94:1
+//line async.go:102:1
 	case 0:
-//line async.go:94:1
+//line async.go:102:1
 	case 1:
-//line async.go:94:1
+//line async.go:102:1
 		goto _r1
-//line async.go:94:1
+//line async.go:102:1
 	default:
-//line async.go:94:1
+//line async.go:102:1
 		panic(runtime.BadPC(_s.PC))
-//line async.go:94:1
+//line async.go:102:1
 	}
-//line async.go:95:1
+//line async.go:103:1
 	ts = make([]runtime.Awaitable[int], _s.n)
-//line async.go:96:1
+//line async.go:104:1
 	for i := range ts {
-//line async.go:97:1
-		ts[i] = runtime.Spawn(DoubleAsync(i))
-//line async.go:97:2
+//line async.go:105:1
+		ts[i] = spawn(DoubleAsync(i), _s.eager)
+//line async.go:105:2
 	}
-//line async.go:99:13
+//line async.go:107:13
 	_s._a0 = runtime.Gather(ts...)
-//line async.go:99:13
+//line async.go:107:13
 	_s.PC = 1
-//line async.go:99:13
+//line async.go:107:13
 	if _f.Suspend(_s._a0) {
-//line async.go:99:12
+//line async.go:107:12
 		return false
-//line async.go:99:13
+//line async.go:107:13
 	}
-//line async.go:99:14
+//line async.go:107:14
 _r1:
-//line async.go:99:13
+//line async.go:107:13
 	res, err = runtime.Resume(_f, _s._a0)
-//line async.go:99:13
+//line async.go:107:13
 	_s._a0 = nil
-//line async.go:100:1
+//line async.go:108:1
 	if err != nil || len(res) != _s.n || _s.n > 0 && res[_s.n-1] != 2*(_s.n-1) {
-//line async.go:101:1
+//line async.go:109:1
 		panic("gather: wrong results")
-//line async.go:101:2
+//line async.go:109:2
 	}
-//line async.go:101:2
+//line async.go:109:2
 	return _s.Return()
-//line async.go:101:3
+//line async.go:109:3
 }
 
-//line async.go:109:1
+//line async.go:117:1
 func (_s *gatherBatchesCoro) Step(_f *runtime.Fiber) bool {
-//line async.go:109:1
+//line async.go:117:1
 	var (
-//line async.go:109:1
+//line async.go:117:1
 		res []int
-//line async.go:109:1
+//line async.go:117:1
 		err error
-//line async.go:109:1
+//line async.go:117:1
 	)
-//line async.go:109:1
+//line async.go:117:1
 	switch _s.PC {
-//line async.go:109:1
+//line async.go:117:1
 	case 0:
-//line async.go:109:1
+//line async.go:117:1
 	case 1:
-//line async.go:109:1
+//line async.go:117:1
 		goto _r1
-//line async.go:109:1
+//line async.go:117:1
 	default:
-//line async.go:109:1
+//line async.go:117:1
 		panic(runtime.BadPC(_s.PC))
-//line async.go:109:1
+//line async.go:117:1
 	}
-//line async.go:110:1
+//line async.go:118:1
 	_s.ts = make([]runtime.Awaitable[int], _s.batch)
-//line async.go:111:5
+//line async.go:119:5
 	_s.done = 0
-//line async.go:111:6
+//line async.go:119:6
 _l1:
-//line async.go:111:5
+//line async.go:119:5
 	if _s.done >= _s.n {
-//line async.go:111:4
+//line async.go:119:4
 		goto _l3
-//line async.go:111:5
+//line async.go:119:5
 	}
-//line async.go:112:2
+//line async.go:120:2
 	_s.ts = _s.ts[:min(_s.batch, _s.n-_s.done)]
-//line async.go:113:2
+//line async.go:121:2
 	for i := range _s.ts {
-//line async.go:114:2
-		_s.ts[i] = runtime.Spawn(DoubleAsync(_s.done + i))
-//line async.go:114:3
+//line async.go:122:2
+		_s.ts[i] = spawn(DoubleAsync(_s.done+i), _s.eager)
+//line async.go:122:3
 	}
-//line async.go:116:14
+//line async.go:124:14
 	_s._a0 = runtime.Gather(_s.ts...)
-//line async.go:116:14
+//line async.go:124:14
 	_s.PC = 1
-//line async.go:116:14
+//line async.go:124:14
 	if _f.Suspend(_s._a0) {
-//line async.go:116:13
+//line async.go:124:13
 		return false
-//line async.go:116:14
+//line async.go:124:14
 	}
-//line async.go:116:15
+//line async.go:124:15
 _r1:
-//line async.go:116:14
+//line async.go:124:14
 	res, err = runtime.Resume(_f, _s._a0)
-//line async.go:116:14
+//line async.go:124:14
 	_s._a0 = nil
-//line async.go:117:2
+//line async.go:125:2
 	if err != nil || len(res) != len(_s.ts) || res[0] != 2*_s.done {
-//line async.go:118:2
+//line async.go:126:2
 		panic("batch: wrong results")
-//line async.go:118:3
+//line async.go:126:3
 	}
-//line async.go:111:26
+//line async.go:119:26
 	_s.done += _s.batch
-//line async.go:111:26
+//line async.go:119:26
 	goto _l1
-//line async.go:111:27
+//line async.go:119:27
 _l3:
-//line async.go:111:26
+//line async.go:119:26
 	return _s.Return()
-//line async.go:111:27
+//line async.go:119:27
 }

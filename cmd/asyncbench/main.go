@@ -1,7 +1,7 @@
 // Command asyncbench measures the asyncgen runtime beside goroutines doing
 // the same work, in one run, and prints a table with the ratios.
 //
-//	go run ./cmd/asyncbench [-n N] [-runs K] [-mode park|spawn|gather|batch|batch2|switch|sleep|all]
+//	go run ./cmd/asyncbench [-n N] [-runs K] [-mode park|spawn|gather|batch|batch2|eager|eagerbatch|switch|sleep|all]
 //
 // Each scenario runs twice, once with asyncgen tasks and once with
 // goroutines, each in a fresh child process of this command so that neither
@@ -18,6 +18,9 @@
 //     is spawned, n in all.
 //   - batch2: batch while a second loop runs in the process (goroutines:
 //     while a second goroutine is blocked).
+//   - eager, eagerbatch: gather and batch with tasks spawned by
+//     runtime.SpawnEager, which runs each one at once (they finish without
+//     ever being queued).
 //   - switch: two tasks handing control to each other n times through two
 //     Events (goroutines: unbuffered channels); ns per switch.
 //   - sleep: n tasks each sleeping 1 s at once; the wall time.
@@ -42,7 +45,7 @@ import (
 
 func main() {
 	n := flag.Int("n", 1_000_000, "tasks (park, spawn, sleep) or round trips (switch)")
-	mode := flag.String("mode", "all", "park | spawn | gather | batch | batch2 | switch | sleep | all")
+	mode := flag.String("mode", "all", "park | spawn | gather | batch | batch2 | eager | eagerbatch | switch | sleep | all")
 	runs := flag.Int("runs", 1, "runs of each side of each scenario, alternating; figures are medians")
 	child := flag.String("child", "", "internal: run one side of one scenario and print its figures")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the asyncgen side to this file")
@@ -62,7 +65,7 @@ func main() {
 	}
 	modes := []string{*mode}
 	if *mode == "all" {
-		modes = []string{"park", "spawn", "gather", "batch", "batch2", "switch", "sleep"}
+		modes = []string{"park", "spawn", "gather", "batch", "batch2", "eager", "eagerbatch", "switch", "sleep"}
 	}
 	fmt.Printf("%-8s %-28s %14s %14s %8s\n", "mode", "metric", "asyncgen", "goroutines", "ratio")
 	for _, m := range modes {
@@ -94,13 +97,15 @@ func median(xs []float64) float64 {
 var cpuProfile string
 
 var metricNames = map[string][]string{
-	"park":   {"Sys B/task", "HeapInuse+StackInuse B/task"},
-	"spawn":  {"ns/task (spawn+finish)"},
-	"gather": {"ns/task (slice, one Gather)", "mallocs/task"},
-	"batch":  {"ns/task (Gather per 1000)", "mallocs/task"},
-	"batch2": {"ns/task (the same, 2 loops)", "mallocs/task"},
-	"switch": {"ns/switch"},
-	"sleep":  {"wall ms (1 s sleeps)"},
+	"park":       {"Sys B/task", "HeapInuse+StackInuse B/task"},
+	"spawn":      {"ns/task (spawn+finish)"},
+	"gather":     {"ns/task (slice, one Gather)", "mallocs/task"},
+	"batch":      {"ns/task (Gather per 1000)", "mallocs/task"},
+	"batch2":     {"ns/task (the same, 2 loops)", "mallocs/task"},
+	"eager":      {"ns/task (gather, SpawnEager)", "mallocs/task"},
+	"eagerbatch": {"ns/task (batch, SpawnEager)", "mallocs/task"},
+	"switch":     {"ns/switch"},
+	"sleep":      {"wall ms (1 s sleeps)"},
 }
 
 // parent runs one side of a scenario in a child process and parses the
@@ -177,16 +182,24 @@ func runChild(side, mode string, n int) string {
 		wg.Wait()
 		res = fmt.Sprint(elapsed() / float64(n))
 	case "async:gather":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n))) })
+		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n, false))) })
 	case "go:gather":
 		res = perTaskRun(n, func() { goGather(0, n) })
 	case "async:batch":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen))) })
+		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, false))) })
 	case "go:batch":
+		res = perTaskRun(n, func() { goBatches(n) })
+	case "async:eager":
+		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n, true))) })
+	case "go:eager":
+		res = perTaskRun(n, func() { goGather(0, n) })
+	case "async:eagerbatch":
+		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, true))) })
+	case "go:eagerbatch":
 		res = perTaskRun(n, func() { goBatches(n) })
 	case "async:batch2":
 		stop := secondLoop()
-		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen))) })
+		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, false))) })
 		stop()
 	case "go:batch2":
 		release, done := make(chan struct{}), make(chan struct{})
