@@ -20,7 +20,19 @@ func (e *Event) Set() {
 		onLoopOf("Event.Set", &e.waiters)
 	}
 	e.set = true
-	for w := e.waiters.head; w != nil; w = e.waiters.head {
+	w := e.waiters.head
+	if w == nil {
+		return
+	}
+	if w.next == nil && w.kind == wFiber { // one task waits: the common case
+		e.waiters.head = nil
+		w.prev = nil
+		f := (*Fiber)(unsafe.Pointer(w))
+		f.park = nil
+		f.loop.ready.pushFiber(f)
+		return
+	}
+	for ; w != nil; w = e.waiters.head {
 		// popFront, unrolled
 		next := w.next
 		e.waiters.head = next
@@ -61,6 +73,11 @@ func (w *eventWait) begin(f *Fiber) bool {
 		return false
 	}
 	f.park = e
+	if e.waiters.head == nil { // pushBack, for the common case
+		e.waiters.head = &f.w
+		f.w.prev = &f.w
+		return true
+	}
 	e.waiters.pushBack(&f.w)
 	return true
 }
