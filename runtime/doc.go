@@ -45,7 +45,8 @@
 // # The protocol between generated code and the runtime
 //
 // The exported names Coro, Frame, FuncInfo, AwaitInfo, Fiber, Fiber.Suspend,
-// Resume and BadPC are for generated code; do not use them directly. For
+// Resume, BadPC and SpawnRoot are for generated code; do not use them
+// directly. For
 //
 //	// async
 //	func CallAPI(name string) (string, error) {
@@ -117,7 +118,8 @@
 //
 // Spawn of a coroutine makes the coroutine's own frame the task's root: the
 // Task (96 bytes on 64-bit platforms, its frame stack included) is the only
-// allocation besides the frame, and the frame's Coro header (24 bytes) keeps
+// allocation besides the frame (and SpawnRoot lets generated code make the
+// two as one struct, one allocation), and the frame's Coro header (24 bytes) keeps
 // the task's outcome; so a finished Task keeps its coroutine's frame, fields
 // included, for as long as the Task itself is reachable. Spawn of a leaf
 // (Sleep, a Future...) adds a small root frame that awaits it (taskRoot,

@@ -72,7 +72,11 @@ r1:
 }
 
 func newTask[T any](a Awaitable[T]) *Task[T] {
-	t := &Task[T]{}
+	return initTask(&Task[T]{}, a)
+}
+
+// initTask makes t, a zero Task, the task of a.
+func initTask[T any](t *Task[T], a Awaitable[T]) *Task[T] {
 	f := &t.fiber
 	// An Awaitable[T] that is a Frame embeds Coro[T] (its result method is
 	// Coro[T]'s). Asserting to Frame, an interface that does not depend on
@@ -169,6 +173,25 @@ func Spawn[T any](a Awaitable[T]) *Task[T] {
 		t = newTask(a)
 	}
 	if l != nil && t.fiber.loop == nil {
+		t.fiber.adopt(l)
+		l.ready.pushFiber(&t.fiber)
+	}
+	return t
+}
+
+// SpawnRoot is for generated code; do not use it directly. It is Spawn(fr)
+// for a task and its root frame made in one allocation: t is the zero Task
+// and fr the fresh coroutine (a generated frame, Init called) of a struct
+// that asyncgen generates to hold both, so that spawning a coroutine costs
+// one allocation instead of two. If fr is not a fresh frame, its task is
+// t with a root frame of its own, as Spawn would make.
+func SpawnRoot[T any](t *Task[T], fr Awaitable[T]) *Task[T] {
+	l := onlyLoop.Load()
+	if l == nil || l.g != thisG() {
+		l = onLoop("Spawn")
+	}
+	initTask(t, fr)
+	if l != nil {
 		t.fiber.adopt(l)
 		l.ready.pushFiber(&t.fiber)
 	}
