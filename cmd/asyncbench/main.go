@@ -1,7 +1,7 @@
 // Command asyncbench measures the asyncgen runtime beside goroutines doing
 // the same work, in one run, and prints a table with the ratios.
 //
-//	go run ./cmd/asyncbench [-n N] [-runs K] [-mode park|spawn|gather|batch|batch2|eager|eagerbatch|switch|sleep|all]
+//	go run ./cmd/asyncbench [-n N] [-runs K] [-mode park|parkgc|spawn|gather|batch|batch2|eager|eagerbatch|switch|sleep|all]
 //
 // Each scenario runs twice, once with asyncgen tasks and once with
 // goroutines, each in a fresh child process of this command so that neither
@@ -10,6 +10,7 @@
 //   - park: n tasks waiting on one Event (goroutines: on one channel); the
 //     memory per parked task, as the growth of runtime.MemStats Sys and of
 //     HeapInuse+StackInuse, after a GC, divided by n.
+//   - parkgc: the same, the time of a full collection per parked task.
 //   - spawn: spawning and finishing n trivial tasks; ns per task.
 //   - gather: n tasks with a result spawned into a slice, then one Gather
 //     of them all (goroutines: go func() { results[i] = f(i); wg.Done() }(),
@@ -45,7 +46,7 @@ import (
 
 func main() {
 	n := flag.Int("n", 1_000_000, "tasks (park, spawn, sleep) or round trips (switch)")
-	mode := flag.String("mode", "all", "park | spawn | gather | batch | batch2 | eager | eagerbatch | switch | sleep | all")
+	mode := flag.String("mode", "all", "park | parkgc | spawn | gather | batch | batch2 | eager | eagerbatch | switch | sleep | all")
 	runs := flag.Int("runs", 1, "runs of each side of each scenario, alternating; figures are medians")
 	child := flag.String("child", "", "internal: run one side of one scenario and print its figures")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the asyncgen side to this file")
@@ -65,7 +66,7 @@ func main() {
 	}
 	modes := []string{*mode}
 	if *mode == "all" {
-		modes = []string{"park", "spawn", "gather", "batch", "batch2", "eager", "eagerbatch", "switch", "sleep"}
+		modes = []string{"park", "parkgc", "spawn", "gather", "batch", "batch2", "eager", "eagerbatch", "switch", "sleep"}
 	}
 	fmt.Printf("%-8s %-28s %14s %14s %8s\n", "mode", "metric", "asyncgen", "goroutines", "ratio")
 	for _, m := range modes {
@@ -98,6 +99,7 @@ var cpuProfile string
 
 var metricNames = map[string][]string{
 	"park":       {"Sys B/task", "HeapInuse+StackInuse B/task"},
+	"parkgc":     {"GC ns/parked task"},
 	"spawn":      {"ns/task (spawn+finish)"},
 	"gather":     {"ns/task (slice, one Gather)", "mallocs/task"},
 	"batch":      {"ns/task (Gather per 1000)", "mallocs/task"},
@@ -140,6 +142,19 @@ func memStats() goruntime.MemStats {
 	return ms
 }
 
+// gcPerTask returns the time of a full collection per task, with n tasks
+// parked: the median of five.
+func gcPerTask(n int) string {
+	goruntime.GC()
+	var ds []float64
+	for range 5 {
+		start := time.Now()
+		goruntime.GC()
+		ds = append(ds, float64(time.Since(start).Nanoseconds())/float64(n))
+	}
+	return fmt.Sprint(median(ds))
+}
+
 func perTask(ms0, ms1 goruntime.MemStats, n int) string {
 	return fmt.Sprintf("%.1f %.1f", float64(ms1.Sys-ms0.Sys)/float64(n),
 		float64(int64(ms1.HeapInuse+ms1.StackInuse)-int64(ms0.HeapInuse+ms0.StackInuse))/float64(n))
@@ -159,6 +174,18 @@ func runChild(side, mode string, n int) string {
 	case "async:park":
 		ms0 := memStats()
 		check(runtime.Run(ParkAsync(n, func() { res = perTask(ms0, memStats(), n) })))
+	case "async:parkgc":
+		check(runtime.Run(ParkAsync(n, func() { res = gcPerTask(n) })))
+	case "go:parkgc":
+		ch := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(n)
+		for range n {
+			go func() { <-ch; wg.Done() }()
+		}
+		res = gcPerTask(n)
+		close(ch)
+		wg.Wait()
 	case "go:park":
 		ms0 := memStats()
 		ch := make(chan struct{})
