@@ -81,7 +81,7 @@ func initTask[T any](t *Task[T], a Awaitable[T]) *Task[T] {
 	// An Awaitable[T] that is a Frame embeds Coro[T] (its result method is
 	// Coro[T]'s). Asserting to Frame, an interface that does not depend on
 	// T, lets the compiler cache the assertion at this site.
-	if fr, ok := a.(Frame); ok && fr.header().state == stateFresh && fr.header().tab != 0 {
+	if fr, ok := a.(Frame); ok && fr.header().state == stateFresh && fr.header().tab != nil {
 		// The coroutine is the root frame: nothing is allocated but the
 		// Task. startFiber does, on the first step, what awaiting it would.
 		h := fr.header()
@@ -107,7 +107,7 @@ func initTask[T any](t *Task[T], a Awaitable[T]) *Task[T] {
 // initRoot is Init for the runtime's own root frames (taskRoot,
 // serveConnCoro): a task's root is never reported as a coroutine not
 // awaited, so debug mode does not track them.
-func (c *coro) initRoot(self Frame) { c.tab = itabOf((*iface)(unsafe.Pointer(&self)).tab) }
+func (c *coro) initRoot(self Frame) { c.tab = (*iface)(unsafe.Pointer(&self)).tab }
 
 // wrapRoot marks the root frame of a task made by newTask as a wrapper of the
 // runtime's own (taskRoot, serveConnCoro), which is not the user's code:
