@@ -368,11 +368,15 @@ func (d *loopDebug) finished(l *loop, f *Fiber) {
 	}, r)
 }
 
-// retrieved notes that f's error was read.
+// retrieved notes that f's error was read. It is small enough to inline:
+// only debug mode records errors.
 func (f *Fiber) retrieved() {
-	if f.w.flags&fErrUnseen == 0 {
-		return
+	if f.w.flags&fErrUnseen != 0 {
+		f.errSeen()
 	}
+}
+
+func (f *Fiber) errSeen() {
 	f.w.flags &^= fErrUnseen
 	taskRecMu.Lock()
 	delete(taskRecs, uintptr(unsafe.Pointer(f)))

@@ -113,7 +113,9 @@ func (g *gather[T]) childDone(f *Fiber) {
 // task awaits it.
 func (g *gather[T]) deliver() {
 	g.delivered = true
-	g.unwatch(len(g.tasks))
+	if g.remaining > 0 { // else every child has finished, its list emptied
+		g.unwatch(len(g.tasks))
+	}
 	f := g.fiber
 	g.fiber = nil
 	f.wake()
