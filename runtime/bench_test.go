@@ -376,3 +376,25 @@ func benchSpawnFrames(b *testing.B, root bool) {
 		b.Fatal(err)
 	}
 }
+
+// groupBatches spawns n trivial tasks in groups of 1,000, awaiting each
+// group's Wait before the next.
+//
+// async
+func groupBatches(n int) {
+	for done := 0; done < n; done += 1000 {
+		g := runtime.NewTaskGroup()
+		for range min(1000, n-done) {
+			runtime.SpawnIn(g, trivialAsync())
+		}
+		await(g.Wait())
+	}
+}
+
+// BenchmarkTaskGroup: a child of a TaskGroup, spawned and awaited by Wait.
+func BenchmarkTaskGroup(b *testing.B) {
+	b.ReportAllocs()
+	if _, err := runtime.Run(groupBatchesAsync(b.N)); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -47,6 +47,7 @@ type TaskGroup struct {
 	aborting  bool   // a child failed or the waiter was cancelled
 	canceling bool   // the waiter was cancelled or timed out
 	finished  bool
+	node      watchNode // in the waiters of each child still running (see watchNode)
 }
 
 // NewTaskGroup returns an empty TaskGroup.
@@ -70,14 +71,23 @@ func SpawnIn[T any](g *TaskGroup, a Awaitable[T]) *Task[T] {
 		return t
 	}
 	g.live++
-	t.fiber.waiters.pushBack(&newFnWaiter(func() {
-		g.live--
-		g.childDone(t)
-	}).waiter)
+	if g.node.watcher == nil {
+		g.node.init((*groupWatch)(g))
+	}
+	t.fiber.watch(&g.node)
 	if g.aborting {
 		t.Cancel()
 	}
 	return t
+}
+
+// groupWatch is the watcher of a group's node: a child finished.
+type groupWatch TaskGroup
+
+func (w *groupWatch) childDone(f *Fiber) {
+	g := (*TaskGroup)(w)
+	g.live--
+	g.childDone(f.task())
 }
 
 // Len returns the number of tasks spawned in the group.
