@@ -73,7 +73,7 @@ type coro struct {
 	// frame is suspended at. Generated code writes it before each await.
 	PC    int32
 	state uint8
-	odd   bool // self is in x.self: its data word is not the header
+	odd   bool           // self is in x.self: its data word is not the header
 	tab   unsafe.Pointer // type word of self (see iface); nil before Init
 	x     *coroExtra
 }
