@@ -398,3 +398,27 @@ func BenchmarkTaskGroup(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// futurePingPong: two tasks hand control to each other n times through
+// Futures completed on the loop.
+//
+// async
+func futurePingPong(n int) {
+	for range n {
+		fu := runtime.NewFuture[int]()
+		runtime.Spawn(completeAsync(fu)) //asyncvet:ignore it only completes fu
+		await(fu)
+	}
+}
+
+// async
+func complete(fu *runtime.Future[int]) { fu.SetResult(1) }
+
+// BenchmarkFutureOnLoop: a Future awaited by one task and completed by
+// another on the same loop, with the spawn of the completing task.
+func BenchmarkFutureOnLoop(b *testing.B) {
+	b.ReportAllocs()
+	if _, err := runtime.Run(futurePingPongAsync(b.N)); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -90,7 +90,7 @@ func (fu *Future[T]) complete(st uint8, v T, err error) bool {
 		// Tasks wait: wake them on their loop. The lock is held while
 		// queuing, so the loop cannot stop counting on this future (and
 		// close) in between.
-		if goid() == l.gid {
+		if l.g == thisG() { // on the loop: no goroutine id to parse
 			fu.wakeLocked()
 		} else {
 			l.callSoonThreadsafe(fu.wake)
