@@ -224,6 +224,12 @@
 // interface every *Task[T] satisfies whatever T; AllTasks lists the loop's
 // unfinished tasks, oldest first.
 //
+// SpawnEager is Spawn for eager tasks, after Python 3.12's
+// eager_task_factory: the new task runs at once, inside the caller's step,
+// until its first await that suspends, and one that never suspends is
+// returned done without ever being queued (cmd/asyncbench's eager modes
+// measure it beside Spawn). Its doc gives the ordering rules.
+//
 // A Future is a result that is set later: SetResult, SetError or Cancel
 // complete it once (a second completion returns false), and any number of
 // tasks may await it. It is the one type here that other goroutines may use:
