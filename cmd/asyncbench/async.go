@@ -86,12 +86,23 @@ func SleepMany(n int, d time.Duration) {
 // async
 func Double(i int) int { return 2 * i }
 
-// spawn is runtime.Spawn, or runtime.SpawnEager if eager.
-func spawn(a runtime.Awaitable[int], eager bool) *runtime.Task[int] {
-	if eager {
-		return runtime.SpawnEager(a)
+// How the gather scenarios spawn Double.
+type spawnHow int
+
+const (
+	lazy  spawnHow = iota // runtime.Spawn(DoubleAsync(i))
+	eager                 // runtime.SpawnEager(DoubleAsync(i))
+	root                  // doubleSpawn(i): the Task and the frame in one allocation
+)
+
+func spawnDouble(i int, how spawnHow) *runtime.Task[int] {
+	switch how {
+	case eager:
+		return runtime.SpawnEager(DoubleAsync(i))
+	case root:
+		return doubleSpawn(i)
 	}
-	return runtime.Spawn(a)
+	return runtime.Spawn(DoubleAsync(i))
 }
 
 // GatherMany spawns n tasks into a slice, then awaits one Gather of them
@@ -99,10 +110,10 @@ func spawn(a runtime.Awaitable[int], eager bool) *runtime.Task[int] {
 // gather(*tasks).
 //
 // async
-func GatherMany(n int, eager bool) {
+func GatherMany(n int, how spawnHow) {
 	ts := make([]runtime.Awaitable[int], n)
 	for i := range ts {
-		ts[i] = spawn(DoubleAsync(i), eager)
+		ts[i] = spawnDouble(i, how)
 	}
 	res, err := await(runtime.Gather(ts...))
 	if err != nil || len(res) != n || n > 0 && res[n-1] != 2*(n-1) {
@@ -114,12 +125,12 @@ func GatherMany(n int, eager bool) {
 // each batch before it spawns the next.
 //
 // async
-func GatherBatches(n, batch int, eager bool) {
+func GatherBatches(n, batch int, how spawnHow) {
 	ts := make([]runtime.Awaitable[int], batch)
 	for done := 0; done < n; done += batch {
 		ts = ts[:min(batch, n-done)]
 		for i := range ts {
-			ts[i] = spawn(DoubleAsync(done+i), eager)
+			ts[i] = spawnDouble(done+i, how)
 		}
 		res, err := await(runtime.Gather(ts...))
 		if err != nil || len(res) != len(ts) || res[0] != 2*done {

@@ -1,7 +1,7 @@
 // Command asyncbench measures the asyncgen runtime beside goroutines doing
 // the same work, in one run, and prints a table with the ratios.
 //
-//	go run ./cmd/asyncbench [-n N] [-runs K] [-mode park|parkgc|spawn|gather|batch|batch2|eager|eagerbatch|switch|sleep|all]
+//	go run ./cmd/asyncbench [-n N] [-runs K] [-mode park|parkgc|spawn|gather|batch|batch2|eager|eagerbatch|root|rootbatch|switch|sleep|all]
 //
 // Each scenario runs twice, once with asyncgen tasks and once with
 // goroutines, each in a fresh child process of this command so that neither
@@ -22,6 +22,9 @@
 //   - eager, eagerbatch: gather and batch with tasks spawned by
 //     runtime.SpawnEager, which runs each one at once (they finish without
 //     ever being queued).
+//   - root, rootbatch: gather and batch with each task and its frame made in
+//     one allocation and spawned by runtime.SpawnRoot, as asyncgen could
+//     generate for runtime.Spawn(DoubleAsync(i)) (root.go, written by hand).
 //   - switch: two tasks handing control to each other n times through two
 //     Events (goroutines: unbuffered channels); ns per switch.
 //   - sleep: n tasks each sleeping 1 s at once; the wall time.
@@ -46,7 +49,7 @@ import (
 
 func main() {
 	n := flag.Int("n", 1_000_000, "tasks (park, spawn, sleep) or round trips (switch)")
-	mode := flag.String("mode", "all", "park | parkgc | spawn | gather | batch | batch2 | eager | eagerbatch | switch | sleep | all")
+	mode := flag.String("mode", "all", "park | parkgc | spawn | gather | batch | batch2 | eager | eagerbatch | root | rootbatch | switch | sleep | all")
 	runs := flag.Int("runs", 1, "runs of each side of each scenario, alternating; figures are medians")
 	child := flag.String("child", "", "internal: run one side of one scenario and print its figures")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the asyncgen side to this file")
@@ -66,7 +69,7 @@ func main() {
 	}
 	modes := []string{*mode}
 	if *mode == "all" {
-		modes = []string{"park", "parkgc", "spawn", "gather", "batch", "batch2", "eager", "eagerbatch", "switch", "sleep"}
+		modes = []string{"park", "parkgc", "spawn", "gather", "batch", "batch2", "eager", "eagerbatch", "root", "rootbatch", "switch", "sleep"}
 	}
 	fmt.Printf("%-8s %-28s %14s %14s %8s\n", "mode", "metric", "asyncgen", "goroutines", "ratio")
 	for _, m := range modes {
@@ -106,6 +109,8 @@ var metricNames = map[string][]string{
 	"batch2":     {"ns/task (the same, 2 loops)", "mallocs/task"},
 	"eager":      {"ns/task (gather, SpawnEager)", "mallocs/task"},
 	"eagerbatch": {"ns/task (batch, SpawnEager)", "mallocs/task"},
+	"root":       {"ns/task (gather, SpawnRoot)", "mallocs/task"},
+	"rootbatch":  {"ns/task (batch, SpawnRoot)", "mallocs/task"},
 	"switch":     {"ns/switch"},
 	"sleep":      {"wall ms (1 s sleeps)"},
 }
@@ -209,24 +214,32 @@ func runChild(side, mode string, n int) string {
 		wg.Wait()
 		res = fmt.Sprint(elapsed() / float64(n))
 	case "async:gather":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n, false))) })
+		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n, lazy))) })
 	case "go:gather":
 		res = perTaskRun(n, func() { goGather(0, n) })
 	case "async:batch":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, false))) })
+		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, lazy))) })
 	case "go:batch":
 		res = perTaskRun(n, func() { goBatches(n) })
 	case "async:eager":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n, true))) })
+		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n, eager))) })
 	case "go:eager":
 		res = perTaskRun(n, func() { goGather(0, n) })
 	case "async:eagerbatch":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, true))) })
+		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, eager))) })
 	case "go:eagerbatch":
+		res = perTaskRun(n, func() { goBatches(n) })
+	case "async:root":
+		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n, root))) })
+	case "go:root":
+		res = perTaskRun(n, func() { goGather(0, n) })
+	case "async:rootbatch":
+		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, root))) })
+	case "go:rootbatch":
 		res = perTaskRun(n, func() { goBatches(n) })
 	case "async:batch2":
 		stop := secondLoop()
-		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, false))) })
+		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, lazy))) })
 		stop()
 	case "go:batch2":
 		release, done := make(chan struct{}), make(chan struct{})
