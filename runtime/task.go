@@ -163,10 +163,16 @@ func (f *Fiber) adopt(l *loop) {
 // from another goroutine while a loop runs it panics, naming the
 // thread-safe ways in (RunCoroutineThreadsafe). A task spawned by a task
 // starts with a copy of its task-local values (see TaskVar).
-func Spawn[T any](a Awaitable[T]) *Task[T] {
+func Spawn[T any](a Awaitable[T]) *Task[T] { return spawn(a, "Spawn", false) }
+
+// spawn is Spawn, or SpawnEager if eager; what names the call. (The test
+// for the common case, the one loop running on the calling goroutine, and
+// scheduling are written out here and in SpawnRoot rather than called: a
+// call of each costs about 3% of a spawned task's instructions.)
+func spawn[T any](a Awaitable[T], what string, eager bool) *Task[T] {
 	l := onlyLoop.Load()
 	if l == nil || l.g != thisG() {
-		l = onLoop("Spawn")
+		l = onLoop(what)
 	}
 	t, ok := a.(*Task[T])
 	if !ok {
@@ -174,7 +180,11 @@ func Spawn[T any](a Awaitable[T]) *Task[T] {
 	}
 	if l != nil && t.fiber.loop == nil {
 		t.fiber.adopt(l)
-		l.ready.pushFiber(&t.fiber)
+		if eager {
+			l.runEager(&t.fiber)
+		} else {
+			l.ready.pushFiber(&t.fiber)
+		}
 	}
 	return t
 }
@@ -226,21 +236,7 @@ func SpawnRoot[T any](t *Task[T], fr Awaitable[T]) *Task[T] {
 //
 // Outside any loop, SpawnEager is Spawn: the unbound task starts when the
 // first loop to await it adopts it.
-func SpawnEager[T any](a Awaitable[T]) *Task[T] {
-	l := onlyLoop.Load()
-	if l == nil || l.g != thisG() {
-		l = onLoop("SpawnEager")
-	}
-	t, ok := a.(*Task[T])
-	if !ok {
-		t = newTask(a)
-	}
-	if l != nil && t.fiber.loop == nil {
-		t.fiber.adopt(l)
-		l.runEager(&t.fiber)
-	}
-	return t
-}
+func SpawnEager[T any](a Awaitable[T]) *Task[T] { return spawn(a, "SpawnEager", true) }
 
 func (t *Task[T]) begin(f *Fiber) bool {
 	t.bind(f.loop)
