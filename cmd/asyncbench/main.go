@@ -175,6 +175,9 @@ func runChild(side, mode string, n int) string {
 	var res string
 	start := time.Now()
 	elapsed := func() float64 { return float64(time.Since(start).Nanoseconds()) }
+	if g, ok := gatherModes[mode]; ok {
+		return runGather(side, g.how, g.batch, n)
+	}
 	switch side + ":" + mode {
 	case "async:park":
 		ms0 := memStats()
@@ -213,38 +216,14 @@ func runChild(side, mode string, n int) string {
 		}
 		wg.Wait()
 		res = fmt.Sprint(elapsed() / float64(n))
-	case "async:gather":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n, lazy))) })
-	case "go:gather":
-		res = perTaskRun(n, func() { goGather(0, n) })
-	case "async:batch":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, lazy))) })
-	case "go:batch":
-		res = perTaskRun(n, func() { goBatches(n) })
-	case "async:eager":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n, eager))) })
-	case "go:eager":
-		res = perTaskRun(n, func() { goGather(0, n) })
-	case "async:eagerbatch":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, eager))) })
-	case "go:eagerbatch":
-		res = perTaskRun(n, func() { goBatches(n) })
-	case "async:root":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherManyAsync(n, root))) })
-	case "go:root":
-		res = perTaskRun(n, func() { goGather(0, n) })
-	case "async:rootbatch":
-		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, root))) })
-	case "go:rootbatch":
-		res = perTaskRun(n, func() { goBatches(n) })
 	case "async:batch2":
 		stop := secondLoop()
-		res = perTaskRun(n, func() { check(runtime.Run(GatherBatchesAsync(n, batchLen, lazy))) })
+		res = runGather(side, lazy, true, n)
 		stop()
 	case "go:batch2":
 		release, done := make(chan struct{}), make(chan struct{})
 		go func() { <-release; close(done) }()
-		res = perTaskRun(n, func() { goBatches(n) })
+		res = runGather(side, lazy, true, n)
 		close(release)
 		<-done
 	case "async:switch":
@@ -284,6 +263,34 @@ func runChild(side, mode string, n int) string {
 }
 
 const batchLen = 1000
+
+// gatherModes are the gather scenarios but batch2: how each spawns its
+// tasks, and whether in batches.
+var gatherModes = map[string]struct {
+	how   spawnHow
+	batch bool
+}{
+	"gather": {lazy, false}, "batch": {lazy, true},
+	"eager": {eager, false}, "eagerbatch": {eager, true},
+	"root": {root, false}, "rootbatch": {root, true},
+}
+
+// runGather runs one side of a gather scenario: n tasks spawned as how
+// says, gathered at once or in batches, or their goroutines.
+func runGather(side string, how spawnHow, batch bool, n int) string {
+	return perTaskRun(n, func() {
+		switch {
+		case side == "go" && batch:
+			goBatches(n)
+		case side == "go":
+			goGather(0, n)
+		case batch:
+			check(runtime.Run(GatherBatchesAsync(n, batchLen, how)))
+		default:
+			check(runtime.Run(GatherManyAsync(n, how)))
+		}
+	})
+}
 
 // perTaskRun runs fn, which handles n tasks, and returns its wall time and
 // its heap allocations per task.
