@@ -9,7 +9,10 @@
 //asyncgen:func waitEvent fd165877c41a756f 1cefebc45488b33d
 //asyncgen:func sleeper 279675865c2578be 8d6b3a59e145056f
 //asyncgen:func waitForMany 4bf0717718e3e487 3a8945133c85fcea
-//asyncgen:sum f73ba0d34b244def
+//asyncgen:func groupBatches b10d0d09e9c160c9 b9496716683a5c38
+//asyncgen:func futurePingPong 3a6560c06f8ea5ad f6ff6054b4fd2c9d
+//asyncgen:func complete 05ffdf03ff7ae025 bccc5f19553a301d
+//asyncgen:sum 5f6fb48f28add0b5
 
 package runtime_test
 
@@ -271,6 +274,95 @@ var waitForManyInfo = runtime.FuncInfo{
 }
 
 var _ func(n int) = waitForMany
+
+// groupBatchesCoro is the state of the async function groupBatches while it runs.
+type groupBatchesCoro struct {
+	runtime.Coro[struct{}]
+	n    int
+	done int
+	_a0  runtime.Awaitable[struct{}]
+}
+
+// groupBatchesAsync returns a coroutine that runs groupBatches when it is awaited or spawned.
+func groupBatchesAsync(n int) runtime.Awaitable[struct{}] {
+	_s := &groupBatchesCoro{n: n}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *groupBatchesCoro) Info() *runtime.FuncInfo {
+	return &groupBatchesInfo
+}
+
+var groupBatchesInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  3,
+		Line: 390,
+	}},
+	File: "bench_test.go",
+	Line: 384,
+	Name: "runtime_test.groupBatches",
+}
+
+var _ func(n int) = groupBatches
+
+// futurePingPongCoro is the state of the async function futurePingPong while it runs.
+type futurePingPongCoro struct {
+	runtime.Coro[struct{}]
+	n   int
+	_t1 int
+	_t2 int
+	_a0 runtime.Awaitable[int]
+}
+
+// futurePingPongAsync returns a coroutine that runs futurePingPong when it is awaited or spawned.
+func futurePingPongAsync(n int) runtime.Awaitable[struct{}] {
+	_s := &futurePingPongCoro{n: n}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *futurePingPongCoro) Info() *runtime.FuncInfo {
+	return &futurePingPongInfo
+}
+
+var futurePingPongInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  3,
+		Line: 410,
+	}},
+	File: "bench_test.go",
+	Line: 406,
+	Name: "runtime_test.futurePingPong",
+}
+
+var _ func(n int) = futurePingPong
+
+// completeCoro is the state of the async function complete while it runs.
+type completeCoro struct {
+	runtime.Coro[struct{}]
+	fu *runtime.Future[int]
+}
+
+// completeAsync returns a coroutine that runs complete when it is awaited or spawned.
+func completeAsync(fu *runtime.Future[int]) runtime.Awaitable[struct{}] {
+	_s := &completeCoro{fu: fu}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *completeCoro) Info() *runtime.FuncInfo {
+	return &completeInfo
+}
+
+var completeInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}},
+	File:   "bench_test.go",
+	Line:   415,
+	Name:   "runtime_test.complete",
+}
+
+var _ func(fu *runtime.Future[int]) = complete
 
 //line bench_test.go:20:1
 func (_s *trivialCoro) Step(_f *runtime.Fiber) bool {
@@ -798,4 +890,161 @@ _l3:
 //line bench_test.go:296:20
 	return _s.Return()
 //line bench_test.go:296:21
+}
+
+//line bench_test.go:384:1
+func (_s *groupBatchesCoro) Step(_f *runtime.Fiber) bool {
+//line bench_test.go:384:1
+	var (
+//line bench_test.go:384:1
+		g *runtime.TaskGroup
+//line bench_test.go:384:1
+		_t1 error
+//line bench_test.go:384:1
+	)
+//line bench_test.go:384:1
+	switch _s.PC {
+//line bench_test.go:384:1
+	case 0:
+//line bench_test.go:384:1
+	case 1:
+//line bench_test.go:384:1
+		goto _r1
+//line bench_test.go:384:1
+	default:
+//line bench_test.go:384:1
+		panic(runtime.BadPC(_s.PC))
+//line bench_test.go:384:1
+	}
+//line bench_test.go:385:5
+	_s.done = 0
+//line bench_test.go:385:6
+_l1:
+//line bench_test.go:385:5
+	if _s.done >= _s.n {
+//line bench_test.go:385:4
+		goto _l3
+//line bench_test.go:385:5
+	}
+//line bench_test.go:386:2
+	g = runtime.NewTaskGroup()
+//line bench_test.go:387:2
+	for range min(1000, _s.n-_s.done) {
+//line bench_test.go:388:2
+		runtime.SpawnIn(g, trivialAsync())
+//line bench_test.go:388:3
+	}
+//line bench_test.go:390:2
+	_s._a0 = g.Wait()
+//line bench_test.go:390:2
+	_s.PC = 1
+//line bench_test.go:390:2
+	if _f.Suspend(_s._a0) {
+//line bench_test.go:390:1
+		return false
+//line bench_test.go:390:2
+	}
+//line bench_test.go:390:3
+_r1:
+//line bench_test.go:390:2
+	_, _t1 = runtime.Resume(_f, _s._a0)
+//line bench_test.go:390:2
+	_s._a0 = nil
+//line bench_test.go:390:2
+	if _f.Unwinds(_t1) {
+//line bench_test.go:390:1
+		return _s.Unwind(_t1)
+//line bench_test.go:390:2
+	}
+//line bench_test.go:385:26
+	_s.done += 1000
+//line bench_test.go:385:26
+	goto _l1
+//line bench_test.go:385:27
+_l3:
+//line bench_test.go:385:26
+	return _s.Return()
+//line bench_test.go:385:27
+}
+
+//line bench_test.go:406:1
+func (_s *futurePingPongCoro) Step(_f *runtime.Fiber) bool {
+//line bench_test.go:406:1
+	var (
+//line bench_test.go:406:1
+		fu *runtime.Future[int]
+//line bench_test.go:406:1
+		_t3 error
+//line bench_test.go:406:1
+	)
+//line bench_test.go:406:1
+	switch _s.PC {
+//line bench_test.go:406:1
+	case 0:
+//line bench_test.go:406:1
+	case 1:
+//line bench_test.go:406:1
+		goto _r1
+//line bench_test.go:406:1
+	default:
+//line bench_test.go:406:1
+		panic(runtime.BadPC(_s.PC))
+//line bench_test.go:406:1
+	}
+//line bench_test.go:407:1
+	_s._t1 = _s.n
+//line bench_test.go:407:1
+	_s._t2 = 0
+//line bench_test.go:407:2
+_l1:
+//line bench_test.go:407:1
+	if _s._t2 >= _s._t1 {
+//line bench_test.go:407:1
+		goto _l3
+//line bench_test.go:407:1
+	}
+//line bench_test.go:408:2
+	fu = runtime.NewFuture[int]()
+//line bench_test.go:409:2
+	runtime.Spawn(completeAsync(fu))
+//line bench_test.go:410:2
+	_s._a0 = fu
+//line bench_test.go:410:2
+	_s.PC = 1
+//line bench_test.go:410:2
+	if _f.Suspend(_s._a0) {
+//line bench_test.go:410:1
+		return false
+//line bench_test.go:410:2
+	}
+//line bench_test.go:410:3
+_r1:
+//line bench_test.go:410:2
+	_, _t3 = runtime.Resume(_f, _s._a0)
+//line bench_test.go:410:2
+	_s._a0 = nil
+//line bench_test.go:410:2
+	if _f.Unwinds(_t3) {
+//line bench_test.go:410:1
+		return _s.Unwind(_t3)
+//line bench_test.go:410:2
+	}
+//line bench_test.go:410:2
+	_s._t2++
+//line bench_test.go:410:2
+	goto _l1
+//line bench_test.go:410:3
+_l3:
+//line bench_test.go:410:2
+	return _s.Return()
+//line bench_test.go:410:3
+}
+
+//line bench_test.go:415:1
+func (_s *completeCoro) Step(_f *runtime.Fiber) bool {
+//line bench_test.go:415:41
+	_s.fu.SetResult(1)
+//line bench_test.go:415:41
+	return _s.Return()
+//line bench_test.go:415:42
 }

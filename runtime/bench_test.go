@@ -306,3 +306,119 @@ func BenchmarkWaitFor(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// trivialFrame is a frame written by hand in the protocol of generated
+// code (see doc.go), of an async function that returns at once, as
+// trivial's: asyncgen's own frame type is not in scope when it type-checks
+// this package.
+type trivialFrame struct {
+	runtime.Coro[struct{}]
+}
+
+var trivialFrameInfo = runtime.FuncInfo{Name: "runtime_test.trivialFrame", Awaits: []runtime.AwaitInfo{{}}}
+
+func (c *trivialFrame) Info() *runtime.FuncInfo { return &trivialFrameInfo }
+
+func (c *trivialFrame) Step(*runtime.Fiber) bool { return c.Return() }
+
+// trivialTask is what asyncgen can generate to spawn a coroutine with one
+// allocation: the Task and the root frame in one struct (see SpawnRoot).
+type trivialTask struct {
+	runtime.Task[struct{}]
+	c trivialFrame
+}
+
+// spawnFrames spawns n trivial frames, each in one allocation with its
+// Task if root, or as Spawn(frame) if not.
+func spawnFrames(n int, root bool) func() (struct{}, error) {
+	return func() (struct{}, error) {
+		for i := range n {
+			if root {
+				t := &trivialTask{}
+				t.c.Init(&t.c)
+				runtime.SpawnRoot(&t.Task, &t.c)
+			} else {
+				c := &trivialFrame{}
+				c.Init(c)
+				runtime.Spawn[struct{}](c)
+			}
+			if i%1024 == 1023 || i == n-1 {
+				// Return to the loop: a Yield's awaitable is a leaf,
+				// awaited by the script.
+				return struct{}{}, nil
+			}
+		}
+		return struct{}{}, nil
+	}
+}
+
+// BenchmarkSpawnRoot: spawning a coroutine whose frame the Task holds
+// (SpawnRoot: one allocation), beside BenchmarkSpawnFrame, the same
+// coroutine spawned by Spawn (two).
+func BenchmarkSpawnRoot(b *testing.B)  { benchSpawnFrames(b, true) }
+func BenchmarkSpawnFrame(b *testing.B) { benchSpawnFrames(b, false) }
+
+func benchSpawnFrames(b *testing.B, root bool) {
+	b.ReportAllocs()
+	left := b.N
+	_, err := runtime.Run(loopScript(func() (scriptStep, bool) {
+		if left <= 0 {
+			return scriptStep{}, false
+		}
+		n := min(left, 1024)
+		left -= n
+		return aw(func() runtime.Awaitable[struct{}] {
+			spawnFrames(n, root)()
+			return runtime.Yield() // the spawned tasks run and finish
+		}, nil), true
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// groupBatches spawns n trivial tasks in groups of 1,000, awaiting each
+// group's Wait before the next.
+//
+// async
+func groupBatches(n int) {
+	for done := 0; done < n; done += 1000 {
+		g := runtime.NewTaskGroup()
+		for range min(1000, n-done) {
+			runtime.SpawnIn(g, trivialAsync())
+		}
+		await(g.Wait())
+	}
+}
+
+// BenchmarkTaskGroup: a child of a TaskGroup, spawned and awaited by Wait.
+func BenchmarkTaskGroup(b *testing.B) {
+	b.ReportAllocs()
+	if _, err := runtime.Run(groupBatchesAsync(b.N)); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// futurePingPong: two tasks hand control to each other n times through
+// Futures completed on the loop.
+//
+// async
+func futurePingPong(n int) {
+	for range n {
+		fu := runtime.NewFuture[int]()
+		runtime.Spawn(completeAsync(fu)) //asyncvet:ignore it only completes fu
+		await(fu)
+	}
+}
+
+// async
+func complete(fu *runtime.Future[int]) { fu.SetResult(1) }
+
+// BenchmarkFutureOnLoop: a Future awaited by one task and completed by
+// another on the same loop, with the spawn of the completing task.
+func BenchmarkFutureOnLoop(b *testing.B) {
+	b.ReportAllocs()
+	if _, err := runtime.Run(futurePingPongAsync(b.N)); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -20,7 +20,7 @@ func spawnOn[T any](l *loop, a Awaitable[T]) *Task[T] {
 // onDone(i) when child i finishes while its node is listening.
 type listener[T any] struct {
 	tasks []*Task[T]
-	nodes []waiter
+	nodes []fnWaiter
 }
 
 func (k *listener[T]) start(l *loop, as []Awaitable[T], onDone func(i int)) {
@@ -28,15 +28,16 @@ func (k *listener[T]) start(l *loop, as []Awaitable[T], onDone func(i int)) {
 	for i, a := range as {
 		k.tasks[i] = spawnOn(l, a)
 	}
-	k.nodes = make([]waiter, len(as))
+	k.nodes = make([]fnWaiter, len(as))
 	for i := range k.nodes {
+		k.nodes[i].kind = wFn
 		k.nodes[i].fn = func() { onDone(i) }
 	}
 }
 
 // listen puts child i's node in its waiter list, unless it is there already.
 func (k *listener[T]) listen(i int) {
-	if w := &k.nodes[i]; w.list == nil {
+	if w := &k.nodes[i].waiter; !w.linked() {
 		k.tasks[i].fiber.waiters.pushBack(w)
 	}
 }
@@ -45,9 +46,7 @@ func (k *listener[T]) listen(i int) {
 // nobody's unless another task awaits it.
 func (k *listener[T]) stop() {
 	for i := range k.nodes {
-		if w := &k.nodes[i]; w.list != nil {
-			w.list.remove(w)
-		}
+		k.tasks[i].fiber.waiters.remove(&k.nodes[i].waiter)
 	}
 }
 
@@ -112,7 +111,7 @@ func (g *gatherAll[T]) begin(f *Fiber) bool {
 			g.remaining++
 			continue
 		}
-		if p := t.root().panicked(); p != nil {
+		if p := t.fiber.takePanic(); p != nil {
 			g.panic = p
 			return false
 		}
@@ -132,7 +131,7 @@ func (g *gatherAll[T]) begin(f *Fiber) bool {
 
 func (g *gatherAll[T]) childDone(i int) {
 	g.remaining--
-	if p := g.k.tasks[i].root().panicked(); p != nil && g.panic == nil {
+	if p := g.k.tasks[i].fiber.takePanic(); p != nil && g.panic == nil {
 		g.panic = p
 		if !g.canceling {
 			g.k.stop()
@@ -258,7 +257,7 @@ func (w *waitAw[T]) satisfied() bool {
 		if w.mode == FirstCompleted {
 			return true
 		}
-		if w.mode == FirstError && (t.root().panicked() != nil || t.root().Err != nil && !t.Cancelled()) {
+		if w.mode == FirstError && (t.fiber.takePanic() != nil || t.root().Err != nil && !t.Cancelled()) {
 			return true
 		}
 	}
@@ -301,7 +300,7 @@ func (w *waitAw[T]) result(f *Fiber) (WaitResult[T], error) {
 			r.Pending = append(r.Pending, t)
 			continue
 		}
-		if p := t.root().panicked(); p != nil {
+		if p := t.fiber.takePanic(); p != nil {
 			f.loop.repanic = p
 			panic(p.value)
 		}

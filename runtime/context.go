@@ -247,7 +247,7 @@ func WithContext[T any](ctx context.Context, a Awaitable[T]) *Task[T] {
 	x := f.extra()
 	x.base = ctx
 	x.watchBase = true
-	if f.loop != nil && f.flags&fDone == 0 {
+	if f.loop != nil && f.w.flags&fDone == 0 {
 		f.watchContext()
 	}
 	return t

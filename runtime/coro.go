@@ -26,6 +26,9 @@ type Frame interface {
 	// deadlock reports.
 	Info() *FuncInfo
 	header() *coro
+	// asTask returns f, the fiber of a task whose root frame this is, as
+	// its *Task[T].
+	asTask(f *Fiber) AnyTask
 }
 
 // FuncInfo is for generated code; do not use it directly. It describes an
@@ -70,8 +73,8 @@ type coro struct {
 	// frame is suspended at. Generated code writes it before each await.
 	PC    int32
 	state uint8
-	odd   bool // self is in x.self: its data word is not the header
-	tab   itab // type word of self; 0 before Init
+	odd   bool           // self is in x.self: its data word is not the header
+	tab   unsafe.Pointer // type word of self (see iface); nil before Init
 	x     *coroExtra
 }
 
@@ -88,16 +91,12 @@ type iface struct {
 	tab, data unsafe.Pointer
 }
 
-// itab is the type word of a non-empty interface value, kept as an integer:
-// type words point to memory the Go runtime never frees or moves, outside
-// the heap, so the collector need not see them, and storing one needs no
-// write barrier.
-type itab uintptr
-
-func itabOf(p unsafe.Pointer) itab { return itab(uintptr(p)) }
-
-// ptr returns the type word as a pointer again.
-func (t *itab) ptr() unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(t)) }
+// The type word is kept as a pointer, as the collector and checkptr can
+// see it. It points outside the heap, so an integer would do and save the
+// collector a word to look at per frame, but that no longer pays: with the
+// Fiber's own copy gone (Frame.asTask), a collection of a million parked
+// tasks (cmd/asyncbench -mode parkgc) takes the same time within the noise
+// either way.
 
 // self returns the frame that embeds the header.
 func (c *coro) self() Frame {
@@ -105,7 +104,7 @@ func (c *coro) self() Frame {
 		return c.x.self
 	}
 	var fr Frame
-	*(*iface)(unsafe.Pointer(&fr)) = iface{c.tab.ptr(), unsafe.Pointer(c)}
+	*(*iface)(unsafe.Pointer(&fr)) = iface{c.tab, unsafe.Pointer(c)}
 	return fr
 }
 
@@ -160,11 +159,13 @@ type Coro[T any] struct {
 
 func (c *coro) header() *coro { return c }
 
+func (c *Coro[T]) asTask(f *Fiber) AnyTask { return (*Task[T])(unsafe.Pointer(f)) }
+
 // Init records the frame that embeds this header. Generated constructors call
 // it once, before returning the frame.
 func (c *coro) Init(self Frame) {
 	w := *(*iface)(unsafe.Pointer(&self))
-	c.tab = itabOf(w.tab)
+	c.tab = w.tab
 	if w.data != unsafe.Pointer(c) {
 		c.odd = true
 		c.extra().self = self
@@ -215,7 +216,7 @@ func (c *Coro[T]) begin(f *Fiber) bool {
 	if c.state != stateFresh {
 		panic(awaitedTwice(&c.coro, f))
 	}
-	if c.tab == 0 {
+	if c.tab == nil {
 		panic(msgNoInit)
 	}
 	c.state = stateRunning
@@ -311,7 +312,7 @@ func sameValue(a, b any) bool {
 // runs, the first.
 func awaitedTwice(c *coro, f *Fiber) string {
 	msg := msgAwaitedTwice + ": " + funcPos(c.self())
-	if f.depth > 0 {
+	if f.w.depth > 0 {
 		msg += ", again at " + framePos(f.top.self(), f.top.PC) + " in " + f.label()
 	}
 	switch c.state {
@@ -332,7 +333,7 @@ func firstAwaiter(c *coro, l *loop) (where, task string) {
 		return "", ""
 	}
 	for _, g := range l.tasks.slice() {
-		for i := 1; i < int(g.depth); i++ {
+		for i := 1; i < int(g.w.depth); i++ {
 			if g.frame(i).header() == c {
 				parent := g.frame(i - 1)
 				return framePos(parent, parent.header().PC), g.label()

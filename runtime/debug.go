@@ -138,7 +138,7 @@ func (d *loopDebug) atClose(l *loop) {
 // naming the await it resumed from and the one it stopped at.
 func (d *loopDebug) runFiber(l *loop, f *Fiber) {
 	var from string
-	if f.depth > 0 {
+	if f.w.depth > 0 {
 		from = framePos(f.top.self(), f.top.PC)
 	}
 	t0 := d.now()
@@ -148,7 +148,7 @@ func (d *loopDebug) runFiber(l *loop, f *Fiber) {
 		return
 	}
 	to := "the task finished"
-	if f.depth > 0 && f.flags&fDone == 0 {
+	if f.w.depth > 0 && f.w.flags&fDone == 0 {
 		to = "stopped at " + framePos(f.top.self(), f.top.PC)
 	}
 	debugReport(d.out, "slow step of %s took %v: resumed at %s, %s", f.label(), el.Round(time.Millisecond), from, to)
@@ -172,7 +172,7 @@ func (d *loopDebug) withdrawn(f *Fiber) {
 		why, what = "is in an expired timeout scope", "ErrTimeout"
 	}
 	where := "?"
-	if f.depth > 0 {
+	if f.w.depth > 0 {
 		where = framePos(f.top.self(), f.top.PC)
 	}
 	debugReport(d.out, "%s %s and keeps awaiting: %d awaits have failed at once with %s since; it is at %s. Return when an await fails with %s (an await whose error is dropped does), or open a runtime.Shielded scope for cleanup", f.label(), why, withdrawnLimit, what, where, what)
@@ -254,7 +254,7 @@ func trackCoro(c *coro, self Frame) {
 	r.n = goruntime.Callers(3, r.pcs[:]) // from the caller of Init
 	if l := currentLoop(); l != nil && l.dbg != nil {
 		r.loop, r.out = l, l.dbg.out
-		if f := l.cur; f != nil && f.depth > 0 {
+		if f := l.cur; f != nil && f.w.depth > 0 {
 			if info := f.top.self().Info(); info != nil {
 				r.in = info.Name
 			}
@@ -322,7 +322,7 @@ func (r *coroRec) report() {
 
 // fErrUnseen: the task finished with an error that nobody has read yet, and
 // a taskRec is kept for it.
-const fErrUnseen uint32 = 1 << 16
+const fErrUnseen uint16 = 1 << 15
 
 type taskRec struct {
 	key   uintptr
@@ -351,7 +351,7 @@ func (d *loopDebug) finished(l *loop, f *Fiber) {
 		return // as asyncio does not report a task that ended by its cancel
 	}
 	r := &taskRec{key: uintptr(unsafe.Pointer(f)), label: f.label(), err: err, loop: l, out: d.out}
-	f.flags |= fErrUnseen
+	f.w.flags |= fErrUnseen
 	taskRecMu.Lock()
 	taskRecs[r.key] = r
 	taskRecMu.Unlock()
@@ -368,12 +368,16 @@ func (d *loopDebug) finished(l *loop, f *Fiber) {
 	}, r)
 }
 
-// retrieved notes that f's error was read.
+// retrieved notes that f's error was read. It is small enough to inline:
+// only debug mode records errors.
 func (f *Fiber) retrieved() {
-	if f.flags&fErrUnseen == 0 {
-		return
+	if f.w.flags&fErrUnseen != 0 {
+		f.errSeen()
 	}
-	f.flags &^= fErrUnseen
+}
+
+func (f *Fiber) errSeen() {
+	f.w.flags &^= fErrUnseen
 	taskRecMu.Lock()
 	delete(taskRecs, uintptr(unsafe.Pointer(f)))
 	taskRecMu.Unlock()

@@ -49,8 +49,8 @@
 // # The protocol between generated code and the runtime
 //
 // The exported names Coro, Frame, FuncInfo, AwaitInfo, Fiber, Fiber.Suspend,
-// Resume, BadPC, BlockingFunc, BlockingDo and BlockingValue are for generated
-// code; do not use them directly. For
+// Resume, BadPC, SpawnRoot, BlockingFunc, BlockingDo and BlockingValue are
+// for generated code; do not use them directly. For
 //
 //	// async
 //	func CallAPI(name string) (string, error) {
@@ -121,8 +121,9 @@
 // # The runner
 //
 // Spawn of a coroutine makes the coroutine's own frame the task's root: the
-// Task (128 bytes on 64-bit platforms, its frame stack included) is the only
-// allocation besides the frame, and the frame's Coro header (24 bytes) keeps
+// Task (96 bytes on 64-bit platforms, its frame stack included) is the only
+// allocation besides the frame (and SpawnRoot lets generated code make the
+// two as one struct, one allocation), and the frame's Coro header (24 bytes) keeps
 // the task's outcome; so a finished Task keeps its coroutine's frame, fields
 // included, for as long as the Task itself is reachable. Spawn of a leaf
 // (Sleep, a Future...) adds a small root frame that awaits it (taskRoot,
@@ -227,6 +228,12 @@
 // interface every *Task[T] satisfies whatever T; AllTasks lists the loop's
 // unfinished tasks, oldest first.
 //
+// SpawnEager is Spawn for eager tasks, after Python 3.12's
+// eager_task_factory: the new task runs at once, inside the caller's step,
+// until its first await that suspends, and one that never suspends is
+// returned done without ever being queued (cmd/asyncbench's eager modes
+// measure it beside Spawn). Its doc gives the ordering rules.
+//
 // A Future is a result that is set later: SetResult, SetError or Cancel
 // complete it once (a second completion returns false), and any number of
 // tasks may await it. It is the one type here that other goroutines may use:
@@ -236,7 +243,9 @@
 //
 // The combinators, after asyncio's:
 //
-//   - Gather(as...) returns the results in order, or the first error;
+//   - Gather(as...) returns the results in order, or the first error (it
+//     listens to its children with one node, not one per child: a child
+//     that nobody else awaits costs it one word);
 //     GatherAll(as...) waits for all and returns a Result (Value, Err) per
 //     awaitable (asyncio's return_exceptions=True); Values splits them into
 //     the values and one errors.Join.

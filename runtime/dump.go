@@ -126,11 +126,11 @@ func (g *gather[T]) awaitedFibers() []*Fiber {
 // state is a task's state as the dump shows it.
 func (l *loop) taskState(f *Fiber) string {
 	switch {
-	case f.flags&fDone != 0:
+	case f.w.flags&fDone != 0:
 		return "done"
 	case l.cur == f:
 		return "running"
-	case f.flags&fCanceled != 0:
+	case f.w.flags&fCanceled != 0:
 		return "cancelling"
 	default:
 		return "pending"
@@ -159,11 +159,11 @@ func (l *loop) dumpTasks(w io.Writer) {
 			fmt.Fprintf(w, " waiting on %s", parkName(f.park))
 		}
 		fmt.Fprintln(w)
-		for i := int(f.depth) - 1; i >= 0; i-- {
-			if i == 0 && f.flags&fWrapped != 0 {
+		for i := int(f.w.depth) - 1; i >= 0; i-- {
+			if i == 0 && f.w.flags&fWrapped != 0 {
 				continue // the runtime's own root frame
 			}
-			fmt.Fprintf(w, "\t%s\n", dumpFrame(f.frame(i), l.cur == f && i == int(f.depth)-1))
+			fmt.Fprintf(w, "\t%s\n", dumpFrame(f.frame(i), l.cur == f && i == int(f.w.depth)-1))
 		}
 		for _, a := range by[f] {
 			var chain []string
@@ -204,8 +204,8 @@ func dumpFrame(fr Frame, running bool) string {
 
 // where is the source position of a fiber's innermost await.
 func (f *Fiber) where() string {
-	i := int(f.depth) - 1
-	if i < 0 || i == 0 && f.flags&fWrapped != 0 {
+	i := int(f.w.depth) - 1
+	if i < 0 || i == 0 && f.w.flags&fWrapped != 0 {
 		return "?" // no frame, or only the runtime's own root
 	}
 	fr := f.frame(i)

@@ -1,5 +1,7 @@
 package runtime
 
+import "unsafe"
+
 // Event is asyncio.Event: a flag that tasks can wait to become set. Like
 // everything but the loop's thread-safe calls, it is used from the tasks of
 // one loop.
@@ -18,19 +20,32 @@ func (e *Event) Set() {
 		onLoopOf("Event.Set", &e.waiters)
 	}
 	e.set = true
-	for w := e.waiters.head; w != nil; w = e.waiters.head {
+	w := e.waiters.head
+	if w == nil {
+		return
+	}
+	if w.next == nil && w.kind == wFiber { // one task waits: the common case
+		e.waiters.head = nil
+		w.prev = nil
+		f := (*Fiber)(unsafe.Pointer(w))
+		f.park = nil
+		f.loop.ready.pushFiber(f)
+		return
+	}
+	for ; w != nil; w = e.waiters.head {
 		// popFront, unrolled
 		next := w.next
 		e.waiters.head = next
 		if next != nil {
 			next.prev = w.prev
 		}
-		w.next, w.prev, w.list = nil, nil, nil
-		if f := w.fiber; f != nil {
+		w.next, w.prev = nil, nil
+		if w.kind == wFiber {
+			f := (*Fiber)(unsafe.Pointer(w))
 			f.park = nil
 			f.loop.ready.pushFiber(f)
 		} else {
-			w.fn()
+			w.notify(nil)
 		}
 	}
 }
@@ -58,6 +73,11 @@ func (w *eventWait) begin(f *Fiber) bool {
 		return false
 	}
 	f.park = e
+	if e.waiters.head == nil { // pushBack, for the common case
+		e.waiters.head = &f.w
+		f.w.prev = &f.w
+		return true
+	}
 	e.waiters.pushBack(&f.w)
 	return true
 }

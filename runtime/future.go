@@ -90,7 +90,7 @@ func (fu *Future[T]) complete(st uint8, v T, err error) bool {
 		// Tasks wait: wake them on their loop. The lock is held while
 		// queuing, so the loop cannot stop counting on this future (and
 		// close) in between.
-		if goid() == l.gid {
+		if l.g == thisG() { // on the loop: no goroutine id to parse
 			fu.wakeLocked()
 		} else {
 			l.callSoonThreadsafe(fu.wake)
@@ -112,7 +112,7 @@ func (fu *Future[T]) wakeLocked() {
 		fu.loop = nil
 	}
 	fu.nwait = 0
-	fu.waiters.notifyAll()
+	fu.waiters.notifyAll(nil)
 }
 
 func (fu *Future[T]) begin(f *Fiber) bool {
@@ -137,7 +137,7 @@ func (fu *Future[T]) begin(f *Fiber) bool {
 
 func (fu *Future[T]) cancelWait(f *Fiber) {
 	fu.mu.Lock()
-	if f.w.list == &fu.waiters {
+	if f.w.linked() { // still in fu.waiters: not completed
 		fu.waiters.remove(&f.w)
 		fu.nwait--
 		if fu.nwait == 0 && fu.state == futPending {

@@ -1,5 +1,7 @@
 package runtime
 
+import "unsafe"
+
 // Gather returns an awaitable that runs all of as concurrently and returns
 // their results in order, like asyncio.gather. Awaitables that are not Tasks
 // are spawned as Tasks on the awaiter's loop when the Gather is first
@@ -17,9 +19,9 @@ func Gather[T any](as ...Awaitable[T]) Awaitable[[]T] {
 type gather[T any] struct {
 	as        []Awaitable[T]
 	tasks     []*Task[T]
-	nodes     []waiter // one per child, in its waiters list while we listen
-	remaining int      // children not yet finished
-	fiber     *Fiber   // the awaiter, while parked on us
+	node      watchNode // in the waiters of each child still running, while we listen
+	remaining int       // children not yet finished
+	fiber     *Fiber    // the awaiter, while parked on us
 	err       error
 	panic     *panicRec
 	started   bool
@@ -45,22 +47,18 @@ func (g *gather[T]) begin(f *Fiber) bool {
 		g.tasks[i] = t
 	}
 	g.as = nil
-	// Children that already finished count in index order.
-	for _, t := range g.tasks {
-		if t.Done() && g.settle(t) {
+	// Children that already finished count in index order; the others
+	// are watched.
+	g.node.init(g)
+	for i, t := range g.tasks {
+		if !t.Done() {
+			g.remaining++
+			t.fiber.watch(&g.node)
+		} else if g.settle(t) {
+			g.unwatch(i)
 			g.delivered = true
 			return false
 		}
-	}
-	g.nodes = make([]waiter, len(g.tasks))
-	for i, t := range g.tasks {
-		if t.Done() {
-			continue
-		}
-		g.remaining++
-		w := &g.nodes[i]
-		w.fn = func() { g.childDone(t) }
-		t.fiber.waiters.pushBack(w)
 	}
 	if g.remaining == 0 {
 		g.delivered = true
@@ -75,7 +73,7 @@ func (g *gather[T]) begin(f *Fiber) bool {
 // awaiter should be given the outcome now.
 func (g *gather[T]) settle(t *Task[T]) bool {
 	t.fiber.retrieved()
-	if p := t.root().panicked(); p != nil {
+	if p := t.fiber.takePanic(); p != nil {
 		g.panic = p
 		return true
 	}
@@ -86,10 +84,11 @@ func (g *gather[T]) settle(t *Task[T]) bool {
 	return false
 }
 
-func (g *gather[T]) childDone(t *Task[T]) {
+func (g *gather[T]) childDone(f *Fiber) {
+	t := (*Task[T])(unsafe.Pointer(f))
 	g.remaining--
 	if g.canceling {
-		if p := t.root().panicked(); p != nil && g.panic == nil {
+		if p := t.fiber.takePanic(); p != nil && g.panic == nil {
 			g.panic = p // a panic is never swallowed, even while cancelling
 		}
 		if g.remaining == 0 {
@@ -114,14 +113,19 @@ func (g *gather[T]) childDone(t *Task[T]) {
 // task awaits it.
 func (g *gather[T]) deliver() {
 	g.delivered = true
-	for i := range g.nodes {
-		if w := &g.nodes[i]; w.list != nil {
-			w.list.remove(w)
-		}
+	if g.remaining > 0 { // else every child has finished, its list emptied
+		g.unwatch(len(g.tasks))
 	}
 	f := g.fiber
 	g.fiber = nil
 	f.wake()
+}
+
+// unwatch stops listening to the first n children.
+func (g *gather[T]) unwatch(n int) {
+	for _, t := range g.tasks[:n] {
+		t.fiber.unwatch(&g.node)
+	}
 }
 
 func (g *gather[T]) cancelWait(f *Fiber) {

@@ -370,16 +370,21 @@ func (tl *taskList) add(f *Fiber) {
 }
 
 func (tl *taskList) remove(f *Fiber) {
-	i := int(f.tidx)
-	if i < 0 || i >= tl.n || tl.at(i) != f {
+	i := uint(f.tidx)
+	if i >= uint(tl.n) {
 		return
 	}
-	last := tl.n - 1
-	g := tl.at(last)
-	tl.set(i, g)
+	s := &tl.chunks[i/taskChunkLen][i%taskChunkLen]
+	if *s != f {
+		return
+	}
+	last := uint(tl.n - 1)
+	ls := &tl.chunks[last/taskChunkLen][last%taskChunkLen]
+	g := *ls
+	*s = g
 	g.tidx = int32(i)
-	tl.set(last, nil)
-	tl.n = last
+	*ls = nil
+	tl.n = int(last)
 	f.tidx = -1
 	// Keep at most one empty chunk past the last task.
 	if k := int(uint(last)/taskChunkLen) + 2; k < len(tl.chunks) {
@@ -417,7 +422,7 @@ func (l *loop) deadlock() error {
 // (unless that is the runtime's own root frame, which dumps skip too).
 func (f *Fiber) describe() string {
 	s := f.label()
-	if f.depth > 1 || f.depth == 1 && f.flags&fWrapped == 0 {
+	if f.w.depth > 1 || f.w.depth == 1 && f.w.flags&fWrapped == 0 {
 		fr := f.top.self()
 		info := fr.Info()
 		s += " in " + info.Name

@@ -191,8 +191,11 @@ func TestSizes(t *testing.T) {
 	if s := unsafe.Sizeof(coro{}); s > 24 {
 		t.Errorf("frame header is %d bytes, want at most 24", s)
 	}
-	if s := unsafe.Sizeof(Fiber{}); s > 128 {
-		t.Errorf("Fiber is %d bytes, want at most 128", s)
+	if s := unsafe.Sizeof(Fiber{}); s > 96 {
+		t.Errorf("Fiber is %d bytes, want at most 96", s)
+	}
+	if s := unsafe.Sizeof(waiter{}); s > 24 {
+		t.Errorf("a wait-list node is %d bytes, want at most 24", s)
 	}
 	t.Logf("Fiber %d B, Task[struct{}] %d B, Coro[struct{}] %d B",
 		unsafe.Sizeof(Fiber{}), unsafe.Sizeof(Task[struct{}]{}), unsafe.Sizeof(Coro[struct{}]{}))

@@ -223,7 +223,7 @@ func cancelByName(name string, replied chan struct{}) string {
 		l.callSoonThreadsafe(func() {
 			defer close(a.done)
 			for _, f := range l.tasks.slice() {
-				if f.flags&fDone != 0 {
+				if f.w.flags&fDone != 0 {
 					continue
 				}
 				named := f.x != nil && f.x.name != nil && *f.x.name == name

@@ -139,8 +139,8 @@ func TestParkedTaskSize(t *testing.T) {
 	if s := unsafe.Sizeof(coro{}); s > 24 {
 		t.Errorf("frame header is %d bytes, want at most 24", s)
 	}
-	if s := unsafe.Sizeof(Task[struct{}]{}); s > 128 {
-		t.Errorf("Task[struct{}] is %d bytes, want at most 128", s)
+	if s := unsafe.Sizeof(Task[struct{}]{}); s > 96 {
+		t.Errorf("Task[struct{}] is %d bytes, want at most 96", s)
 	}
 	if s := unsafe.Sizeof(waitFrame{}); s > 64 {
 		t.Errorf("a one-await frame is %d bytes, want at most 64", s)
@@ -196,7 +196,7 @@ func TestPanicWhileFinishing(t *testing.T) {
 	child := &oddCoro{pad: 1}
 	child.Init(child)
 	task := newTask[int](child)
-	task.fiber.waiters.pushBack(&waiter{fn: func() { panic("boom") }})
+	task.fiber.waiters.pushBack(&newFnWaiter(func() { panic("boom") }).waiter)
 	Run[int](task)
 	t.Error("Run returned")
 }

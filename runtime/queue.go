@@ -213,13 +213,13 @@ func (q *Queue[T]) Shutdown(immediate bool) {
 	// only when none is free: their result is ErrQueueShutDown. The Gets
 	// woken earlier with an item set aside run first, in wake order, and
 	// take those items.
-	q.getters.notifyAll()
+	q.getters.notifyAll(nil)
 	for w := q.putters.popFront(); w != nil; w = q.putters.popFront() {
 		p := (*putOp[T])(unsafe.Pointer(w))
 		p.err = ErrQueueShutDown
 		var zero T
 		p.item = zero
-		w.fiber.wake()
+		w.fiber().wake()
 	}
 }
 
@@ -233,7 +233,7 @@ func (q *Queue[T]) insert(x T) {
 	q.unfinished++
 	if w := q.getters.popFront(); w != nil {
 		q.reserved++
-		w.fiber.wake()
+		w.fiber().wake()
 	}
 }
 
@@ -246,12 +246,12 @@ func (q *Queue[T]) admitPutters() {
 		var zero T
 		p.item = zero
 		q.insert(x)
-		w.fiber.wake()
+		w.fiber().wake()
 	}
 }
 
 func (q *Queue[T]) wakeJoiners() {
-	q.joiners.notifyAll()
+	q.joiners.notifyAll(nil)
 }
 
 // push stores x in the queue's order.
@@ -391,7 +391,7 @@ func (g *queueGet[T]) cancelWait(f *Fiber) {
 // putOp is the awaitable of Put, and the parker and list node of a waiting
 // Put (the waiter first, so that a *waiter converts back to it).
 type putOp[T any] struct {
-	w     waiter
+	w     refWaiter
 	q     *Queue[T]
 	item  T
 	err   error
@@ -423,9 +423,10 @@ func (p *putOp[T]) begin(f *Fiber) bool {
 		q.insert(x)
 		return false
 	}
+	p.w.init()
 	p.w.fiber = f
 	f.park = p
-	q.putters.pushBack(&p.w)
+	q.putters.pushBack(&p.w.waiter)
 	return true
 }
 
@@ -442,7 +443,7 @@ func (p *putOp[T]) result(*Fiber) (struct{}, error) {
 }
 
 func (p *putOp[T]) cancelWait(f *Fiber) {
-	p.q.putters.remove(&p.w)
+	p.q.putters.remove(&p.w.waiter)
 	var zero T
 	p.item = zero
 	p.w.fiber = nil

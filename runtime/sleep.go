@@ -44,7 +44,7 @@ func (yieldAwait) result(*Fiber) (struct{}, error) { return struct{}{}, nil }
 
 // cancelWait: the fiber is already in the ready queue; its Yield returns
 // ErrCanceled when it runs.
-func (yieldParker) cancelWait(f *Fiber) { f.flags |= fWaitCanceled }
+func (yieldParker) cancelWait(f *Fiber) { f.w.flags |= fWaitCanceled }
 
 type sleepAwait time.Duration
 

@@ -474,7 +474,7 @@ func (s *Stream) flush() {
 	pending := len(s.wbuf) - s.wpos
 	if s.paused && pending <= s.low {
 		s.paused = false
-		s.drainers.notifyAll()
+		s.drainers.notifyAll(nil)
 	}
 	if pending == 0 {
 		if s.shutPending {
@@ -496,7 +496,7 @@ func (s *Stream) writeFailed(err error) {
 	s.werr = err
 	s.wbuf, s.wpos = nil, 0
 	s.paused = false
-	s.drainers.notifyAll()
+	s.drainers.notifyAll(nil)
 	if s.closing && !s.closed {
 		s.finish()
 	}
@@ -633,8 +633,8 @@ func (s *Stream) finish() error {
 	if s.tls != nil {
 		s.tls.a.close() // a handshake that runs fails
 	}
-	s.drainers.notifyAll()
-	s.closeWaiters.notifyAll()
+	s.drainers.notifyAll(nil)
+	s.closeWaiters.notifyAll(nil)
 	return err
 }
 

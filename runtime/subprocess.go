@@ -322,7 +322,7 @@ func (p *Process) waitInGoroutine() {
 // exited records the reaped exit and wakes the waiting tasks.
 func (p *Process) exited(st *os.ProcessState, err error) {
 	p.state, p.werr, p.done = st, err, true
-	p.waiters.notifyAll()
+	p.waiters.notifyAll(nil)
 	p.forget()
 }
 

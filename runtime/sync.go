@@ -49,7 +49,7 @@ func (l *Lock) Release() {
 		panic(msgLockNotAcquired)
 	}
 	if w := l.waiters.popFront(); w != nil {
-		grantLock(w.fiber) // l stays locked: it passes to the waiter
+		grantLock(w.fiber()) // l stays locked: it passes to the waiter
 		return
 	}
 	l.locked = false
@@ -188,7 +188,7 @@ func (c *Condition) notify(n int) {
 		if w == nil {
 			return
 		}
-		c.relock(w.fiber, false)
+		c.relock(w.fiber(), false)
 	}
 }
 
@@ -285,7 +285,7 @@ func (s *Semaphore) Release() {
 		onLoopOf("Semaphore.Release", &s.waiters)
 	}
 	if w := s.waiters.popFront(); w != nil {
-		w.fiber.wake() // the permit passes to the waiter
+		w.fiber().wake() // the permit passes to the waiter
 		return
 	}
 	s.value++
@@ -408,7 +408,7 @@ func (b *Barrier) release(err error) {
 	for w := b.waiters.popFront(); w != nil; w = b.waiters.popFront() {
 		bw := (*barrierWait)(unsafe.Pointer(w))
 		bw.err = err
-		w.fiber.wake()
+		w.fiber().wake()
 	}
 	b.count = 0
 }
@@ -416,7 +416,7 @@ func (b *Barrier) release(err error) {
 // barrierWait is one await of Barrier.Wait, its own node in the barrier's
 // list (the waiter first, so that a *waiter converts back to it).
 type barrierWait struct {
-	w       waiter
+	w       refWaiter
 	b       *Barrier
 	index   int
 	err     error
@@ -439,9 +439,10 @@ func (bw *barrierWait) begin(f *Fiber) bool {
 		b.release(nil)
 		return false
 	}
+	bw.w.init()
 	bw.w.fiber = f
 	f.park = bw
-	b.waiters.pushBack(&bw.w)
+	b.waiters.pushBack(&bw.w.waiter)
 	return true
 }
 
@@ -453,7 +454,7 @@ func (bw *barrierWait) result(*Fiber) (int, error) {
 }
 
 func (bw *barrierWait) cancelWait(f *Fiber) {
-	bw.b.waiters.remove(&bw.w)
+	bw.b.waiters.remove(&bw.w.waiter)
 	bw.b.count--
 	f.wakeCanceled()
 }

@@ -72,12 +72,16 @@ r1:
 }
 
 func newTask[T any](a Awaitable[T]) *Task[T] {
-	t := &Task[T]{}
+	return initTask(&Task[T]{}, a)
+}
+
+// initTask makes t, a zero Task, the task of a.
+func initTask[T any](t *Task[T], a Awaitable[T]) *Task[T] {
 	f := &t.fiber
 	// An Awaitable[T] that is a Frame embeds Coro[T] (its result method is
 	// Coro[T]'s). Asserting to Frame, an interface that does not depend on
 	// T, lets the compiler cache the assertion at this site.
-	if fr, ok := a.(Frame); ok && fr.header().state == stateFresh && fr.header().tab != 0 {
+	if fr, ok := a.(Frame); ok && fr.header().state == stateFresh && fr.header().tab != nil {
 		// The coroutine is the root frame: nothing is allocated but the
 		// Task. startFiber does, on the first step, what awaiting it would.
 		h := fr.header()
@@ -93,20 +97,17 @@ func newTask[T any](a Awaitable[T]) *Task[T] {
 		f.wrapRoot()
 	}
 	f.top = f.root
-	f.depth = 1
+	f.w.depth = 1
 	f.id = taskIDs.Add(1)
 	f.tidx = -1
-	f.w.fiber = f
 	f.hidx = -1
-	var at AnyTask = t
-	f.tab = itabOf((*iface)(unsafe.Pointer(&at)).tab)
 	return t
 }
 
 // initRoot is Init for the runtime's own root frames (taskRoot,
 // serveConnCoro): a task's root is never reported as a coroutine not
 // awaited, so debug mode does not track them.
-func (c *coro) initRoot(self Frame) { c.tab = itabOf((*iface)(unsafe.Pointer(&self)).tab) }
+func (c *coro) initRoot(self Frame) { c.tab = (*iface)(unsafe.Pointer(&self)).tab }
 
 // wrapRoot marks the root frame of a task made by newTask as a wrapper of the
 // runtime's own (taskRoot, serveConnCoro), which is not the user's code:
@@ -114,7 +115,7 @@ func (c *coro) initRoot(self Frame) { c.tab = itabOf((*iface)(unsafe.Pointer(&se
 // the task is cancelled before it starts (fStarted), so that its own code
 // handles the cancel (taskRoot's await of a TaskGroup's Wait cancels the
 // group's children; serveConnCoro closes its stream).
-func (f *Fiber) wrapRoot() { f.flags |= fStarted | fWrapped }
+func (f *Fiber) wrapRoot() { f.w.flags |= fStarted | fWrapped }
 
 // startCanceled gives a task cancelled before it started its outcome.
 func (t *Task[T]) startCanceled() {
@@ -132,18 +133,23 @@ func (t *Task[T]) bind(l *loop) {
 	switch {
 	case f.loop == l:
 	case f.loop == nil:
-		f.loop = l
-		if cur := l.cur; cur != nil && cur.x != nil {
-			f.inherit(cur.x)
-		}
-		if f.x != nil && f.x.watchBase {
-			f.watchContext()
-		}
-		l.addTask(f)
+		f.adopt(l)
 		l.ready.pushFiber(f)
-	case f.flags&fDone == 0:
+	case f.w.flags&fDone == 0:
 		panic(msgOtherLoop)
 	}
+}
+
+// adopt binds the unbound fiber f to l, without scheduling it.
+func (f *Fiber) adopt(l *loop) {
+	f.loop = l
+	if cur := l.cur; cur != nil && cur.x != nil {
+		f.inherit(cur.x)
+	}
+	if f.x != nil && f.x.watchBase {
+		f.watchContext()
+	}
+	l.addTask(f)
 }
 
 // Spawn schedules a on the current loop as a new Task and returns it; the
@@ -157,25 +163,84 @@ func (t *Task[T]) bind(l *loop) {
 // from another goroutine while a loop runs it panics, naming the
 // thread-safe ways in (RunCoroutineThreadsafe). A task spawned by a task
 // starts with a copy of its task-local values (see TaskVar).
-func Spawn[T any](a Awaitable[T]) *Task[T] {
-	if !onlyLoopHere() {
-		onLoop("Spawn")
+func Spawn[T any](a Awaitable[T]) *Task[T] { return spawn(a, "Spawn", false) }
+
+// spawn is Spawn, or SpawnEager if eager; what names the call. (The test
+// for the common case, the one loop running on the calling goroutine, and
+// scheduling are written out here and in SpawnRoot rather than called: a
+// call of each costs about 3% of a spawned task's instructions.)
+func spawn[T any](a Awaitable[T], what string, eager bool) *Task[T] {
+	l := onlyLoop.Load()
+	if l == nil || l.g != thisG() {
+		l = onLoop(what)
 	}
 	t, ok := a.(*Task[T])
 	if !ok {
 		t = newTask(a)
 	}
-	if t.fiber.loop == nil {
-		if l := currentLoop(); l != nil {
-			t.bind(l)
+	if l != nil && t.fiber.loop == nil {
+		t.fiber.adopt(l)
+		if eager {
+			l.runEager(&t.fiber)
+		} else {
+			l.ready.pushFiber(&t.fiber)
 		}
 	}
 	return t
 }
 
+// SpawnRoot is for generated code; do not use it directly. It is Spawn(fr)
+// for a task and its root frame made in one allocation: t is the zero Task
+// and fr the fresh coroutine (a generated frame, Init called) of a struct
+// that asyncgen generates to hold both, so that spawning a coroutine costs
+// one allocation instead of two. If fr is not a fresh frame, its task is
+// t with a root frame of its own, as Spawn would make.
+func SpawnRoot[T any](t *Task[T], fr Awaitable[T]) *Task[T] {
+	l := onlyLoop.Load()
+	if l == nil || l.g != thisG() {
+		l = onLoop("Spawn")
+	}
+	initTask(t, fr)
+	if l != nil {
+		t.fiber.adopt(l)
+		l.ready.pushFiber(&t.fiber)
+	}
+	return t
+}
+
+// SpawnEager is Spawn that starts the task at once: before SpawnEager
+// returns, the new task runs on the calling goroutine until its first
+// await that suspends, or until it finishes (it is then returned done,
+// never having been queued), like a task of Python 3.12's
+// eager_task_factory. Called from a task, it runs inside that task's step;
+// the calling task goes on when the new one suspends.
+//
+// The ordering rules, where they differ from Spawn's:
+//
+//   - The new task's first step runs before anything already ready,
+//     including the tasks spawned (lazily) before it; from its first
+//     suspension on, it is scheduled like any task.
+//   - What that step makes ready (an Event it sets, a task it spawns) is
+//     queued as usual, and runs in a later pass, after the caller's step.
+//   - CurrentTask in that step is the new task; the new task starts with a
+//     copy of the caller's task-local values, as with Spawn.
+//   - A panic in that step ends the new task, not the caller: it is raised
+//     in whoever awaits the task. Since the caller cannot have awaited it
+//     yet, the panic is nobody's (and ends Run) only if nothing has taken
+//     it (an await of the task, its Result, a Gather of it) by the loop's
+//     next pass; a lazy task's panic is nobody's if nothing awaits it when
+//     it panics.
+//   - A task cancelled before it started still never runs its body; Spawn
+//     of a *Task that is already bound returns it, as Spawn does, and
+//     adopts and starts at once a task spawned outside any loop.
+//
+// Outside any loop, SpawnEager is Spawn: the unbound task starts when the
+// first loop to await it adopts it.
+func SpawnEager[T any](a Awaitable[T]) *Task[T] { return spawn(a, "SpawnEager", true) }
+
 func (t *Task[T]) begin(f *Fiber) bool {
 	t.bind(f.loop)
-	if t.fiber.flags&fDone != 0 {
+	if t.fiber.w.flags&fDone != 0 {
 		return false
 	}
 	if &t.fiber == f {
@@ -189,7 +254,7 @@ func (t *Task[T]) begin(f *Fiber) bool {
 func (t *Task[T]) result(f *Fiber) (T, error) {
 	t.fiber.retrieved()
 	r := t.root()
-	if p := r.panicked(); p != nil {
+	if p := t.fiber.takePanic(); p != nil {
 		f.loop.repanic = p
 		panic(p.value)
 	}
@@ -206,7 +271,7 @@ func (t *Task[T]) Cancel() bool {
 }
 
 // Done reports whether the task has finished.
-func (t *Task[T]) Done() bool { return t.fiber.flags&fDone != 0 }
+func (t *Task[T]) Done() bool { return t.fiber.w.flags&fDone != 0 }
 
 // Result returns the task's results once it has finished, or ErrNotDone. If
 // the task ended by a panic, Result panics with the same value.
@@ -217,7 +282,7 @@ func (t *Task[T]) Result() (T, error) {
 	}
 	t.fiber.retrieved()
 	r := t.root()
-	if p := r.panicked(); p != nil {
+	if p := t.fiber.takePanic(); p != nil {
 		if l := t.fiber.loop; l != nil {
 			l.repanic = p // keep the origin stack if a task step recovers it
 		}
@@ -239,21 +304,20 @@ func (t *Task[T]) AddDoneCallback(fn func(*Task[T])) (remove func() bool) {
 			fn(t)
 		}
 	}
-	var w *waiter
+	var w *fnWaiter
 	if t.Done() {
 		t.fiber.loop.callSoon(call)
 	} else {
-		w = &waiter{}
-		w.fn = func() { t.fiber.loop.callSoon(call) }
-		t.fiber.waiters.pushBack(w)
+		w = newFnWaiter(func() { t.fiber.loop.callSoon(call) })
+		t.fiber.waiters.pushBack(&w.waiter)
 	}
 	return func() bool {
 		if !due {
 			return false
 		}
 		due = false
-		if w != nil && w.list != nil {
-			w.list.remove(w)
+		if w != nil {
+			t.fiber.waiters.remove(&w.waiter)
 		}
 		return true
 	}
@@ -326,10 +390,10 @@ func runMain[T any](a Awaitable[T], opts []Option) (T, error, *panicRec) {
 		main = newTask(a)
 	}
 	main.bind(l)
-	main.fiber.flags |= fMain
+	main.fiber.w.flags |= fMain
 
 	l.chain = l.dbg == nil && l.shuffle == nil
-	for main.fiber.flags&fDone == 0 && !l.stop {
+	for main.fiber.w.flags&fDone == 0 && !l.stop {
 		if err = l.runOnce(); err != nil {
 			break
 		}
@@ -362,7 +426,7 @@ func (l *loop) shutdown() {
 	for (l.tasks.len() > 0 || l.ready.len() > 0) && !l.stop {
 		for i := 0; i < l.tasks.len(); i++ {
 			f := l.tasks.at(i)
-			if f.flags&fCanceled == 0 {
+			if f.w.flags&fCanceled == 0 {
 				f.cancel()
 			}
 		}

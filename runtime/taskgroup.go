@@ -47,6 +47,7 @@ type TaskGroup struct {
 	aborting  bool   // a child failed or the waiter was cancelled
 	canceling bool   // the waiter was cancelled or timed out
 	finished  bool
+	node      watchNode // in the waiters of each child still running (see watchNode)
 }
 
 // NewTaskGroup returns an empty TaskGroup.
@@ -70,16 +71,23 @@ func SpawnIn[T any](g *TaskGroup, a Awaitable[T]) *Task[T] {
 		return t
 	}
 	g.live++
-	w := &waiter{}
-	w.fn = func() {
-		g.live--
-		g.childDone(t)
+	if g.node.watcher == nil {
+		g.node.init((*groupWatch)(g))
 	}
-	t.fiber.waiters.pushBack(w)
+	t.fiber.watch(&g.node)
 	if g.aborting {
 		t.Cancel()
 	}
 	return t
+}
+
+// groupWatch is the watcher of a group's node: a child finished.
+type groupWatch TaskGroup
+
+func (w *groupWatch) childDone(f *Fiber) {
+	g := (*TaskGroup)(w)
+	g.live--
+	g.childDone(f.task())
 }
 
 // Len returns the number of tasks spawned in the group.
@@ -87,7 +95,7 @@ func (g *TaskGroup) Len() int { return len(g.children) }
 
 func (g *TaskGroup) childDone(t AnyTask) {
 	f := t.base()
-	if p := f.root.panicked(); p != nil {
+	if p := f.takePanic(); p != nil {
 		if g.panic == nil {
 			g.panic = p
 		}
@@ -158,7 +166,7 @@ func (w *groupWait) beginWithdrawn(f *Fiber) bool {
 	}
 	if g.panic == nil && len(g.errs) == 0 {
 		g.finished = true
-		f.flags |= fWaitCanceled
+		f.w.flags |= fWaitCanceled
 	}
 	return false
 }

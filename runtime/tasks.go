@@ -35,7 +35,7 @@ func (t *Task[T]) base() *Fiber { return &t.fiber }
 // returned normally, or with another error, is not Cancelled.
 func (t *Task[T]) Cancelled() bool {
 	f := &t.fiber
-	return f.flags&(fDone|fCanceled) == fDone|fCanceled && t.root().panicked() == nil &&
+	return f.w.flags&(fDone|fCanceled) == fDone|fCanceled && t.root().panicked() == nil &&
 		errors.Is(t.root().Err, ErrCanceled)
 }
 
@@ -95,7 +95,7 @@ func (f *Fiber) suspendWithdrawn(a waitable) bool {
 	if d := f.loop.dbg; d != nil {
 		d.withdrawn(f)
 	}
-	f.flags |= fWaitCanceled
+	f.w.flags |= fWaitCanceled
 	return false
 }
 

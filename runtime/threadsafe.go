@@ -80,7 +80,7 @@ func (cf *ConcurrentFuture[T]) start(a Awaitable[T]) {
 	}
 	t.AddDoneCallback(func(t *Task[T]) {
 		var pe *PanicError
-		if p := t.root().panicked(); p != nil {
+		if p := t.fiber.takePanic(); p != nil {
 			pe = p.asError()
 		}
 		t.fiber.retrieved() // the future's Result returns it

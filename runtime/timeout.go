@@ -102,7 +102,7 @@ func (s *Scope) expire() {
 	}
 	s.expired = true
 	f := s.fiber
-	if p := f.park; p != nil && f.flags&fDone == 0 && f.interrupt() != nil {
+	if p := f.park; p != nil && f.w.flags&fDone == 0 && f.interrupt() != nil {
 		p.cancelWait(f)
 	}
 	f.updateContexts()
@@ -137,7 +137,7 @@ func (f *Fiber) interruptFrom(s *Scope) error {
 		}
 	}
 	switch {
-	case f.flags&fCanceled != 0:
+	case f.w.flags&fCanceled != 0:
 		return ErrCanceled
 	case timedOut:
 		return ErrTimeout

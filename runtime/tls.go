@@ -390,7 +390,7 @@ func (t *tlsState) handshakeDone(err error, p *panicRec) {
 			s.wakeReader()
 		}
 	}
-	t.waiters.notifyAll()
+	t.waiters.notifyAll(nil)
 }
 
 // tlsFailed ends a stream whose handshake failed: reads and writes return
@@ -417,7 +417,7 @@ func (s *Stream) sendCiphertext() {
 		s.paused = true
 	} else if s.paused && pending <= s.low {
 		s.paused = false
-		s.drainers.notifyAll()
+		s.drainers.notifyAll(nil)
 	}
 }
 

@@ -496,7 +496,7 @@ func (c *PacketConn) flush() {
 	}
 	if c.paused && c.wqBytes <= c.low {
 		c.paused = false
-		c.drainers.notifyAll()
+		c.drainers.notifyAll(nil)
 	}
 	if c.wqBytes == 0 && c.closing && !c.closed {
 		c.finish()
@@ -579,6 +579,6 @@ func (c *PacketConn) finish() error {
 	}
 	clear(c.wq)
 	c.wq, c.wqHead, c.wqBytes = nil, 0, 0
-	c.drainers.notifyAll()
+	c.drainers.notifyAll(nil)
 	return err
 }

@@ -79,3 +79,62 @@ func SleepMany(n int, d time.Duration) {
 		await(t)
 	}
 }
+
+// Double is the task of the gather scenarios: a trivial function with a
+// result, as the goroutines' f.
+//
+// async
+func Double(i int) int { return 2 * i }
+
+// How the gather scenarios spawn Double.
+type spawnHow int
+
+const (
+	lazy  spawnHow = iota // runtime.Spawn(DoubleAsync(i))
+	eager                 // runtime.SpawnEager(DoubleAsync(i))
+	root                  // doubleSpawn(i): the Task and the frame in one allocation
+)
+
+func spawnDouble(i int, how spawnHow) *runtime.Task[int] {
+	switch how {
+	case eager:
+		return runtime.SpawnEager(DoubleAsync(i))
+	case root:
+		return doubleSpawn(i)
+	}
+	return runtime.Spawn(DoubleAsync(i))
+}
+
+// GatherMany spawns n tasks into a slice, then awaits one Gather of them
+// all, as asyncio code writes it: tasks = [create_task(f(i)) ...]; await
+// gather(*tasks).
+//
+// async
+func GatherMany(n int, how spawnHow) {
+	ts := make([]runtime.Awaitable[int], n)
+	for i := range ts {
+		ts[i] = spawnDouble(i, how)
+	}
+	res, err := await(runtime.Gather(ts...))
+	if err != nil || len(res) != n || n > 0 && res[n-1] != 2*(n-1) {
+		panic("gather: wrong results")
+	}
+}
+
+// GatherBatches spawns n tasks in batches of batch, awaiting a Gather of
+// each batch before it spawns the next.
+//
+// async
+func GatherBatches(n, batch int, how spawnHow) {
+	ts := make([]runtime.Awaitable[int], batch)
+	for done := 0; done < n; done += batch {
+		ts = ts[:min(batch, n-done)]
+		for i := range ts {
+			ts[i] = spawnDouble(done+i, how)
+		}
+		res, err := await(runtime.Gather(ts...))
+		if err != nil || len(res) != len(ts) || res[0] != 2*done {
+			panic("batch: wrong results")
+		}
+	}
+}

@@ -8,7 +8,10 @@
 //asyncgen:func Pinger eb6760ab6acaa110 93339b208168c9e1
 //asyncgen:func Sleeper fa2628b9a08d4afb 84179de13ebad884
 //asyncgen:func SleepMany 75d5b087da8228ef 7e276ea53898259c
-//asyncgen:sum e301f56e90f02cd5
+//asyncgen:func Double 34551b5ffa2a6f68 c4731bbad6f9351d
+//asyncgen:func GatherMany c711ec7c628061ec 36e609373948e4f3
+//asyncgen:func GatherBatches c0868b0ff376ef1e 7312edea8c74b151
+//asyncgen:sum 9ccc0bb2a12a5bac
 
 package main
 
@@ -244,6 +247,97 @@ var sleepManyInfo = runtime.FuncInfo{
 }
 
 var _ func(n int, d time.Duration) = SleepMany
+
+// doubleCoro is the state of the async function Double while it runs.
+type doubleCoro struct {
+	runtime.Coro[int]
+	i int
+}
+
+// DoubleAsync returns a coroutine that runs Double when it is awaited or spawned.
+func DoubleAsync(i int) runtime.Awaitable[int] {
+	_s := &doubleCoro{i: i}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *doubleCoro) Info() *runtime.FuncInfo {
+	return &doubleInfo
+}
+
+var doubleInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}},
+	File:   "async.go",
+	Line:   87,
+	Name:   "main.Double",
+}
+
+var _ func(i int) int = Double
+
+// gatherManyCoro is the state of the async function GatherMany while it runs.
+type gatherManyCoro struct {
+	runtime.Coro[struct{}]
+	n   int
+	how spawnHow
+	_a0 runtime.Awaitable[[]int]
+}
+
+// GatherManyAsync returns a coroutine that runs GatherMany when it is awaited or spawned.
+func GatherManyAsync(n int, how spawnHow) runtime.Awaitable[struct{}] {
+	_s := &gatherManyCoro{n: n, how: how}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *gatherManyCoro) Info() *runtime.FuncInfo {
+	return &gatherManyInfo
+}
+
+var gatherManyInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  14,
+		Line: 118,
+	}},
+	File: "async.go",
+	Line: 113,
+	Name: "main.GatherMany",
+}
+
+var _ func(n int, how spawnHow) = GatherMany
+
+// gatherBatchesCoro is the state of the async function GatherBatches while it runs.
+type gatherBatchesCoro struct {
+	runtime.Coro[struct{}]
+	n     int
+	batch int
+	how   spawnHow
+	ts    []runtime.Awaitable[int]
+	done  int
+	_a0   runtime.Awaitable[[]int]
+}
+
+// GatherBatchesAsync returns a coroutine that runs GatherBatches when it is awaited or spawned.
+func GatherBatchesAsync(n int, batch int, how spawnHow) runtime.Awaitable[struct{}] {
+	_s := &gatherBatchesCoro{n: n, batch: batch, how: how}
+	_s.Init(_s)
+	return _s
+}
+
+func (_s *gatherBatchesCoro) Info() *runtime.FuncInfo {
+	return &gatherBatchesInfo
+}
+
+var gatherBatchesInfo = runtime.FuncInfo{
+	Awaits: []runtime.AwaitInfo{{}, {
+		Col:  15,
+		Line: 135,
+	}},
+	File: "async.go",
+	Line: 128,
+	Name: "main.GatherBatches",
+}
+
+var _ func(n int, batch int, how spawnHow) = GatherBatches
 
 // await suspends the calling async function until a finishes, and returns its result.
 // asyncgen rewrites every call of it inside async functions; anywhere else it
@@ -747,4 +841,151 @@ _l3:
 //line async.go:79:2
 	return _s.Return()
 //line async.go:79:3
+}
+
+//line async.go:87:1
+func (_s *doubleCoro) Step(_f *runtime.Fiber) bool {
+//line async.go:87:25
+	_s.Ret = 2 * _s.i
+//line async.go:87:25
+	return _s.Return()
+//line async.go:87:26
+}
+
+//line async.go:113:1
+func (_s *gatherManyCoro) Step(_f *runtime.Fiber) bool {
+//line async.go:113:1
+	var (
+//line async.go:113:1
+		ts []runtime.Awaitable[int]
+//line async.go:113:1
+		res []int
+//line async.go:113:1
+		err error
+//line async.go:113:1
+	)
+//line async.go:113:1
+	switch _s.PC {
+//line async.go:113:1
+	case 0:
+//line async.go:113:1
+	case 1:
+//line async.go:113:1
+		goto _r1
+//line async.go:113:1
+	default:
+//line async.go:113:1
+		panic(runtime.BadPC(_s.PC))
+//line async.go:113:1
+	}
+//line async.go:114:1
+	ts = make([]runtime.Awaitable[int], _s.n)
+//line async.go:115:1
+	for i := range ts {
+//line async.go:116:1
+		ts[i] = spawnDouble(i, _s.how)
+//line async.go:116:2
+	}
+//line async.go:118:13
+	_s._a0 = runtime.Gather(ts...)
+//line async.go:118:13
+	_s.PC = 1
+//line async.go:118:13
+	if _f.Suspend(_s._a0) {
+//line async.go:118:12
+		return false
+//line async.go:118:13
+	}
+//line async.go:118:14
+_r1:
+//line async.go:118:13
+	res, err = runtime.Resume(_f, _s._a0)
+//line async.go:118:13
+	_s._a0 = nil
+//line async.go:119:1
+	if err != nil || len(res) != _s.n || _s.n > 0 && res[_s.n-1] != 2*(_s.n-1) {
+//line async.go:120:1
+		panic("gather: wrong results")
+//line async.go:120:2
+	}
+//line async.go:120:2
+	return _s.Return()
+//line async.go:120:3
+}
+
+//line async.go:128:1
+func (_s *gatherBatchesCoro) Step(_f *runtime.Fiber) bool {
+//line async.go:128:1
+	var (
+//line async.go:128:1
+		res []int
+//line async.go:128:1
+		err error
+//line async.go:128:1
+	)
+//line async.go:128:1
+	switch _s.PC {
+//line async.go:128:1
+	case 0:
+//line async.go:128:1
+	case 1:
+//line async.go:128:1
+		goto _r1
+//line async.go:128:1
+	default:
+//line async.go:128:1
+		panic(runtime.BadPC(_s.PC))
+//line async.go:128:1
+	}
+//line async.go:129:1
+	_s.ts = make([]runtime.Awaitable[int], _s.batch)
+//line async.go:130:5
+	_s.done = 0
+//line async.go:130:6
+_l1:
+//line async.go:130:5
+	if _s.done >= _s.n {
+//line async.go:130:4
+		goto _l3
+//line async.go:130:5
+	}
+//line async.go:131:2
+	_s.ts = _s.ts[:min(_s.batch, _s.n-_s.done)]
+//line async.go:132:2
+	for i := range _s.ts {
+//line async.go:133:2
+		_s.ts[i] = spawnDouble(_s.done+i, _s.how)
+//line async.go:133:3
+	}
+//line async.go:135:14
+	_s._a0 = runtime.Gather(_s.ts...)
+//line async.go:135:14
+	_s.PC = 1
+//line async.go:135:14
+	if _f.Suspend(_s._a0) {
+//line async.go:135:13
+		return false
+//line async.go:135:14
+	}
+//line async.go:135:15
+_r1:
+//line async.go:135:14
+	res, err = runtime.Resume(_f, _s._a0)
+//line async.go:135:14
+	_s._a0 = nil
+//line async.go:136:2
+	if err != nil || len(res) != len(_s.ts) || res[0] != 2*_s.done {
+//line async.go:137:2
+		panic("batch: wrong results")
+//line async.go:137:3
+	}
+//line async.go:130:26
+	_s.done += _s.batch
+//line async.go:130:26
+	goto _l1
+//line async.go:130:27
+_l3:
+//line async.go:130:26
+	return _s.Return()
+//line async.go:130:27
 }
