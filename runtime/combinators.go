@@ -220,6 +220,7 @@ type waitAw[T any] struct {
 	fiber   *Fiber // the awaiter, while parked on us
 	timer   *timer
 	started bool
+	ndone   int // the tasks seen finished since the await began
 }
 
 func (w *waitAw[T]) begin(f *Fiber) bool {
@@ -247,25 +248,41 @@ func (w *waitAw[T]) begin(f *Fiber) bool {
 	return true
 }
 
+// satisfied looks at every task: whether it is time already, when the
+// Wait is awaited. It counts the finished tasks for childDone.
 func (w *waitAw[T]) satisfied() bool {
-	done := 0
+	w.ndone = 0
 	for _, t := range w.k.tasks {
 		if !t.Done() {
 			continue
 		}
-		done++
-		if w.mode == FirstCompleted {
-			return true
-		}
-		if w.mode == FirstError && (t.fiber.takePanic() != nil || t.root().Err != nil && !t.Cancelled()) {
+		w.ndone++
+		if w.decides(t) {
 			return true
 		}
 	}
-	return done == len(w.k.tasks)
+	return w.ndone == len(w.k.tasks)
 }
 
-func (w *waitAw[T]) childDone(int) {
-	if w.fiber != nil && w.satisfied() {
+// decides reports whether t, finished, makes it time by itself.
+func (w *waitAw[T]) decides(t *Task[T]) bool {
+	switch w.mode {
+	case FirstCompleted:
+		return true
+	case FirstError:
+		return t.fiber.takePanic() != nil || t.root().Err != nil && !t.Cancelled()
+	}
+	return false
+}
+
+// childDone looks at the one task that finished, so that a Wait of n tasks
+// costs O(n) in all, not O(n) per task.
+func (w *waitAw[T]) childDone(i int) {
+	if w.fiber == nil {
+		return
+	}
+	w.ndone++
+	if w.decides(w.k.tasks[i]) || w.ndone == len(w.k.tasks) {
 		w.deliver()
 	}
 }
