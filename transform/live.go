@@ -33,12 +33,19 @@ func livePass(st *funcState) error {
 		lines: st.opts.Lines, file: filepath.Base(u.names[fn.file])}
 	st.e = e
 	e.plan()
-	if e.err != nil {
-		return e.err
-	}
+	return e.err
+}
+
+// mayHold returns, for each await, the variables that an item that refers
+// to them (touched) may have written before control reaches the await, on
+// any path: through a loop's back edge too, so that a variable written
+// later in the items than an await at the top of a loop is cleared there
+// when it is dead. The awaitable's own operands count as written before.
+func (l *lowerer) mayHold(succ [][]int) map[*awaitPoint]bitset {
+	n := len(l.order)
 	touched := make([]bitset, len(l.items))
 	for i, it := range l.items {
-		b := newBitset(len(l.order))
+		b := newBitset(n)
 		switch {
 		case it.stmt != nil:
 			l.refs(it.stmt, b)
@@ -58,18 +65,6 @@ func livePass(st *funcState) error {
 		}
 		touched[i] = b
 	}
-	e.held = l.mayHold(touched)
-	return nil
-}
-
-// mayHold returns, for each await, the variables that an item that refers
-// to them (touched) may have written before control reaches the await, on
-// any path: through a loop's back edge too, so that a variable written
-// later in the items than an await at the top of a loop is cleared there
-// when it is dead. The awaitable's own operands count as written before.
-func (l *lowerer) mayHold(touched []bitset) map[*awaitPoint]bitset {
-	n := len(l.order)
-	_, _, succ := l.flowGraph()
 	in := make([]bitset, len(l.items))
 	for i := range in {
 		in[i] = newBitset(n)
@@ -259,9 +254,10 @@ func (l *lowerer) labelIndex() map[int]int {
 	return at
 }
 
-// analyze runs the backward data-flow over the items and returns, for each
-// await, the variables live across it.
-func (l *lowerer) analyze() map[*awaitPoint]bitset {
+// analyze runs the data-flows over the items and returns, for each await,
+// the variables live across it (backward) and those that may hold a value
+// there (forward, mayHold), on one flow graph.
+func (l *lowerer) analyze() (across, held map[*awaitPoint]bitset) {
 	n := len(l.order)
 	items := l.items
 	use, def, succ := l.flowGraph()
@@ -288,7 +284,7 @@ func (l *lowerer) analyze() map[*awaitPoint]bitset {
 			}
 		}
 	}
-	across := map[*awaitPoint]bitset{}
+	across = map[*awaitPoint]bitset{}
 	for i, it := range items {
 		if it.kind != kAwait {
 			continue
@@ -310,7 +306,7 @@ func (l *lowerer) analyze() map[*awaitPoint]bitset {
 		}
 		across[it.aw] = a
 	}
-	return across
+	return across, l.mayHold(succ)
 }
 
 // flowGraph returns, for each item, the variables it reads (use) and
@@ -582,7 +578,7 @@ func (e *emitter) nameLocalDecls() {
 func (e *emitter) assignStorage(fieldNames *namer) {
 	l, fn := e.l, e.fn
 	read := l.readsOf(l.varOf)
-	e.across = l.analyze()
+	e.across, e.held = l.analyze()
 	live := newBitset(len(l.order))
 	for _, b := range e.across {
 		live.or(b)
