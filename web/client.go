@@ -69,7 +69,6 @@ type hostPool struct {
 // clientConn is a connection to a host.
 type clientConn struct {
 	wire
-	key string
 }
 
 // ClientResponse is a response to a Client's request. Read its body to
@@ -197,7 +196,7 @@ func (c *Client) roundTrip(method string, u *url.URL, header http.Header, body [
 		cc, reused := pool.take()
 		if cc == nil {
 			var err error
-			if cc, err = await(c.dialAsync(u, key)); err != nil {
+			if cc, err = await(c.dialAsync(u)); err != nil {
 				pool.release()
 				return nil, err
 			}
@@ -225,7 +224,7 @@ var errStale = errors.New("web: the connection closed before the response")
 // dial connects to u's host.
 //
 // async
-func (c *Client) dial(u *url.URL, key string) (*clientConn, error) {
+func (c *Client) dial(u *url.URL) (*clientConn, error) {
 	scope := runtime.Timeout(orDefault(c.DialTimeout, 30*time.Second))
 	defer scope.Close()
 	addr := canonicalAddr(u)
@@ -247,14 +246,15 @@ func (c *Client) dial(u *url.URL, key string) (*clientConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &clientConn{wire: wire{s: s}, key: key}, nil
+	return &clientConn{wire: wire{s: s}}, nil
 }
 
 // exchange writes the request on cc and reads the response's head.
 //
 // async
 func (c *Client) exchange(cc *clientConn, method string, u *url.URL, header http.Header, body []byte) (*ClientResponse, error) {
-	resp, err := await(c.exchangeRawAsync(cc, appendRequest(nil, c, method, u, header, body), method))
+	cc.out = appendRequest(cc.out, c, method, u, header, body)
+	resp, err := await(c.exchangeRawAsync(cc, method))
 	if err != nil {
 		return nil, err
 	}
@@ -262,13 +262,12 @@ func (c *Client) exchange(cc *clientConn, method string, u *url.URL, header http
 	return resp, nil
 }
 
-// exchangeRaw writes a request, head and body, on cc and reads the
+// exchangeRaw writes the request in cc.out, head and body, and reads the
 // response's head.
 //
 // async
-func (c *Client) exchangeRaw(cc *clientConn, request []byte, method string) (*ClientResponse, error) {
-	cc.s.Write(request) //nolint:errcheck // a failed write shows as the read's error
-	if _, err := await(cc.s.Drain()); err != nil {
+func (c *Client) exchangeRaw(cc *clientConn, method string) (*ClientResponse, error) {
+	if _, err := await(cc.flushAsync()); err != nil {
 		return nil, errStale
 	}
 	for {

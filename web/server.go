@@ -137,12 +137,12 @@ func (srv *Server) serveLimited(s *runtime.Stream, sem *runtime.Semaphore) error
 	return err
 }
 
-// conn is a connection's state.
+// conn is a connection's state; its wire's out holds the responses not
+// written yet.
 type conn struct {
 	wire
 	srv       *Server
 	remote    string
-	out       []byte // responses not written yet
 	sv        *serving
 	idle      bool      // waiting for a request to begin: Shutdown closes it
 	idleSince time.Time // since when, for the sweeper
@@ -331,21 +331,4 @@ func (c *conn) readHead() (*Request, error) {
 			return nil, err
 		}
 	}
-}
-
-// flush writes the pending responses and waits until the socket has taken
-// enough of them (Drain).
-//
-// async
-func (c *conn) flush() error {
-	if len(c.out) == 0 {
-		return nil
-	}
-	err := c.s.Write(c.out)
-	c.out = c.out[:0]
-	if err != nil {
-		return err
-	}
-	_, err = await(c.s.Drain())
-	return err
 }

@@ -5,8 +5,7 @@
 //asyncgen:func Server.serveLimited 5191da343bf7bb1c d1eb3de8ee2539c5
 //asyncgen:func Server.ServeConn c2f875cffcc73972 b13bc169c030682e
 //asyncgen:func conn.readHead e19bb288f5c66dcd 48814bc22eaabe68
-//asyncgen:func conn.flush a218899e4d264201 c7171a1b4e3a0efe
-//asyncgen:sum 815292feb4752edf
+//asyncgen:sum 7af59a931bb14194
 
 package web
 
@@ -185,36 +184,6 @@ var connReadHeadInfo = runtime.FuncInfo{
 }
 
 var _ func(*conn) (*Request, error) = (*conn).readHead
-
-// connFlushCoro is the state of the async function conn.flush while it runs.
-type connFlushCoro struct {
-	runtime.Coro[struct{}]
-	c   *conn
-	_a0 runtime.Awaitable[struct{}]
-}
-
-// flushAsync returns a coroutine that runs flush when it is awaited or spawned.
-func (c *conn) flushAsync() runtime.Awaitable[struct{}] {
-	_s := &connFlushCoro{c: c}
-	_s.Init(_s)
-	return _s
-}
-
-func (_s *connFlushCoro) Info() *runtime.FuncInfo {
-	return &connFlushInfo
-}
-
-var connFlushInfo = runtime.FuncInfo{
-	Awaits: []runtime.AwaitInfo{{}, {
-		Col:  11,
-		Line: 349,
-	}},
-	File: "server.go",
-	Line: 340,
-	Name: "web.conn.flush",
-}
-
-var _ func(*conn) error = (*conn).flush
 
 //line server.go:96:1
 func (_s *serverServeCoro) Step(_f *runtime.Fiber) bool {
@@ -1188,71 +1157,4 @@ _l5:
 //line server.go:331:3
 	goto _l1
 //line server.go:331:4
-}
-
-//line server.go:340:1
-func (_s *connFlushCoro) Step(_f *runtime.Fiber) bool {
-//line server.go:340:1
-	var (
-//line server.go:340:1
-		err error
-//line server.go:340:1
-	)
-//line server.go:340:1
-	switch _s.PC {
-//line server.go:340:1
-	case 0:
-//line server.go:340:1
-	case 1:
-//line server.go:340:1
-		goto _r1
-//line server.go:340:1
-	default:
-//line server.go:340:1
-		panic(runtime.BadPC(_s.PC))
-//line server.go:340:1
-	}
-//line server.go:341:1
-	if len(_s.c.out) == 0 {
-//line server.go:342:1
-		_s.Err = nil
-//line server.go:342:1
-		return _s.Return()
-//line server.go:342:2
-	}
-//line server.go:344:1
-	err = _s.c.s.Write(_s.c.out)
-//line server.go:345:1
-	_s.c.out = _s.c.out[:0]
-//line server.go:346:1
-	if err != nil {
-//line server.go:347:1
-		_s.Err = err
-//line server.go:347:1
-		return _s.Return()
-//line server.go:347:2
-	}
-//line server.go:349:10
-	_s._a0 = _s.c.s.Drain()
-//line server.go:349:10
-	_s.PC = 1
-//line server.go:349:10
-	_s.c = nil
-//line server.go:349:10
-	if _f.Suspend(_s._a0) {
-//line server.go:349:9
-		return false
-//line server.go:349:10
-	}
-//line server.go:349:11
-_r1:
-//line server.go:349:10
-	_, err = runtime.Resume(_f, _s._a0)
-//line server.go:349:10
-	_s._a0 = nil
-//line server.go:350:1
-	_s.Err = err
-//line server.go:350:1
-	return _s.Return()
-//line server.go:350:2
 }

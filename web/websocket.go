@@ -50,7 +50,6 @@ type WebSocket struct {
 	gotClose  *CloseError
 	err       error // the connection failed, or is closed
 	req       *Request
-	out       []byte
 }
 
 // MessageType is a message's opcode: TextMessage or BinaryMessage.
@@ -179,7 +178,7 @@ func DialWebSocket(c *Client, rawURL string, header http.Header) (*WebSocket, er
 	default:
 		return nil, fmt.Errorf("web: a WebSocket URL is ws:// or wss://, not %q", u.Scheme)
 	}
-	cc, err := await(c.dialAsync(&hu, ""))
+	cc, err := await(c.dialAsync(&hu))
 	if err != nil {
 		return nil, err
 	}
@@ -193,10 +192,10 @@ func DialWebSocket(c *Client, rawURL string, header http.Header) (*WebSocket, er
 	h.Set("Upgrade", "websocket")
 	h.Set("Sec-WebSocket-Key", key)
 	h.Set("Sec-WebSocket-Version", "13")
-	head := appendRequest(nil, c, http.MethodGet, &hu, h, nil)
+	cc.out = appendRequest(cc.out, c, http.MethodGet, &hu, h, nil)
 	// appendRequest leaves Connection out: a handshake needs it.
-	head = append(head[:len(head)-2], "Connection: Upgrade\r\n\r\n"...)
-	resp, err := await(c.exchangeRawAsync(cc, head, http.MethodGet))
+	cc.out = append(cc.out[:len(cc.out)-2], "Connection: Upgrade\r\n\r\n"...)
+	resp, err := await(c.exchangeRawAsync(cc, http.MethodGet))
 	if err != nil {
 		cc.s.Abort()
 		return nil, err
@@ -245,7 +244,7 @@ func (ws *WebSocket) Receive() (Message, error) {
 		}
 		switch op {
 		case opPing:
-			ws.out = ws.appendFrame(ws.out, true, opPong, payload)
+			ws.w.out = ws.appendFrame(ws.w.out, true, opPong, payload)
 			if _, err := await(ws.flushAsync()); err != nil {
 				return Message{}, err
 			}
@@ -272,9 +271,8 @@ func (ws *WebSocket) Receive() (Message, error) {
 				if ce.Code != CloseNoStatus {
 					body = binary.BigEndian.AppendUint16(nil, uint16(ce.Code))
 				}
-				ws.out = ws.appendFrame(ws.out, true, opClose, body)
-				ws.w.s.Write(ws.out) //nolint:errcheck // the close below sends it, or the connection is gone
-				ws.out = ws.out[:0]
+				ws.w.out = ws.appendFrame(ws.w.out, true, opClose, body)
+				ws.w.send()
 			}
 			ws.err = ce
 			ws.w.s.Close()
@@ -424,7 +422,7 @@ func (ws *WebSocket) Send(typ MessageType, data []byte) error {
 	if typ != TextMessage && typ != BinaryMessage {
 		return fmt.Errorf("web: WebSocket.Send: message type %d", typ)
 	}
-	ws.out = ws.appendFrame(ws.out, true, byte(typ), data)
+	ws.w.out = ws.appendFrame(ws.w.out, true, byte(typ), data)
 	_, err := await(ws.flushAsync())
 	return err
 }
@@ -447,7 +445,7 @@ func (ws *WebSocket) Ping(data []byte) error {
 	if ws.err != nil {
 		return ws.err
 	}
-	ws.out = ws.appendFrame(ws.out, true, opPing, data)
+	ws.w.out = ws.appendFrame(ws.w.out, true, opPing, data)
 	_, err := await(ws.flushAsync())
 	return err
 }
@@ -466,7 +464,7 @@ func (ws *WebSocket) Close(code int, reason string) error {
 	}
 	if !ws.sentClose {
 		ws.sentClose = true
-		ws.out = ws.appendFrame(ws.out, true, opClose, append(binary.BigEndian.AppendUint16(nil, uint16(code)), reason...))
+		ws.w.out = ws.appendFrame(ws.w.out, true, opClose, append(binary.BigEndian.AppendUint16(nil, uint16(code)), reason...))
 		if _, err := await(ws.flushAsync()); err != nil {
 			ws.w.s.Close()
 			return err
@@ -493,27 +491,19 @@ func (ws *WebSocket) Close(code int, reason string) error {
 func (ws *WebSocket) fail(ce *CloseError) error {
 	if !ws.sentClose {
 		ws.sentClose = true
-		ws.out = ws.appendFrame(ws.out, true, opClose, append(binary.BigEndian.AppendUint16(nil, uint16(ce.Code)), ce.Reason...))
-		ws.w.s.Write(ws.out) //nolint:errcheck // the connection ends whatever the write's fate
-		ws.out = ws.out[:0]
+		ws.w.out = ws.appendFrame(ws.w.out, true, opClose, append(binary.BigEndian.AppendUint16(nil, uint16(ce.Code)), ce.Reason...))
+		ws.w.send()
 	}
 	ws.err = ce
 	ws.w.s.Close()
 	return ce
 }
 
-// flush writes what is buffered and drains.
+// flush writes what is buffered and drains; an error ends the WebSocket.
 //
 // async
 func (ws *WebSocket) flush() error {
-	if len(ws.out) == 0 {
-		return nil
-	}
-	err := ws.w.s.Write(ws.out)
-	ws.out = ws.out[:0]
-	if err == nil {
-		_, err = await(ws.w.s.Drain())
-	}
+	_, err := await(ws.w.flushAsync())
 	if err != nil {
 		ws.err = err
 	}
