@@ -219,11 +219,7 @@ func afterMethod(pattern string) string {
 }
 
 // fallback answers with the response the mux wrote.
-func fallback(req *Request) runtime.Awaitable[*Response] {
-	f := runtime.NewFuture[*Response]()
-	f.SetResult(req.answer)
-	return f
-}
+func fallback(req *Request) runtime.Awaitable[*Response] { return respond(req.answer) }
 
 // recorder is the http.ResponseWriter the mux writes its own answers to.
 type recorder struct {

@@ -53,10 +53,12 @@ func (sv *serving) get() []byte {
 
 // shutdownState is a Server's state across loops.
 type shutdownState struct {
-	mu      sync.Mutex
-	loops   map[*runtime.Loop]*serving
-	closing bool
-	closed  atomic.Bool // closing, read without the lock on every request
+	mu    sync.Mutex
+	loops map[*runtime.Loop]*serving
+	// closing: Shutdown has begun. It is set under mu, and read with mu
+	// held where it decides with the other fields, without it on every
+	// request.
+	closing atomic.Bool
 	nconns  int
 	drained *runtime.Future[struct{}] // completed when closing and nconns is 0
 }
@@ -66,7 +68,7 @@ func (srv *Server) servingHere() *serving {
 	st := &srv.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.closing {
+	if st.closing.Load() {
 		return nil
 	}
 	l := runtime.CurrentLoop()
@@ -82,7 +84,7 @@ func (srv *Server) servingHere() *serving {
 }
 
 // closing reports whether Shutdown has begun.
-func (srv *Server) closing() bool { return srv.state.closed.Load() }
+func (srv *Server) closing() bool { return srv.state.closing.Load() }
 
 // track records c, served by the current task; it reports false after
 // Shutdown began, when c must not be served.
@@ -140,7 +142,7 @@ func (srv *Server) untrack(c *conn) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.nconns--
-	if st.closing && st.nconns == 0 && st.drained != nil {
+	if st.closing.Load() && st.nconns == 0 && st.drained != nil {
 		st.drained.SetResult(struct{}{})
 	}
 }
@@ -180,11 +182,10 @@ func (srv *Server) beginShutdown() ([]*serving, *runtime.Future[struct{}], error
 	st := &srv.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.closing {
+	if st.closing.Load() {
 		return nil, nil, errors.New("web: Shutdown called twice")
 	}
-	st.closing = true
-	st.closed.Store(true)
+	st.closing.Store(true)
 	st.drained = runtime.NewFuture[struct{}]()
 	if st.nconns == 0 {
 		st.drained.SetResult(struct{}{})

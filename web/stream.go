@@ -40,13 +40,9 @@ type StreamResponse struct {
 //
 // async
 func (r *Request) Stream(status int, header http.Header) (*StreamResponse, error) {
-	c := r.conn
-	if header == nil {
-		header = http.Header{}
-	}
-	s := &StreamResponse{req: r, chunked: r.ProtoMinor == 1, head: r.Method == http.MethodHead, status: status, header: header.Clone(), length: -1}
+	s := &StreamResponse{req: r, chunked: r.ProtoMinor == 1, status: status, length: -1}
 	length := int64(-1)
-	if !s.chunked || s.head || !bodyAllowed(status) {
+	if !s.chunked || r.Method == http.MethodHead || !bodyAllowed(status) {
 		length = -2
 		s.chunked = false
 	}
@@ -54,13 +50,7 @@ func (r *Request) Stream(status int, header http.Header) (*StreamResponse, error
 		// HTTP/1.0 has no chunks: the body ends where the connection does.
 		r.keepAlive = false
 	}
-	c.out = appendHead(c.out, status, header, "", length, c.srv.name(), httpDate(runtime.Now()), !r.keepAlive, false)
-	r.streamed = s
-	if _, err := await(c.flushAsync()); err != nil {
-		s.err = err
-		return nil, err
-	}
-	return s, nil
+	return await(r.startStreamAsync(s, header, length, false))
 }
 
 // StreamLength starts a streamed response whose body is length bytes: it
@@ -70,15 +60,25 @@ func (r *Request) Stream(status int, header http.Header) (*StreamResponse, error
 //
 // async
 func (r *Request) StreamLength(status int, header http.Header, length int64) (*StreamResponse, error) {
+	s := &StreamResponse{req: r, status: status, length: length}
+	if !bodyAllowed(status) {
+		s.length, length = 0, -2
+	}
+	return await(r.startStreamAsync(s, header, length, r.keepAlive && r.ProtoMinor == 0))
+}
+
+// startStream writes s's status line and header fields (the body framed
+// as length says, see appendHead) after the responses before it, and makes
+// s the request's response.
+//
+// async
+func (r *Request) startStream(s *StreamResponse, header http.Header, length int64, keepAlive10 bool) (*StreamResponse, error) {
 	c := r.conn
 	if header == nil {
 		header = http.Header{}
 	}
-	s := &StreamResponse{req: r, head: r.Method == http.MethodHead, status: status, header: header.Clone(), length: length}
-	if !bodyAllowed(status) {
-		s.length, length = 0, -2
-	}
-	c.out = appendHead(c.out, status, header, "", length, c.srv.name(), httpDate(runtime.Now()), !r.keepAlive, r.keepAlive && r.ProtoMinor == 0)
+	s.head, s.header = r.Method == http.MethodHead, header.Clone()
+	c.out = appendHead(c.out, s.status, header, "", length, c.srv.name(), httpDate(runtime.Now()), !r.keepAlive, keepAlive10)
 	r.streamed = s
 	if _, err := await(c.flushAsync()); err != nil {
 		s.err = err
