@@ -26,7 +26,7 @@ func Files(root, wildcard string) Handler {
 	return func(req *Request) runtime.Awaitable[*Response] {
 		name := req.PathValue(wildcard)
 		if strings.Contains(name, "\x00") || !fs.ValidPath(strings.TrimSuffix(name, "/")) && name != "" {
-			return respond(Text(http.StatusNotFound, "404 page not found\n"))
+			return respond(statusResponse(http.StatusNotFound))
 		}
 		return ServeFileAsync(req, filepath.Join(root, filepath.FromSlash(path.Clean("/"+name))))
 	}
@@ -65,7 +65,7 @@ func ServeFile(req *Request, name string) (*Response, error) {
 		return await(ServeFileAsync(req, filepath.Join(name, "index.html")))
 	}
 	if !fi.Mode().IsRegular() {
-		return Text(http.StatusNotFound, "404 page not found\n"), nil
+		return statusResponse(http.StatusNotFound), nil
 	}
 	h := http.Header{}
 	modified := fi.ModTime().UTC().Truncate(time.Second)
@@ -129,11 +129,11 @@ func ServeFile(req *Request, name string) (*Response, error) {
 func fileError(err error) *Response {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return Text(http.StatusNotFound, "404 page not found\n")
+		return statusResponse(http.StatusNotFound)
 	case errors.Is(err, fs.ErrPermission):
 		return Text(http.StatusForbidden, "403 forbidden\n")
 	}
-	return Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
+	return statusResponse(http.StatusInternalServerError)
 }
 
 // parseRange reads a Range field against a file of size bytes: the start

@@ -41,6 +41,15 @@ func Text(status int, text string) *Response {
 	return Blob(status, "text/plain; charset=utf-8", []byte(text))
 }
 
+// statusResponse is the plain answer with status: its text, or for 404
+// what net/http's NotFound says.
+func statusResponse(status int) *Response {
+	if status == http.StatusNotFound {
+		return Text(status, "404 page not found\n")
+	}
+	return Text(status, http.StatusText(status)+"\n")
+}
+
 // Blob returns a response with body and its content type.
 func Blob(status int, contentType string, body []byte) *Response {
 	return &Response{Status: status, Body: body, ctype: contentType}
@@ -59,7 +68,7 @@ func JSON(status int, v any) *Response {
 // Redirect returns a response that redirects to location with status (a
 // 3xx code).
 func Redirect(status int, location string) *Response {
-	r := Text(status, http.StatusText(status)+"\n")
+	r := statusResponse(status)
 	r.Header().Set("Location", location)
 	return r
 }

@@ -172,7 +172,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 			}
 			srv.logf("web: panic serving %s %s: %v", c.req.Method, c.req.target, p)
 			if c.req.streamed == nil {
-				c.out = appendResponse(c.out, Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n"), false, srv.name(), httpDate(runtime.Now()), true, false)
+				c.out = appendResponse(c.out, statusResponse(http.StatusInternalServerError), false, srv.name(), httpDate(runtime.Now()), true, false)
 				s.Write(c.out) //nolint:errcheck // the connection closes next
 			}
 		}
@@ -217,7 +217,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 		var resp *Response
 		switch h := srv.Handler; {
 		case h == nil:
-			resp = Text(http.StatusNotFound, "404 page not found\n")
+			resp = statusResponse(http.StatusNotFound)
 		case srv.HandlerTimeout > 0:
 			resp, err = await(runtime.WaitFor(h(req), srv.HandlerTimeout))
 		default:
@@ -260,7 +260,7 @@ func (srv *Server) ServeConn(s *runtime.Stream) error {
 		}
 		if resp == nil {
 			srv.logf("web: %s %s: the handler returned no response and no error", req.Method, req.target)
-			resp = Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
+			resp = statusResponse(http.StatusInternalServerError)
 		}
 		if keepAlive && !req.body.done && req.body.broken == nil && req.body.continued {
 			// What the handler left of the body, read and dropped up to a

@@ -3,9 +3,9 @@
 // What this file was generated from, for asyncvet and asyncgen check:
 //asyncgen:func Server.Serve de8b2f76b15fb520 656ed0369040eb9b
 //asyncgen:func Server.serveLimited 5191da343bf7bb1c d1eb3de8ee2539c5
-//asyncgen:func Server.ServeConn c2f875cffcc73972 b13bc169c030682e
+//asyncgen:func Server.ServeConn 68c14ea1fbba15b5 61358f43a74c7f02
 //asyncgen:func conn.readHead e19bb288f5c66dcd 48814bc22eaabe68
-//asyncgen:sum 7af59a931bb14194
+//asyncgen:sum fd5f7c55c7c80200
 
 package web
 
@@ -514,7 +514,7 @@ func (_s *serverServeConnCoro) Step(_f *runtime.Fiber) bool {
 //line server.go:174:1
 			if _s.c.req.streamed == nil {
 //line server.go:175:1
-				_s.c.out = appendResponse(_s.c.out, Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n"), false, _s.srv.name(), httpDate(runtime.Now()), true, false)
+				_s.c.out = appendResponse(_s.c.out, statusResponse(http.StatusInternalServerError), false, _s.srv.name(), httpDate(runtime.Now()), true, false)
 //line server.go:176:1
 				_s.s.Write(_s.c.out)
 //line server.go:176:2
@@ -734,7 +734,7 @@ _l7:
 //line server.go:221:8
 _l10:
 //line server.go:220:3
-	_s.resp = Text(http.StatusNotFound, "404 page not found\n")
+	_s.resp = statusResponse(http.StatusNotFound)
 //line server.go:220:3
 	goto _l9
 //line server.go:220:4
@@ -900,7 +900,7 @@ _l15:
 //line server.go:262:2
 		_s.srv.logf("web: %s %s: the handler returned no response and no error", _s.req.Method, _s.req.target)
 //line server.go:263:2
-		_s.resp = Text(http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)+"\n")
+		_s.resp = statusResponse(http.StatusInternalServerError)
 //line server.go:263:3
 	}
 //line server.go:265:2
