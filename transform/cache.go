@@ -45,6 +45,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -418,14 +419,19 @@ func (c *genCache) scan(dir string) *dirScan {
 		if filepath.Ext(name) != ".go" {
 			continue
 		}
-		if bytes.Contains(src, []byte("async")) {
-			if f, err := parser.ParseFile(fset, name, src, parser.ParseComments|parser.SkipObjectResolution); err == nil && hasMarks(f) {
-				s.marked = true
-			}
+		// A file that may have a mark is parsed whole, for its marks and
+		// its imports at once; any other (or one whose body does not
+		// parse) up to its imports.
+		whole := bytes.Contains(src, []byte("async"))
+		var f *ast.File
+		if whole {
+			f, err = parser.ParseFile(fset, name, src, parser.ParseComments|parser.SkipObjectResolution)
+			s.marked = s.marked || err == nil && hasMarks(f)
 		}
-		f, err := parser.ParseFile(fset, name, src, parser.ImportsOnly)
-		if err != nil {
-			continue // the load reports it; the bytes are in the digest
+		if !whole || err != nil {
+			if f, err = parser.ParseFile(fset, name, src, parser.ImportsOnly); err != nil {
+				continue // the load reports it; the bytes are in the digest
+			}
 		}
 		for _, im := range f.Imports {
 			if p, err := strconv.Unquote(im.Path.Value); err == nil {
